@@ -1,0 +1,1 @@
+"""One package per route group or event function; see ``functions.registry``."""

@@ -1,0 +1,1 @@
+"""Liveness, readiness, service info and the merged OpenAPI document."""

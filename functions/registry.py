@@ -1,0 +1,108 @@
+"""Route groups as data.
+
+CDK builds one Lambda function and its API Gateway routes per entry, with exactly the
+grants listed; the local runtime mounts the same groups behind the same routing rules.
+Importing this module is free: it names modules, it does not import them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from shared.db.tables import TABLES
+
+TableAccess = Literal["describe", "read", "read_write"]
+BucketAccess = Literal["list", "read", "read_write"]
+
+API_BASES: tuple[str, ...] = ("/api/v1", "/api")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteGroup:
+    """A route group: one folder in functions/, one Lambda function, one FastAPI app."""
+
+    name: str
+    description: str
+    # Path prefixes under each API base, each routed as `<base>/<prefix>` and `<base>/<prefix>/{proxy+}`.
+    prefixes: tuple[str, ...] = ()
+    # Exact paths routed to this group as they are (no base prepended).
+    exact_paths: tuple[str, ...] = ()
+    # The group that answers every path no other group claims (API Gateway's $default).
+    default_route: bool = False
+    tables: dict[str, TableAccess] = field(default_factory=dict)
+    bucket: BucketAccess | None = None
+    memory_mb: int = 512
+    timeout_seconds: int = 29
+
+    @property
+    def package(self) -> str:
+        return f"functions.{self.name}"
+
+    @property
+    def app_module(self) -> str:
+        return f"{self.package}.app"
+
+    @property
+    def handler(self) -> str:
+        """The Lambda handler string, relative to the function's code root."""
+        return f"{self.package}.handler.handler"
+
+    def route_paths(self) -> tuple[str, ...]:
+        """Every API Gateway route path (method ANY) that reaches this group."""
+        paths: list[str] = list(self.exact_paths)
+        for base in API_BASES:
+            for prefix in self.prefixes:
+                paths += [f"{base}/{prefix}", f"{base}/{prefix}/{{proxy+}}"]
+        return tuple(dict.fromkeys(paths))
+
+    def claims(self, path: str) -> bool:
+        """Whether API Gateway would send `path` to this group (its $default aside)."""
+        if path in self.exact_paths:
+            return True
+        for base in API_BASES:
+            for prefix in self.prefixes:
+                root = f"{base}/{prefix}"
+                if path == root or path.startswith(root + "/"):
+                    return True
+        return False
+
+
+HEALTH = RouteGroup(
+    name="health",
+    description="liveness, readiness, service info, the merged OpenAPI document",
+    exact_paths=(
+        "/health",
+        "/healthz",
+        "/readyz",
+        "/ready",
+        *(
+            f"{base}/{path}"
+            for base in API_BASES
+            for path in ("health", "healthz", "readyz", "ready")
+        ),
+        *API_BASES,
+        "/openapi.json",
+        "/docs",
+        "/api/v1/openapi.json",
+        "/api/v1/docs",
+    ),
+    default_route=True,
+    # Readiness proves the tables and the bucket answer: describe and list only, no data access.
+    tables={table.key: "describe" for table in TABLES},
+    bucket="list",
+    memory_mb=256,
+    timeout_seconds=10,
+)
+
+GROUPS: tuple[RouteGroup, ...] = (HEALTH,)
+
+GROUPS_BY_NAME: dict[str, RouteGroup] = {group.name: group for group in GROUPS}
+
+
+def group_for_path(path: str) -> RouteGroup:
+    """The group API Gateway routes `path` to: the one that claims it, else the default."""
+    for group in GROUPS:
+        if group.claims(path):
+            return group
+    return next(group for group in GROUPS if group.default_route)

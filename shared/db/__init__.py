@@ -1,0 +1,1 @@
+"""Storage helpers. Importing ``shared.db.tables`` is free; ``shared.db.base`` pulls in PynamoDB."""

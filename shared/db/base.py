@@ -1,0 +1,78 @@
+"""The PynamoDB base for team-scoped items, and the translation of storage errors.
+
+Every item's partition key starts with its team (``TEAM#<team_id>``), so a query can
+only ever reach one team's items; the ``version`` attribute makes every save and delete
+conditional on the version read (a lost race is ``Conflict``, 409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from pynamodb.attributes import (
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.models import Model
+
+from shared.errors import Conflict, NotFound, ServiceUnavailable
+from shared.settings import get_settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def team_partition(team_id: str) -> str:
+    return f"TEAM#{team_id}"
+
+
+def table_meta(table_key: str) -> type:
+    """The PynamoDB ``Meta`` of a model stored in the table ``table_key`` of shared.db.tables."""
+    settings = get_settings()
+    return type(
+        "Meta",
+        (),
+        {
+            "table_name": settings.table_name(table_key),
+            "region": settings.aws_region,
+            "connect_timeout_seconds": 2,
+            "read_timeout_seconds": 10,
+            "max_retry_attempts": 3,
+        },
+    )
+
+
+class TeamItem(Model):
+    """Base of every stored item. Subclasses set ``Meta = table_meta("<table>")``."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    team_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+_CONDITION_FAILED = ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Turn PynamoDB errors into domain errors, never echoing AWS error text."""
+    try:
+        yield
+    except DoesNotExist as exc:
+        raise NotFound(f"{what} not found") from exc
+    except PynamoDBException as exc:
+        if exc.cause_response_code in _CONDITION_FAILED:
+            raise Conflict(f"{what} was changed by another request; reload and retry") from exc
+        raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc

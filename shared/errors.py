@@ -1,0 +1,150 @@
+"""Domain errors and the one mapping from errors to HTTP answers.
+
+Services raise these (``raise NotFound("job") from exc``); every group's app installs
+``install_error_handlers`` so each error becomes ``{detail, request_id}`` with its status.
+Unexpected exceptions become a 500 that names nothing internal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.observability import logger
+
+
+class DomainError(Exception):
+    status_code = 500
+    default_detail = "Internal server error"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
+        self.detail = detail or self.default_detail
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class BadRequest(DomainError):
+    status_code = 400
+    default_detail = "Bad request"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    default_detail = "Not authenticated"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_detail = "Not allowed"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_detail = "Not found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_detail = "Conflict with the current state of the resource"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    default_detail = "Payload too large"
+
+
+class RateLimited(DomainError):
+    status_code = 429
+    default_detail = "Too many requests"
+
+    def __init__(self, retry_after_seconds: int, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    default_detail = "Service unavailable"
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    detail: str | list[dict[str, Any]]
+    request_id: str
+
+
+_STATUS_TEXT = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    422: "Validation error",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+
+def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the errors a route can answer with."""
+    return {
+        code: {"model": ErrorBody, "description": _STATUS_TEXT.get(code, "Error")}
+        for code in status_codes
+    }
+
+
+def request_id_of(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def error_response(
+    request: Request, status_code: int, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"detail": detail, "request_id": request_id_of(request)}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(request, exc.status_code, exc.detail, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else "Not found"
+    return error_response(request, exc.status_code, detail, dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The submitted values are left out: a rejected body may hold a password or a token.
+    errors = [
+        {key: value for key, value in error.items() if key not in ("input", "url")}
+        for error in exc.errors()
+    ]
+    return error_response(request, 422, jsonable_encoder(errors))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", extra={"path": request.url.path})
+    return error_response(request, 500, "Internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)

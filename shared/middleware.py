@@ -1,0 +1,163 @@
+"""The outermost ASGI layer of every group's app.
+
+It runs outside Starlette's own error middleware so that every answer, a 500 included,
+carries the request id and the security headers. Plain ASGI rather than
+``BaseHTTPMiddleware``: it adds no task or stream per request on the warm path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from shared.observability import logger
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+)
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _request_id(scope: Scope) -> str:
+    """The client's X-Request-Id when it is sane, else API Gateway's id, else a new one."""
+    sent = _header(scope, b"x-request-id")
+    if sent is not None:
+        text = sent.decode("latin-1")
+        if _CLIENT_REQUEST_ID.fullmatch(text):
+            return text
+    event = scope.get("aws.event")
+    if isinstance(event, dict):
+        gateway_id = event.get("requestContext", {}).get("requestId")
+        if isinstance(gateway_id, str) and gateway_id:
+            return gateway_id
+    return uuid.uuid4().hex
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _canonical_path(path: str, root_aliases: frozenset[str]) -> str | None:
+    """`/api/...` and a group's root aliases are served by the `/api/v1/...` routes."""
+    if path.startswith("/api/v1/") or path == "/api/v1":
+        return None
+    if path.startswith("/api/") or path == "/api":
+        return "/api/v1" + path[4:]
+    if path in root_aliases:
+        return "/api/v1" + path
+    return None
+
+
+class KernelMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, root_aliases: frozenset[str] = frozenset()
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.root_aliases = root_aliases
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        canonical = _canonical_path(scope["path"], self.root_aliases)
+        if canonical is not None:
+            # One route table serves both bases: half the routes to build and to match.
+            scope["path"] = canonical
+            scope["raw_path"] = canonical.encode()
+        extra_headers = [*SECURITY_HEADERS, (b"x-request-id", request_id.encode())]
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *extra_headers]
+            await send(message)
+
+        too_large = {
+            "detail": f"Request body too large (limit {self.max_body_bytes} bytes)",
+            "request_id": request_id,
+        }
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _send_json(send, 413, too_large, extra_headers)
+            return
+        if declared is None and scope.get("method") in _BODY_METHODS:
+            # A streamed body has no declared length: read it, within the cap, then replay it.
+            body, within_cap = await self._read_capped(receive)
+            if not within_cap:
+                await _send_json(send, 413, too_large, extra_headers)
+                return
+            receive = _replay(body, receive)
+
+        with logger.append_context_keys(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception:
+                # Starlette's error middleware has already answered (and logged) when it
+                # re-raises; answer here only if nothing was sent yet.
+                if started:
+                    return
+                logger.exception("unhandled error before any response")
+                body = {"detail": "Internal server error", "request_id": request_id}
+                await _send_json(send, 500, body, extra_headers)
+
+    async def _read_capped(self, receive: Receive) -> tuple[bytes, bool]:
+        chunks = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks += message.get("body", b"")
+            if len(chunks) > self.max_body_bytes:
+                return b"", False
+            if not message.get("more_body", False):
+                break
+        return bytes(chunks), True
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

@@ -1,0 +1,65 @@
+"""Settings, read once from the environment (pydantic-settings) through ``get_settings()``.
+
+``APP_ENV`` says where the code runs: ``local`` (``make dev``, emulated AWS), ``test``
+(the test suite, emulated AWS) or ``aws`` (deployed). Only the values differ; the code
+paths are the same.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.db.tables import TABLES_BY_KEY
+
+AppEnv = Literal["local", "test", "aws"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    app_env: AppEnv = "local"
+    stage: str = "dev"
+    service_name: str = "software-factory"
+    version: str = "0.1.0"
+    log_level: str = "INFO"
+
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    # Every table is named `<resource_prefix>-<table key>`; CDK passes the same prefix.
+    resource_prefix: str = "factory-local"
+    artifacts_bucket: str = "factory-local-artifacts"
+    event_bus_name: str = "factory-local-bus"
+    state_machine_arn: str | None = None
+
+    # Comma-separated in the environment: CORS_ALLOW_ORIGINS=https://a.example,https://b.example
+    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Request bodies above this many bytes are refused with 413 before any route runs.
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=6_291_456)
+    # How long a readiness verdict is reused inside one container (DescribeTable is throttled).
+    readiness_cache_seconds: float = Field(default=5.0, ge=0)
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.app_env in ("local", "test")
+
+    def table_name(self, table_key: str) -> str:
+        return TABLES_BY_KEY[table_key].physical_name(self.resource_prefix)
+
+    @property
+    def table_names(self) -> dict[str, str]:
+        return {key: self.table_name(key) for key in TABLES_BY_KEY}
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
