@@ -24,7 +24,7 @@ class RouteGroup:
 
     name: str
     description: str
-    # Path prefixes under each API base, each routed as `<base>/<prefix>` and `<base>/<prefix>/{proxy+}`.
+    # Prefixes under each API base: routed as `<base>/<prefix>` and `<base>/<prefix>/{proxy+}`.
     prefixes: tuple[str, ...] = ()
     # Exact paths routed to this group as they are (no base prepended).
     exact_paths: tuple[str, ...] = ()
@@ -68,24 +68,15 @@ class RouteGroup:
         return False
 
 
+# Served at the root and under both bases (probes, browsers and clients all look there).
+HEALTH_PATHS = ("health", "healthz", "readyz", "ready", "openapi.json", "docs")
+
 HEALTH = RouteGroup(
     name="health",
     description="liveness, readiness, service info, the merged OpenAPI document",
     exact_paths=(
-        "/health",
-        "/healthz",
-        "/readyz",
-        "/ready",
-        *(
-            f"{base}/{path}"
-            for base in API_BASES
-            for path in ("health", "healthz", "readyz", "ready")
-        ),
         *API_BASES,
-        "/openapi.json",
-        "/docs",
-        "/api/v1/openapi.json",
-        "/api/v1/docs",
+        *(f"{base}/{path}" for base in ("", *API_BASES) for path in HEALTH_PATHS),
     ),
     default_route=True,
     # Readiness proves the tables and the bucket answer: describe and list only, no data access.

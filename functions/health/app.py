@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from functions.health import service
+from functions.registry import HEALTH_PATHS
 from shared.app_factory import API_V1, create_app
 from shared.settings import get_settings
 
@@ -94,7 +95,4 @@ async def swagger_ui() -> HTMLResponse:
     return get_swagger_ui_html(openapi_url=f"{API_V1}/openapi.json", title="Software Factory API")
 
 
-# Probes and browsers expect these at the root too.
-ROOT_ALIASES = ("/health", "/healthz", "/readyz", "/ready", "/openapi.json", "/docs")
-
-app = create_app("health", router, root_aliases=ROOT_ALIASES)
+app = create_app("health", router, root_aliases=tuple(f"/{path}" for path in HEALTH_PATHS))
