@@ -8,6 +8,7 @@ the first AWS client is created, so every AWS call is still traced.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
 SERVICE = "software-factory"
 METRICS_NAMESPACE = "SoftwareFactory"
+
+# A route that records no metric is normal; Powertools would warn on every such invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)

@@ -1,22 +1,25 @@
 """Readiness: can this deployment reach every table and the artifacts bucket?
 
 Checks run in parallel and the verdict is kept for a few seconds per container, since
-DescribeTable is a rate-limited control-plane call and probes may poll often.
+DescribeTable is a rate-limited control-plane call and probes may poll often. Answers
+name tables by their logical key (``jobs``), not their AWS names: the route is public.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shared.settings import Settings
+
+ARTIFACTS = "bucket:artifacts"
 
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
     ready: bool
-    problems: tuple[str, ...] = ()
-    checked: tuple[str, ...] = field(default_factory=tuple)
+    problems: tuple[str, ...]
+    checked: tuple[str, ...]
 
 
 def _error_code(exc: Exception) -> str:
@@ -26,37 +29,38 @@ def _error_code(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _check_table(name: str) -> str | None:
+def _check_table(settings: Settings, table_key: str) -> str | None:
     from shared.aws import client
 
     try:
-        status = client("dynamodb").describe_table(TableName=name)["Table"]["TableStatus"]
-    except Exception as exc:  # any failure means not ready; the code, never the AWS message
-        return f"table {name}: {_error_code(exc)}"
-    return None if status in ("ACTIVE", "UPDATING") else f"table {name}: {status}"
+        described = client("dynamodb").describe_table(TableName=settings.table_name(table_key))
+    except Exception as exc:  # any failure means not ready; report the code, not AWS's text
+        return f"table:{table_key} {_error_code(exc)}"
+    status = described["Table"]["TableStatus"]
+    return None if status in ("ACTIVE", "UPDATING") else f"table:{table_key} {status}"
 
 
-def _check_bucket(name: str) -> str | None:
+def _check_bucket(settings: Settings) -> str | None:
     from shared.aws import client
 
     try:
-        client("s3").head_bucket(Bucket=name)
+        client("s3").head_bucket(Bucket=settings.artifacts_bucket)
     except Exception as exc:
-        return f"bucket {name}: {_error_code(exc)}"
+        return f"{ARTIFACTS} {_error_code(exc)}"
     return None
 
 
 def check_readiness(settings: Settings) -> Readiness:
     from concurrent.futures import ThreadPoolExecutor
 
-    tables = list(settings.table_names.values())
-    checks = [(_check_table, name) for name in tables] + [
-        (_check_bucket, settings.artifacts_bucket)
-    ]
-    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
-        outcomes = list(pool.map(lambda check: check[0](check[1]), checks))
+    table_keys = list(settings.table_names)
+    with ThreadPoolExecutor(max_workers=len(table_keys) + 1) as pool:
+        bucket = pool.submit(_check_bucket, settings)
+        tables = [pool.submit(_check_table, settings, key) for key in table_keys]
+        outcomes = [future.result() for future in (*tables, bucket)]
     problems = tuple(problem for problem in outcomes if problem)
-    return Readiness(not problems, problems, (*tables, settings.artifacts_bucket))
+    checked = (*(f"table:{key}" for key in table_keys), ARTIFACTS)
+    return Readiness(ready=not problems, problems=problems, checked=checked)
 
 
 _cached: tuple[float, Readiness] | None = None

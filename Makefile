@@ -1,0 +1,65 @@
+# One way to run things. Each target creates .venv and installs what it needs on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs Python 3.12: use it locally too (pyenv's if the PATH has none).
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -1 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,cdk]'
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: help install dev test test-fast lint format typecheck layer synth deploy bench invoke clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+install: $(STAMP)  ## create .venv with every dependency
+
+dev: $(STAMP)  ## serve every route group on 127.0.0.1:8000 over emulated AWS
+	$(PY) -m tools.local
+
+layer: $(STAMP)  ## build the Lambda dependency layer (once; reused until requirements change)
+	$(PY) layers/build.py
+
+test: $(STAMP) layer node_modules/.installed  ## lint, then every test (unit, api, infra, e2e)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP)  ## the tests that need no CDK synth
+	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)  ## ruff and mypy
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+synth: $(STAMP) layer node_modules/.installed  ## cdk synth (STAGE=dev|prod)
+	npx cdk synth -c stage=$(STAGE) --quiet
+
+deploy: $(STAMP) layer node_modules/.installed  ## cdk deploy (needs AWS credentials)
+	npx cdk deploy -c stage=$(STAGE)
+
+bench: $(STAMP) layer  ## benchmarks; results go to BENCHMARKS.md
+	$(PY) -m bench
+
+invoke: $(STAMP)  ## run a handler with an event: make invoke FN=health EVENT=events/apigw_v2_healthz.json
+	$(PY) tools/invoke $(FN) $(EVENT)
+
+clean:
+	rm -rf cdk.out .build layers/build .pytest_cache .ruff_cache .mypy_cache

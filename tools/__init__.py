@@ -1,0 +1,1 @@
+"""Developer tools: the local runtime on emulated AWS, local invoke, the command-line client."""

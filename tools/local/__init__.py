@@ -1,0 +1,1 @@
+"""The local runtime: every route group in one process over in-process emulated AWS (moto)."""

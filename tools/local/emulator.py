@@ -1,0 +1,152 @@
+"""Emulated AWS for the local runtime and the tests: moto in-process.
+
+Resources are created from the same definitions CDK deploys (``shared.db.tables``,
+the settings' names), and Lambda invocations, Step Functions' included, are handed to
+the in-process handlers registered here. This leans on moto 5.2.5's Docker-free Lambda
+backend (``moto.awslambda_simple``), whose ``invoke`` we route by function name; moto's
+version is pinned for that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from shared.db.tables import TABLES, TableSpec
+from shared.settings import Settings
+from tools.lambda_context import LocalLambdaContext
+
+MOTO_CONFIG: dict[str, Any] = {
+    "lambda": {"use_docker": False},
+    "stepfunctions": {"execute_state_machine": True},
+}
+ACCOUNT_ID = "123456789012"
+
+Handler = Callable[[Any, Any], Any]
+_handlers: dict[str, Handler] = {}
+
+
+def use_fake_credentials(region: str) -> None:
+    """Emulated AWS still signs requests: give botocore credentials that go nowhere."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }.items():
+        os.environ[name] = value
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def register_function(function_name: str, handler: Handler) -> None:
+    """Make `function_name` (as Step Functions or boto3 would name it) run `handler`."""
+    _handlers[function_name] = handler
+
+
+def function_name_of(name_or_arn: str) -> str:
+    # arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+    return name_or_arn.split(":")[6] if name_or_arn.startswith("arn:") else name_or_arn
+
+
+def _invoke_in_process(
+    backend: Any,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: dict[str, str],
+) -> bytes:
+    name = function_name_of(function_name)
+    handler = _handlers.get(name)
+    if handler is None:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        error = {"errorType": "ResourceNotFoundException", "errorMessage": f"no function {name}"}
+        return json.dumps(error).encode()
+    event = json.loads(body) if body else {}
+    try:
+        result = handler(event, LocalLambdaContext(function_name=name))
+    except Exception as exc:
+        # The shape Lambda gives an unhandled error: Step Functions matches Retry and
+        # Catch on errorType, so the exception's class name must come through.
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+    return json.dumps(result).encode()
+
+
+def _route_lambda_to_handlers() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    LambdaSimpleBackend.invoke = _invoke_in_process  # type: ignore[method-assign,assignment]
+
+
+def _create_table(dynamodb: Any, spec: TableSpec, settings: Settings) -> None:
+    keys = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+    if spec.sort_key:
+        keys.append({"AttributeName": spec.sort_key, "KeyType": "RANGE"})
+    request: dict[str, Any] = {
+        "TableName": spec.physical_name(settings.resource_prefix),
+        "KeySchema": keys,
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in spec.attributes
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in spec.indexes
+        ]
+    dynamodb.create_table(**request)
+    if spec.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=request["TableName"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+
+
+def create_resources(settings: Settings) -> None:
+    """Create what CDK would deploy: tables, the artifacts bucket, the event bus, the DLQ."""
+    from shared.aws import client
+
+    for spec in TABLES:
+        _create_table(client("dynamodb"), spec, settings)
+    s3 = client("s3")
+    if settings.aws_region == "us-east-1":
+        s3.create_bucket(Bucket=settings.artifacts_bucket)
+    else:
+        s3.create_bucket(
+            Bucket=settings.artifacts_bucket,
+            CreateBucketConfiguration={"LocationConstraint": settings.aws_region},
+        )
+    s3.put_bucket_versioning(
+        Bucket=settings.artifacts_bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    client("events").create_event_bus(Name=settings.event_bus_name)
+    client("sqs").create_queue(QueueName=f"{settings.resource_prefix}-events-dlq")
+
+
+@contextmanager
+def emulated_aws(settings: Settings) -> Iterator[None]:
+    """Start moto, create every resource, and route Lambda invocations in-process."""
+    use_fake_credentials(settings.aws_region)
+    from moto import mock_aws
+
+    from shared.aws import reset_clients
+
+    reset_clients()  # clients built before the mock started would not be intercepted
+    with mock_aws(config=MOTO_CONFIG):
+        _route_lambda_to_handlers()
+        create_resources(settings)
+        yield
+    reset_clients()

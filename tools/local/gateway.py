@@ -1,0 +1,51 @@
+"""What API Gateway does, locally: send each request to its route group's app.
+
+Routing follows the same data CDK turns into routes (``functions.registry``): the group
+that claims the path, else the default group. Each group's app is imported on first use,
+as each Lambda function would be on its first request.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import Any
+
+from functions.registry import GROUPS, RouteGroup, group_for_path
+from shared.settings import Settings
+from tools.local.emulator import register_function
+
+
+@cache
+def _group_app(group_name: str) -> Any:
+    group = next(group for group in GROUPS if group.name == group_name)
+    return importlib.import_module(group.app_module).app
+
+
+class LocalGateway:
+    """An ASGI app that routes by path to the group apps, as the HTTP API routes to Lambdas."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            # Lambda functions never see lifespan events; neither do the group apps here.
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        group = group_for_path(scope.get("path", "/"))
+        await _group_app(group.name)(scope, receive, send)
+
+
+def _lazy_handler(group: RouteGroup) -> Any:
+    def invoke(event: Any, context: Any) -> Any:
+        module = importlib.import_module(group.handler.rsplit(".", 1)[0])
+        return module.handler(event, context)
+
+    return invoke
+
+
+def register_group_functions(settings: Settings) -> None:
+    """Each group's Lambda handler, invocable by its function name (as Step Functions would)."""
+    for group in GROUPS:
+        register_function(f"{settings.resource_prefix}-{group.name}", _lazy_handler(group))
