@@ -13,8 +13,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.observability import logger
 
@@ -122,10 +124,43 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, exc.status_code, exc.detail, exc.headers)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (the router names only the first route's)."""
+    scope = {**request.scope, "method": "\x00"}  # a method no route has: every match is partial
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) or not hasattr(route, "effective_candidates"):
+            candidates = [route]
+        else:
+            candidates = _flatten_included(route)
+        for candidate in candidates:
+            match, _ = candidate.matches(scope)
+            if match is Match.PARTIAL:
+                methods |= set(getattr(candidate, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _flatten_included(route: Any) -> list[Any]:
+    found: list[Any] = []
+    for candidate in route.effective_candidates():
+        if hasattr(candidate, "effective_candidates"):
+            found += _flatten_included(candidate)
+        else:
+            found.append(candidate)
+    return found
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else "Not found"
-    return error_response(request, exc.status_code, detail, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    detail = (
+        _STATUS_TEXT.get(exc.status_code, exc.detail)
+        if exc.detail in ("Not Found", "Method Not Allowed")
+        else exc.detail
+    )
+    return error_response(request, exc.status_code, detail, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,7 +1,9 @@
 """The outermost ASGI layer of every group's app.
 
 It runs outside Starlette's own error middleware so that every answer, a 500 included,
-carries the request id and the security headers. Plain ASGI rather than
+carries the request id and the security headers. It also caps request bodies: FastAPI's
+own ``max_body_size`` answers an oversized declared body with plain text, not the
+``{detail, request_id}`` body every error must have. Plain ASGI rather than
 ``BaseHTTPMiddleware``: it adds no task or stream per request on the warm path.
 """
 

@@ -1,0 +1,68 @@
+"""Test environment: APP_ENV=test, names of their own, emulated AWS on demand.
+
+The environment is set here, before any test module imports the code, because
+settings are read once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EVENTS = REPO / "events"
+
+os.environ.update(
+    {
+        "APP_ENV": "test",
+        "STAGE": "test",
+        "RESOURCE_PREFIX": "factory-test",
+        "ARTIFACTS_BUCKET": "factory-test-artifacts",
+        "EVENT_BUS_NAME": "factory-test-bus",
+        "READINESS_CACHE_SECONDS": "0",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "SoftwareFactory",
+    }
+)
+os.environ.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+os.environ.pop("CORS_ALLOW_ORIGINS", None)
+
+from tools.local.emulator import use_fake_credentials  # noqa: E402 - after the environment
+
+use_fake_credentials("us-east-1")
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[None]:
+    """Emulated AWS with every table, the bucket, the bus and the queues created."""
+    from shared.settings import get_settings
+    from tools.local.emulator import emulated_aws
+    from tools.local.gateway import register_group_functions
+
+    settings = get_settings()
+    with emulated_aws(settings):
+        register_group_functions(settings)
+        yield
+
+
+@pytest.fixture(scope="session")
+def load_event() -> Callable[[str], dict[str, Any]]:
+    """A sample event from events/, fresh for each call (tests may change it)."""
+
+    def load(name: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((EVENTS / name).read_text())
+        return loaded
+
+    return load
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    from tools.lambda_context import LocalLambdaContext
+
+    return LocalLambdaContext(function_name="factory-test-under-test")
