@@ -1,0 +1,51 @@
+"""What a handler imports decides its cold start: check it in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from pydantic import v1
+
+from functions.registry import GROUPS
+
+HEAVY = ("boto3", "botocore.client", "pynamodb", "aws_xray_sdk", "pydantic.v1")
+
+
+def modules_after_import(module: str) -> set[str]:
+    code = (
+        f"import importlib, json, sys; importlib.import_module({module!r}); "
+        f"print(json.dumps([name for name in {HEAVY!r} if name in sys.modules]))"
+    )
+    env = {**os.environ, "APP_ENV": "test"}
+    env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    return set(json.loads(output))
+
+
+def test_health_handler_imports_no_aws_sdk_tracer_or_pydantic_v1() -> None:
+    assert modules_after_import("functions.health.handler") == set()
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=lambda group: group.name)
+def test_no_handler_imports_pydantic_v1_or_the_tracer(group: object) -> None:
+    handler_module = group.handler.rsplit(".", 1)[0]  # type: ignore[attr-defined]
+    assert modules_after_import(handler_module).isdisjoint({"pydantic.v1", "aws_xray_sdk"})
+
+
+def test_pydantic_v1_models_are_still_refused_once_v1_is_loaded() -> None:
+    from fastapi.exceptions import PydanticV1NotSupportedError
+    from fastapi.utils import create_model_field
+
+    import shared.app_factory  # noqa: F401 - installs the compat shim
+
+    class Legacy(v1.BaseModel):
+        name: str
+
+    with pytest.raises(PydanticV1NotSupportedError):
+        create_model_field(name="legacy", type_=Legacy)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import importlib.util
+
+from functions.registry import GROUPS, HEALTH, RouteGroup, group_for_path
+
+
+def test_a_prefixed_group_is_routed_under_both_bases() -> None:
+    group = RouteGroup(name="jobs", description="jobs", prefixes=("jobs", "projects"))
+
+    assert group.route_paths() == (
+        "/api/v1/jobs",
+        "/api/v1/jobs/{proxy+}",
+        "/api/v1/projects",
+        "/api/v1/projects/{proxy+}",
+        "/api/jobs",
+        "/api/jobs/{proxy+}",
+        "/api/projects",
+        "/api/projects/{proxy+}",
+    )
+    assert group.claims("/api/v1/jobs/01J/phases")
+    assert group.claims("/api/jobs")
+    assert not group.claims("/api/v1/jobsearch")
+
+
+def test_unclaimed_paths_go_to_the_default_group() -> None:
+    assert group_for_path("/api/v1/nothing-here") is HEALTH
+    assert group_for_path("/readyz") is HEALTH
+
+
+def test_exactly_one_default_group_and_no_path_claimed_twice() -> None:
+    assert sum(group.default_route for group in GROUPS) == 1
+    seen: dict[str, str] = {}
+    for group in GROUPS:
+        for path in group.route_paths():
+            assert path not in seen, f"{path} routed to {seen.get(path)} and {group.name}"
+            seen[path] = group.name
+
+
+def test_every_group_has_its_app_and_handler_modules() -> None:
+    for group in GROUPS:
+        assert importlib.util.find_spec(group.app_module) is not None
+        assert importlib.util.find_spec(group.handler.rsplit(".", 1)[0]) is not None
