@@ -2,14 +2,17 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Lambda runs Python 3.12: use it locally too (pyenv's if the PATH has none).
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -1 || echo python3)
+# Lambda runs Python 3.12: use it locally too. A pyenv shim may be on PATH and still fail,
+# so each candidate is run, not just found.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed (the Lambda runtime's version)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,cdk]'
@@ -32,7 +35,7 @@ dev: $(STAMP)  ## serve every route group on 127.0.0.1:8000 over emulated AWS
 layer: $(STAMP)  ## build the Lambda dependency layer (once; reused until requirements change)
 	$(PY) layers/build.py
 
-test: $(STAMP) layer node_modules/.installed  ## lint, then every test (unit, api, infra, e2e)
+test: $(STAMP) layer  ## lint, then every test (unit, api, infra, e2e)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2 --dist loadgroup

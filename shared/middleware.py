@@ -135,8 +135,8 @@ class KernelMiddleware:
                 if started:
                     return
                 logger.exception("unhandled error before any response")
-                body = {"detail": "Internal server error", "request_id": request_id}
-                await _send_json(send, 500, body, extra_headers)
+                error = {"detail": "Internal server error", "request_id": request_id}
+                await _send_json(send, 500, error, extra_headers)
 
     async def _read_capped(self, receive: Receive) -> tuple[bytes, bool]:
         chunks = bytearray()

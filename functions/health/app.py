@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -39,7 +39,9 @@ class ApiInfo(BaseModel):
 
 
 router = APIRouter(tags=["health"])
-_NOT_READY = {503: {"model": ReadinessStatus, "description": "Not ready, with the reason"}}
+_NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {"model": ReadinessStatus, "description": "Not ready, with the reason"}
+}
 
 
 @router.get("/health", response_model=HealthStatus, summary="Liveness")

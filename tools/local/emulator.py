@@ -13,13 +13,16 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.db.tables import TABLES, TableSpec
 from shared.settings import Settings
 from tools.lambda_context import LocalLambdaContext
 
-MOTO_CONFIG: dict[str, Any] = {
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
+
+MOTO_CONFIG: DefaultConfig = {
     "lambda": {"use_docker": False},
     "stepfunctions": {"execute_state_machine": True},
 }
