@@ -10,6 +10,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STAGE ?= dev
+# jsii warns that Node 20 is old; it works, and the banner drowns real output.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed (the Lambda runtime's version)"; exit 1; }

@@ -1,0 +1,1 @@
+"""One construct per concern: data, artifacts, events, api, monitoring (pipeline comes later)."""

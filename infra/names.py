@@ -1,0 +1,122 @@
+"""Every name and per-stage setting of the deployment, in one place.
+
+Physical names follow `factory-<stage>-<thing>`; the functions find tables, the bus and the
+bucket through the environment variables set in infra/constructs/api.py, never by guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_logs as logs
+
+from shared.observability import METRICS_NAMESPACE, SERVICE
+
+Stage = Literal["dev", "prod"]
+STAGES: tuple[Stage, ...] = ("dev", "prod")
+DEFAULT_STAGE: Stage = "dev"
+
+PROJECT = "factory"
+SERVICE_NAME = SERVICE
+METRICS_NAMESPACE_NAME = METRICS_NAMESPACE
+
+# Construct ids that tests and the cdk-nag acknowledgements refer to.
+DATA_ID = "Data"
+ARTIFACTS_ID = "Artifacts"
+EVENTS_ID = "Events"
+API_ID = "Api"
+MONITORING_ID = "Monitoring"
+
+
+def resource_prefix(stage: Stage) -> str:
+    return f"{PROJECT}-{stage}"
+
+
+def stack_name(stage: Stage) -> str:
+    return resource_prefix(stage)
+
+
+def bus_name(prefix: str) -> str:
+    return f"{prefix}-bus"
+
+
+def dead_letter_queue_name(prefix: str) -> str:
+    return f"{prefix}-dead-letter"
+
+
+def function_name(prefix: str, group_name: str) -> str:
+    return f"{prefix}-{group_name}"
+
+
+def api_name(prefix: str) -> str:
+    return f"{prefix}-api"
+
+
+def alarm_topic_name(prefix: str) -> str:
+    return f"{prefix}-alarms"
+
+
+@dataclass(frozen=True, slots=True)
+class StageConfig:
+    """What differs between stages. Everything else is the same code and the same shape."""
+
+    stage: Stage
+    # prod keeps data when the stack or a resource goes away; dev cleans up after itself.
+    retain_data: bool
+    log_retention: logs.RetentionDays
+    log_level: str
+    # API Gateway default-stage throttling (requests per second, and burst).
+    throttle_rate: int
+    throttle_burst: int
+
+    @property
+    def prefix(self) -> str:
+        return resource_prefix(self.stage)
+
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+
+
+STAGE_CONFIGS: dict[Stage, StageConfig] = {
+    "dev": StageConfig(
+        stage="dev",
+        retain_data=False,
+        log_retention=logs.RetentionDays.ONE_WEEK,
+        log_level="DEBUG",
+        throttle_rate=50,
+        throttle_burst=100,
+    ),
+    "prod": StageConfig(
+        stage="prod",
+        retain_data=True,
+        log_retention=logs.RetentionDays.THREE_MONTHS,
+        log_level="INFO",
+        throttle_rate=500,
+        throttle_burst=1000,
+    ),
+}
+
+# Alarms look at 5-minute windows: short enough to page quickly, long enough to batch noise.
+ALARM_PERIOD = Duration.minutes(5)
+# Old artifact versions are kept this long after being overwritten or deleted.
+NONCURRENT_VERSION_DAYS = 30
+# Server access logs of the artifacts bucket are kept this long.
+ACCESS_LOG_DAYS = 90
+INCOMPLETE_UPLOAD_DAYS = 7
+DEAD_LETTER_RETENTION = Duration.days(14)
+
+
+class UnknownStageError(ValueError):
+    """`-c stage=` named something other than dev or prod."""
+
+
+def stage_config(stage: object) -> StageConfig:
+    """The config of a stage named on the command line (`-c stage=...`); others are refused."""
+    if stage is None:
+        return STAGE_CONFIGS[DEFAULT_STAGE]
+    if stage not in STAGE_CONFIGS:
+        raise UnknownStageError(f"unknown stage {stage!r}: use -c stage=dev or -c stage=prod")
+    return STAGE_CONFIGS[stage]  # type: ignore[index]

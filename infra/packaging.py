@@ -1,0 +1,75 @@
+"""Function code and dependency-layer assets, without Docker.
+
+Each function's asset is a staged copy of exactly what it imports: the shared kernel, the
+registry and its own folder. Staging is deterministic (same sources, same files, same
+bytes), so the CDK asset hash, and with it the deployed code, changes only when the code
+does. Third-party packages come from the dependency layer that layers/build.py builds.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from functions.registry import HEALTH, RouteGroup
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD_ROOT = REPO / ".build" / "functions"
+LAYER_ZIP = REPO / "layers" / "build" / "dependencies.zip"
+
+# Never shipped: byte code (Lambda compiles its own), tests, and local-only leftovers.
+_IGNORED = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*_test.py", "conftest.py"
+)
+# Files of the functions package that every group imports.
+_FUNCTIONS_FILES = ("__init__.py", "registry.py")
+# Where the deployed health function looks for the merged OpenAPI document
+# (functions.health.openapi.PACKAGED_DOCUMENT), relative to the code root.
+OPENAPI_DOCUMENT = Path("functions") / "health" / "openapi.json"
+
+
+class LayerNotBuiltError(FileNotFoundError):
+    """The dependency layer zip is missing: synth never builds it, `make layer` does."""
+
+
+def dependency_layer_zip(path: Path = LAYER_ZIP) -> Path:
+    if not path.is_file():
+        raise LayerNotBuiltError(
+            f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} is missing: "
+            "run `make layer` (python layers/build.py) once before synth; "
+            "synth never downloads or builds dependencies."
+        )
+    return path
+
+
+def stage_function(group: RouteGroup, out_root: Path = BUILD_ROOT) -> Path:
+    """Copy what `group`'s function needs into `out_root/<name>/` and return that folder."""
+    target = out_root / group.name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copytree(REPO / "shared", target / "shared", ignore=_IGNORED)
+    (target / "functions").mkdir()
+    for name in _FUNCTIONS_FILES:
+        shutil.copyfile(REPO / "functions" / name, target / "functions" / name)
+    shutil.copytree(
+        REPO / "functions" / group.name, target / "functions" / group.name, ignore=_IGNORED
+    )
+    # A stale document left in the source tree must never ship; health gets a fresh one.
+    (target / OPENAPI_DOCUMENT).unlink(missing_ok=True)
+    if group.name == HEALTH.name:
+        _write_openapi(target / OPENAPI_DOCUMENT)
+    return target
+
+
+def _write_openapi(path: Path) -> None:
+    """The merged document of every group: the deployed health function cannot import the
+    other groups' code, so it serves this file (see functions/health/openapi.py)."""
+    from functions.health.openapi import build_openapi
+
+    document = build_openapi()
+    path.write_text(json.dumps(document, indent=None, separators=(",", ":")) + "\n")
+
+
+def tree_size(root: Path) -> int:
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())

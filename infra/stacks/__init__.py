@@ -1,0 +1,1 @@
+"""The stacks: one per stage, composed from infra.constructs."""

@@ -1,0 +1,69 @@
+"""Function code packaging: only what a function imports, deterministic, no source writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from functions.registry import GROUPS, HEALTH
+from infra.packaging import OPENAPI_DOCUMENT, REPO, stage_function
+from tests.infra.assembly import Synthesized
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
+
+
+def files(root: Path) -> dict[str, str]:
+    """Relative path -> content hash of every file below root."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_staged_function_holds_only_shared_the_registry_and_its_group(tmp_path: Path) -> None:
+    staged = stage_function(HEALTH, tmp_path)
+    names = set(files(staged))
+    assert {"functions/__init__.py", "functions/registry.py"} <= names
+    assert all(
+        name.startswith(("shared/", f"functions/{HEALTH.name}/"))
+        or name in ("functions/__init__.py", "functions/registry.py")
+        for name in names
+    )
+    sources = {
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "shared").rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+    assert sources <= names
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    assert not any("/tests/" in name or name.split("/")[-1].startswith("test_") for name in names)
+
+
+def test_staging_is_deterministic(tmp_path: Path) -> None:
+    first = files(stage_function(HEALTH, tmp_path / "a"))
+    second = files(stage_function(HEALTH, tmp_path / "b"))
+    assert first == second
+
+
+def test_only_health_carries_the_openapi_document(tmp_path: Path) -> None:
+    for group in GROUPS:
+        staged = stage_function(group, tmp_path)
+        assert (staged / OPENAPI_DOCUMENT).exists() == (group is HEALTH)
+
+
+def test_deployed_health_code_has_the_merged_openapi_document(synthesized: Synthesized) -> None:
+    function = synthesized.resource(synthesized.stack.api.functions[HEALTH.name].function)
+    asset = synthesized.asset_dir(function)
+    document = json.loads((asset / OPENAPI_DOCUMENT).read_text())
+    assert document["openapi"].startswith("3.")
+    assert "/api/v1/health" in document["paths"]
+    assert (asset / "functions" / "health" / "handler.py").exists()
+    assert (asset / "shared" / "settings.py").exists()
+
+
+def test_the_document_is_never_written_into_the_source_tree(dev: Synthesized) -> None:
+    assert not (REPO / OPENAPI_DOCUMENT).exists()

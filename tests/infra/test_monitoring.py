@@ -1,0 +1,79 @@
+"""Alarms on every function's errors and throttles, the dead-letter queue and API 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from functions.registry import GROUPS
+from tests.infra.assembly import Resource, Synthesized
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
+
+
+def alarms(synth: Synthesized) -> list[Resource]:
+    return list(synth.resources("AWS::CloudWatch::Alarm").values())
+
+
+def alarm_on(synth: Synthesized, metric: str, dimension: Mapping[str, object]) -> Resource:
+    (alarm,) = [
+        alarm
+        for alarm in alarms(synth)
+        if alarm["Properties"]["MetricName"] == metric
+        and dimension in alarm["Properties"].get("Dimensions", [])
+    ]
+    return alarm
+
+
+def assert_fires_on_first(alarm: Resource) -> None:
+    props = alarm["Properties"]
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert props["Threshold"] == 1
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_each_function_alarms_on_errors_and_throttles(dev: Synthesized) -> None:
+    for group in GROUPS:
+        function = dev.stack.api.functions[group.name].function
+        dimension = {"Name": "FunctionName", "Value": {"Ref": dev.logical_id(function)}}
+        for metric in ("Errors", "Throttles"):
+            alarm = alarm_on(dev, metric, dimension)
+            assert alarm["Properties"]["Namespace"] == "AWS/Lambda"
+            assert alarm["Properties"]["Statistic"] == "Sum"
+            assert_fires_on_first(alarm)
+
+
+def test_dead_letter_queue_alarms_on_its_first_message(dev: Synthesized) -> None:
+    queue = dev.logical_id(dev.stack.events.dead_letter_queue)
+    dimension = {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+    alarm = alarm_on(dev, "ApproximateNumberOfMessagesVisible", dimension)
+    assert alarm["Properties"]["Namespace"] == "AWS/SQS"
+    assert_fires_on_first(alarm)
+
+
+def test_api_alarms_on_5xx(dev: Synthesized) -> None:
+    api = dev.logical_id(dev.stack.api.http_api)
+    alarm = alarm_on(dev, "5xx", {"Name": "ApiId", "Value": {"Ref": api}})
+    assert alarm["Properties"]["Namespace"] == "AWS/ApiGateway"
+    assert_fires_on_first(alarm)
+
+
+def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesized) -> None:
+    topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
+    assert len(alarms(synthesized)) == 2 * len(GROUPS) + 2
+    for alarm in alarms(synthesized):
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    topic = synthesized.template_json["Resources"][topic_id]
+    key_id = synthesized.logical_id(synthesized.stack.monitoring.key)
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    key = synthesized.template_json["Resources"][key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    # CloudWatch must be able to use the key, or encrypted alarm notifications are lost.
+    principals = [s.get("Principal", {}) for s in key["KeyPolicy"]["Statement"]]
+    assert {"Service": "cloudwatch.amazonaws.com"} in principals
+    (policy,) = synthesized.resources("AWS::SNS::TopicPolicy").values()
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
