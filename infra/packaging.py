@@ -8,8 +8,11 @@ does. Third-party packages come from the dependency layer that layers/build.py b
 
 from __future__ import annotations
 
+import compileall
 import json
+import py_compile
 import shutil
+import sys
 from pathlib import Path
 
 from functions.registry import HEALTH, RouteGroup
@@ -18,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD_ROOT = REPO / ".build" / "functions"
 LAYER_ZIP = REPO / "layers" / "build" / "dependencies.zip"
 
-# Never shipped: byte code (Lambda compiles its own), tests, and local-only leftovers.
+# Never copied: stale byte code (compiled afresh below), tests, and local-only leftovers.
 _IGNORED = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*_test.py", "conftest.py"
 )
@@ -59,7 +62,23 @@ def stage_function(group: RouteGroup, out_root: Path = BUILD_ROOT) -> Path:
     (target / OPENAPI_DOCUMENT).unlink(missing_ok=True)
     if group.name == HEALTH.name:
         _write_openapi(target / OPENAPI_DOCUMENT)
+    _compile_bytecode(target)
     return target
+
+
+def _compile_bytecode(root: Path) -> None:
+    """/var/task is read-only in Lambda: without shipped bytecode every cold start compiles
+    the code again. unchecked-hash pycs carry no time stamp, so staging stays reproducible."""
+    if sys.version_info[:2] != (3, 12):
+        raise RuntimeError("function bytecode must come from CPython 3.12, Lambda's runtime")
+    if not compileall.compile_dir(
+        root,
+        ddir="/var/task",  # the code root in Lambda: tracebacks name the real paths, and
+        quiet=2,  # the bytes do not depend on where the build ran
+        workers=0,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    ):
+        raise RuntimeError(f"compiling {root} failed")
 
 
 def _write_openapi(path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def test_staged_function_holds_only_shared_the_registry_and_its_group(tmp_path: 
     names = set(files(staged))
     assert {"functions/__init__.py", "functions/registry.py"} <= names
     assert all(
-        name.startswith(("shared/", f"functions/{HEALTH.name}/"))
+        name.startswith(("shared/", f"functions/{HEALTH.name}/", "functions/__pycache__/"))
         or name in ("functions/__init__.py", "functions/registry.py")
         for name in names
     )
@@ -39,7 +40,21 @@ def test_staged_function_holds_only_shared_the_registry_and_its_group(tmp_path: 
         if "__pycache__" not in p.parts
     }
     assert sources <= names
-    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    # Bytecode for exactly the shipped sources (Lambda cannot write it: /var/task is
+    # read-only), compiled for the runtime's paths.
+    compiled = {name for name in names if name.endswith(".pyc")}
+    expected = {
+        f"{name.rsplit('/', 1)[0]}/__pycache__/{name.rsplit('/', 1)[1][:-3]}.cpython-312.pyc"
+        if "/" in name
+        else f"__pycache__/{name[:-3]}.cpython-312.pyc"
+        for name in names
+        if name.endswith(".py")
+    }
+    assert compiled == expected
+    code = marshal.loads(  # noqa: S302 - bytecode this test just built
+        (staged / "shared" / "__pycache__" / "settings.cpython-312.pyc").read_bytes()[16:]
+    )
+    assert code.co_filename == "/var/task/shared/settings.py"
     assert not any("/tests/" in name or name.split("/")[-1].startswith("test_") for name in names)
 
 

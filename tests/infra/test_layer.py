@@ -89,7 +89,11 @@ def test_build_installs_strips_and_zips_under_python(
     assert not any(pin.startswith("boto3") for pin in calls[0])
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
-    assert names == ["python/fastapi/__init__.py"]
+    # Sources and their bytecode (Lambda cannot write it: /opt is read-only).
+    assert names == [
+        "python/fastapi/__init__.py",
+        "python/fastapi/__pycache__/__init__.cpython-312.pyc",
+    ]
     stamp = json.loads((tmp_path / "fingerprint.json").read_text())
     assert stamp["zipped_bytes"] == archive.stat().st_size
 
