@@ -1,0 +1,1 @@
+"""Reference handlers every figure is divided by (measured in the same run)."""

@@ -1,0 +1,65 @@
+"""What every benchmark shares: where the repository is, the child environment, statistics."""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The baselines, as importable modules (their handler attribute is `handler`).
+B0_MODULE = "bench.baselines.hello_b0"
+B1_MODULE = "bench.baselines.hello_b1"
+B0_PATH = "/hello"
+
+
+_pycache: tempfile.TemporaryDirectory[str] | None = None
+
+
+def pycache_dir() -> str:
+    """This run's bytecode cache (removed at exit), shared by every measured interpreter."""
+    global _pycache
+    if _pycache is None:
+        _pycache = tempfile.TemporaryDirectory(prefix="bench-pycache-")
+    return _pycache.name
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every measured interpreter: the test settings, outside Lambda.
+
+    ``AWS_LAMBDA_FUNCTION_NAME`` is removed because libraries (Powertools among them) switch
+    behaviour on it; import profiling switches are removed so that no child pays for them.
+    Children run with the repository as working directory, which puts ``bench`` (the
+    baselines) on their path; the project itself is installed in the venv.
+
+    Bytecode is written and read in a cache of this run's own (``PYTHONPYCACHEPREFIX``):
+    a deployed function should ship .pyc (see the no-bytecode table), so cold imports are
+    timed with it, even where the shell sets ``PYTHONDONTWRITEBYTECODE``; and no
+    ``__pycache__`` is left in the source tree for packaging to pick up.
+    """
+    env = dict(os.environ)
+    for name in (
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "PYTHONPROFILEIMPORTTIME",
+        "PYTHONTRACEMALLOC",
+        "PYTHONDONTWRITEBYTECODE",
+    ):
+        env.pop(name, None)
+    env["APP_ENV"] = "test"
+    env["PYTHONPYCACHEPREFIX"] = pycache_dir()
+    return env
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile: an observed value, never an interpolation between two."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
