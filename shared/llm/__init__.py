@@ -1,0 +1,1 @@
+"""LLM providers: the interface every provider implements, and the built-in offline one."""

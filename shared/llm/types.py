@@ -1,0 +1,83 @@
+"""The provider interface. Every LLM call of the factory goes through ``Provider.complete``.
+
+A real provider (OpenAI-compatible, Anthropic, Bedrock) reads only ``messages``. The
+pipeline also attaches the structured ``task`` it built those messages from, so the
+built-in offline provider can answer deterministically without a model; its answer has
+the same shape a model's has (text, file blocks per ``shared.llm.files``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseTask:
+    """What the pipeline asks of one phase's agent, in structured form."""
+
+    phase: str
+    spec: dict[str, Any]  # JobSpec.model_dump()
+    # Documents earlier phases produced, by name ("requirements", "architecture", ...).
+    documents: dict[str, str] = field(default_factory=dict)
+    # The generated source tree so far: relative path -> text.
+    files: dict[str, str] = field(default_factory=dict)
+    # What qa, runtime or security found, for repair to fix.
+    findings: tuple[dict[str, Any], ...] = ()
+    # A reviewer's note when an approval sent the phase back.
+    feedback: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    model: str
+    messages: tuple[Message, ...]
+    max_tokens: int = 8192
+    temperature: float = 0.2
+    task: PhaseTask | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    model: str
+    provider: str
+    tokens_in: int
+    tokens_out: int
+    finish_reason: str = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """US dollars per million tokens."""
+
+    input_per_million: float = 0.0
+    output_per_million: float = 0.0
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
+
+
+class ProviderError(Exception):
+    """A provider failed to answer; `transient` ones are worth retrying or falling back on."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class Provider(Protocol):
+    name: str
+    kind: str
+
+    def complete(self, request: CompletionRequest) -> Completion: ...
+
+    def pricing(self, model: str) -> Pricing: ...

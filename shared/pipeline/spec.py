@@ -1,0 +1,59 @@
+"""What a generation job is asked to build: the spec every phase and provider reads."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Targets the factory builds. `android` and `ios` are both served by one Flutter project.
+PLATFORMS: tuple[str, ...] = ("web", "python-api", "android", "ios")
+Target = Literal["web", "python-api", "flutter"]
+STYLES: tuple[str, ...] = ("modern", "minimal", "playful", "corporate", "dark")
+BACKENDS: tuple[str, ...] = ("none", "rest", "firebase", "supabase")
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, *, max_length: int = 48) -> str:
+    slug = _SLUG.sub("-", text.lower()).strip("-")[:max_length].strip("-")
+    return slug or "app"
+
+
+def split_list(value: object) -> object:
+    """`"auth, notes"` and `["auth", "notes"]` alike become a list of clean names."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class JobSpec(BaseModel):
+    """The normalized request: what the `create` phase writes and every later phase reads."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=4000)
+    platforms: tuple[str, ...] = ("android", "ios")
+    style: str = "modern"
+    backend: str = "none"
+    features: tuple[str, ...] = ()
+    slug: str
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _features(cls, value: object) -> object:
+        items = split_list(value)
+        if isinstance(items, list):
+            return tuple(dict.fromkeys(slugify(item, max_length=40) for item in items))
+        return items
+
+    @property
+    def target(self) -> Target:
+        """The one project the platforms call for (a mobile platform means Flutter)."""
+        if "web" in self.platforms:
+            return "web"
+        if "python-api" in self.platforms:
+            return "python-api"
+        return "flutter"
