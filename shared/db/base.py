@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.attributes import (
     TTLAttribute,
@@ -32,7 +33,7 @@ def team_partition(team_id: str) -> str:
     return f"TEAM#{team_id}"
 
 
-def table_meta(table_key: str) -> type:
+def table_meta(table_key: str) -> Any:  # PynamoDB's MetaProtocol, which it does not export
     """The PynamoDB ``Meta`` of a model stored in the table ``table_key`` of shared.db.tables."""
     settings = get_settings()
     return type(

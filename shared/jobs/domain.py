@@ -1,0 +1,96 @@
+"""What a job is, as the services see it (storage and API shapes are separate)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.pipeline.definition import PHASES
+from shared.pipeline.spec import JobSpec
+
+JobStatus = Literal["queued", "running", "waiting_approval", "passed", "failed", "cancelled"]
+PhaseStatus = Literal[
+    "pending", "running", "passed", "failed", "skipped", "cancelled", "waiting_approval"
+]
+ACTIVE_STATUSES: frozenset[str] = frozenset({"queued", "running", "waiting_approval"})
+TERMINAL_STATUSES: frozenset[str] = frozenset({"passed", "failed", "cancelled"})
+
+
+class PhaseRecord(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    phase: str
+    agent: str
+    status: PhaseStatus = "pending"
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    attempts: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    model: str | None = None
+    provider: str | None = None
+
+
+def fresh_phases() -> list[PhaseRecord]:
+    return [PhaseRecord(phase=phase.name, agent=phase.agent_role) for phase in PHASES]
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    team_id: str
+    slug: str
+    spec: JobSpec
+    status: JobStatus = "queued"
+    approval_gates: list[str] = Field(default_factory=list)
+    max_repair_attempts: int = 3
+    repair_attempts: int = 0
+    project_id: str | None = None
+    created_by: str | None = None
+    cancel_requested: bool = False
+    current_phase: str | None = None
+    error: str | None = None
+    execution_arn: str | None = None
+    revision_notes: dict[str, str] = Field(default_factory=dict)
+    phases: list[PhaseRecord] = Field(default_factory=fresh_phases)
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    version: int | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def phase(self, name: str) -> PhaseRecord:
+        return next(record for record in self.phases if record.phase == name)
+
+    @property
+    def tokens_in(self) -> int:
+        return sum(record.tokens_in for record in self.phases)
+
+    @property
+    def tokens_out(self) -> int:
+        return sum(record.tokens_out for record in self.phases)
+
+    @property
+    def cost_usd(self) -> float:
+        return round(sum(record.cost_usd for record in self.phases), 6)
+
+
+class JobEvent(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    job_id: str
+    type: str
+    phase: str | None = None
+    message: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+    at: datetime

@@ -1,0 +1,92 @@
+"""How jobs are stored: items in the jobs table, every key under its team.
+
+    pk = TEAM#<team>   sk = JOB#<job id>               the job (its document as JSON)
+                       sk = JOBSLUG#<slug>             claims a slug for one job
+                       sk = JOBEVENT#<job id>#<id>     the job's event log
+                       sk = APPROVAL#<approval id>     a pending or decided approval
+
+While a job is active its item also carries gsi1pk = ACTIVE_JOBS (a sparse index the
+reconciler reads); the attribute is removed when the job ends.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shared.db.base import TeamItem, table_meta
+
+ACTIVE_JOBS = "ACTIVE_JOBS"
+
+
+def job_key(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def slug_key(slug: str) -> str:
+    return f"JOBSLUG#{slug}"
+
+
+def event_key(job_id: str, event_id: str = "") -> str:
+    return f"JOBEVENT#{job_id}#{event_id}"
+
+
+def approval_key(approval_id: str = "") -> str:
+    return f"APPROVAL#{approval_id}"
+
+
+class ActiveJobsIndex(GlobalSecondaryIndex["JobItem"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class JobItem(TeamItem):
+    Meta = table_meta("jobs")
+
+    job_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    status = UnicodeAttribute()
+    document = JSONAttribute()
+    active = ActiveJobsIndex()
+
+
+class SlugClaimItem(TeamItem):
+    Meta = table_meta("jobs")
+
+    job_id = UnicodeAttribute()
+
+
+class JobEventItem(TeamItem):
+    Meta = table_meta("jobs")
+
+    job_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    phase = UnicodeAttribute(null=True)
+    message = UnicodeAttribute(default="")
+    data = JSONAttribute(default=dict)
+    at = UTCDateTimeAttribute()
+
+
+class ApprovalItem(TeamItem):
+    Meta = table_meta("jobs")
+
+    approval_id = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    phase = UnicodeAttribute()
+    status = UnicodeAttribute()
+    # Never leaves storage: whoever holds it can resume or fail the execution.
+    task_token = UnicodeAttribute(null=True)
+    requested_at = UTCDateTimeAttribute()
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    edited_output = BooleanAttribute(default=False)

@@ -1,0 +1,192 @@
+"""Job storage: domain objects in, domain objects out. Only Queries and Gets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared.db.base import storage_errors, team_partition
+from shared.db.query import query_page
+from shared.errors import Conflict, NotFound
+from shared.ids import new_id, utcnow
+from shared.jobs.domain import ACTIVE_STATUSES, Job, JobEvent
+from shared.jobs.models import (
+    ACTIVE_JOBS,
+    JobEventItem,
+    JobItem,
+    SlugClaimItem,
+    event_key,
+    job_key,
+    slug_key,
+)
+from shared.pagination import PageParams
+from shared.settings import get_settings
+
+# A lost optimistic-concurrency race is retried this often before it becomes a 409.
+UPDATE_ATTEMPTS = 5
+_DOCUMENT_EXCLUDE = {"id", "team_id", "version"}
+
+
+def _to_item(job: Job) -> JobItem:
+    item = JobItem(
+        team_partition(job.team_id),
+        job_key(job.id),
+        team_id=job.team_id,
+        job_id=job.id,
+        slug=job.slug,
+        status=job.status,
+        document=job.model_dump(mode="json", exclude=_DOCUMENT_EXCLUDE),
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+    if job.version is not None:
+        item.version = job.version
+    if job.status in ACTIVE_STATUSES:
+        item.gsi1pk, item.gsi1sk = ACTIVE_JOBS, f"{job.updated_at.isoformat()}#{job.id}"
+    return item
+
+
+def _to_job(item: JobItem) -> Job:
+    return Job.model_validate(
+        {**item.document, "id": item.job_id, "team_id": item.team_id, "version": item.version}
+    )
+
+
+def create_job(job: Job) -> Job:
+    """Store a new job and claim its slug, both or neither (a taken slug is a 409)."""
+    item = _to_item(job)
+    claim = SlugClaimItem(
+        team_partition(job.team_id), slug_key(job.slug), team_id=job.team_id, job_id=job.id
+    )
+    connection = Connection(region=get_settings().aws_region)
+    try:
+        with TransactWrite(connection=connection) as transaction:
+            transaction.save(item, condition=JobItem.pk.does_not_exist())
+            transaction.save(claim, condition=SlugClaimItem.pk.does_not_exist())
+    except TransactWriteError as exc:
+        # One reason per item, in order; None for an item that was not the problem.
+        reasons = list(exc.cancellation_reasons or [])
+        slug_reason = reasons[1] if len(reasons) == 2 else None
+        if slug_reason is not None and slug_reason.code == "ConditionalCheckFailed":
+            raise Conflict(f"slug '{job.slug}' is already taken") from exc
+        with storage_errors("job"):
+            raise
+    return _to_job(item)
+
+
+def get_job(team_id: str, job_id: str) -> Job:
+    with storage_errors("job"):
+        return _to_job(JobItem.get(team_partition(team_id), job_key(job_id)))
+
+
+def find_job(team_id: str, id_or_slug: str) -> Job:
+    """A job by id or by slug (`/jobs/{slug}` works as `/jobs/{id}` does)."""
+    try:
+        return get_job(team_id, id_or_slug)
+    except NotFound:
+        pass
+    with storage_errors("job"):
+        claim = SlugClaimItem.get(team_partition(team_id), slug_key(id_or_slug))
+    return get_job(team_id, claim.job_id)
+
+
+def list_jobs(team_id: str, params: PageParams) -> tuple[list[Job], int, str | None]:
+    items, total, cursor = query_page(
+        JobItem, team_partition(team_id), params, range_key_condition=JobItem.sk.startswith("JOB#")
+    )
+    return [_to_job(item) for item in items], total, cursor
+
+
+def save_job(job: Job) -> Job:
+    """Write `job` if nobody changed it since it was read (else Conflict)."""
+    job.updated_at = utcnow()
+    item = _to_item(job)
+    with storage_errors("job"):
+        item.save()
+    return job.model_copy(update={"version": item.version})
+
+
+def update_job(team_id: str, job_id: str, change: Callable[[Job], None]) -> Job:
+    """Read, change and write a job, again on a lost race; `change` must be repeatable."""
+    for attempt in range(UPDATE_ATTEMPTS):
+        job = get_job(team_id, job_id)
+        change(job)
+        try:
+            return save_job(job)
+        except Conflict:
+            if attempt == UPDATE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def delete_job(team_id: str, job_id: str) -> None:
+    job = get_job(team_id, job_id)
+    partition = team_partition(team_id)
+    with storage_errors("job"):
+        for event in JobEventItem.query(partition, JobEventItem.sk.startswith(event_key(job_id))):
+            event.delete(add_version_condition=False)
+        SlugClaimItem(partition, slug_key(job.slug)).delete(add_version_condition=False)
+        JobItem(partition, job_key(job_id)).delete(add_version_condition=False)
+
+
+def add_event(
+    team_id: str,
+    job_id: str,
+    type_: str,
+    *,
+    phase: str | None = None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> JobEvent:
+    event_id = new_id()
+    item = JobEventItem(
+        team_partition(team_id),
+        event_key(job_id, event_id),
+        team_id=team_id,
+        job_id=job_id,
+        type=type_,
+        phase=phase,
+        message=message,
+        data=data or {},
+        at=utcnow(),
+    )
+    with storage_errors("job event"):
+        item.save()
+    return _to_event(item)
+
+
+def _to_event(item: JobEventItem) -> JobEvent:
+    return JobEvent(
+        id=item.sk.rsplit("#", 1)[1],
+        job_id=item.job_id,
+        type=item.type,
+        phase=item.phase,
+        message=item.message,
+        data=item.data,
+        at=item.at,
+    )
+
+
+def list_events(
+    team_id: str,
+    job_id: str,
+    params: PageParams,
+) -> tuple[list[JobEvent], int, str | None]:
+    items, total, cursor = query_page(
+        JobEventItem,
+        team_partition(team_id),
+        params,
+        range_key_condition=JobEventItem.sk.startswith(event_key(job_id)),
+        newest_first=False,
+    )
+    return [_to_event(item) for item in items], total, cursor
+
+
+def list_active_jobs(limit: int = 500) -> list[Job]:
+    """Jobs that are queued, running or waiting, across teams (for the reconciler)."""
+    with storage_errors("job"):
+        return [_to_job(item) for item in JobItem.active.query(ACTIVE_JOBS, limit=limit)]
