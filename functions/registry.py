@@ -32,6 +32,10 @@ class RouteGroup:
     default_route: bool = False
     tables: dict[str, TableAccess] = field(default_factory=dict)
     bucket: BucketAccess | None = None
+    # May put events on the domain event bus (EventBridge).
+    publishes_events: bool = False
+    # May start, stop, resume and fail executions of the generation state machine.
+    controls_executions: bool = False
     memory_mb: int = 512
     timeout_seconds: int = 29
 
@@ -87,6 +91,48 @@ HEALTH = RouteGroup(
 )
 
 GROUPS: tuple[RouteGroup, ...] = (HEALTH,)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerFunction:
+    """A function invoked by AWS, not by HTTP: by Step Functions, a schedule or a queue."""
+
+    name: str
+    description: str
+    handler: str
+    tables: dict[str, TableAccess] = field(default_factory=dict)
+    bucket: BucketAccess | None = None
+    # May put events on the domain event bus (EventBridge).
+    publishes_events: bool = False
+    # May resume, fail and stop executions of the generation state machine.
+    controls_executions: bool = False
+    # Run every this many minutes by EventBridge Scheduler (None: not scheduled).
+    schedule_minutes: int | None = None
+    memory_mb: int = 1024
+    timeout_seconds: int = 300
+
+    @property
+    def package(self) -> str:
+        return self.handler.rsplit(".", 2)[0]
+
+
+# Runs one phase of a generation job per invocation; Step Functions calls it.
+PIPELINE_WORKER = WorkerFunction(
+    name="pipeline",
+    description="generation phases: model calls, real checks, artifacts in S3, job events",
+    handler="functions.pipeline.handler.handler",
+    tables={"jobs": "read_write"},
+    bucket="read_write",
+    publishes_events=True,
+    # Phases run the generated project's own tests; memory buys CPU in Lambda.
+    memory_mb=2048,
+    timeout_seconds=600,
+)
+
+WORKERS: tuple[WorkerFunction, ...] = (PIPELINE_WORKER,)
+
+# The generation state machine's name suffix: `<resource_prefix>-generation`.
+GENERATION_STATE_MACHINE = "generation"
 
 GROUPS_BY_NAME: dict[str, RouteGroup] = {group.name: group for group in GROUPS}
 

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from shared.db.tables import TABLES_BY_KEY
 
 AppEnv = Literal["local", "test", "aws"]
+# The account the emulated AWS (moto) answers as.
+LOCAL_ACCOUNT_ID = "123456789012"
 
 
 class Settings(BaseSettings):
@@ -51,6 +53,23 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.app_env in ("local", "test")
+
+    @property
+    def generation_state_machine_arn(self) -> str:
+        """Deployed: the ARN CDK passes in. Local and test: the emulator's, by its name."""
+        if self.state_machine_arn:
+            return self.state_machine_arn
+        return (
+            f"arn:aws:states:{self.aws_region}:{LOCAL_ACCOUNT_ID}:stateMachine:"
+            f"{self.resource_prefix}-generation"
+        )
+
+    def function_arn(self, name: str) -> str:
+        """A local function's ARN (the emulator routes it to the in-process handler)."""
+        return (
+            f"arn:aws:lambda:{self.aws_region}:{LOCAL_ACCOUNT_ID}:function:"
+            f"{self.resource_prefix}-{name}"
+        )
 
     def table_name(self, table_key: str) -> str:
         return TABLES_BY_KEY[table_key].physical_name(self.resource_prefix)
