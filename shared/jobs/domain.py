@@ -94,3 +94,21 @@ class JobEvent(BaseModel):
     message: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
     at: datetime
+
+
+ApprovalStatus = Literal["pending", "approved", "rejected", "revise", "expired"]
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    team_id: str
+    job_id: str
+    phase: str
+    status: ApprovalStatus = "pending"
+    requested_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    edited_output: bool = False

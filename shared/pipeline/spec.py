@@ -21,11 +21,10 @@ def slugify(text: str, *, max_length: int = 48) -> str:
     return slug or "app"
 
 
-def split_list(value: object) -> object:
+def split_list(value: str | list[str] | tuple[str, ...]) -> list[str]:
     """`"auth, notes"` and `["auth", "notes"]` alike become a list of clean names."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+    parts = value.split(",") if isinstance(value, str) else [str(part) for part in value]
+    return [part.strip() for part in parts if part.strip()]
 
 
 class JobSpec(BaseModel):
@@ -44,10 +43,9 @@ class JobSpec(BaseModel):
     @field_validator("features", mode="before")
     @classmethod
     def _features(cls, value: object) -> object:
-        items = split_list(value)
-        if isinstance(items, list):
-            return tuple(dict.fromkeys(slugify(item, max_length=40) for item in items))
-        return items
+        if isinstance(value, str | list | tuple):
+            return tuple(dict.fromkeys(slugify(item, max_length=40) for item in split_list(value)))
+        return value
 
     @property
     def target(self) -> Target:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from shared.db.tables import TABLES, TableSpec
-from shared.settings import Settings
+from shared.settings import LOCAL_ACCOUNT_ID, Settings
 from tools.lambda_context import LocalLambdaContext
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ MOTO_CONFIG: DefaultConfig = {
     "lambda": {"use_docker": False},
     "stepfunctions": {"execute_state_machine": True},
 }
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = LOCAL_ACCOUNT_ID
 
 Handler = Callable[[Any, Any], Any]
 _handlers: dict[str, Handler] = {}
@@ -137,6 +137,22 @@ def create_resources(settings: Settings) -> None:
     )
     client("events").create_event_bus(Name=settings.event_bus_name)
     client("sqs").create_queue(QueueName=f"{settings.resource_prefix}-events-dlq")
+    _create_state_machine(settings)
+
+
+def _create_state_machine(settings: Settings) -> None:
+    """The generation state machine: the document CDK deploys, calling the local worker."""
+    from functions.registry import GENERATION_STATE_MACHINE, PIPELINE_WORKER
+    from shared.aws import client
+    from shared.pipeline.asl import build_definition
+
+    definition = build_definition(settings.function_arn(PIPELINE_WORKER.name))
+    client("stepfunctions").create_state_machine(
+        name=f"{settings.resource_prefix}-{GENERATION_STATE_MACHINE}",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{settings.resource_prefix}-generation",
+        type="STANDARD",
+    )
 
 
 @contextmanager

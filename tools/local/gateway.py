@@ -11,7 +11,7 @@ import importlib
 from functools import cache
 from typing import Any
 
-from functions.registry import GROUPS, RouteGroup, group_for_path
+from functions.registry import GROUPS, WORKERS, group_for_path
 from shared.settings import Settings
 from tools.local.emulator import register_function
 
@@ -37,15 +37,18 @@ class LocalGateway:
         await _group_app(group.name)(scope, receive, send)
 
 
-def _lazy_handler(group: RouteGroup) -> Any:
+def _lazy_handler(handler_path: str) -> Any:
     def invoke(event: Any, context: Any) -> Any:
-        module = importlib.import_module(group.handler.rsplit(".", 1)[0])
-        return module.handler(event, context)
+        module_name, _, attribute = handler_path.rpartition(".")
+        return getattr(importlib.import_module(module_name), attribute)(event, context)
 
     return invoke
 
 
 def register_group_functions(settings: Settings) -> None:
-    """Each group's Lambda handler, invocable by its function name (as Step Functions would)."""
-    for group in GROUPS:
-        register_function(f"{settings.resource_prefix}-{group.name}", _lazy_handler(group))
+    """Every function's Lambda handler, route groups and workers alike, invocable by its
+    function name as Step Functions and boto3 would call it."""
+    for function in (*GROUPS, *WORKERS):
+        register_function(
+            f"{settings.resource_prefix}-{function.name}", _lazy_handler(function.handler)
+        )

@@ -1,0 +1,1 @@
+"""Generation jobs and projects: create, follow, cancel, retry, browse and download."""

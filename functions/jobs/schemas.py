@@ -1,0 +1,147 @@
+"""Request and response shapes of the jobs routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.pipeline.definition import GATEABLE_PHASES, PHASE_NAMES
+from shared.pipeline.spec import BACKENDS, PLATFORMS, STYLES, split_list
+
+_MOBILE = {"android", "ios"}
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=4000)
+    platform: str | list[str] = Field(
+        default="android,ios", description=f"comma-separated, from {', '.join(PLATFORMS)}"
+    )
+    style: str = Field(default="modern", description=f"one of {', '.join(STYLES)}")
+    backend: str = Field(default="none", description=f"one of {', '.join(BACKENDS)}")
+    features: str | list[str] = Field(default="", description="comma-separated or a list")
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+    project_id: str | None = Field(default=None, max_length=64)
+    approval_gates: list[str] = Field(
+        default_factory=list, description=f"phases to approve, from {', '.join(GATEABLE_PHASES)}"
+    )
+    max_repair_attempts: int | None = Field(default=None, ge=0, le=10)
+
+    @field_validator("platform")
+    @classmethod
+    def _platforms(cls, value: str | list[str]) -> list[str]:
+        platforms = list(dict.fromkeys(item.lower() for item in split_list(value)))
+        unknown = [item for item in platforms if item not in PLATFORMS]
+        if not platforms or unknown:
+            raise ValueError(
+                f"platform must be among {', '.join(PLATFORMS)}; got {unknown or 'none'}"
+            )
+        if len(platforms) > 1 and not set(platforms) <= _MOBILE:
+            raise ValueError("web and python-api are built alone; android and ios together")
+        return platforms
+
+    @field_validator("style")
+    @classmethod
+    def _style(cls, value: str) -> str:
+        if value not in STYLES:
+            raise ValueError(f"style must be one of {', '.join(STYLES)}")
+        return value
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        if value not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+        return value
+
+    @field_validator("features")
+    @classmethod
+    def _features(cls, value: str | list[str]) -> list[str]:
+        features = split_list(value)
+        if len(features) > 20:
+            raise ValueError("at most 20 features")
+        if any(len(feature) > 40 for feature in features):
+            raise ValueError("a feature name is at most 40 characters")
+        return features
+
+    @field_validator("approval_gates")
+    @classmethod
+    def _gates(cls, value: list[str]) -> list[str]:
+        unknown = [phase for phase in value if phase not in GATEABLE_PHASES]
+        if unknown:
+            raise ValueError(
+                f"approval gates must be among {', '.join(GATEABLE_PHASES)}; "
+                f"got {', '.join(unknown)}"
+            )
+        return list(dict.fromkeys(value))
+
+
+class JobRetry(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    from_phase: str | None = Field(default=None, description=f"one of {', '.join(PHASE_NAMES)}")
+
+    @field_validator("from_phase")
+    @classmethod
+    def _phase(cls, value: str | None) -> str | None:
+        if value is not None and value not in PHASE_NAMES:
+            raise ValueError(f"from_phase must be one of {', '.join(PHASE_NAMES)}")
+        return value
+
+
+class PhaseEstimate(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    phase: str
+    agent: str
+    skipped: bool
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    seconds: float
+
+
+class JobEstimate(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    model: str
+    phases: list[PhaseEstimate]
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    seconds: float
+    notes: list[str] = Field(default_factory=list)
+
+
+class JobPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    slug: str
+    name: str
+    description: str
+    platform: str
+    target: str
+    style: str
+    backend: str
+    features: list[str]
+    status: str
+    current_phase: str | None
+    cancel_requested: bool
+    approval_gates: list[str]
+    max_repair_attempts: int
+    repair_attempts: int
+    project_id: str | None
+    error: str | None
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: dict[str, Any]

@@ -1,0 +1,198 @@
+"""Generation jobs: the rules. Plain arguments in, domain objects out; no HTTP here."""
+
+from __future__ import annotations
+
+import json
+
+from functions.jobs.schemas import JobCreate, JobEstimate, PhaseEstimate
+from shared import artifacts, events
+from shared.aws import client
+from shared.errors import Conflict, ServiceUnavailable
+from shared.ids import new_id, utcnow
+from shared.jobs import store
+from shared.jobs.domain import ACTIVE_STATUSES, Job
+from shared.observability import logger
+from shared.pipeline.definition import (
+    DEFAULT_MAX_REPAIR_ATTEMPTS,
+    PHASE_NAMES,
+    PHASES,
+)
+from shared.pipeline.spec import JobSpec, slugify
+from shared.settings import get_settings
+
+OFFLINE_MODEL = "offline-1"
+
+
+def _spec(request: JobCreate, slug: str) -> JobSpec:
+    return JobSpec(
+        name=request.name,
+        description=request.description,
+        platforms=tuple(request.platform),
+        style=request.style,
+        backend=request.backend,
+        features=tuple(request.features),
+        slug=slug,
+    )
+
+
+def _start_execution(job: Job, start_from: str, name: str) -> Job:
+    """Start the job's execution; a name already used means it was started already."""
+    sfn = client("stepfunctions")
+    payload = {"team_id": job.team_id, "job_id": job.id, "start_from": start_from}
+    try:
+        started = sfn.start_execution(
+            stateMachineArn=get_settings().generation_state_machine_arn,
+            name=name,
+            input=json.dumps(payload),
+        )
+    except sfn.exceptions.ExecutionAlreadyExists:
+        return job
+    except Exception as exc:
+        logger.exception("could not start the generation execution")
+        store.update_job(job.team_id, job.id, _failed_to_start)
+        raise ServiceUnavailable("the pipeline could not be started; retry shortly") from exc
+    return store.update_job(
+        job.team_id,
+        job.id,
+        lambda current: setattr(current, "execution_arn", started["executionArn"]),
+    )
+
+
+def _failed_to_start(job: Job) -> None:
+    job.status, job.error, job.finished_at = "failed", "the pipeline could not be started", utcnow()
+
+
+def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
+    """Store a queued job and start its execution (named by the job id)."""
+    explicit = request.slug is not None
+    slug = request.slug or slugify(request.name)
+    now = utcnow()
+    for attempt in range(5):
+        job = Job(
+            id=new_id(),
+            team_id=team_id,
+            slug=slug,
+            spec=_spec(request, slug),
+            approval_gates=request.approval_gates,
+            project_id=request.project_id,
+            max_repair_attempts=(
+                DEFAULT_MAX_REPAIR_ATTEMPTS
+                if request.max_repair_attempts is None
+                else request.max_repair_attempts
+            ),
+            created_by=user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            job = store.create_job(job)
+            break
+        except Conflict:
+            if explicit or attempt == 4:
+                raise
+            # An automatic slug that is taken gets the job id's tail: still readable.
+            slug = f"{slugify(request.name, max_length=40)}-{job.id[-6:].lower()}"
+    store.add_event(team_id, job.id, "job.created", data={"slug": job.slug})
+    events.publish("job.created", {"team_id": team_id, "job_id": job.id, "slug": job.slug})
+    return _start_execution(job, PHASE_NAMES[0], job.id)
+
+
+def cancel_job(team_id: str, id_or_slug: str) -> Job:
+    """Ask the job to stop at its next phase boundary; a job waiting for a person stops now."""
+    job = store.find_job(team_id, id_or_slug)
+    if job.status not in ACTIVE_STATUSES:
+        raise Conflict(
+            f"job is {job.status}; only a queued, running or waiting job can be cancelled"
+        )
+
+    def request_cancel(current: Job) -> None:
+        if current.status not in ACTIVE_STATUSES:
+            raise Conflict(f"job is {current.status}; it can no longer be cancelled")
+        current.cancel_requested = True
+
+    job = store.update_job(team_id, job.id, request_cancel)
+    store.add_event(team_id, job.id, "job.cancel_requested", phase=job.current_phase)
+    if job.status == "waiting_approval" and job.execution_arn:
+        # No phase boundary is coming while the execution waits at a gate: stop it here.
+        client("stepfunctions").stop_execution(
+            executionArn=job.execution_arn, error="JobCancelled", cause="cancelled by a user"
+        )
+        from functions.pipeline.worker import cancelled
+
+        cancelled(team_id, job.id)
+        job = store.get_job(team_id, job.id)
+    return job
+
+
+def retry_job(team_id: str, id_or_slug: str, from_phase: str | None) -> Job:
+    """Run a failed or cancelled job again from `from_phase` (default: where it stopped),
+    keeping what earlier phases stored."""
+    job = store.find_job(team_id, id_or_slug)
+    if job.status in ACTIVE_STATUSES or (job.status == "passed" and from_phase is None):
+        raise Conflict(
+            f"job is {job.status}; retry a failed or cancelled job, or name "
+            "from_phase to run a finished one again"
+        )
+    start = from_phase or next(
+        (record.phase for record in job.phases if record.status in ("failed", "cancelled")),
+        PHASE_NAMES[0],
+    )
+    first = PHASE_NAMES.index(start)
+
+    def reset(current: Job) -> None:
+        if current.status in ACTIVE_STATUSES:
+            raise Conflict("job is running again already")
+        current.status, current.error, current.cancel_requested = "queued", None, False
+        current.finished_at, current.current_phase = None, None
+        if first <= PHASE_NAMES.index("repair"):
+            current.repair_attempts = 0
+        for record in current.phases[first:]:
+            record.status, record.error = "pending", None
+            record.started_at = record.finished_at = None
+
+    job = store.update_job(team_id, job.id, reset)
+    store.add_event(team_id, job.id, "job.retried", phase=start)
+    return _start_execution(job, start, f"{job.id}-{new_id()[-10:]}")
+
+
+def delete_job(team_id: str, id_or_slug: str, *, purge: bool) -> None:
+    job = store.find_job(team_id, id_or_slug)
+    if job.status in ACTIVE_STATUSES:
+        raise Conflict("cancel the job before deleting it")
+    if purge:
+        artifacts.delete_artifacts(team_id, job.id)
+    store.delete_job(team_id, job.id)
+
+
+def estimate_job(request: JobCreate) -> JobEstimate:
+    """Expected tokens, cost and time per phase for a job like `request`."""
+    spec = _spec(request, request.slug or slugify(request.name))
+    scale = 1.0 + 0.35 * max(0, len(spec.features) - 1)
+    phases = []
+    for phase in PHASES:
+        skipped = phase.name == "backend" and spec.backend == "none"
+        tokens_in = 0 if skipped else round(phase.expected_tokens_in * scale)
+        tokens_out = 0 if skipped else round(phase.expected_tokens_out * scale)
+        phases.append(
+            PhaseEstimate(
+                phase=phase.name,
+                agent=phase.agent_role,
+                skipped=skipped,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                cost_usd=0.0,
+                seconds=0.0 if skipped else phase.expected_seconds,
+            )
+        )
+    return JobEstimate(
+        model=OFFLINE_MODEL,
+        phases=phases,
+        tokens_in=sum(p.tokens_in for p in phases),
+        tokens_out=sum(p.tokens_out for p in phases),
+        cost_usd=0.0,
+        seconds=round(sum(p.seconds for p in phases), 1),
+        notes=[
+            "priced for the built-in offline provider (free); configured providers are "
+            "priced per model once providers arrive"
+        ],
+    )

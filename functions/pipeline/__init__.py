@@ -1,0 +1,1 @@
+"""The generation pipeline: phase workers and the checks they run on generated code."""

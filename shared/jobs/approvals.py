@@ -1,0 +1,62 @@
+"""Approval storage. The task token that resumes the execution never leaves this module
+except to the code that resumes or fails that execution."""
+
+from __future__ import annotations
+
+from shared.db.base import storage_errors, team_partition
+from shared.ids import new_id, utcnow
+from shared.jobs.domain import Approval
+from shared.jobs.models import ApprovalItem, approval_key
+
+
+def _to_approval(item: ApprovalItem) -> Approval:
+    return Approval.model_validate(
+        {
+            "id": item.approval_id,
+            "team_id": item.team_id,
+            "job_id": item.job_id,
+            "phase": item.phase,
+            "status": item.status,
+            "requested_at": item.requested_at,
+            "decided_at": item.decided_at,
+            "decided_by": item.decided_by,
+            "reason": item.reason,
+            "edited_output": item.edited_output,
+        }
+    )
+
+
+def create_approval(team_id: str, job_id: str, phase: str, task_token: str) -> Approval:
+    approval_id = new_id()
+    item = ApprovalItem(
+        team_partition(team_id),
+        approval_key(approval_id),
+        team_id=team_id,
+        approval_id=approval_id,
+        job_id=job_id,
+        phase=phase,
+        status="pending",
+        task_token=task_token,
+        requested_at=utcnow(),
+    )
+    with storage_errors("approval"):
+        item.save()
+    return _to_approval(item)
+
+
+def get_approval(team_id: str, approval_id: str) -> Approval:
+    with storage_errors("approval"):
+        return _to_approval(ApprovalItem.get(team_partition(team_id), approval_key(approval_id)))
+
+
+def latest_decision(team_id: str, job_id: str, phase: str) -> Approval | None:
+    """The newest decided approval of a job's phase (a rejection's reason, say)."""
+    with storage_errors("approval"):
+        items = ApprovalItem.query(
+            team_partition(team_id),
+            ApprovalItem.sk.startswith(approval_key()),
+            filter_condition=(ApprovalItem.job_id == job_id) & (ApprovalItem.phase == phase),
+            scan_index_forward=False,
+        )
+        decided = [item for item in items if item.status != "pending"]
+    return _to_approval(decided[0]) if decided else None
