@@ -129,7 +129,20 @@ PIPELINE_WORKER = WorkerFunction(
     timeout_seconds=600,
 )
 
-WORKERS: tuple[WorkerFunction, ...] = (PIPELINE_WORKER,)
+# Gives every job an end state: settles active jobs whose execution has ended.
+RECONCILER = WorkerFunction(
+    name="reconciler",
+    description="settles jobs whose execution ended without recording it",
+    handler="functions.reconciler.handler.handler",
+    tables={"jobs": "read_write"},
+    publishes_events=True,
+    controls_executions=True,
+    schedule_minutes=5,
+    memory_mb=256,
+    timeout_seconds=120,
+)
+
+WORKERS: tuple[WorkerFunction, ...] = (PIPELINE_WORKER, RECONCILER)
 
 # The generation state machine's name suffix: `<resource_prefix>-generation`.
 GENERATION_STATE_MACHINE = "generation"

@@ -4,6 +4,7 @@ except to the code that resumes or fails that execution."""
 from __future__ import annotations
 
 from shared.db.base import storage_errors, team_partition
+from shared.errors import Conflict
 from shared.ids import new_id, utcnow
 from shared.jobs.domain import Approval
 from shared.jobs.models import ApprovalItem, approval_key
@@ -60,3 +61,38 @@ def latest_decision(team_id: str, job_id: str, phase: str) -> Approval | None:
         )
         decided = [item for item in items if item.status != "pending"]
     return _to_approval(decided[0]) if decided else None
+
+
+def decide(
+    team_id: str,
+    approval_id: str,
+    *,
+    status: str,
+    decided_by: str | None,
+    reason: str | None,
+    edited_output: bool,
+) -> tuple[Approval, str]:
+    """Record a decision on a pending approval, once: a second decision is a Conflict.
+    Returns the approval and the task token that resumes (or fails) the execution."""
+    with storage_errors("approval"):
+        item = ApprovalItem.get(team_partition(team_id), approval_key(approval_id))
+    if item.status != "pending" or not item.task_token:
+        raise Conflict(f"approval is already {item.status}")
+    token = item.task_token
+    item.status, item.decided_at, item.decided_by = status, utcnow(), decided_by
+    item.reason, item.edited_output, item.task_token = reason, edited_output, None
+    with storage_errors("approval"):
+        item.save()  # conditional on the version read: two deciders cannot both win
+    return _to_approval(item), token
+
+
+def list_approvals(team_id: str, status: str | None = None) -> list[Approval]:
+    condition = ApprovalItem.status == status if status else None
+    with storage_errors("approval"):
+        items = ApprovalItem.query(
+            team_partition(team_id),
+            ApprovalItem.sk.startswith(approval_key()),
+            filter_condition=condition,
+            scan_index_forward=False,
+        )
+        return [_to_approval(item) for item in items]

@@ -1,0 +1,1 @@
+"""Human in the loop: the approvals a job's gates ask for, and their decisions."""

@@ -1,0 +1,120 @@
+"""Approving resumes the job; rejecting fails it or sends the phase back with the reason;
+an approval may carry an edited phase output that the next phases use."""
+
+from __future__ import annotations
+
+import json
+
+from shared import artifacts
+from shared.aws import client
+from shared.errors import BadRequest
+from shared.jobs import approvals, store
+from shared.jobs.domain import Approval, Job
+from shared.llm.files import UnsafePath, parse_files
+
+# The document each gateable phase writes (the same names the pipeline uses).
+DOCUMENTS = {
+    "ba": "requirements",
+    "backend": "backend",
+    "architect": "architecture",
+    "uiux": "design",
+    "reviewer": "review",
+    "security": "security",
+}
+
+
+def _checked_edit(phase: str, edited_output: str) -> dict[str, str] | str:
+    """The edit in the form the phase's output takes: files for dev, a document otherwise."""
+    if phase != "dev":
+        return edited_output
+    try:
+        files = parse_files(edited_output)
+    except UnsafePath as exc:
+        raise BadRequest("edited files must have relative paths inside the project") from exc
+    if not files:
+        raise BadRequest("an edited dev output is file blocks: === FILE: path === ...")
+    return files
+
+
+def _store_edit(approval: Approval, edit: dict[str, str] | str) -> None:
+    """Put the reviewer's version where the next phases read the phase's output."""
+    if isinstance(edit, dict):
+        tree = artifacts.load_tree(approval.team_id, approval.job_id)
+        artifacts.save_tree(approval.team_id, approval.job_id, {**tree, **edit})
+    else:
+        artifacts.save_document(approval.team_id, approval.job_id, DOCUMENTS[approval.phase], edit)
+
+
+def _resume(job: Job, phase: str) -> None:
+    job.status = "running"
+    job.phase(phase).status = "passed"
+
+
+def approve(
+    team_id: str, approval_id: str, user_id: str | None, edited_output: str | None = None
+) -> Approval:
+    pending = approvals.get_approval(team_id, approval_id)
+    if edited_output is not None and pending.status == "pending":
+        _store_edit(pending, edited_output)
+    approval, token = approvals.decide(
+        team_id,
+        approval_id,
+        status="approved",
+        decided_by=user_id,
+        reason=None,
+        edited_output=edited_output is not None,
+    )
+    job = store.update_job(team_id, approval.job_id, lambda job: _resume(job, approval.phase))
+    store.add_event(
+        team_id,
+        job.id,
+        "approval.approved",
+        phase=approval.phase,
+        data={"approval_id": approval.id, "edited": approval.edited_output},
+    )
+    client("stepfunctions").send_task_success(
+        taskToken=token, output=json.dumps({"decision": "approved"})
+    )
+    return approval
+
+
+def reject(
+    team_id: str, approval_id: str, user_id: str | None, reason: str | None, *, send_back: bool
+) -> Approval:
+    """Fail the job, or (send_back) run the phase again with `reason` as the reviewer's note."""
+    approval, token = approvals.decide(
+        team_id,
+        approval_id,
+        status="revise" if send_back else "rejected",
+        decided_by=user_id,
+        reason=reason,
+        edited_output=False,
+    )
+    sfn = client("stepfunctions")
+    if send_back:
+
+        def note(job: Job) -> None:
+            job.revision_notes[approval.phase] = reason or "the reviewer asked for changes"
+            job.status = "running"
+
+        store.update_job(team_id, approval.job_id, note)
+        store.add_event(
+            team_id,
+            approval.job_id,
+            "approval.sent_back",
+            phase=approval.phase,
+            message=reason or "",
+        )
+        sfn.send_task_success(taskToken=token, output=json.dumps({"decision": "revise"}))
+    else:
+        store.add_event(
+            team_id,
+            approval.job_id,
+            "approval.rejected",
+            phase=approval.phase,
+            message=reason or "",
+        )
+        sfn.send_task_failure(
+            taskToken=token, error="ApprovalRejected", cause=(reason or "rejected")[:256]
+        )
+    return approval

@@ -1,0 +1,1 @@
+"""Guarantees every job an end state: fixes jobs whose execution ended without saying so."""
