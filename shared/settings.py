@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.db.tables import TABLES_BY_KEY
@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Request bodies above this many bytes are refused with 413 before any route runs.
     max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=6_291_456)
+    # Tokens: ES256, the signing key in Secrets Manager (created at first start locally).
+    jwt_issuer: str = "software-factory"
+    jwt_audience: str = "software-factory-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    service_token_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Shared secret for `POST /auth/token` (seed 001); unset means the route answers 503.
+    admin_api_key: SecretStr | None = None
     # How long a readiness verdict is reused inside one container (DescribeTable is throttled).
     readiness_cache_seconds: float = Field(default=5.0, ge=0)
 
@@ -70,6 +77,10 @@ class Settings(BaseSettings):
             f"arn:aws:lambda:{self.aws_region}:{LOCAL_ACCOUNT_ID}:function:"
             f"{self.resource_prefix}-{name}"
         )
+
+    @property
+    def signing_key_secret(self) -> str:
+        return f"{self.resource_prefix}/jwt-signing-key"
 
     def table_name(self, table_key: str) -> str:
         return TABLES_BY_KEY[table_key].physical_name(self.resource_prefix)

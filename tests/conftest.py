@@ -26,6 +26,7 @@ os.environ.update(
         "EVENT_BUS_NAME": "factory-test-bus",
         "READINESS_CACHE_SECONDS": "0",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "SoftwareFactory",
     }
 )

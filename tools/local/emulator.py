@@ -138,6 +138,13 @@ def create_resources(settings: Settings) -> None:
     client("events").create_event_bus(Name=settings.event_bus_name)
     client("sqs").create_queue(QueueName=f"{settings.resource_prefix}-events-dlq")
     _create_state_machine(settings)
+    from shared.auth.signing import forget_signing_key, generate_key_material
+
+    # Deployed, the key is created at deploy; locally, at first start.
+    client("secretsmanager").create_secret(
+        Name=settings.signing_key_secret, SecretString=generate_key_material()
+    )
+    forget_signing_key()
 
 
 def _create_state_machine(settings: Settings) -> None:

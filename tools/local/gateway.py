@@ -11,7 +11,7 @@ import importlib
 from functools import cache
 from typing import Any
 
-from functions.registry import GROUPS, WORKERS, group_for_path
+from functions.registry import GROUPS, WORKERS, RouteGroup, WorkerFunction, group_for_path
 from shared.settings import Settings
 from tools.local.emulator import register_function
 
@@ -48,7 +48,8 @@ def _lazy_handler(handler_path: str) -> Any:
 def register_group_functions(settings: Settings) -> None:
     """Every function's Lambda handler, route groups and workers alike, invocable by its
     function name as Step Functions and boto3 would call it."""
-    for function in (*GROUPS, *WORKERS):
+    functions: tuple[RouteGroup | WorkerFunction, ...] = (*GROUPS, *WORKERS)
+    for function in functions:
         register_function(
             f"{settings.resource_prefix}-{function.name}", _lazy_handler(function.handler)
         )

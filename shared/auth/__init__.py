@@ -1,0 +1,1 @@
+"""Who is calling, for which team, in which role: tokens, keys and the route dependency."""

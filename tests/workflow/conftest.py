@@ -1,0 +1,96 @@
+"""Generation jobs run for real: the local state machine, the pipeline worker, the
+offline provider, emulated DynamoDB, S3 and EventBridge."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from functions.jobs.schemas import JobCreate
+from functions.jobs.service import create_job
+from shared.jobs import store
+from shared.jobs.domain import Job
+from shared.llm.types import Completion, CompletionRequest, Pricing
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+def wait_for(
+    team_id: str, job_id: str, predicate: Callable[[Job], bool], seconds: float = 60
+) -> Job:
+    deadline = time.monotonic() + seconds
+    while True:
+        job = store.get_job(team_id, job_id)
+        if predicate(job):
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job stayed {job.status} at {job.current_phase}")
+        time.sleep(0.05)
+
+
+def finished(job: Job) -> bool:
+    return job.status in ("passed", "failed", "cancelled")
+
+
+def start_job(team_id: str, **fields: Any) -> Job:
+    request = JobCreate.model_validate(
+        {"name": "Todo list", "platform": "web", "features": "notes, reminders", **fields}
+    )
+    return create_job(team_id, "user-1", request)
+
+
+@dataclass
+class ScriptedProvider:
+    """The offline provider, with scripted failures, holds and a record of every request."""
+
+    fail_once: dict[str, Exception] = field(default_factory=dict)
+    fail_always: dict[str, Exception] = field(default_factory=dict)
+    replace_text: dict[str, str] = field(default_factory=dict)
+    hold: dict[str, threading.Event] = field(default_factory=dict)
+    reached: dict[str, threading.Event] = field(default_factory=dict)
+    requests: list[CompletionRequest] = field(default_factory=list)
+    name: str = "offline"
+    kind: str = "offline"
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        from shared.llm.offline import OfflineProvider
+
+        phase = request.task.phase if request.task else ""
+        self.requests.append(request)
+        if phase in self.reached:
+            self.reached[phase].set()
+        if phase in self.hold:
+            self.hold[phase].wait(10)
+        if phase in self.fail_once:
+            raise self.fail_once.pop(phase)
+        if phase in self.fail_always:
+            raise self.fail_always[phase]
+        completion = OfflineProvider().complete(request)
+        if phase in self.replace_text:
+            return Completion(
+                self.replace_text[phase],
+                completion.model,
+                completion.provider,
+                completion.tokens_in,
+                0,
+            )
+        return completion
+
+    def pricing(self, model: str) -> Pricing:
+        return Pricing(input_per_million=1.0, output_per_million=2.0)
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedProvider]:
+    scripted = ScriptedProvider()
+    monkeypatch.setattr(
+        "functions.pipeline.worker.provider_for", lambda job, phase: (scripted, "offline-1")
+    )
+    yield scripted
+    for event in scripted.hold.values():
+        event.set()
