@@ -36,6 +36,8 @@ class RouteGroup:
     publishes_events: bool = False
     # May start, stop, resume and fail executions of the generation state machine.
     controls_executions: bool = False
+    # Verifies (auth: also signs) access tokens: reads the signing key secret.
+    authenticates: bool = True
     memory_mb: int = 512
     timeout_seconds: int = 29
 
@@ -86,11 +88,40 @@ HEALTH = RouteGroup(
     # Readiness proves the tables and the bucket answer: describe and list only, no data access.
     tables={table.key: "describe" for table in TABLES},
     bucket="list",
+    authenticates=False,
     memory_mb=256,
     timeout_seconds=10,
 )
 
-GROUPS: tuple[RouteGroup, ...] = (HEALTH,)
+AUTH = RouteGroup(
+    name="auth",
+    description="tokens, public keys, who the caller is",
+    prefixes=("auth",),
+    exact_paths=tuple(f"{base}/.well-known/jwks.json" for base in ("", *API_BASES)),
+    tables={"identity": "read_write"},
+)
+
+JOBS = RouteGroup(
+    name="jobs",
+    description="generation jobs: start, follow, cancel, retry, browse, download",
+    prefixes=("jobs",),
+    tables={"jobs": "read_write", "idempotency": "read_write"},
+    bucket="read_write",
+    publishes_events=True,
+    controls_executions=True,
+)
+
+APPROVALS = RouteGroup(
+    name="approvals",
+    description="human in the loop: approve, reject or send back a gated phase",
+    prefixes=("approvals", "hitl", "checkpoints", "experiences"),
+    tables={"jobs": "read_write"},
+    bucket="read_write",
+    publishes_events=True,
+    controls_executions=True,
+)
+
+GROUPS: tuple[RouteGroup, ...] = (HEALTH, AUTH, JOBS, APPROVALS)
 
 
 @dataclass(frozen=True, slots=True)

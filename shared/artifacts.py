@@ -157,6 +157,13 @@ def save_export(team_id: str, job_id: str, slug: str, archive: bytes) -> str:
     return key
 
 
+def load_export(team_id: str, job_id: str, slug: str) -> bytes:
+    body = _get(export_key(team_id, job_id, slug))
+    if body is None:
+        raise NotFound("the job has not been exported yet")
+    return body
+
+
 def export_url(team_id: str, job_id: str, slug: str) -> str:
     """A presigned download URL of the job's ZIP; NotFound before export."""
     key = export_key(team_id, job_id, slug)

@@ -145,3 +145,64 @@ class JobPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     links: dict[str, Any]
+
+
+class PhasePublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    phase: str
+    agent: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_seconds: float | None
+    error: str | None
+    attempts: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    model: str | None
+    provider: str | None
+
+
+class CancelAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    slug: str
+    status: str
+    cancel_requested: bool
+
+
+class DownloadLink(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    url: str
+    expires_in: int
+
+
+class TreeEntryPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
+
+    path: str
+    name: str
+    is_dir: bool = Field(serialization_alias="isDir", validation_alias="isDir")
+    size: int
+
+
+class FilePublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    path: str
+    content: str
+
+
+class JobEventPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    type: str
+    phase: str | None
+    message: str
+    data: dict[str, Any]
+    at: datetime

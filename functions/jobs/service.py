@@ -155,6 +155,15 @@ def retry_job(team_id: str, id_or_slug: str, from_phase: str | None) -> Job:
     return _start_execution(job, start, f"{job.id}-{new_id()[-10:]}")
 
 
+def download_url(job: Job, api_base: str) -> str:
+    """Deployed: a presigned S3 link. Local: this API's own ZIP route, since the emulated
+    S3 cannot be reached from outside the process."""
+    if get_settings().is_local:
+        artifacts.load_export(job.team_id, job.id, job.slug)  # 404 before export, as deployed
+        return f"{api_base}/api/v1/jobs/{job.id}/download/zip"
+    return artifacts.export_url(job.team_id, job.id, job.slug)
+
+
 def delete_job(team_id: str, id_or_slug: str, *, purge: bool) -> None:
     job = store.find_job(team_id, id_or_slug)
     if job.status in ACTIVE_STATUSES:

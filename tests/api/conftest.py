@@ -65,3 +65,25 @@ def gateway(aws: None) -> Iterator[TestClient]:
 
     with TestClient(LocalGateway(), raise_server_exceptions=False) as client:
         yield client
+
+
+ADMIN_KEY = "test-admin-key-0123456789"
+
+
+@pytest.fixture(scope="session")
+def token_for(gateway: TestClient) -> Any:
+    """A bearer token for a team (and role), from the admin key, as seed 001 gets one."""
+    cache: dict[tuple[str, str], str] = {}
+
+    def issue(team_id: str, role: str = "admin") -> dict[str, str]:
+        if (team_id, role) not in cache:
+            answer = gateway.post(
+                "/api/v1/auth/token",
+                headers={"X-Admin-Key": ADMIN_KEY},
+                json={"team_id": team_id, "role": role},
+            )
+            assert answer.status_code == 200, answer.text
+            cache[team_id, role] = answer.json()["token"]
+        return {"Authorization": f"Bearer {cache[team_id, role]}"}
+
+    return issue

@@ -1,0 +1,1 @@
+"""Identity: tokens, keys and who the caller is."""

@@ -1,0 +1,270 @@
+"""Jobs routes: HTTP shapes and auth only; the rules are in service.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from functions.jobs import service
+from functions.jobs.schemas import (
+    CancelAnswer,
+    DownloadLink,
+    FilePublic,
+    JobCreate,
+    JobEstimate,
+    JobEventPublic,
+    JobPublic,
+    JobRetry,
+    PhasePublic,
+    TreeEntryPublic,
+)
+from shared import artifacts
+from shared.app_factory import API_V1, create_app
+from shared.auth.dependencies import CurrentPrincipal
+from shared.errors import error_responses
+from shared.idempotency import run_once
+from shared.jobs import store
+from shared.jobs.domain import Job, JobEvent, PhaseRecord
+from shared.pagination import Page, Pagination
+
+router = APIRouter(tags=["jobs"], responses=error_responses(401, 422))
+JobRef = Annotated[str, "a job's id or slug"]
+_FOUND = error_responses(404)
+
+
+def job_public(job: Job) -> dict[str, Any]:
+    spec = job.spec
+    base = f"{API_V1}/jobs/{job.id}"
+    return JobPublic(
+        id=job.id,
+        slug=job.slug,
+        name=spec.name,
+        description=spec.description,
+        platform=",".join(spec.platforms),
+        target=spec.target,
+        style=spec.style,
+        backend=spec.backend,
+        features=list(spec.features),
+        status=job.status,
+        current_phase=job.current_phase,
+        cancel_requested=job.cancel_requested,
+        approval_gates=job.approval_gates,
+        max_repair_attempts=job.max_repair_attempts,
+        repair_attempts=job.repair_attempts,
+        project_id=job.project_id,
+        error=job.error,
+        tokens_in=job.tokens_in,
+        tokens_out=job.tokens_out,
+        cost_usd=job.cost_usd,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        links={
+            "self": base,
+            "phases": f"{base}/phases",
+            "events": f"{base}/events",
+            "download": f"{base}/download",
+            "tree": f"{base}/code/tree",
+        },
+    ).model_dump(mode="json")
+
+
+def _phase_public(record: PhaseRecord) -> PhasePublic:
+    duration = None
+    if record.started_at and record.finished_at:
+        duration = round((record.finished_at - record.started_at).total_seconds(), 3)
+    return PhasePublic(**record.model_dump(), duration_seconds=duration)
+
+
+def _event_public(event: JobEvent) -> JobEventPublic:
+    return JobEventPublic(**event.model_dump(exclude={"job_id"}))
+
+
+@router.post(
+    "/jobs",
+    status_code=202,
+    response_model=JobPublic,
+    summary="Start a generation job",
+    responses=error_responses(409, 413, 503),
+)
+async def create_job(
+    body: JobCreate,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> JSONResponse:
+    def create() -> dict[str, Any]:
+        return job_public(service.create_job(principal.team_id, principal.subject, body))
+
+    if idempotency_key:
+        answer = run_once(
+            "jobs.create", principal.team_id, idempotency_key, body.model_dump(mode="json"), create
+        )
+    else:
+        answer = create()
+    return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
+
+
+@router.post(
+    "/jobs/estimate",
+    response_model=JobEstimate,
+    summary="Expected tokens, cost and time per phase for a job",
+)
+async def estimate_job(body: JobCreate, principal: CurrentPrincipal) -> JobEstimate:
+    return service.estimate_job(body)
+
+
+@router.get("/jobs", response_model=Page[JobPublic], summary="The team's jobs, newest first")
+async def list_jobs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    jobs, total, cursor = store.list_jobs(principal.team_id, page)
+    return {
+        "items": [job_public(job) for job in jobs],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next_cursor": cursor,
+    }
+
+
+@router.get(
+    "/jobs/{job_ref}", response_model=JobPublic, responses=_FOUND, summary="A job, by id or slug"
+)
+async def get_job(job_ref: JobRef, principal: CurrentPrincipal) -> dict[str, Any]:
+    return job_public(store.find_job(principal.team_id, job_ref))
+
+
+@router.delete(
+    "/jobs/{job_ref}",
+    status_code=204,
+    responses=error_responses(404, 409),
+    summary="Delete a finished job (purge=true also removes its artifacts)",
+)
+async def delete_job(
+    job_ref: JobRef, principal: CurrentPrincipal, purge: Annotated[bool, Query()] = False
+) -> Response:
+    service.delete_job(principal.team_id, job_ref, purge=purge)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/jobs/{job_ref}/phases",
+    response_model=list[PhasePublic],
+    responses=_FOUND,
+    summary="Every phase with its status, timings, tokens and cost",
+)
+async def list_phases(job_ref: JobRef, principal: CurrentPrincipal) -> list[PhasePublic]:
+    job = store.find_job(principal.team_id, job_ref)
+    return [_phase_public(record) for record in job.phases]
+
+
+@router.post(
+    "/jobs/{job_ref}/cancel",
+    status_code=202,
+    response_model=CancelAnswer,
+    responses=error_responses(404, 409),
+    summary="Stop at the next phase boundary",
+)
+async def cancel_job(job_ref: JobRef, principal: CurrentPrincipal) -> CancelAnswer:
+    job = service.cancel_job(principal.team_id, job_ref)
+    status = "cancelled" if job.status == "cancelled" else "cancel_requested"
+    return CancelAnswer(id=job.id, slug=job.slug, status=status, cancel_requested=True)
+
+
+@router.post(
+    "/jobs/{job_ref}/retry",
+    status_code=202,
+    response_model=JobPublic,
+    responses=error_responses(404, 409, 503),
+    summary="Run again from the failed phase, or from `from_phase`",
+)
+async def retry_job(
+    job_ref: JobRef, principal: CurrentPrincipal, body: JobRetry | None = None
+) -> dict[str, Any]:
+    from_phase = body.from_phase if body else None
+    return job_public(service.retry_job(principal.team_id, job_ref, from_phase))
+
+
+@router.get(
+    "/jobs/{job_ref}/download",
+    response_model=DownloadLink,
+    responses=_FOUND,
+    summary="A short-lived link to the exported ZIP",
+)
+async def download(job_ref: JobRef, principal: CurrentPrincipal, request: Request) -> DownloadLink:
+    job = store.find_job(principal.team_id, job_ref)
+    url = service.download_url(job, str(request.base_url).rstrip("/"))
+    return DownloadLink(url=url, expires_in=artifacts.DOWNLOAD_URL_SECONDS)
+
+
+@router.get(
+    "/jobs/{job_ref}/download/zip",
+    responses={
+        **_FOUND,
+        200: {"content": {"application/zip": {}}, "description": "the exported ZIP"},
+    },
+    response_class=Response,
+    summary="The exported ZIP itself",
+)
+async def download_zip(job_ref: JobRef, principal: CurrentPrincipal) -> Response:
+    job = store.find_job(principal.team_id, job_ref)
+    archive = artifacts.load_export(job.team_id, job.id, job.slug)
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{job.slug}.zip"'},
+    )
+
+
+@router.get(
+    "/jobs/{job_ref}/code/tree",
+    response_model=list[TreeEntryPublic],
+    responses=_FOUND,
+    summary="Files and folders of the generated code base",
+)
+async def code_tree(job_ref: JobRef, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    job = store.find_job(principal.team_id, job_ref)
+    return [
+        {"path": entry.path, "name": entry.name, "isDir": entry.is_dir, "size": entry.size}
+        for entry in artifacts.list_tree(job.team_id, job.id)
+    ]
+
+
+@router.get(
+    "/jobs/{job_ref}/code/file",
+    response_model=FilePublic,
+    responses=error_responses(400, 404, 413),
+    summary="One generated file (500 KB at most)",
+)
+async def code_file(
+    job_ref: JobRef,
+    principal: CurrentPrincipal,
+    path: Annotated[str, Query(min_length=1, max_length=240)],
+) -> FilePublic:
+    checked = artifacts.checked_path(path)  # a bad path is refused before anything is read
+    job = store.find_job(principal.team_id, job_ref)
+    return FilePublic(path=checked, content=artifacts.read_file(job.team_id, job.id, checked))
+
+
+@router.get(
+    "/jobs/{job_ref}/events",
+    response_model=Page[JobEventPublic],
+    responses=_FOUND,
+    summary="The job's event log, oldest first",
+)
+async def list_events(
+    job_ref: JobRef, principal: CurrentPrincipal, page: Pagination
+) -> dict[str, Any]:
+    job = store.find_job(principal.team_id, job_ref)
+    events, total, cursor = store.list_events(job.team_id, job.id, page)
+    return {
+        "items": [_event_public(event).model_dump(mode="json") for event in events],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next_cursor": cursor,
+    }
+
+
+app = create_app("jobs", router)

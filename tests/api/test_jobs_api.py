@@ -1,0 +1,277 @@
+"""The jobs and approvals routes over HTTP (ASGI), with tokens, against the real pipeline."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared import artifacts
+
+
+def create(gateway: TestClient, headers: dict[str, str], **fields: Any) -> Any:
+    body = {"name": "Todo list", "platform": "web", "features": "notes", **fields}
+    return gateway.post("/api/v1/jobs", json=body, headers=headers)
+
+
+def wait_done(
+    gateway: TestClient,
+    headers: dict[str, str],
+    job_id: str,
+    until: tuple[str, ...] = ("passed", "failed", "cancelled"),
+) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        job = gateway.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        if job["status"] in until:
+            return job  # type: ignore[no-any-return]
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def finished_job(gateway: TestClient, token_for: Any) -> dict[str, Any]:
+    headers = token_for("api-jobs")
+    created = create(gateway, headers, name="Field Notes", slug="field-notes")
+    assert created.status_code == 202, created.text
+    return wait_done(gateway, headers, created.json()["id"])
+
+
+def test_unauthenticated_calls_are_401(gateway: TestClient) -> None:
+    assert gateway.get("/api/v1/jobs").status_code == 401
+    assert create(gateway, {}).status_code == 401
+
+
+def test_a_job_is_accepted_then_passes(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    assert finished_job["status"] == "passed"
+    assert finished_job["target"] == "web"
+    assert finished_job["tokens_out"] > 0
+
+
+def test_a_new_job_answers_202_with_its_location(gateway: TestClient, token_for: Any) -> None:
+    answer = create(gateway, token_for("api-new"), name="Recipe Box")
+
+    assert answer.status_code == 202
+    assert answer.json()["status"] in ("queued", "running")
+    assert answer.headers["location"] == f"/api/v1/jobs/{answer.json()['id']}"
+    assert answer.json()["slug"] == "recipe-box"
+
+
+def test_a_job_is_found_by_slug_and_listed(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    headers = token_for("api-jobs")
+
+    by_slug = gateway.get("/api/v1/jobs/field-notes", headers=headers).json()
+    listed = gateway.get("/api/v1/jobs", headers=headers, params={"limit": 1}).json()
+
+    assert by_slug["id"] == finished_job["id"]
+    assert listed["total"] >= 1
+    assert listed["limit"] == 1
+    assert {"items", "total", "limit", "offset", "next_cursor"} == set(listed)
+
+
+def test_phases_list_timings_tokens_and_cost(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    phases = gateway.get(
+        f"/api/v1/jobs/{finished_job['slug']}/phases", headers=token_for("api-jobs")
+    ).json()
+
+    assert [phase["phase"] for phase in phases][:3] == ["create", "ba", "backend"]
+    dev = next(phase for phase in phases if phase["phase"] == "dev")
+    assert dev["status"] == "passed"
+    assert dev["duration_seconds"] >= 0
+    assert dev["tokens_out"] > 0
+    assert dev["agent"] == "developer"
+
+
+def test_tree_file_events_and_download(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    headers = token_for("api-jobs")
+    base = f"/api/v1/jobs/{finished_job['id']}"
+
+    tree = gateway.get(f"{base}/code/tree", headers=headers).json()
+    page = gateway.get(f"{base}/code/file", params={"path": "index.html"}, headers=headers)
+    events = gateway.get(f"{base}/events", headers=headers, params={"limit": 100}).json()
+    link = gateway.get(f"{base}/download", headers=headers).json()
+    archive = gateway.get(link["url"].removeprefix("http://testserver"), headers=headers)
+
+    index = next(entry for entry in tree if entry["path"] == "index.html")
+    assert index["name"] == "index.html"
+    assert index["isDir"] is False
+    assert index["size"] > 0
+    assert "Field Notes" in page.json()["content"]
+    assert events["items"][0]["type"] == "job.created"
+    assert events["items"][-1]["type"] == "job.completed"
+    assert link["expires_in"] == artifacts.DOWNLOAD_URL_SECONDS
+    assert archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        assert "field-notes/index.html" in zipped.namelist()
+
+
+def test_unknown_platform_is_422_naming_the_allowed_ones(
+    gateway: TestClient, token_for: Any
+) -> None:
+    answer = create(gateway, token_for("api-bad"), platform="windows-phone")
+
+    assert answer.status_code == 422
+    message = str(answer.json()["detail"])
+    for platform in ("web", "python-api", "android", "ios"):
+        assert platform in message
+
+
+def test_an_unknown_gate_is_422(gateway: TestClient, token_for: Any) -> None:
+    answer = create(gateway, token_for("api-bad"), approval_gates=["export"])
+
+    assert answer.status_code == 422
+    assert "architect" in str(answer.json()["detail"])
+
+
+def test_a_taken_slug_is_409(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    answer = create(gateway, token_for("api-jobs"), slug="field-notes")
+
+    assert answer.status_code == 409
+    assert "field-notes" in answer.json()["detail"]
+
+
+def test_cancelling_a_finished_job_is_409(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    answer = gateway.post(
+        f"/api/v1/jobs/{finished_job['id']}/cancel", headers=token_for("api-jobs")
+    )
+
+    assert answer.status_code == 409
+
+
+def test_download_before_export_is_404(gateway: TestClient, token_for: Any) -> None:
+    headers = token_for("api-early")
+    job = create(gateway, headers, approval_gates=["ba"]).json()
+    wait_done(gateway, headers, job["id"], until=("waiting_approval",))
+
+    answer = gateway.get(f"/api/v1/jobs/{job['id']}/download", headers=headers)
+
+    assert answer.status_code == 404
+    assert gateway.post(f"/api/v1/jobs/{job['id']}/cancel", headers=headers).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [
+        ("get", ""),
+        ("get", "/phases"),
+        ("get", "/events"),
+        ("get", "/code/tree"),
+        ("get", "/code/file?path=index.html"),
+        ("get", "/download"),
+        ("get", "/download/zip"),
+        ("post", "/cancel"),
+        ("post", "/retry"),
+        ("delete", ""),
+    ],
+)
+def test_another_teams_job_is_404_on_every_route(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any], method: str, suffix: str
+) -> None:
+    answer = gateway.request(
+        method.upper(),
+        f"/api/v1/jobs/{finished_job['id']}{suffix}",
+        headers=token_for("api-intruder"),
+    )
+
+    assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["../secrets.txt", "/etc/passwd", "a/../../b", "C:/x"])
+def test_path_traversal_is_400_without_touching_s3(
+    gateway: TestClient,
+    token_for: Any,
+    finished_job: dict[str, Any],
+    path: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_s3(*args: object, **kwargs: object) -> None:
+        raise AssertionError("S3 was touched")
+
+    monkeypatch.setattr(artifacts, "client", no_s3)
+    answer = gateway.get(
+        f"/api/v1/jobs/{finished_job['id']}/code/file",
+        params={"path": path},
+        headers=token_for("api-jobs"),
+    )
+
+    assert answer.status_code == 400
+
+
+def test_a_file_over_500_kb_is_413(
+    gateway: TestClient, token_for: Any, finished_job: dict[str, Any]
+) -> None:
+    team, job_id = "api-jobs", finished_job["id"]
+    tree = artifacts.load_tree(team, job_id)
+    artifacts.save_tree(team, job_id, {**tree, "assets/big.txt": "x" * (501 * 1024)})
+
+    answer = gateway.get(
+        f"/api/v1/jobs/{job_id}/code/file",
+        params={"path": "assets/big.txt"},
+        headers=token_for(team),
+    )
+
+    assert answer.status_code == 413
+
+
+def test_an_idempotency_key_creates_one_job(gateway: TestClient, token_for: Any) -> None:
+    headers = {**token_for("api-idem"), "Idempotency-Key": "create-once-1"}
+
+    first = create(gateway, headers, name="Once Only")
+    second = create(gateway, headers, name="Once Only")
+    other_body = create(gateway, headers, name="Something Else")
+
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"]
+    assert other_body.status_code == 422
+    listed = gateway.get("/api/v1/jobs", headers=token_for("api-idem")).json()
+    assert listed["total"] == 1
+
+
+def test_estimate_lists_every_phase(gateway: TestClient, token_for: Any) -> None:
+    answer = gateway.post(
+        "/api/v1/jobs/estimate", json={"name": "X", "platform": "web"}, headers=token_for("api-est")
+    ).json()
+
+    assert answer["phases"][0]["phase"] == "create"
+    assert next(p for p in answer["phases"] if p["phase"] == "backend")["skipped"] is True
+    assert answer["tokens_in"] == sum(phase["tokens_in"] for phase in answer["phases"])
+
+
+def test_approvals_over_http(gateway: TestClient, token_for: Any) -> None:
+    headers = token_for("api-hitl")
+    job = create(gateway, headers, approval_gates=["architect"]).json()
+    wait_done(gateway, headers, job["id"], until=("waiting_approval",))
+
+    queue = gateway.get("/api/v1/approvals", headers=headers).json()
+    approval_id = queue["items"][0]["id"]
+    detail = gateway.get(f"/api/v1/approvals/{approval_id}", headers=headers).json()
+    intruder = gateway.post(
+        f"/api/v1/approvals/{approval_id}/approve", headers=token_for("api-intruder")
+    )
+    approved = gateway.post(f"/api/v1/checkpoints/{approval_id}/approve", headers=headers)
+    again = gateway.post(f"/api/v1/approvals/{approval_id}/approve", headers=headers)
+
+    assert queue["counts"] == {"pending": 1}
+    assert detail["phase"] == "architect"
+    assert detail["output"]
+    assert "task_token" not in detail
+    assert intruder.status_code == 404
+    assert approved.status_code == 200
+    assert again.status_code == 409
+    assert wait_done(gateway, headers, job["id"])["status"] == "passed"
