@@ -18,10 +18,17 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("APP_ENV", "local")
+    generated_admin_key = "ADMIN_API_KEY" not in os.environ
+    if generated_admin_key:
+        import secrets
+
+        os.environ["ADMIN_API_KEY"] = secrets.token_urlsafe(24)
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SoftwareFactory")
 
     import uvicorn
 
+    from shared.auth.principal import Principal
+    from shared.auth.tokens import issue_token
     from shared.settings import get_settings
     from tools.local.emulator import emulated_aws
     from tools.local.gateway import LocalGateway, register_group_functions
@@ -30,13 +37,24 @@ def main(argv: list[str] | None = None) -> None:
     with emulated_aws(settings):
         register_group_functions(settings)
         base = f"http://{args.host}:{args.port}"
+        admin_key = os.environ["ADMIN_API_KEY"]
+        token = issue_token(
+            Principal("service:default", "default", "admin"),
+            ttl_seconds=settings.service_token_hours * 3600,
+        )
         print(
             f"Software Factory API (local, emulated AWS) on {base}\n"
             f"  health:   {base}/healthz   readiness: {base}/readyz\n"
             f"  API docs: {base}/docs      OpenAPI:   {base}/openapi.json\n"
             f"  routes:   {base}/api/v1/... (also {base}/api/...)\n"
-            "  auth:     the routes served so far are public; accounts, tokens and keys\n"
-            "            come with the auth group (see README.md, 'Authentication').\n"
+            f"  admin key ({'generated for this run' if generated_admin_key else 'ADMIN_API_KEY'})"
+            f": {admin_key}\n"
+            f"  a token for team 'default' (admin, {settings.service_token_hours} h):\n"
+            f"    export FACTORY_URL={base}\n"
+            f"    export FACTORY_TOKEN={token}\n"
+            f"  or ask for one: curl -s -X POST {base}/api/v1/auth/token "
+            f"-H 'X-Admin-Key: {admin_key}' -H 'Content-Type: application/json' "
+            '-d \'{"team_id": "default"}\'\n'
             "  Stop with Ctrl+C. Data lives in memory and is gone when the server stops.",
             flush=True,
         )
