@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import imports, sizes, warm
+from bench import imports, pipeline, sizes, warm
 from bench.common import REPO_ROOT
 from bench.report import Check, Table, checks_table
 
 # Below these the figures are too noisy to publish: a smaller run prints but does not write.
 MIN_ROUNDS = 15
 MIN_CALLS = 2000
-SECTIONS = ("imports", "warm", "sizes")
+SECTIONS = ("imports", "warm", "sizes", "pipeline")
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -40,6 +40,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--processes", type=int, default=2, help="warm workers per scenario")
     parser.add_argument("--warmup", type=int, default=300, help="untimed warm calls first")
+    parser.add_argument("--jobs", type=int, default=5, help="generation jobs timed (pipeline)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
@@ -138,6 +139,10 @@ def markdown(
         "- Sizes: `layers/build/python/` (file sizes summed) and `layers/build/dependencies.zip`; "
         "each function staged by `infra.packaging.stage_function` and zipped in memory. "
         "Lambda's limits count a function together with its layers, hence layer + function.",
+        "- Pipeline: `bench/pipeline.py` in its own interpreter over emulated AWS: a web job "
+        "through the real state machine on the local Step Functions interpreter, and the same "
+        "worker actions called directly in sequence, interleaved after one warm-up job; "
+        "medians compared.",
         "- New route groups are picked up from the registry (import time, sizes). To time "
         "another route warm (an authenticated one, say), add a `Scenario` to "
         "`bench/scenarios.py`; its optional `setup` hook can seed data and return headers.",
@@ -180,6 +185,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         size_report = sizes.measure()
         tables.append(sizes.table(size_report))
         checks += sizes.checks(size_report)
+    if "pipeline" in only:
+        print(f"pipeline: {args.jobs} jobs ...", file=sys.stderr, flush=True)
+        pipeline_report = pipeline.measure(args.jobs)
+        tables.append(pipeline.table(pipeline_report))
+        checks += pipeline.checks(pipeline_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)
