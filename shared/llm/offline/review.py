@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -30,9 +31,8 @@ def _mentions(path: str, feature: Feature) -> bool:
 
 
 def _names(text: str, feature: Feature) -> bool:
-    """Whether `text` names the feature as a quoted slug, or as an HTML id."""
-    slug = feature.slug
-    return any(f"{quote}{slug}" in text for quote in ("'", '"', "`")) or f'id="{slug}"' in text
+    """Whether `text` names the feature as a whole quoted slug ("notes", not "notes-pro")."""
+    return re.search(rf"""["'`#]{re.escape(feature.slug)}(?![a-z0-9-])""", text) is not None
 
 
 def _coverage(
