@@ -103,8 +103,8 @@ AUTH = RouteGroup(
 
 JOBS = RouteGroup(
     name="jobs",
-    description="generation jobs: start, follow, cancel, retry, browse, download",
-    prefixes=("jobs",),
+    description="generation jobs and projects: start, follow, cancel, retry, browse, download",
+    prefixes=("jobs", "projects"),
     tables={"jobs": "read_write", "idempotency": "read_write"},
     bucket="read_write",
     publishes_events=True,

@@ -59,6 +59,13 @@ class Conflict(DomainError):
     default_detail = "Conflict with the current state of the resource"
 
 
+class Unprocessable(DomainError):
+    """Well-formed but refers to something that is not there (an unknown project id, say)."""
+
+    status_code = 422
+    default_detail = "Unprocessable request"
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
     default_detail = "Payload too large"

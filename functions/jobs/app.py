@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
+from functions.jobs import projects as project_service
 from functions.jobs import service
 from functions.jobs.schemas import (
     CancelAnswer,
@@ -23,11 +27,11 @@ from functions.jobs.schemas import (
 from shared import artifacts
 from shared.app_factory import API_V1, create_app
 from shared.auth.dependencies import CurrentPrincipal
-from shared.errors import error_responses
+from shared.errors import NotFound, error_responses
 from shared.idempotency import run_once
 from shared.jobs import store
 from shared.jobs.domain import Job, JobEvent, PhaseRecord
-from shared.pagination import Page, Pagination
+from shared.pagination import Page, PageParams, Pagination
 
 router = APIRouter(tags=["jobs"], responses=error_responses(401, 422))
 JobRef = Annotated[str, "a job's id or slug"]
@@ -268,3 +272,104 @@ async def list_events(
 
 
 app = create_app("jobs", router)
+
+
+# Projects group jobs; served by the same function (one table, one set of grants).
+projects = APIRouter(tags=["projects"], responses=error_responses(401, 422))
+
+
+class ProjectPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    slug: str
+    name: str
+    description: str
+    status: str
+    health: str
+    icon: str
+    repository: str
+    monthly_spend: float
+    sla: str
+    build_progress: int
+    features: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProjectDetail(ProjectPublic):
+    jobs: list[JobPublic]
+    jobs_total: int
+
+
+@projects.get("/projects", response_model=Page[ProjectPublic], summary="The team's projects")
+async def list_projects(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    found, total, cursor = project_service.list_projects(principal.team_id, page)
+    return {
+        "items": [p.model_dump(mode="json") for p in found],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next_cursor": cursor,
+    }
+
+
+@projects.post(
+    "/projects",
+    status_code=201,
+    response_model=ProjectPublic,
+    responses=error_responses(409),
+    summary="Create a project",
+)
+async def create_project(
+    body: project_service.ProjectCreate, principal: CurrentPrincipal
+) -> project_service.Project:
+    return project_service.create_project(principal.team_id, body)
+
+
+@projects.get(
+    "/projects/{project_ref}",
+    response_model=ProjectDetail,
+    responses=_FOUND,
+    summary="A project (by id or slug) with its newest jobs",
+)
+async def get_project(project_ref: str, principal: CurrentPrincipal) -> dict[str, Any]:
+    project = project_service.get_project(principal.team_id, project_ref)
+    jobs, total, _ = store.list_jobs(principal.team_id, PageParams(limit=20), project_id=project.id)
+    return {
+        **project.model_dump(mode="json"),
+        "jobs": [job_public(job) for job in jobs],
+        "jobs_total": total,
+    }
+
+
+@projects.put(
+    "/projects/{project_ref}",
+    response_model=ProjectPublic,
+    responses=error_responses(404, 409),
+    summary="Replace a project's fields (creates it when the slug is new)",
+)
+async def put_project(
+    project_ref: str, body: project_service.ProjectFields, principal: CurrentPrincipal
+) -> project_service.Project:
+    try:
+        return project_service.update_project(principal.team_id, project_ref, body)
+    except NotFound:
+        if not re.fullmatch(project_service.SLUG_PATTERN, project_ref):
+            raise
+        create = project_service.ProjectCreate(**body.model_dump(), slug=project_ref)
+        return project_service.create_project(principal.team_id, create)
+
+
+@projects.delete(
+    "/projects/{project_ref}",
+    status_code=204,
+    responses=_FOUND,
+    summary="Delete a project (its jobs stay)",
+)
+async def delete_project(project_ref: str, principal: CurrentPrincipal) -> Response:
+    project_service.delete_project(principal.team_id, project_ref)
+    return Response(status_code=204)
+
+
+app.include_router(projects, prefix=API_V1)

@@ -7,7 +7,7 @@ import json
 from functions.jobs.schemas import JobCreate, JobEstimate, PhaseEstimate
 from shared import artifacts, events
 from shared.aws import client
-from shared.errors import Conflict, ServiceUnavailable
+from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.jobs import store
 from shared.jobs.domain import ACTIVE_STATUSES, Job
@@ -64,6 +64,15 @@ def _failed_to_start(job: Job) -> None:
 
 def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
     """Store a queued job and start its execution (named by the job id)."""
+    if request.project_id is not None:
+        from functions.jobs.projects import get_project
+
+        try:
+            request = request.model_copy(
+                update={"project_id": get_project(team_id, request.project_id).id}
+            )
+        except NotFound as exc:
+            raise Unprocessable(f"no project {request.project_id} in this team") from exc
     explicit = request.slug is not None
     slug = request.slug or slugify(request.name)
     now = utcnow()

@@ -23,6 +23,7 @@ def query_page[M: Model](
     params: PageParams,
     *,
     range_key_condition: Condition | None = None,
+    filter_condition: Condition | None = None,
     newest_first: bool = True,
 ) -> tuple[list[M], int, str | None]:
     """One page of the items under `hash_key`: (items, total, next_cursor).
@@ -43,12 +44,13 @@ def query_page[M: Model](
         results = source.query(
             hash_key,
             range_key_condition,
+            filter_condition=filter_condition,
             scan_index_forward=not newest_first,
             limit=skip + params.limit,
             last_evaluated_key=start_key,
         )
         items = list(results)[skip:]
         last_key = results.last_evaluated_key
-        total = source.count(hash_key, range_key_condition)
+        total = source.count(hash_key, range_key_condition, filter_condition=filter_condition)
     next_cursor = encode_cursor(_flatten(last_key)) if last_key and items else None
     return items, total, next_cursor

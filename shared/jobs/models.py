@@ -55,6 +55,7 @@ class JobItem(TeamItem):
     job_id = UnicodeAttribute()
     slug = UnicodeAttribute()
     status = UnicodeAttribute()
+    project_id = UnicodeAttribute(null=True)
     document = JSONAttribute()
     active = ActiveJobsIndex()
 

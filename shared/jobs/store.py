@@ -39,6 +39,7 @@ def _to_item(job: Job) -> JobItem:
         job_id=job.id,
         slug=job.slug,
         status=job.status,
+        project_id=job.project_id,
         document=job.model_dump(mode="json", exclude=_DOCUMENT_EXCLUDE),
         created_at=job.created_at,
         updated_at=job.updated_at,
@@ -94,9 +95,15 @@ def find_job(team_id: str, id_or_slug: str) -> Job:
     return get_job(team_id, claim.job_id)
 
 
-def list_jobs(team_id: str, params: PageParams) -> tuple[list[Job], int, str | None]:
+def list_jobs(
+    team_id: str, params: PageParams, *, project_id: str | None = None
+) -> tuple[list[Job], int, str | None]:
     items, total, cursor = query_page(
-        JobItem, team_partition(team_id), params, range_key_condition=JobItem.sk.startswith("JOB#")
+        JobItem,
+        team_partition(team_id),
+        params,
+        range_key_condition=JobItem.sk.startswith("JOB#"),
+        filter_condition=(JobItem.project_id == project_id) if project_id else None,
     )
     return [_to_job(item) for item in items], total, cursor
 
