@@ -15,9 +15,11 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.errors import BadRequest
+from shared.errors import BadRequest, error_responses
 
 MAX_LIMIT = 100
+# A list route can answer 400 for a cursor that is not one of ours.
+LIST_RESPONSES = error_responses(400)
 
 
 class PageParams(BaseModel):

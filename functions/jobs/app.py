@@ -31,7 +31,7 @@ from shared.errors import NotFound, error_responses
 from shared.idempotency import run_once
 from shared.jobs import store
 from shared.jobs.domain import Job, JobEvent, PhaseRecord
-from shared.pagination import Page, PageParams, Pagination
+from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination
 
 router = APIRouter(tags=["jobs"], responses=error_responses(401, 422))
 JobRef = Annotated[str, "a job's id or slug"]
@@ -120,7 +120,12 @@ async def estimate_job(body: JobCreate, principal: CurrentPrincipal) -> JobEstim
     return service.estimate_job(body)
 
 
-@router.get("/jobs", response_model=Page[JobPublic], summary="The team's jobs, newest first")
+@router.get(
+    "/jobs",
+    response_model=Page[JobPublic],
+    responses=LIST_RESPONSES,
+    summary="The team's jobs, newest first",
+)
 async def list_jobs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
     jobs, total, cursor = store.list_jobs(principal.team_id, page)
     return {
@@ -302,7 +307,12 @@ class ProjectDetail(ProjectPublic):
     jobs_total: int
 
 
-@projects.get("/projects", response_model=Page[ProjectPublic], summary="The team's projects")
+@projects.get(
+    "/projects",
+    response_model=Page[ProjectPublic],
+    responses=LIST_RESPONSES,
+    summary="The team's projects",
+)
 async def list_projects(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
     found, total, cursor = project_service.list_projects(principal.team_id, page)
     return {
