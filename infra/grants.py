@@ -1,14 +1,19 @@
-"""Registry access levels to IAM: exactly what a route group's entry names, nothing wider.
+"""Registry access levels to IAM: exactly what a registry entry names, nothing wider.
 
 `describe` and `list` are hand-written single statements (readiness needs no data access);
 `read` and `read_write` are CDK's own grants, which name every action explicitly.
+`publishes_events` is `events:PutEvents` on the one bus; `controls_executions` is the
+execution-control actions on the generation state machine and its executions only.
 """
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
 
 from functions.registry import BucketAccess, TableAccess
 
@@ -43,3 +48,48 @@ def grant_bucket(bucket: s3.IBucket, grantee: iam.IGrantable, access: BucketAcce
             bucket.grant_read_write(grantee)
         case _:
             raise ValueError(f"unknown bucket access {access!r}")
+
+
+def grant_put_events(bus: events.IEventBus, grantee: iam.IGrantable) -> None:
+    """`events:PutEvents` on the domain bus, nothing else (no rules, no other bus)."""
+    bus.grant_put_events_to(grantee)
+
+
+# Starting a job's execution is authorized on the state machine itself.
+START_ACTIONS = ("states:StartExecution",)
+# Stopping and inspecting one are authorized on the execution's ARN.
+EXECUTION_ACTIONS = ("states:StopExecution", "states:DescribeExecution")
+# Answering a waitForTaskToken task (approval gates): authorized on the state machine, as
+# CDK's own `grant_task_response` does; the token itself names the execution.
+TASK_RESPONSE_ACTIONS = (
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+)
+
+
+def execution_arns(state_machine: sfn.StateMachine) -> str:
+    """Every execution of `state_machine`: `arn:...:execution:<state machine name>:*`.
+
+    Built from the state machine's Name attribute (not the literal physical name), so the
+    template, and cdk-nag's finding for this wildcard, read the same in every stage."""
+    return Stack.of(state_machine).format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine.state_machine_name}:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_execution_control(state_machine: sfn.StateMachine, grantee: iam.IGrantable) -> None:
+    """Start, stop, describe, resume and fail executions of this one state machine."""
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=[*START_ACTIONS, *TASK_RESPONSE_ACTIONS],
+        resource_arns=[state_machine.state_machine_arn],
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=list(EXECUTION_ACTIONS),
+        resource_arns=[execution_arns(state_machine)],
+    )

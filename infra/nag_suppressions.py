@@ -1,17 +1,31 @@
-"""Every acknowledged cdk-nag finding, in one reviewed list.
+"""Every acknowledged cdk-nag finding, in one reviewed file.
 
 Each entry names the finding exactly as cdk-nag reports it, the constructs it applies to
 (paths below the stack, `fnmatch` patterns) and why it is acceptable. An entry that matches
 no construct fails the synth, so the list cannot keep stale excuses.
+
+Two parts. `ACKNOWLEDGEMENTS`: fixed findings of the stack's shape. `access_acknowledgements`:
+the wildcards that CDK's grants print for the access a registry entry declares (a bucket or
+table read, execution control); each kind has one reason written here, and applies to
+exactly the roles of the entries that declare that access, so a new route group or worker
+that asks for the same access needs no edit here, and nothing else gets it.
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
+
+from infra.specs import FunctionSpec
+from shared.db.tables import TABLES_BY_KEY
+
+if TYPE_CHECKING:
+    from infra.stacks.factory import FactoryStack
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,21 +53,27 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
     ),
     NagAcknowledgement(
         rule="AwsSolutions-IAM5[Resource::*]",
-        paths=("Api/*/Role/DefaultPolicy/Resource",),
-        reason="Only X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords use '*', "
-        "added by Tracing.ACTIVE: X-Ray supports no resource-level permissions for them. "
-        "Every table, bucket, queue and log-group statement names its resource ARN.",
+        paths=(
+            "Api/*/Role/DefaultPolicy/Resource",
+            "Workers/*/Role/DefaultPolicy/Resource",
+            "Pipeline/Role/DefaultPolicy/Resource",
+        ),
+        reason="Only actions that support no resource-level permission use '*': X-Ray's "
+        "trace and sampling calls (Tracing.ACTIVE on functions, tracing on the state "
+        "machine) and the CloudWatch Logs log-delivery calls Step Functions needs to log to "
+        "its log group (logs:*LogDelivery*, *ResourcePolicy*, DescribeLogGroups). Every "
+        "table, bucket, bus, queue, function and log-group statement names its ARN.",
     ),
     NagAcknowledgement(
         rule="AwsSolutions-L1",
-        paths=("Api/*/Function/Resource",),
+        paths=("Api/*/Function/Resource", "Workers/*/Function/Resource"),
         reason="Functions run Python 3.12 on purpose: the dependency layer is built for "
         "cp312 wheels, pyproject.toml requires >=3.12,<3.13 and the local runtime and tests "
         "use 3.12. Moving to a newer runtime is one change to all three, made deliberately.",
     ),
     NagAcknowledgement(
         rule="Serverless-LambdaLatestVersion",
-        paths=("Api/*/Function/Resource",),
+        paths=("Api/*/Function/Resource", "Workers/*/Function/Resource"),
         reason="Same as AwsSolutions-L1: Python 3.12 is pinned so that the layer's cp312 "
         "wheels, pyproject.toml's requires-python and the local runtime all agree.",
     ),
@@ -67,21 +87,108 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
 )
 
 
+BUCKET_REASON = (
+    "CDK's grant_read / grant_read_write on the artifacts bucket, as the function's registry "
+    "entry asks: object actions on `<bucket ARN>/*` (job trees, ZIPs, phase outputs and "
+    "uploads live under keys made at run time) and CDK's action families (s3:GetObject*, "
+    "s3:List*, ...), on this one private, TLS-only bucket and its objects, no other bucket."
+)
+TABLE_INDEX_REASON = (
+    "CDK's read / read_write grant on a table covers that table's own indexes "
+    "(`<table ARN>/index/*`): the function queries the GSIs shared/db/tables.py defines for "
+    "it, as its registry entry asks; the wildcard reaches no other table."
+)
+EXECUTIONS_REASON = (
+    "states:StopExecution and states:DescribeExecution on the executions of the generation "
+    "state machine only, for functions whose registry entry controls executions: each job's "
+    "execution is named at run time, so no fixed ARN exists; no other state machine matches."
+)
+# What CDK's bucket grants print beyond a plain ARN, per access level.
+BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
+BUCKET_WRITE_ACTIONS = ("s3:DeleteObject*", "s3:Abort*")
+
+
+def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ...]:
+    """The findings each function's registry entry implies, on that function's role only."""
+    functions = stack.functions
+
+    def policies(wanted: Callable[[FunctionSpec], bool]) -> tuple[str, ...]:
+        return tuple(
+            _relative_path(stack, built.role) + "/DefaultPolicy/Resource"
+            for built in functions.values()
+            if wanted(built.spec)
+        )
+
+    def entry(finding: str, paths: tuple[str, ...], reason: str) -> list[NagAcknowledgement]:
+        rule = f"AwsSolutions-IAM5[{finding}]"
+        return [NagAcknowledgement(rule=rule, paths=paths, reason=reason)] if paths else []
+
+    reads_bucket = policies(lambda spec: spec.bucket in ("read", "read_write"))
+    writes_bucket = policies(lambda spec: spec.bucket == "read_write")
+    bucket = _logical_id(stack, stack.artifacts.bucket)
+    found = entry(f"Resource::<{bucket}.Arn>/*", reads_bucket, BUCKET_REASON)
+    for action in BUCKET_READ_ACTIONS:
+        found += entry(f"Action::{action}", reads_bucket, BUCKET_REASON)
+    for action in BUCKET_WRITE_ACTIONS:
+        found += entry(f"Action::{action}", writes_bucket, BUCKET_REASON)
+    for key, table in stack.data.tables.items():
+        if not TABLES_BY_KEY[key].indexes:
+            continue  # CDK adds `/index/*` only for a table that has indexes
+        readers = policies(_reads_table(key))
+        index_arns = f"Resource::<{_logical_id(stack, table)}.Arn>/index/*"
+        found += entry(index_arns, readers, TABLE_INDEX_REASON)
+    state_machine = _logical_id(stack, stack.pipeline.state_machine)
+    found += entry(
+        "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+        f"<{state_machine}.Name>:*",
+        policies(lambda spec: spec.controls_executions),
+        EXECUTIONS_REASON,
+    )
+    return tuple(found)
+
+
+def _reads_table(key: str) -> Callable[[FunctionSpec], bool]:
+    return lambda spec: spec.tables.get(key) in ("read", "read_write")
+
+
+def acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ...]:
+    """Everything acknowledged in `stack`: the fixed list and what the registry implies."""
+    return ACKNOWLEDGEMENTS + access_acknowledgements(stack)
+
+
+def _logical_id(stack: Stack, construct: IConstruct) -> str:
+    """How cdk-nag names one of our resources inside a finding: `<LogicalId.Attr>`."""
+    element = construct.node.default_child
+    assert isinstance(element, CfnElement), construct.node.path
+    logical_id: str = stack.resolve(element.logical_id)
+    return logical_id
+
+
 def _relative_path(stack: Stack, construct: IConstruct) -> str:
     return construct.node.path.removeprefix(stack.node.path + "/")
 
 
-def targets(stack: Stack, entry: NagAcknowledgement) -> list[IConstruct]:
+def _constructs_by_path(stack: Stack) -> dict[str, IConstruct]:
+    # Read once: every path is a call into the jsii runtime, and entries times constructs of
+    # them made this the slowest part of a synth.
+    return {_relative_path(stack, construct): construct for construct in stack.node.find_all()}
+
+
+def targets(
+    stack: Stack, entry: NagAcknowledgement, by_path: dict[str, IConstruct] | None = None
+) -> list[IConstruct]:
+    by_path = by_path if by_path is not None else _constructs_by_path(stack)
     return [
         construct
-        for construct in stack.node.find_all()
-        if any(fnmatch.fnmatchcase(_relative_path(stack, construct), p) for p in entry.paths)
+        for path, construct in by_path.items()
+        if any(fnmatch.fnmatchcase(path, pattern) for pattern in entry.paths)
     ]
 
 
-def acknowledge(stack: Stack) -> None:
-    for entry in ACKNOWLEDGEMENTS:
-        found = targets(stack, entry)
+def acknowledge(stack: FactoryStack) -> None:
+    by_path = _constructs_by_path(stack)
+    for entry in acknowledgements(stack):
+        found = targets(stack, entry, by_path)
         if not found:
             raise ValueError(f"cdk-nag acknowledgement {entry.rule} matches nothing: {entry}")
         for construct in found:

@@ -12,6 +12,7 @@ from typing import Literal
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 
+from functions.registry import GENERATION_STATE_MACHINE
 from shared.observability import METRICS_NAMESPACE, SERVICE
 
 Stage = Literal["dev", "prod"]
@@ -27,7 +28,10 @@ DATA_ID = "Data"
 ARTIFACTS_ID = "Artifacts"
 EVENTS_ID = "Events"
 API_ID = "Api"
+WORKERS_ID = "Workers"
+PIPELINE_ID = "Pipeline"
 MONITORING_ID = "Monitoring"
+LAYER_ID = "DependencyLayer"
 
 
 def resource_prefix(stage: Stage) -> str:
@@ -48,6 +52,21 @@ def dead_letter_queue_name(prefix: str) -> str:
 
 def function_name(prefix: str, group_name: str) -> str:
     return f"{prefix}-{group_name}"
+
+
+def state_machine_name(prefix: str, name: str = GENERATION_STATE_MACHINE) -> str:
+    """`<prefix>-generation`: shared.settings derives the same name for the local emulator."""
+    return f"{prefix}-{name}"
+
+
+def state_machine_log_group_name(prefix: str, name: str = GENERATION_STATE_MACHINE) -> str:
+    # /aws/vendedlogs/: CloudWatch Logs' resource policy for vended logs (Step Functions
+    # delivers through it) has a size limit that this prefix lets one wildcard entry cover.
+    return f"/aws/vendedlogs/states/{state_machine_name(prefix, name)}"
+
+
+def schedule_name(prefix: str, worker_name: str) -> str:
+    return f"{prefix}-{worker_name}"
 
 
 def api_name(prefix: str) -> str:
@@ -107,6 +126,9 @@ NONCURRENT_VERSION_DAYS = 30
 ACCESS_LOG_DAYS = 90
 INCOMPLETE_UPLOAD_DAYS = 7
 DEAD_LETTER_RETENTION = Duration.days(14)
+# A scheduled worker's invocation that EventBridge Scheduler cannot deliver is retried this
+# often, for at most one schedule period (the next run supersedes it), then dead-lettered.
+SCHEDULE_RETRY_ATTEMPTS = 3
 
 
 class UnknownStageError(ValueError):

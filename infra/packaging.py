@@ -1,9 +1,10 @@
 """Function code and dependency-layer assets, without Docker.
 
-Each function's asset is a staged copy of exactly what it imports: the shared kernel, the
-registry and its own folder. Staging is deterministic (same sources, same files, same
-bytes), so the CDK asset hash, and with it the deployed code, changes only when the code
-does. Third-party packages come from the dependency layer that layers/build.py builds.
+Each function's asset (route group or worker alike) is a staged copy of exactly what it
+imports: the shared kernel, the registry and its own package folder. Staging is
+deterministic (same sources, same files, same bytes), so the CDK asset hash, and with it the
+deployed code, changes only when the code does. Third-party packages come from the
+dependency layer that layers/build.py builds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from functions.registry import HEALTH, RouteGroup
+from functions.registry import HEALTH
+from infra.specs import FunctionSpec
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_ROOT = REPO / ".build" / "functions"
@@ -25,7 +27,7 @@ LAYER_ZIP = REPO / "layers" / "build" / "dependencies.zip"
 _IGNORED = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*_test.py", "conftest.py"
 )
-# Files of the functions package that every group imports.
+# Files of the functions package that every function imports.
 _FUNCTIONS_FILES = ("__init__.py", "registry.py")
 # Where the deployed health function looks for the merged OpenAPI document
 # (functions.health.openapi.PACKAGED_DOCUMENT), relative to the code root.
@@ -46,21 +48,35 @@ def dependency_layer_zip(path: Path = LAYER_ZIP) -> Path:
     return path
 
 
-def stage_function(group: RouteGroup, out_root: Path = BUILD_ROOT) -> Path:
-    """Copy what `group`'s function needs into `out_root/<name>/` and return that folder."""
-    target = out_root / group.name
+def package_dir(spec: FunctionSpec) -> Path:
+    """The source folder of `spec`'s package: `functions/<folder>/`, where its handler lives.
+
+    Taken from the handler (`functions.<folder>.handler.handler`), not the name: that is
+    what the function imports, and a worker may share another's package."""
+    parts = spec.package.split(".")
+    if len(parts) != 2 or parts[0] != "functions":
+        raise ValueError(
+            f"{spec.name}: handler {spec.handler!r} must live in a functions.<folder> package"
+        )
+    return REPO.joinpath(*parts)
+
+
+def stage_function(spec: FunctionSpec, out_root: Path = BUILD_ROOT) -> Path:
+    """Copy what `spec`'s function needs into `out_root/<name>/` and return that folder."""
+    source = package_dir(spec)
+    if not source.is_dir():
+        raise FileNotFoundError(f"{spec.name}: {source.relative_to(REPO)} does not exist")
+    target = out_root / spec.name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     shutil.copytree(REPO / "shared", target / "shared", ignore=_IGNORED)
     (target / "functions").mkdir()
     for name in _FUNCTIONS_FILES:
         shutil.copyfile(REPO / "functions" / name, target / "functions" / name)
-    shutil.copytree(
-        REPO / "functions" / group.name, target / "functions" / group.name, ignore=_IGNORED
-    )
+    shutil.copytree(source, target / "functions" / source.name, ignore=_IGNORED)
     # A stale document left in the source tree must never ship; health gets a fresh one.
     (target / OPENAPI_DOCUMENT).unlink(missing_ok=True)
-    if group.name == HEALTH.name:
+    if spec.name == HEALTH.name:
         _write_openapi(target / OPENAPI_DOCUMENT)
     _compile_bytecode(target)
     return target

@@ -27,7 +27,7 @@ os.environ.update(
         "READINESS_CACHE_SECONDS": "0",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
-    "ADMIN_API_KEY": "test-admin-key-0123456789",
+        "ADMIN_API_KEY": "test-admin-key-0123456789",
         "POWERTOOLS_METRICS_NAMESPACE": "SoftwareFactory",
     }
 )

@@ -1,1 +1,2 @@
-"""One construct per concern: data, artifacts, events, api, monitoring (pipeline comes later)."""
+"""One construct per concern: data, artifacts, events, functions (api, workers), pipeline,
+monitoring."""

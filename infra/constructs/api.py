@@ -1,41 +1,26 @@
 """The HTTP API and one Lambda function per route group, built from functions.registry.
 
-Nothing here names a group: adding a group to `GROUPS` adds its function, its routes and
-exactly the grants its entry lists. A hand-written method per function is what we avoid.
+Nothing here names a group: adding a group to `GROUPS` adds its function (a
+`ServiceFunction`, infra/constructs/functions.py), its routes and exactly the grants its
+entry lists. A hand-written method per function is what we avoid.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.registry import GROUPS, RouteGroup
-from infra.grants import grant_bucket, grant_table
-from infra.names import (
-    METRICS_NAMESPACE_NAME,
-    SERVICE_NAME,
-    StageConfig,
-    api_name,
-    function_name,
-)
-from infra.packaging import dependency_layer_zip, stage_function
-
-RUNTIME = lambda_.Runtime.PYTHON_3_12
-ARCHITECTURE = lambda_.Architecture.ARM_64
+from infra.constructs.functions import FunctionResources, ServiceFunction
+from infra.names import api_name
 
 # HTTP API access-log fields ($context variables of HTTP APIs), one JSON object per request.
 ACCESS_LOG_FIELDS: dict[str, str] = {
@@ -57,61 +42,6 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 }
 
 
-class GroupFunction(Construct):
-    """One route group's Lambda function with its own role and log group."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        group: RouteGroup,
-        config: StageConfig,
-        layer: lambda_.ILayerVersion,
-        environment: Mapping[str, str],
-        dead_letter_queue: sqs.IQueue,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        name = function_name(config.prefix, group.name)
-        self.group = group
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/lambda/{name}",
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
-        )
-        # Our own role rather than the default one: the default attaches the AWS-managed
-        # AWSLambdaBasicExecutionRole (logs on every log group); this one writes to its own.
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{name}: its log group and the grants its registry entry lists",
-        )
-        self.log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            function_name=name,
-            description=group.description,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler=group.handler,
-            code=lambda_.Code.from_asset(str(stage_function(group))),
-            layers=[layer],
-            memory_size=group.memory_mb,
-            timeout=Duration.seconds(group.timeout_seconds),
-            tracing=lambda_.Tracing.ACTIVE,
-            role=self.role,
-            log_group=self.log_group,
-            environment=dict(environment),
-            # API calls are synchronous; an asynchronous invocation that still fails (a
-            # future EventBridge target, a retry tool) lands in the one alarmed DLQ.
-            dead_letter_queue=dead_letter_queue,
-        )
-
-
 class ApiConstruct(Construct):
     """One HTTP API; one function per route group; routes under /api/v1 and /api."""
 
@@ -120,52 +50,20 @@ class ApiConstruct(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: StageConfig,
-        tables: Mapping[str, dynamodb.ITableV2],
-        bucket: s3.IBucket,
-        bus: events.IEventBus,
-        dead_letter_queue: sqs.IQueue,
+        resources: FunctionResources,
         groups: Sequence[RouteGroup] = GROUPS,
     ) -> None:
         super().__init__(scope, construct_id)
         defaults = [group for group in groups if group.default_route]
         if len(defaults) != 1:
             raise ValueError(f"exactly one group must take $default, found {len(defaults)}")
+        config = resources.config
 
-        self.layer = lambda_.LayerVersion(
-            self,
-            "DependencyLayer",
-            code=lambda_.Code.from_asset(str(dependency_layer_zip())),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="Runtime dependencies pinned in pyproject.toml, built by layers/build.py",
-        )
-        environment = {
-            "APP_ENV": "aws",
-            "STAGE": config.stage,
-            "RESOURCE_PREFIX": config.prefix,
-            "ARTIFACTS_BUCKET": bucket.bucket_name,
-            "EVENT_BUS_NAME": bus.event_bus_name,
-            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE_NAME,
-            "POWERTOOLS_LOG_LEVEL": config.log_level,
+        # Construct id = group name: the function's logical id stays put as groups are added.
+        self.functions: dict[str, ServiceFunction] = {
+            group.name: ServiceFunction(self, group.name, spec=group, resources=resources)
+            for group in groups
         }
-        self.functions: dict[str, GroupFunction] = {}
-        for group in groups:
-            built = GroupFunction(
-                self,
-                group.name,
-                group=group,
-                config=config,
-                layer=self.layer,
-                environment=environment,
-                dead_letter_queue=dead_letter_queue,
-            )
-            for table_key, table_access in group.tables.items():
-                grant_table(tables[table_key], built.function, table_access)
-            if group.bucket is not None:
-                grant_bucket(bucket, built.function, group.bucket)
-            self.functions[group.name] = built
 
         self.access_logs = logs.LogGroup(
             self,

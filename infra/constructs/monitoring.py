@@ -1,7 +1,8 @@
 """Alarms and where they go: one encrypted SNS topic that operators subscribe to.
 
-Each function alarms on Errors and Throttles, the dead-letter queue on any message in it,
-and the API on 5xx answers. Every alarm notifies the topic.
+Each function (route group or worker) alarms on Errors and Throttles, the dead-letter queue
+on any message in it, the API on 5xx answers, and each state machine on failed, timed-out
+and throttled executions. Every alarm notifies the topic.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.names import ALARM_PERIOD, StageConfig, alarm_topic_name
@@ -32,6 +34,7 @@ class MonitoringConstruct(Construct):
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         http_api: apigwv2.IHttpApi,
+        state_machines: Mapping[str, sfn.IStateMachine],
     ) -> None:
         super().__init__(scope, construct_id)
         self._prefix = config.prefix
@@ -73,6 +76,20 @@ class MonitoringConstruct(Construct):
             "failed every retry. Inspect it via /api/v1/dead-letter.",
         )
         self._alarm("api-5xx", http_api.metric_server_error(period=ALARM_PERIOD))
+        for name, state_machine in state_machines.items():
+            # A failed execution is a job that ended in Failed (a phase gave up, a gate was
+            # rejected or timed out): each one is worth a look while jobs are few.
+            self._alarm(
+                f"{name}-executions-failed", state_machine.metric_failed(period=ALARM_PERIOD)
+            )
+            self._alarm(
+                f"{name}-executions-timed-out",
+                state_machine.metric_timed_out(period=ALARM_PERIOD),
+            )
+            self._alarm(
+                f"{name}-executions-throttled",
+                state_machine.metric_throttled(period=ALARM_PERIOD),
+            )
 
     def _alarm(
         self, name: str, metric: cloudwatch.IMetric, description: str | None = None

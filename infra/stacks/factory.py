@@ -1,60 +1,104 @@
-"""The one stack of a stage: data, artifacts, events, api and monitoring, wired together."""
+"""The one stack of a stage: data, artifacts, events, functions, pipeline and monitoring."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from functions.registry import (
+    GENERATION_STATE_MACHINE,
+    GROUPS,
+    PIPELINE_WORKER,
+    WORKERS,
+    RouteGroup,
+    WorkerFunction,
+)
 from infra.constructs.api import ApiConstruct
 from infra.constructs.artifacts import ArtifactsConstruct
 from infra.constructs.data import DataConstruct
 from infra.constructs.events import EventsConstruct
+from infra.constructs.functions import (
+    FunctionResources,
+    ServiceFunction,
+    connect_execution_control,
+    dependency_layer,
+    function_environment,
+)
 from infra.constructs.monitoring import MonitoringConstruct
+from infra.constructs.pipeline import PipelineConstruct
+from infra.constructs.workers import WorkersConstruct
 from infra.names import (
     API_ID,
     ARTIFACTS_ID,
     DATA_ID,
     EVENTS_ID,
+    LAYER_ID,
     MONITORING_ID,
+    PIPELINE_ID,
     SERVICE_NAME,
+    WORKERS_ID,
     StageConfig,
     stack_name,
 )
 
 
 class FactoryStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        groups: Sequence[RouteGroup] = GROUPS,
+        workers: Sequence[WorkerFunction] = WORKERS,
+    ) -> None:
         super().__init__(
             scope,
             construct_id,
             stack_name=stack_name(config.stage),
-            description=f"Software Factory ({config.stage}): API, functions, tables, bucket, bus",
+            description=f"Software Factory ({config.stage}): API, functions, pipeline, "
+            "tables, bucket, bus",
             # Deleting a prod stack must be a deliberate, two-step act.
             termination_protection=config.retain_data,
         )
+        names = [group.name for group in groups] + [worker.name for worker in workers]
+        if len(set(names)) != len(names):
+            # Function, log group and alarm names are `<prefix>-<name>`: they would collide.
+            raise ValueError(f"route group and worker names must be unique: {names}")
         self.config = config
         self.data = DataConstruct(self, DATA_ID, config=config)
         self.artifacts = ArtifactsConstruct(self, ARTIFACTS_ID, config=config)
         self.events = EventsConstruct(self, EVENTS_ID, config=config)
-        # The seam for the generation pipeline (a later issue): a PipelineConstruct built
-        # here from data, artifacts and events, whose state machine ARN the api then gets
-        # as STATE_MACHINE_ARN, with a start-execution grant for the jobs group.
-        self.api = ApiConstruct(
-            self,
-            API_ID,
+        resources = FunctionResources(
             config=config,
+            layer=dependency_layer(self, LAYER_ID),
+            environment=function_environment(config, self.artifacts.bucket, self.events.bus),
+            dead_letter_queue=self.events.dead_letter_queue,
             tables=self.data.tables,
             bucket=self.artifacts.bucket,
             bus=self.events.bus,
-            dead_letter_queue=self.events.dead_letter_queue,
         )
+        self.api = ApiConstruct(self, API_ID, resources=resources, groups=groups)
+        self.workers = WorkersConstruct(self, WORKERS_ID, resources=resources, workers=workers)
+        # Built after the worker it invokes; the functions that control its executions get
+        # its ARN (STATE_MACHINE_ARN) and their grants once it exists.
+        self.pipeline = PipelineConstruct(
+            self,
+            PIPELINE_ID,
+            config=config,
+            worker=self.workers.functions[PIPELINE_WORKER.name],
+        )
+        connect_execution_control(self.functions.values(), self.pipeline.state_machine)
         self.monitoring = MonitoringConstruct(
             self,
             MONITORING_ID,
             config=config,
-            functions={name: built.function for name, built in self.api.functions.items()},
+            functions={name: built.function for name, built in self.functions.items()},
             dead_letter_queue=self.events.dead_letter_queue,
             http_api=self.api.http_api,
+            state_machines={GENERATION_STATE_MACHINE: self.pipeline.state_machine},
         )
         for key, value in (("project", SERVICE_NAME), ("stage", config.stage)):
             Tags.of(self).add(key, value)
@@ -62,4 +106,10 @@ class FactoryStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.http_api.api_endpoint)
         CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
+        CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+
+    @property
+    def functions(self) -> dict[str, ServiceFunction]:
+        """Every function of the stage, route groups and workers, by registry name."""
+        return {**self.api.functions, **self.workers.functions}

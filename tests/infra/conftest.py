@@ -1,10 +1,18 @@
-"""One synth per stage per test session, shared by every infra test (see assembly.py)."""
+"""One synth per stage per test session, shared by every infra test (see assembly.py),
+and one of the dev stack from synthetic registry lists for flags no real entry sets yet."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.infra.assembly import Synthesized, synthesize
+from functions.registry import PIPELINE_WORKER
+from tests.infra.assembly import (
+    SYNTHETIC_GROUP,
+    SYNTHETIC_WORKER,
+    Synthesized,
+    synthesize,
+    synthesize_stack,
+)
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +23,16 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The dev stack from synthetic registry lists (assembly.SYNTHETIC_*), no cdk-nag."""
+    return synthesize_stack(
+        tmp_path_factory.mktemp("cdk-synthetic"),
+        groups=(SYNTHETIC_GROUP,),
+        workers=(PIPELINE_WORKER, SYNTHETIC_WORKER),
+    )
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])

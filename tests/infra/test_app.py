@@ -32,4 +32,10 @@ def test_one_stack_per_stage(synthesized: Synthesized) -> None:
 
 def test_outputs_name_the_endpoints_operators_need(dev: Synthesized) -> None:
     outputs = dev.template_json["Outputs"]
-    assert {"ApiUrl", "ArtifactsBucketName", "EventBusName", "AlarmTopicArn"} <= set(outputs)
+    assert {
+        "ApiUrl",
+        "ArtifactsBucketName",
+        "EventBusName",
+        "StateMachineArn",
+        "AlarmTopicArn",
+    } <= set(outputs)

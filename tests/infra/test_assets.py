@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from functions.registry import GROUPS, HEALTH
+from functions.registry import HEALTH, PIPELINE_WORKER, WorkerFunction
 from infra.packaging import OPENAPI_DOCUMENT, REPO, stage_function
-from tests.infra.assembly import Synthesized
+from tests.infra.assembly import FUNCTION_SPECS, Synthesized
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
@@ -64,10 +64,44 @@ def test_staging_is_deterministic(tmp_path: Path) -> None:
     assert first == second
 
 
-def test_only_health_carries_the_openapi_document(tmp_path: Path) -> None:
-    for group in GROUPS:
-        staged = stage_function(group, tmp_path)
-        assert (staged / OPENAPI_DOCUMENT).exists() == (group is HEALTH)
+def test_only_health_carries_the_openapi_document(dev: Synthesized) -> None:
+    assert set(dev.stack.functions) == {spec.name for spec in FUNCTION_SPECS}
+    for name, built in dev.stack.functions.items():
+        asset = dev.asset_dir(dev.resource(built.function))
+        assert (asset / OPENAPI_DOCUMENT).exists() == (name == HEALTH.name), name
+
+
+def test_a_worker_is_staged_from_the_package_its_handler_names(tmp_path: Path) -> None:
+    """The package folder comes from the handler, so a worker may share another's."""
+    sharing = WorkerFunction(name="sharing", description="-", handler=PIPELINE_WORKER.handler)
+    staged = stage_function(sharing, tmp_path)
+    assert staged == tmp_path / "sharing"
+    source = REPO / "functions" / "pipeline"
+    shipped = set(files(staged / "functions" / "pipeline"))
+    expected = {
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if "__pycache__" not in path.parts and not path.name.startswith("test_")
+    }
+    assert expected <= shipped
+    assert not (staged / "functions" / HEALTH.name).exists()
+
+
+@pytest.mark.parametrize(
+    "handler", ["shared.pipeline.worker.handler", "functions.pipeline.sub.handler.handler"]
+)
+def test_a_handler_outside_a_functions_package_is_refused(tmp_path: Path, handler: str) -> None:
+    with pytest.raises(ValueError, match=r"functions\.<folder> package"):
+        stage_function(WorkerFunction(name="odd", description="-", handler=handler), tmp_path)
+
+
+def test_every_function_asset_holds_the_module_its_handler_names(
+    synthesized: Synthesized,
+) -> None:
+    for name, built in synthesized.stack.functions.items():
+        asset = synthesized.asset_dir(synthesized.resource(built.function))
+        module = built.spec.handler.rsplit(".", 1)[0].replace(".", "/")
+        assert (asset / f"{module}.py").exists(), name
 
 
 def test_deployed_health_code_has_the_merged_openapi_document(synthesized: Synthesized) -> None:

@@ -12,15 +12,14 @@ from types import ModuleType
 
 import pytest
 
-from functions.registry import GROUPS
 from infra.packaging import (
     LAYER_ZIP,
     REPO,
     LayerNotBuiltError,
     dependency_layer_zip,
-    stage_function,
     tree_size,
 )
+from tests.infra.assembly import FUNCTION_SPECS, Synthesized
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
@@ -126,7 +125,7 @@ def test_synth_refuses_to_run_without_the_layer(tmp_path: Path) -> None:
         dependency_layer_zip(tmp_path / "dependencies.zip")
 
 
-def test_layer_and_each_function_fit_lambdas_size_budget(tmp_path: Path) -> None:
+def test_layer_and_each_function_fit_lambdas_size_budget(tmp_path: Path, dev: Synthesized) -> None:
     build = load_build_script()
     with zipfile.ZipFile(dependency_layer_zip(LAYER_ZIP)) as zf:
         infos = zf.infolist()
@@ -135,9 +134,11 @@ def test_layer_and_each_function_fit_lambdas_size_budget(tmp_path: Path) -> None
     assert not top_level & {"boto3", "botocore", "s3transfer"}
     layer_unzipped = sum(info.file_size for info in infos)
     layer_zipped = LAYER_ZIP.stat().st_size
-    for group in GROUPS:
-        staged = stage_function(group, tmp_path / "functions")
-        function_zip = tmp_path / f"{group.name}.zip"
+    # Every function of the stack, route groups and workers, as the synth staged it.
+    assert set(dev.stack.functions) == {spec.name for spec in FUNCTION_SPECS}
+    for name, built in dev.stack.functions.items():
+        staged = dev.asset_dir(dev.resource(built.function))
+        function_zip = tmp_path / f"{name}.zip"
         build.write_zip(staged, function_zip)
         assert layer_unzipped + tree_size(staged) <= UNZIPPED_BUDGET
         assert layer_zipped + function_zip.stat().st_size <= ZIPPED_BUDGET

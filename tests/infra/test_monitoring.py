@@ -1,4 +1,6 @@
-"""Alarms on every function's errors and throttles, the dead-letter queue and API 5xx."""
+"""Alarms on every function's errors and throttles, the dead-letter queue and API 5xx.
+
+The state machine's execution alarms are in test_pipeline.py."""
 
 from __future__ import annotations
 
@@ -6,8 +8,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from functions.registry import GROUPS
-from tests.infra.assembly import Resource, Synthesized
+from functions.registry import GROUPS, WORKERS
+from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
@@ -34,8 +36,8 @@ def assert_fires_on_first(alarm: Resource) -> None:
 
 
 def test_each_function_alarms_on_errors_and_throttles(dev: Synthesized) -> None:
-    for group in GROUPS:
-        function = dev.stack.api.functions[group.name].function
+    for spec in FUNCTION_SPECS:
+        function = dev.stack.functions[spec.name].function
         dimension = {"Name": "FunctionName", "Value": {"Ref": dev.logical_id(function)}}
         for metric in ("Errors", "Throttles"):
             alarm = alarm_on(dev, metric, dimension)
@@ -61,7 +63,8 @@ def test_api_alarms_on_5xx(dev: Synthesized) -> None:
 
 def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesized) -> None:
     topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
-    assert len(alarms(synthesized)) == 2 * len(GROUPS) + 2
+    # Errors and throttles per function, the DLQ, API 5xx, three on the state machine.
+    assert len(alarms(synthesized)) == 2 * (len(GROUPS) + len(WORKERS)) + 2 + 3
     for alarm in alarms(synthesized):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     topic = synthesized.template_json["Resources"][topic_id]

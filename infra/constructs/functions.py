@@ -1,0 +1,160 @@
+"""One Lambda function per registry entry, route group or worker alike.
+
+Route groups (infra/constructs/api.py) and workers (infra/constructs/workers.py) are built
+by the same `ServiceFunction`: same runtime, architecture, layer, tracing, own log group,
+own role, and exactly the grants the entry's data lists. Nothing here names a function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.grants import grant_bucket, grant_execution_control, grant_put_events, grant_table
+from infra.names import METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
+from infra.packaging import dependency_layer_zip, stage_function
+from infra.specs import FunctionSpec
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.ARM_64
+# The variable shared.settings reads the generation state machine's ARN from.
+STATE_MACHINE_ARN_VARIABLE = "STATE_MACHINE_ARN"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionResources:
+    """What every function is built against: the stage, the dependency layer, the
+    environment shared.settings reads, the dead-letter queue, and what grants can name."""
+
+    config: StageConfig
+    layer: lambda_.ILayerVersion
+    environment: Mapping[str, str]
+    dead_letter_queue: sqs.IQueue
+    tables: Mapping[str, dynamodb.ITableV2]
+    bucket: s3.IBucket
+    bus: events.IEventBus
+
+
+def dependency_layer(scope: Construct, construct_id: str) -> lambda_.LayerVersion:
+    """The one layer every function uses (layers/build.py built it; synth only reads it)."""
+    return lambda_.LayerVersion(
+        scope,
+        construct_id,
+        code=lambda_.Code.from_asset(str(dependency_layer_zip())),
+        compatible_runtimes=[RUNTIME],
+        compatible_architectures=[ARCHITECTURE],
+        description="Runtime dependencies pinned in pyproject.toml, built by layers/build.py",
+    )
+
+
+def function_environment(
+    config: StageConfig, bucket: s3.IBucket, bus: events.IEventBus
+) -> dict[str, str]:
+    """What shared.settings reads, the same for every function (it finds tables by prefix)."""
+    return {
+        "APP_ENV": "aws",
+        "STAGE": config.stage,
+        "RESOURCE_PREFIX": config.prefix,
+        "ARTIFACTS_BUCKET": bucket.bucket_name,
+        "EVENT_BUS_NAME": bus.event_bus_name,
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE_NAME,
+        "POWERTOOLS_LOG_LEVEL": config.log_level,
+    }
+
+
+class ServiceFunction(Construct):
+    """One registry entry's Lambda function with its own role and log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        resources: FunctionResources,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        config = resources.config
+        name = function_name(config.prefix, spec.name)
+        self.spec = spec
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        # Our own role rather than the default one: the default attaches the AWS-managed
+        # AWSLambdaBasicExecutionRole (logs on every log group); this one writes to its own.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{name}: its log group and the grants its registry entry lists",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=name,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=lambda_.Code.from_asset(str(stage_function(spec))),
+            layers=[resources.layer],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            tracing=lambda_.Tracing.ACTIVE,
+            role=self.role,
+            log_group=self.log_group,
+            environment=dict(resources.environment),
+            # API calls and Step Functions tasks are synchronous; an asynchronous invocation
+            # that still fails (a schedule, a retry tool) lands in the one alarmed DLQ.
+            dead_letter_queue=resources.dead_letter_queue,
+        )
+        self._grant(resources)
+
+    def _grant(self, resources: FunctionResources) -> None:
+        """Exactly what the entry lists: its tables, the bucket, the bus."""
+        for table_key, access in self.spec.tables.items():
+            if table_key not in resources.tables:
+                raise ValueError(f"{self.spec.name}: no table {table_key!r} in the stack")
+            grant_table(resources.tables[table_key], self.function, access)
+        if self.spec.bucket is not None:
+            grant_bucket(resources.bucket, self.function, self.spec.bucket)
+        if self.spec.publishes_events:
+            grant_put_events(resources.bus, self.function)
+
+    def control_executions(self, state_machine: sfn.StateMachine) -> None:
+        """STATE_MACHINE_ARN and the execution-control grants on `state_machine`.
+
+        A separate step, not a constructor argument: the state machine is built after the
+        worker it invokes, and only entries with `controls_executions` get this."""
+        if not self.spec.controls_executions:
+            raise ValueError(f"{self.spec.name} does not control executions (registry)")
+        self.function.add_environment(STATE_MACHINE_ARN_VARIABLE, state_machine.state_machine_arn)
+        grant_execution_control(state_machine, self.function)
+
+
+def connect_execution_control(
+    functions: Iterable[ServiceFunction], state_machine: sfn.StateMachine
+) -> list[ServiceFunction]:
+    """Give every function whose entry says `controls_executions` control of the state
+    machine; return those that got it."""
+    connected = [built for built in functions if built.spec.controls_executions]
+    for built in connected:
+        built.control_executions(state_machine)
+    return connected
