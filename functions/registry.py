@@ -36,8 +36,10 @@ class RouteGroup:
     publishes_events: bool = False
     # May start, stop, resume and fail executions of the generation state machine.
     controls_executions: bool = False
-    # Verifies (auth: also signs) access tokens: reads the signing key secret.
+    # Verifies access tokens: reads the signing key secret.
     authenticates: bool = True
+    # Signs tokens: may create the signing key on first use and reads the admin key secret.
+    signs_tokens: bool = False
     memory_mb: int = 512
     timeout_seconds: int = 29
 
@@ -99,6 +101,7 @@ AUTH = RouteGroup(
     prefixes=("auth",),
     exact_paths=tuple(f"{base}/.well-known/jwks.json" for base in ("", *API_BASES)),
     tables={"identity": "read_write"},
+    signs_tokens=True,
 )
 
 JOBS = RouteGroup(

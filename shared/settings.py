@@ -45,8 +45,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "software-factory-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     service_token_hours: int = Field(default=24, ge=1, le=24 * 30)
-    # Shared secret for `POST /auth/token` (seed 001); unset means the route answers 503.
+    # Shared secret for `POST /auth/token` (seed 001): the value (local, tests), or the
+    # Secrets Manager secret holding it (deployed). Neither: the route answers 503.
     admin_api_key: SecretStr | None = None
+    admin_api_key_secret: str | None = None
     # How long a readiness verdict is reused inside one container (DescribeTable is throttled).
     readiness_cache_seconds: float = Field(default=5.0, ge=0)
 

@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import hmac
+import time
 
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.errors import ServiceUnavailable, Unauthorized
 from shared.settings import get_settings
 
+ADMIN_KEY_CACHE_SECONDS = 300
+_admin_key: tuple[float, str] | None = None
+
+
+def configured_admin_key() -> str | None:
+    """The admin key: from settings, or its secret (cached a few minutes, so a rotated key
+    is picked up without a call per request)."""
+    global _admin_key
+    settings = get_settings()
+    if settings.admin_api_key is not None:
+        return settings.admin_api_key.get_secret_value() or None
+    if not settings.admin_api_key_secret:
+        return None
+    if _admin_key is None or time.monotonic() - _admin_key[0] > ADMIN_KEY_CACHE_SECONDS:
+        from shared.aws import client
+
+        value = client("secretsmanager").get_secret_value(SecretId=settings.admin_api_key_secret)[
+            "SecretString"
+        ]
+        _admin_key = (time.monotonic(), str(value))
+    return _admin_key[1] or None
+
 
 def service_token(admin_key: str | None, team_id: str, role: Role) -> tuple[str, int]:
-    configured = get_settings().admin_api_key
-    if configured is None or not configured.get_secret_value():
+    configured = configured_admin_key()
+    if configured is None:
         raise ServiceUnavailable("no admin key is configured")
     # Constant time: how much of a guess matched must not show in the timing.
-    if admin_key is None or not hmac.compare_digest(
-        admin_key.encode(), configured.get_secret_value().encode()
-    ):
+    if admin_key is None or not hmac.compare_digest(admin_key.encode(), configured.encode()):
         raise Unauthorized("Invalid admin key")
     ttl = get_settings().service_token_hours * 3600
     principal = Principal(subject=f"service:{team_id}", team_id=team_id, role=role)

@@ -6,6 +6,7 @@ picked up), never per request. The public half is published at /.well-known/jwks
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -16,6 +17,15 @@ from shared.ids import new_id
 from shared.settings import get_settings
 
 KEY_CACHE_SECONDS = 600
+# CDK creates the secret with this value; the signer replaces it with a key on first use.
+PLACEHOLDER = '{"uninitialized": true}'
+# The same token from every cold start makes creating the first key idempotent: one
+# version wins, every other writer is refused and reads the winner's key.
+FIRST_KEY_REQUEST_TOKEN = "software-factory-first-signing-key-v1"  # noqa: S105 - an id, not a secret
+
+
+class NoSigningKey(Exception):
+    """The secret still holds the placeholder: no token has been signed yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +64,34 @@ def _load(secret_text: str) -> SigningKey:
     return SigningKey(material["kid"], private, public_jwk)
 
 
-def signing_key(now: float | None = None) -> SigningKey:
+def _read_secret() -> str:
+    secret = client("secretsmanager").get_secret_value(SecretId=get_settings().signing_key_secret)
+    return str(secret["SecretString"])
+
+
+def _create_first_key() -> str:
+    secrets = client("secretsmanager")
+    # Another cold start may have created it first: then use theirs.
+    with contextlib.suppress(secrets.exceptions.ResourceExistsException):
+        secrets.put_secret_value(
+            SecretId=get_settings().signing_key_secret,
+            SecretString=generate_key_material(),
+            ClientRequestToken=FIRST_KEY_REQUEST_TOKEN,
+        )
+    return _read_secret()
+
+
+def signing_key(now: float | None = None, *, create: bool = False) -> SigningKey:
+    """The current key, cached per container. `create`: the signer makes the first key."""
     global _cached
     moment = time.monotonic() if now is None else now
     if _cached is None or moment - _cached[0] > KEY_CACHE_SECONDS:
-        secret = client("secretsmanager").get_secret_value(
-            SecretId=get_settings().signing_key_secret
-        )
-        _cached = (moment, _load(secret["SecretString"]))
+        text = _read_secret()
+        if "private_key_pem" not in text:
+            if not create:
+                raise NoSigningKey()
+            text = _create_first_key()
+        _cached = (moment, _load(text))
     return _cached[1]
 
 

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from shared.auth.principal import ROLES, Principal
-from shared.auth.signing import signing_key
+from shared.auth.signing import NoSigningKey, signing_key
 from shared.errors import Unauthorized
 from shared.settings import get_settings
 
@@ -23,7 +23,7 @@ ACCESS = "access"
 def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) -> str:
     import jwt
 
-    key = signing_key()
+    key = signing_key(create=True)
     settings = get_settings()
     now = int(time.time())
     claims = {
@@ -44,7 +44,10 @@ def verify_token(token: str, *, typ: str = ACCESS) -> Principal:
     """The principal a valid token names; Unauthorized (no hint why) otherwise."""
     import jwt
 
-    key = signing_key()
+    try:
+        key = signing_key()
+    except NoSigningKey as exc:  # nothing was ever signed, so this token is not ours
+        raise Unauthorized("Invalid or expired token") from exc
     settings = get_settings()
     try:
         if jwt.get_unverified_header(token).get("kid") != key.kid:
