@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from shared import fastapi_compat
-from shared.errors import install_error_handlers
+from shared.errors import error_body_schema, install_error_handlers
 from shared.middleware import KernelMiddleware
 from shared.settings import get_settings
 
@@ -20,6 +22,13 @@ class GroupApp(FastAPI):
     """FastAPI with the kernel middleware outside Starlette's error middleware."""
 
     root_aliases: frozenset[str] = frozenset()
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            document = super().openapi()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.setdefault("ErrorBody", error_body_schema())
+        return self.openapi_schema or super().openapi()
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()

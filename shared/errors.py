@@ -107,12 +107,27 @@ _STATUS_TEXT = {
 }
 
 
+ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
+
+
 def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for the errors a route can answer with."""
+    """OpenAPI `responses=` entries for the errors a route can answer with.
+
+    A reference to the one `ErrorBody` schema (which `create_app` adds to the document),
+    not `model=ErrorBody`: FastAPI builds a validator per route per status for a model,
+    dozens per group at cold start, only to document the same body.
+    """
     return {
-        code: {"model": ErrorBody, "description": _STATUS_TEXT.get(code, "Error")}
+        code: {
+            "description": _STATUS_TEXT.get(code, "Error"),
+            "content": {"application/json": {"schema": ERROR_BODY_REF}},
+        }
         for code in status_codes
     }
+
+
+def error_body_schema() -> dict[str, Any]:
+    return ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
 
 
 def request_id_of(request: Request) -> str:
