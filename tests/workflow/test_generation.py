@@ -16,7 +16,7 @@ from functions.pipeline.errors import PhaseFailed, TransientPhaseError
 from functions.reconciler.service import reconcile
 from shared import artifacts
 from shared.aws import client
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from shared.jobs import approvals, store
 from shared.pagination import PageParams
 from shared.pipeline.definition import PHASE_NAMES
@@ -276,3 +276,62 @@ def test_the_document_phases_store_their_outputs() -> None:
     report = artifacts.load_report("wf-docs", job.id, "qa")
     assert report is not None
     assert json.loads(json.dumps(report))["errors"] == 0
+
+
+def test_transitions_reach_the_event_bus() -> None:
+    # Given a rule on the bus that copies our events into a queue, as a subscriber would.
+    settings_bus = "factory-test-bus"
+    sqs, events_client = client("sqs"), client("events")
+    queue_url = sqs.create_queue(QueueName="wf-bus-tap")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    events_client.put_rule(
+        Name="wf-bus-tap",
+        EventBusName=settings_bus,
+        EventPattern=json.dumps({"source": ["software-factory"]}),
+    )
+    events_client.put_targets(
+        Rule="wf-bus-tap", EventBusName=settings_bus, Targets=[{"Id": "tap", "Arn": queue_arn}]
+    )
+
+    job = start_job("wf-bus", approval_gates=["ba"])
+    approval_id = pending_approval("wf-bus", job.id)
+    approvals_service.approve("wf-bus", approval_id, "r1")
+    wait_for("wf-bus", job.id, finished)
+
+    seen: list[tuple[str, dict]] = []
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        for message in batch:
+            event = json.loads(message["Body"])
+            if event["detail"]["job_id"] == job.id:
+                seen.append((event["detail-type"], event["detail"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    types = [detail_type for detail_type, _ in seen]
+    events_client.remove_targets(Rule="wf-bus-tap", EventBusName=settings_bus, Ids=["tap"])
+    events_client.delete_rule(Name="wf-bus-tap", EventBusName=settings_bus)
+
+    assert types[0] == "job.created"
+    assert "approval.requested" in types
+    assert (
+        types.count("job.phase.started") == types.count("job.phase.completed") == len(PHASE_NAMES)
+    )
+    assert types[-1] == "job.completed"
+    completed = dict(seen)["job.completed"]
+    assert completed["team_id"] == "wf-bus"
+    assert completed["tokens_out"] > 0
+
+
+def test_delete_with_purge_removes_the_job_and_its_artifacts() -> None:
+    job = start_job("wf-purge")
+    wait_for("wf-purge", job.id, finished)
+    assert artifacts.load_tree("wf-purge", job.id)
+
+    jobs_service.delete_job("wf-purge", job.slug, purge=True)
+
+    with pytest.raises(NotFound):
+        store.find_job("wf-purge", job.slug)
+    assert artifacts.load_tree("wf-purge", job.id) == {}
+    assert artifacts.list_tree("wf-purge", job.id) == []
