@@ -4,6 +4,8 @@
 `read` and `read_write` are CDK's own grants, which name every action explicitly.
 `publishes_events` is `events:PutEvents` on the one bus; `controls_executions` is the
 execution-control actions on the generation state machine and its executions only.
+`authenticates` / `signs_tokens` are hand-written statements on the two token secrets
+(CDK's `grant_read` / `grant_write` would add actions the code never calls).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_stepfunctions as sfn
 
 from functions.registry import BucketAccess, TableAccess
@@ -93,3 +96,40 @@ def grant_execution_control(state_machine: sfn.StateMachine, grantee: iam.IGrant
         actions=list(EXECUTION_ACTIONS),
         resource_arns=[execution_arns(state_machine)],
     )
+
+
+# Verifying a token: read the signing key (its public half checks the signature).
+VERIFY_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+# Signing: also create the first key, replacing the placeholder CDK wrote.
+CREATE_KEY_ACTIONS = ("secretsmanager:PutSecretValue",)
+# Signing: also check `POST /auth/token`'s shared secret (a plain string, read only).
+ADMIN_KEY_ACTIONS = ("secretsmanager:GetSecretValue",)
+
+
+def grant_token_secrets(
+    signing_key: secretsmanager.ISecret,
+    admin_api_key: secretsmanager.ISecret,
+    grantee: iam.IGrantable,
+    *,
+    verifies: bool,
+    signs: bool,
+) -> None:
+    """Read the signing key to verify tokens; to sign, also write it and read the admin key.
+
+    Each statement names one secret's ARN; the AWS-managed key encrypting them needs no
+    grant. Nothing here lets a function delete, rotate or reconfigure either secret."""
+    if verifies or signs:
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(VERIFY_ACTIONS), resource_arns=[signing_key.secret_arn]
+        )
+    if signs:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(CREATE_KEY_ACTIONS),
+            resource_arns=[signing_key.secret_arn],
+        )
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(ADMIN_KEY_ACTIONS),
+            resource_arns=[admin_api_key.secret_arn],
+        )

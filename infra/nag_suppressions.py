@@ -78,6 +78,18 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
         "wheels, pyproject.toml's requires-python and the local runtime all agree.",
     ),
     NagAcknowledgement(
+        rule="AwsSolutions-SMG4",
+        paths=("Secrets/SigningKey/Resource", "Secrets/AdminApiKey/Resource"),
+        reason="No automatic rotation yet, on purpose. The JWT signing key: replacing it "
+        "outright would reject every token still valid, so rotation needs a window in which "
+        "/.well-known/jwks.json publishes the old and the new key side by side; that "
+        "two-key JWKS arrives with the identity issue, and rotation with it. The admin API "
+        "key is a shared secret that operators hold outside AWS: an operator rotates it "
+        "with `aws secretsmanager put-secret-value` and hands the new value on; a rotation "
+        "Lambda could not tell its holders. Both are encrypted and readable only by the "
+        "functions whose registry entry authenticates or signs tokens.",
+    ),
+    NagAcknowledgement(
         rule="Serverless-SQSRedrivePolicy",
         paths=("Events/DeadLetterQueue/Resource",),
         reason="This queue is the dead-letter queue itself, the end of the line for failed "

@@ -31,6 +31,7 @@ API_ID = "Api"
 WORKERS_ID = "Workers"
 PIPELINE_ID = "Pipeline"
 MONITORING_ID = "Monitoring"
+SECRETS_ID = "Secrets"
 LAYER_ID = "DependencyLayer"
 
 
@@ -63,6 +64,16 @@ def state_machine_log_group_name(prefix: str, name: str = GENERATION_STATE_MACHI
     # /aws/vendedlogs/: CloudWatch Logs' resource policy for vended logs (Step Functions
     # delivers through it) has a size limit that this prefix lets one wildcard entry cover.
     return f"/aws/vendedlogs/states/{state_machine_name(prefix, name)}"
+
+
+def signing_key_secret_name(prefix: str) -> str:
+    """`<prefix>/jwt-signing-key`: shared.settings (`signing_key_secret`) derives the same."""
+    return f"{prefix}/jwt-signing-key"
+
+
+def admin_api_key_secret_name(prefix: str) -> str:
+    # The functions get its ARN (ADMIN_API_KEY_SECRET); operators find it by this name.
+    return f"{prefix}/admin-api-key"
 
 
 def schedule_name(prefix: str, worker_name: str) -> str:

@@ -44,3 +44,26 @@ class FunctionSpec(Protocol):
 
     @property
     def timeout_seconds(self) -> int: ...
+
+
+# Token flags. `RouteGroup` carries them (`authenticates`, default True; `signs_tokens`,
+# default False); `WorkerFunction` does not: AWS invokes a worker and no caller presents a
+# token, so it reads as False. Read through these two functions, never `spec.<flag>`, so one
+# construct serves both kinds.
+
+
+def authenticates(spec: FunctionSpec) -> bool:
+    """Verifies access tokens: reads the signing key secret. A signer verifies too."""
+    return _flag(spec, "authenticates") or signs_tokens(spec)
+
+
+def signs_tokens(spec: FunctionSpec) -> bool:
+    """Signs tokens: creates the signing key on first use, reads the admin key secret."""
+    return _flag(spec, "signs_tokens")
+
+
+def _flag(spec: FunctionSpec, name: str) -> bool:
+    value = getattr(spec, name, False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{spec.name}: {name} must be a bool, not {value!r}")
+    return value

@@ -17,25 +17,35 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.grants import grant_bucket, grant_execution_control, grant_put_events, grant_table
+from infra.grants import (
+    grant_bucket,
+    grant_execution_control,
+    grant_put_events,
+    grant_table,
+    grant_token_secrets,
+)
 from infra.names import METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
 from infra.packaging import dependency_layer_zip, stage_function
-from infra.specs import FunctionSpec
+from infra.specs import FunctionSpec, authenticates, signs_tokens
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # The variable shared.settings reads the generation state machine's ARN from.
 STATE_MACHINE_ARN_VARIABLE = "STATE_MACHINE_ARN"
+# The variable the signer reads the admin API key secret's ARN from (signers only).
+ADMIN_API_KEY_SECRET_VARIABLE = "ADMIN_API_KEY_SECRET"  # noqa: S105 - a variable name
 
 
 @dataclass(frozen=True, slots=True)
 class FunctionResources:
     """What every function is built against: the stage, the dependency layer, the
-    environment shared.settings reads, the dead-letter queue, and what grants can name."""
+    environment shared.settings reads, the dead-letter queue, and what grants can name
+    (tables, bucket, bus, the two token secrets)."""
 
     config: StageConfig
     layer: lambda_.ILayerVersion
@@ -44,6 +54,8 @@ class FunctionResources:
     tables: Mapping[str, dynamodb.ITableV2]
     bucket: s3.IBucket
     bus: events.IEventBus
+    signing_key_secret: secretsmanager.ISecret
+    admin_api_key_secret: secretsmanager.ISecret
 
 
 def dependency_layer(scope: Construct, construct_id: str) -> lambda_.LayerVersion:
@@ -120,15 +132,22 @@ class ServiceFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             role=self.role,
             log_group=self.log_group,
-            environment=dict(resources.environment),
+            environment=self._environment(resources),
             # API calls and Step Functions tasks are synchronous; an asynchronous invocation
             # that still fails (a schedule, a retry tool) lands in the one alarmed DLQ.
             dead_letter_queue=resources.dead_letter_queue,
         )
         self._grant(resources)
 
+    def _environment(self, resources: FunctionResources) -> dict[str, str]:
+        """The shared environment; a signer also gets the admin key secret's ARN."""
+        environment = dict(resources.environment)
+        if signs_tokens(self.spec):
+            environment[ADMIN_API_KEY_SECRET_VARIABLE] = resources.admin_api_key_secret.secret_arn
+        return environment
+
     def _grant(self, resources: FunctionResources) -> None:
-        """Exactly what the entry lists: its tables, the bucket, the bus."""
+        """Exactly what the entry lists: its tables, the bucket, the bus, the token secrets."""
         for table_key, access in self.spec.tables.items():
             if table_key not in resources.tables:
                 raise ValueError(f"{self.spec.name}: no table {table_key!r} in the stack")
@@ -137,6 +156,13 @@ class ServiceFunction(Construct):
             grant_bucket(resources.bucket, self.function, self.spec.bucket)
         if self.spec.publishes_events:
             grant_put_events(resources.bus, self.function)
+        grant_token_secrets(
+            resources.signing_key_secret,
+            resources.admin_api_key_secret,
+            self.function,
+            verifies=authenticates(self.spec),
+            signs=signs_tokens(self.spec),
+        )
 
     def control_executions(self, state_machine: sfn.StateMachine) -> None:
         """STATE_MACHINE_ARN and the execution-control grants on `state_machine`.

@@ -1,4 +1,5 @@
-"""The one stack of a stage: data, artifacts, events, functions, pipeline and monitoring."""
+"""The one stack of a stage: data, artifacts, events, token secrets, functions, pipeline
+and monitoring."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from infra.constructs.functions import (
 )
 from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.pipeline import PipelineConstruct
+from infra.constructs.secrets import TokenSecretsConstruct
 from infra.constructs.workers import WorkersConstruct
 from infra.names import (
     API_ID,
@@ -37,6 +39,7 @@ from infra.names import (
     LAYER_ID,
     MONITORING_ID,
     PIPELINE_ID,
+    SECRETS_ID,
     SERVICE_NAME,
     WORKERS_ID,
     StageConfig,
@@ -59,7 +62,7 @@ class FactoryStack(Stack):
             construct_id,
             stack_name=stack_name(config.stage),
             description=f"Software Factory ({config.stage}): API, functions, pipeline, "
-            "tables, bucket, bus",
+            "tables, bucket, bus, token secrets",
             # Deleting a prod stack must be a deliberate, two-step act.
             termination_protection=config.retain_data,
         )
@@ -71,6 +74,7 @@ class FactoryStack(Stack):
         self.data = DataConstruct(self, DATA_ID, config=config)
         self.artifacts = ArtifactsConstruct(self, ARTIFACTS_ID, config=config)
         self.events = EventsConstruct(self, EVENTS_ID, config=config)
+        self.secrets = TokenSecretsConstruct(self, SECRETS_ID, config=config)
         resources = FunctionResources(
             config=config,
             layer=dependency_layer(self, LAYER_ID),
@@ -79,6 +83,8 @@ class FactoryStack(Stack):
             tables=self.data.tables,
             bucket=self.artifacts.bucket,
             bus=self.events.bus,
+            signing_key_secret=self.secrets.signing_key,
+            admin_api_key_secret=self.secrets.admin_api_key,
         )
         self.api = ApiConstruct(self, API_ID, resources=resources, groups=groups)
         self.workers = WorkersConstruct(self, WORKERS_ID, resources=resources, workers=workers)

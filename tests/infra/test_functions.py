@@ -1,5 +1,6 @@
 """Every function, route group or worker: one each, same shape, and exactly the grants its
-registry entry lists (tables, bucket, bus, state machine), nothing else."""
+registry entry lists (tables, bucket, bus, state machine, token secrets), nothing else.
+test_secrets.py looks at the token secrets' grants in detail."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from functions.registry import GROUPS, WORKERS
-from infra.specs import FunctionSpec
+from infra.specs import FunctionSpec, authenticates, signs_tokens
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
     FUNCTION_SPECS,
@@ -106,11 +107,14 @@ def test_layer_is_for_python312_on_arm64(dev: Synthesized) -> None:
 
 def test_functions_get_the_environment_settings_reads(synthesized: Synthesized) -> None:
     state_machine = synthesized.logical_id(synthesized.stack.pipeline.state_machine)
+    admin_api_key = synthesized.logical_id(synthesized.stack.secrets.admin_api_key)
     for spec in FUNCTION_SPECS:
         _, function = function_of(synthesized, spec)
         expected = base_environment(synthesized)
         if spec.controls_executions:
             expected["STATE_MACHINE_ARN"] = {"Ref": state_machine}
+        if signs_tokens(spec):
+            expected["ADMIN_API_KEY_SECRET"] = {"Ref": admin_api_key}
         assert function["Properties"]["Environment"]["Variables"] == expected, spec.name
 
 
@@ -130,7 +134,8 @@ def test_each_function_logs_to_its_own_group_with_retention(synthesized: Synthes
 
 def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesized) -> None:
     """Per function: tables it lists and no other, the bucket iff it lists it, the bus iff
-    it publishes, the state machine iff it controls executions; no AWS-managed policy."""
+    it publishes, the state machine iff it controls executions, the token secrets iff it
+    authenticates; no AWS-managed policy."""
     stack = synthesized.stack
     table_arn = {key: arn_of(synthesized.logical_id(t)) for key, t in stack.data.tables.items()}
     bucket_arn = arn_of(synthesized.logical_id(stack.artifacts.bucket))
@@ -148,6 +153,9 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         assert by_action.get("events:PutEvents", []) == ([bus_arn] if spec.publishes_events else [])
         states = {action for action in by_action if action.startswith("states:")}
         assert states == (EXECUTION_CONTROL if spec.controls_executions else set()), spec.name
+        secrets = {action for action in by_action if action.startswith("secretsmanager:")}
+        assert bool(secrets) == authenticates(spec), spec.name
+        assert ("secretsmanager:PutSecretValue" in secrets) == signs_tokens(spec), spec.name
         # Only X-Ray has no resource-level permissions; nothing else may use "*".
         for action, resources in by_action.items():
             assert ("*" in resources) == (action in XRAY_ACTIONS), (spec.name, action)

@@ -1,0 +1,208 @@
+"""The token secrets: both exist with the names the code reads, prod keeps them, and only
+the functions whose registry entry authenticates or signs tokens may touch them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from functions.registry import APPROVALS, AUTH, HEALTH, JOBS, WORKERS
+from infra.constructs.functions import ADMIN_API_KEY_SECRET_VARIABLE
+from infra.specs import authenticates, signs_tokens
+from shared.auth.signing import PLACEHOLDER
+from shared.settings import Settings
+from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized, as_list, ref
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
+
+READ = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+
+
+def signing_key(synth: Synthesized) -> Resource:
+    return synth.resource(synth.stack.secrets.signing_key)
+
+
+def admin_api_key(synth: Synthesized) -> Resource:
+    return synth.resource(synth.stack.secrets.admin_api_key)
+
+
+def secret_refs(synth: Synthesized) -> tuple[dict[str, str], dict[str, str]]:
+    """(signing key, admin key) as a role policy or an environment names them (full ARN)."""
+    secrets = synth.stack.secrets
+    return ref(synth.logical_id(secrets.signing_key)), ref(synth.logical_id(secrets.admin_api_key))
+
+
+def secret_grants(synth: Synthesized, name: str) -> dict[str, list[Any]]:
+    """The function's secretsmanager actions -> the resources each is granted on."""
+    granted = synth.granted(synth.stack.functions[name].role)
+    return {action: res for action, res in granted.items() if action.startswith("secretsmanager:")}
+
+
+def environment(synth: Synthesized, name: str) -> dict[str, Any]:
+    function = synth.resource(synth.stack.functions[name].function)
+    variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def every_statement(synth: Synthesized) -> list[tuple[str, dict[str, Any]]]:
+    """(logical id of the policy or role, statement) for every IAM statement in the stack."""
+    found = [
+        (logical_id, statement)
+        for logical_id, policy in synth.resources("AWS::IAM::Policy").items()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    found += [
+        (logical_id, statement)
+        for logical_id, role in synth.resources("AWS::IAM::Role").items()
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    return found
+
+
+def test_exactly_the_two_secrets_with_the_names_the_code_reads(synthesized: Synthesized) -> None:
+    prefix = f"factory-{synthesized.stage}"
+    names = sorted(
+        secret["Properties"]["Name"]
+        for secret in synthesized.resources("AWS::SecretsManager::Secret").values()
+    )
+    assert names == [f"{prefix}/admin-api-key", f"{prefix}/jwt-signing-key"]
+    assert signing_key(synthesized)["Properties"]["Name"] == f"{prefix}/jwt-signing-key"
+    assert admin_api_key(synthesized)["Properties"]["Name"] == f"{prefix}/admin-api-key"
+    # shared.settings finds the signing key by name from RESOURCE_PREFIX alone.
+    assert Settings(resource_prefix=prefix).signing_key_secret == f"{prefix}/jwt-signing-key"
+
+
+def test_signing_key_starts_as_the_placeholder_the_signer_replaces(
+    synthesized: Synthesized,
+) -> None:
+    props = signing_key(synthesized)["Properties"]
+    # Exactly the signer's placeholder: it compares the secret's text with it.
+    assert props["SecretString"] == PLACEHOLDER
+    assert json.loads(props["SecretString"]) == {"uninitialized": True}
+    # No key material in the template, and no value generated over the placeholder.
+    assert "GenerateSecretString" not in props
+    assert "private_key_pem" not in props["SecretString"]
+
+
+def test_admin_key_is_generated_by_secrets_manager(synthesized: Synthesized) -> None:
+    props = admin_api_key(synthesized)["Properties"]
+    assert "SecretString" not in props
+    generate = props["GenerateSecretString"]
+    assert generate["PasswordLength"] == 40
+    assert generate["ExcludePunctuation"] is True
+    assert generate.get("IncludeSpace", False) is False
+    # A plain string, not a JSON document: no template, no key.
+    assert "SecretStringTemplate" not in generate
+    assert "GenerateStringKey" not in generate
+
+
+def test_secrets_are_encrypted_with_the_aws_managed_key(synthesized: Synthesized) -> None:
+    """No KmsKeyId: Secrets Manager encrypts with aws/secretsmanager, so no key grant or key
+    policy is needed; a customer key would have to be granted to every reader."""
+    for secret in (signing_key(synthesized), admin_api_key(synthesized)):
+        assert "KmsKeyId" not in secret["Properties"]
+
+
+def test_prod_retains_both_secrets_and_dev_deletes_them(synthesized: Synthesized) -> None:
+    expected = "Retain" if synthesized.stage == "prod" else "Delete"
+    for secret in (signing_key(synthesized), admin_api_key(synthesized)):
+        assert secret["DeletionPolicy"] == expected
+        assert secret["UpdateReplacePolicy"] == expected
+
+
+def test_health_has_no_secret_access(synthesized: Synthesized) -> None:
+    assert not HEALTH.authenticates
+    assert secret_grants(synthesized, HEALTH.name) == {}
+    assert "ADMIN_API_KEY_SECRET" not in environment(synthesized, HEALTH.name)
+
+
+@pytest.mark.parametrize("spec", [JOBS, APPROVALS], ids=lambda spec: spec.name)
+def test_verifiers_may_only_read_and_describe_the_signing_key(
+    synthesized: Synthesized, spec: Any
+) -> None:
+    signing, _ = secret_refs(synthesized)
+    assert secret_grants(synthesized, spec.name) == {action: [signing] for action in READ}
+    assert "ADMIN_API_KEY_SECRET" not in environment(synthesized, spec.name)
+
+
+def test_the_signer_may_also_create_the_key_and_read_the_admin_key(
+    synthesized: Synthesized,
+) -> None:
+    signing, admin = secret_refs(synthesized)
+    granted = secret_grants(synthesized, AUTH.name)
+    assert set(granted) == READ | {"secretsmanager:PutSecretValue"}
+    assert granted["secretsmanager:DescribeSecret"] == [signing]
+    assert granted["secretsmanager:PutSecretValue"] == [signing]
+    assert sorted(map(str, granted["secretsmanager:GetSecretValue"])) == sorted(
+        map(str, [signing, admin])
+    )
+    assert environment(synthesized, AUTH.name)["ADMIN_API_KEY_SECRET"] == admin
+
+
+def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> None:
+    """Read off the registry's own flags (workers have none: no token, no grant)."""
+    signing, admin = secret_refs(synthesized)
+    for spec in FUNCTION_SPECS:
+        expected: dict[str, list[Any]] = {}
+        if getattr(spec, "authenticates", False) or getattr(spec, "signs_tokens", False):
+            expected = {action: [signing] for action in READ}
+        if getattr(spec, "signs_tokens", False):
+            expected["secretsmanager:GetSecretValue"].append(admin)
+            expected["secretsmanager:PutSecretValue"] = [signing]
+        granted = secret_grants(synthesized, spec.name)
+        assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
+            a: sorted(map(str, r)) for a, r in expected.items()
+        }, spec.name
+        signs = bool(getattr(spec, "signs_tokens", False))
+        assert ("ADMIN_API_KEY_SECRET" in environment(synthesized, spec.name)) is signs, spec.name
+
+
+def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesized) -> None:
+    """Every secretsmanager statement in the stack names one of the two secrets, and only
+    the roles of functions that authenticate hold one."""
+    signing, admin = secret_refs(synthesized)
+    holders = set()
+    for logical_id, statement in every_statement(synthesized):
+        actions = as_list(statement["Action"])
+        if not any(action.startswith("secretsmanager:") for action in actions):
+            continue
+        assert "secretsmanager:*" not in actions, logical_id
+        for resource in as_list(statement["Resource"]):
+            assert resource in (signing, admin), (logical_id, resource)
+            assert "*" not in json.dumps(resource), (logical_id, resource)
+        holders.add(logical_id)
+    stack = synthesized.stack
+    expected = {
+        synthesized.logical_id(stack.functions[spec.name].role.node.find_child("DefaultPolicy"))
+        for spec in FUNCTION_SPECS
+        if getattr(spec, "authenticates", False) or getattr(spec, "signs_tokens", False)
+    }
+    assert holders == expected
+    assert expected  # the registry has verifiers: the scan above found real statements
+
+
+def test_token_flags_for_workers_and_signers() -> None:
+    """Workers carry no token flags and read as neither; a signer always verifies."""
+    for worker in WORKERS:
+        assert not authenticates(worker)
+        assert not signs_tokens(worker)
+    assert authenticates(replace(HEALTH, signs_tokens=True))
+    assert not authenticates(HEALTH)
+    assert authenticates(JOBS)
+    assert not signs_tokens(JOBS)
+    assert signs_tokens(AUTH)
+    with pytest.raises(TypeError, match="authenticates must be a bool"):
+        authenticates(replace(JOBS, authenticates="yes"))  # type: ignore[arg-type]
+
+
+def test_the_variable_is_the_one_settings_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ADMIN_API_KEY_SECRET (infra) is what shared.settings' `admin_api_key_secret` reads."""
+    monkeypatch.setenv(ADMIN_API_KEY_SECRET_VARIABLE, "arn:aws:secretsmanager:r:1:secret:x")
+    monkeypatch.delenv("ADMIN_API_KEY", raising=False)
+    settings = Settings()
+    assert settings.admin_api_key_secret == "arn:aws:secretsmanager:r:1:secret:x"
+    assert settings.admin_api_key is None
