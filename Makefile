@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed (the Lambda runtime's version)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,cdk]'
+	$(PY) -m pip install --quiet -e '.[dev,cdk,cli]'
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json

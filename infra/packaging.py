@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import compileall
 import json
+import os
 import py_compile
 import shutil
 import sys
@@ -61,8 +62,17 @@ def package_dir(spec: FunctionSpec) -> Path:
     return REPO.joinpath(*parts)
 
 
-def stage_function(spec: FunctionSpec, out_root: Path = BUILD_ROOT) -> Path:
+def build_root() -> Path:
+    """Where functions are staged: `FACTORY_BUILD_ROOT`, else `.build/functions`. Parallel
+    synths (test workers) each set their own, so none deletes what another is reading; the
+    asset hash depends on content, not on this path."""
+    configured = os.environ.get("FACTORY_BUILD_ROOT")
+    return Path(configured) if configured else BUILD_ROOT
+
+
+def stage_function(spec: FunctionSpec, out_root: Path | None = None) -> Path:
     """Copy what `spec`'s function needs into `out_root/<name>/` and return that folder."""
+    out_root = out_root or build_root()
     source = package_dir(spec)
     if not source.is_dir():
         raise FileNotFoundError(f"{spec.name}: {source.relative_to(REPO)} does not exist")

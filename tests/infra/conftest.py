@@ -3,6 +3,8 @@ and one of the dev stack from synthetic registry lists for flags no real entry s
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from functions.registry import PIPELINE_WORKER
@@ -13,6 +15,12 @@ from tests.infra.assembly import (
     synthesize,
     synthesize_stack,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_build_root(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test process stages functions in its own folder: parallel synths never race."""
+    os.environ["FACTORY_BUILD_ROOT"] = str(tmp_path_factory.mktemp("staged"))
 
 
 @pytest.fixture(scope="session")
