@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,6 +43,19 @@ class Page[ItemT](BaseModel):
     limit: int
     offset: int
     next_cursor: str | None = None
+
+
+def page_answer(
+    items: list[Any], total: int, params: PageParams, next_cursor: str | None
+) -> dict[str, Any]:
+    """The answer of a list route, in the shape `Page` documents."""
+    return {
+        "items": items,
+        "total": total,
+        "limit": params.limit,
+        "offset": params.offset,
+        "next_cursor": next_cursor,
+    }
 
 
 def encode_cursor(key: dict[str, str]) -> str:

@@ -31,7 +31,7 @@ from shared.errors import NotFound, error_responses
 from shared.idempotency import run_once
 from shared.jobs import store
 from shared.jobs.domain import Job, JobEvent, PhaseRecord
-from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination
+from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination, page_answer
 
 router = APIRouter(tags=["jobs"], responses=error_responses(401, 422))
 JobRef = Annotated[str, "a job's id or slug"]
@@ -128,13 +128,7 @@ async def estimate_job(body: JobCreate, principal: CurrentPrincipal) -> JobEstim
 )
 async def list_jobs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
     jobs, total, cursor = store.list_jobs(principal.team_id, page)
-    return {
-        "items": [job_public(job) for job in jobs],
-        "total": total,
-        "limit": page.limit,
-        "offset": page.offset,
-        "next_cursor": cursor,
-    }
+    return page_answer([job_public(job) for job in jobs], total, page, cursor)
 
 
 @router.get(
@@ -267,13 +261,9 @@ async def list_events(
 ) -> dict[str, Any]:
     job = store.find_job(principal.team_id, job_ref)
     events, total, cursor = store.list_events(job.team_id, job.id, page)
-    return {
-        "items": [_event_public(event).model_dump(mode="json") for event in events],
-        "total": total,
-        "limit": page.limit,
-        "offset": page.offset,
-        "next_cursor": cursor,
-    }
+    return page_answer(
+        [_event_public(event).model_dump(mode="json") for event in events], total, page, cursor
+    )
 
 
 app = create_app("jobs", router)
@@ -315,13 +305,7 @@ class ProjectDetail(ProjectPublic):
 )
 async def list_projects(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
     found, total, cursor = project_service.list_projects(principal.team_id, page)
-    return {
-        "items": [p.model_dump(mode="json") for p in found],
-        "total": total,
-        "limit": page.limit,
-        "offset": page.offset,
-        "next_cursor": cursor,
-    }
+    return page_answer([p.model_dump(mode="json") for p in found], total, page, cursor)
 
 
 @projects.post(

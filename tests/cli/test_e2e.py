@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -16,11 +15,11 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from shared.pipeline.definition import PHASE_NAMES
 from tests.conftest import REPO
+from tests.local_server import local_server
 from tools.cli.__main__ import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli-e2e")]
@@ -28,49 +27,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli-e2e")]
 ADMIN_KEY = "cli-e2e-admin-key-0123456789"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "local",
-        "ADMIN_API_KEY": ADMIN_KEY,
-        "RESOURCE_PREFIX": "factory-cli",
-        "ARTIFACTS_BUCKET": "factory-cli-artifacts",
-        "EVENT_BUS_NAME": "factory-cli-bus",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = process.stdout.read() if process.stdout else ""
-                raise AssertionError(f"local server did not start:\n{output}")
-            time.sleep(0.1)
+    with local_server("factory-cli", ADMIN_API_KEY=ADMIN_KEY) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class Factory:

@@ -2,62 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import REPO
+from tests.local_server import local_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "local",
-        "RESOURCE_PREFIX": "factory-e2e",
-        "ARTIFACTS_BUCKET": "factory-e2e-artifacts",
-        "EVENT_BUS_NAME": "factory-e2e-bus",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                raise AssertionError(f"local server did not start:\n{output}")
-            time.sleep(0.1)
+    with local_server("factory-e2e") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_liveness_readiness_and_the_document_over_http(server: str) -> None:
