@@ -34,7 +34,7 @@ install: $(STAMP)  ## create .venv with every dependency
 dev: $(STAMP)  ## serve every route group on 127.0.0.1:8000 over emulated AWS
 	$(PY) -m tools.local
 
-layer: $(STAMP)  ## build the Lambda dependency layer (once; reused until requirements change)
+layer: $(STAMP)  ## build the Lambda dependency layers: core, tokens, checks (once; reused until pins change)
 	$(PY) layers/build.py
 
 test: $(STAMP) layer  ## lint, then every test (unit, api, infra, e2e)

@@ -40,6 +40,9 @@ class RouteGroup:
     authenticates: bool = True
     # Signs tokens: may create the signing key on first use and reads the admin key secret.
     signs_tokens: bool = False
+    # Dependency layers beyond core (and tokens, which `authenticates` brings): see
+    # layers/build.py for what each holds.
+    extra_layers: tuple[str, ...] = ()
     memory_mb: int = 512
     timeout_seconds: int = 29
 
@@ -142,6 +145,13 @@ class WorkerFunction:
     controls_executions: bool = False
     # Run every this many minutes by EventBridge Scheduler (None: not scheduled).
     schedule_minutes: int | None = None
+    # Token flags, as on `RouteGroup`; AWS invokes a worker and no caller presents a token,
+    # so both default to False.
+    authenticates: bool = False
+    signs_tokens: bool = False
+    # Dependency layers beyond core (and tokens, which `authenticates` brings): see
+    # layers/build.py for what each holds.
+    extra_layers: tuple[str, ...] = ()
     memory_mb: int = 1024
     timeout_seconds: int = 300
 
@@ -158,6 +168,8 @@ PIPELINE_WORKER = WorkerFunction(
     tables={"jobs": "read_write"},
     bucket="read_write",
     publishes_events=True,
+    # Phases run the generated project's own tests (pytest) and read pubspec.yaml (pyyaml).
+    extra_layers=("checks",),
     # Phases run the generated project's own tests; memory buys CPU in Lambda.
     memory_mb=2048,
     timeout_seconds=600,

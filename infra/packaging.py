@@ -4,7 +4,8 @@ Each function's asset (route group or worker alike) is a staged copy of exactly 
 imports: the shared kernel, the registry and its own package folder. Staging is
 deterministic (same sources, same files, same bytes), so the CDK asset hash, and with it the
 deployed code, changes only when the code does. Third-party packages come from the
-dependency layer that layers/build.py builds.
+dependency layers that layers/build.py builds (`layer_zip(name)`; which ones a function
+gets: `infra.specs.layers_for`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from infra.specs import FunctionSpec
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_ROOT = REPO / ".build" / "functions"
-LAYER_ZIP = REPO / "layers" / "build" / "dependencies.zip"
+# Where layers/build.py writes each layer: `<name>.zip`, unzipped in `<name>/python/`.
+LAYER_BUILD_DIR = REPO / "layers" / "build"
 
 # Never copied: stale byte code (compiled afresh below), tests, and local-only leftovers.
 _IGNORED = shutil.ignore_patterns(
@@ -36,10 +38,12 @@ OPENAPI_DOCUMENT = Path("functions") / "health" / "openapi.json"
 
 
 class LayerNotBuiltError(FileNotFoundError):
-    """The dependency layer zip is missing: synth never builds it, `make layer` does."""
+    """A dependency layer zip is missing: synth never builds it, `make layer` does."""
 
 
-def dependency_layer_zip(path: Path = LAYER_ZIP) -> Path:
+def layer_zip(name: str, build_dir: Path = LAYER_BUILD_DIR) -> Path:
+    """The zip of dependency layer `name` (`core`, `tokens`, `checks`), as built."""
+    path = build_dir / f"{name}.zip"
     if not path.is_file():
         raise LayerNotBuiltError(
             f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} is missing: "

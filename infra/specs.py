@@ -2,8 +2,9 @@
 
 `functions.registry` has two kinds of function: `RouteGroup` (reached over HTTP) and
 `WorkerFunction` (invoked by AWS: Step Functions, a schedule). Both carry the same fields
-for what the function is and may touch, so one construct, one packaging step and one set of
-grants serve both. This protocol names those fields; either dataclass satisfies it.
+for what the function is, may touch and which dependency layers it gets, so one construct,
+one packaging step and one set of grants serve both. This protocol names those fields;
+either dataclass satisfies it.
 """
 
 from __future__ import annotations
@@ -40,16 +41,19 @@ class FunctionSpec(Protocol):
     def controls_executions(self) -> bool: ...
 
     @property
+    def authenticates(self) -> bool: ...
+
+    @property
+    def signs_tokens(self) -> bool: ...
+
+    @property
+    def extra_layers(self) -> tuple[str, ...]: ...
+
+    @property
     def memory_mb(self) -> int: ...
 
     @property
     def timeout_seconds(self) -> int: ...
-
-
-# Token flags. `RouteGroup` carries them (`authenticates`, default True; `signs_tokens`,
-# default False); `WorkerFunction` does not: AWS invokes a worker and no caller presents a
-# token, so it reads as False. Read through these two functions, never `spec.<flag>`, so one
-# construct serves both kinds.
 
 
 def authenticates(spec: FunctionSpec) -> bool:
@@ -63,7 +67,20 @@ def signs_tokens(spec: FunctionSpec) -> bool:
 
 
 def _flag(spec: FunctionSpec, name: str) -> bool:
-    value = getattr(spec, name, False)
+    value = getattr(spec, name)
     if not isinstance(value, bool):
         raise TypeError(f"{spec.name}: {name} must be a bool, not {value!r}")
     return value
+
+
+# The dependency layers layers/build.py builds that infra names itself: every function gets
+# core, and a function that verifies tokens gets tokens (pyjwt, cryptography). Others
+# (`checks`) are asked for by name in the registry entry's `extra_layers`.
+CORE_LAYER = "core"
+TOKENS_LAYER = "tokens"
+
+
+def layers_for(spec: FunctionSpec) -> tuple[str, ...]:
+    """The dependency layers `spec`'s function gets, in order, each once."""
+    tokens = (TOKENS_LAYER,) if authenticates(spec) else ()
+    return tuple(dict.fromkeys((CORE_LAYER, *tokens, *spec.extra_layers)))

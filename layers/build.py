@@ -1,13 +1,24 @@
-"""Build the Lambda dependency layer once: `python layers/build.py` (or `make layer`).
+"""Build the Lambda dependency layers once: `python layers/build.py` (or `make layer`).
 
 The pins come from `[project].dependencies` in pyproject.toml, the one list of runtime
-dependencies. pip installs the manylinux aarch64 wheels for CPython 3.12 (the functions run
-on arm64), so no Docker and no compiler are needed. The result is `layers/build/
-dependencies.zip` with everything under `python/`, where Lambda puts it on `sys.path`.
+dependencies (a dev install still gets all of them). They are split into three layers, so
+that no function carries what it never imports and each stays within Lambda's size budget:
 
-A fingerprint of the pins and of this script is written beside the zip; while it matches,
-a second run does nothing but print the path. `cdk synth` never calls this: it only reads
-the zip (see infra/packaging.py).
+- `core`: every pin that `EXTRA_LAYERS` does not name; every function gets it.
+- `tokens`: pyjwt and cryptography; only functions that verify tokens get it.
+- `checks`: pytest and pyyaml; only the pipeline worker (it runs generated projects' tests).
+
+Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
+An extra layer is installed against core's versions (a pip constraint) and then loses every
+distribution core already has, so no package ships twice and both agree on versions.
+
+pip installs the manylinux aarch64 wheels for CPython 3.12 (the functions run on arm64), so
+no Docker and no compiler are needed. Each layer becomes `layers/build/<name>.zip` with
+everything under `python/` (where Lambda puts it on `sys.path`), unzipped beside it in
+`layers/build/<name>/python/`. A fingerprint of each layer's inputs and of this script is
+written to `layers/build/<name>/fingerprint.json`; while it matches, a run does nothing to
+that layer but print its path. `cdk synth` never calls this: it only reads the zips (see
+infra/packaging.py).
 """
 
 from __future__ import annotations
@@ -16,31 +27,43 @@ import compileall
 import hashlib
 import json
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_DIR = REPO / "layers" / "build"
-LAYER_ZIP_NAME = "dependencies.zip"
 FINGERPRINT_NAME = "fingerprint.json"
+CONSTRAINTS_NAME = "constraints.txt"
+
+# The layer every function gets, and the others with the pins (distribution names) that go
+# to them rather than to core. Whatever those pins pull in that core lacks goes with them.
+CORE = "core"
+EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
+    # Measured (aarch64 wheels, stripped): cryptography alone is ~4.9 MB zipped.
+    "tokens": ("pyjwt", "cryptography"),
+    # pytest imports pygments at module level (~3 MB zipped), plus pluggy, iniconfig, ...
+    "checks": ("pytest", "pyyaml"),
+}
+LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 PYTHON_VERSION = "3.12"
 
-# Left out of the layer: the python3.12 Lambda runtime already ships boto3, botocore,
+# Left out of every layer: the python3.12 Lambda runtime already ships boto3, botocore,
 # s3transfer and jmespath (in /var/runtime), and botocore alone is most of the layer (its
 # service models are gzipped, so they do not compress further). Measured with pip's aarch64
-# wheels of our pins, after stripping:
+# wheels of our pins (before pyjwt, cryptography, pyyaml, pytest and httpx), after stripping:
 #   with them:    38.5 MB unzipped / 21.8 MB zipped  (over the 15 MB zipped budget alone)
 #   without them: 15.1 MB unzipped /  4.6 MB zipped  (+ ~0.05 / 0.02 MB per function)
 # The price is that deployed code runs the runtime's boto3, not the pinned one; we only use
 # long-stable APIs (DynamoDB, S3, SQS, EventBridge, Step Functions), so that is safe, and a
-# new boto3 pin does not rebuild or redeploy the layer. urllib3, python-dateutil and six are
+# new boto3 pin does not rebuild or redeploy a layer. urllib3, python-dateutil and six are
 # needed by botocore alone and the runtime ships them beside it: a copy here would shadow
 # the versions the runtime's botocore was released with.
 RUNTIME_PROVIDED = frozenset(
@@ -65,19 +88,66 @@ def runtime_pins(pyproject: Path = REPO / "pyproject.toml") -> list[str]:
     return pins
 
 
+def normalize(name: str) -> str:
+    """`PyYAML`, `python-dateutil`, `zope.interface` -> `pyyaml`, `python_dateutil`, ..."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
 def _distribution_name(pin: str) -> str:
     """`aws-lambda-powertools[tracer]==3.37.0` -> `aws_lambda_powertools` (normalized)."""
     name = pin.split(";")[0]
     for separator in ("[", "=", "<", ">", "!", "~", " "):
         name = name.split(separator)[0]
-    return name.strip().lower().replace("-", "_").replace(".", "_")
+    return normalize(name.strip())
 
 
-def fingerprint(pins: Sequence[str], exclude: Iterable[str]) -> str:
+def layer_pins(
+    pins: Sequence[str] | None = None, exclude: Iterable[str] = RUNTIME_PROVIDED
+) -> dict[str, list[str]]:
+    """The pins of each layer, in pyproject's order: `EXTRA_LAYERS` takes its own, core the
+    rest but the runtime-provided ones. A name there that is not pinned is an error (a
+    renamed pin would otherwise land in core silently)."""
+    pins = runtime_pins() if pins is None else list(pins)
+    excluded = {normalize(name) for name in exclude}
+    by_name = {_distribution_name(pin): pin for pin in pins}
+    owner: dict[str, str] = {}
+    for layer, names in EXTRA_LAYERS.items():
+        for name in map(normalize, names):
+            if name not in by_name:
+                raise SystemExit(f"layer {layer!r}: {name} is not in [project].dependencies")
+            if name in owner or name in excluded:
+                raise SystemExit(f"layer {layer!r}: {name} is already placed elsewhere")
+            owner[name] = layer
+    plan: dict[str, list[str]] = {layer: [] for layer in LAYERS}
+    for name, pin in by_name.items():
+        if name not in excluded:
+            plan[owner.get(name, CORE)].append(pin)
+    return plan
+
+
+def fingerprint(
+    name: str, pins: Sequence[str], exclude: Iterable[str], core_pins: Sequence[str] = ()
+) -> str:
+    """What one layer is built from: its pins, what it leaves out, core's pins (an extra
+    layer is installed against core and deduplicated by it) and this script."""
     digest = hashlib.sha256()
-    digest.update(json.dumps({"pins": list(pins), "exclude": sorted(exclude)}).encode())
+    inputs = {"layer": name, "pins": list(pins), "exclude": sorted(exclude)}
+    digest.update(json.dumps({**inputs, "core_pins": list(core_pins)}).encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
+
+
+def layer_dir(build_dir: Path, name: str) -> Path:
+    """`<build_dir>/<name>/`: the unzipped layer (`python/`) and its fingerprint."""
+    return build_dir / name
+
+
+def site_dir(build_dir: Path, name: str) -> Path:
+    return layer_dir(build_dir, name) / "python"
+
+
+def layer_zip(build_dir: Path, name: str) -> Path:
+    return build_dir / f"{name}.zip"
 
 
 def _recorded_fingerprint(stamp: Path) -> str | None:
@@ -87,7 +157,7 @@ def _recorded_fingerprint(stamp: Path) -> str | None:
     return recorded
 
 
-def _pip_install(pins: Sequence[str], target: Path) -> None:
+def _pip_install(pins: Sequence[str], target: Path, constraints: Path | None = None) -> None:
     command = [
         sys.executable,
         "-m",
@@ -104,24 +174,38 @@ def _pip_install(pins: Sequence[str], target: Path) -> None:
         "--only-binary=:all:",
         "--target",
         str(target),
+        *(("--constraint", str(constraints)) if constraints else ()),
         *pins,
     ]
     subprocess.run(command, check=True)  # noqa: S603 - fixed argv, pins from pyproject.toml
 
 
-def _remove_distributions(site: Path, names: Iterable[str]) -> None:
-    """Remove installed distributions by name: every file their RECORD lists."""
-    wanted = {name.lower().replace("-", "_") for name in names}
+def installed_distributions(site: Path) -> dict[str, str]:
+    """Normalized distribution name -> version, from the `*.dist-info` folders in `site`."""
+    found: dict[str, str] = {}
     for info in sorted(site.glob("*.dist-info")):
-        dist = info.name.removesuffix(".dist-info").rsplit("-", 1)[0].lower()
-        if dist.replace("-", "_") not in wanted:
+        name, _, version = info.name.removesuffix(".dist-info").rpartition("-")
+        found[normalize(name)] = version
+    return found
+
+
+def _remove_distributions(site: Path, names: Iterable[str]) -> list[str]:
+    """Remove installed distributions by name: every file their RECORD lists. Returns the
+    (normalized) names that were there and are gone."""
+    wanted = {normalize(name) for name in names}
+    removed: list[str] = []
+    for info in sorted(site.glob("*.dist-info")):
+        dist = normalize(info.name.removesuffix(".dist-info").rpartition("-")[0])
+        if dist not in wanted:
             continue
         for line in (info / "RECORD").read_text().splitlines():
             relative = line.rsplit(",", 2)[0]
             if relative and not relative.startswith(".."):
                 (site / relative).unlink(missing_ok=True)
         shutil.rmtree(info, ignore_errors=True)
+        removed.append(dist)
     _remove_empty_dirs(site)
+    return removed
 
 
 def _remove_empty_dirs(site: Path) -> None:
@@ -179,40 +263,54 @@ def tree_size(root: Path) -> int:
     return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
 
 
-def build_layer(
-    build_dir: Path = BUILD_DIR,
+def _build_one(
+    build_dir: Path,
+    name: str,
+    pins: Sequence[str],
+    expected: str,
     *,
-    exclude: Iterable[str] = RUNTIME_PROVIDED,
-    force: bool = False,
+    exclude: frozenset[str],
+    core: Mapping[str, str] | None = None,
+    force: bool,
 ) -> Path:
-    """Build the layer zip unless an identical build is already there; return its path."""
-    excluded = frozenset(exclude)
-    pins = [pin for pin in runtime_pins() if _distribution_name(pin) not in excluded]
-    archive = build_dir / LAYER_ZIP_NAME
-    stamp = build_dir / FINGERPRINT_NAME
-    expected = fingerprint(pins, excluded)
-    if not force and archive.exists() and _recorded_fingerprint(stamp) == expected:
+    """Build one layer's zip unless an identical build is already there; return its path.
+
+    An extra layer is given `core`'s distributions (name -> version): pip installs against
+    those versions (a constraint), and then they are removed like the excluded ones."""
+    archive = layer_zip(build_dir, name)
+    site = site_dir(build_dir, name)
+    stamp = layer_dir(build_dir, name) / FINGERPRINT_NAME
+    built = archive.exists() and site.is_dir() and _recorded_fingerprint(stamp) == expected
+    if built and not force:
         return archive
 
-    staging = build_dir / "python"
-    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(layer_dir(build_dir, name), ignore_errors=True)
     archive.unlink(missing_ok=True)
-    stamp.unlink(missing_ok=True)
-    staging.mkdir(parents=True)
-    _pip_install(pins, staging)
-    # Transitive dependencies (pynamodb and the X-Ray SDK need botocore) come back in too.
-    _remove_distributions(staging, excluded)
-    _strip(staging)
-    compile_bytecode(staging)
+    site.mkdir(parents=True)
+    constraints_file = None
+    if core:
+        constraints_file = layer_dir(build_dir, name) / CONSTRAINTS_NAME
+        lines = (f"{dist}=={version}" for dist, version in sorted(core.items()))
+        constraints_file.write_text("".join(f"{line}\n" for line in lines))
+    _pip_install(pins, site, constraints_file)
+    # Transitive dependencies come back in too: the runtime's (pynamodb and the X-Ray SDK
+    # need botocore) and, in an extra layer, core's (pydantic needs typing_extensions, ...).
+    removed = _remove_distributions(site, exclude | set(core or ()))
+    _strip(site)
+    compile_bytecode(site)
     # The layer zip holds `python/...`: Lambda adds /opt/python to sys.path.
-    write_zip(staging, archive, prefix="python")
+    write_zip(site, archive, prefix="python")
     stamp.write_text(
         json.dumps(
             {
                 "fingerprint": expected,
-                "pins": pins,
-                "excluded": sorted(excluded),
-                "unzipped_bytes": tree_size(staging),
+                "layer": name,
+                "pins": list(pins),
+                "distributions": sorted(installed_distributions(site)),
+                "excluded": sorted(exclude),
+                # Installed as dependencies, then removed: excluded, or already in core.
+                "removed": sorted(removed),
+                "unzipped_bytes": tree_size(site),
                 "zipped_bytes": archive.stat().st_size,
             },
             indent=2,
@@ -222,9 +320,48 @@ def build_layer(
     return archive
 
 
+def build_layers(
+    build_dir: Path = BUILD_DIR,
+    *,
+    exclude: Iterable[str] = RUNTIME_PROVIDED,
+    force: bool = False,
+) -> dict[str, Path]:
+    """Build every layer that is not already built from the same inputs: core first, then
+    each extra layer against it. Returns each layer's zip, by layer name."""
+    excluded = frozenset(normalize(name) for name in exclude)
+    plan = layer_pins(exclude=excluded)
+    core_pins = plan[CORE]
+    archives = {
+        CORE: _build_one(
+            build_dir,
+            CORE,
+            core_pins,
+            fingerprint(CORE, core_pins, excluded),
+            exclude=excluded,
+            force=force,
+        )
+    }
+    core = installed_distributions(site_dir(build_dir, CORE))
+    for name in EXTRA_LAYERS:
+        pins = plan[name]
+        archives[name] = _build_one(
+            build_dir,
+            name,
+            pins,
+            fingerprint(name, pins, excluded, core_pins),
+            # Whatever core already has: pip resolves against core's versions, then drops
+            # them, so the two layers never ship the same distribution (nor disagree on it).
+            exclude=excluded,
+            core=core,
+            force=force,
+        )
+    return archives
+
+
 def main(argv: Sequence[str] = sys.argv[1:]) -> int:
     force = "--force" in argv
-    print(build_layer(force=force).relative_to(REPO))
+    for archive in build_layers(force=force).values():
+        print(archive.relative_to(REPO))
     return 0
 
 

@@ -1,8 +1,9 @@
 """One Lambda function per registry entry, route group or worker alike.
 
 Route groups (infra/constructs/api.py) and workers (infra/constructs/workers.py) are built
-by the same `ServiceFunction`: same runtime, architecture, layer, tracing, own log group,
-own role, and exactly the grants the entry's data lists. Nothing here names a function.
+by the same `ServiceFunction`: same runtime, architecture, tracing, own log group, own
+role, exactly the dependency layers `layers_for(entry)` names and exactly the grants the
+entry's data lists. Nothing here names a function.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from infra.grants import (
     grant_table,
     grant_token_secrets,
 )
-from infra.names import METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
-from infra.packaging import dependency_layer_zip, stage_function
-from infra.specs import FunctionSpec, authenticates, signs_tokens
+from infra.names import LAYER_ID, METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
+from infra.packaging import layer_zip, stage_function
+from infra.specs import FunctionSpec, authenticates, layers_for, signs_tokens
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -43,12 +44,12 @@ ADMIN_API_KEY_SECRET_VARIABLE = "ADMIN_API_KEY_SECRET"  # noqa: S105 - a variabl
 
 @dataclass(frozen=True, slots=True)
 class FunctionResources:
-    """What every function is built against: the stage, the dependency layer, the
+    """What every function is built against: the stage, the dependency layers by name, the
     environment shared.settings reads, the dead-letter queue, and what grants can name
     (tables, bucket, bus, the two token secrets)."""
 
     config: StageConfig
-    layer: lambda_.ILayerVersion
+    layers: Mapping[str, lambda_.ILayerVersion]
     environment: Mapping[str, str]
     dead_letter_queue: sqs.IQueue
     tables: Mapping[str, dynamodb.ITableV2]
@@ -58,16 +59,25 @@ class FunctionResources:
     admin_api_key_secret: secretsmanager.ISecret
 
 
-def dependency_layer(scope: Construct, construct_id: str) -> lambda_.LayerVersion:
-    """The one layer every function uses (layers/build.py built it; synth only reads it)."""
-    return lambda_.LayerVersion(
-        scope,
-        construct_id,
-        code=lambda_.Code.from_asset(str(dependency_layer_zip())),
-        compatible_runtimes=[RUNTIME],
-        compatible_architectures=[ARCHITECTURE],
-        description="Runtime dependencies pinned in pyproject.toml, built by layers/build.py",
-    )
+def dependency_layers(
+    scope: Construct, specs: Iterable[FunctionSpec]
+) -> dict[str, lambda_.LayerVersion]:
+    """One layer version per dependency layer some function of `specs` gets (layers/build.py
+    built them; synth only reads the zips), by layer name. Construct ids:
+    `DependencyLayerCore`, `DependencyLayerTokens`, ..."""
+    names = dict.fromkeys(name for spec in specs for name in layers_for(spec))
+    return {
+        name: lambda_.LayerVersion(
+            scope,
+            f"{LAYER_ID}{name.title()}",
+            code=lambda_.Code.from_asset(str(layer_zip(name))),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=f"Runtime dependencies pinned in pyproject.toml, layer {name!r}, "
+            "built by layers/build.py",
+        )
+        for name in names
+    }
 
 
 def function_environment(
@@ -126,7 +136,7 @@ class ServiceFunction(Construct):
             architecture=ARCHITECTURE,
             handler=spec.handler,
             code=lambda_.Code.from_asset(str(stage_function(spec))),
-            layers=[resources.layer],
+            layers=self._layers(resources),
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
@@ -138,6 +148,13 @@ class ServiceFunction(Construct):
             dead_letter_queue=resources.dead_letter_queue,
         )
         self._grant(resources)
+
+    def _layers(self, resources: FunctionResources) -> list[lambda_.ILayerVersion]:
+        """Exactly the layers `layers_for(spec)` names, in that order."""
+        missing = [name for name in layers_for(self.spec) if name not in resources.layers]
+        if missing:
+            raise ValueError(f"{self.spec.name}: no dependency layer {missing} in the stack")
+        return [resources.layers[name] for name in layers_for(self.spec)]
 
     def _environment(self, resources: FunctionResources) -> dict[str, str]:
         """The shared environment; a signer also gets the admin key secret's ARN."""

@@ -24,7 +24,7 @@ from infra.constructs.functions import (
     FunctionResources,
     ServiceFunction,
     connect_execution_control,
-    dependency_layer,
+    dependency_layers,
     function_environment,
 )
 from infra.constructs.monitoring import MonitoringConstruct
@@ -36,7 +36,6 @@ from infra.names import (
     ARTIFACTS_ID,
     DATA_ID,
     EVENTS_ID,
-    LAYER_ID,
     MONITORING_ID,
     PIPELINE_ID,
     SECRETS_ID,
@@ -75,9 +74,11 @@ class FactoryStack(Stack):
         self.artifacts = ArtifactsConstruct(self, ARTIFACTS_ID, config=config)
         self.events = EventsConstruct(self, EVENTS_ID, config=config)
         self.secrets = TokenSecretsConstruct(self, SECRETS_ID, config=config)
+        # One layer version per dependency layer some function gets (infra.specs.layers_for).
+        self.layers = dependency_layers(self, [*groups, *workers])
         resources = FunctionResources(
             config=config,
-            layer=dependency_layer(self, LAYER_ID),
+            layers=self.layers,
             environment=function_environment(config, self.artifacts.bucket, self.events.bus),
             dead_letter_queue=self.events.dead_letter_queue,
             tables=self.data.tables,

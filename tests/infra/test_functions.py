@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from functions.registry import GROUPS, WORKERS
-from infra.specs import FunctionSpec, authenticates, signs_tokens
+from infra.specs import FunctionSpec, authenticates, layers_for, signs_tokens
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
     FUNCTION_SPECS,
@@ -81,8 +81,10 @@ def test_one_arm64_python312_function_per_group_and_worker(synthesized: Synthesi
     functions = synthesized.python_functions()
     assert len(functions) == len(GROUPS) + len(WORKERS)
     assert set(synthesized.stack.functions) == {spec.name for spec in FUNCTION_SPECS}
-    layer_ids = list(synthesized.resources("AWS::Lambda::LayerVersion"))
-    assert len(layer_ids) == 1
+    layers = synthesized.stack.layers
+    assert set(synthesized.resources("AWS::Lambda::LayerVersion")) == {
+        synthesized.logical_id(layer) for layer in layers.values()
+    }
     dead_letter = synthesized.logical_id(synthesized.stack.events.dead_letter_queue)
     for spec in FUNCTION_SPECS:
         logical_id, function = function_of(synthesized, spec)
@@ -95,14 +97,18 @@ def test_one_arm64_python312_function_per_group_and_worker(synthesized: Synthesi
         assert props["MemorySize"] == spec.memory_mb
         assert props["Timeout"] == spec.timeout_seconds
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert props["Layers"] == [{"Ref": layer_ids[0]}]
+        assert sorted(layer["Ref"] for layer in props["Layers"]) == sorted(
+            synthesized.logical_id(layers[name]) for name in layers_for(spec)
+        )
         assert props["DeadLetterConfig"] == {"TargetArn": arn_of(dead_letter)}
 
 
-def test_layer_is_for_python312_on_arm64(dev: Synthesized) -> None:
-    (layer,) = dev.resources("AWS::Lambda::LayerVersion").values()
-    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+def test_layers_are_for_python312_on_arm64(dev: Synthesized) -> None:
+    layers = dev.resources("AWS::Lambda::LayerVersion").values()
+    assert len(layers) == 3  # core, tokens, checks
+    for layer in layers:
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
 def test_functions_get_the_environment_settings_reads(synthesized: Synthesized) -> None:

@@ -1,4 +1,6 @@
-"""The dependency layer: built once from pyproject's pins, lean, and within Lambda's budget."""
+"""The dependency layers: built once from pyproject's pins, split so that each function
+carries only what it imports, no distribution twice, and every function within Lambda's
+size budget together with its layers."""
 
 from __future__ import annotations
 
@@ -12,13 +14,9 @@ from types import ModuleType
 
 import pytest
 
-from infra.packaging import (
-    LAYER_ZIP,
-    REPO,
-    LayerNotBuiltError,
-    dependency_layer_zip,
-    tree_size,
-)
+from functions.registry import APPROVALS, AUTH, HEALTH, JOBS, PIPELINE_WORKER, RECONCILER
+from infra.packaging import LAYER_BUILD_DIR, REPO, LayerNotBuiltError, layer_zip, tree_size
+from infra.specs import layers_for
 from tests.infra.assembly import FUNCTION_SPECS, Synthesized
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
@@ -27,6 +25,18 @@ MB = 1_000_000
 # Lambda's limits for a function and its layers together.
 UNZIPPED_BUDGET = 50 * MB
 ZIPPED_BUDGET = 15 * MB
+RUNTIME_PACKAGES = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six"}
+# Who gets what: tokens for every function that verifies tokens, checks for the pipeline.
+EXPECTED_LAYERS = {
+    HEALTH.name: ("core",),
+    AUTH.name: ("core", "tokens"),
+    JOBS.name: ("core", "tokens"),
+    APPROVALS.name: ("core", "tokens"),
+    PIPELINE_WORKER.name: ("core", "checks"),
+    RECONCILER.name: ("core",),
+}
+
+PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)
 
 
 def load_build_script() -> ModuleType:
@@ -43,32 +53,56 @@ def build() -> ModuleType:
     return load_build_script()
 
 
-def fake_pip(calls: list[Sequence[str]]) -> Callable[[Sequence[str], Path], None]:
-    """Stands in for pip: installs a tiny site with what the real one leaves to strip."""
+def fake_pip(
+    build: ModuleType, calls: list[PipCall]
+) -> Callable[[Sequence[str], Path, Path | None], None]:
+    """Stands in for pip: per pin a package and its dist-info; every install also brings a
+    shared dependency (as pydantic and pytest both might) and what the real one leaves to
+    strip; core's also brings botocore (as pynamodb does)."""
 
-    def install(pins: Sequence[str], target: Path) -> None:
-        calls.append(list(pins))
+    def install(pins: Sequence[str], target: Path, constraints: Path | None = None) -> None:
+        calls.append((list(pins), constraints.read_text() if constraints else ""))
+        names = [build._distribution_name(pin) for pin in pins]
         written = {
-            "fastapi/__init__.py": "VERSION = 1\n",
-            "fastapi/__pycache__/__init__.cpython-312.pyc": "bytecode",
-            "pydantic/tests/test_it.py": "def test(): ...\n",
-            "pydantic_core/core.pyi": "def f() -> int: ...\n",
-            "botocore/__init__.py": "",
-            "botocore/data/x.json": "{}",
-            "bin/fastapi": "#!/usr/bin/python\n",
+            "shared_dep.py": "X = 1\n",
+            "__pycache__/shared_dep.cpython-312.pyc": "bytecode",
+            "bin/tool": "#!/usr/bin/python\n",
+            **{f"{name}/__init__.py": f"NAME = {name!r}\n" for name in names},
+            **{f"{name}/tests/test_it.py": "def test(): ...\n" for name in names},
+            **{f"{name}/stub.pyi": "def f() -> int: ...\n" for name in names},
         }
+        records = {"shared_dep": ["shared_dep.py"]}
+        records |= {name: [f"{name}/__init__.py"] for name in names}
+        if "fastapi" in names:
+            written |= {"botocore/__init__.py": "", "botocore/data/x.json": "{}"}
+            records["botocore"] = ["botocore/__init__.py", "botocore/data/x.json", "../../bin/x"]
         for name, text in written.items():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             (target / name).write_text(text)
-        info = target / "botocore-1.0.0.dist-info"
-        info.mkdir()
-        record = ["botocore/__init__.py,,", "botocore/data/x.json,,", "../../bin/x,,"]
-        (info / "RECORD").write_text("\n".join(record) + "\n")
+        for dist, files in records.items():
+            info = target / f"{dist}-1.0.dist-info"
+            info.mkdir()
+            (info / "RECORD").write_text("".join(f"{file},,\n" for file in files))
 
     return install
 
 
-def test_pins_come_from_pyproject(build: ModuleType) -> None:
+def zip_names(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as zf:
+        return zf.namelist()
+
+
+def distributions(names: Sequence[str]) -> set[str]:
+    """Normalized names of the `*.dist-info` folders in a layer zip's entries."""
+    build = load_build_script()
+    return {
+        build.normalize(name.split("/")[1].removesuffix(".dist-info").rpartition("-")[0])
+        for name in names
+        if name.split("/")[1].endswith(".dist-info")
+    }
+
+
+def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) -> None:
     pins = build.runtime_pins()
     assert pins
     assert all("==" in pin for pin in pins)
@@ -76,69 +110,184 @@ def test_pins_come_from_pyproject(build: ModuleType) -> None:
         "aws_lambda_powertools"
     )
     assert build._distribution_name("python-dateutil==2.9") == "python_dateutil"
+    plan = build.layer_pins()
+    assert list(plan) == ["core", "tokens", "checks"] == list(build.LAYERS)
+    named = {layer: {build._distribution_name(pin) for pin in plan[layer]} for layer in plan}
+    assert named["tokens"] == {"pyjwt", "cryptography"}
+    assert named["checks"] == {"pytest", "pyyaml"}
+    assert {"fastapi", "pydantic", "httpx"} <= named["core"]
+    placed = [pin for layer_pins in plan.values() for pin in layer_pins]
+    left_out = [pin for pin in pins if pin not in placed]
+    assert [build._distribution_name(pin) for pin in left_out] == ["boto3"]
+    assert len(placed) == len(set(placed)) == len(pins) - 1
 
 
-def test_build_installs_strips_and_zips_under_python(
+def test_an_extra_layer_must_name_real_pins(
+    build: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(build.EXTRA_LAYERS, "checks", ("pytest", "pyyml"))
+    with pytest.raises(SystemExit, match="pyyml is not in"):
+        build.layer_pins()
+    monkeypatch.setitem(build.EXTRA_LAYERS, "checks", ("pytest", "pyjwt"))
+    with pytest.raises(SystemExit, match="pyjwt is already placed"):
+        build.layer_pins()
+
+
+def test_build_installs_strips_dedupes_and_zips_each_layer_under_python(
     build: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[Sequence[str]] = []
-    monkeypatch.setattr(build, "_pip_install", fake_pip(calls))
-    archive = build.build_layer(tmp_path)
-    assert len(calls) == 1
-    assert not any(pin.startswith("boto3") for pin in calls[0])
-    with zipfile.ZipFile(archive) as zf:
-        names = zf.namelist()
-    # Sources and their bytecode (Lambda cannot write it: /opt is read-only).
-    assert names == [
-        "python/fastapi/__init__.py",
-        "python/fastapi/__pycache__/__init__.cpython-312.pyc",
+    calls: list[PipCall] = []
+    monkeypatch.setattr(build, "_pip_install", fake_pip(build, calls))
+    archives = build.build_layers(tmp_path)
+    assert list(archives) == ["core", "tokens", "checks"]
+    plan = build.layer_pins()
+    # Core first, without a constraint; each extra layer pinned to what core installed.
+    assert [pins for pins, _ in calls] == [plan["core"], plan["tokens"], plan["checks"]]
+    assert not any(pin.startswith(("boto3", "pyjwt", "pytest")) for pin in calls[0][0])
+    assert calls[0][1] == ""
+    assert "fastapi==1.0\n" in calls[1][1]
+    assert "shared_dep==1.0\n" in calls[1][1]
+    assert calls[1][1] == calls[2][1]
+    names = {layer: zip_names(archive) for layer, archive in archives.items()}
+    # Sources and their bytecode (Lambda cannot write it: /opt is read-only), no stubs,
+    # tests, scripts or runtime-provided packages.
+    assert "python/fastapi/__init__.py" in names["core"]
+    assert "python/fastapi/__pycache__/__init__.cpython-312.pyc" in names["core"]
+    assert "python/shared_dep.py" in names["core"]
+    assert sorted(names["tokens"]) == [
+        "python/cryptography-1.0.dist-info/RECORD",
+        "python/cryptography/__init__.py",
+        "python/cryptography/__pycache__/__init__.cpython-312.pyc",
+        "python/pyjwt-1.0.dist-info/RECORD",
+        "python/pyjwt/__init__.py",
+        "python/pyjwt/__pycache__/__init__.cpython-312.pyc",
     ]
-    stamp = json.loads((tmp_path / "fingerprint.json").read_text())
-    assert stamp["zipped_bytes"] == archive.stat().st_size
+    assert distributions(names["checks"]) == {"pytest", "pyyaml"}
+    for layer, entries in names.items():
+        assert all(name.startswith("python/") for name in entries), layer
+        assert not any("/tests/" in name or name.endswith(".pyi") for name in entries), layer
+        assert not any(name.startswith(("python/bin/", "python/botocore")) for name in entries)
+        stamp = json.loads((tmp_path / layer / "fingerprint.json").read_text())
+        assert stamp["zipped_bytes"] == archives[layer].stat().st_size
+        assert stamp["unzipped_bytes"] == tree_size(tmp_path / layer / "python")
+        assert stamp["pins"] == plan[layer]
+    # Nothing twice: the extra layers left the shared dependency to core.
+    assert json.loads((tmp_path / "tokens" / "fingerprint.json").read_text())["removed"] == [
+        "shared_dep"
+    ]
+    files = [name for entries in names.values() for name in entries]
+    assert len(files) == len(set(files))
 
 
 def test_second_build_is_a_no_op(
     build: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[Sequence[str]] = []
-    monkeypatch.setattr(build, "_pip_install", fake_pip(calls))
-    first = build.build_layer(tmp_path)
-    digest = hashlib.sha256(first.read_bytes()).hexdigest()
-    assert build.build_layer(tmp_path) == first
-    assert len(calls) == 1
-    # A forced rebuild of the same inputs gives the same bytes: a stable asset hash.
-    build.build_layer(tmp_path, force=True)
-    assert len(calls) == 2
-    assert hashlib.sha256(first.read_bytes()).hexdigest() == digest
+    calls: list[PipCall] = []
+    monkeypatch.setattr(build, "_pip_install", fake_pip(build, calls))
+    first = build.build_layers(tmp_path)
+    digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in first.items()}
+    assert build.build_layers(tmp_path) == first
+    assert len(calls) == 3
+    # A forced rebuild of the same inputs gives the same bytes: stable asset hashes.
+    build.build_layers(tmp_path, force=True)
+    assert len(calls) == 6
+    assert {
+        name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in first.items()
+    } == digests
 
 
-def test_a_changed_build_script_or_pin_list_rebuilds(build: ModuleType) -> None:
+def test_a_changed_pin_rebuilds_what_it_changes(
+    build: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[PipCall] = []
+    monkeypatch.setattr(build, "_pip_install", fake_pip(build, calls))
+    pins = build.runtime_pins()
+    build.build_layers(tmp_path)
+
+    def bumped(prefix: str) -> list[str]:
+        return [f"{pin}.post1" if pin.startswith(prefix) else pin for pin in pins]
+
+    # An extra layer's pin: that layer alone.
+    calls.clear()
+    monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest=="))
+    build.build_layers(tmp_path)
+    assert [pins for pins, _ in calls] == [build.layer_pins()["checks"]]
+    # A core pin: core, and both extra layers (installed against it, deduplicated by it).
+    calls.clear()
+    monkeypatch.setattr(build, "runtime_pins", lambda: bumped("fastapi=="))
+    build.build_layers(tmp_path)
+    assert len(calls) == 3
+    # Only boto3 (runtime-provided): nothing.
+    calls.clear()
+    monkeypatch.setattr(build, "runtime_pins", lambda: [*bumped("fastapi=="), "boto3==9"])
+    build.build_layers(tmp_path)
+    assert calls == []
+
+
+def test_fingerprint_covers_each_layers_inputs(build: ModuleType) -> None:
     pins = build.runtime_pins()
     excluded = build.RUNTIME_PROVIDED
-    assert build.fingerprint(pins, excluded) == build.fingerprint(pins, excluded)
-    assert build.fingerprint(pins, excluded) != build.fingerprint(pins[:-1], excluded)
-    assert build.fingerprint(pins, excluded) != build.fingerprint(pins, set())
+    fingerprint = build.fingerprint
+    assert fingerprint("core", pins, excluded) == fingerprint("core", pins, excluded)
+    assert fingerprint("core", pins, excluded) != fingerprint("core", pins[:-1], excluded)
+    assert fingerprint("core", pins, excluded) != fingerprint("core", pins, set())
+    assert fingerprint("core", pins, excluded) != fingerprint("checks", pins, excluded)
+    assert fingerprint("checks", pins, excluded, pins) != fingerprint(
+        "checks", pins, excluded, pins[:-1]
+    )
 
 
-def test_synth_refuses_to_run_without_the_layer(tmp_path: Path) -> None:
+def test_synth_refuses_to_run_without_a_layer(tmp_path: Path) -> None:
     with pytest.raises(LayerNotBuiltError, match="make layer"):
-        dependency_layer_zip(tmp_path / "dependencies.zip")
+        layer_zip("core", tmp_path)
 
 
-def test_layer_and_each_function_fit_lambdas_size_budget(tmp_path: Path, dev: Synthesized) -> None:
+def test_each_function_gets_exactly_its_layers(synthesized: Synthesized) -> None:
     build = load_build_script()
-    with zipfile.ZipFile(dependency_layer_zip(LAYER_ZIP)) as zf:
-        infos = zf.infolist()
-    assert all(info.filename.startswith("python/") for info in infos)
-    top_level = {info.filename.split("/")[1] for info in infos}
-    assert not top_level & {"boto3", "botocore", "s3transfer"}
-    layer_unzipped = sum(info.file_size for info in infos)
-    layer_zipped = LAYER_ZIP.stat().st_size
+    stack = synthesized.stack
+    assert set(stack.layers) == set(build.LAYERS)
+    assert {spec.name: layers_for(spec) for spec in FUNCTION_SPECS} == EXPECTED_LAYERS
+    for spec in FUNCTION_SPECS:
+        function = synthesized.resource(stack.functions[spec.name].function)
+        # CDK sorts a function's layers; order does not matter, as no two share a file.
+        assert sorted(layer["Ref"] for layer in function["Properties"]["Layers"]) == sorted(
+            synthesized.logical_id(stack.layers[name]) for name in EXPECTED_LAYERS[spec.name]
+        ), spec.name
+
+
+def test_no_distribution_ships_in_two_layers() -> None:
+    build = load_build_script()
+    names = {layer: zip_names(layer_zip(layer)) for layer in build.LAYERS}
+    dists = {layer: distributions(entries) for layer, entries in names.items()}
+    for layer, entries in names.items():
+        assert all(name.startswith("python/") for name in entries), layer
+        assert not {name.split("/")[1] for name in entries} & RUNTIME_PACKAGES, layer
+        for other in build.LAYERS:
+            if other != layer:
+                assert not dists[layer] & dists[other], (layer, other)
+                assert not set(entries) & set(names[other]), (layer, other)
+    assert {"pyjwt", "cryptography", "pytest", "pyyaml"}.isdisjoint(dists["core"])
+    assert {"pyjwt", "cryptography", "cffi"} <= dists["tokens"]
+    assert {"pytest", "pyyaml", "pygments", "pluggy"} <= dists["checks"]
+
+
+def test_each_function_and_its_layers_fit_lambdas_size_budget(
+    tmp_path: Path, dev: Synthesized
+) -> None:
+    build = load_build_script()
+    unzipped = {layer: tree_size(build.site_dir(LAYER_BUILD_DIR, layer)) for layer in build.LAYERS}
+    zipped = {layer: layer_zip(layer).stat().st_size for layer in build.LAYERS}
+    for layer in build.LAYERS:
+        with zipfile.ZipFile(layer_zip(layer)) as zf:
+            assert sum(info.file_size for info in zf.infolist()) == unzipped[layer], layer
     # Every function of the stack, route groups and workers, as the synth staged it.
     assert set(dev.stack.functions) == {spec.name for spec in FUNCTION_SPECS}
-    for name, built in dev.stack.functions.items():
-        staged = dev.asset_dir(dev.resource(built.function))
-        function_zip = tmp_path / f"{name}.zip"
+    for spec in FUNCTION_SPECS:
+        staged = dev.asset_dir(dev.resource(dev.stack.functions[spec.name].function))
+        function_zip = tmp_path / f"{spec.name}.zip"
         build.write_zip(staged, function_zip)
-        assert layer_unzipped + tree_size(staged) <= UNZIPPED_BUDGET
-        assert layer_zipped + function_zip.stat().st_size <= ZIPPED_BUDGET
+        layers = layers_for(spec)
+        total_unzipped = sum(unzipped[layer] for layer in layers) + tree_size(staged)
+        total_zipped = sum(zipped[layer] for layer in layers) + function_zip.stat().st_size
+        assert total_unzipped <= UNZIPPED_BUDGET, (spec.name, layers, total_unzipped)
+        assert total_zipped <= ZIPPED_BUDGET, (spec.name, layers, total_zipped)

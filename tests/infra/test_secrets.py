@@ -144,20 +144,20 @@ def test_the_signer_may_also_create_the_key_and_read_the_admin_key(
 
 
 def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> None:
-    """Read off the registry's own flags (workers have none: no token, no grant)."""
+    """Read off the registry's own flags (workers default to neither: no token, no grant)."""
     signing, admin = secret_refs(synthesized)
     for spec in FUNCTION_SPECS:
         expected: dict[str, list[Any]] = {}
-        if getattr(spec, "authenticates", False) or getattr(spec, "signs_tokens", False):
+        if spec.authenticates or spec.signs_tokens:
             expected = {action: [signing] for action in READ}
-        if getattr(spec, "signs_tokens", False):
+        if spec.signs_tokens:
             expected["secretsmanager:GetSecretValue"].append(admin)
             expected["secretsmanager:PutSecretValue"] = [signing]
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
         }, spec.name
-        signs = bool(getattr(spec, "signs_tokens", False))
+        signs = spec.signs_tokens
         assert ("ADMIN_API_KEY_SECRET" in environment(synthesized, spec.name)) is signs, spec.name
 
 
@@ -179,17 +179,19 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
     expected = {
         synthesized.logical_id(stack.functions[spec.name].role.node.find_child("DefaultPolicy"))
         for spec in FUNCTION_SPECS
-        if getattr(spec, "authenticates", False) or getattr(spec, "signs_tokens", False)
+        if spec.authenticates or spec.signs_tokens
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements
 
 
 def test_token_flags_for_workers_and_signers() -> None:
-    """Workers carry no token flags and read as neither; a signer always verifies."""
+    """Workers default to neither token flag; a signer always verifies."""
     for worker in WORKERS:
         assert not authenticates(worker)
         assert not signs_tokens(worker)
+    assert authenticates(replace(WORKERS[0], authenticates=True))
+    assert authenticates(replace(WORKERS[0], signs_tokens=True))
     assert authenticates(replace(HEALTH, signs_tokens=True))
     assert not authenticates(HEALTH)
     assert authenticates(JOBS)

@@ -10,7 +10,7 @@ import sys
 import pytest
 from pydantic import v1
 
-from functions.registry import GROUPS
+from functions.registry import GROUPS, WORKERS
 
 HEAVY = ("boto3", "botocore.client", "pynamodb", "aws_xray_sdk", "pydantic.v1")
 
@@ -49,3 +49,30 @@ def test_pydantic_v1_models_are_still_refused_once_v1_is_loaded() -> None:
 
     with pytest.raises(PydanticV1NotSupportedError):
         create_model_field(name="legacy", type_=Legacy)
+
+
+# What each extra layer brings: a function without the layer must never import them
+# (Lambda would fail at import), which lazy imports inside shared.auth and checks ensure.
+LAYER_MODULES = {"tokens": ("jwt", "cryptography"), "checks": ("pytest", "_pytest", "yaml")}
+
+
+@pytest.mark.parametrize("spec", [*GROUPS, *WORKERS], ids=lambda spec: spec.name)
+def test_no_function_imports_what_its_layers_lack(spec: object) -> None:
+    layers = {"tokens"} if getattr(spec, "authenticates", False) else set()
+    layers |= set(getattr(spec, "extra_layers", ()))
+    missing = [
+        module
+        for layer, modules in LAYER_MODULES.items()
+        if layer not in layers
+        for module in modules
+    ]
+    handler_module = spec.handler.rsplit(".", 1)[0]  # type: ignore[attr-defined]
+    code = (
+        f"import importlib, json, sys; importlib.import_module({handler_module!r}); "
+        f"print(json.dumps([m for m in {missing!r} if m in sys.modules]))"
+    )
+    env = {**os.environ, "APP_ENV": "test"}
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert json.loads(output) == []
