@@ -27,7 +27,9 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$"
 class ProjectFields(BaseModel):
     """What a caller may set on a project."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    # Not deferred: FastAPI builds a required body's schema at once anyway, and a deferred
+    # one makes it warn about an alias it attaches.
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=4000)

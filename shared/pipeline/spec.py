@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Targets the factory builds. `android` and `ios` are both served by one Flutter project.
 PLATFORMS: tuple[str, ...] = ("web", "python-api", "android", "ios")
 Target = Literal["web", "python-api", "flutter"]
-STYLES: tuple[str, ...] = ("modern", "minimal", "playful", "corporate", "dark")
-BACKENDS: tuple[str, ...] = ("none", "rest", "firebase", "supabase")
+Style = Literal["modern", "minimal", "playful", "corporate", "dark"]
+Backend = Literal["none", "rest", "firebase", "supabase"]
+STYLES: tuple[str, ...] = get_args(Style)
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
