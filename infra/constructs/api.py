@@ -20,6 +20,7 @@ from constructs import Construct
 
 from functions.registry import GROUPS, RouteGroup
 from infra.constructs.functions import FunctionResources, ServiceFunction
+from infra.constructs.logs import stage_log_group
 from infra.names import api_name
 
 # HTTP API access-log fields ($context variables of HTTP APIs), one JSON object per request.
@@ -65,12 +66,8 @@ class ApiConstruct(Construct):
             for group in groups
         }
 
-        self.access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            log_group_name=f"/aws/apigateway/{api_name(config.prefix)}/access",
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
+        self.access_logs = stage_log_group(
+            self, "AccessLogs", f"/aws/apigateway/{api_name(config.prefix)}/access", config
         )
         self.http_api = apigwv2.HttpApi(
             self,

@@ -16,13 +16,13 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra.constructs.logs import stage_log_group
 from infra.grants import (
     grant_bucket,
     grant_execution_control,
@@ -111,13 +111,7 @@ class ServiceFunction(Construct):
         config = resources.config
         name = function_name(config.prefix, spec.name)
         self.spec = spec
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/lambda/{name}",
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
-        )
+        self.log_group = stage_log_group(self, "Logs", f"/aws/lambda/{name}", config)
         # Our own role rather than the default one: the default attaches the AWS-managed
         # AWSLambdaBasicExecutionRole (logs on every log group); this one writes to its own.
         self.role = iam.Role(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.functions import ServiceFunction
+from infra.constructs.logs import stage_log_group
 from infra.names import StageConfig, state_machine_log_group_name, state_machine_name
 from shared.pipeline.asl import build_definition
 
@@ -48,12 +48,8 @@ class PipelineConstruct(Construct):
             )
         name = state_machine_name(config.prefix)
         self.worker = worker
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=state_machine_log_group_name(config.prefix),
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
+        self.log_group = stage_log_group(
+            self, "Logs", state_machine_log_group_name(config.prefix), config
         )
         self.role = iam.Role(
             self,
