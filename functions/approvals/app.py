@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.approvals import service
-from shared import artifacts
 from shared.app_factory import create_app
 from shared.auth.dependencies import CurrentPrincipal
 from shared.errors import error_responses
@@ -62,21 +61,8 @@ def _public(approval: Approval) -> ApprovalPublic:
     return ApprovalPublic(**approval.model_dump(exclude={"team_id"}))
 
 
-def _output(approval: Approval) -> str | None:
-    from shared.llm.files import render_files
-
-    if approval.phase == "dev":
-        return render_files(artifacts.load_tree(approval.team_id, approval.job_id))
-    name = service.DOCUMENTS.get(approval.phase, approval.phase)
-    return artifacts.load_documents(approval.team_id, approval.job_id).get(name)
-
-
 def _queue(principal: CurrentPrincipal, status: str) -> ApprovalQueue:
-    everything = approvals.list_approvals(principal.team_id)
-    counts: dict[str, int] = {}
-    for approval in everything:
-        counts[approval.status] = counts.get(approval.status, 0) + 1
-    chosen = [a for a in everything if status == "all" or a.status == status]
+    chosen, counts = service.queue(principal.team_id, status)
     return ApprovalQueue(items=[_public(a) for a in chosen], total=len(chosen), counts=counts)
 
 
@@ -105,7 +91,7 @@ async def get_approval(approval_id: str, principal: CurrentPrincipal) -> Approva
         job_slug=job.slug,
         job_name=job.spec.name,
         what=f"the {approval.phase} phase's output",
-        output=_output(approval),
+        output=service.output_to_review(approval),
     )
 
 

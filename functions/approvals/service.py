@@ -23,6 +23,25 @@ DOCUMENTS = {
 }
 
 
+def output_to_review(approval: Approval) -> str | None:
+    """What the gated phase produced: its document, or for dev the files as file blocks."""
+    from shared.llm.files import render_files
+
+    if approval.phase == "dev":
+        return render_files(artifacts.load_tree(approval.team_id, approval.job_id))
+    name = DOCUMENTS.get(approval.phase, approval.phase)
+    return artifacts.load_documents(approval.team_id, approval.job_id).get(name)
+
+
+def queue(team_id: str, status: str) -> tuple[list[Approval], dict[str, int]]:
+    """The team's approvals with `status` ("all" for every one), and counts per status."""
+    everything = approvals.list_approvals(team_id)
+    counts: dict[str, int] = {}
+    for approval in everything:
+        counts[approval.status] = counts.get(approval.status, 0) + 1
+    return [a for a in everything if status == "all" or a.status == status], counts
+
+
 def _checked_edit(phase: str, edited_output: str) -> dict[str, str] | str:
     """The edit in the form the phase's output takes: files for dev, a document otherwise."""
     if phase != "dev":

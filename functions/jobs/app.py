@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,7 +26,7 @@ from functions.jobs.schemas import (
 from shared import artifacts
 from shared.app_factory import API_V1, create_app
 from shared.auth.dependencies import CurrentPrincipal
-from shared.errors import NotFound, error_responses
+from shared.errors import error_responses
 from shared.idempotency import run_once
 from shared.jobs import store
 from shared.jobs.domain import Job, JobEvent, PhaseRecord
@@ -346,13 +345,7 @@ async def get_project(project_ref: str, principal: CurrentPrincipal) -> dict[str
 async def put_project(
     project_ref: str, body: project_service.ProjectFields, principal: CurrentPrincipal
 ) -> project_service.Project:
-    try:
-        return project_service.update_project(principal.team_id, project_ref, body)
-    except NotFound:
-        if not re.fullmatch(project_service.SLUG_PATTERN, project_ref):
-            raise
-        create = project_service.ProjectCreate(**body.model_dump(), slug=project_ref)
-        return project_service.create_project(principal.team_id, create)
+    return project_service.put_project(principal.team_id, project_ref, body)
 
 
 @projects.delete(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -118,6 +119,17 @@ def update_project(team_id: str, ref: str, fields: ProjectFields) -> Project:
     with storage_errors("project"):
         item.save()  # conditional on the version read: a concurrent edit is a 409
     return updated
+
+
+def put_project(team_id: str, ref: str, fields: ProjectFields) -> Project:
+    """Replace a project's fields; a ref that names no project but is a valid slug creates
+    the project under that slug (seed 001's upsert)."""
+    try:
+        return update_project(team_id, ref, fields)
+    except NotFound:
+        if not re.fullmatch(SLUG_PATTERN, ref):
+            raise
+        return create_project(team_id, ProjectCreate(**fields.model_dump(), slug=ref))
 
 
 def delete_project(team_id: str, ref: str) -> None:
