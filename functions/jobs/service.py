@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from functions.jobs.schemas import JobCreate, JobEstimate, PhaseEstimate
-from shared import artifacts, events
+from shared import artifacts
 from shared.aws import client
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id, utcnow
-from shared.jobs import store
+from shared.jobs import lifecycle, store
 from shared.jobs.domain import ACTIVE_STATUSES, Job
 from shared.observability import logger
 from shared.pipeline.definition import (
@@ -101,8 +101,7 @@ def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
                 raise
             # An automatic slug that is taken gets the job id's tail: still readable.
             slug = f"{slugify(request.name, max_length=40)}-{job.id[-6:].lower()}"
-    store.add_event(team_id, job.id, "job.created", data={"slug": job.slug})
-    events.publish("job.created", {"team_id": team_id, "job_id": job.id, "slug": job.slug})
+    lifecycle.record(job, "job.created")
     return _start_execution(job, PHASE_NAMES[0], job.id)
 
 
@@ -126,10 +125,7 @@ def cancel_job(team_id: str, id_or_slug: str) -> Job:
         client("stepfunctions").stop_execution(
             executionArn=job.execution_arn, error="JobCancelled", cause="cancelled by a user"
         )
-        from functions.pipeline.worker import cancelled
-
-        cancelled(team_id, job.id)
-        job = store.get_job(team_id, job.id)
+        job = lifecycle.mark_cancelled(team_id, job.id)
     return job
 
 

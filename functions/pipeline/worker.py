@@ -10,9 +10,8 @@ from typing import Any
 from functions.pipeline.agents import provider_for
 from functions.pipeline.errors import PhaseFailed, TransientPhaseError
 from functions.pipeline.phases import PhaseContext, PhaseResult, run_phase
-from shared import events
 from shared.ids import utcnow
-from shared.jobs import approvals, store
+from shared.jobs import approvals, lifecycle, store
 from shared.jobs.domain import Job
 from shared.observability import logger, metrics
 from shared.pipeline.definition import PHASES_BY_NAME
@@ -21,27 +20,7 @@ Answer = dict[str, Any]
 _NOT_GATED: Answer = {"gate": False, "recheck": False}
 
 
-def _record(
-    job: Job,
-    type_: str,
-    *,
-    phase: str | None = None,
-    message: str = "",
-    data: dict[str, Any] | None = None,
-) -> None:
-    store.add_event(job.team_id, job.id, type_, phase=phase, message=message, data=data)
-    events.publish(
-        type_,
-        {
-            "team_id": job.team_id,
-            "job_id": job.id,
-            "slug": job.slug,
-            "phase": phase,
-            "status": job.status,
-            "message": message,
-            **(data or {}),
-        },
-    )
+_record = lifecycle.record
 
 
 def run(team_id: str, job_id: str, phase_name: str) -> Answer:
@@ -148,14 +127,7 @@ def complete(team_id: str, job_id: str) -> Answer:
 
 
 def cancelled(team_id: str, job_id: str) -> Answer:
-    def stop(current: Job) -> None:
-        current.status, current.finished_at = "cancelled", utcnow()
-        for record in current.phases:
-            if record.status in ("pending", "running", "waiting_approval"):
-                record.status = "cancelled"
-
-    job = store.update_job(team_id, job_id, stop)
-    _record(job, "job.cancelled", phase=job.current_phase)
+    lifecycle.mark_cancelled(team_id, job_id)
     return {}
 
 

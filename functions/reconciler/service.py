@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared import events
 from shared.aws import client
 from shared.ids import utcnow
-from shared.jobs import store
+from shared.jobs import lifecycle, store
 from shared.jobs.domain import ACTIVE_STATUSES, Job
 from shared.observability import logger
 
@@ -55,22 +54,12 @@ def _apply(job: Job, status: str, reason: str, now: datetime) -> Fix:
                 record.status = "cancelled"
 
     store.update_job(job.team_id, job.id, settle)
-    store.add_event(
-        job.team_id,
-        job.id,
+    settled = store.get_job(job.team_id, job.id)
+    lifecycle.record(
+        settled,
         f"job.{status}" if status != "passed" else "job.completed",
         message=reason or "settled by the reconciler",
-    )
-    events.publish(
-        f"job.{status}" if status != "passed" else "job.completed",
-        {
-            "team_id": job.team_id,
-            "job_id": job.id,
-            "slug": job.slug,
-            "status": status,
-            "message": reason,
-            "reconciled": True,
-        },
+        data={"reconciled": True},
     )
     return Fix(job.id, job.team_id, status, reason)
 

@@ -41,3 +41,28 @@ def test_every_group_has_its_app_and_handler_modules() -> None:
     for group in GROUPS:
         assert importlib.util.find_spec(group.app_module) is not None
         assert importlib.util.find_spec(group.handler.rsplit(".", 1)[0]) is not None
+
+
+def test_no_function_imports_another_functions_package() -> None:
+    # Each function is deployed with its own package only (infra/packaging.py): an import
+    # of another function's code works locally and fails in Lambda.
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "functions"
+    for package in sorted(p for p in root.iterdir() if (p / "__init__.py").exists()):
+        allowed = (f"functions.{package.name}", "functions.registry")
+        for source in package.rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text())):
+                names = (
+                    [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
+                )
+                for name in names:
+                    if name.startswith("functions.") or name == "functions":
+                        assert name.startswith(allowed) or name == "functions", (
+                            f"{source.relative_to(root.parent)} imports {name}"
+                        )
