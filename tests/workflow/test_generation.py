@@ -202,7 +202,7 @@ def test_retry_from_a_phase_keeps_earlier_outputs() -> None:
         "wf-retry", job.id, lambda j: finished(j) and j.finished_at != first.finished_at
     )
 
-    assert again.status == "queued"
+    assert again.status in ("queued", "running")  # the worker may already have begun
     assert done.status == "passed"
     assert done.phase("ba").started_at == first.phase("ba").started_at
     assert done.phase("dev").started_at != first.phase("dev").started_at
