@@ -1,12 +1,14 @@
 """Build the Lambda dependency layers once: `python layers/build.py` (or `make layer`).
 
 The pins come from `[project].dependencies` in pyproject.toml, the one list of runtime
-dependencies (a dev install still gets all of them). They are split into three layers, so
+dependencies (a dev install still gets all of them). They are split into four layers, so
 that no function carries what it never imports and each stays within Lambda's size budget:
 
 - `core`: every pin that `EXTRA_LAYERS` does not name; every function gets it.
 - `tokens`: pyjwt and cryptography; only functions that verify tokens get it.
 - `checks`: pytest and pyyaml; only the pipeline worker (it runs generated projects' tests).
+- `accounts`: argon2-cffi, email-validator, pyotp, segno; only the auth function
+  (passwords, email addresses, TOTP MFA).
 
 Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
 An extra layer is installed against core's versions (a pip constraint) and then loses every
@@ -49,6 +51,8 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     "tokens": ("pyjwt", "cryptography"),
     # pytest imports pygments at module level (~3 MB zipped), plus pluggy, iniconfig, ...
     "checks": ("pytest", "pyyaml"),
+    # Only the auth function hashes passwords and checks TOTP codes.
+    "accounts": ("argon2-cffi", "email-validator", "pyotp", "segno"),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 

@@ -25,7 +25,7 @@ from functions.jobs.schemas import (
 )
 from shared import artifacts
 from shared.app_factory import API_V1, create_app
-from shared.auth.dependencies import CurrentPrincipal
+from shared.auth.dependencies import AgentOrUser, CurrentPrincipal
 from shared.errors import error_responses
 from shared.idempotency import run_once
 from shared.jobs import store
@@ -125,7 +125,7 @@ async def estimate_job(body: JobCreate, principal: CurrentPrincipal) -> JobEstim
     responses=LIST_RESPONSES,
     summary="The team's jobs, newest first",
 )
-async def list_jobs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+async def list_jobs(principal: AgentOrUser, page: Pagination) -> dict[str, Any]:
     jobs, total, cursor = store.list_jobs(principal.team_id, page)
     return page_answer([job_public(job) for job in jobs], total, page, cursor)
 
@@ -133,7 +133,7 @@ async def list_jobs(principal: CurrentPrincipal, page: Pagination) -> dict[str, 
 @router.get(
     "/jobs/{job_ref}", response_model=JobPublic, responses=_FOUND, summary="A job, by id or slug"
 )
-async def get_job(job_ref: JobRef, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_job(job_ref: JobRef, principal: AgentOrUser) -> dict[str, Any]:
     return job_public(store.find_job(principal.team_id, job_ref))
 
 
@@ -156,7 +156,7 @@ async def delete_job(
     responses=_FOUND,
     summary="Every phase with its status, timings, tokens and cost",
 )
-async def list_phases(job_ref: JobRef, principal: CurrentPrincipal) -> list[PhasePublic]:
+async def list_phases(job_ref: JobRef, principal: AgentOrUser) -> list[PhasePublic]:
     job = store.find_job(principal.team_id, job_ref)
     return [_phase_public(record) for record in job.phases]
 
@@ -225,7 +225,7 @@ async def download_zip(job_ref: JobRef, principal: CurrentPrincipal) -> Response
     responses=_FOUND,
     summary="Files and folders of the generated code base",
 )
-async def code_tree(job_ref: JobRef, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+async def code_tree(job_ref: JobRef, principal: AgentOrUser) -> list[dict[str, Any]]:
     job = store.find_job(principal.team_id, job_ref)
     return [
         {"path": entry.path, "name": entry.name, "isDir": entry.is_dir, "size": entry.size}
@@ -241,7 +241,7 @@ async def code_tree(job_ref: JobRef, principal: CurrentPrincipal) -> list[dict[s
 )
 async def code_file(
     job_ref: JobRef,
-    principal: CurrentPrincipal,
+    principal: AgentOrUser,
     path: Annotated[str, Query(min_length=1, max_length=240)],
 ) -> FilePublic:
     checked = artifacts.checked_path(path)  # a bad path is refused before anything is read
@@ -256,7 +256,7 @@ async def code_file(
     summary="The job's event log, oldest first",
 )
 async def list_events(
-    job_ref: JobRef, principal: CurrentPrincipal, page: Pagination
+    job_ref: JobRef, principal: AgentOrUser, page: Pagination
 ) -> dict[str, Any]:
     job = store.find_job(principal.team_id, job_ref)
     events, total, cursor = store.list_events(job.team_id, job.id, page)

@@ -1,6 +1,14 @@
-"""The route dependency that knows who is calling: `CurrentPrincipal`.
+"""The route dependencies that say who is calling and whether they may: every route that is
+not on the reviewed public list (tests/api/test_route_auth.py) takes one of these.
 
-A bearer token in `Authorization`, or the HttpOnly `access_token` cookie.
+- ``CurrentPrincipal``: people and their API keys (roles admin and member).
+- ``AgentOrUser``: also agents (``X-Agent-Token``, or a token with role agent); only the
+  routes marked for agents take it.
+- ``AdminPrincipal``: admins only (an API key also needs the ``admin`` scope).
+
+Credentials, in order: ``X-Agent-Token``; ``Authorization: Bearer`` with an access token
+or an API key (``sfk_…``); the HttpOnly ``access_token`` cookie. An API key reads with
+``read`` and changes with ``write``.
 """
 
 from __future__ import annotations
@@ -12,24 +20,60 @@ from fastapi import Depends, Request
 from shared.auth.principal import Principal
 from shared.auth.tokens import verify_token
 from shared.errors import Forbidden, Unauthorized
+from shared.identity import opaque
+from shared.ratelimit import Limit, client_ip
+
+# Seed 004: agent authentication, 20 requests per 60 s per address.
+AGENT_AUTH_LIMIT = Limit("agent-auth", requests=20, window_seconds=60)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _credential(token: str, kind: str) -> Principal:
+    from shared.auth.credentials import principal_for  # PynamoDB: only when one is presented
+
+    return principal_for(token, kind)
 
 
 def authenticate(request: Request) -> Principal:
+    agent_token = request.headers.get("x-agent-token")
+    if agent_token:
+        AGENT_AUTH_LIMIT.hit(client_ip(request))
+        return _credential(agent_token.strip(), opaque.AGENT_TOKEN)
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return verify_token(credentials.strip())
+    credentials = credentials.strip()
+    if scheme.lower() == "bearer" and credentials:
+        if opaque.looks_like(credentials, opaque.API_KEY):
+            principal = _credential(credentials, opaque.API_KEY)
+            needed = "read" if request.method in SAFE_METHODS else "write"
+            if not principal.allows(needed):
+                raise Forbidden(f"This API key lacks the '{needed}' scope")
+            return principal
+        return verify_token(credentials)
     cookie = request.cookies.get("access_token")
     if cookie:
         return verify_token(cookie)
     raise Unauthorized()
 
 
+def allow_user_or_agent(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    return principal
+
+
+def require_user(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    if principal.role == "agent":
+        raise Forbidden("This route is not available to agents")
+    return principal
+
+
 def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-    if principal.role != "admin":
+    if principal.role != "admin" or not principal.allows("admin"):
         raise Forbidden("Admins only")
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+CurrentPrincipal = Annotated[Principal, Depends(require_user)]
+AgentOrUser = Annotated[Principal, Depends(allow_user_or_agent)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
+# What the route-auth test accepts as "this route checks its caller".
+AUTH_DEPENDENCIES = (allow_user_or_agent, require_user, require_admin)

@@ -7,11 +7,28 @@ from typing import Literal
 
 Role = Literal["admin", "member", "agent"]
 ROLES: tuple[str, ...] = ("admin", "member", "agent")
+Via = Literal["jwt", "api_key", "agent_token"]
+# What an API key may do; a key's principal can never do more than its creator's role.
+Scope = Literal["read", "write", "admin"]
+SCOPES: tuple[str, ...] = ("read", "write", "admin")
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    subject: str  # a user id, or "service:<team>" for admin-key tokens
+    subject: str  # a user id, "service:<team>" for admin-key tokens, or a credential id
     team_id: str
     role: Role
-    via: Literal["jwt", "api_key", "agent_token"] = "jwt"
+    via: Via = "jwt"
+    # None: everything the role allows (tokens). A set: an API key's scopes.
+    scopes: frozenset[str] | None = None
+    # The refresh-token family an access token was issued from (logout revokes it).
+    session_id: str | None = None
+    email: str | None = None
+
+    @property
+    def is_user(self) -> bool:
+        """A signed-in account (not a service token, API key or agent)."""
+        return self.via == "jwt" and not self.subject.startswith("service:")
+
+    def allows(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes

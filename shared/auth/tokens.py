@@ -2,7 +2,10 @@
 
 The algorithm is pinned (no `alg: none`, no HMAC confusion); exp, iat, nbf, iss and aud
 are required and checked with a few seconds' leeway. `typ` keeps an access token from
-standing in for another kind of token.
+standing in for another kind of token (refresh tokens are opaque, see shared.identity).
+
+A verified token is remembered per container until it expires (at most
+``VERIFIED_CACHE_SECONDS``), so a warm request pays a dict lookup, not an ECDSA check.
 """
 
 from __future__ import annotations
@@ -18,9 +21,15 @@ from shared.settings import get_settings
 ALGORITHM = "ES256"
 LEEWAY_SECONDS = 5
 ACCESS = "access"
+VERIFIED_CACHE_SECONDS = 300
+VERIFIED_CACHE_SIZE = 2048
+
+# token -> (principal, monotonic time the entry stops being trusted)
+_verified: dict[str, tuple[Principal, float]] = {}
 
 
 def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) -> str:
+    """A signed token naming `principal` (its session and email too, when it has them)."""
     import jwt
 
     key = signing_key(create=True)
@@ -37,11 +46,34 @@ def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) ->
         "nbf": now,
         "exp": now + ttl_seconds,
     }
+    if principal.session_id:
+        claims["sid"] = principal.session_id
+    if principal.email:
+        claims["email"] = principal.email
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
 def verify_token(token: str, *, typ: str = ACCESS) -> Principal:
     """The principal a valid token names; Unauthorized (no hint why) otherwise."""
+    cached = _verified.get(token)
+    if cached is not None and typ == ACCESS:
+        if time.monotonic() < cached[1]:
+            return cached[0]
+        del _verified[token]
+    principal, expires = _verify(token, typ)
+    if typ == ACCESS:
+        if len(_verified) >= VERIFIED_CACHE_SIZE:
+            _verified.clear()  # rare; simpler and cheaper than an LRU for short-lived tokens
+        trusted_for = min(VERIFIED_CACHE_SECONDS, expires - time.time())
+        _verified[token] = (principal, time.monotonic() + trusted_for)
+    return principal
+
+
+def forget_verified_tokens() -> None:
+    _verified.clear()
+
+
+def _verify(token: str, typ: str) -> tuple[Principal, int]:
     import jwt
 
     try:
@@ -65,6 +97,11 @@ def verify_token(token: str, *, typ: str = ACCESS) -> Principal:
         raise Unauthorized("Invalid or expired token") from exc
     if claims.get("typ") != typ or claims.get("role") not in ROLES or not claims.get("team_id"):
         raise Unauthorized("Invalid or expired token")
-    return Principal(
-        subject=str(claims["sub"]), team_id=str(claims["team_id"]), role=claims["role"]
+    principal = Principal(
+        subject=str(claims["sub"]),
+        team_id=str(claims["team_id"]),
+        role=claims["role"],
+        session_id=claims.get("sid"),
+        email=claims.get("email"),
     )
+    return principal, int(claims["exp"])

@@ -77,3 +77,12 @@ def storage_errors(what: str) -> Iterator[None]:
         if exc.cause_response_code in _CONDITION_FAILED:
             raise Conflict(f"{what} was changed by another request; reload and retry") from exc
         raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
+
+
+def get_or_none[M: Model](model: type[M], hash_key: str, range_key: str) -> M | None:
+    """The item under these keys, or None; storage failures as `storage_errors` says."""
+    try:
+        with storage_errors(model.__name__):
+            return model.get(hash_key, range_key)
+    except NotFound:
+        return None

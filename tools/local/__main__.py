@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from functions.auth.bootstrap import create_first_admin
     from shared.auth.principal import Principal
     from shared.auth.tokens import issue_token
     from shared.settings import get_settings
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> None:
         register_group_functions(settings)
         base = f"http://{args.host}:{args.port}"
         admin_key = os.environ["ADMIN_API_KEY"]
+        first = create_first_admin()
+        password = first.password if first.generated else "(LOCAL_ADMIN_PASSWORD)"
         token = issue_token(
             Principal("service:default", "default", "admin"),
             ttl_seconds=settings.service_token_hours * 3600,
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
             f"  health:   {base}/healthz   readiness: {base}/readyz\n"
             f"  API docs: {base}/docs      OpenAPI:   {base}/openapi.json\n"
             f"  routes:   {base}/api/v1/... (also {base}/api/...)\n"
+            f"  admin account of team '{first.team_id}' (shown once): {first.email} {password}\n"
+            f"    sign in: curl -s -X POST {base}/api/v1/auth/login "
+            "-H 'Content-Type: application/json' "
+            f"-d '{{\"email\": \"{first.email}\", \"password\": \"...\"}}'\n"
             f"  admin key ({'generated for this run' if generated_admin_key else 'ADMIN_API_KEY'})"
             f": {admin_key}\n"
             f"  a token for team 'default' (admin, {settings.service_token_hours} h):\n"

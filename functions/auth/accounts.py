@@ -1,0 +1,274 @@
+"""Accounts: register (a new team, or an invited one), sign in, tokens, profile, password.
+
+Sign-in answers the same 401 for an unknown email and a wrong password, after the same
+argon2 work; the audit log and the rate limits (per address and per email) see both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from functions.auth import passwords, sessions, totp
+from shared import audit
+from shared.auth.principal import Principal, Role
+from shared.auth.tokens import issue_token
+from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.errors import Conflict, Unauthorized
+from shared.identity import opaque
+from shared.identity.models import (
+    EMAIL_CLAIM,
+    TEAM,
+    EmailClaimItem,
+    InvitationItem,
+    TeamRecord,
+    UserItem,
+    email_key,
+    invitation_key,
+    user_key,
+)
+from shared.ids import new_id, utcnow
+from shared.ratelimit import Limit
+from shared.settings import get_settings
+
+INVALID_LOGIN = "Invalid email, password or code"
+MFA_REQUIRED = "MFA code required"
+INVALID_INVITATION = "Invalid or used invitation"
+LOGIN_PER_IP = Limit("login-ip", requests=30, window_seconds=60)
+LOGIN_PER_EMAIL = Limit("login-email", requests=10, window_seconds=300)
+REGISTER_PER_IP = Limit("register-ip", requests=10, window_seconds=3600)
+REFRESH_PER_IP = Limit("refresh-ip", requests=60, window_seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: UserItem
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def principal_of(user: UserItem, session_id: str | None = None) -> Principal:
+    role: Role = user.role  # type: ignore[assignment]  # written from Role only
+    return Principal(
+        subject=user.user_id,
+        team_id=user.team_id,
+        role=role,
+        session_id=session_id,
+        email=user.email,
+    )
+
+
+def issue_pair(user: UserItem, started: sessions.Rotated) -> TokenPair:
+    ttl = get_settings().access_token_minutes * 60
+    access = issue_token(principal_of(user, started.session.family_id), ttl_seconds=ttl)
+    return TokenPair(access, started.refresh_token, ttl, user)
+
+
+def get_user(team_id: str, user_id: str) -> UserItem:
+    with storage_errors("user"):
+        return UserItem.get(team_partition(team_id), user_key(user_id))
+
+
+def register(
+    email: str,
+    password: str,
+    full_name: str,
+    invitation_token: str | None,
+    ip: str,
+    *,
+    new_team_id: str | None = None,
+) -> UserItem:
+    """A new account: admin of a new team, or in the team (and role) of an invitation.
+    `new_team_id` names the new team (the local first start's `default`); else a new id."""
+    email = normalize_email(email)
+    passwords.check_policy(password, email=email)
+    invitation = _open_invitation(invitation_token, email) if invitation_token else None
+    team_id = invitation.team_id if invitation else (new_team_id or new_id())
+    role = invitation.role if invitation else "admin"
+    user_id = new_id()
+    user = UserItem(
+        team_partition(team_id),
+        user_key(user_id),
+        team_id=team_id,
+        user_id=user_id,
+        email=email,
+        full_name=full_name,
+        role=role,
+        password_hash=passwords.hash_password(password),
+    )
+    claim = EmailClaimItem(email_key(email), team_id=team_id, user_id=user_id)
+    try:
+        with TransactWrite(connection=Connection(region=get_settings().aws_region)) as write:
+            write.save(claim, condition=EmailClaimItem.pk.does_not_exist())
+            write.save(user, condition=UserItem.pk.does_not_exist())
+            if invitation is None:
+                team = TeamRecord(team_partition(team_id), TEAM, team_id=team_id, name=full_name)
+                write.save(team, condition=TeamRecord.pk.does_not_exist())
+            else:
+                write.update(
+                    invitation,
+                    actions=[InvitationItem.accepted_by.set(user_id)],
+                    condition=InvitationItem.accepted_by.does_not_exist(),
+                )
+    except TransactWriteError as exc:
+        reasons = list(exc.cancellation_reasons or [])
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise Conflict("An account with this email already exists") from exc
+        if len(reasons) == 3 and reasons[2] is not None and invitation is not None:
+            raise Unauthorized(INVALID_INVITATION) from exc
+        with storage_errors("account"):
+            raise
+    audit.record(team_id, "account.registered", actor=user_id, target=email, ip=ip, role=role)
+    return user
+
+
+def _open_invitation(token: str, email: str) -> InvitationItem:
+    presented = opaque.parse(token, opaque.INVITATION)
+    if presented is None:
+        raise Unauthorized(INVALID_INVITATION)
+    invitation = get_or_none(
+        InvitationItem, team_partition(presented.team_id), invitation_key(presented.item_id)
+    )
+    if invitation is None:
+        raise Unauthorized(INVALID_INVITATION)
+    expired = invitation.expires_at is not None and invitation.expires_at <= utcnow()
+    if (
+        expired
+        or invitation.accepted_by is not None
+        or invitation.email != email
+        or not opaque.same(invitation.secret_hash, presented.digest)
+    ):
+        raise Unauthorized(INVALID_INVITATION)
+    return invitation
+
+
+def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPair:
+    email = normalize_email(email)
+    LOGIN_PER_IP.hit(ip)
+    LOGIN_PER_EMAIL.hit(email)
+    user = user_by_email(email)
+    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+        if user is not None:
+            audit.record(
+                user.team_id,
+                "login",
+                actor=user.user_id,
+                outcome="failed",
+                ip=ip,
+                reason="password",
+            )
+        raise Unauthorized(INVALID_LOGIN)
+    if user.disabled:
+        audit.record(
+            user.team_id, "login", actor=user.user_id, outcome="denied", ip=ip, reason="disabled"
+        )
+        raise Unauthorized(INVALID_LOGIN)
+    if user.mfa_enabled:
+        if not totp_code:
+            raise Unauthorized(MFA_REQUIRED)
+        if not accept_totp(user, user.totp_secret, totp_code):
+            audit.record(
+                user.team_id, "login", actor=user.user_id, outcome="failed", ip=ip, reason="totp"
+            )
+            raise Unauthorized(INVALID_LOGIN)
+    actions = [UserItem.last_login_at.set(utcnow())]
+    if passwords.needs_rehash(user.password_hash):
+        actions.append(UserItem.password_hash.set(passwords.hash_password(password)))
+    with storage_errors("user"):
+        user.update(actions=actions, add_version_condition=False)
+    audit.record(user.team_id, "login", actor=user.user_id, ip=ip, mfa=user.mfa_enabled)
+    return issue_pair(user, sessions.start(user.team_id, user.user_id))
+
+
+def user_by_email(email: str) -> UserItem | None:
+    claim = get_or_none(EmailClaimItem, email_key(email), EMAIL_CLAIM)
+    if claim is None:
+        return None
+    return get_or_none(UserItem, team_partition(claim.team_id), user_key(claim.user_id))
+
+
+def accept_totp(user: UserItem, secret: str | None, code: str) -> bool:
+    """Whether `code` is good for `secret` and newer than the last one accepted; records it.
+
+    The conditional write makes a code good once, even when two requests race with it.
+    """
+    step = totp.matching_step(secret, code) if secret else None
+    if step is None or step <= user.totp_last_step:
+        return False
+    try:
+        user.update(
+            actions=[UserItem.totp_last_step.set(step)],
+            condition=UserItem.totp_last_step < step,
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        with storage_errors("user"):
+            raise
+    return True
+
+
+def refresh(refresh_token: str, ip: str) -> TokenPair:
+    outcome = sessions.rotate(refresh_token)
+    if isinstance(outcome, sessions.Reused):
+        item = outcome.session
+        audit.record(
+            item.team_id,
+            "session.reuse_detected",
+            actor=item.user_id,
+            outcome="denied",
+            target=item.family_id,
+            ip=ip,
+        )
+        raise Unauthorized(sessions.INVALID)
+    user = get_user(outcome.session.team_id, outcome.session.user_id)
+    if user.disabled:
+        sessions.revoke(outcome.session, "account disabled")
+        raise Unauthorized(sessions.INVALID)
+    return issue_pair(user, outcome)
+
+
+def logout(principal: Principal, refresh_token: str | None, ip: str) -> None:
+    if principal.session_id:
+        sessions.revoke_family(principal.team_id, principal.session_id, "logout")
+    presented = opaque.parse(refresh_token, opaque.REFRESH) if refresh_token else None
+    if presented is not None and presented.team_id == principal.team_id:
+        sessions.revoke_family(principal.team_id, presented.item_id, "logout")
+    audit.record(principal.team_id, "logout", actor=principal.subject, ip=ip)
+
+
+def change_password(principal: Principal, current: str, new: str, ip: str) -> int:
+    """Set a new password; every other session of the user is revoked. How many were."""
+    user = get_user(principal.team_id, principal.subject)
+    if not passwords.verify(user.password_hash, current):
+        audit.record(user.team_id, "password.change", actor=user.user_id, outcome="failed", ip=ip)
+        raise Unauthorized("Invalid password")
+    passwords.check_policy(new, email=user.email)
+    with storage_errors("user"):
+        user.update(
+            actions=[UserItem.password_hash.set(passwords.hash_password(new))],
+            add_version_condition=False,
+        )
+    revoked = sessions.revoke_all(
+        user.team_id, user.user_id, "password changed", keep=principal.session_id
+    )
+    audit.record(
+        user.team_id, "password.change", actor=user.user_id, ip=ip, sessions_revoked=revoked
+    )
+    return revoked
+
+
+def update_profile(principal: Principal, full_name: str) -> UserItem:
+    user = get_user(principal.team_id, principal.subject)
+    with storage_errors("user"):
+        user.update(actions=[UserItem.full_name.set(full_name)], add_version_condition=False)
+    return user

@@ -1,0 +1,99 @@
+"""Team administration routes (admins only): accounts, invitations, roles, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from functions.auth import team_admin
+from functions.auth.account_routes import user_public
+from functions.auth.schemas import AuditEntry, Invitation, InviteRequest, UserPublic, UserUpdate
+from shared import audit
+from shared.auth.dependencies import AdminPrincipal
+from shared.errors import error_responses
+from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.ratelimit import client_ip
+
+router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 422))
+
+
+@router.get(
+    "/admin/users",
+    response_model=Page[UserPublic],
+    responses=LIST_RESPONSES,
+    summary="The team's accounts",
+)
+def list_users(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
+    items, total, cursor = team_admin.users(principal, page)
+    return page_answer(
+        [user_public(item).model_dump(mode="json") for item in items], total, page, cursor
+    )
+
+
+@router.post(
+    "/admin/users",
+    status_code=201,
+    response_model=Invitation,
+    responses=error_responses(409),
+    summary="Invite someone to the team; they register with the invitation token",
+)
+def invite_user(body: InviteRequest, principal: AdminPrincipal, request: Request) -> Invitation:
+    invited = team_admin.invite(principal, body.email, body.role, client_ip(request))
+    item = invited.item
+    return Invitation(
+        id=item.invitation_id,
+        email=item.email,
+        role=item.role,
+        expires_at=item.expires_at,
+        invitation_token=invited.token,
+    )
+
+
+@router.get("/admin/users/{user_id}", response_model=UserPublic, responses=error_responses(404))
+def get_user(user_id: str, principal: AdminPrincipal) -> UserPublic:
+    return user_public(team_admin.get_user(principal, user_id))
+
+
+@router.put(
+    "/admin/users/{user_id}",
+    response_model=UserPublic,
+    responses=error_responses(404, 409),
+    summary="Change an account's role, name, or disable it (its sessions end)",
+)
+def update_user(
+    user_id: str, body: UserUpdate, principal: AdminPrincipal, request: Request
+) -> UserPublic:
+    user = team_admin.update_user(
+        principal,
+        user_id,
+        role=body.role,
+        disabled=body.disabled,
+        full_name=body.full_name,
+        ip=client_ip(request),
+    )
+    return user_public(user)
+
+
+@router.get(
+    "/admin/audit",
+    response_model=Page[AuditEntry],
+    responses=LIST_RESPONSES,
+    summary="Security and admin actions of the team, newest first",
+)
+def audit_log(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
+    items, total, cursor = audit.entries(principal.team_id, page)
+    entries = [
+        AuditEntry(
+            id=item.entry_id,
+            at=item.at,
+            action=item.action,
+            outcome=item.outcome,
+            actor=item.actor,
+            target=item.target,
+            ip=item.ip,
+            detail=item.detail or {},
+        ).model_dump(mode="json")
+        for item in items
+    ]
+    return page_answer(entries, total, page, cursor)

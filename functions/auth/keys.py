@@ -1,0 +1,117 @@
+"""API keys and agent tokens: created (secret shown once), listed, revoked.
+
+Only a signed-in person creates a credential (never another key), and never with more
+than they hold: an API key's role is its creator's, ``admin`` scope needs an admin.
+Agent tokens are for agent identities (role agent) and only admins make them. Members see
+and revoke their own credentials; admins, the team's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared import audit
+from shared.auth.credentials import credential_key
+from shared.auth.principal import Principal
+from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.query import query_page
+from shared.errors import Forbidden, NotFound
+from shared.identity import opaque
+from shared.identity.models import CredentialItem
+from shared.ids import new_id, utcnow
+from shared.pagination import PageParams
+
+KIND_NAMES = {opaque.API_KEY: "api_key", opaque.AGENT_TOKEN: "agent_token"}
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    item: CredentialItem
+    secret: str
+
+
+def create(
+    principal: Principal,
+    kind: str,
+    name: str,
+    *,
+    scopes: set[str] | None = None,
+    agent_id: str | None = None,
+    ip: str | None = None,
+) -> Created:
+    if principal.via != "jwt":
+        raise Forbidden("Credentials are created by a signed-in user, not by another key")
+    if kind == opaque.AGENT_TOKEN and principal.role != "admin":
+        raise Forbidden("Admins only")
+    if scopes and "admin" in scopes and principal.role != "admin":
+        raise Forbidden("Only admins can create keys with the admin scope")
+    credential_id = new_id()
+    minted = opaque.mint(kind, principal.team_id, credential_id)
+    item = CredentialItem(
+        team_partition(principal.team_id),
+        credential_key(kind, credential_id),
+        team_id=principal.team_id,
+        credential_id=credential_id,
+        kind=KIND_NAMES[kind],
+        name=name,
+        prefix=minted.prefix,
+        secret_hash=minted.digest,
+        role="agent" if kind == opaque.AGENT_TOKEN else principal.role,
+        scopes=scopes or set(),
+        created_by=principal.subject,
+        agent_id=agent_id,
+    )
+    with storage_errors("credential"):
+        item.save(condition=CredentialItem.pk.does_not_exist())
+    audit.record(
+        principal.team_id,
+        f"{KIND_NAMES[kind]}.create",
+        actor=principal.subject,
+        target=credential_id,
+        ip=ip,
+        name=name,
+        scopes=sorted(scopes or ()),
+    )
+    return Created(item, minted.token)
+
+
+def _visible_to(principal: Principal) -> object:
+    return None if principal.role == "admin" else CredentialItem.created_by == principal.subject
+
+
+def listing(
+    principal: Principal, kind: str, params: PageParams
+) -> tuple[list[CredentialItem], int, str | None]:
+    condition = _visible_to(principal)
+    return query_page(
+        CredentialItem,
+        team_partition(principal.team_id),
+        params,
+        range_key_condition=CredentialItem.sk.startswith(credential_key(kind)),
+        filter_condition=condition,  # type: ignore[arg-type]
+    )
+
+
+def get(principal: Principal, kind: str, credential_id: str) -> CredentialItem:
+    item = get_or_none(
+        CredentialItem, team_partition(principal.team_id), credential_key(kind, credential_id)
+    )
+    if item is None or (principal.role != "admin" and item.created_by != principal.subject):
+        raise NotFound(f"{KIND_NAMES[kind].replace('_', ' ')} not found")
+    return item
+
+
+def revoke(principal: Principal, kind: str, credential_id: str, ip: str | None) -> None:
+    item = get(principal, kind, credential_id)
+    if item.revoked_at is None:
+        with storage_errors("credential"):
+            item.update(
+                actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False
+            )
+        audit.record(
+            principal.team_id,
+            f"{KIND_NAMES[kind]}.revoke",
+            actor=principal.subject,
+            target=credential_id,
+            ip=ip,
+        )

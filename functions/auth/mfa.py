@@ -1,0 +1,75 @@
+"""TOTP multi-factor: set up (pending until a code proves it), enable, disable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from functions.auth import passwords, totp
+from functions.auth.accounts import accept_totp, get_user
+from shared import audit
+from shared.auth.principal import Principal
+from shared.db.base import storage_errors
+from shared.errors import Conflict, Unauthorized
+from shared.identity.models import UserItem
+from shared.ratelimit import Limit
+
+INVALID_CODE = "Invalid code"
+# Six digits are a million guesses; a few per minute per account keeps that out of reach.
+ATTEMPTS_PER_USER = Limit("mfa-user", requests=10, window_seconds=300)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    otpauth_uri: str
+    qr_png_base64: str
+
+
+def setup(principal: Principal) -> Enrolment:
+    user = get_user(principal.team_id, principal.subject)
+    if user.mfa_enabled:
+        raise Conflict("MFA is already enabled; disable it first to enrol a new device")
+    secret = totp.new_secret()
+    with storage_errors("user"):
+        user.update(actions=[UserItem.pending_totp_secret.set(secret)], add_version_condition=False)
+    uri = totp.provisioning_uri(secret, user.email)
+    return Enrolment(uri, totp.qr_png_base64(uri))
+
+
+def verify(principal: Principal, code: str, ip: str) -> None:
+    """Enable MFA with the first code from the device set up."""
+    ATTEMPTS_PER_USER.hit(principal.subject)
+    user = get_user(principal.team_id, principal.subject)
+    if user.mfa_enabled:
+        raise Conflict("MFA is already enabled")
+    if user.pending_totp_secret is None:
+        raise Conflict("Start with /auth/mfa/setup")
+    if not accept_totp(user, user.pending_totp_secret, code):
+        audit.record(user.team_id, "mfa.enable", actor=user.user_id, outcome="failed", ip=ip)
+        raise Unauthorized(INVALID_CODE)
+    with storage_errors("user"):
+        user.update(
+            actions=[
+                UserItem.totp_secret.set(user.pending_totp_secret),
+                UserItem.pending_totp_secret.remove(),
+                UserItem.mfa_enabled.set(True),
+            ],
+            add_version_condition=False,
+        )
+    audit.record(user.team_id, "mfa.enable", actor=user.user_id, ip=ip)
+
+
+def disable(principal: Principal, code: str, password: str, ip: str) -> None:
+    ATTEMPTS_PER_USER.hit(principal.subject)
+    user = get_user(principal.team_id, principal.subject)
+    if not user.mfa_enabled:
+        raise Conflict("MFA is not enabled")
+    password_ok = passwords.verify(user.password_hash, password)
+    if not (accept_totp(user, user.totp_secret, code) and password_ok):
+        audit.record(user.team_id, "mfa.disable", actor=user.user_id, outcome="failed", ip=ip)
+        raise Unauthorized("Invalid code or password")
+    with storage_errors("user"):
+        user.update(
+            actions=[UserItem.totp_secret.remove(), UserItem.mfa_enabled.set(False)],
+            add_version_condition=False,
+        )
+    audit.record(user.team_id, "mfa.disable", actor=user.user_id, ip=ip)

@@ -1,0 +1,88 @@
+"""Passwords: argon2id hashes (argon2-cffi), the policy, and equal work for unknown emails.
+
+Parameters come from settings (at least OWASP's m=19 MiB, t=2, p=1); a hash made with
+other parameters is flagged for rehash at the next successful sign-in.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared.errors import Unprocessable
+from shared.settings import get_settings
+
+MIN_LENGTH = 12
+# Long enough for any passphrase; short enough that hashing it is no denial of service.
+MAX_LENGTH = 128
+# The most used passwords of at least MIN_LENGTH (public breach lists); refused outright.
+COMMON = frozenset(
+    {
+        "123456789012",
+        "1234567890123",
+        "password1234",
+        "password12345",
+        "passwordpassword",
+        "qwertyuiopasdf",
+        "qwerty123456",
+        "iloveyou1234",
+        "administrator",
+        "letmein12345",
+        "welcome12345",
+        "changeme1234",
+        "aaaaaaaaaaaa",
+        "abcdefghijkl",
+        "abc123abc123",
+        "111111111111",
+        "000000000000",
+    }
+)
+
+
+@cache
+def hasher() -> PasswordHasher:
+    settings = get_settings()
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
+@cache
+def _decoy_hash() -> str:
+    # Hashed once per container with the current parameters: checking an unknown email's
+    # password against it costs what a real check costs.
+    return hasher().hash("decoy password that matches nothing")
+
+
+def check_policy(password: str, *, email: str = "") -> None:
+    """Unprocessable (422) naming what is wrong with a new password."""
+    if len(password) < MIN_LENGTH:
+        raise Unprocessable(f"Password must be at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise Unprocessable(f"Password must be at most {MAX_LENGTH} characters")
+    lowered = password.lower()
+    if lowered in COMMON or len(set(lowered)) < 4:
+        raise Unprocessable("Password is too easy to guess")
+    local_part = email.split("@", 1)[0].lower()
+    if len(local_part) >= 4 and local_part in lowered:
+        raise Unprocessable("Password must not contain the email address")
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def verify(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; with no hash (unknown email) the same work, then False."""
+    try:
+        return hasher().verify(stored_hash or _decoy_hash(), password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return hasher().check_needs_rehash(stored_hash)
