@@ -255,9 +255,7 @@ async def code_file(
     responses=_FOUND,
     summary="The job's event log, oldest first",
 )
-async def list_events(
-    job_ref: JobRef, principal: AgentOrUser, page: Pagination
-) -> dict[str, Any]:
+async def list_events(job_ref: JobRef, principal: AgentOrUser, page: Pagination) -> dict[str, Any]:
     job = store.find_job(principal.team_id, job_ref)
     events, total, cursor = store.list_events(job.team_id, job.id, page)
     return page_answer(

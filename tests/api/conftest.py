@@ -87,3 +87,76 @@ def token_for(gateway: TestClient) -> Any:
         return {"Authorization": f"Bearer {cache[team_id, role]}"}
 
     return issue
+
+
+_addresses = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def client_at(aws: None) -> Any:
+    """A client of the local gateway from an address of its own (rate limits count per
+    address): `client_at()` picks a fresh documentation address, `client_at("192.0.2.7")`
+    a given one."""
+    from tools.local.gateway import LocalGateway
+
+    clients: list[TestClient] = []
+
+    def make(address: str | None = None) -> TestClient:
+        n = next(_addresses)
+        host = address or f"2001:db8::{n // 65536:x}:{n % 65536:x}"
+        client = TestClient(LocalGateway(), raise_server_exceptions=False, client=(host, 50000))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+STRONG_PASSWORD = "correct horse battery staple"
+
+
+class Account:
+    """A registered, signed-in person: their client, credentials and ids."""
+
+    def __init__(self, client: TestClient, email: str, password: str, tokens: dict[str, Any]):
+        self.client = client
+        self.email = email
+        self.password = password
+        self.tokens = tokens
+        me = client.get("/api/v1/auth/me", headers=self.headers).json()
+        self.user_id: str = me["id"]
+        self.team_id: str = me["team_id"]
+        self.role: str = me["role"]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+
+@pytest.fixture
+def new_account(client_at: Any) -> Any:
+    """`new_account()`: register (a new team, as its admin) and sign in, from a fresh
+    address. `new_account(invited_by=admin, role="member")` joins `admin`'s team instead."""
+
+    def make(*, invited_by: Account | None = None, role: str = "member") -> Account:
+        client = client_at()
+        email = f"user-{next(_addresses)}@example.com"
+        body: dict[str, Any] = {"email": email, "password": STRONG_PASSWORD, "full_name": "Ada"}
+        if invited_by is not None:
+            invitation = invited_by.client.post(
+                "/api/v1/admin/users",
+                headers=invited_by.headers,
+                json={"email": email, "role": role},
+            )
+            assert invitation.status_code == 201, invitation.text
+            body["invitation_token"] = invitation.json()["invitation_token"]
+        registered = client.post("/api/v1/auth/register", json=body)
+        assert registered.status_code == 201, registered.text
+        login = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": STRONG_PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        return Account(client, email, STRONG_PASSWORD, login.json())
+
+    return make

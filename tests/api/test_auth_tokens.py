@@ -56,9 +56,11 @@ def test_the_admin_key_gets_a_token_that_names_its_team(gateway: TestClient) -> 
     assert body["role"] == "member"
     assert body["expires_in"] == get_settings().service_token_hours * 3600
     assert me(gateway, body["token"]).json() == {
-        "subject": "service:acme",
+        "id": "service:acme",
         "team_id": "acme",
         "role": "member",
+        "auth": "jwt",
+        "email": None,
     }
 
 

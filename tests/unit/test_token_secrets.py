@@ -60,11 +60,11 @@ def test_the_admin_key_is_read_from_its_secret(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(auth_service, "get_settings", lambda: settings)
     monkeypatch.setattr(auth_service, "_admin_key", None)
 
-    token, _ = auth_service.service_token("from-the-secret-0123456789", "t9", "member")
+    token, _ = auth_service.service_token("from-the-secret-0123456789", "t9", "member", "192.0.2.1")
 
     assert verify_token(token).role == "member"
     with pytest.raises(Unauthorized):
-        auth_service.service_token("wrong", "t9", "member")
+        auth_service.service_token("wrong", "t9", "member", "192.0.2.1")
 
 
 def test_no_admin_key_anywhere_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +72,7 @@ def test_no_admin_key_anywhere_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auth_service, "get_settings", lambda: settings)
 
     with pytest.raises(ServiceUnavailable):
-        auth_service.service_token("anything", "t9", "member")
+        auth_service.service_token("anything", "t9", "member", "192.0.2.1")
 
 
 def test_an_empty_admin_key_counts_as_none(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,4 +80,4 @@ def test_an_empty_admin_key_counts_as_none(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(auth_service, "get_settings", lambda: settings)
 
     with pytest.raises(ServiceUnavailable):
-        auth_service.service_token("", "t9", "member")
+        auth_service.service_token("", "t9", "member", "192.0.2.1")

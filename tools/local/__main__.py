@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  admin account of team '{first.team_id}' (shown once): {first.email} {password}\n"
             f"    sign in: curl -s -X POST {base}/api/v1/auth/login "
             "-H 'Content-Type: application/json' "
-            f"-d '{{\"email\": \"{first.email}\", \"password\": \"...\"}}'\n"
+            f'-d \'{{"email": "{first.email}", "password": "..."}}\'\n'
             f"  admin key ({'generated for this run' if generated_admin_key else 'ADMIN_API_KEY'})"
             f": {admin_key}\n"
             f"  a token for team 'default' (admin, {settings.service_token_hours} h):\n"
