@@ -80,7 +80,17 @@ CORE_LAYER = "core"
 TOKENS_LAYER = "tokens"
 
 
+# Layers built to sit over others (layers/build.py's STACKED_ON, which the layer tests
+# hold this to): such a layer lacks what its bases ship.
+STACKED_ON: dict[str, tuple[str, ...]] = {"accounts": (TOKENS_LAYER,)}
+
+
 def layers_for(spec: FunctionSpec) -> tuple[str, ...]:
     """The dependency layers `spec`'s function gets, in order, each once."""
     tokens = (TOKENS_LAYER,) if authenticates(spec) else ()
-    return tuple(dict.fromkeys((CORE_LAYER, *tokens, *spec.extra_layers)))
+    layers = tuple(dict.fromkeys((CORE_LAYER, *tokens, *spec.extra_layers)))
+    for position, layer in enumerate(layers):
+        missing = [base for base in STACKED_ON.get(layer, ()) if base not in layers[:position]]
+        if missing:
+            raise ValueError(f"{spec.name}: layer {layer!r} needs {missing} below it")
+    return layers

@@ -55,6 +55,14 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     "accounts": ("argon2-cffi", "email-validator", "pyotp", "segno"),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
+# An extra layer that is only ever stacked over others is built against them too, and
+# drops what they already ship (accounts: cffi, which tokens has for cryptography).
+# infra.specs.layers_for refuses a function that gets a layer without its bases.
+STACKED_ON: dict[str, tuple[str, ...]] = {"accounts": ("tokens",)}
+# Distributions a layer's pins pull in that no code path imports, left out of the layer:
+# dnspython serves only email-validator's deliverability (DNS) check; pydantic's EmailStr
+# checks syntax only (~3.3 MB unzipped).
+LEFT_OUT: dict[str, tuple[str, ...]] = {"accounts": ("dnspython",)}
 
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 PYTHON_VERSION = "3.12"
@@ -220,8 +228,10 @@ def _remove_empty_dirs(site: Path) -> None:
 
 def _strip(site: Path) -> None:
     """Drop what never runs in Lambda: stale byte code (compiled afresh below), type stubs,
-    test suites and console scripts (their shebang names the build machine's Python)."""
+    test suites, console scripts (their shebang names the build machine's Python) and
+    data files pip puts beside them (segno's man page)."""
     shutil.rmtree(site / "bin", ignore_errors=True)
+    shutil.rmtree(site / "share", ignore_errors=True)
     for path in sorted(site.rglob("*"), reverse=True):
         if path.is_dir() and path.name in STRIP_DIRS and path.parent != site:
             shutil.rmtree(path)
@@ -348,15 +358,25 @@ def build_layers(
     core = installed_distributions(site_dir(build_dir, CORE))
     for name in EXTRA_LAYERS:
         pins = plan[name]
+        below = dict(core)
+        for base in STACKED_ON.get(name, ()):
+            below.update(installed_distributions(site_dir(build_dir, base)))
+        left_out = frozenset(normalize(dist) for dist in LEFT_OUT.get(name, ()))
         archives[name] = _build_one(
             build_dir,
             name,
             pins,
-            fingerprint(name, pins, excluded, core_pins),
-            # Whatever core already has: pip resolves against core's versions, then drops
-            # them, so the two layers never ship the same distribution (nor disagree on it).
-            exclude=excluded,
-            core=core,
+            fingerprint(
+                name,
+                pins,
+                excluded | left_out,
+                [*core_pins, *(pin for base in STACKED_ON.get(name, ()) for pin in plan[base])],
+            ),
+            # Whatever core (and the layers it is stacked on) already has: pip resolves
+            # against their versions, then drops them, so no two layers ship the same
+            # distribution (nor disagree on it).
+            exclude=excluded | left_out,
+            core=below,
             force=force,
         )
     return archives

@@ -38,7 +38,11 @@ async def jwks() -> dict[str, Any]:
     return {"keys": [signing_key().public_jwk]}
 
 
-for routes in (account_routes.router, key_routes.router, admin_routes.router):
-    router.include_router(routes)
-
-app = create_app("auth", router, root_aliases=("/.well-known/jwks.json",))
+app = create_app(
+    "auth",
+    account_routes.router,
+    router,
+    key_routes.router,
+    admin_routes.router,
+    root_aliases=("/.well-known/jwks.json",),
+)

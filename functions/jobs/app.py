@@ -263,9 +263,6 @@ async def list_events(job_ref: JobRef, principal: AgentOrUser, page: Pagination)
     )
 
 
-app = create_app("jobs", router)
-
-
 # Projects group jobs; served by the same function (one table, one set of grants).
 projects = APIRouter(tags=["projects"], responses=error_responses(401, 422))
 
@@ -357,4 +354,4 @@ async def delete_project(project_ref: str, principal: CurrentPrincipal) -> Respo
     return Response(status_code=204)
 
 
-app.include_router(projects, prefix=API_V1)
+app = create_app("jobs", router, projects)

@@ -105,7 +105,7 @@ def test_one_arm64_python312_function_per_group_and_worker(synthesized: Synthesi
 
 def test_layers_are_for_python312_on_arm64(dev: Synthesized) -> None:
     layers = dev.resources("AWS::Lambda::LayerVersion").values()
-    assert len(layers) == 3  # core, tokens, checks
+    assert len(layers) == 4  # core, tokens, checks, accounts
     for layer in layers:
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]

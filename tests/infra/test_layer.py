@@ -29,7 +29,7 @@ RUNTIME_PACKAGES = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "d
 # Who gets what: tokens for every function that verifies tokens, checks for the pipeline.
 EXPECTED_LAYERS = {
     HEALTH.name: ("core",),
-    AUTH.name: ("core", "tokens"),
+    AUTH.name: ("core", "tokens", "accounts"),
     JOBS.name: ("core", "tokens"),
     APPROVALS.name: ("core", "tokens"),
     PIPELINE_WORKER.name: ("core", "checks"),
@@ -111,10 +111,11 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
     )
     assert build._distribution_name("python-dateutil==2.9") == "python_dateutil"
     plan = build.layer_pins()
-    assert list(plan) == ["core", "tokens", "checks"] == list(build.LAYERS)
+    assert list(plan) == ["core", "tokens", "checks", "accounts"] == list(build.LAYERS)
     named = {layer: {build._distribution_name(pin) for pin in plan[layer]} for layer in plan}
     assert named["tokens"] == {"pyjwt", "cryptography"}
     assert named["checks"] == {"pytest", "pyyaml"}
+    assert named["accounts"] == {"argon2_cffi", "email_validator", "pyotp", "segno"}
     assert {"fastapi", "pydantic", "httpx"} <= named["core"]
     placed = [pin for layer_pins in plan.values() for pin in layer_pins]
     left_out = [pin for pin in pins if pin not in placed]
@@ -139,15 +140,19 @@ def test_build_installs_strips_dedupes_and_zips_each_layer_under_python(
     calls: list[PipCall] = []
     monkeypatch.setattr(build, "_pip_install", fake_pip(build, calls))
     archives = build.build_layers(tmp_path)
-    assert list(archives) == ["core", "tokens", "checks"]
+    assert list(archives) == ["core", "tokens", "checks", "accounts"]
     plan = build.layer_pins()
-    # Core first, without a constraint; each extra layer pinned to what core installed.
-    assert [pins for pins, _ in calls] == [plan["core"], plan["tokens"], plan["checks"]]
+    # Core first, without a constraint; each extra layer pinned to what core installed, and
+    # a stacked one (accounts, over tokens) to what its bases installed too.
+    assert [pins for pins, _ in calls] == [plan[layer] for layer in build.LAYERS]
     assert not any(pin.startswith(("boto3", "pyjwt", "pytest")) for pin in calls[0][0])
     assert calls[0][1] == ""
     assert "fastapi==1.0\n" in calls[1][1]
     assert "shared_dep==1.0\n" in calls[1][1]
     assert calls[1][1] == calls[2][1]
+    assert "pyjwt==1.0\n" not in calls[1][1]
+    assert "pyjwt==1.0\n" in calls[3][1]
+    assert "fastapi==1.0\n" in calls[3][1]
     names = {layer: zip_names(archive) for layer, archive in archives.items()}
     # Sources and their bytecode (Lambda cannot write it: /opt is read-only), no stubs,
     # tests, scripts or runtime-provided packages.
@@ -187,10 +192,10 @@ def test_second_build_is_a_no_op(
     first = build.build_layers(tmp_path)
     digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in first.items()}
     assert build.build_layers(tmp_path) == first
-    assert len(calls) == 3
+    assert len(calls) == 4
     # A forced rebuild of the same inputs gives the same bytes: stable asset hashes.
     build.build_layers(tmp_path, force=True)
-    assert len(calls) == 6
+    assert len(calls) == 8
     assert {
         name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in first.items()
     } == digests
@@ -204,22 +209,32 @@ def test_a_changed_pin_rebuilds_what_it_changes(
     pins = build.runtime_pins()
     build.build_layers(tmp_path)
 
-    def bumped(prefix: str) -> list[str]:
-        return [f"{pin}.post1" if pin.startswith(prefix) else pin for pin in pins]
+    def bumped(*prefixes: str) -> list[str]:
+        return [f"{pin}.post1" if pin.startswith(prefixes) else pin for pin in pins]
 
     # An extra layer's pin: that layer alone.
     calls.clear()
     monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest=="))
     build.build_layers(tmp_path)
     assert [pins for pins, _ in calls] == [build.layer_pins()["checks"]]
-    # A core pin: core, and both extra layers (installed against it, deduplicated by it).
+    # A tokens pin: tokens, and accounts (stacked on it).
     calls.clear()
-    monkeypatch.setattr(build, "runtime_pins", lambda: bumped("fastapi=="))
+    monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest==", "pyjwt=="))
     build.build_layers(tmp_path)
-    assert len(calls) == 3
+    assert [pins for pins, _ in calls] == [
+        build.layer_pins()["tokens"],
+        build.layer_pins()["accounts"],
+    ]
+    # A core pin: core, and every extra layer (installed against it, deduplicated by it).
+    calls.clear()
+    monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest==", "pyjwt==", "fastapi=="))
+    build.build_layers(tmp_path)
+    assert len(calls) == 4
     # Only boto3 (runtime-provided): nothing.
     calls.clear()
-    monkeypatch.setattr(build, "runtime_pins", lambda: [*bumped("fastapi=="), "boto3==9"])
+    monkeypatch.setattr(
+        build, "runtime_pins", lambda: [*bumped("pytest==", "pyjwt==", "fastapi=="), "boto3==9"]
+    )
     build.build_layers(tmp_path)
     assert calls == []
 
@@ -269,6 +284,27 @@ def test_no_distribution_ships_in_two_layers() -> None:
     assert {"pyjwt", "cryptography", "pytest", "pyyaml"}.isdisjoint(dists["core"])
     assert {"pyjwt", "cryptography", "cffi"} <= dists["tokens"]
     assert {"pytest", "pyyaml", "pygments", "pluggy"} <= dists["checks"]
+    assert {"argon2_cffi", "argon2_cffi_bindings", "email_validator", "pyotp", "segno"} <= (
+        dists["accounts"]
+    )
+    # Left out: cffi is the tokens layer's, dnspython serves a check we never run.
+    assert "cffi" not in dists["accounts"]
+    assert not any("dnspython" in found for found in dists.values())
+
+
+def test_a_stacked_layer_always_sits_over_its_bases() -> None:
+    from dataclasses import replace
+
+    from infra import specs
+
+    assert specs.STACKED_ON == load_build_script().STACKED_ON
+    for spec in FUNCTION_SPECS:
+        layers = layers_for(spec)
+        for layer, bases in specs.STACKED_ON.items():
+            if layer in layers:
+                assert all(layers.index(base) < layers.index(layer) for base in bases)
+    with pytest.raises(ValueError, match="needs \\['tokens'\\]"):
+        layers_for(replace(HEALTH, extra_layers=("accounts",)))
 
 
 def test_each_function_and_its_layers_fit_lambdas_size_budget(

@@ -1,0 +1,300 @@
+"""Every registered route, walked: who may call it, and that another team's ids are 404.
+
+The walks read the routes from the group apps, so a route added later is covered without
+touching this file; a route that fits none of the rules fails here until it is reviewed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from functions.registry import GROUPS
+from shared.auth.dependencies import (
+    AUTH_DEPENDENCIES,
+    authenticate,
+    require_admin,
+    require_user,
+)
+from tests.api.conftest import STRONG_PASSWORD
+
+
+@dataclass(frozen=True)
+class Operation:
+    group: str
+    method: str
+    path: str  # as registered: /api/v1/jobs/{job_ref}
+    route: APIRoute
+
+    @property
+    def params(self) -> list[str]:
+        return [param.name for param in self.route.dependant.path_params]
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _operations() -> list[Operation]:
+    found = []
+    for group in GROUPS:
+        app = importlib.import_module(group.app_module).app
+        for context in iter_route_contexts(app.routes):
+            route = context.original_route
+            if isinstance(route, APIRoute) and context.path:
+                for method in sorted(route.methods - {"HEAD"}):
+                    found.append(Operation(group.name, method, context.path, route))
+    return found
+
+
+OPERATIONS = _operations()
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+def _checks_caller(operation: Operation) -> set[Any]:
+    return set(_calls(operation.route.dependant)) & set(AUTH_DEPENDENCIES)
+
+
+# Reviewed: each of these answers without a caller, and says why.
+PUBLIC = {
+    # Probes, service info and the API description.
+    "GET /api/v1",
+    "GET /api/v1/health",
+    "GET /api/v1/healthz",
+    "GET /api/v1/ready",
+    "GET /api/v1/readyz",
+    "GET /api/v1/openapi.json",
+    "GET /api/v1/docs",
+    # Public keys, for anyone verifying our tokens.
+    "GET /api/v1/.well-known/jwks.json",
+    # Getting credentials in the first place (each rate-limited per address).
+    "POST /api/v1/auth/register",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/refresh",
+    # Checks the X-Admin-Key header itself.
+    "POST /api/v1/auth/token",
+}
+# Reviewed: what an agent identity may call (read its jobs, know who it is).
+AGENT_ROUTES = {
+    "GET /api/v1/auth/me",
+    "GET /api/v1/jobs",
+    "GET /api/v1/jobs/{job_ref}",
+    "GET /api/v1/jobs/{job_ref}/phases",
+    "GET /api/v1/jobs/{job_ref}/events",
+    "GET /api/v1/jobs/{job_ref}/code/tree",
+    "GET /api/v1/jobs/{job_ref}/code/file",
+}
+
+
+def test_every_route_checks_its_caller_or_is_reviewed_public() -> None:
+    unchecked = {op.id for op in OPERATIONS if not _checks_caller(op)}
+
+    assert unchecked - PUBLIC == set(), "add an auth dependency, or review it into PUBLIC"
+    assert PUBLIC - {op.id for op in OPERATIONS} == set(), "PUBLIC names a route that is gone"
+    assert PUBLIC & {op.id for op in OPERATIONS if _checks_caller(op)} == set()
+
+
+def test_only_the_reviewed_routes_admit_agents() -> None:
+    marked = {op.id for op in OPERATIONS if _checks_caller(op) == {authenticate}}
+
+    assert marked == AGENT_ROUTES
+
+
+def test_every_admin_route_requires_an_admin() -> None:
+    admin_paths = {op.id for op in OPERATIONS if op.path.startswith("/api/v1/admin")}
+    guarded = {op.id for op in OPERATIONS if require_admin in _checks_caller(op)}
+
+    assert admin_paths and admin_paths <= guarded
+    assert require_user in AUTH_DEPENDENCIES
+
+
+# --- the same rules, over HTTP -------------------------------------------------------
+
+
+@dataclass
+class Team:
+    client: TestClient
+    headers: dict[str, str]
+    ids: dict[str, str]
+
+
+def _register(client: TestClient, email: str, **extra: Any) -> dict[str, str]:
+    body = {"email": email, "password": STRONG_PASSWORD, **extra}
+    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+    signed_in = client.post(
+        "/api/v1/auth/login", json={"email": email, "password": STRONG_PASSWORD}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    client.cookies.clear()  # the walks below send exactly the credential they mean to
+    return {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+
+def _client(address: str) -> TestClient:
+    from tools.local.gateway import LocalGateway
+
+    return TestClient(LocalGateway(), raise_server_exceptions=False, client=(address, 50000))
+
+
+def _waiting_job(client: TestClient, headers: dict[str, str]) -> str:
+    created = client.post(
+        "/api/v1/jobs",
+        headers=headers,
+        json={"name": "Owned", "platform": "web", "approval_gates": ["architect"]},
+    )
+    assert created.status_code == 202, created.text
+    job_id: str = created.json()["id"]
+    deadline = time.monotonic() + 60
+    while client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()["status"] != (
+        "waiting_approval"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return job_id
+
+
+@pytest.fixture(scope="module")
+def owner(aws: None) -> Iterator[Team]:
+    """Team A, with one resource of every kind a path names."""
+    client = _client("198.51.100.10")
+    headers = _register(client, "owner-a@example.com")
+    job_id = _waiting_job(client, headers)
+    approval_id = client.get("/api/v1/approvals", headers=headers).json()["items"][0]["id"]
+    project = client.post("/api/v1/projects", headers=headers, json={"name": "Owned project"})
+    api_key = client.post("/api/v1/security/api-keys", headers=headers, json={"name": "k"})
+    agent = client.post("/api/v1/security/agent-tokens", headers=headers, json={"name": "a"})
+    invitation = client.post(
+        "/api/v1/admin/users", headers=headers, json={"email": "member-a@example.com"}
+    ).json()
+    member_headers = _register(
+        client, "member-a@example.com", invitation_token=invitation["invitation_token"]
+    )
+    member_id = client.get("/api/v1/auth/me", headers=member_headers).json()["id"]
+    ids = {
+        "job_ref": job_id,
+        "approval_id": approval_id,
+        "project_ref": project.json()["id"],
+        "key_id": api_key.json()["id"],
+        "token_id": agent.json()["id"],
+        "user_id": member_id,
+        # Not ids: carried along for the agent and member walks below.
+        "agent_token": agent.json()["key"],
+        "member_token": member_headers["Authorization"],
+    }
+    yield Team(client, headers, ids)
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def intruder(aws: None) -> Iterator[Team]:
+    """Team B's admin: every right in its own team, none in A's."""
+    client = _client("198.51.100.20")
+    yield Team(client, _register(client, "admin-b@example.com"), {})
+    client.close()
+
+
+# Bodies that pass validation, so the answer shows what the route does with the id.
+BODIES: dict[str, dict[str, Any]] = {
+    "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},
+    "PUT /api/v1/admin/users/{user_id}": {"role": "admin"},
+}
+
+
+def _url(operation: Operation, ids: dict[str, str]) -> str:
+    missing = [name for name in operation.params if name not in ids]
+    assert not missing, f"{operation.id}: give team A a resource for {missing} in `owner`"
+    return re.sub(r"\{(\w+)\}", lambda match: ids[match.group(1)], operation.path)
+
+
+def _query(operation: Operation) -> dict[str, str]:
+    return {"path": "index.html"} if operation.path.endswith("/code/file") else {}
+
+
+WITH_IDS = [op for op in OPERATIONS if op.params]
+
+
+@pytest.mark.parametrize("operation", WITH_IDS, ids=[op.id for op in WITH_IDS])
+def test_another_teams_resource_is_404(operation: Operation, owner: Team, intruder: Team) -> None:
+    answer = intruder.client.request(
+        operation.method,
+        _url(operation, owner.ids),
+        headers=intruder.headers,
+        json=BODIES.get(operation.id),
+        params=_query(operation),
+    )
+
+    assert answer.status_code == 404, answer.text
+    assert set(answer.json()) == {"detail", "request_id"}
+
+
+def test_team_a_still_has_everything_after_the_walk(owner: Team) -> None:
+    for path in (
+        f"/api/v1/jobs/{owner.ids['job_ref']}",
+        f"/api/v1/approvals/{owner.ids['approval_id']}",
+        f"/api/v1/projects/{owner.ids['project_ref']}",
+        f"/api/v1/security/api-keys/{owner.ids['key_id']}",
+        f"/api/v1/admin/users/{owner.ids['user_id']}",
+    ):
+        assert owner.client.get(path, headers=owner.headers).status_code == 200, path
+    assert (
+        owner.client.get(
+            f"/api/v1/admin/users/{owner.ids['user_id']}", headers=owner.headers
+        ).json()["role"]
+        == "member"
+    )
+
+
+NOT_PUBLIC = [op for op in OPERATIONS if op.id not in PUBLIC]
+
+
+@pytest.mark.parametrize("operation", NOT_PUBLIC, ids=[op.id for op in NOT_PUBLIC])
+def test_no_credential_is_401(operation: Operation, owner: Team) -> None:
+    answer = owner.client.request(operation.method, _url(operation, owner.ids))
+
+    assert answer.status_code == 401
+    assert set(answer.json()) == {"detail", "request_id"}
+
+
+NOT_FOR_AGENTS = [op for op in NOT_PUBLIC if op.id not in AGENT_ROUTES]
+
+
+@pytest.mark.parametrize("operation", NOT_FOR_AGENTS, ids=[op.id for op in NOT_FOR_AGENTS])
+def test_an_agent_is_403_outside_its_routes(operation: Operation, owner: Team) -> None:
+    # Its own team's ids: the role is what refuses it, not the tenant.
+    agent = _client(f"2001:db8:a::{len(operation.id):x}{hash(operation.id) % 4096:x}")
+    answer = agent.request(
+        operation.method,
+        _url(operation, owner.ids),
+        headers={"X-Agent-Token": owner.ids["agent_token"]},
+        json=BODIES.get(operation.id),
+    )
+
+    assert answer.status_code == 403, answer.text
+
+
+ADMIN_ONLY = [op for op in OPERATIONS if require_admin in _checks_caller(op)]
+
+
+@pytest.mark.parametrize("operation", ADMIN_ONLY, ids=[op.id for op in ADMIN_ONLY])
+def test_a_member_is_403_on_admin_routes(operation: Operation, owner: Team) -> None:
+    answer = owner.client.request(
+        operation.method,
+        _url(operation, owner.ids),
+        headers={"Authorization": owner.ids["member_token"]},
+        json=BODIES.get(operation.id),
+    )
+
+    assert answer.status_code == 403, answer.text
