@@ -161,6 +161,9 @@ class WorkerFunction:
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
+    # Secrets Manager's rotation function for the token signing key (CDK wires the schedule
+    # and the grants rotation needs on that one secret).
+    rotates_signing_key: bool = False
     memory_mb: int = 1024
     timeout_seconds: int = 300
 
@@ -197,7 +200,21 @@ RECONCILER = WorkerFunction(
     timeout_seconds=120,
 )
 
-WORKERS: tuple[WorkerFunction, ...] = (PIPELINE_WORKER, RECONCILER)
+# Rotates the token signing key every SIGNING_KEY_ROTATION_DAYS; tokens signed with the
+# old key stay valid (the JWKS keeps its public half until they have all expired).
+KEY_ROTATION = WorkerFunction(
+    name="key_rotation",
+    description="rotates the token signing key (Secrets Manager rotation function)",
+    handler="functions.key_rotation.handler.handler",
+    # Builds and checks EC keys and their JWKs: cryptography and pyjwt.
+    extra_layers=("tokens",),
+    rotates_signing_key=True,
+    memory_mb=256,
+    timeout_seconds=60,
+)
+SIGNING_KEY_ROTATION_DAYS = 30
+
+WORKERS: tuple[WorkerFunction, ...] = (PIPELINE_WORKER, RECONCILER, KEY_ROTATION)
 
 # The generation state machine's name suffix: `<resource_prefix>-generation`.
 GENERATION_STATE_MACHINE = "generation"

@@ -79,15 +79,12 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
     ),
     NagAcknowledgement(
         rule="AwsSolutions-SMG4",
-        paths=("Secrets/SigningKey/Resource", "Secrets/AdminApiKey/Resource"),
-        reason="No automatic rotation yet, on purpose. The JWT signing key: replacing it "
-        "outright would reject every token still valid, so rotation needs a window in which "
-        "/.well-known/jwks.json publishes the old and the new key side by side; that "
-        "two-key JWKS arrives with the identity issue, and rotation with it. The admin API "
-        "key is a shared secret that operators hold outside AWS: an operator rotates it "
-        "with `aws secretsmanager put-secret-value` and hands the new value on; a rotation "
-        "Lambda could not tell its holders. Both are encrypted and readable only by the "
-        "functions whose registry entry authenticates or signs tokens.",
+        paths=("Secrets/AdminApiKey/Resource",),
+        reason="The admin API key is a shared secret that operators hold outside AWS: an "
+        "operator rotates it with `aws secretsmanager put-secret-value` and hands the new "
+        "value on; a rotation Lambda could not tell its holders. It is encrypted and "
+        "readable only by the auth function. (The JWT signing key does rotate: "
+        "functions/key_rotation.)",
     ),
     NagAcknowledgement(
         rule="Serverless-SQSRedrivePolicy",

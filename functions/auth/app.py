@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Request
 from functions.auth import account_routes, admin_routes, key_routes, service
 from functions.auth.schemas import ServiceTokenAnswer, TokenRequest
 from shared.app_factory import create_app
-from shared.auth.signing import signing_key
+from shared.auth.signing import public_jwks
 from shared.errors import error_responses
 from shared.ratelimit import client_ip
 
@@ -35,7 +35,8 @@ def service_token(
 
 @router.get("/.well-known/jwks.json", summary="Public keys of the token signer")
 async def jwks() -> dict[str, Any]:
-    return {"keys": [signing_key().public_jwk]}
+    """The current key and those rotated away whose tokens may still be valid."""
+    return {"keys": public_jwks()}
 
 
 app = create_app(

@@ -12,6 +12,7 @@ from functions.registry import (
     GENERATION_STATE_MACHINE,
     GROUPS,
     PIPELINE_WORKER,
+    SIGNING_KEY_ROTATION_DAYS,
     WORKERS,
     RouteGroup,
     WorkerFunction,
@@ -89,6 +90,11 @@ class FactoryStack(Stack):
         )
         self.api = ApiConstruct(self, API_ID, resources=resources, groups=groups)
         self.workers = WorkersConstruct(self, WORKERS_ID, resources=resources, workers=workers)
+        for worker in workers:
+            if worker.rotates_signing_key:
+                self.secrets.rotate_signing_key_with(
+                    self.workers.functions[worker.name].function, SIGNING_KEY_ROTATION_DAYS
+                )
         # Built after the worker it invokes; the functions that control its executions get
         # its ARN (STATE_MACHINE_ARN) and their grants once it exists.
         self.pipeline = PipelineConstruct(

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from shared.auth.principal import ROLES, Principal
-from shared.auth.signing import NoSigningKey, signing_key
+from shared.auth.signing import NoSigningKey, signing_key, verification_key
 from shared.errors import Unauthorized
 from shared.settings import get_settings
 
@@ -76,24 +76,22 @@ def forget_verified_tokens() -> None:
 def _verify(token: str, typ: str) -> tuple[Principal, int]:
     import jwt
 
-    try:
-        key = signing_key()
-    except NoSigningKey as exc:  # nothing was ever signed, so this token is not ours
-        raise Unauthorized("Invalid or expired token") from exc
     settings = get_settings()
     try:
-        if jwt.get_unverified_header(token).get("kid") != key.kid:
+        kid = jwt.get_unverified_header(token).get("kid")
+        public_key = verification_key(kid) if isinstance(kid, str) else None
+        if public_key is None:
             raise Unauthorized("Invalid or expired token")
         claims: dict[str, Any] = jwt.decode(
             token,
-            key.private_key.public_key(),
+            public_key,
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             leeway=LEEWAY_SECONDS,
             options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
         )
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, NoSigningKey) as exc:  # no key yet: nothing was ever signed
         raise Unauthorized("Invalid or expired token") from exc
     if claims.get("typ") != typ or claims.get("role") not in ROLES or not claims.get("team_id"):
         raise Unauthorized("Invalid or expired token")

@@ -363,35 +363,29 @@ def test_another_sign_in_is_not_ended_by_a_reused_token(new_account: Any, client
     assert refresh(client_at(), elsewhere).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "token_of",
-    [
-        pytest.param(lambda account: "garbage", id="garbage"),
-        pytest.param(
-            lambda account: account.tokens["refresh_token"][:-43] + "A" * 43, id="guessed-secret"
-        ),
-        pytest.param(
-            lambda account: account.tokens["refresh_token"].replace("sfr_", "sfk_", 1),
-            id="another-kind",
-        ),
-    ],
-)
-def test_anything_but_a_live_refresh_token_is_401(
-    new_account: Any, client_at: Any, token_of: Any
-) -> None:
+def test_anything_but_a_live_refresh_token_is_401(new_account: Any, client_at: Any) -> None:
     account = new_account()
+    live = account.tokens["refresh_token"]
+    forged = {
+        "garbage": "garbage",
+        "guessed secret": live[:-43] + "A" * 43,
+        "another family": live.replace(family_of(live), "0" * 26),
+        "another team": live.replace(account.team_id, "someone-elses-team"),
+        "another kind": live.replace("sfr_", "sfk_", 1),
+    }
 
-    answer = refresh(client_at(), token_of(account))
+    answers = {name: refresh(client_at(), token) for name, token in forged.items()}
 
-    assert answer.status_code == 401
-    assert answer.json()["detail"] == "Invalid or expired refresh token"
-    assert refresh(client_at(), account.tokens["refresh_token"]).status_code == 200
+    for name, answer in answers.items():
+        assert answer.status_code == 401, name
+        assert answer.json()["detail"] == "Invalid or expired refresh token", name
+    assert refresh(client_at(), live).status_code == 200, "none of them ended the session"
 
 
-def test_an_access_token_is_not_a_refresh_token(new_account: Any, client_at: Any) -> None:
-    account = new_account()
+def test_an_access_token_is_not_a_refresh_token(gateway: TestClient, token_for: Any) -> None:
+    access_token = token_for("refreshers")["Authorization"].removeprefix("Bearer ")
 
-    answer = refresh(client_at(), account.tokens["access_token"])
+    answer = gateway.post(f"{API}/auth/refresh", json={"refresh_token": access_token})
 
     # A JWT is longer than any opaque token: the schema may refuse it before it is looked up.
     assert answer.status_code in (401, 422)
@@ -537,19 +531,15 @@ def test_a_person_updates_their_full_name(new_account: Any) -> None:
     assert stored.json()["full_name"] == "Ada Byron"
 
 
-@pytest.mark.parametrize(
-    "body",
-    [{"full_name": ""}, {"full_name": "Ada", "role": "admin"}, {"email": "new@example.com"}],
-    ids=["empty-name", "role", "email"],
-)
-def test_a_profile_update_changes_only_the_name(new_account: Any, body: dict[str, Any]) -> None:
-    admin = new_account()
-    member = new_account(invited_by=admin)
+def test_a_profile_update_changes_only_the_name(new_account: Any) -> None:
+    account = new_account()
+    refused = [{"full_name": "   "}, {"full_name": "Ada", "role": "member"}, {"email": "x@y.org"}]
 
-    answer = member.client.put(ME, headers=member.headers, json=body)
+    answers = [account.client.put(ME, headers=account.headers, json=body) for body in refused]
 
-    assert answer.status_code == 422
-    assert set(answer.json()) == ERROR_KEYS
+    assert [answer.status_code for answer in answers] == [422] * len(refused)
+    assert all(set(answer.json()) == ERROR_KEYS for answer in answers)
+    assert account.client.get(ME, headers=account.headers).json()["email"] == account.email
 
 
 @pytest.mark.parametrize(
@@ -573,11 +563,8 @@ def test_a_service_token_has_no_profile(
 
 
 @pytest.mark.parametrize("via", ["header", "cookie"])
-def test_an_expired_access_token_is_401(new_account: Any, client_at: Any, via: str) -> None:
-    account = new_account()
-    principal = Principal(
-        subject=account.user_id, team_id=account.team_id, role="admin", email=account.email
-    )
+def test_an_expired_access_token_is_401(client_at: Any, via: str) -> None:
+    principal = Principal(subject="u-expired", team_id="t-expired", role="member")
     expired = issue_token(principal, ttl_seconds=-60)
     client = client_at()
 
@@ -589,3 +576,4 @@ def test_an_expired_access_token_is_401(new_account: Any, client_at: Any, via: s
 
     assert answer.status_code == 401
     assert answer.json()["detail"] == "Invalid or expired token"
+    assert answer.headers["www-authenticate"] == "Bearer"

@@ -176,10 +176,10 @@ def test_setup_while_mfa_is_on_is_409(new_account: Any, clock: Clock) -> None:
     ["12345", "1234567", "12345a", "", "\uff11\uff12\uff13\uff14\uff15\uff16"],
     ids=["5", "7", "letter", "empty", "wide"],
 )
-def test_a_code_that_is_not_six_digits_is_422(new_account: Any, code: str) -> None:
-    account = new_account()
-
-    answer = verify(account, code)
+def test_a_code_that_is_not_six_digits_is_422(
+    gateway: TestClient, token_for: Any, code: str
+) -> None:
+    answer = gateway.post(f"{API}/auth/mfa/verify", headers=token_for("codes"), json={"code": code})
 
     assert answer.status_code == 422
     assert set(answer.json()) == ERROR_KEYS

@@ -118,7 +118,8 @@ def test_every_admin_route_requires_an_admin() -> None:
     admin_paths = {op.id for op in OPERATIONS if op.path.startswith("/api/v1/admin")}
     guarded = {op.id for op in OPERATIONS if require_admin in _checks_caller(op)}
 
-    assert admin_paths and admin_paths <= guarded
+    assert admin_paths
+    assert admin_paths <= guarded
     assert require_user in AUTH_DEPENDENCIES
 
 

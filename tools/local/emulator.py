@@ -84,6 +84,19 @@ def _route_lambda_to_handlers() -> None:
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
     LambdaSimpleBackend.invoke = _invoke_in_process  # type: ignore[method-assign,assignment]
+    original_get_function = LambdaSimpleBackend.get_function
+    if getattr(original_get_function, "routed_in_process", False):
+        return
+
+    def get_function(backend: Any, name_or_arn: str, qualifier: str | None = None) -> Any:
+        # A registered handler is a function that exists (Secrets Manager's rotation asks
+        # before it invokes one); the rest is moto's.
+        if function_name_of(name_or_arn) in _handlers:
+            return name_or_arn
+        return original_get_function(backend, name_or_arn, qualifier)
+
+    get_function.routed_in_process = True  # type: ignore[attr-defined]
+    LambdaSimpleBackend.get_function = get_function  # type: ignore[method-assign]
 
 
 def _parse_each_definition_once() -> None:

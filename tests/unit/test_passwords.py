@@ -1,0 +1,83 @@
+"""Passwords: argon2id at OWASP's floor or above, the policy, rehash, equal work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher, Type, extract_parameters
+from pydantic import ValidationError
+
+from functions.auth import passwords
+from shared.errors import Unprocessable
+from shared.settings import Settings
+
+
+def test_hashes_are_argon2id_with_at_least_owasps_parameters() -> None:
+    stored = passwords.hash_password("correct horse battery staple")
+    parameters = extract_parameters(stored)
+
+    assert stored.startswith("$argon2id$")
+    assert parameters.type is Type.ID
+    assert parameters.memory_cost >= 19_456
+    assert parameters.time_cost >= 2
+    assert parameters.parallelism >= 1
+    assert passwords.verify(stored, "correct horse battery staple")
+    assert not passwords.verify(stored, "correct horse battery stapler")
+
+
+def test_settings_refuse_parameters_below_the_floor() -> None:
+    with pytest.raises(ValidationError, match="argon2_memory_kib"):
+        Settings(argon2_memory_kib=8_192)
+    with pytest.raises(ValidationError, match="argon2_time_cost"):
+        Settings(argon2_time_cost=1)
+
+
+def test_a_hash_made_with_other_parameters_needs_a_rehash() -> None:
+    weaker = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+    stronger = PasswordHasher(time_cost=3, memory_cost=32_768, parallelism=1)
+    old = weaker.hash("correct horse battery staple")
+
+    assert not weaker.check_needs_rehash(old)
+    assert stronger.check_needs_rehash(old)
+    assert not passwords.needs_rehash(passwords.hash_password("correct horse battery staple"))
+
+
+def test_an_unknown_account_costs_one_real_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    hasher = passwords.hasher()
+    original = PasswordHasher.verify
+
+    def counting(self: PasswordHasher, stored: Any, password: Any) -> bool:
+        checked.append(str(stored))
+        return original(self, stored, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    known = passwords.hash_password("correct horse battery staple")
+
+    assert passwords.verify(None, "correct horse battery staple") is False
+    assert passwords.verify(known, "wrong horse battery staple") is False
+    # Both paths ran argon2 once, with the same parameters.
+    assert len(checked) == 2
+    assert extract_parameters(checked[0]) == extract_parameters(checked[1])
+    assert hasher is passwords.hasher()
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "at least 12"),
+        ("x" * 129, "at most 128"),
+        ("password1234", "too easy"),
+        ("aaaaaaaaaaaaaaaa", "too easy"),
+        ("abababababababab", "too easy"),
+        ("ada.lovelace-2026!", "email"),
+    ],
+)
+def test_the_policy_names_what_is_wrong(password: str, reason: str) -> None:
+    with pytest.raises(Unprocessable, match=reason):
+        passwords.check_policy(password, email="ada.lovelace@example.com")
+
+
+def test_a_long_passphrase_passes_the_policy() -> None:
+    passwords.check_policy("correct horse battery staple", email="ada@example.com")
