@@ -66,6 +66,14 @@ def signs_tokens(spec: FunctionSpec) -> bool:
     return _flag(spec, "signs_tokens")
 
 
+def rotates_signing_key(spec: FunctionSpec) -> bool:
+    """Secrets Manager's rotation function for the signing key (workers only)."""
+    value = getattr(spec, "rotates_signing_key", False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{spec.name}: rotates_signing_key must be a bool, not {value!r}")
+    return value
+
+
 def _flag(spec: FunctionSpec, name: str) -> bool:
     value = getattr(spec, name)
     if not isinstance(value, bool):

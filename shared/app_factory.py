@@ -39,9 +39,7 @@ class GroupApp(FastAPI):
         )
 
 
-def create_app(
-    group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = ()
-) -> FastAPI:
+def create_app(group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = ()) -> FastAPI:
     """One group's app: the `routers`' routes are served under /api/v1 and, through the
     kernel middleware's path rewrite, under /api; `root_aliases` are root paths served by
     the route of the same name under /api/v1 (health's `/healthz`, say).

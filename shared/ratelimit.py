@@ -7,6 +7,7 @@ after its window. Over the limit is ``RateLimited`` (429 with ``Retry-After``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class Limit:
             )
         hits = int(counter.hits)
         if hits > self.requests:
-            retry_after = int(window + self.window_seconds - moment) + 1
+            retry_after = math.ceil(window + self.window_seconds - moment)
             raise RateLimited(retry_after, f"Too many requests; retry in {retry_after} s")
         return hits
 

@@ -41,6 +41,8 @@ LOGIN_PER_IP = Limit("login-ip", requests=30, window_seconds=60)
 LOGIN_PER_EMAIL = Limit("login-email", requests=10, window_seconds=300)
 REGISTER_PER_IP = Limit("register-ip", requests=10, window_seconds=3600)
 REFRESH_PER_IP = Limit("refresh-ip", requests=60, window_seconds=60)
+# Guessing the current password with a stolen access token.
+PASSWORD_CHECKS_PER_USER = Limit("password-user", requests=10, window_seconds=300)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,14 +242,14 @@ def refresh(refresh_token: str, ip: str) -> TokenPair:
 def logout(principal: Principal, refresh_token: str | None, ip: str) -> None:
     if principal.session_id:
         sessions.revoke_family(principal.team_id, principal.session_id, "logout")
-    presented = opaque.parse(refresh_token, opaque.REFRESH) if refresh_token else None
-    if presented is not None and presented.team_id == principal.team_id:
-        sessions.revoke_family(principal.team_id, presented.item_id, "logout")
+    if refresh_token:
+        sessions.revoke_presented(refresh_token, principal.subject, "logout")
     audit.record(principal.team_id, "logout", actor=principal.subject, ip=ip)
 
 
 def change_password(principal: Principal, current: str, new: str, ip: str) -> int:
     """Set a new password; every other session of the user is revoked. How many were."""
+    PASSWORD_CHECKS_PER_USER.hit(principal.subject)
     user = get_user(principal.team_id, principal.subject)
     if not passwords.verify(user.password_hash, current):
         audit.record(user.team_id, "password.change", actor=user.user_id, outcome="failed", ip=ip)

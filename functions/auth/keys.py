@@ -101,6 +101,33 @@ def get(principal: Principal, kind: str, credential_id: str) -> CredentialItem:
     return item
 
 
+def revoke_all_of(team_id: str, user_id: str, reason: str, *, actor: str, ip: str | None) -> int:
+    """Revoke every live API key `user_id` made (they carry the role it was made with);
+    how many were."""
+    revoked = 0
+    with storage_errors("credential"):
+        live = CredentialItem.query(
+            team_partition(team_id),
+            CredentialItem.sk.startswith(credential_key(opaque.API_KEY)),
+            filter_condition=(CredentialItem.created_by == user_id)
+            & CredentialItem.revoked_at.does_not_exist(),
+        )
+        for item in live:
+            item.update(
+                actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False
+            )
+            audit.record(
+                team_id,
+                "api_key.revoke",
+                actor=actor,
+                target=item.credential_id,
+                ip=ip,
+                reason=reason,
+            )
+            revoked += 1
+    return revoked
+
+
 def revoke(principal: Principal, kind: str, credential_id: str, ip: str | None) -> None:
     item = get(principal, kind, credential_id)
     if item.revoked_at is None:

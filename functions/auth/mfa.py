@@ -63,8 +63,10 @@ def disable(principal: Principal, code: str, password: str, ip: str) -> None:
     user = get_user(principal.team_id, principal.subject)
     if not user.mfa_enabled:
         raise Conflict("MFA is not enabled")
-    password_ok = passwords.verify(user.password_hash, password)
-    if not (accept_totp(user, user.totp_secret, code) and password_ok):
+    # The password first: a wrong one must not use up the code.
+    if not (
+        passwords.verify(user.password_hash, password) and accept_totp(user, user.totp_secret, code)
+    ):
         audit.record(user.team_id, "mfa.disable", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized("Invalid code or password")
     with storage_errors("user"):

@@ -5,11 +5,14 @@ TOTP secrets."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shared.auth.principal import Role, Scope
+
+# A person's role; `agent` belongs to agent identities (agent tokens) alone.
+PersonRole = Literal["admin", "member"]
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 TotpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
@@ -150,7 +153,7 @@ class CredentialCreated(CredentialPublic):
 
 class InviteRequest(Strict):
     email: EmailStr
-    role: Role = "member"
+    role: PersonRole = "member"
 
 
 class Invitation(Answer):
@@ -162,7 +165,7 @@ class Invitation(Answer):
 
 
 class UserUpdate(Strict):
-    role: Role | None = None
+    role: PersonRole | None = None
     disabled: bool | None = None
     full_name: Name | None = None
 

@@ -3,6 +3,8 @@
 A sign-in starts a family. Each refresh swaps the family's current token for a new one
 (a conditional write, so two uses of one token cannot both win) and remembers the old
 hash. Presenting a remembered hash means a token was copied: the whole family is revoked.
+A family lives `refresh_token_days` from its sign-in however often it is refreshed, and
+remembers its last `REMEMBERED_TOKENS` hashes, so its item stays small.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from shared.ids import new_id, utcnow
 from shared.settings import get_settings
 
 INVALID = "Invalid or expired refresh token"
+# A copied token is presented soon after it was copied; 64 rotations is 16 h of tokens
+# refreshed every 15 min.
+REMEMBERED_TOKENS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +77,19 @@ def rotate(refresh_token: str) -> Rotated | Reused:
         or (item.expires_at is not None and item.expires_at <= utcnow())
     ):
         raise Unauthorized(INVALID)
-    if any(opaque.same(used, presented.digest) for used in item.used_hashes or ()):
+    if any(opaque.same(used, presented.digest) for used in item.used_hashes or []):
         revoke(item, "refresh token reused")
         return Reused(item)
     if not opaque.same(item.current_hash, presented.digest):
         raise Unauthorized(INVALID)
     minted = opaque.mint(opaque.REFRESH, item.team_id, item.family_id)
-    now = utcnow()
+    remembered = [*(item.used_hashes or []), presented.digest][-REMEMBERED_TOKENS:]
     try:
         item.update(
             actions=[
                 SessionItem.current_hash.set(minted.digest),
-                SessionItem.used_hashes.add({presented.digest}),
-                SessionItem.last_used_at.set(now),
-                SessionItem.expires_at.set(now + _lifetime()),
+                SessionItem.used_hashes.set(remembered),
+                SessionItem.last_used_at.set(utcnow()),
             ],
             condition=(SessionItem.current_hash == presented.digest)
             & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
@@ -96,7 +100,8 @@ def rotate(refresh_token: str) -> Rotated | Reused:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             revoke(item, "refresh token reused")
             return Reused(item)
-        raise
+        with storage_errors("session"):
+            raise
     return Rotated(item, minted.token)
 
 
@@ -112,6 +117,26 @@ def revoke_family(team_id: str, family_id: str, reason: str) -> bool:
     """Revoke one family by id; False when there is none."""
     item = get_or_none(SessionItem, team_partition(team_id), session_key(family_id))
     if item is None:
+        return False
+    if not item.revoked:
+        revoke(item, reason)
+    return True
+
+
+def revoke_presented(refresh_token: str, user_id: str, reason: str) -> bool:
+    """Revoke the family of a refresh token `user_id` holds (its current token, checked);
+    False for any other token, so no one ends a session they cannot show."""
+    presented = opaque.parse(refresh_token, opaque.REFRESH)
+    if presented is None:
+        return False
+    item = get_or_none(
+        SessionItem, team_partition(presented.team_id), session_key(presented.item_id)
+    )
+    if (
+        item is None
+        or item.user_id != user_id
+        or not opaque.same(item.current_hash, presented.digest)
+    ):
         return False
     if not item.revoked:
         revoke(item, reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from functions.auth import sessions
+from functions.auth import keys, sessions
 from functions.auth.accounts import normalize_email, user_by_email
 from shared import audit
 from shared.auth.principal import Principal
@@ -27,6 +27,7 @@ from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 
 INVITATION_LIFETIME = timedelta(days=7)
+ROLE_RANK = {"member": 1, "admin": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ def update_user(
     if user_id == principal.subject and (role not in (None, user.role) or disabled):
         raise Conflict("You cannot change your own role or disable yourself")
     role_changes = role is not None and role != user.role
+    demoted = role_changes and ROLE_RANK.get(role or "", 0) < ROLE_RANK.get(user.role, 0)
     actions = []
     if role_changes:
         actions.append(UserItem.role.set(role))
@@ -119,4 +121,13 @@ def update_user(
     if disabled or role_changes:
         # Access tokens already issued run out within minutes; sessions end now.
         sessions.revoke_all(user.team_id, user.user_id, "changed by an admin")
+    if disabled or demoted:
+        # An API key carries the role it was made with: it must not outlive that role.
+        keys.revoke_all_of(
+            user.team_id,
+            user.user_id,
+            "owner disabled" if disabled else "owner demoted",
+            actor=principal.subject,
+            ip=ip,
+        )
     return user

@@ -35,7 +35,8 @@ def qr_png_base64(uri: str) -> str:
 
 def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """The time step `code` is valid for (now, or one step either side); None if none."""
-    if not code.isdigit():
+    # ASCII only: isdigit() admits other scripts' digits, which compare_digest refuses.
+    if not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(time.time() if now is None else now)

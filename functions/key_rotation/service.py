@@ -39,6 +39,8 @@ def rotate(secret_id: str, token: str, step: Step) -> None:
     stages = described.get("VersionIdsToStages", {})
     if token not in stages:
         raise ValueError("the rotation's version is not a version of the secret")
+    if PENDING not in stages[token] and CURRENT not in stages[token]:
+        raise ValueError("the rotation's version is neither pending nor current")
     if CURRENT in stages[token] and step != "finishSecret":
         logger.info("signing key version already current", extra={"step": step})
         return
@@ -73,12 +75,17 @@ def _create(secret_id: str, token: str) -> None:
 
 
 def _finish(secret_id: str, token: str, stages: dict[str, list[str]]) -> None:
+    secrets = client("secretsmanager")
     current = next((version for version, names in stages.items() if CURRENT in names), None)
-    if current == token:
-        return
-    client("secretsmanager").update_secret_version_stage(
-        SecretId=secret_id,
-        VersionStage=CURRENT,
-        MoveToVersionId=token,
-        RemoveFromVersionId=current,
-    )
+    if current != token:
+        secrets.update_secret_version_stage(
+            SecretId=secret_id,
+            VersionStage=CURRENT,
+            MoveToVersionId=token,
+            RemoveFromVersionId=current,
+        )
+    if PENDING in stages.get(token, []):
+        # Done: no version is pending, so the next rotation can start.
+        secrets.update_secret_version_stage(
+            SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=token
+        )

@@ -45,6 +45,7 @@ from infra.names import (
     StageConfig,
     stack_name,
 )
+from infra.specs import rotates_signing_key
 
 
 class FactoryStack(Stack):
@@ -91,7 +92,7 @@ class FactoryStack(Stack):
         self.api = ApiConstruct(self, API_ID, resources=resources, groups=groups)
         self.workers = WorkersConstruct(self, WORKERS_ID, resources=resources, workers=workers)
         for worker in workers:
-            if worker.rotates_signing_key:
+            if rotates_signing_key(worker):
                 self.secrets.rotate_signing_key_with(
                     self.workers.functions[worker.name].function, SIGNING_KEY_ROTATION_DAYS
                 )

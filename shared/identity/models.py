@@ -25,6 +25,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -102,8 +103,9 @@ class SessionItem(TeamItem):
     family_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     current_hash = UnicodeAttribute()
-    # Hashes of refresh tokens already rotated away: presenting one revokes the family.
-    used_hashes = UnicodeSetAttribute(default=set)
+    # Hashes of the latest refresh tokens rotated away (oldest first, at most
+    # sessions.REMEMBERED_TOKENS): presenting one revokes the family.
+    used_hashes = ListAttribute(of=UnicodeAttribute, default=list)
     revoked = BooleanAttribute(default=False)
     revoked_reason = UnicodeAttribute(null=True)
     last_used_at = UTCDateTimeAttribute(null=True)

@@ -72,16 +72,21 @@ ADMIN_KEY = "test-admin-key-0123456789"
 
 @pytest.fixture(scope="session")
 def token_for(gateway: TestClient) -> Any:
-    """A bearer token for a team (and role), from the admin key, as seed 001 gets one."""
+    """A bearer token for a team (and role), from the admin key, as seed 001 gets one. Each
+    is asked for from an address of its own: the admin key is rate-limited per address."""
+    from tools.local.gateway import LocalGateway
+
     cache: dict[tuple[str, str], str] = {}
 
     def issue(team_id: str, role: str = "admin") -> dict[str, str]:
         if (team_id, role) not in cache:
-            answer = gateway.post(
-                "/api/v1/auth/token",
-                headers={"X-Admin-Key": ADMIN_KEY},
-                json={"team_id": team_id, "role": role},
-            )
+            address = f"2001:db8:ffff::{len(cache) + 1:x}"
+            with TestClient(LocalGateway(), client=(address, 50000)) as client:
+                answer = client.post(
+                    "/api/v1/auth/token",
+                    headers={"X-Admin-Key": ADMIN_KEY},
+                    json={"team_id": team_id, "role": role},
+                )
             assert answer.status_code == 200, answer.text
             cache[team_id, role] = answer.json()["token"]
         return {"Authorization": f"Bearer {cache[team_id, role]}"}

@@ -130,7 +130,7 @@ def test_setup_alone_does_not_turn_mfa_on(new_account: Any, client_at: Any) -> N
     assert sign_in(client_at(), account).status_code == 200
 
 
-def test_verify_without_setup_is_409(new_account: Any, clock: Clock) -> None:
+def test_verify_without_setup_is_409(new_account: Any) -> None:
     account = new_account()
 
     answer = verify(account, "123456")

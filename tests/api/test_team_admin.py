@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import STRONG_PASSWORD, Account
@@ -266,11 +265,6 @@ def test_inviting_an_email_that_has_an_account_is_409(new_account: Any) -> None:
         assert_error(answer, 409)
 
 
-@pytest.mark.xfail(
-    reason="InviteRequest.role and UserUpdate.role accept 'agent' (functions/auth/schemas.py): "
-    "a person's account can be made an agent, which only agent tokens should be",
-    strict=True,
-)
 def test_a_person_cannot_be_given_the_agent_role(new_account: Any) -> None:
     admin: Account = new_account()
     member: Account = new_account(invited_by=admin)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from functions.registry import GROUPS, WORKERS
-from infra.specs import FunctionSpec, authenticates, layers_for, signs_tokens
+from infra.specs import FunctionSpec, authenticates, layers_for, rotates_signing_key, signs_tokens
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
     FUNCTION_SPECS,
@@ -23,6 +23,7 @@ from tests.infra.assembly import (
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+RANDOM_PASSWORD = "secretsmanager:GetRandomPassword"
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 EXECUTION_CONTROL = {
     "states:StartExecution",
@@ -160,11 +161,15 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         states = {action for action in by_action if action.startswith("states:")}
         assert states == (EXECUTION_CONTROL if spec.controls_executions else set()), spec.name
         secrets = {action for action in by_action if action.startswith("secretsmanager:")}
-        assert bool(secrets) == authenticates(spec), spec.name
-        assert ("secretsmanager:PutSecretValue" in secrets) == signs_tokens(spec), spec.name
-        # Only X-Ray has no resource-level permissions; nothing else may use "*".
+        rotates = rotates_signing_key(spec)
+        assert bool(secrets) == (authenticates(spec) or rotates), spec.name
+        writes = "secretsmanager:PutSecretValue" in secrets
+        assert writes == (signs_tokens(spec) or rotates), spec.name
+        # Only X-Ray has no resource-level permissions, nor has GetRandomPassword (CDK gives
+        # it to a rotation function); nothing else may use "*".
+        wildcard = XRAY_ACTIONS | ({RANDOM_PASSWORD} if rotates else set())
         for action, resources in by_action.items():
-            assert ("*" in resources) == (action in XRAY_ACTIONS), (spec.name, action)
+            assert ("*" in resources) == (action in wildcard), (spec.name, action)
 
 
 def test_execution_control_is_scoped_to_the_generation_state_machine(

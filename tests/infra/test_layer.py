@@ -14,7 +14,15 @@ from types import ModuleType
 
 import pytest
 
-from functions.registry import APPROVALS, AUTH, HEALTH, JOBS, PIPELINE_WORKER, RECONCILER
+from functions.registry import (
+    APPROVALS,
+    AUTH,
+    HEALTH,
+    JOBS,
+    KEY_ROTATION,
+    PIPELINE_WORKER,
+    RECONCILER,
+)
 from infra.packaging import LAYER_BUILD_DIR, REPO, LayerNotBuiltError, layer_zip, tree_size
 from infra.specs import layers_for
 from tests.infra.assembly import FUNCTION_SPECS, Synthesized
@@ -34,6 +42,7 @@ EXPECTED_LAYERS = {
     APPROVALS.name: ("core", "tokens"),
     PIPELINE_WORKER.name: ("core", "checks"),
     RECONCILER.name: ("core",),
+    KEY_ROTATION.name: ("core", "tokens"),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

@@ -11,7 +11,7 @@ import pytest
 
 from functions.registry import APPROVALS, AUTH, HEALTH, JOBS, WORKERS
 from infra.constructs.functions import ADMIN_API_KEY_SECRET_VARIABLE
-from infra.specs import authenticates, signs_tokens
+from infra.specs import authenticates, rotates_signing_key, signs_tokens
 from shared.auth.signing import PLACEHOLDER
 from shared.settings import Settings
 from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized, as_list, ref
@@ -19,6 +19,8 @@ from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized, as_list,
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
 READ = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+# What CDK's rotation schedule grants the rotation function, on the signing key only.
+ROTATE = {*READ, "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"}
 
 
 def signing_key(synth: Synthesized) -> Resource:
@@ -153,6 +155,9 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
         if spec.signs_tokens:
             expected["secretsmanager:GetSecretValue"].append(admin)
             expected["secretsmanager:PutSecretValue"] = [signing]
+        if rotates_signing_key(spec):
+            expected = {action: [signing] for action in ROTATE}
+            expected["secretsmanager:GetRandomPassword"] = ["*"]
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
@@ -163,7 +168,8 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
 
 def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesized) -> None:
     """Every secretsmanager statement in the stack names one of the two secrets, and only
-    the roles of functions that authenticate hold one."""
+    the roles of functions that authenticate (or rotate the key) hold one. The one "*" is
+    GetRandomPassword, which CDK gives a rotation function and names no secret."""
     signing, admin = secret_refs(synthesized)
     holders = set()
     for logical_id, statement in every_statement(synthesized):
@@ -171,6 +177,11 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
         if not any(action.startswith("secretsmanager:") for action in actions):
             continue
         assert "secretsmanager:*" not in actions, logical_id
+        if as_list(statement["Resource"]) == ["*"]:
+            assert [a for a in actions if a.startswith("secretsmanager:")] == [
+                "secretsmanager:GetRandomPassword"
+            ], logical_id
+            continue
         for resource in as_list(statement["Resource"]):
             assert resource in (signing, admin), (logical_id, resource)
             assert "*" not in json.dumps(resource), (logical_id, resource)
@@ -179,7 +190,7 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
     expected = {
         synthesized.logical_id(stack.functions[spec.name].role.node.find_child("DefaultPolicy"))
         for spec in FUNCTION_SPECS
-        if spec.authenticates or spec.signs_tokens
+        if spec.authenticates or spec.signs_tokens or rotates_signing_key(spec)
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements

@@ -127,13 +127,16 @@ def test_a_synthetic_worker_is_scheduled_from_its_data(synthetic: Synthesized) -
 
 
 def test_workers_are_not_reachable_over_http(synthesized: Synthesized) -> None:
-    """No route and no API Gateway permission reaches a worker."""
+    """No route and no API Gateway permission reaches a worker; the rotation function may be
+    invoked by Secrets Manager only."""
     for worker in WORKERS:
         function_id = synthesized.logical_id(
             synthesized.stack.workers.functions[worker.name].function
         )
         for permission in synthesized.resources("AWS::Lambda::Permission").values():
-            assert permission["Properties"]["FunctionName"] != arn_of(function_id)
+            if permission["Properties"]["FunctionName"] == arn_of(function_id):
+                assert worker.rotates_signing_key, worker.name
+                assert permission["Properties"]["Principal"] == "secretsmanager.amazonaws.com"
         for integration in synthesized.resources("AWS::ApiGatewayV2::Integration").values():
             assert function_id not in str(integration["Properties"]["IntegrationUri"])
 

@@ -99,6 +99,28 @@ def _route_lambda_to_handlers() -> None:
     LambdaSimpleBackend.get_function = get_function  # type: ignore[method-assign]
 
 
+def _serialize_dynamodb() -> None:
+    """One DynamoDB request at a time. moto's TransactWriteItems deep-copies the whole
+    table to roll back on failure; a phase worker writing from another thread (Step
+    Functions runs them in threads here) changes it mid-copy ("dictionary changed size
+    during iteration"). DynamoDB itself has no such limit; the emulator only needs order."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.call_action, "serialized", False):
+        return
+    original = DynamoHandler.call_action
+    lock = threading.RLock()
+
+    def call_action(handler: Any) -> Any:
+        with lock:
+            return original(handler)
+
+    call_action.serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def _parse_each_definition_once() -> None:
     """moto's interpreter parses the whole definition (ANTLR) at every execution start:
     0.3-0.5 s for the generation state machine here, a third of a local job's wall time.
@@ -201,6 +223,7 @@ def emulated_aws(settings: Settings) -> Iterator[None]:
     reset_clients()  # clients built before the mock started would not be intercepted
     with mock_aws(config=MOTO_CONFIG):
         _route_lambda_to_handlers()
+        _serialize_dynamodb()
         _parse_each_definition_once()
         create_resources(settings)
         yield
