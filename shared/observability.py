@@ -8,6 +8,7 @@ the first AWS client is created, so every AWS call is still traced.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from functools import cache
@@ -42,8 +43,29 @@ LambdaHandler = Callable[[dict[str, Any], Any], Any]
 def lambda_entry(handler: LambdaHandler) -> LambdaHandler:
     """Wrap a Lambda handler with structured-log context and metric flushing.
 
-    No ``clear_state``: it rebuilds the log formatter on every call (~6 us of a ~190 us
-    warm request); the per-request keys (request id) are overwritten by each request.
+    What Powertools' ``inject_lambda_context`` and ``log_metrics`` do, on the warm path's
+    budget (measured: 161 us against 148 us for a whole warm request): the context keys
+    that never change in a container (name, memory, ARN) are appended once; each call
+    sets only its request id and ``cold_start``. Metrics are flushed when the invocation
+    recorded some (Powertools would warn about the empty set on every other call). No
+    state is cleared: each request overwrites its own keys.
     """
-    with_metrics = metrics.log_metrics(handler, raise_on_empty_metrics=False)
-    return logger.inject_lambda_context(with_metrics)
+    from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
+
+    seen_context = False
+
+    @functools.wraps(handler)
+    def entry(event: dict[str, Any], context: Any) -> Any:
+        nonlocal seen_context
+        if seen_context:
+            logger.append_keys(cold_start=False, function_request_id=context.aws_request_id)
+        else:
+            seen_context = True
+            logger.append_keys(cold_start=True, **build_lambda_context_model(context).__dict__)
+        try:
+            return handler(event, context)
+        finally:
+            if metrics.metric_set:
+                metrics.flush_metrics()
+
+    return entry

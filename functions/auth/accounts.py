@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from functions.auth import passwords, sessions, totp
@@ -181,7 +182,7 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
                 user.team_id, "login", actor=user.user_id, outcome="failed", ip=ip, reason="totp"
             )
             raise Unauthorized(INVALID_LOGIN)
-    actions = [UserItem.last_login_at.set(utcnow())]
+    actions: list[Action] = [UserItem.last_login_at.set(utcnow())]
     if passwords.needs_rehash(user.password_hash):
         actions.append(UserItem.password_hash.set(passwords.hash_password(password)))
     with storage_errors("user"):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shared.auth.principal import Role, Scope
 
+DEFAULT_SCOPES: tuple[Scope, ...] = ("read", "write")
 # A person's role; `agent` belongs to agent identities (agent tokens) alone.
 PersonRole = Literal["admin", "member"]
 
@@ -125,7 +126,7 @@ class MfaEnrolment(Answer):
 
 class ApiKeyCreate(Strict):
     name: Name
-    scopes: list[Scope] = Field(default_factory=lambda: ["read", "write"], min_length=1)
+    scopes: list[Scope] = Field(default_factory=lambda: list(DEFAULT_SCOPES), min_length=1)
 
 
 class AgentTokenCreate(Strict):

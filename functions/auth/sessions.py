@@ -77,18 +77,19 @@ def rotate(refresh_token: str) -> Rotated | Reused:
         or (item.expires_at is not None and item.expires_at <= utcnow())
     ):
         raise Unauthorized(INVALID)
-    if any(opaque.same(used, presented.digest) for used in item.used_hashes or []):
+    if any(opaque.same(used, presented.digest) for used in _used(item)):
         revoke(item, "refresh token reused")
         return Reused(item)
     if not opaque.same(item.current_hash, presented.digest):
         raise Unauthorized(INVALID)
     minted = opaque.mint(opaque.REFRESH, item.team_id, item.family_id)
-    remembered = [*(item.used_hashes or []), presented.digest][-REMEMBERED_TOKENS:]
+    remembered = [*_used(item), presented.digest][-REMEMBERED_TOKENS:]
     try:
         item.update(
             actions=[
                 SessionItem.current_hash.set(minted.digest),
-                SessionItem.used_hashes.set(remembered),
+                # PynamoDB types a list's items as their attribute class, not str.
+                SessionItem.used_hashes.set(remembered),  # type: ignore[arg-type]
                 SessionItem.last_used_at.set(utcnow()),
             ],
             condition=(SessionItem.current_hash == presented.digest)
@@ -103,6 +104,10 @@ def rotate(refresh_token: str) -> Rotated | Reused:
         with storage_errors("session"):
             raise
     return Rotated(item, minted.token)
+
+
+def _used(item: SessionItem) -> list[str]:
+    return [str(digest) for digest in item.used_hashes or []]
 
 
 def revoke(item: SessionItem, reason: str) -> None:

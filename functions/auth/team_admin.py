@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pynamodb.expressions.update import Action
+
 from functions.auth import keys, sessions
 from functions.auth.accounts import normalize_email, user_by_email
 from shared import audit
@@ -92,8 +94,8 @@ def update_user(
         raise Conflict("You cannot change your own role or disable yourself")
     role_changes = role is not None and role != user.role
     demoted = role_changes and ROLE_RANK.get(role or "", 0) < ROLE_RANK.get(user.role, 0)
-    actions = []
-    if role_changes:
+    actions: list[Action] = []
+    if role is not None and role_changes:
         actions.append(UserItem.role.set(role))
         audit.record(
             principal.team_id,

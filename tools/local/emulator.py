@@ -96,7 +96,7 @@ def _route_lambda_to_handlers() -> None:
         return original_get_function(backend, name_or_arn, qualifier)
 
     get_function.routed_in_process = True  # type: ignore[attr-defined]
-    LambdaSimpleBackend.get_function = get_function  # type: ignore[method-assign]
+    LambdaSimpleBackend.get_function = get_function  # type: ignore[method-assign,assignment]
 
 
 def _serialize_dynamodb() -> None:
