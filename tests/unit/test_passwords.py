@@ -33,6 +33,29 @@ def test_settings_refuse_parameters_below_the_floor() -> None:
         Settings(argon2_time_cost=1)
 
 
+@pytest.mark.parametrize(
+    ("function_mb", "configured", "expected"),
+    [
+        (None, None, 19_456),  # local: OWASP's floor
+        ("256", None, 19_456),
+        ("1024", None, 65_536),  # the auth function: a sixteenth of its memory
+        ("3008", None, 65_536),  # capped
+        ("1024", 32_768, 32_768),  # set explicitly
+    ],
+)
+def test_memory_is_sized_to_the_function_unless_set(
+    monkeypatch: pytest.MonkeyPatch, function_mb: str | None, configured: int | None, expected: int
+) -> None:
+    if function_mb is None:
+        monkeypatch.delenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", raising=False)
+    else:
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", function_mb)
+    settings = Settings(argon2_memory_kib=configured)
+    monkeypatch.setattr(passwords, "get_settings", lambda: settings)
+
+    assert passwords.memory_cost_kib() == expected
+
+
 def test_a_hash_made_with_other_parameters_needs_a_rehash() -> None:
     weaker = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
     stronger = PasswordHasher(time_cost=3, memory_cost=32_768, parallelism=1)
