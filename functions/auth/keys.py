@@ -113,17 +113,7 @@ def revoke_all_of(team_id: str, user_id: str, reason: str, *, actor: str, ip: st
             & CredentialItem.revoked_at.does_not_exist(),
         )
         for item in live:
-            item.update(
-                actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False
-            )
-            audit.record(
-                team_id,
-                "api_key.revoke",
-                actor=actor,
-                target=item.credential_id,
-                ip=ip,
-                reason=reason,
-            )
+            _revoke(item, actor=actor, ip=ip, reason=reason)
             revoked += 1
     return revoked
 
@@ -131,14 +121,12 @@ def revoke_all_of(team_id: str, user_id: str, reason: str, *, actor: str, ip: st
 def revoke(principal: Principal, kind: str, credential_id: str, ip: str | None) -> None:
     item = get(principal, kind, credential_id)
     if item.revoked_at is None:
-        with storage_errors("credential"):
-            item.update(
-                actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False
-            )
-        audit.record(
-            principal.team_id,
-            f"{KIND_NAMES[kind]}.revoke",
-            actor=principal.subject,
-            target=credential_id,
-            ip=ip,
-        )
+        _revoke(item, actor=principal.subject, ip=ip)
+
+
+def _revoke(item: CredentialItem, *, actor: str, ip: str | None, **detail: str) -> None:
+    with storage_errors("credential"):
+        item.update(actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False)
+    audit.record(
+        item.team_id, f"{item.kind}.revoke", actor=actor, target=item.credential_id, ip=ip, **detail
+    )

@@ -165,3 +165,13 @@ def new_account(client_at: Any) -> Any:
         return Account(client, email, STRONG_PASSWORD, login.json())
 
     return make
+
+
+def assert_error(answer: Any, status: int) -> None:
+    """`answer` is the error `status` with the body every error has."""
+    assert answer.status_code == status, answer.text
+    assert set(answer.json()) == {"detail", "request_id"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

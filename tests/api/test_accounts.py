@@ -18,7 +18,7 @@ from shared.auth.tokens import issue_token
 from shared.db.base import team_partition
 from shared.identity.models import SessionItem, session_key
 from shared.settings import get_settings
-from tests.api.conftest import STRONG_PASSWORD, Account
+from tests.api.conftest import STRONG_PASSWORD, Account, bearer
 
 API = "/api/v1"
 ME = f"{API}/auth/me"
@@ -41,10 +41,6 @@ USER_KEYS = {
 
 def unique_email(name: str = "user") -> str:
     return f"{name}-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def register(

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth.dependencies import AGENT_AUTH_LIMIT
-from tests.api.conftest import Account
+from tests.api.conftest import Account, assert_error
 
 TOKENS = "/api/v1/security/agent-tokens"
 
@@ -24,11 +24,6 @@ def create_token(admin: Account, **body: Any) -> dict[str, Any]:
 
 def agent(token: str) -> dict[str, str]:
     return {"X-Agent-Token": token}
-
-
-def assert_error(answer: Any, status: int) -> None:
-    assert answer.status_code == status, answer.text
-    assert set(answer.json()) == {"detail", "request_id"}
 
 
 def test_an_admin_creates_an_agent_token_shown_once(new_account: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import ADMIN_KEY, Account
+from tests.api.conftest import ADMIN_KEY, Account, assert_error, bearer
 
 KEYS = "/api/v1/security/api-keys"
 
@@ -20,17 +20,8 @@ def create_key(account: Account, **body: Any) -> dict[str, Any]:
     return created
 
 
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
 def secret_of(key: str) -> str:
     return key.rsplit(".", 1)[1]
-
-
-def assert_error(answer: Any, status: int) -> None:
-    assert answer.status_code == status, answer.text
-    assert set(answer.json()) == {"detail", "request_id"}
 
 
 def test_a_new_key_is_shown_once_and_never_listed(new_account: Any) -> None:

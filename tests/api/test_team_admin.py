@@ -8,15 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import STRONG_PASSWORD, Account
+from tests.api.conftest import STRONG_PASSWORD, Account, assert_error
 
 USERS = "/api/v1/admin/users"
 AUDIT = "/api/v1/admin/audit"
-
-
-def assert_error(answer: Any, status: int) -> None:
-    assert answer.status_code == status, answer.text
-    assert set(answer.json()) == {"detail", "request_id"}
 
 
 def audit_entries(admin: Account, **params: Any) -> dict[str, Any]:
