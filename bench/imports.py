@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from bench.common import B0_MODULE, B1_MODULE, REPO_ROOT, child_env, median, percentile
 from bench.report import Check, Table, ms, ratio
-from functions.registry import GROUPS
+from functions.registry import GROUPS, GROUPS_BY_NAME
+from infra.specs import modules_absent_from
 
 # Modules whose presence after the import says what the cold start paid for.
 WATCHED = ("boto3", "botocore", "pynamodb", "pydantic.v1")
@@ -32,12 +33,20 @@ _MARK = "BENCH-IMPORT "
 _CHILD = """
 import importlib, sys, time
 {preamble}
+{absent}
 start = time.perf_counter()
 importlib.import_module({module!r})
 elapsed = time.perf_counter() - start
 import json
 loaded = {{name: name in sys.modules for name in {watched!r}}}
 print({mark!r} + json.dumps({{"seconds": elapsed, "loaded": loaded}}), flush=True)
+"""
+
+# First lines of the child: the modules of layers the function does not get cannot be
+# imported, as in Lambda (FastAPI imports email_validator whenever it is installed).
+_ABSENT = """
+from tools.absent_layers import hide
+hide({absent!r})
 """
 
 # Optional first lines of the child: ignore every .pyc outside the standard library, and
@@ -65,6 +74,11 @@ class Subject:
     module: str
     group: str | None = None  # the registry group, None for a baseline
 
+    @property
+    def absent_modules(self) -> tuple[str, ...]:
+        spec = GROUPS_BY_NAME[self.group] if self.group else None
+        return modules_absent_from(spec)
+
 
 @dataclass(slots=True)
 class ImportResult:
@@ -89,9 +103,13 @@ def subjects() -> list[Subject]:
     return found
 
 
-def _import_once(module: str, *, bytecode: bool = True) -> tuple[float, dict[str, bool]]:
+def _import_once(subject: Subject, *, bytecode: bool = True) -> tuple[float, dict[str, bool]]:
+    module = subject.module
     preamble = "" if bytecode else _NO_BYTECODE
-    code = _CHILD.format(module=module, watched=WATCHED, mark=_MARK, preamble=preamble)
+    absent = _ABSENT.format(absent=sorted(subject.absent_modules))
+    code = _CHILD.format(
+        module=module, watched=WATCHED, mark=_MARK, preamble=preamble, absent=absent
+    )
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPO_ROOT,
@@ -115,13 +133,13 @@ def measure(
     results = [ImportResult(subject) for subject in subjects()]
     # One unmeasured import each first: writes any missing .pyc and warms the page cache.
     for result in results:
-        _, result.loaded = _import_once(result.subject.module)
+        _, result.loaded = _import_once(result.subject)
     shuffler = random.Random(seed)  # noqa: S311 - an order to spread noise, not a secret
     for round_ in range(rounds):
         order = list(results)
         shuffler.shuffle(order)
         for result in order:
-            seconds, loaded = _import_once(result.subject.module, bytecode=bytecode)
+            seconds, loaded = _import_once(result.subject, bytecode=bytecode)
             result.seconds.append(seconds)
             # A module counts as imported if any run imported it (they should all agree).
             for name, present in loaded.items():

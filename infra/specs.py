@@ -88,6 +88,29 @@ CORE_LAYER = "core"
 TOKENS_LAYER = "tokens"
 
 
+# The top-level modules each extra layer brings. A function without the layer must never
+# import them (Lambda would fail), and where a library only probes for one (FastAPI looks
+# for email_validator) the function must not pay for it: the cold-start test and the
+# import benchmark hide these from a function that lacks the layer, as Lambda would.
+LAYER_MODULES: dict[str, tuple[str, ...]] = {
+    "tokens": ("jwt", "cryptography"),
+    "checks": ("pytest", "_pytest", "yaml"),
+    "accounts": ("argon2", "_argon2_cffi_bindings", "email_validator", "pyotp", "segno"),
+}
+
+
+def modules_absent_from(spec: FunctionSpec | None) -> tuple[str, ...]:
+    """The extra layers' modules `spec`'s function does not have (all of them for None:
+    a bare baseline)."""
+    present = set(layers_for(spec)) if spec is not None else set()
+    return tuple(
+        module
+        for layer, modules in LAYER_MODULES.items()
+        if layer not in present
+        for module in modules
+    )
+
+
 # Layers built to sit over others (layers/build.py's STACKED_ON, which the layer tests
 # hold this to): such a layer lacks what its bases ship.
 STACKED_ON: dict[str, tuple[str, ...]] = {"accounts": (TOKENS_LAYER,)}

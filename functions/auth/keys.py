@@ -9,6 +9,7 @@ and revoke their own credentials; admins, the team's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared import audit
 from shared.auth.credentials import credential_key
@@ -124,9 +125,10 @@ def revoke(principal: Principal, kind: str, credential_id: str, ip: str | None) 
         _revoke(item, actor=principal.subject, ip=ip)
 
 
-def _revoke(item: CredentialItem, *, actor: str, ip: str | None, **detail: str) -> None:
+def _revoke(item: CredentialItem, *, actor: str, ip: str | None, reason: str = "") -> None:
     with storage_errors("credential"):
         item.update(actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False)
+    detail: dict[str, Any] = {"reason": reason} if reason else {}
     audit.record(
         item.team_id, f"{item.kind}.revoke", actor=actor, target=item.credential_id, ip=ip, **detail
     )
