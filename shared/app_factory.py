@@ -79,43 +79,23 @@ def create_app(group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = 
             max_age=600,
         )
     for router in routers:
-        _add_routes(app, router, API_V1)
+        _add_routes(app, router)
     return app
 
 
-def _add_routes(app: FastAPI, router: APIRouter, prefix: str) -> None:
-    """Each of `router`'s routes, as its own route of `app` under `prefix`: what
-    `include_router` did before FastAPI made inclusion lazy. A route holds its router's
-    tags, responses and dependencies already; a router's own `prefix` is not supported."""
-    if router.prefix:
-        raise ValueError("give the routes their full path: a router prefix is not supported")
+def group_router(**options: Any) -> APIRouter:
+    """A router for a group's routes: each route is built once, with its /api/v1 path."""
+    return APIRouter(prefix=API_V1, **options)
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """`router`'s routes, as routes of `app` itself (what `include_router` did before
+    FastAPI made inclusion lazy), without building them again: that would cost ~0.5 ms
+    per route at cold start."""
+    if router.prefix != API_V1:
+        raise ValueError("build a group's routers with group_router(): routes under /api/v1")
     for route in router.routes:
         if not isinstance(route, APIRoute):
             raise TypeError(f"{route!r}: only API routes are served by a group")
-        app.router.add_api_route(
-            prefix + route.path,
-            route.endpoint,
-            response_model=route.response_model,
-            status_code=route.status_code,
-            tags=route.tags,
-            dependencies=route.dependencies,
-            summary=route.summary,
-            description=route.description,
-            response_description=route.response_description,
-            responses=route.responses,
-            deprecated=route.deprecated,
-            methods=route.methods,
-            operation_id=route.operation_id,
-            response_model_include=route.response_model_include,
-            response_model_exclude=route.response_model_exclude,
-            response_model_by_alias=route.response_model_by_alias,
-            response_model_exclude_unset=route.response_model_exclude_unset,
-            response_model_exclude_defaults=route.response_model_exclude_defaults,
-            response_model_exclude_none=route.response_model_exclude_none,
-            include_in_schema=route.include_in_schema,
-            response_class=route.response_class,
-            name=route.name,
-            callbacks=route.callbacks,
-            openapi_extra=route.openapi_extra,
-            generate_unique_id_function=route.generate_unique_id_function,
-        )
+        # Starlette's router matches over this list as it is, on every request.
+        app.router.routes.append(route)

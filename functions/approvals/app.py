@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.approvals import service
-from shared.app_factory import create_app
+from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
 from shared.errors import error_responses
 from shared.jobs import approvals, store
 from shared.jobs.domain import Approval
 
-router = APIRouter(tags=["approvals"], responses=error_responses(401, 422))
+router = group_router(tags=["approvals"], responses=error_responses(401, 422))
 _DECIDE = error_responses(400, 404, 409)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from functions.auth import accounts, mfa
 from functions.auth.schemas import (
@@ -21,6 +21,7 @@ from functions.auth.schemas import (
     TokenPairAnswer,
     UserPublic,
 )
+from shared.app_factory import group_router
 from shared.auth.dependencies import AgentOrUser, CurrentPrincipal
 from shared.auth.principal import Principal
 from shared.errors import Forbidden, error_responses
@@ -28,7 +29,7 @@ from shared.identity.models import UserItem
 from shared.ratelimit import client_ip
 from shared.settings import get_settings
 
-router = APIRouter(tags=["auth"])
+router = group_router(tags=["auth"])
 ACCESS_COOKIE = "access_token"  # seed 000: the browser's credential, HttpOnly
 
 

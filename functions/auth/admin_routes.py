@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from functions.auth import team_admin
 from functions.auth.account_routes import user_public
 from functions.auth.schemas import AuditEntry, Invitation, InviteRequest, UserPublic, UserUpdate
 from shared import audit
+from shared.app_factory import group_router
 from shared.auth.dependencies import AdminPrincipal
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 from shared.ratelimit import client_ip
 
-router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 422))
+router = group_router(tags=["admin"], responses=error_responses(401, 403, 422))
 
 
 @router.get(

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import Header, Request
 
 from functions.auth import account_routes, admin_routes, key_routes, service
 from functions.auth.schemas import ServiceTokenAnswer, TokenRequest
-from shared.app_factory import create_app
+from shared.app_factory import create_app, group_router
 from shared.auth.signing import public_jwks
 from shared.errors import error_responses
 from shared.ratelimit import client_ip
 
-router = APIRouter(tags=["auth"])
+router = group_router(tags=["auth"])
 
 
 @router.post(

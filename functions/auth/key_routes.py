@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from functions.auth import keys
 from functions.auth.schemas import (
@@ -14,6 +14,7 @@ from functions.auth.schemas import (
     CredentialCreated,
     CredentialPublic,
 )
+from shared.app_factory import group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
 from shared.identity import opaque
@@ -21,7 +22,7 @@ from shared.identity.models import CredentialItem
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 from shared.ratelimit import client_ip
 
-router = APIRouter(tags=["security"], responses=error_responses(401, 403, 422))
+router = group_router(tags=["security"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from functions.health import service
 from functions.registry import HEALTH_PATHS
-from shared.app_factory import API_V1, create_app
+from shared.app_factory import API_V1, create_app, group_router
 from shared.settings import get_settings
 
 
@@ -38,7 +37,7 @@ class ApiInfo(BaseModel):
     docs_url: str
 
 
-router = APIRouter(tags=["health"])
+router = group_router(tags=["health"])
 _NOT_READY: dict[int | str, dict[str, Any]] = {
     503: {"model": ReadinessStatus, "description": "Not ready, with the reason"}
 }

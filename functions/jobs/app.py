@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -24,7 +24,7 @@ from functions.jobs.schemas import (
     TreeEntryPublic,
 )
 from shared import artifacts
-from shared.app_factory import API_V1, create_app
+from shared.app_factory import API_V1, create_app, group_router
 from shared.auth.dependencies import AgentOrUser, CurrentPrincipal
 from shared.errors import error_responses
 from shared.idempotency import run_once
@@ -32,7 +32,7 @@ from shared.jobs import store
 from shared.jobs.domain import Job, JobEvent, PhaseRecord
 from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination, page_answer
 
-router = APIRouter(tags=["jobs"], responses=error_responses(401, 422))
+router = group_router(tags=["jobs"], responses=error_responses(401, 422))
 JobRef = Annotated[str, "a job's id or slug"]
 _FOUND = error_responses(404)
 
@@ -264,7 +264,7 @@ async def list_events(job_ref: JobRef, principal: AgentOrUser, page: Pagination)
 
 
 # Projects group jobs; served by the same function (one table, one set of grants).
-projects = APIRouter(tags=["projects"], responses=error_responses(401, 422))
+projects = group_router(tags=["projects"], responses=error_responses(401, 422))
 
 
 class ProjectPublic(BaseModel):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.app_factory import create_app
+from shared.app_factory import create_app, group_router
 from shared.errors import Conflict, NotFound, RateLimited
 from shared.pagination import Pagination
 
@@ -21,7 +20,7 @@ class Note(BaseModel):
     body: str = ""
 
 
-router = APIRouter()
+router = group_router()
 
 
 @router.post("/notes", status_code=201)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from shared.app_factory import create_app
+from shared.app_factory import create_app, group_router
 from shared.settings import get_settings
 from tests.api.conftest import ScanGuard
 
-router = APIRouter()
+router = group_router()
 
 
 @router.get("/everything")

@@ -12,9 +12,12 @@ from tests.local_server import local_server
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
+ADMIN_PASSWORD = "e2e admin passphrase 2026"
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with local_server("factory-e2e") as base:
+    with local_server("factory-e2e", LOCAL_ADMIN_PASSWORD=ADMIN_PASSWORD) as base:
         yield base
 
 
@@ -44,3 +47,19 @@ def test_bad_requests_get_the_error_body_over_http(server: str) -> None:
     assert unknown.json() == {"detail": "Not found", "request_id": "e2e-1"}
     assert oversized.status_code == 413
     assert set(oversized.json()) == {"detail", "request_id"}
+
+
+def test_the_first_admin_signs_in_and_is_admin_of_team_default(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as http:
+        signed_in = http.post(
+            "/api/v1/auth/login",
+            json={"email": "admin@example.com", "password": ADMIN_PASSWORD},
+        )
+        token = signed_in.json()["access_token"]
+        me = http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        users = http.get("/api/v1/admin/users", headers={"Authorization": f"Bearer {token}"})
+
+    assert signed_in.status_code == 200, signed_in.text
+    assert me.json()["team_id"] == "default"
+    assert me.json()["role"] == "admin"
+    assert users.json()["total"] == 1
