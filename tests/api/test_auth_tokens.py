@@ -146,3 +146,16 @@ def test_the_access_token_cookie_is_accepted(gateway: TestClient) -> None:
         assert gateway.get("/api/v1/auth/me").status_code == 200
     finally:
         gateway.cookies.clear()
+
+
+def test_who_am_i_answers_exactly_the_documented_shape(gateway: TestClient) -> None:
+    from functions.auth.schemas import Me
+
+    token = gateway.post(
+        "/api/v1/auth/token", headers={"X-Admin-Key": ADMIN_KEY}, json={"team_id": "shape"}
+    ).json()["token"]
+
+    answer = me(gateway, token).json()
+
+    assert set(answer) == set(Me.model_fields)
+    assert Me.model_validate(answer).team_id == "shape"
