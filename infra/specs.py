@@ -95,7 +95,7 @@ TOKENS_LAYER = "tokens"
 LAYER_MODULES: dict[str, tuple[str, ...]] = {
     "tokens": ("jwt", "cryptography"),
     "checks": ("pytest", "_pytest", "yaml"),
-    "accounts": ("argon2", "_argon2_cffi_bindings", "email_validator", "pyotp", "segno"),
+    "accounts": ("argon2", "_argon2_cffi_bindings", "pyotp", "segno"),
 }
 
 

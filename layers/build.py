@@ -7,8 +7,7 @@ that no function carries what it never imports and each stays within Lambda's si
 - `core`: every pin that `EXTRA_LAYERS` does not name; every function gets it.
 - `tokens`: pyjwt and cryptography; only functions that verify tokens get it.
 - `checks`: pytest and pyyaml; only the pipeline worker (it runs generated projects' tests).
-- `accounts`: argon2-cffi, email-validator, pyotp, segno; only the auth function
-  (passwords, email addresses, TOTP MFA).
+- `accounts`: argon2-cffi, pyotp, segno; only the auth function (passwords, TOTP MFA).
 
 Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
 An extra layer is installed against core's versions (a pip constraint) and then loses every
@@ -52,17 +51,13 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     # pytest imports pygments at module level (~3 MB zipped), plus pluggy, iniconfig, ...
     "checks": ("pytest", "pyyaml"),
     # Only the auth function hashes passwords and checks TOTP codes.
-    "accounts": ("argon2-cffi", "email-validator", "pyotp", "segno"),
+    "accounts": ("argon2-cffi", "pyotp", "segno"),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 # An extra layer that is only ever stacked over others is built against them too, and
 # drops what they already ship (accounts: cffi, which tokens has for cryptography).
 # infra.specs.layers_for refuses a function that gets a layer without its bases.
 STACKED_ON: dict[str, tuple[str, ...]] = {"accounts": ("tokens",)}
-# Distributions a layer's pins pull in that no code path imports, left out of the layer:
-# dnspython serves only email-validator's deliverability (DNS) check; pydantic's EmailStr
-# checks syntax only (~3.3 MB unzipped).
-LEFT_OUT: dict[str, tuple[str, ...]] = {"accounts": ("dnspython",)}
 
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 PYTHON_VERSION = "3.12"
@@ -361,7 +356,6 @@ def build_layers(
         below = dict(core)
         for base in STACKED_ON.get(name, ()):
             below.update(installed_distributions(site_dir(build_dir, base)))
-        left_out = frozenset(normalize(dist) for dist in LEFT_OUT.get(name, ()))
         archives[name] = _build_one(
             build_dir,
             name,
@@ -369,13 +363,13 @@ def build_layers(
             fingerprint(
                 name,
                 pins,
-                excluded | left_out,
+                excluded,
                 [*core_pins, *(pin for base in STACKED_ON.get(name, ()) for pin in plan[base])],
             ),
             # Whatever core (and the layers it is stacked on) already has: pip resolves
             # against their versions, then drops them, so no two layers ship the same
             # distribution (nor disagree on it).
-            exclude=excluded | left_out,
+            exclude=excluded,
             core=below,
             force=force,
         )

@@ -12,7 +12,7 @@ from tests.local_server import local_server
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
-ADMIN_PASSWORD = "e2e admin passphrase 2026"
+ADMIN_PASSWORD = "e2e first passphrase 2026"
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,30 @@ def test_the_first_admin_signs_in_and_is_admin_of_team_default(server: str) -> N
     assert me.json()["team_id"] == "default"
     assert me.json()["role"] == "admin"
     assert users.json()["total"] == 1
+
+
+def test_a_weak_local_admin_password_stops_the_start_with_the_reason() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    environment = {
+        **os.environ,
+        "APP_ENV": "local",
+        "RESOURCE_PREFIX": "factory-e2e-weak",
+        "LOCAL_ADMIN_PASSWORD": "short",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.local", "--port", "0"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode != 0
+    assert "LOCAL_ADMIN_PASSWORD: Password must be at least 12 characters" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     from functions.auth.bootstrap import create_first_admin
     from shared.auth.principal import Principal
     from shared.auth.tokens import issue_token
+    from shared.errors import Unprocessable
     from shared.settings import get_settings
     from tools.local.emulator import emulated_aws
     from tools.local.gateway import LocalGateway, register_group_functions
@@ -39,7 +40,10 @@ def main(argv: list[str] | None = None) -> None:
         register_group_functions(settings)
         base = f"http://{args.host}:{args.port}"
         admin_key = os.environ["ADMIN_API_KEY"]
-        first = create_first_admin()
+        try:
+            first = create_first_admin()
+        except Unprocessable as exc:  # LOCAL_ADMIN_PASSWORD fails the password policy
+            raise SystemExit(f"LOCAL_ADMIN_PASSWORD: {exc.detail}") from exc
         password = first.password if first.generated else "(LOCAL_ADMIN_PASSWORD)"
         token = issue_token(
             Principal("service:default", "default", "admin"),
