@@ -122,6 +122,8 @@ def markdown(
         "imported in fresh interpreters (`python -c`), timing `importlib.import_module()` with "
         "`time.perf_counter()`; `APP_ENV=test`, `AWS_LAMBDA_FUNCTION_NAME` unset; one "
         "unmeasured import each first (bytecode cache written), then rounds in shuffled order. "
+        "The modules of dependency layers a function does not get are made unimportable in "
+        "its interpreter (`tools/absent_layers.py`), as in Lambda; the baselines get none. "
         "Medians are compared. The no-bytecode table repeats this (fewer rounds) with every "
         ".pyc outside the standard library ignored: what a Lambda cold start would cost if "
         "the zips carried no bytecode (/var/task and /opt are read-only, so nothing is "
