@@ -1,0 +1,54 @@
+"""Where a team may point a provider: deployed, only https to a public address.
+
+A provider's `base_url` is fetched by our functions with the team's key, so a URL at a
+private, loopback or link-local address (the instance metadata service, say) would make
+them reach inside our network: refused in `aws` mode. Locally and in tests the fake
+provider servers listen on loopback over http, so only the shape is checked there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from shared.errors import Unprocessable
+
+Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+
+
+def check_base_url(url: str, *, strict: bool, resolve: Resolver = socket.getaddrinfo) -> str:
+    """`url` without a trailing slash; Unprocessable (422) saying why when it may not be used."""
+    parts = urlsplit(url.strip())
+    allowed = ("https",) if strict else ("https", "http")
+    if parts.scheme not in allowed or not parts.hostname:
+        raise Unprocessable(f"base_url must be an {' or '.join(allowed)} URL with a host")
+    if parts.username or parts.password:
+        raise Unprocessable("base_url must not carry credentials; give the key as api_key")
+    if parts.query or parts.fragment:
+        raise Unprocessable("base_url must not have a query or a fragment")
+    if strict:
+        for address in _addresses(parts.hostname, resolve):
+            if not address.is_global:
+                raise Unprocessable(
+                    "base_url must point at a public address, not a private, loopback or "
+                    "link-local one"
+                )
+    return url.strip().rstrip("/")
+
+
+def _addresses(host: str, resolve: Resolver) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass  # a name: every address it resolves to must be public
+    try:
+        found = resolve(host, 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise Unprocessable(f"base_url host {host!r} does not resolve") from exc
+    addresses = [ipaddress.ip_address(str(entry[4][0]).split("%")[0]) for entry in found]
+    if not addresses:
+        raise Unprocessable(f"base_url host {host!r} does not resolve")
+    return addresses

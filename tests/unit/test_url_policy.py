@@ -1,0 +1,85 @@
+"""Provider base URLs: https to public addresses only when deployed."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from shared.errors import Unprocessable
+from shared.llm.url_policy import check_base_url
+
+
+def resolves_to(*addresses: str) -> Any:
+    def resolve(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in addresses
+        ]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.8/v1",
+        "https://172.16.3.4/v1",
+        "https://192.168.1.1/v1",
+        "https://127.0.0.1:8443/v1",
+        "https://169.254.169.254/latest/meta-data",  # the instance metadata service
+        "https://[::1]/v1",
+        "https://[fe80::1]/v1",
+        "https://[fd00::7]/v1",
+        "https://0.0.0.0/v1",
+    ],
+)
+def test_private_loopback_and_link_local_addresses_are_refused_deployed(url: str) -> None:
+    with pytest.raises(Unprocessable, match="public address"):
+        check_base_url(url, strict=True)
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_deployed() -> None:
+    with pytest.raises(Unprocessable, match="public address"):
+        check_base_url(
+            "https://llm.internal.example/v1",
+            strict=True,
+            resolve=resolves_to("93.184.215.14", "10.1.2.3"),
+        )
+
+
+def test_a_public_https_url_is_accepted_without_its_trailing_slash() -> None:
+    url = check_base_url(
+        "https://api.example.com/v1/", strict=True, resolve=resolves_to("93.184.215.14")
+    )
+
+    assert url == "https://api.example.com/v1"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://api.example.com/v1", "https"),
+        ("ftp://api.example.com", "https"),
+        ("https:///v1", "host"),
+        ("https://user:secret@api.example.com/v1", "credentials"),
+        ("https://api.example.com/v1?key=x", "query"),
+    ],
+)
+def test_the_shape_is_checked_deployed(url: str, reason: str) -> None:
+    with pytest.raises(Unprocessable, match=reason):
+        check_base_url(url, strict=True, resolve=resolves_to("93.184.215.14"))
+
+
+def test_a_name_that_does_not_resolve_is_refused_deployed() -> None:
+    def no_such_host(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        raise socket.gaierror("Name or service not known")
+
+    with pytest.raises(Unprocessable, match="does not resolve"):
+        check_base_url("https://nowhere.example/v1", strict=True, resolve=no_such_host)
+
+
+def test_locally_the_fake_servers_on_loopback_over_http_are_allowed() -> None:
+    assert check_base_url("http://127.0.0.1:8765/v1", strict=False) == "http://127.0.0.1:8765/v1"
+    with pytest.raises(Unprocessable):
+        check_base_url("file:///etc/passwd", strict=False)
