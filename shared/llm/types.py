@@ -66,12 +66,42 @@ class Pricing:
         return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
 
 
-class ProviderError(Exception):
-    """A provider failed to answer; `transient` ones are worth retrying or falling back on."""
+ErrorKind = Literal["rate_limited", "unavailable", "timeout", "auth", "bad_request", "malformed"]
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+# Failures another attempt (later, or at another provider) may get past; the rest recur.
+TRANSIENT_KINDS: frozenset[ErrorKind] = frozenset(
+    {"rate_limited", "unavailable", "timeout", "malformed"}
+)
+
+
+class ProviderError(Exception):
+    """A provider failed to answer; `transient` ones are worth retrying or falling back on.
+
+    Real providers also say why (`kind`), which provider failed, the HTTP status when there
+    was one, and how many seconds the provider asked callers to wait (`retry_after`).
+    `transient` may be left out when `kind` is given: it follows from the kind.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool | None = None,
+        kind: ErrorKind | None = None,
+        provider: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        if transient is None:
+            if kind is None:
+                raise TypeError("ProviderError needs `transient` or `kind`")
+            transient = kind in TRANSIENT_KINDS
         super().__init__(message)
         self.transient = transient
+        self.kind = kind
+        self.provider = provider
+        self.status = status
+        self.retry_after = retry_after
 
 
 class Provider(Protocol):
