@@ -79,6 +79,35 @@ class RateLimited(DomainError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
+class BudgetExceeded(DomainError):
+    """An LLM call would go over a spending limit: `limit` names it ("Team daily budget")."""
+
+    status_code = 402
+    default_detail = "Budget exceeded"
+
+    def __init__(
+        self, limit: str, spent_usd: float, limit_usd: float, estimate_usd: float = 0.0
+    ) -> None:
+        self.limit = limit
+        self.spent_usd = spent_usd
+        self.limit_usd = limit_usd
+        usd = self._usd
+        if spent_usd >= limit_usd:
+            detail = f"{limit} is exhausted: {usd(spent_usd)} spent of {usd(limit_usd)}"
+        else:
+            detail = (
+                f"{limit} would be exceeded: {usd(spent_usd)} spent of {usd(limit_usd)},"
+                f" and this call is estimated at {usd(estimate_usd)}"
+            )
+        super().__init__(detail)
+
+    @staticmethod
+    def _usd(amount: float) -> str:
+        # Cents as usual; the sub-cent digits only when there are some ($0.000150).
+        whole, _, fraction = f"{amount:.6f}".rstrip("0").partition(".")
+        return f"${whole}.{fraction.ljust(2, '0')}"
+
+
 class ServiceUnavailable(DomainError):
     status_code = 503
     default_detail = "Service unavailable"

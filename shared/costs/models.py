@@ -1,0 +1,190 @@
+"""How costs are stored: items in the costs table, every key under its team.
+
+    pk = TEAM#<team>   sk = CALL#<call id>                   one LLM call (the ledger; TTL)
+                       sk = ROLLUP#TOTAL                     running totals of every call
+                       sk = ROLLUP#DAY#<yyyy-mm-dd>          ... of one UTC day (TTL)
+                       sk = ROLLUP#MONTH#<yyyy-mm>           ... of one UTC month
+                       sk = ROLLUP#PROVIDER#<provider>       ... of one provider
+                       sk = ROLLUP#MODEL#<model>             ... of one model
+                       sk = ROLLUP#AGENT#<agent id>          ... of one agent
+                       sk = ROLLUP#JOB#<job id>              ... of one job
+                       sk = ROLLUP#USERMONTH#<user>#<yyyy-mm>  ... of one user in one month (TTL)
+                       sk = BUDGET                           the team's limits and thresholds
+                       sk = ALLOWANCE#<user id>              a user's monthly allowance
+
+Money is stored as integer micro-dollars: rollups grow by atomic ``ADD`` from many Lambda
+instances at once, and integers add up exactly where binary floats would drift.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import (
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+
+from shared.aws import client
+from shared.db.base import TeamItem, table_meta, team_partition
+from shared.errors import ServiceUnavailable
+from shared.settings import get_settings
+
+MICROS_PER_USD = 1_000_000
+ROLLUP = "ROLLUP#"
+TOTAL_KEY = "ROLLUP#TOTAL"
+BUDGET = "BUDGET"
+# Day rollups answer `daily` (at most 365 days back); the ledger is kept a little longer.
+RETENTION_DAYS = 400
+# BatchGetItem may leave keys unprocessed under throttling; they are asked for again.
+_BATCH_GET_ATTEMPTS = 5
+
+
+def usd_to_micros(usd: float) -> int:
+    return int(Decimal(str(usd)).scaleb(6).to_integral_value(ROUND_HALF_UP))
+
+
+def micros_to_usd(micros: int) -> float:
+    return round(micros / MICROS_PER_USD, 6)
+
+
+def call_key(call_id: str) -> str:
+    return f"CALL#{call_id}"
+
+
+def rollup_key(kind: str, *labels: str) -> str:
+    """`ROLLUP#<KIND>#<label>...`: the running totals of one slice of the ledger."""
+    return "#".join(("ROLLUP", kind, *labels))
+
+
+def rollup_prefix(kind: str) -> str:
+    """What every rollup key of `kind` begins with (for a Query on the team partition)."""
+    return rollup_key(kind, "")
+
+
+def day_key(day: date) -> str:
+    return rollup_key("DAY", day.isoformat())
+
+
+def month_key(day: date) -> str:
+    return rollup_key("MONTH", month_of(day))
+
+
+def user_month_key(user_id: str, day: date) -> str:
+    return rollup_key("USERMONTH", user_id, month_of(day))
+
+
+def allowance_key(user_id: str) -> str:
+    return f"ALLOWANCE#{user_id}"
+
+
+def month_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+class CallItem(TeamItem):
+    """One LLM call, as the router recorded it; expires after RETENTION_DAYS."""
+
+    Meta = table_meta("costs")
+
+    user_id = UnicodeAttribute()
+    agent_id = UnicodeAttribute(null=True)
+    job_id = UnicodeAttribute(null=True)
+    provider = UnicodeAttribute()
+    model = UnicodeAttribute()
+    tokens_in = NumberAttribute()
+    tokens_out = NumberAttribute()
+    input_price_per_million = NumberAttribute()
+    output_price_per_million = NumberAttribute()
+    cost_micros = NumberAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class RollupItem(TeamItem):
+    """Running totals of one slice of the ledger, changed only by ``ADD`` (so its version
+    stays 1: nothing ever reads, changes and writes one back). ``updated_at`` is the time
+    of its latest call; ``created_at`` is not kept."""
+
+    Meta = table_meta("costs")
+
+    label = UnicodeAttribute()  # the provider, model, agent, job, user, day or month counted
+    calls = NumberAttribute(default=0)
+    tokens_in = NumberAttribute(default=0)
+    tokens_out = NumberAttribute(default=0)
+    cost_micros = NumberAttribute(default=0)
+    # Budget alert thresholds (percent) already announced for this day or month.
+    alerts_fired = NumberSetAttribute(null=True)
+
+
+class BudgetItem(TeamItem):
+    Meta = table_meta("costs")
+
+    monthly_limit_micros = NumberAttribute(null=True)  # None: unlimited
+    daily_limit_micros = NumberAttribute(null=True)
+    alert_thresholds = NumberSetAttribute(null=True)  # percents; None: no alerts
+
+
+class AllowanceItem(TeamItem):
+    Meta = table_meta("costs")
+
+    user_id = UnicodeAttribute()
+    monthly_allowance_micros = NumberAttribute(null=True)  # None: unlimited
+
+
+def _model_for(sort_key: str) -> type[TeamItem]:
+    if sort_key.startswith(ROLLUP):
+        return RollupItem
+    if sort_key == BUDGET:
+        return BudgetItem
+    if sort_key.startswith("ALLOWANCE#"):
+        return AllowanceItem
+    raise ValueError(f"no cost item is stored under {sort_key!r}")
+
+
+@cache
+def connection() -> Connection:
+    """One PynamoDB connection (one botocore client) per container, for transactions."""
+    return Connection(
+        region=get_settings().aws_region,
+        connect_timeout_seconds=2,
+        read_timeout_seconds=10,
+        max_retry_attempts=3,
+    )
+
+
+def load_many(team_id: str, sort_keys: Sequence[str]) -> dict[str, Any]:
+    """The team's items under `sort_keys` (distinct), by sort key, in one BatchGetItem.
+
+    Strongly consistent: budget checks and alerts must see the calls just recorded. Keys
+    with no item are absent from the answer. Each value is a RollupItem, BudgetItem or
+    AllowanceItem, as its key says.
+    """
+    table = CallItem.Meta.table_name
+    partition = team_partition(team_id)
+    pending: list[dict[str, Any]] = [
+        {"pk": {"S": partition}, "sk": {"S": key}} for key in sort_keys
+    ]
+    found: dict[str, Any] = {}
+    for attempt in range(_BATCH_GET_ATTEMPTS):
+        request = {table: {"Keys": pending, "ConsistentRead": True}}
+        try:
+            answer = client("dynamodb").batch_get_item(RequestItems=request)
+        except (BotoCoreError, ClientError) as exc:
+            raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
+        for raw in answer.get("Responses", {}).get(table, []):
+            sort_key = raw["sk"]["S"]
+            found[sort_key] = _model_for(sort_key).from_raw_data(raw)
+        pending = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        if not pending:
+            return found
+        time.sleep(0.05 * 2**attempt)  # throttled: back off before asking for the rest
+    raise ServiceUnavailable("Storage is unavailable; try again shortly")

@@ -1,0 +1,292 @@
+"""Budgets and allowances: the check before an LLM call and the alerts after one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+from pydantic import ValidationError
+
+from shared.costs import budgets
+from shared.costs.budgets import (
+    AllowanceUpdate,
+    BudgetUpdate,
+    alerts_after,
+    check_budget,
+    get_allowance,
+    get_budget,
+    set_allowance,
+    set_budget,
+)
+from shared.costs.ledger import record_call
+from shared.errors import BudgetExceeded
+from shared.ids import new_id
+from tests.unit.test_cost_ledger import NOON, a_call, forget_team
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+DOLLAR = 1_000_000  # micro-dollars
+
+
+@pytest.fixture
+def team() -> Iterator[str]:
+    team_id = f"team-{new_id()}"
+    yield team_id
+    forget_team(team_id)
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """What the budgets module puts on the event bus."""
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(detail_type: str, detail: dict[str, Any]) -> bool:
+        events.append((detail_type, detail))
+        return True
+
+    monkeypatch.setattr(budgets, "publish", publish)
+    return events
+
+
+def spend(team_id: str, usd: float, *, user_id: str = "user-1", at: datetime = NOON) -> None:
+    """Record a call costing `usd`: a million input tokens per dollar at $1/M."""
+    record_call(
+        a_call(
+            team_id,
+            user_id=user_id,
+            tokens_in=round(usd * 1_000_000),
+            tokens_out=0,
+            input_price_per_million=1.0,
+            output_price_per_million=0.0,
+            at=at,
+        )
+    )
+
+
+def limits(*, monthly: float | None = None, daily: float | None = None) -> BudgetUpdate:
+    return BudgetUpdate(monthly_limit=monthly, daily_limit=daily)
+
+
+def test_a_team_that_set_nothing_is_unlimited_with_the_default_thresholds(team: str) -> None:
+    budget = get_budget(team)
+    allowance = get_allowance(team, "user-1")
+
+    assert (budget.monthly_limit, budget.daily_limit) == (None, None)
+    assert budget.alert_thresholds == [50, 80, 100]
+    assert (allowance.user_id, allowance.monthly_allowance) == ("user-1", None)
+
+
+def test_a_budget_and_an_allowance_are_stored_as_given_and_replaced_whole(team: str) -> None:
+    stored = set_budget(
+        team,
+        BudgetUpdate.model_validate(
+            {"monthly_limit": 100, "daily_limit": 5.25, "alert_thresholds": [90, 25, 90]}
+        ),
+    )
+    allowance = set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=12.5))
+
+    assert stored == get_budget(team)
+    assert (stored.monthly_limit, stored.daily_limit) == (100.0, 5.25)
+    assert stored.alert_thresholds == [25, 90]  # sorted, each once
+    assert get_allowance(team, "user-1") == allowance
+    assert allowance.monthly_allowance == 12.5
+
+    # A PUT without a limit makes it unlimited; an empty threshold list means no alerts.
+    replaced = set_budget(team, BudgetUpdate(daily_limit=1, alert_thresholds=[]))
+    assert (replaced.monthly_limit, replaced.daily_limit) == (None, 1.0)
+    assert get_budget(team).alert_thresholds == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"monthly_limit": -1},
+        {"daily_limit": -0.01},
+        {"monthly_limit": "nan"},
+        {"monthly_limit": 10**12},
+        {"alert_thresholds": [0]},
+        {"alert_thresholds": [150]},
+        {"alert_thresholds": list(range(1, 12))},
+        {"monthly_limit": 5, "currency": "EUR"},
+    ],
+)
+def test_budget_inputs_outside_their_ranges_or_with_unknown_fields_are_refused(
+    payload: dict[str, Any],
+) -> None:
+    with pytest.raises(ValidationError):
+        BudgetUpdate.model_validate(payload)
+
+
+@pytest.mark.parametrize("payload", [{"monthly_allowance": -5}, {"allowance": 5}])
+def test_allowance_inputs_are_validated_too(payload: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        AllowanceUpdate.model_validate(payload)
+
+
+def test_the_team_daily_budget_refuses_a_call_that_would_go_over_it(team: str) -> None:
+    set_budget(team, limits(daily=2, monthly=100))
+    spend(team, 1.5)
+
+    with pytest.raises(BudgetExceeded) as refused:
+        check_budget(team, "user-1", 1 * DOLLAR, now=NOON)
+
+    assert refused.value.status_code == 402
+    assert refused.value.detail == (
+        "Team daily budget would be exceeded: $1.50 spent of $2.00,"
+        " and this call is estimated at $1.00"
+    )
+    assert (refused.value.spent_usd, refused.value.limit_usd) == (1.5, 2.0)
+
+
+def test_the_team_monthly_budget_counts_every_day_of_the_month(team: str) -> None:
+    set_budget(team, limits(monthly=3))
+    spend(team, 1.0, at=NOON - timedelta(days=10))
+    spend(team, 1.5, at=NOON - timedelta(days=1))
+
+    with pytest.raises(BudgetExceeded) as refused:
+        check_budget(team, "user-1", 1 * DOLLAR, now=NOON)
+
+    assert refused.value.detail.startswith(
+        "Team monthly budget would be exceeded: $2.50 spent of $3.00"
+    )
+
+
+def test_a_users_allowance_refuses_that_user_only_once_it_is_spent(team: str) -> None:
+    set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=1))
+    spend(team, 1.0, user_id="user-1")
+
+    with pytest.raises(BudgetExceeded) as refused:
+        check_budget(team, "user-1", 0, now=NOON)
+
+    assert refused.value.detail == "User monthly allowance is exhausted: $1.00 spent of $1.00"
+    check_budget(team, "user-2", 5 * DOLLAR, now=NOON)  # another user's spend is their own
+
+
+def test_a_call_that_fits_exactly_passes_and_the_headroom_says_what_was_left(team: str) -> None:
+    set_budget(team, limits(daily=2))
+    set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=10))
+    spend(team, 1.5)
+
+    headroom = check_budget(team, "user-1", DOLLAR // 2, now=NOON)
+
+    assert headroom.daily_micros == DOLLAR // 2
+    assert headroom.monthly_micros is None
+    assert headroom.allowance_micros == 8_500_000
+    assert headroom.remaining_micros == DOLLAR // 2
+
+
+def test_a_zero_limit_refuses_every_call(team: str) -> None:
+    set_budget(team, limits(daily=0))
+
+    with pytest.raises(BudgetExceeded, match=r"Team daily budget is exhausted: \$0\.00 spent"):
+        check_budget(team, "user-1", 0, now=NOON)
+
+
+def test_unlimited_budgets_never_refuse(team: str) -> None:
+    spend(team, 500)
+    headroom = check_budget(team, "user-1", 10_000 * DOLLAR, now=NOON)
+    assert headroom.remaining_micros is None
+
+    set_budget(team, limits())
+    set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=None))
+    headroom = check_budget(team, "user-1", 10_000 * DOLLAR, now=NOON)
+    assert (headroom.daily_micros, headroom.monthly_micros, headroom.allowance_micros) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_limits_start_afresh_with_their_day_and_month(team: str) -> None:
+    set_budget(team, limits(daily=1))
+    set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=1))
+    spend(team, 1.0, at=NOON - timedelta(days=31))  # last month, and not today
+
+    headroom = check_budget(team, "user-1", DOLLAR, now=NOON)
+
+    assert headroom.daily_micros == headroom.allowance_micros == DOLLAR
+
+
+def test_a_budget_check_is_one_batch_get(team: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_budget(team, limits(daily=5, monthly=50))
+    spend(team, 1)
+    operations: list[str] = []
+    original = BaseClient._make_api_call
+
+    def recorded(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        operations.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+
+    check_budget(team, "user-1", DOLLAR, now=NOON)
+
+    assert operations == ["BatchGetItem"]
+
+
+def test_each_threshold_is_announced_once_per_period(
+    team: str, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    set_budget(team, limits(daily=10, monthly=100))
+
+    def spend_then_alert(usd: float, at: datetime = NOON) -> list[tuple[str, int]]:
+        spend(team, usd, at=at)
+        return [(alert.period, alert.threshold) for alert in alerts_after(team, now=at)]
+
+    assert spend_then_alert(4) == []
+    assert spend_then_alert(1.5) == [("day", 50)]
+    assert alerts_after(team, now=NOON) == []  # asked again: already announced
+    assert spend_then_alert(0.5) == []
+    assert spend_then_alert(3) == [("day", 80)]
+    assert spend_then_alert(11) == [("day", 100)]  # the month is at 20%
+    # A new day starts its own thresholds; the month crosses its first.
+    tomorrow = NOON + timedelta(days=1)
+    assert spend_then_alert(31, at=tomorrow) == [
+        ("day", 50),
+        ("day", 80),
+        ("day", 100),
+        ("month", 50),
+    ]
+
+    assert [detail_type for detail_type, _ in published] == ["budget.threshold_crossed"] * 7
+    assert published[1][1] == {
+        "team_id": team,
+        "period": "day",
+        "period_start": "2030-06-15",
+        "threshold": 80,
+        "spent_usd": 9.0,
+        "limit_usd": 10.0,
+    }
+    assert published[-1][1]["period_start"] == "2030-06"
+    assert published[-1][1]["spent_usd"] == 51.0
+
+
+def test_concurrent_callers_announce_each_threshold_once(
+    team: str, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # Given a day's spend that crossed every threshold at once
+    set_budget(team, limits(daily=1))
+    spend(team, 1.25)
+
+    # When eight instances look for alerts at the same time
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda _: alerts_after(team, now=NOON), range(8)))
+
+    # Then each threshold went out once, from whichever instance claimed it
+    assert sorted(alert.threshold for alerts in found for alert in alerts) == [50, 80, 100]
+    assert sorted(detail["threshold"] for _, detail in published) == [50, 80, 100]
+
+
+def test_no_budget_or_a_zero_limit_announces_nothing(
+    team: str, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    spend(team, 3)
+    assert alerts_after(team, now=NOON) == []
+
+    set_budget(team, limits(daily=0, monthly=0))
+    assert alerts_after(team, now=NOON) == []
+    assert published == []
