@@ -1,0 +1,200 @@
+"""Every LLM call of a team goes through here: budget, breaker, provider, fallback, ledger.
+
+    check the budget (refuse before spending)
+    for the agent's target, then the team's `smart_model_fallback`:
+        breaker open?            -> skip to the next
+        call the provider        -> a failure is counted by the breaker, then the next
+        success                  -> breaker told, cost priced and recorded, alerts checked
+    nothing answered             -> AllProvidersFailed, naming each attempt
+
+A refused budget is not a provider failure: it is raised as is (BudgetExceeded), and the
+pipeline turns it into an approval. Which provider answered is on the result and in the
+ledger. No retries here beyond the fallback: the breaker and Step Functions' retries
+decide when to try a provider again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from shared.costs.budgets import alerts_after, check_budget
+from shared.costs.ledger import CallRecord, cost_micros, record_call
+from shared.errors import ServiceUnavailable
+from shared.llm import breaker
+from shared.llm.types import Completion, CompletionRequest, Provider, ProviderError
+from shared.observability import logger
+
+# Turns a team's provider name into a ready client (the provider store's `client_for`).
+ClientSource = Callable[[str, str], Provider]
+# Failures that say the provider is unhealthy. A bad request is the caller's: one bad prompt
+# must not open a breaker.
+_BREAKER_KINDS = frozenset({"rate_limited", "unavailable", "timeout", "malformed", "auth", None})
+# A rough count of prompt tokens for the budget estimate (about 4 characters a token).
+_CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A provider of the team, and a model of it ("" = the provider's default model)."""
+
+    provider: str
+    model: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """`provider:model` or `provider` (as `smart_model_fallback` is written)."""
+        provider, _, model = text.strip().partition(":")
+        if not provider:
+            raise ValueError("a target names a provider: 'provider' or 'provider:model'")
+        return cls(provider, model)
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}" if self.model else self.provider
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who the call is for: the ledger and the budget are kept per team, user, agent, job."""
+
+    team_id: str
+    user_id: str
+    agent_id: str | None = None
+    job_id: str | None = None
+    # A stable id (job, phase, attempt, n): a retried invocation is not charged twice.
+    call_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    target: Target
+    outcome: str  # answered | skipped (breaker open) | failed
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    completion: Completion
+    target: Target  # what answered
+    cost_usd: float
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def fell_back(self) -> bool:
+        return len(self.attempts) > 1
+
+
+class AllProvidersFailed(ProviderError):
+    """Neither the agent's target nor the fallback answered; each attempt says why."""
+
+    def __init__(self, attempts: tuple[Attempt, ...]) -> None:
+        summary = "; ".join(
+            f"{a.target} {a.outcome}{f' ({a.detail})' if a.detail else ''}" for a in attempts
+        )
+        super().__init__(f"no provider answered: {summary}", transient=True, kind="unavailable")
+        self.attempts = attempts
+
+
+@dataclass
+class Router:
+    clients: ClientSource
+    policy: breaker.BreakerPolicy = field(default_factory=breaker.BreakerPolicy)
+    fallback: Target | None = None
+    enforce_budget: bool = True
+
+    def complete(self, call: CallContext, target: Target, request: CompletionRequest) -> Routed:
+        if self.enforce_budget:
+            self._check_budget(call, target, request)
+        attempts: list[Attempt] = []
+        for candidate in self._candidates(target):
+            if not self._allowed(call.team_id, candidate):
+                attempts.append(Attempt(candidate, "skipped", "circuit breaker open"))
+                continue
+            try:
+                client = self.clients(call.team_id, candidate.provider)
+                completion = client.complete(replace(request, model=candidate.model))
+            except ProviderError as exc:
+                attempts.append(Attempt(candidate, "failed", str(exc)[:200]))
+                self._failed(call.team_id, candidate, exc)
+                continue
+            attempts.append(Attempt(candidate, "answered"))
+            self._answered(call.team_id, candidate)
+            cost = self._charge(call, candidate, client, completion)
+            return Routed(completion, candidate, cost, tuple(attempts))
+        raise AllProvidersFailed(tuple(attempts))
+
+    def _candidates(self, target: Target) -> list[Target]:
+        if self.fallback is None or self.fallback == target:
+            return [target]
+        return [target, self.fallback]
+
+    def _check_budget(self, call: CallContext, target: Target, request: CompletionRequest) -> None:
+        """Refuse before spending: the prompt's size and the most the answer may be."""
+        prompt_tokens = math.ceil(sum(len(m.content) for m in request.messages) / _CHARS_PER_TOKEN)
+        pricing = self.clients(call.team_id, target.provider).pricing(target.model)
+        estimate = cost_micros(
+            prompt_tokens,
+            request.max_tokens,
+            pricing.input_per_million,
+            pricing.output_per_million,
+        )
+        check_budget(call.team_id, call.user_id, estimate)
+
+    def _allowed(self, team_id: str, target: Target) -> bool:
+        try:
+            return breaker.allow(team_id, target.provider, self.policy).allowed
+        except ServiceUnavailable:
+            # The breaker's store is down: call the provider rather than stop every call.
+            logger.warning(
+                "circuit breaker unreadable; calling", extra={"provider": target.provider}
+            )
+            return True
+
+    def _failed(self, team_id: str, target: Target, exc: ProviderError) -> None:
+        if getattr(exc, "kind", None) not in _BREAKER_KINDS:
+            return
+        error = f"{getattr(exc, 'kind', None) or 'error'} {getattr(exc, 'status', '') or ''}"
+        try:
+            breaker.record_failure(team_id, target.provider, error.strip(), self.policy)
+        except ServiceUnavailable:
+            logger.warning("circuit breaker not updated", extra={"provider": target.provider})
+
+    def _answered(self, team_id: str, target: Target) -> None:
+        try:
+            breaker.record_success(team_id, target.provider)
+        except ServiceUnavailable:
+            logger.warning("circuit breaker not updated", extra={"provider": target.provider})
+
+    def _charge(
+        self, call: CallContext, target: Target, client: Provider, completion: Completion
+    ) -> float:
+        """Price the answer by the model that gave it, record it, check the alerts."""
+        pricing = client.pricing(completion.model or target.model)
+        record = CallRecord(
+            team_id=call.team_id,
+            user_id=call.user_id,
+            agent_id=call.agent_id,
+            job_id=call.job_id,
+            provider=target.provider,
+            model=completion.model or target.model,
+            tokens_in=completion.tokens_in,
+            tokens_out=completion.tokens_out,
+            input_price_per_million=pricing.input_per_million,
+            output_price_per_million=pricing.output_per_million,
+        )
+        try:
+            record_call(record, call_id=call.call_id)
+            alerts_after(call.team_id)
+        except ServiceUnavailable:
+            # The answer is paid for and in hand: losing it to a ledger outage would only
+            # make the caller pay again. The log keeps what the ledger missed.
+            logger.exception(
+                "cost not recorded",
+                extra={
+                    "team_id": call.team_id,
+                    "provider": target.provider,
+                    "cost_usd": record.cost_usd,
+                },
+            )
+        return record.cost_usd

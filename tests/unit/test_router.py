@@ -1,0 +1,192 @@
+"""The router: budget first, breaker per provider, fallback, and every answer charged."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from shared.costs.budgets import BudgetUpdate, set_budget
+from shared.costs.summaries import by_provider, summary
+from shared.errors import BudgetExceeded
+from shared.llm import breaker
+from shared.llm.providers import NamedOfflineProvider
+from shared.llm.router import AllProvidersFailed, CallContext, Router, Target
+from shared.llm.types import (
+    Completion,
+    CompletionRequest,
+    ErrorKind,
+    Message,
+    Pricing,
+    ProviderError,
+)
+from shared.pagination import PageParams
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+_teams = itertools.count(1)
+REQUEST = CompletionRequest(model="", messages=(Message("user", "Write a haiku."),), max_tokens=100)
+
+
+@dataclass
+class ScriptedProvider:
+    """A provider that answers, or fails with the kind it is given, and counts its calls."""
+
+    name: str
+    kind: str = "openai"
+    fails_with: ErrorKind | None = None
+    price: Pricing = field(default_factory=lambda: Pricing(1.0, 2.0))
+    calls: int = 0
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        self.calls += 1
+        if self.fails_with is not None:
+            raise ProviderError(f"{self.name} failed", kind=self.fails_with, status=503)
+        return Completion("ok", request.model or "m-default", self.name, 1_000, 500)
+
+    def pricing(self, model: str) -> Pricing:
+        return self.price
+
+
+def router_for(
+    *providers: ScriptedProvider, fallback: str | None = None, **options: object
+) -> Router:
+    by_name = {provider.name: provider for provider in providers}
+    return Router(
+        clients=lambda team_id, name: by_name[name],
+        fallback=Target.parse(fallback) if fallback else None,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def call() -> CallContext:
+    return CallContext(team_id=f"router-{next(_teams)}", user_id="u1", agent_id="a1", job_id="j1")
+
+
+def test_the_target_answers_and_the_call_is_charged_to_it() -> None:
+    primary = ScriptedProvider("primary")
+    context = call()
+
+    routed = router_for(primary).complete(context, Target("primary", "m1"), REQUEST)
+
+    assert routed.completion.text == "ok"
+    assert routed.target == Target("primary", "m1")
+    assert not routed.fell_back
+    # 1,000 tokens in at $1/M and 500 out at $2/M.
+    assert routed.cost_usd == pytest.approx(0.002)
+    totals = summary(context.team_id)
+    assert (totals.total_calls, totals.total_cost_usd) == (1, pytest.approx(0.002))
+
+
+def test_a_failing_target_falls_back_and_the_ledger_names_who_answered() -> None:
+    primary = ScriptedProvider("primary", fails_with="unavailable")
+    backup = ScriptedProvider("backup")
+    context = call()
+
+    routed = router_for(primary, backup, fallback="backup:m2").complete(
+        context, Target("primary"), REQUEST
+    )
+
+    assert routed.target == Target("backup", "m2")
+    assert [attempt.outcome for attempt in routed.attempts] == ["failed", "answered"]
+    assert breaker.state_of(context.team_id, "primary").failures == 1
+    lines, _, _ = by_provider(context.team_id, PageParams())
+    assert [(line.name, line.calls) for line in lines] == [("backup", 1)]
+
+
+def test_an_open_breaker_skips_the_provider_without_calling_it() -> None:
+    primary = ScriptedProvider("primary")
+    backup = ScriptedProvider("backup")
+    context = call()
+    breaker.force_open(context.team_id, "primary")
+
+    routed = router_for(primary, backup, fallback="backup").complete(
+        context, Target("primary"), REQUEST
+    )
+
+    assert primary.calls == 0
+    assert routed.attempts[0].outcome == "skipped"
+    assert routed.target.provider == "backup"
+
+
+def test_failures_open_the_breaker_and_later_calls_go_straight_to_the_fallback() -> None:
+    primary = ScriptedProvider("primary", fails_with="timeout")
+    backup = ScriptedProvider("backup")
+    router = router_for(
+        primary, backup, fallback="backup", policy=breaker.BreakerPolicy(failure_threshold=2)
+    )
+    context = call()
+
+    for _ in range(3):
+        router.complete(context, Target("primary"), REQUEST)
+
+    assert primary.calls == 2
+    assert backup.calls == 3
+    assert breaker.state_of(context.team_id, "primary").state == "open"
+
+
+def test_a_bad_request_falls_back_but_does_not_count_against_the_provider() -> None:
+    primary = ScriptedProvider("primary", fails_with="bad_request")
+    backup = ScriptedProvider("backup")
+    context = call()
+
+    router_for(primary, backup, fallback="backup").complete(context, Target("primary"), REQUEST)
+
+    assert breaker.state_of(context.team_id, "primary").failures == 0
+
+
+def test_when_nothing_answers_the_error_names_every_attempt() -> None:
+    primary = ScriptedProvider("primary", fails_with="unavailable")
+    backup = ScriptedProvider("backup", fails_with="rate_limited")
+    context = call()
+
+    with pytest.raises(AllProvidersFailed) as failed:
+        router_for(primary, backup, fallback="backup").complete(context, Target("primary"), REQUEST)
+
+    assert failed.value.transient
+    assert [attempt.target.provider for attempt in failed.value.attempts] == ["primary", "backup"]
+    assert "primary failed" in str(failed.value)
+    assert summary(context.team_id).total_calls == 0
+
+
+def test_an_exhausted_budget_refuses_before_any_provider_is_called() -> None:
+    primary = ScriptedProvider("primary")
+    context = call()
+    set_budget(context.team_id, BudgetUpdate(daily_limit=0.0001))
+
+    with pytest.raises(BudgetExceeded, match="daily"):
+        router_for(primary).complete(context, Target("primary"), REQUEST)
+
+    assert primary.calls == 0
+
+
+def test_a_retried_call_with_the_same_id_is_charged_once() -> None:
+    primary = ScriptedProvider("primary")
+    context = call()
+    retried = replace(context, call_id=f"{context.team_id}-dev-1-1")
+    router = router_for(primary)
+
+    router.complete(retried, Target("primary"), REQUEST)
+    router.complete(retried, Target("primary"), REQUEST)
+
+    assert summary(context.team_id).total_calls == 1
+
+
+def test_the_offline_provider_answers_through_the_router_at_no_cost() -> None:
+    context = call()
+    router = Router(clients=lambda team_id, name: NamedOfflineProvider(name))
+
+    routed = router.complete(context, Target("offline"), REQUEST)
+
+    assert routed.completion.text
+    assert routed.cost_usd == 0.0
+    assert summary(context.team_id).total_calls == 1
+
+
+@pytest.mark.parametrize(("text", "target"), [("a", Target("a")), ("a:m:1", Target("a", "m:1"))])
+def test_targets_are_written_provider_colon_model(text: str, target: Target) -> None:
+    assert Target.parse(text) == target
+    assert str(target) == text
+    with pytest.raises(ValueError, match="names a provider"):
+        Target.parse(":model")
