@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import imports, pipeline, sizes, warm
+from bench import imports, llm, pipeline, sizes, warm
 from bench.common import REPO_ROOT
 from bench.report import Check, Table, checks_table
 
 # Below these the figures are too noisy to publish: a smaller run prints but does not write.
 MIN_ROUNDS = 15
 MIN_CALLS = 2000
-SECTIONS = ("imports", "warm", "sizes", "pipeline")
+SECTIONS = ("imports", "warm", "sizes", "pipeline", "llm")
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -192,6 +192,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         pipeline_report = pipeline.measure(args.jobs)
         tables.append(pipeline.table(pipeline_report))
         checks += pipeline.checks(pipeline_report)
+    if "llm" in only:
+        print("llm: router and cost pages ...", file=sys.stderr, flush=True)
+        llm_report = llm.measure()
+        tables.append(llm.table(llm_report))
+        checks += llm.checks(llm_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

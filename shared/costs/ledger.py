@@ -28,6 +28,7 @@ from shared.costs.models import (
     call_key,
     connection,
     day_key,
+    ledger_partition,
     micros_to_usd,
     month_key,
     month_of,
@@ -155,7 +156,7 @@ def _add_actions(record: CallRecord, cost: int, piece: _Slice) -> list[Action]:
 
 def _ledger_item(record: CallRecord, call_id: str, cost: int) -> CallItem:
     return CallItem(
-        team_partition(record.team_id),
+        ledger_partition(record.team_id),
         call_key(call_id),
         team_id=record.team_id,
         user_id=record.user_id,

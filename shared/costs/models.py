@@ -57,6 +57,13 @@ def micros_to_usd(micros: int) -> float:
     return round(micros / MICROS_PER_USD, 6)
 
 
+def ledger_partition(team_id: str) -> str:
+    """The team's ledger has a partition of its own (still under the team): a Query over
+    the rollups, budgets and allowances never walks past call items, however many there
+    are, and writes of calls do not crowd the partition every page reads."""
+    return f"{team_partition(team_id)}#LEDGER"
+
+
 def call_key(call_id: str) -> str:
     return f"CALL#{call_id}"
 

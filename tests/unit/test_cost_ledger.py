@@ -16,7 +16,14 @@ from botocore.exceptions import ClientError
 from shared.aws import client
 from shared.costs import ledger
 from shared.costs.ledger import CallRecord, cost_micros, record_call
-from shared.costs.models import TOTAL_KEY, CallItem, RollupItem, call_key, rollup_key
+from shared.costs.models import (
+    TOTAL_KEY,
+    CallItem,
+    RollupItem,
+    call_key,
+    ledger_partition,
+    rollup_key,
+)
 from shared.db.base import team_partition
 from shared.errors import ServiceUnavailable
 from shared.ids import new_id
@@ -52,9 +59,16 @@ def forget_team(team_id: str) -> None:
             batch.delete(item)
 
 
-def stored(team_id: str, prefix: str = "") -> dict[str, dict[str, Any]]:
+def ledger_items(team_id: str) -> dict[str, dict[str, Any]]:
+    """The team's call items, in the ledger's own partition."""
+    return stored(team_id, "CALL#", partition=ledger_partition(team_id))
+
+
+def stored(
+    team_id: str, prefix: str = "", *, partition: str | None = None
+) -> dict[str, dict[str, Any]]:
     """The team's items whose sort key starts with `prefix`, as DynamoDB holds them."""
-    condition, values = "pk = :pk", {":pk": {"S": team_partition(team_id)}}
+    condition, values = "pk = :pk", {":pk": {"S": partition or team_partition(team_id)}}
     if prefix:
         condition, values[":prefix"] = condition + " AND begins_with(sk, :prefix)", {"S": prefix}
     pages = (
@@ -141,7 +155,7 @@ def test_a_call_is_one_transaction_of_the_ledger_item_and_an_add_per_rollup(
     assert [operation for operation, _ in dynamodb_operations] == ["TransactWriteItems"]
     items = dynamodb_operations[0][1]["TransactItems"]
     assert [next(iter(item)) for item in items] == ["Put"] + ["Update"] * 8
-    ledger_item = CallItem.get(team_partition(team), call_key(call_id))
+    ledger_item = CallItem.get(ledger_partition(team), call_key(call_id))
     assert (ledger_item.user_id, ledger_item.agent_id, ledger_item.job_id) == (
         "user-1",
         "agent-dev",
@@ -240,7 +254,7 @@ def test_rollups_are_exact_after_many_calls_across_days_providers_agents_and_job
             counts["cost_micros"],
         ), key
     # and the ledger holds each call once
-    assert set(stored(team, "CALL#")) == {call_key(call_id) for call_id in call_ids}
+    assert set(ledger_items(team)) == {call_key(call_id) for call_id in call_ids}
 
 
 THREADS = 8
@@ -269,7 +283,7 @@ def test_concurrent_callers_lose_no_count(team: str) -> None:
     rollups = stored(team, "ROLLUP#")
     for key in (TOTAL_KEY, "ROLLUP#DAY#2030-06-15", "ROLLUP#PROVIDER#openai"):
         assert totals(rollups[key]) == (calls, tokens_in, tokens_out, cost)
-    assert len(stored(team, "CALL#")) == calls
+    assert len(ledger_items(team)) == calls
 
 
 def test_a_failed_transaction_changes_neither_the_ledger_nor_any_rollup(team: str) -> None:
@@ -284,14 +298,14 @@ def test_a_failed_transaction_changes_neither_the_ledger_nor_any_rollup(team: st
             "calls": {"S": "not a number"},
         },
     )
-    before = stored(team)
+    before = (stored(team), ledger_items(team))
 
     # When a call whose transaction includes that rollup is recorded
     with pytest.raises(ServiceUnavailable):
         record_call(a_call(team, provider="broken", agent_id="agent-dev", job_id="job-9"))
 
     # Then nothing of it was written: no ledger item, no rollup changed or created
-    assert stored(team) == before
+    assert (stored(team), ledger_items(team)) == before
 
 
 def test_recording_the_same_call_id_twice_counts_it_once(team: str) -> None:
@@ -302,7 +316,7 @@ def test_recording_the_same_call_id_twice_counts_it_once(team: str) -> None:
 
     assert again == call_id == "phase-dev-attempt-1"
     assert totals(stored(team, TOTAL_KEY)[TOTAL_KEY]) == (1, 1000, 500, 450)
-    assert len(stored(team, "CALL#")) == 1
+    assert len(ledger_items(team)) == 1
 
 
 def _conflict() -> ClientError:

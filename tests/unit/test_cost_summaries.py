@@ -10,7 +10,7 @@ import pytest
 from botocore.client import BaseClient
 
 from shared.costs.ledger import record_call
-from shared.costs.models import CallItem, RollupItem, call_key, day_key
+from shared.costs.models import CallItem, RollupItem, call_key, day_key, ledger_partition
 from shared.costs.summaries import by_agent, by_job, by_model, by_provider, daily, summary
 from shared.db.base import team_partition
 from shared.errors import BadRequest
@@ -59,7 +59,7 @@ def seed_history(team_id: str, calls: int, days: int, last: datetime) -> int:
             record = a_call(team_id, tokens_in=100 + i, at=at)
             batch.save(
                 CallItem(
-                    partition,
+                    ledger_partition(team_id),
                     call_key(new_id()),
                     team_id=team_id,
                     user_id=record.user_id,
