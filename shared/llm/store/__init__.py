@@ -1,0 +1,56 @@
+"""A team's LLM providers: their configuration in DynamoDB, their keys in Secrets Manager.
+
+    schemas.py   request and response shapes (ProviderCreate, ProviderUpdate, ProviderPublic)
+    models.py    the stored items (providers table, under TEAM#<team>)
+    service.py   create, upsert, get, listing, update, delete, use, active
+    clients.py   client_for (a ready ProviderClient, cached per configuration) and test
+
+Keys themselves are shared.llm.provider_keys' business.
+"""
+
+from shared.llm.store.clients import client_for, test
+from shared.llm.store.schemas import (
+    ApiKeyStatus,
+    ProviderCheck,
+    ProviderCreate,
+    ProviderKind,
+    ProviderPublic,
+    ProviderUpdate,
+    ProviderUpsert,
+)
+from shared.llm.store.service import (
+    InUse,
+    ProviderConfig,
+    active,
+    config,
+    create,
+    delete,
+    get,
+    listing,
+    update,
+    upsert,
+    use,
+)
+
+__all__ = [
+    "ApiKeyStatus",
+    "InUse",
+    "ProviderCheck",
+    "ProviderConfig",
+    "ProviderCreate",
+    "ProviderKind",
+    "ProviderPublic",
+    "ProviderUpdate",
+    "ProviderUpsert",
+    "active",
+    "client_for",
+    "config",
+    "create",
+    "delete",
+    "get",
+    "listing",
+    "test",
+    "update",
+    "upsert",
+    "use",
+]

@@ -1,0 +1,125 @@
+"""Request and response shapes of a team's providers.
+
+Requests forbid unknown fields and keep submitted values out of their error text
+(`hide_input_in_errors`): a rejected body may hold an API key. The key is write-only: it
+comes in as `SecretStr` and goes out only as `{configured, hint}`.
+
+Rules that join fields (a Bedrock provider takes no key, an OpenAI one needs a default
+model) are the service's, checked on the provider as it would be after the change; they
+answer 422 too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+)
+
+ProviderKind = Literal["openai", "anthropic", "bedrock", "offline"]
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+KEY_MAX_CHARS = 4096
+
+ProviderName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+# "" (or null in an update) means the vendor's own API.
+BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)]
+ModelId = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[A-Za-z0-9._:/@+=-]*$")
+]
+
+
+def _clean_key(key: SecretStr) -> SecretStr:
+    # Checked here rather than by constraints on the field: a constraint's error would
+    # quote the value. Printable ASCII only: the key ends up in an HTTP header.
+    text = key.get_secret_value().strip()
+    if not 1 <= len(text) <= KEY_MAX_CHARS:
+        raise ValueError(f"api_key must be 1 to {KEY_MAX_CHARS} characters")
+    if not all("!" <= char <= "~" for char in text):
+        raise ValueError("api_key must be printable ASCII without spaces")
+    return SecretStr(text)
+
+
+ApiKey = Annotated[
+    SecretStr, AfterValidator(_clean_key), Field(json_schema_extra={"maxLength": KEY_MAX_CHARS})
+]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, hide_input_in_errors=True)
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+class ProviderUpsert(_Request):
+    """A provider's whole configuration (`POST /providers/{name}`: the name is in the path).
+
+    `api_key` left out keeps the stored key; null removes it; a value replaces it.
+    """
+
+    kind: ProviderKind
+    base_url: BaseUrl = Field(
+        default="",
+        description="Empty: the vendor's own API. OpenAI-compatible servers (vLLM, Ollama, "
+        "OpenRouter, ...) are kind openai with their base URL, ending in /v1",
+    )
+    api_key: ApiKey | None = Field(default=None, description="Write-only")
+    default_model: ModelId = Field(default="", description="Required but for offline")
+    enabled: bool = True
+
+
+class ProviderCreate(ProviderUpsert):
+    name: ProviderName
+
+
+class ProviderUpdate(_Request):
+    """Only what is sent changes. null removes `api_key`, `base_url` (back to the vendor's
+    API) and `default_model`; `kind` and `enabled` cannot be null."""
+
+    kind: ProviderKind | None = None
+    base_url: BaseUrl | None = None
+    api_key: ApiKey | None = Field(default=None, description="Write-only; null removes it")
+    default_model: ModelId | None = None
+    enabled: bool | None = None
+
+    @field_validator("kind", "enabled", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Only reached when the field was sent: null is not "leave it", it is an error.
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value
+
+
+class ApiKeyStatus(_Answer):
+    configured: bool
+    hint: str | None = Field(default=None, description="The key masked: e.g. sk-…Ab3d")
+
+
+class ProviderPublic(_Answer):
+    name: str
+    kind: ProviderKind
+    base_url: str = Field(description="Empty: the vendor's own API")
+    default_model: str
+    enabled: bool
+    api_key: ApiKeyStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProviderCheck(_Answer):
+    """What `POST /providers/{name}/test` found: a model count, or why it failed."""
+
+    provider: str
+    status: Literal["ok", "error"]
+    models_count: int | None = None
+    detail: str | None = None
