@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 
 from shared.costs.budgets import alerts_after, check_budget
 from shared.costs.ledger import CallRecord, cost_micros, record_call
-from shared.errors import ServiceUnavailable
+from shared.errors import NotFound, ServiceUnavailable
 from shared.llm import breaker
-from shared.llm.types import Completion, CompletionRequest, Provider, ProviderError
+from shared.llm.types import Completion, CompletionRequest, Pricing, Provider, ProviderError
 from shared.observability import logger
 
 # Turns a team's provider name into a ready client (the provider store's `client_for`).
@@ -96,6 +96,27 @@ class AllProvidersFailed(ProviderError):
         self.attempts = attempts
 
 
+class _Clients:
+    """The clients of one routed call, each looked up once. A provider that cannot be
+    used (deleted, disabled, its store unreachable) is a reason string, not a client: the
+    next candidate is tried, and no breaker counts it."""
+
+    def __init__(self, source: ClientSource, team_id: str) -> None:
+        self.source = source
+        self.team_id = team_id
+        self.found: dict[str, Provider | str] = {}
+
+    def get(self, provider: str) -> Provider | str:
+        if provider not in self.found:
+            try:
+                self.found[provider] = self.source(self.team_id, provider)
+            except (NotFound, ServiceUnavailable) as exc:
+                self.found[provider] = exc.detail
+            except ProviderError as exc:  # the store's "disabled" or "cannot be built"
+                self.found[provider] = str(exc)[:200]
+        return self.found[provider]
+
+
 @dataclass
 class Router:
     clients: ClientSource
@@ -104,15 +125,19 @@ class Router:
     enforce_budget: bool = True
 
     def complete(self, call: CallContext, target: Target, request: CompletionRequest) -> Routed:
+        clients = _Clients(self.clients, call.team_id)
         if self.enforce_budget:
-            self._check_budget(call, target, request)
+            self._check_budget(call, clients.get(target.provider), target, request)
         attempts: list[Attempt] = []
         for candidate in self._candidates(target):
+            client = clients.get(candidate.provider)
+            if isinstance(client, str):
+                attempts.append(Attempt(candidate, "failed", client))
+                continue
             if not self._allowed(call.team_id, candidate):
                 attempts.append(Attempt(candidate, "skipped", "circuit breaker open"))
                 continue
             try:
-                client = self.clients(call.team_id, candidate.provider)
                 completion = client.complete(replace(request, model=candidate.model))
             except ProviderError as exc:
                 attempts.append(Attempt(candidate, "failed", str(exc)[:200]))
@@ -129,10 +154,17 @@ class Router:
             return [target]
         return [target, self.fallback]
 
-    def _check_budget(self, call: CallContext, target: Target, request: CompletionRequest) -> None:
-        """Refuse before spending: the prompt's size and the most the answer may be."""
+    def _check_budget(
+        self,
+        call: CallContext,
+        client: Provider | str,
+        target: Target,
+        request: CompletionRequest,
+    ) -> None:
+        """Refuse before spending: the prompt's size and the most the answer may be (priced
+        at the target's rates; an exhausted budget refuses even when they are unknown)."""
         prompt_tokens = math.ceil(sum(len(m.content) for m in request.messages) / _CHARS_PER_TOKEN)
-        pricing = self.clients(call.team_id, target.provider).pricing(target.model)
+        pricing = client.pricing(target.model) if not isinstance(client, str) else Pricing()
         estimate = cost_micros(
             prompt_tokens,
             request.max_tokens,

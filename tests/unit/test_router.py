@@ -9,7 +9,7 @@ import pytest
 
 from shared.costs.budgets import BudgetUpdate, set_budget
 from shared.costs.summaries import by_provider, summary
-from shared.errors import BudgetExceeded
+from shared.errors import BudgetExceeded, NotFound
 from shared.llm import breaker
 from shared.llm.providers import NamedOfflineProvider
 from shared.llm.router import AllProvidersFailed, CallContext, Router, Target
@@ -190,3 +190,48 @@ def test_targets_are_written_provider_colon_model(text: str, target: Target) -> 
     assert str(target) == text
     with pytest.raises(ValueError, match="names a provider"):
         Target.parse(":model")
+
+
+def test_a_provider_that_cannot_be_used_is_skipped_for_the_fallback() -> None:
+    backup = ScriptedProvider("backup")
+    context = call()
+
+    def clients(team_id: str, name: str) -> ScriptedProvider:
+        if name == "gone":
+            raise NotFound("provider not found")
+        return backup
+
+    routed = Router(clients=clients, fallback=Target("backup")).complete(
+        context, Target("gone"), REQUEST
+    )
+
+    assert routed.attempts[0].outcome == "failed"
+    assert routed.attempts[0].detail == "provider not found"
+    assert routed.target.provider == "backup"
+    assert breaker.state_of(context.team_id, "gone").failures == 0
+
+
+def test_each_provider_is_looked_up_once_per_call() -> None:
+    primary = ScriptedProvider("primary")
+    lookups: list[str] = []
+
+    def clients(team_id: str, name: str) -> ScriptedProvider:
+        lookups.append(name)
+        return primary
+
+    Router(clients=clients).complete(call(), Target("primary"), REQUEST)
+
+    assert lookups == ["primary"]
+
+
+def test_the_provider_store_serves_the_router() -> None:
+    from shared.llm import store
+    from shared.llm.store import ProviderCreate
+
+    context = call()
+    store.create(context.team_id, ProviderCreate(name="local", kind="offline"))
+
+    routed = Router(clients=store.client_for).complete(context, Target("local"), REQUEST)
+
+    assert routed.target.provider == "local"
+    assert routed.completion.text
