@@ -1,0 +1,186 @@
+"""How agents are stored: items in the agents table, every key under its team.
+
+    pk = TEAM#<team>   sk = AGENT#<agent id>                    an agent (deleted_at when deleted)
+                       sk = AGENTCONFIG#<phase>                 the default agent of a phase
+                       sk = AGENTMEMORY#<agent id>#<memory id>  one memory of an agent
+                       sk = AGENTMEMSTATS#<agent id>            running totals of its memories
+
+Agents are listed with one Query on the ``AGENT#`` range and filter expressions (status,
+role, not deleted), not with an index: a team has tens of agents, so the filters discard a
+handful of items, and an index would cost a second write per change. The ``AGENT#`` prefix
+does not match ``AGENTCONFIG#`` or ``AGENTMEMORY#`` (``#`` is not ``C`` or ``M``), so that
+Query never reads configs or memories.
+
+Memory statistics are changed only by ``ADD`` in the same transaction as the memory they
+count, so they are exact without ever reading the memories.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from functools import cache
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared.db.base import TeamItem, table_meta
+from shared.errors import ServiceUnavailable
+from shared.observability import logger
+from shared.settings import get_settings
+
+AGENT_PREFIX = "AGENT#"
+CONFIG_PREFIX = "AGENTCONFIG#"
+MEMORY_PREFIX = "AGENTMEMORY#"
+STATS_PREFIX = "AGENTMEMSTATS#"
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+# A transaction cancelled by a concurrent one on the same item (an agent's memory stats are
+# hot while it learns) applied nothing; it is tried again this often, with jittered backoff.
+TRANSACT_ATTEMPTS = 6
+_RETRY_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+_RETRY_ERRORS = {
+    "TransactionInProgressException",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+}
+
+
+def agent_key(agent_id: str) -> str:
+    return f"{AGENT_PREFIX}{agent_id}"
+
+
+def config_key(phase: str) -> str:
+    return f"{CONFIG_PREFIX}{phase}"
+
+
+def memory_key(agent_id: str, memory_id: str = "") -> str:
+    """`AGENTMEMORY#<agent>#<memory>`; without a memory id, the prefix of the agent's memories."""
+    return f"{MEMORY_PREFIX}{agent_id}#{memory_id}"
+
+
+def stats_key(agent_id: str) -> str:
+    return f"{STATS_PREFIX}{agent_id}"
+
+
+class AgentItem(TeamItem):
+    Meta = table_meta("agents")
+
+    agent_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    role = UnicodeAttribute()
+    llm_provider = UnicodeAttribute()
+    llm_model = UnicodeAttribute()
+    system_prompt = UnicodeAttribute(default="")
+    enabled_tools = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute(default="idle")
+    # Soft delete: the item stays (costs and jobs still name the agent) but no route finds it.
+    deleted_at = UTCDateTimeAttribute(null=True)
+
+
+class AgentConfigItem(TeamItem):
+    """Which agent serves a phase when a job does not say otherwise."""
+
+    Meta = table_meta("agents")
+
+    phase = UnicodeAttribute()
+    agent_id = UnicodeAttribute()
+    # Replaces the agent's own model for this phase only (None: the agent's model).
+    model = UnicodeAttribute(null=True)
+
+
+class MemoryItem(TeamItem):
+    Meta = table_meta("agents")
+
+    agent_id = UnicodeAttribute()
+    memory_id = UnicodeAttribute()
+    content = UnicodeAttribute()
+    category = UnicodeAttribute()
+    importance = NumberAttribute(default=3)
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class MemoryStatsItem(TeamItem):
+    """Running totals of one agent's memories, changed only by ``ADD`` (its version is
+    incremented, never compared: nothing reads it to write it back)."""
+
+    Meta = table_meta("agents")
+
+    agent_id = UnicodeAttribute()
+    memories = NumberAttribute(default=0)
+    characters = NumberAttribute(default=0)
+    # One counter per category (shared.agents.schemas.MemoryCategory): ADD cannot reach
+    # into a map that does not exist yet, and the first ADD is what creates this item.
+    fact_count = NumberAttribute(default=0)
+    preference_count = NumberAttribute(default=0)
+    instruction_count = NumberAttribute(default=0)
+    lesson_count = NumberAttribute(default=0)
+    note_count = NumberAttribute(default=0)
+    last_added_at = UTCDateTimeAttribute(null=True)
+
+
+def category_counter(category: str) -> NumberAttribute:
+    counter = getattr(MemoryStatsItem, f"{category}_count", None)
+    if not isinstance(counter, NumberAttribute):
+        raise ValueError(f"no memory counter for category {category!r}")
+    return counter
+
+
+def unread[I: TeamItem](item: I) -> I:
+    """`item` (built from its keys, not read) ready for an UpdateItem whatever is stored:
+    a known version makes PynamoDB ADD 1 to the stored one, where an unknown one would SET
+    it to 1 and rewind it. Pass ``add_version_condition=False`` with it."""
+    item.version = 0
+    return item
+
+
+@cache
+def connection() -> Connection:
+    """One PynamoDB connection (one botocore client) per container, for transactions."""
+    return Connection(
+        region=get_settings().aws_region,
+        connect_timeout_seconds=2,
+        read_timeout_seconds=10,
+        max_retry_attempts=3,
+    )
+
+
+def transact(write: Callable[[TransactWrite], None]) -> list[str | None]:
+    """Run what `write` adds to a transaction as one TransactWriteItems, all or nothing.
+
+    Answers ``[]`` when it was applied, else the reason code of each item when a condition
+    failed (None for an item that was not the problem), in DynamoDB's order: condition
+    checks, deletes, puts, updates, each kind in the order `write` added them. A conflict
+    with a concurrent transaction is tried again; `write` is called afresh each time, so it
+    must build its actions anew (PynamoDB appends the version action to the list given).
+    """
+    for attempt in range(1, TRANSACT_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                write(transaction)
+            return []
+        except TransactWriteError as exc:
+            reasons = [reason.code if reason else None for reason in exc.cancellation_reasons]
+            if CONDITION_FAILED in reasons:
+                return reasons
+            retryable = exc.cause_response_code in _RETRY_ERRORS or any(
+                reason in _RETRY_REASONS for reason in reasons
+            )
+            if attempt == TRANSACT_ATTEMPTS or not retryable:
+                raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
+            logger.warning(
+                "agents transaction retried", extra={"attempt": attempt, "reasons": reasons}
+            )
+            # Jitter spreads instances that collided on the same item; not a secret.
+            time.sleep(0.02 * 2**attempt * random.random())  # noqa: S311
+    raise AssertionError("unreachable")

@@ -1,0 +1,195 @@
+"""The shapes agents and their memories take in (``...Create``, ``...Update``) and give back
+(``...Public``, stats, config entries). Inputs refuse unknown fields.
+
+Names follow API.md and the seeds: ``role`` is the pipeline phase an agent serves or a free
+role; memories have a ``category`` (seed 003 lists them by ``category``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+AgentStatus = Literal["idle", "busy", "offline"]
+MemoryCategory = Literal["fact", "preference", "instruction", "lesson", "note"]
+MEMORY_CATEGORIES: tuple[MemoryCategory, ...] = (
+    "fact",
+    "preference",
+    "instruction",
+    "lesson",
+    "note",
+)
+
+MAX_SYSTEM_PROMPT = 20_000
+MAX_TOOLS = 50
+MAX_MEMORY_CHARS = 10_000
+
+# A provider's name as a team registered it. ':' and '/' are left out because a model
+# reference ("provider:model", see shared.team_settings) splits on the first of them.
+PROVIDER_NAME_PATTERN = r"^[^\s:/]{1,64}$"
+
+AgentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Role = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w][\w .-]*$"
+    ),
+]
+ProviderName = Annotated[str, StringConstraints(pattern=PROVIDER_NAME_PATTERN)]
+ModelId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2_000)]
+SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT)]
+Tool = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tools = Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+class AgentCreate(BaseModel):
+    """POST /agents."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    name: AgentName
+    description: Description = ""
+    role: Role = Field(description="the pipeline phase the agent serves, or a free role")
+    llm_provider: ProviderName = Field(description="a provider name of the team")
+    llm_model: ModelId
+    system_prompt: SystemPrompt = ""
+    enabled_tools: Tools = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _tools_once(self) -> Self:
+        self.enabled_tools = _unique(self.enabled_tools)
+        return self
+
+
+class AgentReplace(AgentCreate):
+    """PUT /agents/{id}: every field; one left out takes its default, as on creation."""
+
+
+class AgentUpdate(BaseModel):
+    """PATCH /agents/{id}: only the fields given change; none of them may be null."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    name: AgentName | None = None
+    description: Description | None = None
+    role: Role | None = None
+    llm_provider: ProviderName | None = None
+    llm_model: ModelId | None = None
+    system_prompt: SystemPrompt | None = None
+    enabled_tools: Tools | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"may not be null: {', '.join(nulls)}")
+        if self.enabled_tools is not None:
+            self.enabled_tools = _unique(self.enabled_tools)
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the caller gave, by name."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class AgentPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    name: str
+    description: str
+    role: str
+    llm_provider: str
+    llm_model: str
+    system_prompt: str
+    enabled_tools: list[str]
+    status: AgentStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class Agent(AgentPublic):
+    """The domain object services answer; a route answering ``AgentPublic`` drops the rest."""
+
+    team_id: str
+
+
+class AgentConfigUpdate(BaseModel):
+    """POST /agents/config/{agent_id}: the phase the agent will serve by default."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    phase: str = Field(max_length=40, description="a phase of the generation pipeline")
+    model: ModelId | None = Field(default=None, description="overrides the agent's model")
+
+
+class AgentConfigEntry(BaseModel):
+    """One phase of GET /agents/config. The agent fields are None when no agent is set for
+    the phase, or the one set was deleted since (the pipeline then falls back)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    phase: str
+    title: str
+    agent_id: str | None = None
+    agent_name: str | None = None
+    agent_status: AgentStatus | None = None
+    llm_provider: str | None = None
+    # The phase's override when set, else the agent's own model.
+    llm_model: str | None = None
+    model_override: str | None = None
+    system_prompt: str | None = None
+    updated_at: datetime | None = None
+
+
+class MemoryCreate(BaseModel):
+    """POST /agents/{id}/memories."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    content: str = Field(min_length=1, max_length=MAX_MEMORY_CHARS)
+    category: MemoryCategory = "note"
+    importance: int = Field(default=3, ge=1, le=5, description="1 (trivia) to 5 (essential)")
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _tags_once(self) -> Self:
+        self.tags = _unique(self.tags)
+        return self
+
+
+class MemoryUpdate(MemoryCreate):
+    """PUT /agents/memories/{id}: replaces the memory; a field left out takes its default."""
+
+
+class MemoryPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    # "<agent id>.<memory id>": the route /agents/memories/{id} names no agent, and the
+    # memory's key needs it (see shared.agents.memories).
+    id: str
+    agent_id: str
+    content: str
+    category: MemoryCategory
+    importance: int
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemoryStats(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    agent_id: str
+    count: int
+    total_characters: int
+    by_category: dict[str, int]
+    last_added_at: datetime | None = None

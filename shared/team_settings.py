@@ -1,0 +1,251 @@
+"""A team's typed settings (GET/POST /settings, PATCH /system/settings): one item per team.
+
+    events table:  pk = TEAM#<team>   sk = SETTINGS   document = the settings the team set
+
+Only the keys a team has set are stored, so a default changed here reaches every team that
+never set it. An update merges the patch into what is stored, validates the whole, and
+writes it on the version read: of two concurrent updates one wins and the other is a 409
+(`Conflict`), never a silent loss. Values may come as strings (seed 001 sends
+``"max_repair_attempts": "3"``); they are converted and stored typed.
+
+The item's model lives here rather than in a models module: it is the only item of this
+concern, and nothing else reads it.
+
+DynamoDB per call: `get_settings` one GetItem; `update_settings` one GetItem (consistent)
+and one conditional PutItem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pynamodb.attributes import JSONAttribute
+
+from shared.agents.schemas import PROVIDER_NAME_PATTERN, ProviderName
+from shared.db.base import TeamItem, get_or_none, storage_errors, table_meta, team_partition
+from shared.errors import NotFound, Unprocessable
+from shared.ids import utcnow
+from shared.observability import logger
+from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS, GATEABLE_PHASES, PHASE_NAMES
+
+SETTINGS_KEY = "SETTINGS"
+DEFAULT_ALERT_THRESHOLDS = (50, 80, 100)
+MAX_USD = 1_000_000_000
+_PROVIDER_NAME = re.compile(PROVIDER_NAME_PATTERN)
+_MODEL_ID_MAX = 200
+FALLBACK_FORMAT = (
+    "smart_model_fallback must be '<provider>:<model>' (or '<provider>/<model>'), "
+    "e.g. 'anthropic:claude-sonnet-4-5'"
+)
+
+Usd = Annotated[float, Field(ge=0, le=MAX_USD, allow_inf_nan=False)]
+Percent = Annotated[int, Field(ge=1, le=100)]
+
+
+def parse_model_ref(value: str) -> tuple[str, str]:
+    """(provider, model) of ``provider:model``; ``provider/model`` (seed 001's form) too.
+
+    The provider is everything before the first ':' or '/' (provider names have neither);
+    the model is the rest, which may hold either (Bedrock ids have ':', OpenRouter's '/').
+    """
+    text = value.strip()
+    cut = min((at for at in (text.find(":"), text.find("/")) if at >= 0), default=-1)
+    provider, model = (text[:cut], text[cut + 1 :]) if cut >= 0 else ("", "")
+    if (
+        not _PROVIDER_NAME.fullmatch(provider)
+        or not model
+        or len(model) > _MODEL_ID_MAX
+        or any(char.isspace() for char in model)
+    ):
+        raise ValueError(FALLBACK_FORMAT)
+    return provider, model
+
+
+class TeamSettings(BaseModel):
+    """Every setting with its default; a team's stored values replace the defaults."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    daily_cost_limit: Usd | None = Field(
+        default=None, description="USD a team may spend on LLM calls per UTC day; null: no limit"
+    )
+    smart_model_fallback: str | None = Field(
+        default=None,
+        description="'<provider>:<model>' tried when the agent's own model fails; null: none",
+    )
+    max_repair_attempts: int = Field(
+        default=DEFAULT_MAX_REPAIR_ATTEMPTS,
+        ge=0,
+        le=10,
+        description="repair rounds after qa before a job fails (jobs may set their own)",
+    )
+    default_provider: ProviderName | None = Field(
+        default=None, description="provider for agents and calls that name none"
+    )
+    approval_gates: list[str] = Field(
+        default_factory=list,
+        description=f"phases a new job waits for approval after, from {', '.join(GATEABLE_PHASES)}",
+    )
+    on_reject: Literal["fail", "revise"] = Field(
+        default="fail",
+        description="a rejected approval fails the job, or sends the phase back to be redone",
+    )
+    breaker_failure_threshold: int = Field(
+        default=5, ge=1, le=100, description="failures within a breaker window that open it"
+    )
+    breaker_cooldown_seconds: int = Field(
+        default=30, ge=5, le=3600, description="how long an open breaker waits before a probe"
+    )
+    budget_alert_thresholds: list[Percent] = Field(
+        default_factory=lambda: list(DEFAULT_ALERT_THRESHOLDS),
+        max_length=10,
+        description="percents of a limit at which an alert is sent",
+    )
+
+    @field_validator("daily_cost_limit", "smart_model_fallback", "default_provider", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Forms send "" for a cleared field; for these it means "no value".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smart_model_fallback")
+    @classmethod
+    def _model_ref(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        provider, model = parse_model_ref(value)
+        return f"{provider}:{model}"
+
+    @field_validator("approval_gates")
+    @classmethod
+    def _gates(cls, value: list[str]) -> list[str]:
+        unknown = [phase for phase in value if phase not in GATEABLE_PHASES]
+        if unknown:
+            raise ValueError(
+                f"approval gates must be among {', '.join(GATEABLE_PHASES)}; "
+                f"got {', '.join(unknown)}"
+            )
+        return [phase for phase in PHASE_NAMES if phase in value]  # pipeline order, once each
+
+    @field_validator("budget_alert_thresholds")
+    @classmethod
+    def _sorted_once(cls, value: list[int]) -> list[int]:
+        return sorted(set(value))
+
+    @property
+    def fallback(self) -> tuple[str, str] | None:
+        """(provider, model) of `smart_model_fallback`, or None."""
+        return (
+            None
+            if self.smart_model_fallback is None
+            else parse_model_ref(self.smart_model_fallback)
+        )
+
+    def references_provider(self, name: str) -> bool:
+        """Whether a setting names the provider `name` (for the provider store's delete)."""
+        fallback = self.fallback
+        return self.default_provider == name or (fallback is not None and fallback[0] == name)
+
+
+SETTING_NAMES: tuple[str, ...] = tuple(TeamSettings.model_fields)
+
+
+class InvalidSettings(Unprocessable):
+    """A patch naming an unknown setting or giving a bad value (422). `errors` lists each
+    problem as ``{loc, msg, type}`` without the submitted value."""
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> InvalidSettings:
+        errors = [
+            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in errors
+        )
+        return cls(f"Invalid settings: {problems}", errors)
+
+
+class TeamSettingsItem(TeamItem):
+    Meta = table_meta("events")
+
+    document = JSONAttribute(default=dict)
+
+
+def _known(team_id: str, document: Mapping[str, Any]) -> dict[str, Any]:
+    """What is stored, less any key the code no longer knows or whose value it no longer
+    accepts (a setting renamed or narrowed since): those fall back to their defaults."""
+    known = {name: value for name, value in document.items() if name in TeamSettings.model_fields}
+    try:
+        TeamSettings.model_validate(known)
+    except ValidationError as exc:
+        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        known = {name: value for name, value in known.items() if name not in bad}
+    dropped = sorted(set(document) - set(known))
+    if dropped:
+        logger.warning("stored settings ignored", extra={"team_id": team_id, "keys": dropped})
+    return known
+
+
+def _stored(team_id: str) -> TeamSettingsItem | None:
+    """The settings item as last written (a consistent read: the version must be current)."""
+    try:
+        with storage_errors("settings"):
+            return TeamSettingsItem.get(team_partition(team_id), SETTINGS_KEY, consistent_read=True)
+    except NotFound:
+        return None
+
+
+def get_settings(team_id: str) -> TeamSettings:
+    """The team's settings: its stored values over the defaults (all defaults when none)."""
+    item = get_or_none(TeamSettingsItem, team_partition(team_id), SETTINGS_KEY)
+    document = {} if item is None else _known(team_id, item.document or {})
+    return TeamSettings.model_validate(document)
+
+
+def update_settings(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
+    """Merge `patch` into the stored settings and answer the result.
+
+    An unknown key or a bad value is `InvalidSettings` (422) and nothing is written; a key
+    set to null returns a nullable setting to "none". Another update that landed between
+    this one's read and write makes it a `Conflict` (409): reload and retry.
+    """
+    unknown = sorted(str(name) for name in patch if name not in TeamSettings.model_fields)
+    if unknown:
+        errors: list[dict[str, Any]] = [
+            {"loc": [name], "msg": "Unknown setting", "type": "extra_forbidden"} for name in unknown
+        ]
+        raise InvalidSettings(
+            f"Unknown setting(s): {', '.join(unknown)}; known: {', '.join(SETTING_NAMES)}", errors
+        )
+    if not patch:
+        return get_settings(team_id)  # nothing to change: no write, no version consumed
+    stored = _stored(team_id)
+    document = _known(team_id, stored.document or {}) if stored else {}
+    merged = {**document, **patch}
+    try:
+        settings = TeamSettings.model_validate(merged)
+    except ValidationError as exc:
+        raise InvalidSettings.from_validation(exc) from exc
+    now = utcnow()
+    item = TeamSettingsItem(
+        team_partition(team_id),
+        SETTINGS_KEY,
+        team_id=team_id,
+        # Typed and normalized ("3" → 3), only the keys the team has set.
+        document=settings.model_dump(mode="json", include=set(merged)),
+        created_at=stored.created_at if stored else now,
+        updated_at=now,
+    )
+    if stored is not None:
+        item.version = stored.version
+    with storage_errors("settings"):
+        item.save()  # conditioned on the version read (or on there being no item yet)
+    return settings
