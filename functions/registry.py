@@ -14,6 +14,9 @@ from shared.db.tables import TABLES
 
 TableAccess = Literal["describe", "read", "read_write"]
 BucketAccess = Literal["list", "read", "read_write"]
+# Teams' LLM provider keys in Secrets Manager (`<prefix>/teams/*`): read them to call a
+# provider, or manage them (create, replace, delete) as the provider routes do.
+ProviderKeyAccess = Literal["read", "manage"]
 
 API_BASES: tuple[str, ...] = ("/api/v1", "/api")
 
@@ -40,6 +43,7 @@ class RouteGroup:
     authenticates: bool = True
     # Signs tokens: may create the signing key on first use and reads the admin key secret.
     signs_tokens: bool = False
+    provider_keys: ProviderKeyAccess | None = None
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
@@ -159,6 +163,7 @@ class WorkerFunction:
     # so both default to False.
     authenticates: bool = False
     signs_tokens: bool = False
+    provider_keys: ProviderKeyAccess | None = None
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()

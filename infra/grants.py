@@ -17,8 +17,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
 
-from functions.registry import BucketAccess, TableAccess
+from functions.registry import BucketAccess, ProviderKeyAccess, TableAccess
 
 
 def grant_table(table: dynamodb.ITableV2, grantee: iam.IGrantable, access: TableAccess) -> None:
@@ -82,6 +83,38 @@ def execution_arns(state_machine: sfn.StateMachine) -> str:
         resource_name=f"{state_machine.state_machine_name}:*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
+
+
+# Teams' provider keys, one secret each under `<prefix>/teams/`: named at run time, so the
+# grant is on that name prefix, in this account and region only.
+READ_PROVIDER_KEY_ACTIONS = ("secretsmanager:GetSecretValue",)
+MANAGE_PROVIDER_KEY_ACTIONS = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:RestoreSecret",
+    "secretsmanager:DeleteSecret",
+)
+
+
+def provider_keys_arn(scope: Construct, resource_prefix: str) -> str:
+    """Every team's provider key secret: `arn:...:secret:<prefix>/teams/*` (the `*` also
+    covers the random suffix Secrets Manager adds to a secret's name)."""
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{resource_prefix}/teams/*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_provider_keys(
+    grantee: iam.IGrantable, access: ProviderKeyAccess, secrets_arn: str
+) -> None:
+    actions = READ_PROVIDER_KEY_ACTIONS if access == "read" else MANAGE_PROVIDER_KEY_ACTIONS
+    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
 
 
 def grant_execution_control(state_machine: sfn.StateMachine, grantee: iam.IGrantable) -> None:

@@ -112,6 +112,13 @@ EXECUTIONS_REASON = (
     "state machine only, for functions whose registry entry controls executions: each job's "
     "execution is named at run time, so no fixed ARN exists; no other state machine matches."
 )
+PROVIDER_KEYS_REASON = (
+    "Teams' LLM provider keys are one secret each, named `<prefix>/teams/<team>/providers/"
+    "<name>` when a team adds a provider, so no fixed ARN exists: the grant is on that name "
+    "prefix in this account and region (the `*` also covers the suffix Secrets Manager adds), "
+    "read-only for functions that call providers, create/replace/delete for the provider "
+    "routes, as each registry entry's `provider_keys` says."
+)
 # What CDK's bucket grants print beyond a plain ARN, per access level.
 BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
 BUCKET_WRITE_ACTIONS = ("s3:DeleteObject*", "s3:Abort*")
@@ -146,6 +153,12 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         readers = policies(_reads_table(key))
         index_arns = f"Resource::<{_logical_id(stack, table)}.Arn>/index/*"
         found += entry(index_arns, readers, TABLE_INDEX_REASON)
+    found += entry(
+        "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+        f"{stack.config.prefix}/teams/*",
+        policies(lambda spec: spec.provider_keys is not None),
+        PROVIDER_KEYS_REASON,
+    )
     state_machine = _logical_id(stack, stack.pipeline.state_machine)
     found += entry(
         "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"

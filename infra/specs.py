@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from functions.registry import BucketAccess, TableAccess
+from functions.registry import BucketAccess, ProviderKeyAccess, TableAccess
 
 
 class FunctionSpec(Protocol):
@@ -45,6 +45,9 @@ class FunctionSpec(Protocol):
 
     @property
     def signs_tokens(self) -> bool: ...
+
+    @property
+    def provider_keys(self) -> ProviderKeyAccess | None: ...
 
     @property
     def extra_layers(self) -> tuple[str, ...]: ...

@@ -80,6 +80,21 @@ RUNTIME_PROVIDED = frozenset(
 # Directory names removed from installed packages: never imported at run time. Only removed
 # below a top-level package, so a distribution whose import name is "tests" would survive.
 STRIP_DIRS = frozenset({"__pycache__", "tests", "test"})
+# Powertools features this project never uses (it has its own DynamoDB-backed circuit
+# breaker; no Kafka, feature flags, data masking, streaming or the auth alpha): ~1.3 MB
+# unzipped every function would carry. No other part of Powertools imports them, and
+# tests/infra/test_layer.py fails if our code ever does.
+UNUSED_PACKAGES = tuple(
+    f"aws_lambda_powertools/utilities/{name}"
+    for name in (
+        "auth_alpha",
+        "circuit_breaker",
+        "data_masking",
+        "feature_flags",
+        "kafka",
+        "streaming",
+    )
+)
 STRIP_SUFFIXES = (".pyc", ".pyo", ".pyi")
 
 # Fixed time stamp for every zip entry, so the same inputs give the same bytes and the
@@ -227,6 +242,8 @@ def _strip(site: Path) -> None:
     data files pip puts beside them (segno's man page)."""
     shutil.rmtree(site / "bin", ignore_errors=True)
     shutil.rmtree(site / "share", ignore_errors=True)
+    for unused in UNUSED_PACKAGES:
+        shutil.rmtree(site / unused, ignore_errors=True)
     for path in sorted(site.rglob("*"), reverse=True):
         if path.is_dir() and path.name in STRIP_DIRS and path.parent != site:
             shutil.rmtree(path)

@@ -26,9 +26,11 @@ from infra.constructs.logs import stage_log_group
 from infra.grants import (
     grant_bucket,
     grant_execution_control,
+    grant_provider_keys,
     grant_put_events,
     grant_table,
     grant_token_secrets,
+    provider_keys_arn,
 )
 from infra.names import LAYER_ID, METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
 from infra.packaging import layer_zip, stage_function
@@ -174,6 +176,12 @@ class ServiceFunction(Construct):
             verifies=authenticates(self.spec),
             signs=signs_tokens(self.spec),
         )
+        if self.spec.provider_keys is not None:
+            grant_provider_keys(
+                self.function,
+                self.spec.provider_keys,
+                provider_keys_arn(self, resources.config.prefix),
+            )
 
     def control_executions(self, state_machine: sfn.StateMachine) -> None:
         """STATE_MACHINE_ARN and the execution-control grants on `state_machine`.

@@ -333,3 +333,23 @@ def test_each_function_and_its_layers_fit_lambdas_size_budget(
         total_zipped = sum(zipped[layer] for layer in layers) + function_zip.stat().st_size
         assert total_unzipped <= UNZIPPED_BUDGET, (spec.name, layers, total_unzipped)
         assert total_zipped <= ZIPPED_BUDGET, (spec.name, layers, total_zipped)
+
+
+def test_no_code_of_ours_imports_what_the_layers_leave_out() -> None:
+    build = load_build_script()
+    dotted = [path.replace("/", ".") for path in build.UNUSED_PACKAGES]
+    ours = [
+        path
+        for folder in ("shared", "functions", "tools")
+        for path in (REPO / folder).rglob("*.py")
+    ]
+
+    offenders = [
+        (str(path.relative_to(REPO)), module)
+        for path in ours
+        for module in dotted
+        if module in path.read_text()
+    ]
+
+    assert dotted
+    assert offenders == []
