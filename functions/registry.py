@@ -141,7 +141,74 @@ APPROVALS = RouteGroup(
     controls_executions=True,
 )
 
-GROUPS: tuple[RouteGroup, ...] = (HEALTH, AUTH, JOBS, APPROVALS)
+AGENTS = RouteGroup(
+    name="agents",
+    description="agents, their per-phase configs and memories; test calls through the router",
+    prefixes=("agents",),
+    # A test call goes through the router: providers (and their breakers), the cost ledger
+    # and budgets, the team's settings; the first config read creates the default agents.
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "agents": "read_write",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read",
+    },
+    publishes_events=True,
+    provider_keys="read",
+)
+
+PROVIDERS = RouteGroup(
+    name="providers",
+    description="a team's LLM providers and their keys, the model catalog, circuit breakers",
+    prefixes=("providers", "models", "circuit-breakers"),
+    # A provider in use by an agent or named by the team's settings cannot be deleted.
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "providers": "read_write",
+        "agents": "read",
+        "events": "read",
+    },
+    publishes_events=True,
+    provider_keys="manage",
+)
+
+COSTS = RouteGroup(
+    name="costs",
+    description="cost pages from pre-aggregated rollups, budgets, per-user usage and allowance",
+    prefixes=("costs",),
+    # Only the caller's own usage paths: a `users` prefix would claim every /users/* path.
+    exact_paths=tuple(
+        f"{base}/users/me/{path}" for base in API_BASES for path in ("usage", "monthly-allowance")
+    ),
+    tables={**IDENTITY_FOR_AUTH, "costs": "read_write", "jobs": "read", "agents": "read"},
+)
+
+SETTINGS = RouteGroup(
+    name="settings",
+    description="typed team settings, system status and KPIs",
+    prefixes=("settings", "system", "kpis"),
+    # The daily limit and alert thresholds are the budget's (one source of truth).
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "events": "read_write",
+        "costs": "read_write",
+        "jobs": "read",
+        "agents": "read",
+        "providers": "read",
+    },
+)
+
+GROUPS: tuple[RouteGroup, ...] = (
+    HEALTH,
+    AUTH,
+    JOBS,
+    APPROVALS,
+    AGENTS,
+    PROVIDERS,
+    COSTS,
+    SETTINGS,
+)
 
 
 @dataclass(frozen=True, slots=True)

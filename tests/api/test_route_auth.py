@@ -184,13 +184,38 @@ def owner(aws: None) -> Iterator[Team]:
         client, "member-a@example.com", invitation_token=invitation["invitation_token"]
     )
     member_id = client.get("/api/v1/auth/me", headers=member_headers).json()["id"]
+    llm_agent = client.post(
+        "/api/v1/agents",
+        headers=headers,
+        json={
+            "name": "Owned agent",
+            "role": "dev",
+            "llm_provider": "offline",
+            "llm_model": "offline-1",
+        },
+    )
+    assert llm_agent.status_code == 201, llm_agent.text
+    memory = client.post(
+        f"/api/v1/agents/{llm_agent.json()['id']}/memories",
+        headers=headers,
+        json={"content": "Team A's own note"},
+    )
+    assert memory.status_code == 201, memory.text
+    provider = client.post(
+        "/api/v1/providers", headers=headers, json={"name": "owned", "kind": "offline"}
+    )
+    assert provider.status_code == 201, provider.text
     ids = {
+        "name": provider.json()["name"],
+        "model": "offline-1",
         "job_ref": job_id,
         "approval_id": approval_id,
         "project_ref": project.json()["id"],
         "key_id": api_key.json()["id"],
         "token_id": agent.json()["id"],
         "user_id": member_id,
+        "agent_id": llm_agent.json()["id"],
+        "memory_id": memory.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -211,20 +236,35 @@ def intruder(aws: None) -> Iterator[Team]:
 BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},
     "PUT /api/v1/admin/users/{user_id}": {"role": "admin"},
+    "PATCH /api/v1/agents/{agent_id}": {"name": "Taken over"},
+    "PUT /api/v1/agents/{agent_id}": {
+        "name": "Taken over",
+        "role": "dev",
+        "llm_provider": "offline",
+        "llm_model": "offline-1",
+    },
+    "POST /api/v1/agents/config/{agent_id}": {"phase": "dev"},
+    "PATCH /api/v1/providers/{name}": {"enabled": False},
+    "POST /api/v1/providers/{name}": {"kind": "offline"},
+    "POST /api/v1/agents/{agent_id}/memories": {"content": "planted"},
+    "PUT /api/v1/agents/memories/{memory_id}": {"content": "rewritten"},
 }
 
 
 def _url(operation: Operation, ids: dict[str, str]) -> str:
     missing = [name for name in operation.params if name not in ids]
     assert not missing, f"{operation.id}: give team A a resource for {missing} in `owner`"
-    return re.sub(r"\{(\w+)\}", lambda match: ids[match.group(1)], operation.path)
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda match: ids[match.group(1)], operation.path)
 
 
 def _query(operation: Operation) -> dict[str, str]:
     return {"path": "index.html"} if operation.path.endswith("/code/file") else {}
 
 
-WITH_IDS = [op for op in OPERATIONS if op.params]
+# Reviewed: an upsert by name creates the resource in the caller's own team when the name
+# is new there (seed 001's `POST /providers/{name}`): another team's name is just a name.
+UPSERTS = {"POST /api/v1/providers/{name}"}
+WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS]
 
 
 @pytest.mark.parametrize("operation", WITH_IDS, ids=[op.id for op in WITH_IDS])
@@ -241,6 +281,25 @@ def test_another_teams_resource_is_404(operation: Operation, owner: Team, intrud
     assert set(answer.json()) == {"detail", "request_id"}
 
 
+def test_an_upsert_by_another_team_makes_its_own_and_leaves_the_owners(
+    owner: Team, intruder: Team
+) -> None:
+    assert {op.id for op in OPERATIONS} >= UPSERTS
+    before = owner.client.get(
+        f"/api/v1/providers/{owner.ids['name']}", headers=owner.headers
+    ).json()
+
+    answer = intruder.client.post(
+        f"/api/v1/providers/{owner.ids['name']}",
+        headers=intruder.headers,
+        json={"kind": "offline", "enabled": False},
+    )
+    after = owner.client.get(f"/api/v1/providers/{owner.ids['name']}", headers=owner.headers)
+
+    assert answer.status_code in (200, 201), answer.text
+    assert after.json() == before
+
+
 def test_team_a_still_has_everything_after_the_walk(owner: Team) -> None:
     for path in (
         f"/api/v1/jobs/{owner.ids['job_ref']}",
@@ -248,6 +307,9 @@ def test_team_a_still_has_everything_after_the_walk(owner: Team) -> None:
         f"/api/v1/projects/{owner.ids['project_ref']}",
         f"/api/v1/security/api-keys/{owner.ids['key_id']}",
         f"/api/v1/admin/users/{owner.ids['user_id']}",
+        f"/api/v1/agents/{owner.ids['agent_id']}",
+        f"/api/v1/agents/{owner.ids['agent_id']}/memory-stats",
+        f"/api/v1/providers/{owner.ids['name']}",
     ):
         assert owner.client.get(path, headers=owner.headers).status_code == 200, path
     assert (

@@ -15,13 +15,17 @@ from types import ModuleType
 import pytest
 
 from functions.registry import (
+    AGENTS,
     APPROVALS,
     AUTH,
+    COSTS,
     HEALTH,
     JOBS,
     KEY_ROTATION,
     PIPELINE_WORKER,
+    PROVIDERS,
     RECONCILER,
+    SETTINGS,
 )
 from infra.packaging import LAYER_BUILD_DIR, REPO, LayerNotBuiltError, layer_zip, tree_size
 from infra.specs import layers_for
@@ -40,6 +44,10 @@ EXPECTED_LAYERS = {
     AUTH.name: ("core", "tokens", "accounts"),
     JOBS.name: ("core", "tokens"),
     APPROVALS.name: ("core", "tokens"),
+    AGENTS.name: ("core", "tokens"),
+    PROVIDERS.name: ("core", "tokens"),
+    COSTS.name: ("core", "tokens"),
+    SETTINGS.name: ("core", "tokens"),
     PIPELINE_WORKER.name: ("core", "checks"),
     RECONCILER.name: ("core",),
     KEY_ROTATION.name: ("core", "tokens"),

@@ -11,6 +11,11 @@ import pytest
 
 from functions.registry import APPROVALS, AUTH, HEALTH, JOBS, WORKERS
 from infra.constructs.functions import ADMIN_API_KEY_SECRET_VARIABLE
+from infra.grants import (
+    MANAGE_PROVIDER_KEY_ACTIONS,
+    READ_PROVIDER_KEY_ACTIONS,
+    provider_keys_arn,
+)
 from infra.specs import authenticates, rotates_signing_key, signs_tokens
 from shared.auth.signing import PLACEHOLDER
 from shared.settings import Settings
@@ -158,6 +163,12 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
         if rotates_signing_key(spec):
             expected = {action: [signing] for action in ROTATE}
             expected["secretsmanager:GetRandomPassword"] = ["*"]
+        if spec.provider_keys is not None:
+            wanted = READ_PROVIDER_KEY_ACTIONS
+            if spec.provider_keys == "manage":
+                wanted = MANAGE_PROVIDER_KEY_ACTIONS
+            for action in wanted:
+                expected.setdefault(action, []).append(provider_keys(synthesized))
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
@@ -183,6 +194,8 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
             ], logical_id
             continue
         for resource in as_list(statement["Resource"]):
+            if resource == provider_keys(synthesized):
+                continue  # teams' provider keys: the one name prefix, checked below
             assert resource in (signing, admin), (logical_id, resource)
             assert "*" not in json.dumps(resource), (logical_id, resource)
         holders.add(logical_id)
@@ -190,10 +203,28 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
     expected = {
         synthesized.logical_id(stack.functions[spec.name].role.node.find_child("DefaultPolicy"))
         for spec in FUNCTION_SPECS
-        if spec.authenticates or spec.signs_tokens or rotates_signing_key(spec)
+        if spec.authenticates
+        or spec.signs_tokens
+        or rotates_signing_key(spec)
+        or spec.provider_keys is not None
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements
+
+
+def provider_keys(synthesized: Synthesized) -> Any:
+    """The teams' provider keys ARN as the template writes it."""
+    stack = synthesized.stack
+    return stack.resolve(provider_keys_arn(stack, stack.config.prefix))
+
+
+def test_provider_keys_are_granted_on_the_teams_prefix_of_this_stage_only(
+    synthesized: Synthesized,
+) -> None:
+    arn = json.dumps(provider_keys(synthesized))
+
+    assert f":secret:factory-{synthesized.stage}/teams/*" in arn
+    assert any(spec.provider_keys for spec in FUNCTION_SPECS)
 
 
 def test_token_flags_for_workers_and_signers() -> None:

@@ -121,6 +121,20 @@ def _serialize_dynamodb() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
+def _answer_bedrock_model_lists() -> None:
+    """moto has no ListFoundationModels: the emulated Bedrock answers that it offers no
+    foundation model, so checking a bedrock provider locally says so instead of failing."""
+    from moto.bedrock.responses import BedrockResponse
+
+    if hasattr(BedrockResponse, "list_foundation_models"):
+        return
+
+    def list_foundation_models(response: Any) -> str:
+        return json.dumps({"modelSummaries": []})
+
+    BedrockResponse.list_foundation_models = list_foundation_models  # type: ignore[attr-defined]
+
+
 def _parse_each_definition_once() -> None:
     """moto's interpreter parses the whole definition (ANTLR) at every execution start:
     0.3-0.5 s for the generation state machine here, a third of a local job's wall time.
@@ -224,6 +238,7 @@ def emulated_aws(settings: Settings) -> Iterator[None]:
     with mock_aws(config=MOTO_CONFIG):
         _route_lambda_to_handlers()
         _serialize_dynamodb()
+        _answer_bedrock_model_lists()
         _parse_each_definition_once()
         create_resources(settings)
         yield

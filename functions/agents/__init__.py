@@ -1,0 +1,1 @@
+"""Agents: CRUD, start and stop, a test call through the router, per-phase configs, memories."""

@@ -1,0 +1,252 @@
+"""Agent routes: CRUD (delete is soft), start and stop, a test call, the per-phase configs
+and the agents' memories.
+
+Members read; creating, changing and deleting agents, configs and memories, and starting
+and stopping agents, need an admin. The test call is open to members: it changes nothing
+and is charged to the caller, within the team's budgets and their own allowance.
+
+Routes match in order: the static paths (`/agents/config`, `/agents/memories/{id}`) come
+before `/agents/{agent_id}`, which would otherwise take them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.agents import service
+from shared.agents import memories
+from shared.agents import service as agents
+from shared.agents.schemas import (
+    Agent,
+    AgentConfigEntry,
+    AgentConfigUpdate,
+    AgentCreate,
+    AgentPublic,
+    AgentReplace,
+    AgentStatus,
+    AgentUpdate,
+    MemoryCategory,
+    MemoryCreate,
+    MemoryPublic,
+    MemoryStats,
+    MemoryUpdate,
+    Role,
+)
+from shared.app_factory import create_app, group_router
+from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from shared.errors import error_responses
+from shared.pagination import LIST_RESPONSES, Page, PageParams, page_answer
+
+router = group_router(tags=["agents"], responses=error_responses(401, 403, 422))
+_FOUND = error_responses(404)
+
+
+# Query models are built with the routes: deferring them makes FastAPI's deferred field
+# adapter warn about its alias at the first request.
+class AgentListParams(PageParams):
+    status_filter: AgentStatus | None = Field(default=None, description="idle, busy or offline")
+    role: Role | None = Field(default=None, description="the phase or free role served")
+
+
+class MemoryListParams(PageParams):
+    category: MemoryCategory | None = None
+
+
+# The filters share the one query model with the page parameters: PageParams refuses
+# query parameters it does not name.
+AgentFilters = Annotated[AgentListParams, Query()]
+MemoryFilters = Annotated[MemoryListParams, Query()]
+
+
+class AgentTestResult(BaseModel):
+    """`ok` with the model's answer, or `error` saying why no provider answered."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    agent_id: str
+    model: str = Field(description="the model that answered (or the agent's, on error)")
+    status: Literal["ok", "error"]
+    response: str | None = None
+    detail: str | None = None
+
+
+@router.get(
+    "/agents",
+    response_model=Page[AgentPublic],
+    responses=LIST_RESPONSES,
+    summary="The team's agents, oldest first",
+)
+async def list_agents(principal: CurrentPrincipal, params: AgentFilters) -> dict[str, Any]:
+    items, total, cursor = agents.list_agents(
+        principal.team_id, params, status_filter=params.status_filter, role=params.role
+    )
+    return page_answer(items, total, params, cursor)
+
+
+@router.post("/agents", status_code=201, response_model=AgentPublic, summary="Create an agent")
+async def create_agent(body: AgentCreate, principal: AdminPrincipal) -> Agent:
+    return agents.create_agent(principal.team_id, body, provider_exists=service.provider_exists)
+
+
+@router.get(
+    "/agents/config",
+    response_model=list[AgentConfigEntry],
+    summary="Each phase's default agent (a new team gets one default agent per phase)",
+)
+async def get_agent_config(principal: CurrentPrincipal) -> list[AgentConfigEntry]:
+    return service.agent_config(principal.team_id)
+
+
+@router.post(
+    "/agents/config/{agent_id}",
+    response_model=AgentConfigEntry,
+    responses=_FOUND,
+    summary="Make the agent the default of a phase (model: overrides its model there)",
+)
+async def set_agent_config(
+    agent_id: str, body: AgentConfigUpdate, principal: AdminPrincipal
+) -> AgentConfigEntry:
+    return service.set_agent_config(principal.team_id, agent_id, body.phase, body.model)
+
+
+@router.put(
+    "/agents/memories/{memory_id}",
+    response_model=MemoryPublic,
+    responses=error_responses(404, 409),
+    summary="Replace a memory",
+)
+async def update_memory(
+    memory_id: str, body: MemoryUpdate, principal: AdminPrincipal
+) -> MemoryPublic:
+    return memories.update_memory(principal.team_id, memory_id, body)
+
+
+@router.delete(
+    "/agents/memories/{memory_id}",
+    status_code=204,
+    responses=error_responses(404, 409),
+    summary="Delete a memory",
+)
+async def delete_memory(memory_id: str, principal: AdminPrincipal) -> Response:
+    memories.delete_memory(principal.team_id, memory_id)
+    return Response(status_code=204)
+
+
+@router.get("/agents/{agent_id}", response_model=AgentPublic, responses=_FOUND)
+async def get_agent(agent_id: str, principal: CurrentPrincipal) -> Agent:
+    return agents.get_agent(principal.team_id, agent_id)
+
+
+@router.patch(
+    "/agents/{agent_id}",
+    response_model=AgentPublic,
+    responses=_FOUND,
+    summary="Change the fields given",
+)
+async def update_agent(agent_id: str, body: AgentUpdate, principal: AdminPrincipal) -> Agent:
+    return agents.update_agent(
+        principal.team_id, agent_id, body, provider_exists=service.provider_exists
+    )
+
+
+@router.put(
+    "/agents/{agent_id}",
+    response_model=AgentPublic,
+    responses=_FOUND,
+    summary="Replace the agent (fields left out take their defaults)",
+)
+async def replace_agent(agent_id: str, body: AgentReplace, principal: AdminPrincipal) -> Agent:
+    return agents.replace_agent(
+        principal.team_id, agent_id, body, provider_exists=service.provider_exists
+    )
+
+
+@router.delete(
+    "/agents/{agent_id}",
+    status_code=204,
+    responses=_FOUND,
+    summary="Delete the agent (soft: costs and jobs still name it)",
+)
+async def delete_agent(agent_id: str, principal: AdminPrincipal) -> Response:
+    agents.delete_agent(principal.team_id, agent_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/agents/{agent_id}/start",
+    response_model=AgentPublic,
+    responses=_FOUND,
+    summary="offline → idle",
+)
+async def start_agent(agent_id: str, principal: AdminPrincipal) -> Agent:
+    return agents.start_agent(principal.team_id, agent_id)
+
+
+@router.post(
+    "/agents/{agent_id}/stop",
+    response_model=AgentPublic,
+    responses=_FOUND,
+    summary="→ offline",
+)
+async def stop_agent(agent_id: str, principal: AdminPrincipal) -> Agent:
+    return agents.stop_agent(principal.team_id, agent_id)
+
+
+@router.post(
+    "/agents/{agent_id}/test",
+    response_model=AgentTestResult,
+    response_model_exclude_none=True,
+    responses=error_responses(402, 404),
+    summary="Send the agent a short prompt through the router",
+)
+async def test_agent(agent_id: str, principal: CurrentPrincipal) -> AgentTestResult:
+    outcome = service.test_agent(principal.team_id, agent_id, principal.subject)
+    return AgentTestResult(
+        agent_id=outcome.agent_id,
+        model=outcome.model,
+        status=outcome.status,
+        response=outcome.response,
+        detail=outcome.detail,
+    )
+
+
+@router.get(
+    "/agents/{agent_id}/memories",
+    response_model=Page[MemoryPublic],
+    responses={**LIST_RESPONSES, **_FOUND},
+    summary="The agent's memories, newest first",
+)
+async def list_memories(
+    agent_id: str, principal: CurrentPrincipal, params: MemoryFilters
+) -> dict[str, Any]:
+    items, total, cursor = memories.list_memories(
+        principal.team_id, agent_id, params, category=params.category
+    )
+    return page_answer(items, total, params, cursor)
+
+
+@router.post(
+    "/agents/{agent_id}/memories",
+    status_code=201,
+    response_model=MemoryPublic,
+    responses=_FOUND,
+    summary="Add a memory",
+)
+async def add_memory(agent_id: str, body: MemoryCreate, principal: AdminPrincipal) -> MemoryPublic:
+    return memories.add_memory(principal.team_id, agent_id, body)
+
+
+@router.get(
+    "/agents/{agent_id}/memory-stats",
+    response_model=MemoryStats,
+    responses=_FOUND,
+    summary="How many memories the agent has, by category",
+)
+async def memory_stats(agent_id: str, principal: CurrentPrincipal) -> MemoryStats:
+    return memories.memory_stats(principal.team_id, agent_id)
+
+
+app = create_app("agents", router)

@@ -1,0 +1,117 @@
+"""The agents group's own rules on top of shared.agents: which provider names an agent may
+use, the agent test call through the router, and the per-phase configs as the routes serve
+them.
+
+The name "offline" is the built-in offline provider (the default agents use it): it is
+always a provider an agent may name, and it answers calls when the team has not
+registered a provider of that name itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.agents import service as agents
+from shared.agents.schemas import AgentConfigEntry
+from shared.errors import NotFound
+from shared.llm import store
+from shared.llm.breaker import BreakerPolicy
+from shared.llm.providers import NamedOfflineProvider
+from shared.llm.router import CallContext, Router, Target
+from shared.llm.types import CompletionRequest, Message, Provider, ProviderError
+from shared.team_settings import TeamSettings, get_settings
+
+BUILTIN_PROVIDER = "offline"
+TEST_PROMPT = "This is a connection test. In one short sentence, say who you are and what you do."
+# Enough for a sentence; the budget check prices the answer at this many tokens.
+TEST_MAX_TOKENS = 100
+DETAIL_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTestOutcome:
+    """What the test call gave: the answer (`ok`), or why no provider answered (`error`)."""
+
+    agent_id: str
+    model: str
+    status: Literal["ok", "error"]
+    response: str | None = None
+    detail: str | None = None
+
+
+def provider_exists(team_id: str, name: str) -> bool:
+    """Whether an agent of the team may name the provider `name` (one GetItem)."""
+    if name == BUILTIN_PROVIDER:
+        return True
+    try:
+        store.get(team_id, name)
+    except NotFound:
+        return False
+    return True
+
+
+def client_for(team_id: str, name: str) -> Provider:
+    """The router's client source: the team's provider, or the built-in offline one."""
+    try:
+        return store.client_for(team_id, name)
+    except NotFound:
+        if name != BUILTIN_PROVIDER:
+            raise
+        return NamedOfflineProvider(name)
+
+
+def router_for(settings: TeamSettings) -> Router:
+    """A router with the team's fallback model and circuit-breaker settings."""
+    fallback = settings.fallback
+    return Router(
+        clients=client_for,
+        fallback=Target(*fallback) if fallback is not None else None,
+        policy=BreakerPolicy(
+            failure_threshold=settings.breaker_failure_threshold,
+            cooldown_seconds=settings.breaker_cooldown_seconds,
+        ),
+    )
+
+
+def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestOutcome:
+    """Send the agent a short prompt, as the pipeline would (its provider and model, its
+    system prompt, the team's fallback), charged to `user_id`.
+
+    A provider failure is an outcome, not an error; an exhausted budget raises
+    BudgetExceeded (402) before any provider is called.
+    """
+    agent = agents.get_agent(team_id, agent_id)
+    system = (Message("system", agent.system_prompt),) if agent.system_prompt else ()
+    request = CompletionRequest(
+        model=agent.llm_model,
+        messages=(*system, Message("user", TEST_PROMPT)),
+        max_tokens=TEST_MAX_TOKENS,
+    )
+    call = CallContext(team_id=team_id, user_id=user_id, agent_id=agent.id)
+    router = router_for(get_settings(team_id))
+    try:
+        routed = router.complete(call, Target(agent.llm_provider, agent.llm_model), request)
+    except ProviderError as exc:
+        # Provider errors name no key (the clients redact it); the router's summary says
+        # which provider failed how.
+        return AgentTestOutcome(agent.id, agent.llm_model, "error", detail=str(exc)[:DETAIL_CHARS])
+    answered = routed.completion.model or routed.target.model or agent.llm_model
+    return AgentTestOutcome(agent.id, answered, "ok", response=routed.completion.text)
+
+
+def agent_config(team_id: str) -> list[AgentConfigEntry]:
+    """Every phase's default agent; a team seeing this for the first time gets one default
+    agent per phase first (once: `ensure_defaults` writes nothing when all are set)."""
+    agents.ensure_defaults(team_id)
+    return agents.config(team_id)
+
+
+def set_agent_config(
+    team_id: str, agent_id: str, phase: str, model: str | None
+) -> AgentConfigEntry:
+    """Make the agent the default of `phase`. The agent in the path must be a live agent
+    of the team (NotFound, as on every route naming an agent); an unknown phase, or the
+    agent deleted before the write, is Unprocessable."""
+    agents.get_agent(team_id, agent_id)
+    return agents.set_config(team_id, phase, agent_id, model=model)

@@ -1,0 +1,271 @@
+"""Cost routes: the ledger's summaries and breakdowns, the team budget, user usage and
+allowances. HTTP shapes and auth only; the rules are in service.py.
+
+Who may: every member reads; an admin sets the budget and allowances. `GET /users/me/usage`
+and `PUT /users/me/monthly-allowance` take `user_id` for an admin to read or set another
+account's (the caller's own without it); a member asking for another's is 403.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.costs import service
+from functions.costs.service import BudgetView, Named, Summary
+from shared.app_factory import create_app, group_router
+from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from shared.costs.budgets import AllowanceUpdate, BudgetUpdate
+from shared.costs.summaries import MAX_DAILY_DAYS, CostLine, CostSummary, DailyCost, UserUsage
+from shared.errors import error_responses
+from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.ratelimit import client_ip
+
+router = group_router(tags=["costs"], responses=error_responses(401, 403, 422))
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    cost_usd: float
+    calls: int
+    tokens_in: int
+    tokens_out: int
+    last_call_at: datetime | None = Field(description="when the latest call was recorded")
+
+
+class AgentCost(_Line):
+    agent_id: str
+    agent: str = Field(description="the agent's name, or its id when the agent is gone")
+
+
+class JobCost(_Line):
+    job_id: str
+    job_slug: str | None = Field(description="null when the job has been deleted")
+
+
+class ProviderCost(_Line):
+    provider: str
+
+
+class ModelCost(_Line):
+    model: str
+
+
+class CostSummaryPublic(CostSummary):
+    top_agent: str | None = Field(description="the costliest agent's name (null: no agent yet)")
+    top_agent_id: str | None
+
+
+class CostOverview(CostSummaryPublic):
+    by_agent: list[AgentCost] = Field(description="the costliest agents")
+    by_job: list[JobCost] = Field(description="the newest jobs")
+    by_provider: list[ProviderCost] = Field(description="the costliest providers")
+    by_model: list[ModelCost] = Field(description="the costliest models")
+    daily: list[DailyCost] = Field(description=f"the last {service.OVERVIEW_DAYS} days (UTC)")
+
+
+class BudgetPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    monthly_limit: float | None = Field(description="USD per UTC month; null: unlimited")
+    daily_limit: float | None = Field(
+        description="USD per UTC day; null: unlimited (the same value as the team setting "
+        "daily_cost_limit)"
+    )
+    alert_thresholds: list[int]
+    updated_at: datetime | None
+    today: date
+    month: str
+    today_spent_usd: float
+    month_spent_usd: float
+    daily_remaining_usd: float | None
+    monthly_remaining_usd: float | None
+
+
+def _counts(line: CostLine) -> dict[str, Any]:
+    return line.model_dump(exclude={"name"})
+
+
+def _agent(named: Named) -> dict[str, Any]:
+    line = named.line
+    return AgentCost(
+        **_counts(line), agent_id=line.name, agent=named.label or line.name
+    ).model_dump()
+
+
+def _job(named: Named) -> dict[str, Any]:
+    return JobCost(**_counts(named.line), job_id=named.line.name, job_slug=named.label).model_dump()
+
+
+def _provider(line: CostLine) -> dict[str, Any]:
+    return ProviderCost(**_counts(line), provider=line.name).model_dump()
+
+
+def _model(line: CostLine) -> dict[str, Any]:
+    return ModelCost(**_counts(line), model=line.name).model_dump()
+
+
+def _summary(summary: Summary) -> dict[str, Any]:
+    top = summary.top_agent
+    return {
+        **summary.totals.model_dump(),
+        "top_agent": None if top is None else top.label or top.line.name,
+        "top_agent_id": None if top is None else top.line.name,
+    }
+
+
+def _budget(view: BudgetView) -> BudgetPublic:
+    return BudgetPublic(
+        **view.budget.model_dump(),
+        today=view.today,
+        month=view.month,
+        today_spent_usd=view.today_spent_usd,
+        month_spent_usd=view.month_spent_usd,
+        daily_remaining_usd=view.daily_remaining_usd,
+        monthly_remaining_usd=view.monthly_remaining_usd,
+    )
+
+
+@router.get(
+    "/costs",
+    response_model=CostOverview,
+    summary="Totals with the top agents, providers and models, the newest jobs, the last days",
+)
+async def get_costs(principal: CurrentPrincipal) -> dict[str, Any]:
+    overview = service.overview(principal.team_id)
+    return {
+        **_summary(overview.summary),
+        "by_agent": [_agent(named) for named in overview.by_agent],
+        "by_job": [_job(named) for named in overview.by_job],
+        "by_provider": [_provider(line) for line in overview.by_provider],
+        "by_model": [_model(line) for line in overview.by_model],
+        "daily": overview.daily,
+    }
+
+
+@router.get(
+    "/costs/summary",
+    response_model=CostSummaryPublic,
+    summary="All-time, this month's and today's totals (UTC), and the costliest agent",
+)
+async def get_cost_summary(principal: CurrentPrincipal) -> dict[str, Any]:
+    return _summary(service.cost_summary(principal.team_id))
+
+
+@router.get(
+    "/costs/by-agent",
+    response_model=Page[AgentCost],
+    responses=LIST_RESPONSES,
+    summary="Costs per agent, in agent id order",
+)
+async def list_agent_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    lines, total, cursor = service.agent_costs(principal.team_id, page)
+    return page_answer([_agent(named) for named in lines], total, page, cursor)
+
+
+@router.get(
+    "/costs/by-job",
+    response_model=Page[JobCost],
+    responses=LIST_RESPONSES,
+    summary="Costs per job, oldest job first",
+)
+async def list_job_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    lines, total, cursor = service.job_costs(principal.team_id, page)
+    return page_answer([_job(named) for named in lines], total, page, cursor)
+
+
+@router.get(
+    "/costs/by-provider",
+    response_model=Page[ProviderCost],
+    responses=LIST_RESPONSES,
+    summary="Costs per provider, by name",
+)
+async def list_provider_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    lines, total, cursor = service.provider_costs(principal.team_id, page)
+    return page_answer([_provider(line) for line in lines], total, page, cursor)
+
+
+@router.get(
+    "/costs/by-model",
+    response_model=Page[ModelCost],
+    responses=LIST_RESPONSES,
+    summary="Costs per model, by name",
+)
+async def list_model_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    lines, total, cursor = service.model_costs(principal.team_id, page)
+    return page_answer([_model(line) for line in lines], total, page, cursor)
+
+
+@router.get(
+    "/costs/daily",
+    response_model=list[DailyCost],
+    summary="One entry per UTC day, oldest first, today included; days without calls are zeros",
+)
+async def list_daily_costs(
+    principal: CurrentPrincipal,
+    days: Annotated[int, Query(ge=1, le=MAX_DAILY_DAYS, description="how many days")] = 30,
+) -> list[DailyCost]:
+    return service.daily_costs(principal.team_id, days)
+
+
+@router.get(
+    "/costs/budget",
+    response_model=BudgetPublic,
+    summary="The team's limits and what today and this month have spent against them",
+)
+async def get_budget(principal: CurrentPrincipal) -> BudgetPublic:
+    return _budget(service.get_budget(principal.team_id))
+
+
+@router.put(
+    "/costs/budget",
+    response_model=BudgetPublic,
+    summary="Replace the team's budget (admins); a limit left out is unlimited",
+)
+async def set_budget(
+    body: BudgetUpdate, principal: AdminPrincipal, request: Request
+) -> BudgetPublic:
+    view = service.set_budget(
+        principal.team_id, body, actor=principal.subject, ip=client_ip(request)
+    )
+    return _budget(view)
+
+
+UserId = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="another account of the team (admins only); the caller's own without it",
+    ),
+]
+
+
+@router.get(
+    "/users/me/usage",
+    response_model=UserUsage,
+    responses=error_responses(404),
+    summary="This month's LLM spend and what remains of the monthly allowance",
+)
+async def get_usage(principal: CurrentPrincipal, user_id: UserId = None) -> UserUsage:
+    return service.get_usage(principal, user_id)
+
+
+@router.put(
+    "/users/me/monthly-allowance",
+    response_model=UserUsage,
+    responses=error_responses(404),
+    summary="Set a monthly allowance (admins): their own, or another account's with user_id",
+)
+async def set_monthly_allowance(
+    body: AllowanceUpdate, principal: AdminPrincipal, request: Request, user_id: UserId = None
+) -> UserUsage:
+    return service.set_allowance(principal, body, user_id=user_id, ip=client_ip(request))
+
+
+app = create_app("costs", router)

@@ -1,0 +1,223 @@
+"""Cost pages, the team budget and user allowances: the rules between the routes and
+shared.costs (which keeps the ledger, its rollups, budgets and allowances).
+
+- Breakdowns are the ledger's rollups, paged in name order as the ledger keeps them; jobs are
+  shown with their slug and agents with their name (one BatchGetItem per page), the id kept
+  beside it, since a job may be deleted and an agent renamed.
+- The overview (GET /costs) is the summary with the top lines of each breakdown: agents,
+  providers and models costliest first (among the first 100 by name; a team has tens),
+  jobs newest first (job ids sort by time), and the last days.
+- The budget item is the one record of the team's limits: the router enforces it, PUT
+  /costs/budget replaces it, and the team settings' `daily_cost_limit` and
+  `budget_alert_thresholds` read and write the same item (functions/settings).
+- Allowances: anyone reads their own usage; an admin also reads any account's of the team
+  (`user_id`) and sets allowances, their own by default or another account's with
+  `user_id`. A member may not set even their own: an allowance limits them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from functions.costs import models
+from shared import audit
+from shared.auth.principal import Principal
+from shared.costs import budgets, summaries
+from shared.costs.budgets import AllowanceUpdate, Budget, BudgetUpdate
+from shared.costs.models import micros_to_usd, usd_to_micros
+from shared.costs.summaries import CostLine, CostSummary, DailyCost, UserUsage
+from shared.errors import Forbidden, NotFound
+from shared.pagination import MAX_LIMIT, PageParams
+
+OVERVIEW_LINES = 10
+OVERVIEW_DAYS = 7
+# Pages of agent rollups read to find the costliest agent (100 each).
+_AGENT_PAGES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A breakdown line with what it is shown as: the agent's name or the job's slug (None
+    when the agent or job is no longer stored)."""
+
+    line: CostLine
+    label: str | None
+
+
+type Listing[T] = tuple[list[T], int, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    totals: CostSummary
+    top_agent: Named | None
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    summary: Summary
+    by_agent: list[Named]
+    by_job: list[Named]
+    by_provider: list[CostLine]
+    by_model: list[CostLine]
+    daily: list[DailyCost]
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetView:
+    """The budget with what today and this month (UTC) have spent against it."""
+
+    budget: Budget
+    today: date
+    month: str
+    today_spent_usd: float
+    month_spent_usd: float
+    daily_remaining_usd: float | None  # never below 0; None: unlimited
+    monthly_remaining_usd: float | None
+
+
+def _with_agent_names(team_id: str, lines: list[CostLine]) -> list[Named]:
+    names = models.agent_names(team_id, (line.name for line in lines))
+    return [Named(line, names.get(line.name)) for line in lines]
+
+
+def _with_job_slugs(team_id: str, lines: list[CostLine]) -> list[Named]:
+    slugs = models.job_slugs(team_id, (line.name for line in lines))
+    return [Named(line, slugs.get(line.name)) for line in lines]
+
+
+def _costliest(lines: list[CostLine], count: int) -> list[CostLine]:
+    return sorted(lines, key=lambda line: (-line.cost_usd, line.name))[:count]
+
+
+def _every_agent_line(team_id: str) -> list[CostLine]:
+    params, lines = PageParams(limit=MAX_LIMIT), []
+    for _ in range(_AGENT_PAGES):
+        page, _, cursor = summaries.by_agent(team_id, params)
+        lines += page
+        if cursor is None:
+            break
+        params = PageParams(limit=MAX_LIMIT, cursor=cursor)
+    return lines
+
+
+def agent_costs(team_id: str, params: PageParams) -> Listing[Named]:
+    lines, total, cursor = summaries.by_agent(team_id, params)
+    return _with_agent_names(team_id, lines), total, cursor
+
+
+def job_costs(team_id: str, params: PageParams) -> Listing[Named]:
+    lines, total, cursor = summaries.by_job(team_id, params)
+    return _with_job_slugs(team_id, lines), total, cursor
+
+
+def provider_costs(team_id: str, params: PageParams) -> Listing[CostLine]:
+    return summaries.by_provider(team_id, params)
+
+
+def model_costs(team_id: str, params: PageParams) -> Listing[CostLine]:
+    return summaries.by_model(team_id, params)
+
+
+def daily_costs(team_id: str, days: int) -> list[DailyCost]:
+    return summaries.daily(team_id, days)
+
+
+def _summary(team_id: str, agent_lines: list[CostLine]) -> Summary:
+    top = _with_agent_names(team_id, _costliest(agent_lines, 1))
+    return Summary(summaries.summary(team_id), top[0] if top else None)
+
+
+def cost_summary(team_id: str) -> Summary:
+    """All-time, this month's and today's totals, and the costliest agent."""
+    return _summary(team_id, _every_agent_line(team_id))
+
+
+def overview(team_id: str) -> Overview:
+    first_page = PageParams(limit=MAX_LIMIT)
+    agent_lines = _every_agent_line(team_id)
+    providers, _, _ = summaries.by_provider(team_id, first_page)
+    model_lines, _, _ = summaries.by_model(team_id, first_page)
+    return Overview(
+        summary=_summary(team_id, agent_lines),
+        by_agent=_with_agent_names(team_id, _costliest(agent_lines, OVERVIEW_LINES)),
+        by_job=_with_job_slugs(team_id, models.recent_job_lines(team_id, OVERVIEW_LINES)),
+        by_provider=_costliest(providers, OVERVIEW_LINES),
+        by_model=_costliest(model_lines, OVERVIEW_LINES),
+        daily=summaries.daily(team_id, OVERVIEW_DAYS),
+    )
+
+
+def _remaining(limit_usd: float | None, spent_usd: float) -> float | None:
+    if limit_usd is None:
+        return None
+    return micros_to_usd(max(0, usd_to_micros(limit_usd) - usd_to_micros(spent_usd)))
+
+
+def _view(team_id: str, budget: Budget) -> BudgetView:
+    totals = summaries.summary(team_id)
+    return BudgetView(
+        budget=budget,
+        today=totals.today,
+        month=totals.month,
+        today_spent_usd=totals.today_cost_usd,
+        month_spent_usd=totals.month_cost_usd,
+        daily_remaining_usd=_remaining(budget.daily_limit, totals.today_cost_usd),
+        monthly_remaining_usd=_remaining(budget.monthly_limit, totals.month_cost_usd),
+    )
+
+
+def get_budget(team_id: str) -> BudgetView:
+    return _view(team_id, budgets.get_budget(team_id))
+
+
+def set_budget(team_id: str, update: BudgetUpdate, *, actor: str, ip: str | None) -> BudgetView:
+    """Replace the team's budget (a limit left out is unlimited); audited."""
+    budget = budgets.set_budget(team_id, update)
+    audit.record(
+        team_id,
+        "budget.update",
+        actor=actor,
+        ip=ip,
+        monthly_limit=budget.monthly_limit,
+        daily_limit=budget.daily_limit,
+        alert_thresholds=budget.alert_thresholds,
+    )
+    return _view(team_id, budget)
+
+
+def _whose(principal: Principal, user_id: str | None) -> str:
+    """The account a usage or allowance request is about: the caller's own unless `user_id`
+    names another; only an admin may name another (Forbidden), and only an account of the
+    team (NotFound, as for any id of another team)."""
+    if user_id is None or user_id == principal.subject:
+        return principal.subject
+    if principal.role != "admin":
+        raise Forbidden("Only admins see another account's usage")
+    if not models.is_team_user(principal.team_id, user_id):
+        raise NotFound("user not found")
+    return user_id
+
+
+def get_usage(principal: Principal, user_id: str | None = None) -> UserUsage:
+    """This month's spend of the caller (or, for an admin, of `user_id`) and its allowance."""
+    return summaries.user_usage(principal.team_id, _whose(principal, user_id))
+
+
+def set_allowance(
+    principal: Principal, update: AllowanceUpdate, *, user_id: str | None, ip: str | None
+) -> UserUsage:
+    """Set a monthly allowance (None: unlimited); the route admits admins only. Answers the
+    account's usage against the new allowance."""
+    target = _whose(principal, user_id)
+    allowance = budgets.set_allowance(principal.team_id, target, update)
+    audit.record(
+        principal.team_id,
+        "allowance.update",
+        actor=principal.subject,
+        target=target,
+        ip=ip,
+        monthly_allowance=allowance.monthly_allowance,
+    )
+    return summaries.user_usage(principal.team_id, target)

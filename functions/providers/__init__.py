@@ -1,0 +1,1 @@
+"""A team's LLM providers, their models and prices, and their circuit breakers."""

@@ -1,0 +1,261 @@
+"""Provider, model and circuit-breaker routes: HTTP shapes and auth only.
+
+Any member reads; changing a provider or a breaker takes an admin. The API key is
+write-only: answers carry the store's `{configured, hint}` and never the key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.providers import service
+from shared.app_factory import create_app, group_router
+from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from shared.errors import error_responses
+from shared.llm import store
+from shared.llm.breaker import BreakerSnapshot
+from shared.llm.providers.catalog import PRICES_PUBLISHED
+from shared.llm.store.schemas import NAME_PATTERN
+from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+
+router = group_router(tags=["providers"], responses=error_responses(401, 403, 422))
+_FOUND = error_responses(404)
+_CHANGE = error_responses(404, 409, 503)
+
+ProviderName = Annotated[
+    str, Path(pattern=NAME_PATTERN, description="the provider's name in the team")
+]
+# Model ids may hold '/' (OpenRouter's "vendor/model"), hence a path parameter.
+ModelId = Annotated[str, Path(max_length=200, description="a model id or one of its aliases")]
+
+
+class ModelPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    provider: str
+    kind: store.ProviderKind
+    id: str
+    label: str
+    input_usd_per_million: float | None = Field(
+        description="USD per million input tokens; null: the catalog does not know the model"
+    )
+    output_usd_per_million: float | None = Field(
+        description="USD per million output tokens; null: the catalog does not know the model"
+    )
+    aliases: list[str]
+    default: bool = Field(description="the provider's default model")
+
+
+class ModelList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    items: list[ModelPublic]
+    total: int
+    prices_published: str = Field(description="when the catalog's prices were last checked")
+
+
+class BreakerList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    items: list[BreakerSnapshot]
+    total: int
+
+
+def _model(entry: service.ProviderModel) -> ModelPublic:
+    pricing = entry.pricing
+    return ModelPublic(
+        provider=entry.provider,
+        kind=entry.kind,
+        id=entry.id,
+        label=entry.label,
+        input_usd_per_million=pricing.input_per_million if pricing else None,
+        output_usd_per_million=pricing.output_per_million if pricing else None,
+        aliases=list(entry.aliases),
+        default=entry.default,
+    )
+
+
+def _models(entries: list[service.ProviderModel]) -> ModelList:
+    items = [_model(entry) for entry in entries]
+    return ModelList(items=items, total=len(items), prices_published=PRICES_PUBLISHED)
+
+
+@router.get(
+    "/providers",
+    response_model=Page[store.ProviderPublic],
+    responses=LIST_RESPONSES,
+    summary="The team's providers, by name",
+)
+async def list_providers(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+    items, total, cursor = store.listing(principal.team_id, page)
+    return page_answer(items, total, page, cursor)
+
+
+@router.post(
+    "/providers",
+    status_code=201,
+    response_model=store.ProviderPublic,
+    responses=error_responses(409, 503),
+    summary="Add a provider (the key goes to Secrets Manager)",
+)
+async def create_provider(
+    body: store.ProviderCreate, principal: AdminPrincipal
+) -> store.ProviderPublic:
+    return store.create(principal.team_id, body)
+
+
+@router.get(
+    "/providers/{name}",
+    response_model=store.ProviderPublic,
+    responses=_FOUND,
+    summary="One provider",
+)
+async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> store.ProviderPublic:
+    return store.get(principal.team_id, name)
+
+
+@router.post(
+    "/providers/{name}",
+    response_model=store.ProviderPublic,
+    responses={
+        201: {
+            "description": "Created",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ProviderPublic"}}
+            },
+        },
+        **error_responses(409, 503),
+    },
+    summary="Create or replace a provider: 201 created, 200 replaced",
+)
+async def upsert_provider(
+    name: ProviderName, body: store.ProviderUpsert, principal: AdminPrincipal, response: Response
+) -> store.ProviderPublic:
+    provider, created = store.upsert(principal.team_id, name, body)
+    if created:
+        response.status_code = 201
+    return provider
+
+
+@router.patch(
+    "/providers/{name}",
+    response_model=store.ProviderPublic,
+    responses=_CHANGE,
+    summary="Change what is sent (api_key: null removes the key)",
+)
+async def update_provider(
+    name: ProviderName, body: store.ProviderUpdate, principal: AdminPrincipal
+) -> store.ProviderPublic:
+    return store.update(principal.team_id, name, body)
+
+
+@router.delete(
+    "/providers/{name}",
+    status_code=204,
+    responses=_CHANGE,
+    summary="Delete a provider no agent or setting uses, and not the active one",
+)
+async def delete_provider(name: ProviderName, principal: AdminPrincipal) -> Response:
+    service.delete_provider(principal.team_id, name)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/providers/{name}/use",
+    response_model=store.ProviderPublic,
+    responses=error_responses(404, 409),
+    summary="Make the provider the team's active one",
+)
+async def use_provider(name: ProviderName, principal: AdminPrincipal) -> store.ProviderPublic:
+    return store.use(principal.team_id, name)
+
+
+@router.post(
+    "/providers/{name}/test",
+    response_model=store.ProviderCheck,
+    response_model_exclude_none=True,
+    responses=error_responses(404, 503),
+    summary="Ask the provider for its models: ok with their count, or error saying why",
+)
+async def test_provider(name: ProviderName, principal: AdminPrincipal) -> store.ProviderCheck:
+    return store.test(principal.team_id, name)
+
+
+@router.get(
+    "/providers/{name}/models",
+    response_model=ModelList,
+    responses=_FOUND,
+    summary="The provider's models, with prices per million tokens",
+)
+async def list_provider_models(name: ProviderName, principal: CurrentPrincipal) -> ModelList:
+    return _models(service.provider_models(principal.team_id, name))
+
+
+@router.get(
+    "/providers/{name}/models/{model:path}",
+    response_model=ModelPublic,
+    responses=_FOUND,
+    summary="One of the provider's models, by id or alias",
+)
+async def get_provider_model(
+    name: ProviderName, model: ModelId, principal: CurrentPrincipal
+) -> ModelPublic:
+    return _model(service.model(principal.team_id, name, model))
+
+
+@router.get(
+    "/models",
+    response_model=ModelList,
+    summary="The models of every provider of the team, with prices per million tokens",
+)
+async def list_models(principal: CurrentPrincipal) -> ModelList:
+    return _models(service.catalog_models(principal.team_id))
+
+
+@router.get(
+    "/circuit-breakers",
+    response_model=BreakerList,
+    summary="The breaker of each provider: closed, open or half_open, and its failures",
+)
+async def list_breakers(principal: CurrentPrincipal) -> BreakerList:
+    items = service.breakers(principal.team_id)
+    return BreakerList(items=items, total=len(items))
+
+
+_BREAKER = error_responses(404, 409)
+
+
+@router.post(
+    "/circuit-breakers/{name}/force-open",
+    response_model=BreakerSnapshot,
+    responses=_BREAKER,
+    summary="Hold the provider's breaker open until force-close or reset",
+)
+async def force_open_breaker(name: ProviderName, principal: AdminPrincipal) -> BreakerSnapshot:
+    return service.force_open(principal.team_id, name)
+
+
+@router.post(
+    "/circuit-breakers/{name}/force-close",
+    response_model=BreakerSnapshot,
+    responses=_BREAKER,
+    summary="Close the provider's breaker",
+)
+async def force_close_breaker(name: ProviderName, principal: AdminPrincipal) -> BreakerSnapshot:
+    return service.force_close(principal.team_id, name)
+
+
+@router.post(
+    "/circuit-breakers/{name}/reset",
+    response_model=BreakerSnapshot,
+    responses=_BREAKER,
+    summary="Close the provider's breaker and forget its failures",
+)
+async def reset_breaker(name: ProviderName, principal: AdminPrincipal) -> BreakerSnapshot:
+    return service.reset(principal.team_id, name)
+
+
+app = create_app("providers", router)
