@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import REPO_ROOT
+from bench.common import run_child
 from bench.report import Check, Table, ratio
 
 MAX_ROUTER_OVERHEAD = 1.3
@@ -177,15 +176,7 @@ def _child(rounds: int) -> dict[str, Any]:
 
 
 def measure(rounds: int = 60) -> LlmReport:
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.llm", str(rounds)],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    ).stdout
-    data = json.loads(output.strip().splitlines()[-1])
+    data = run_child("bench.llm", str(rounds))
     return LlmReport(data["direct"], data["routed"], data["pages"])
 
 

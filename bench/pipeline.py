@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import REPO_ROOT
+from bench.common import run_child
 from bench.report import Check, Table, ms, ratio
 
 MAX_WALL_SECONDS = 10.0
@@ -111,15 +110,7 @@ def _child(runs: int) -> dict[str, Any]:
 
 
 def measure(runs: int = 5) -> PipelineReport:
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.pipeline", str(runs)],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    ).stdout
-    data = json.loads(output.strip().splitlines()[-1])
+    data = run_child("bench.pipeline", str(runs))
     return PipelineReport(data["orchestrated"], data["direct"], data["phases"])
 
 

@@ -499,25 +499,6 @@ ROUTES = (
 )
 
 
-def test_every_route_wants_a_caller(client: TestClient) -> None:
-    for method, path in ROUTES:
-        assert_error(client.request(method, path, json={}), 401)
-
-
-def test_the_routes_are_the_ones_listed_here() -> None:
-    from fastapi.routing import APIRoute
-
-    from functions.costs.app import app
-
-    served = {
-        (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods or ()
-    }
-    assert served == set(ROUTES)
-
-
 def test_no_route_scans(client: TestClient, seeded: Seeded, scan_guard: Any) -> None:
     """Every route, served under the scan guard (tests/api/conftest.py): Queries only."""
     before = len(scan_guard.violations)

@@ -403,25 +403,6 @@ ROUTES = (
 )
 
 
-def test_every_route_wants_a_caller(client: TestClient) -> None:
-    for method, path in ROUTES:
-        assert_error(client.request(method, path, json={}), 401)
-
-
-def test_the_routes_are_the_ones_listed_here() -> None:
-    from fastapi.routing import APIRoute
-
-    from functions.settings.app import app
-
-    served = {
-        (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods or ()
-    }
-    assert served == set(ROUTES)
-
-
 def test_an_unknown_path_is_404_with_the_error_body(client: TestClient) -> None:
     assert_error(client.get("/api/v1/settings/nope", headers=bearer("x")), 404)
     assert_error(client.delete(SETTINGS, headers=bearer("x")), 405)
