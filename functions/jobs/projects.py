@@ -11,11 +11,16 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.jobs.models import ProjectItem, ProjectSlugItem, project_key, project_slug_key
 from shared.db.base import storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id, utcnow
+from shared.jobs.project_models import (
+    ProjectItem,
+    ProjectSlugItem,
+    project_key,
+    project_slug_key,
+)
 from shared.pagination import PageParams
 from shared.pipeline.spec import slugify
 from shared.settings import get_settings

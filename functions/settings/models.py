@@ -8,34 +8,27 @@
 
 Every read is a Query (or a Query with Select=COUNT) on the team's partition and one key
 range, projected to the attributes used: a job item holds its whole document.
-
-Project items belong to the jobs group (functions/jobs/models.py), which this function's
-package does not carry, so they are read with a plain Query on their documented keys.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.expressions.condition import Condition
 
 from shared.agents.models import AGENT_PREFIX, AgentItem
-from shared.aws import client
 from shared.costs.budgets import DEFAULT_THRESHOLDS, Budget
 from shared.costs.models import BUDGET, BudgetItem, micros_to_usd, usd_to_micros
 from shared.db.base import storage_errors, team_partition
-from shared.errors import Conflict, NotFound, ServiceUnavailable
+from shared.errors import Conflict, NotFound
 from shared.ids import utcnow
 from shared.jobs.models import JobItem, job_key
-from shared.settings import get_settings
+from shared.jobs.project_models import ProjectItem, project_key
 
 # A budget change that lost a race with another write is read and applied again this often.
 UPDATE_ATTEMPTS = 3
-PROJECT_PREFIX = "PROJECT#"
 
 
 def _usd(micros: int | float | None) -> float | None:
@@ -111,26 +104,13 @@ def job_status_counts(team_id: str) -> Counter[str]:
 
 def project_status_counts(team_id: str) -> Counter[str]:
     """How many of the team's projects are in each status (from their JSON documents)."""
-    paginator = client("dynamodb").get_paginator("query")
-    pages = paginator.paginate(
-        TableName=get_settings().table_name("jobs"),
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues={
-            ":pk": {"S": team_partition(team_id)},
-            ":prefix": {"S": PROJECT_PREFIX},
-        },
-        ProjectionExpression="#document",
-        ExpressionAttributeNames={"#document": "document"},
-    )
-    counts: Counter[str] = Counter()
-    try:
-        for page in pages:
-            for raw in page.get("Items", []):
-                document = json.loads(raw.get("document", {}).get("S", "{}"))
-                counts[str(document.get("status", "unknown"))] += 1
-    except (BotoCoreError, ClientError) as exc:
-        raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
-    return counts
+    with storage_errors("project"):
+        items = ProjectItem.query(
+            team_partition(team_id),
+            ProjectItem.sk.startswith(project_key()),
+            attributes_to_get=["document"],
+        )
+        return Counter(str(item.document.get("status", "unknown")) for item in items)
 
 
 def live_agent_models(team_id: str) -> list[tuple[str, str]]:

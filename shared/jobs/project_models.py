@@ -1,4 +1,5 @@
-"""Projects' storage, in the jobs table beside the jobs they group.
+"""Projects' storage, in the jobs table beside the jobs they group (shared: the jobs group
+writes them; the settings group counts them for its KPIs).
 
 pk = TEAM#<team>   sk = PROJECT#<id>          the project (its fields as JSON)
                    sk = PROJECTSLUG#<slug>    claims a slug for one project
