@@ -19,14 +19,14 @@ from pathlib import Path
 
 from bench.common import REPO_ROOT
 from bench.report import Check, Table, mb
-from functions.registry import GROUPS, WORKERS
+from functions.registry import GROUPS, WORKERS, RouteGroup, WorkerFunction
 from infra.specs import layers_for
 
 LAYER_BUILD_DIR = REPO_ROOT / "layers" / "build"
 MAX_UNZIPPED = 50 * 2**20
 MAX_ZIPPED = 15 * 2**20
 # Every function, route groups and workers, and every layer one of them gets (in order).
-SPECS = (*GROUPS, *WORKERS)
+SPECS: tuple[RouteGroup | WorkerFunction, ...] = (*GROUPS, *WORKERS)
 LAYER_NAMES = tuple(dict.fromkeys(name for spec in SPECS for name in layers_for(spec)))
 
 

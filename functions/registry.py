@@ -112,7 +112,8 @@ AUTH = RouteGroup(
     "tokens, team administration and the audit log",
     prefixes=("auth", "security", "admin"),
     exact_paths=tuple(f"{base}/.well-known/jwks.json" for base in ("", *API_BASES)),
-    tables=dict(IDENTITY_FOR_AUTH),
+    # A new team gets its default agents at registration.
+    tables={**IDENTITY_FOR_AUTH, "agents": "read_write"},
     signs_tokens=True,
     # argon2id, TOTP and the QR code of its URI (layers/build.py).
     extra_layers=("accounts",),
@@ -125,7 +126,14 @@ JOBS = RouteGroup(
     name="jobs",
     description="generation jobs and projects: start, follow, cancel, retry, browse, download",
     prefixes=("jobs", "projects"),
-    tables={**IDENTITY_FOR_AUTH, "jobs": "read_write", "idempotency": "read_write"},
+    # The estimate prices each phase at its agent's model: agents and providers, read.
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "jobs": "read_write",
+        "idempotency": "read_write",
+        "agents": "read",
+        "providers": "read",
+    },
     bucket="read_write",
     publishes_events=True,
     controls_executions=True,
@@ -135,7 +143,8 @@ APPROVALS = RouteGroup(
     name="approvals",
     description="human in the loop: approve, reject or send back a gated phase",
     prefixes=("approvals", "hitl", "checkpoints", "experiences"),
-    tables={**IDENTITY_FOR_AUTH, "jobs": "read_write"},
+    # Approving a job's budget approval may raise the team's budget or a user's allowance.
+    tables={**IDENTITY_FOR_AUTH, "jobs": "read_write", "costs": "read_write"},
     bucket="read_write",
     publishes_events=True,
     controls_executions=True,
@@ -250,9 +259,18 @@ PIPELINE_WORKER = WorkerFunction(
     name="pipeline",
     description="generation phases: model calls, real checks, artifacts in S3, job events",
     handler="functions.pipeline.handler.handler",
-    tables={"jobs": "read_write"},
+    # Model calls go through the team's router: each phase's agent and the team's settings,
+    # providers (and their breakers), the cost ledger and budgets, the provider keys.
+    tables={
+        "jobs": "read_write",
+        "agents": "read",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read",
+    },
     bucket="read_write",
     publishes_events=True,
+    provider_keys="read",
     # Phases run the generated project's own tests (pytest) and read pubspec.yaml (pyyaml).
     extra_layers=("checks",),
     # Phases run the generated project's own tests; memory buys CPU in Lambda.

@@ -5,7 +5,8 @@
 `publishes_events` is `events:PutEvents` on the one bus; `controls_executions` is the
 execution-control actions on the generation state machine and its executions only.
 `authenticates` / `signs_tokens` are hand-written statements on the two token secrets
-(CDK's `grant_read` / `grant_write` would add actions the code never calls).
+(CDK's `grant_read` / `grant_write` would add actions the code never calls). `provider_keys`
+is the teams' provider key secrets and the Bedrock calls the provider client makes.
 """
 
 from __future__ import annotations
@@ -115,6 +116,42 @@ def grant_provider_keys(
 ) -> None:
     actions = READ_PROVIDER_KEY_ACTIONS if access == "read" else MANAGE_PROVIDER_KEY_ACTIONS
     iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+
+
+# Amazon Bedrock as shared/llm/providers/bedrock.py calls it: Converse is authorized as
+# InvokeModel (the client never streams, so no InvokeModelWithResponseStream), and the
+# provider check lists foundation models, an action with no resource type.
+INVOKE_MODEL_ACTIONS = ("bedrock:InvokeModel",)
+LIST_MODELS_ACTIONS = ("bedrock:ListFoundationModels",)
+BEDROCK_ACTIONS = (*INVOKE_MODEL_ACTIONS, *LIST_MODELS_ACTIONS)
+
+
+def bedrock_model_arns(scope: Construct) -> list[str]:
+    """Every foundation model, in any region, and this account's inference profiles here.
+
+    Teams pick models at run time. A cross-region inference profile sends the call on to
+    the model in another region, and IAM checks the model there too: hence region `*`."""
+    stack = Stack.of(scope)
+    return [
+        stack.format_arn(
+            service="bedrock",
+            region="*",
+            account="",
+            resource="foundation-model",
+            resource_name="*",
+        ),
+        stack.format_arn(service="bedrock", resource="inference-profile", resource_name="*"),
+    ]
+
+
+def grant_bedrock(grantee: iam.IGrantable, model_arns: list[str]) -> None:
+    """Invoke the models `model_arns` names; list foundation models (only on "*")."""
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(INVOKE_MODEL_ACTIONS), resource_arns=model_arns
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(LIST_MODELS_ACTIONS), resource_arns=["*"]
+    )
 
 
 def grant_execution_control(state_machine: sfn.StateMachine, grantee: iam.IGrantable) -> None:

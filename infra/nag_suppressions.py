@@ -6,9 +6,9 @@ no construct fails the synth, so the list cannot keep stale excuses.
 
 Two parts. `ACKNOWLEDGEMENTS`: fixed findings of the stack's shape. `access_acknowledgements`:
 the wildcards that CDK's grants print for the access a registry entry declares (a bucket or
-table read, execution control); each kind has one reason written here, and applies to
-exactly the roles of the entries that declare that access, so a new route group or worker
-that asks for the same access needs no edit here, and nothing else gets it.
+table read, execution control, provider calls); each kind has one reason written here, and
+applies to exactly the roles of the entries that declare that access, so a new route group
+or worker that asks for the same access needs no edit here, and nothing else gets it.
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
         ),
         reason="Only actions that support no resource-level permission use '*': X-Ray's "
         "trace and sampling calls (Tracing.ACTIVE on functions, tracing on the state "
-        "machine) and the CloudWatch Logs log-delivery calls Step Functions needs to log to "
-        "its log group (logs:*LogDelivery*, *ResourcePolicy*, DescribeLogGroups). Every "
-        "table, bucket, bus, queue, function and log-group statement names its ARN.",
+        "machine), bedrock:ListFoundationModels (the provider check, for functions whose "
+        "registry entry has provider_keys) and the CloudWatch Logs log-delivery calls Step "
+        "Functions needs to log to its log group (logs:*LogDelivery*, *ResourcePolicy*, "
+        "DescribeLogGroups). Every table, bucket, bus, queue, function and log-group "
+        "statement names its ARN.",
     ),
     NagAcknowledgement(
         rule="AwsSolutions-L1",
@@ -119,9 +121,22 @@ PROVIDER_KEYS_REASON = (
     "read-only for functions that call providers, create/replace/delete for the provider "
     "routes, as each registry entry's `provider_keys` says."
 )
+BEDROCK_MODELS_REASON = (
+    "bedrock:InvokeModel (what Converse is authorized as) for functions whose registry entry "
+    "has provider_keys: teams choose Bedrock models and inference profiles at run time, so no "
+    "fixed ARN exists. The grant is on foundation models (any region: a cross-region "
+    "inference profile invokes the model in each region it routes to, and IAM checks each) "
+    "and on this account's inference profiles in this region; the one other Bedrock action, "
+    "ListFoundationModels, has no resource type."
+)
 # What CDK's bucket grants print beyond a plain ARN, per access level.
 BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
 BUCKET_WRITE_ACTIONS = ("s3:DeleteObject*", "s3:Abort*")
+# infra.grants.bedrock_model_arns as cdk-nag prints them.
+BEDROCK_MODEL_FINDINGS = (
+    "arn:<AWS::Partition>:bedrock:*::foundation-model/*",
+    "arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*",
+)
 
 
 def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ...]:
@@ -153,12 +168,15 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         readers = policies(_reads_table(key))
         index_arns = f"Resource::<{_logical_id(stack, table)}.Arn>/index/*"
         found += entry(index_arns, readers, TABLE_INDEX_REASON)
+    calls_providers = policies(lambda spec: spec.provider_keys is not None)
     found += entry(
         "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
         f"{stack.config.prefix}/teams/*",
-        policies(lambda spec: spec.provider_keys is not None),
+        calls_providers,
         PROVIDER_KEYS_REASON,
     )
+    for model_arns in BEDROCK_MODEL_FINDINGS:
+        found += entry(f"Resource::{model_arns}", calls_providers, BEDROCK_MODELS_REASON)
     state_machine = _logical_id(stack, stack.pipeline.state_machine)
     found += entry(
         "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"

@@ -2,9 +2,8 @@
 use, the agent test call through the router, and the per-phase configs as the routes serve
 them.
 
-The name "offline" is the built-in offline provider (the default agents use it): it is
-always a provider an agent may name, and it answers calls when the team has not
-registered a provider of that name itself.
+The built-in "offline" provider (shared/llm/team_router.py) is always a provider an
+agent may name.
 """
 
 from __future__ import annotations
@@ -16,13 +15,11 @@ from shared.agents import service as agents
 from shared.agents.schemas import AgentConfigEntry
 from shared.errors import NotFound
 from shared.llm import store
-from shared.llm.breaker import BreakerPolicy
-from shared.llm.providers import NamedOfflineProvider
-from shared.llm.router import CallContext, Router, Target
-from shared.llm.types import CompletionRequest, Message, Provider, ProviderError
-from shared.team_settings import TeamSettings, get_settings
+from shared.llm.router import CallContext, Target
+from shared.llm.team_router import BUILTIN_PROVIDER, router_for
+from shared.llm.types import CompletionRequest, Message, ProviderError
+from shared.team_settings import get_settings
 
-BUILTIN_PROVIDER = "offline"
 TEST_PROMPT = "This is a connection test. In one short sentence, say who you are and what you do."
 # Enough for a sentence; the budget check prices the answer at this many tokens.
 TEST_MAX_TOKENS = 100
@@ -49,29 +46,6 @@ def provider_exists(team_id: str, name: str) -> bool:
     except NotFound:
         return False
     return True
-
-
-def client_for(team_id: str, name: str) -> Provider:
-    """The router's client source: the team's provider, or the built-in offline one."""
-    try:
-        return store.client_for(team_id, name)
-    except NotFound:
-        if name != BUILTIN_PROVIDER:
-            raise
-        return NamedOfflineProvider(name)
-
-
-def router_for(settings: TeamSettings) -> Router:
-    """A router with the team's fallback model and circuit-breaker settings."""
-    fallback = settings.fallback
-    return Router(
-        clients=client_for,
-        fallback=Target(*fallback) if fallback is not None else None,
-        policy=BreakerPolicy(
-            failure_threshold=settings.breaker_failure_threshold,
-            cooldown_seconds=settings.breaker_cooldown_seconds,
-        ),
-    )
 
 
 def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestOutcome:

@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.approvals import service
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
+from shared.costs.budgets import MAX_LIMIT_USD
 from shared.errors import error_responses
 from shared.jobs import approvals, store
-from shared.jobs.domain import Approval
+from shared.jobs.domain import Approval, ApprovalKind, BudgetHold
 
 router = group_router(tags=["approvals"], responses=error_responses(401, 422))
-_DECIDE = error_responses(400, 404, 409)
+_DECIDE = error_responses(400, 403, 404, 409)
 
 
 class ApprovalPublic(BaseModel):
@@ -30,6 +31,12 @@ class ApprovalPublic(BaseModel):
     decided_by: str | None = None
     reason: str | None = None
     edited_output: bool = False
+    kind: ApprovalKind = Field(
+        default="phase",
+        description="phase: a gated phase's output to review; budget: a job's model call hit "
+        "a spending limit, and the job waits until the budget is extended",
+    )
+    budget: BudgetHold | None = None
 
 
 class ApprovalDetail(ApprovalPublic):
@@ -54,6 +61,13 @@ class ApproveBody(BaseModel):
 
     edited_output: str | None = Field(
         default=None, max_length=900_000, description="replaces the phase's output for later phases"
+    )
+    new_limit_usd: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_LIMIT_USD,
+        allow_inf_nan=False,
+        description="budget approvals: the new value of the limit that was hit (admins only)",
     )
 
 
@@ -90,7 +104,7 @@ async def get_approval(approval_id: str, principal: CurrentPrincipal) -> Approva
         **_public(approval).model_dump(),
         job_slug=job.slug,
         job_name=job.spec.name,
-        what=f"the {approval.phase} phase's output",
+        what=service.what_is_asked(approval),
         output=service.output_to_review(approval),
     )
 
@@ -106,8 +120,10 @@ def _register_decisions(prefix: str, include_in_schema: bool) -> None:
     async def approve(
         approval_id: str, principal: CurrentPrincipal, body: ApproveBody | None = None
     ) -> ApprovalPublic:
-        edited = body.edited_output if body else None
-        return _public(service.approve(principal.team_id, approval_id, principal.subject, edited))
+        body = body or ApproveBody()
+        return _public(
+            service.approve(principal, approval_id, body.edited_output, body.new_limit_usd)
+        )
 
     @router.post(
         f"{prefix}/{{approval_id}}/reject",

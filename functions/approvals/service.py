@@ -1,13 +1,20 @@
 """Approving resumes the job; rejecting fails it or sends the phase back with the reason;
-an approval may carry an edited phase output that the next phases use."""
+an approval may carry an edited phase output that the next phases use.
+
+A budget approval (a job's model call hit a spending limit) is approved, with a new limit
+or after raising it elsewhere, and the phase runs again; or rejected, and the job fails.
+Only an admin may raise a limit, as on PUT /costs/budget.
+"""
 
 from __future__ import annotations
 
 import json
 
 from shared import artifacts
+from shared.auth.principal import Principal
 from shared.aws import client
-from shared.errors import BadRequest
+from shared.costs.limits import raise_limit
+from shared.errors import BadRequest, Forbidden, Unprocessable
 from shared.jobs import approvals, store
 from shared.jobs.domain import Approval, Job
 from shared.llm.files import UnsafePath, parse_files
@@ -23,10 +30,25 @@ DOCUMENTS = {
 }
 
 
+def what_is_asked(approval: Approval) -> str:
+    hold = approval.budget
+    if hold is None:
+        return f"the {approval.phase} phase's output"
+    return (
+        f"extend the budget? The {approval.phase} phase stopped: the {hold.limit.lower()} is "
+        f"exhausted ({hold.spent_usd} USD spent of {hold.limit_usd} USD). Approve with "
+        "new_limit_usd to raise it (admins), or after raising it, and the phase runs again; "
+        "reject and the job fails"
+    )
+
+
 def output_to_review(approval: Approval) -> str | None:
-    """What the gated phase produced: its document, or for dev the files as file blocks."""
+    """What the gated phase produced: its document, or for dev the files as file blocks;
+    nothing for a budget approval."""
     from shared.llm.files import render_files
 
+    if approval.kind == "budget":
+        return None
     if approval.phase == "dev":
         return render_files(artifacts.load_tree(approval.team_id, approval.job_id))
     name = DOCUMENTS.get(approval.phase, approval.phase)
@@ -64,32 +86,69 @@ def _store_edit(approval: Approval, edit: dict[str, str] | str) -> None:
         artifacts.save_document(approval.team_id, approval.job_id, DOCUMENTS[approval.phase], edit)
 
 
-def _resume(job: Job, phase: str) -> None:
+def _resume(job: Job, approval: Approval) -> None:
     job.status = "running"
-    job.phase(phase).status = "passed"
+    # A gated phase is done; a phase held by its budget runs again.
+    job.phase(approval.phase).status = "pending" if approval.kind == "budget" else "passed"
+
+
+def _check_budget_decision(
+    pending: Approval, principal: Principal, edited_output: str | None, new_limit_usd: float | None
+) -> None:
+    if pending.kind != "budget":
+        if new_limit_usd is not None:
+            raise Unprocessable("new_limit_usd is for budget approvals only")
+        return
+    if edited_output is not None:
+        raise Unprocessable("a budget approval has no output to edit")
+    if new_limit_usd is None:
+        return
+    if principal.role != "admin" or not principal.allows("admin"):
+        raise Forbidden("Only admins may raise a budget")
+    hold = pending.budget
+    if hold is not None and new_limit_usd <= hold.spent_usd:
+        raise Unprocessable(
+            f"new_limit_usd must be above the {hold.spent_usd} USD already spent of the "
+            f"{hold.limit.lower()}, or the job would stop again at once"
+        )
 
 
 def approve(
-    team_id: str, approval_id: str, user_id: str | None, edited_output: str | None = None
+    principal: Principal,
+    approval_id: str,
+    edited_output: str | None = None,
+    new_limit_usd: float | None = None,
 ) -> Approval:
+    team_id = principal.team_id
     pending = approvals.get_approval(team_id, approval_id)
-    if edited_output is not None and pending.status == "pending":
-        _store_edit(pending, edited_output)
+    if pending.status == "pending":
+        _check_budget_decision(pending, principal, edited_output, new_limit_usd)
+        if edited_output is not None:
+            _store_edit(pending, edited_output)
     approval, token = approvals.decide(
         team_id,
         approval_id,
         status="approved",
-        decided_by=user_id,
+        decided_by=principal.subject,
         reason=None,
         edited_output=edited_output is not None,
+        new_limit_usd=new_limit_usd,
     )
-    job = store.update_job(team_id, approval.job_id, lambda job: _resume(job, approval.phase))
+    job = store.update_job(team_id, approval.job_id, lambda job: _resume(job, approval))
+    if approval.budget is not None and new_limit_usd is not None:
+        # Decided first: of two approvers only the winner raises the limit.
+        raise_limit(team_id, job.created_by or "", approval.budget.limit, new_limit_usd)
     store.add_event(
         team_id,
         job.id,
         "approval.approved",
         phase=approval.phase,
-        data={"approval_id": approval.id, "edited": approval.edited_output},
+        data={
+            "approval_id": approval.id,
+            "kind": approval.kind,
+            "edited": approval.edited_output,
+            "new_limit_usd": new_limit_usd,
+        },
     )
     client("stepfunctions").send_task_success(
         taskToken=token, output=json.dumps({"decision": "approved"})
@@ -101,6 +160,8 @@ def reject(
     team_id: str, approval_id: str, user_id: str | None, reason: str | None, *, send_back: bool
 ) -> Approval:
     """Fail the job, or (send_back) run the phase again with `reason` as the reviewer's note."""
+    if send_back and approvals.get_approval(team_id, approval_id).kind == "budget":
+        raise Unprocessable("a budget approval is approved or rejected, not sent back")
     approval, token = approvals.decide(
         team_id,
         approval_id,

@@ -18,7 +18,7 @@ from shared import audit
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.db.base import get_or_none, storage_errors, team_partition
-from shared.errors import Conflict, Unauthorized
+from shared.errors import Conflict, ServiceUnavailable, Unauthorized
 from shared.identity import opaque
 from shared.identity.models import (
     EMAIL_CLAIM,
@@ -32,6 +32,7 @@ from shared.identity.models import (
     user_key,
 )
 from shared.ids import new_id, utcnow
+from shared.observability import logger
 from shared.ratelimit import Limit
 from shared.settings import get_settings
 
@@ -130,7 +131,21 @@ def register(
         with storage_errors("account"):
             raise
     audit.record(team_id, "account.registered", actor=user_id, target=email, ip=ip, role=role)
+    if invitation is None:
+        _give_default_agents(team_id)
     return user
+
+
+def _give_default_agents(team_id: str) -> None:
+    """A new team starts with one default agent per phase. Not in the account's
+    transaction (19 more items): the account stands without them, and the first look at
+    /agents/config, which ensures them too, repairs a failure here."""
+    from shared.agents.service import ensure_defaults  # registration only: not at cold start
+
+    try:
+        ensure_defaults(team_id)
+    except ServiceUnavailable:
+        logger.warning("default agents not created yet", extra={"team_id": team_id})
 
 
 def _open_invitation(token: str, email: str) -> InvitationItem:

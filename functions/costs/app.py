@@ -8,6 +8,7 @@ account's (the caller's own without it); a member asking for another's is 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -15,13 +16,13 @@ from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.costs import service
-from functions.costs.service import BudgetView, Named, Summary
+from functions.costs.service import BudgetView, Listing, Named, Summary
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.costs.budgets import AllowanceUpdate, BudgetUpdate
 from shared.costs.summaries import MAX_DAILY_DAYS, CostLine, CostSummary, DailyCost, UserUsage
 from shared.errors import error_responses
-from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination, page_answer
 from shared.ratelimit import client_ip
 
 router = group_router(tags=["costs"], responses=error_responses(401, 403, 422))
@@ -156,48 +157,65 @@ async def get_cost_summary(principal: CurrentPrincipal) -> dict[str, Any]:
     return _summary(service.cost_summary(principal.team_id))
 
 
-@router.get(
+def _add_breakdown[T](
+    path: str,
+    name: str,
+    response_model: type[BaseModel],
+    summary: str,
+    lines: Callable[[str, PageParams], Listing[T]],
+    shown: Callable[[T], dict[str, Any]],
+) -> None:
+    """One paged breakdown route, `GET /costs/by-<what>`. `name` is the endpoint's name,
+    which the OpenAPI operation id is made from."""
+
+    async def endpoint(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+        found, total, cursor = lines(principal.team_id, page)
+        return page_answer([shown(line) for line in found], total, page, cursor)
+
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["GET"],
+        name=name,
+        response_model=response_model,
+        responses=LIST_RESPONSES,
+        summary=summary,
+    )
+
+
+# Registered here, between /costs/summary and /costs/daily, as the OpenAPI document lists them.
+_add_breakdown(
     "/costs/by-agent",
-    response_model=Page[AgentCost],
-    responses=LIST_RESPONSES,
-    summary="Costs per agent, in agent id order",
+    "list_agent_costs",
+    Page[AgentCost],
+    "Costs per agent, in agent id order",
+    service.agent_costs,
+    _agent,
 )
-async def list_agent_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
-    lines, total, cursor = service.agent_costs(principal.team_id, page)
-    return page_answer([_agent(named) for named in lines], total, page, cursor)
-
-
-@router.get(
+_add_breakdown(
     "/costs/by-job",
-    response_model=Page[JobCost],
-    responses=LIST_RESPONSES,
-    summary="Costs per job, oldest job first",
+    "list_job_costs",
+    Page[JobCost],
+    "Costs per job, oldest job first",
+    service.job_costs,
+    _job,
 )
-async def list_job_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
-    lines, total, cursor = service.job_costs(principal.team_id, page)
-    return page_answer([_job(named) for named in lines], total, page, cursor)
-
-
-@router.get(
+_add_breakdown(
     "/costs/by-provider",
-    response_model=Page[ProviderCost],
-    responses=LIST_RESPONSES,
-    summary="Costs per provider, by name",
+    "list_provider_costs",
+    Page[ProviderCost],
+    "Costs per provider, by name",
+    service.provider_costs,
+    _provider,
 )
-async def list_provider_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
-    lines, total, cursor = service.provider_costs(principal.team_id, page)
-    return page_answer([_provider(line) for line in lines], total, page, cursor)
-
-
-@router.get(
+_add_breakdown(
     "/costs/by-model",
-    response_model=Page[ModelCost],
-    responses=LIST_RESPONSES,
-    summary="Costs per model, by name",
+    "list_model_costs",
+    Page[ModelCost],
+    "Costs per model, by name",
+    service.model_costs,
+    _model,
 )
-async def list_model_costs(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
-    lines, total, cursor = service.model_costs(principal.team_id, page)
-    return page_answer([_model(line) for line in lines], total, page, cursor)
 
 
 @router.get(

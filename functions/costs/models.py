@@ -2,7 +2,6 @@
 
     jobs table:      pk = TEAM#<team>  sk = JOB#<job id>       a job's slug (by-job pages)
     agents table:    pk = TEAM#<team>  sk = AGENT#<agent id>   an agent's name (by-agent pages)
-    identity table:  pk = TEAM#<team>  sk = USER#<user id>     whether a user is in the team
     costs table:     pk = TEAM#<team>  sk = ROLLUP#JOB#<job>   the newest jobs' rollups
 
 Names are read with one BatchGetItem per page, projected to the two attributes needed (a job
@@ -17,8 +16,6 @@ from shared.agents.models import AgentItem, agent_key
 from shared.costs.models import RollupItem, micros_to_usd, rollup_prefix
 from shared.costs.summaries import CostLine
 from shared.db.base import storage_errors, team_partition
-from shared.errors import NotFound
-from shared.identity.models import UserItem, user_key
 from shared.jobs.models import JobItem, job_key
 
 # BatchGetItem takes at most 100 keys; a page of a breakdown has at most 100 lines.
@@ -76,14 +73,3 @@ def recent_job_lines(team_id: str, count: int) -> list[CostLine]:
             )
             for item in items
         ]
-
-
-def is_team_user(team_id: str, user_id: str) -> bool:
-    """Whether `user_id` is an account of the team: one GetItem, projected to the id (the
-    item also holds the password hash, which nothing here needs)."""
-    try:
-        with storage_errors("user"):
-            UserItem.get(team_partition(team_id), user_key(user_id), attributes_to_get=["user_id"])
-    except NotFound:
-        return False
-    return True

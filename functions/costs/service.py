@@ -27,7 +27,8 @@ from shared.costs import budgets, summaries
 from shared.costs.budgets import AllowanceUpdate, Budget, BudgetUpdate
 from shared.costs.models import micros_to_usd, usd_to_micros
 from shared.costs.summaries import CostLine, CostSummary, DailyCost, UserUsage
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden
+from shared.identity import users
 from shared.pagination import MAX_LIMIT, PageParams
 
 OVERVIEW_LINES = 10
@@ -195,8 +196,8 @@ def _whose(principal: Principal, user_id: str | None) -> str:
         return principal.subject
     if principal.role != "admin":
         raise Forbidden("Only admins see another account's usage")
-    if not models.is_team_user(principal.team_id, user_id):
-        raise NotFound("user not found")
+    # Raises NotFound for an id of no account of the team; projected: only existence counts.
+    users.get_user(principal.team_id, user_id, attributes=["user_id"])
     return user_id
 
 

@@ -116,7 +116,7 @@ async def create_job(
     summary="Expected tokens, cost and time per phase for a job",
 )
 async def estimate_job(body: JobCreate, principal: CurrentPrincipal) -> JobEstimate:
-    return service.estimate_job(body)
+    return service.estimate_job(principal.team_id, body)
 
 
 @router.get(

@@ -86,6 +86,9 @@ class PhaseEstimate(BaseModel):
 
     phase: str
     agent: str
+    # The provider and model the phase's agent would use (None: the phase calls no model).
+    provider: str | None = None
+    model: str | None = None
     skipped: bool
     tokens_in: int
     tokens_out: int
@@ -96,7 +99,7 @@ class PhaseEstimate(BaseModel):
 class JobEstimate(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
-    model: str
+    model: str = Field(description="the model most phases would use; each phase names its own")
     phases: list[PhaseEstimate]
     tokens_in: int
     tokens_out: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from functions.jobs.schemas import JobCreate, JobEstimate, PhaseEstimate
+from functions.jobs.schemas import JobCreate, JobEstimate
 from shared import artifacts
 from shared.aws import client
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
@@ -15,12 +15,9 @@ from shared.observability import logger
 from shared.pipeline.definition import (
     DEFAULT_MAX_REPAIR_ATTEMPTS,
     PHASE_NAMES,
-    PHASES,
 )
 from shared.pipeline.spec import JobSpec, slugify
 from shared.settings import get_settings
-
-OFFLINE_MODEL = "offline-1"
 
 
 def _spec(request: JobCreate, slug: str) -> JobSpec:
@@ -178,35 +175,9 @@ def delete_job(team_id: str, id_or_slug: str, *, purge: bool) -> None:
     store.delete_job(team_id, job.id)
 
 
-def estimate_job(request: JobCreate) -> JobEstimate:
-    """Expected tokens, cost and time per phase for a job like `request`."""
-    spec = _spec(request, request.slug or slugify(request.name))
-    scale = 1.0 + 0.35 * max(0, len(spec.features) - 1)
-    phases = []
-    for phase in PHASES:
-        skipped = phase.name == "backend" and spec.backend == "none"
-        tokens_in = 0 if skipped else round(phase.expected_tokens_in * scale)
-        tokens_out = 0 if skipped else round(phase.expected_tokens_out * scale)
-        phases.append(
-            PhaseEstimate(
-                phase=phase.name,
-                agent=phase.agent_role,
-                skipped=skipped,
-                tokens_in=tokens_in,
-                tokens_out=tokens_out,
-                cost_usd=0.0,
-                seconds=0.0 if skipped else phase.expected_seconds,
-            )
-        )
-    return JobEstimate(
-        model=OFFLINE_MODEL,
-        phases=phases,
-        tokens_in=sum(p.tokens_in for p in phases),
-        tokens_out=sum(p.tokens_out for p in phases),
-        cost_usd=0.0,
-        seconds=round(sum(p.seconds for p in phases), 1),
-        notes=[
-            "priced for the built-in offline provider (free); configured providers are "
-            "priced per model once providers arrive"
-        ],
-    )
+def estimate_job(team_id: str, request: JobCreate) -> JobEstimate:
+    """Expected tokens, cost and time per phase for a job like `request`, at the models
+    the team's phase agents use."""
+    from functions.jobs.estimates import estimate  # only this route reads agents
+
+    return estimate(team_id, _spec(request, request.slug or slugify(request.name)))

@@ -1,19 +1,47 @@
-"""Which provider and model answer a phase's agent.
+"""Which agent answers a phase, and through what: the phase's default agent (its provider
+and model, with the phase's model override) and the team's router.
 
-Every job runs on the built-in offline provider until providers and per-phase agent
-configuration arrive (issue "[4 of 4]"), which replace this with the router.
+A phase with no agent configured (a team that never opened /agents/config, or whose
+agent was deleted) runs on the built-in offline provider. A stopped agent is not used:
+the phase fails and says how to go on, rather than quietly answering with another model.
 """
 
 from __future__ import annotations
 
-from shared.jobs.domain import Job
-from shared.llm.types import Provider
+from dataclasses import dataclass
+
+from functions.pipeline.errors import PhaseFailed
+from shared.agents import service as agents
+from shared.llm.offline import MODEL as OFFLINE_MODEL
+from shared.llm.router import Router, Target
+from shared.llm.team_router import BUILTIN_PROVIDER, router_for
 from shared.pipeline.definition import Phase
+from shared.team_settings import get_settings
 
-OFFLINE_MODEL = "offline-1"
+STOPPED = "offline"  # an agent's status once stopped
 
 
-def provider_for(job: Job, phase: Phase) -> tuple[Provider, str]:
-    from shared.llm.offline import OfflineProvider
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Who answers a phase's model calls."""
 
-    return OfflineProvider(), OFFLINE_MODEL
+    target: Target
+    agent_id: str | None = None
+    # The agent's own instructions, added to the phase's (which fix the answer's format).
+    system_prompt: str = ""
+
+
+def assignment_for(team_id: str, phase: Phase) -> Assignment:
+    agent = agents.phase_agent(team_id, phase.name)
+    if agent is None:
+        return Assignment(Target(BUILTIN_PROVIDER, OFFLINE_MODEL))
+    if agent.status == STOPPED:
+        raise PhaseFailed(
+            f"{phase.name}: its agent '{agent.name}' is stopped; start it, or choose "
+            "another agent for the phase in /agents/config, then retry the job"
+        )
+    return Assignment(Target(agent.llm_provider, agent.llm_model), agent.id, agent.system_prompt)
+
+
+def router_for_team(team_id: str) -> Router:
+    return router_for(get_settings(team_id))

@@ -12,12 +12,14 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from functions.pipeline.errors import ChecksFailed, PhaseFailed
+from functions.pipeline.agents import Assignment
+from functions.pipeline.errors import ChecksFailed, PhaseFailed, TransientPhaseError
 from functions.pipeline.prompts import messages_for
 from shared import artifacts
 from shared.jobs.domain import Job
 from shared.llm.files import UnsafePath, parse_files
-from shared.llm.types import Completion, CompletionRequest, PhaseTask, Provider
+from shared.llm.router import CallContext, Router
+from shared.llm.types import Completion, CompletionRequest, PhaseTask, ProviderError
 from shared.pipeline.definition import Phase
 
 # The document each model phase writes, by phase.
@@ -41,13 +43,19 @@ class PhaseResult:
     completions: list[Completion] = field(default_factory=list)
     cost_usd: float = 0.0
     repaired: bool = False
+    # Who answered the phase's last model call (the agent's target, or the fallback).
+    provider: str | None = None
+    model: str | None = None
 
 
 @dataclass
 class PhaseContext:
     job: Job
-    provider: Provider
-    model: str
+    router: Router
+    assignment: Assignment
+    # Model calls so far in this run of the phase: with the job, phase and attempt, each
+    # call's id, so the ledger charges a call once however often its record is retried.
+    calls: int = 0
 
     @property
     def team_id(self) -> str:
@@ -65,7 +73,10 @@ class PhaseContext:
         files: dict[str, str] | None = None,
         findings: tuple[dict[str, Any], ...] = (),
     ) -> str:
-        """One model call through the provider, its tokens and cost added to `result`."""
+        """One model call through the team's router, its tokens and cost added to `result`.
+
+        A provider's transient failure (after the fallback) is retried by Step Functions; any
+        other fails the phase. BudgetExceeded goes up as it is: the worker asks a person."""
         task = PhaseTask(
             phase=phase.name,
             spec=self.job.spec.model_dump(mode="json"),
@@ -74,15 +85,32 @@ class PhaseContext:
             findings=findings,
             feedback=self.job.revision_notes.get(phase.name),
         )
+        target = self.assignment.target
         request = CompletionRequest(
-            model=self.model, messages=messages_for(phase.agent_role, task), task=task
+            model=target.model,
+            messages=messages_for(phase.agent_role, task, self.assignment.system_prompt),
+            task=task,
         )
-        completion = self.provider.complete(request)
-        result.completions.append(completion)
-        result.cost_usd += self.provider.pricing(self.model).cost(
-            completion.tokens_in, completion.tokens_out
+        self.calls += 1
+        attempt = self.job.phase(phase.name).attempts
+        call = CallContext(
+            team_id=self.team_id,
+            user_id=self.job.created_by or "",
+            agent_id=self.assignment.agent_id,
+            job_id=self.job_id,
+            call_id=f"{self.job_id}-{phase.name}-{attempt}-{self.calls}",
         )
-        return completion.text
+        try:
+            routed = self.router.complete(call, target, request)
+        except ProviderError as exc:
+            if exc.transient:
+                raise TransientPhaseError(f"{phase.name}: {exc}") from exc
+            raise PhaseFailed(f"{phase.name}: {exc}") from exc
+        result.completions.append(routed.completion)
+        result.cost_usd += routed.cost_usd
+        result.provider = routed.target.provider
+        result.model = routed.completion.model or routed.target.model
+        return routed.completion.text
 
 
 def _files_from(text: str, phase: Phase) -> dict[str, str]:

@@ -62,7 +62,10 @@ _ASKS: dict[str, str] = {
 }
 
 
-def messages_for(role: str, task: PhaseTask) -> tuple[Message, ...]:
+def messages_for(role: str, task: PhaseTask, instructions: str = "") -> tuple[Message, ...]:
+    """The phase's messages; `instructions` (the agent's own system prompt) follow the
+    role's, which fix the answer's format and so come first."""
+    system = SYSTEM_PROMPTS[role] + (f"\n\n{instructions.strip()}" if instructions.strip() else "")
     parts = [
         _ASKS.get(task.phase, f"Do the {task.phase} phase."),
         "Project spec:\n" + json.dumps(task.spec, indent=2, sort_keys=True),
@@ -76,4 +79,4 @@ def messages_for(role: str, task: PhaseTask) -> tuple[Message, ...]:
         parts.append(f"A reviewer asked for changes: {task.feedback}")
     if task.files and task.phase in ("refactor", "repair", "reviewer"):
         parts.append("Current files:\n" + render_files(task.files))
-    return (Message("system", SYSTEM_PROMPTS[role]), Message("user", "\n\n".join(parts)))
+    return (Message("system", system), Message("user", "\n\n".join(parts)))

@@ -7,17 +7,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from functions.pipeline.agents import provider_for
+from functions.pipeline.agents import assignment_for, router_for_team
 from functions.pipeline.errors import PhaseFailed, TransientPhaseError
 from functions.pipeline.phases import PhaseContext, PhaseResult, run_phase
+from shared.errors import BudgetExceeded
 from shared.ids import utcnow
 from shared.jobs import approvals, lifecycle, store
-from shared.jobs.domain import Job
+from shared.jobs.domain import BudgetHold, Job
 from shared.observability import logger, metrics
 from shared.pipeline.definition import PHASES_BY_NAME
 
 Answer = dict[str, Any]
-_NOT_GATED: Answer = {"gate": False, "recheck": False}
+# Step Functions reads these keys of every `run` answer (shared/pipeline/asl.py).
+_NOT_GATED: Answer = {"gate": False, "recheck": False, "budget": None}
 
 
 _record = lifecycle.record
@@ -40,9 +42,11 @@ def run(team_id: str, job_id: str, phase_name: str) -> Answer:
 
     job = store.update_job(team_id, job_id, start)
     _record(job, "job.phase.started", phase=phase.name)
-    provider, model = provider_for(job, phase)
     try:
-        result = run_phase(PhaseContext(job, provider, model), phase)
+        context = PhaseContext(job, router_for_team(team_id), assignment_for(team_id, phase))
+        result = run_phase(context, phase)
+    except BudgetExceeded as exc:
+        return _budget_exhausted(job, phase.name, exc)
     except TransientPhaseError as exc:
         _record(job, "job.phase.retrying", phase=phase.name, message=str(exc))
         raise
@@ -53,14 +57,27 @@ def run(team_id: str, job_id: str, phase_name: str) -> Answer:
         logger.exception("phase failed unexpectedly", extra={"phase": phase.name})
         _finish_failed(job, phase.name, f"{phase.name} failed unexpectedly")
         raise PhaseFailed(f"{phase.name} failed unexpectedly") from exc
-    job = _finish_passed(job, phase.name, result, provider.name, model)
+    job = _finish_passed(job, phase.name, result)
     gate = result.outcome == "passed" and phase.name in job.approval_gates
-    return {"outcome": result.outcome, "gate": gate, "recheck": result.recheck}
+    return {**_NOT_GATED, "outcome": result.outcome, "gate": gate, "recheck": result.recheck}
 
 
-def _finish_passed(
-    job: Job, phase_name: str, result: PhaseResult, provider: str, model: str
-) -> Job:
+def _budget_exhausted(job: Job, phase_name: str, exc: BudgetExceeded) -> Answer:
+    """A limit stopped the phase's model call: the phase waits for a person to extend the
+    budget (the state machine asks next) instead of failing the job. Nothing the phase
+    made before the refusal is lost; it runs again once approved."""
+
+    def hold(current: Job) -> None:
+        record = current.phase(phase_name)
+        record.status, record.finished_at = "waiting_approval", utcnow()
+
+    job = store.update_job(job.team_id, job.id, hold)
+    budget = {"limit": exc.limit, "spent_usd": exc.spent_usd, "limit_usd": exc.limit_usd}
+    _record(job, "job.budget_exhausted", phase=phase_name, message=exc.detail, data=budget)
+    return {**_NOT_GATED, "outcome": "budget_exhausted", "budget": budget}
+
+
+def _finish_passed(job: Job, phase_name: str, result: PhaseResult) -> Job:
     def finish(current: Job) -> None:
         record = current.phase(phase_name)
         record.status, record.finished_at = result.outcome, utcnow()
@@ -68,8 +85,8 @@ def _finish_passed(
             record.tokens_in += completion.tokens_in
             record.tokens_out += completion.tokens_out
         record.cost_usd = round(record.cost_usd + result.cost_usd, 6)
-        if result.completions:
-            record.model, record.provider = model, provider
+        if result.provider:
+            record.model, record.provider = result.model, result.provider
         if result.repaired:
             current.repair_attempts += 1
 
@@ -100,15 +117,30 @@ def _finish_failed(job: Job, phase_name: str, error: str) -> None:
     _record(job, "job.phase.failed", phase=phase_name, message=error)
 
 
-def request_approval(team_id: str, job_id: str, phase_name: str, task_token: str) -> Answer:
-    approval = approvals.create_approval(team_id, job_id, phase_name, task_token)
+def request_approval(
+    team_id: str,
+    job_id: str,
+    phase_name: str,
+    task_token: str,
+    budget: dict[str, Any] | None = None,
+) -> Answer:
+    """Wait for a person: to review a gated phase's output, or (`budget`) to let a job
+    whose model call hit a spending limit go on."""
+    hold = BudgetHold.model_validate(budget) if budget else None
+    approval = approvals.create_approval(team_id, job_id, phase_name, task_token, hold)
 
     def wait(current: Job) -> None:
         current.status = "waiting_approval"
         current.phase(phase_name).status = "waiting_approval"
 
     job = store.update_job(team_id, job_id, wait)
-    _record(job, "approval.requested", phase=phase_name, data={"approval_id": approval.id})
+    _record(
+        job,
+        "approval.requested",
+        phase=phase_name,
+        message=f"extend the budget? {hold.limit} is exhausted" if hold else "",
+        data={"approval_id": approval.id, "kind": approval.kind},
+    )
     return {"approval_id": approval.id}
 
 
@@ -137,6 +169,11 @@ def _reason(team_id: str, job: Job, error: dict[str, Any]) -> str:
     if name == "ApprovalRejected" and job.current_phase:
         decision = approvals.latest_decision(team_id, job.id, job.current_phase)
         why = f": {decision.reason}" if decision and decision.reason else ""
+        if decision and decision.budget:
+            return (
+                f"{job.current_phase} stopped at the {decision.budget.limit.lower()}; "
+                f"a reviewer did not extend it{why}"
+            )
         return f"{job.current_phase} was rejected by a reviewer{why}"
     if name == "States.Timeout":
         return f"{job.current_phase or 'a phase'} timed out"
@@ -174,7 +211,9 @@ def handle(event: dict[str, Any]) -> Answer:
         case "run":
             return run(team_id, job_id, event["phase"])
         case "request_approval":
-            return request_approval(team_id, job_id, event["phase"], event["task_token"])
+            return request_approval(
+                team_id, job_id, event["phase"], event["task_token"], event.get("budget")
+            )
         case "complete":
             return complete(team_id, job_id)
         case "cancelled":

@@ -1,6 +1,6 @@
-"""What the settings group reads and writes beyond shared.team_settings, all under the team:
+"""What the settings group reads beyond shared.team_settings and the budget, all under the
+team (the budget's daily limit and thresholds are written by shared.costs.budgets):
 
-    costs table:      sk = BUDGET              the daily limit and alert thresholds (written)
     jobs table:       sk = JOB#<id>            a job's status (projected)
                       sk = PROJECT#<id>        a project's status (inside its JSON document)
     agents table:     sk = AGENT#<id>          a live agent's provider and model (projected)
@@ -13,82 +13,11 @@ range, projected to the attributes used: a job item holds its whole document.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
-
-from pynamodb.expressions.condition import Condition
 
 from shared.agents.models import AGENT_PREFIX, AgentItem
-from shared.costs.budgets import DEFAULT_THRESHOLDS, Budget
-from shared.costs.models import BUDGET, BudgetItem, micros_to_usd, usd_to_micros
 from shared.db.base import storage_errors, team_partition
-from shared.errors import Conflict, NotFound
-from shared.ids import utcnow
 from shared.jobs.models import JobItem, job_key
 from shared.jobs.project_models import ProjectItem, project_key
-
-# A budget change that lost a race with another write is read and applied again this often.
-UPDATE_ATTEMPTS = 3
-
-
-def _usd(micros: int | float | None) -> float | None:
-    return None if micros is None else micros_to_usd(int(micros))
-
-
-def _to_budget(item: BudgetItem) -> Budget:
-    return Budget(
-        monthly_limit=_usd(item.monthly_limit_micros),
-        daily_limit=_usd(item.daily_limit_micros),
-        alert_thresholds=sorted(int(t) for t in item.alert_thresholds or ()),
-        updated_at=item.updated_at,
-    )
-
-
-def _stored_budget(partition: str) -> BudgetItem | None:
-    """The budget item as last written (a consistent read: the version must be current)."""
-    try:
-        with storage_errors("budget"):
-            return BudgetItem.get(partition, BUDGET, consistent_read=True)
-    except NotFound:
-        return None
-
-
-def update_budget(team_id: str, changes: Mapping[str, Any]) -> Budget:
-    """Change only the budget attributes named in `changes` (`daily_limit` in USD or None,
-    `alert_thresholds` as percents), keeping the others as stored.
-
-    Read (consistent), change, and write on condition that the item is as read: its
-    `updated_at` unchanged (every budget write sets it; the version cannot tell, since
-    PUT /costs/budget writes a fresh item, version 1, each time), or still absent. A write
-    in between is never lost: this change is applied again to what it wrote. A team with
-    no budget yet gets one with the default thresholds, as an absent budget reads.
-    """
-    partition = team_partition(team_id)
-    for attempt in range(1, UPDATE_ATTEMPTS + 1):
-        stored = _stored_budget(partition)
-        as_read: Condition
-        if stored is None:
-            item = BudgetItem(
-                partition, BUDGET, team_id=team_id, alert_thresholds=set(DEFAULT_THRESHOLDS)
-            )
-            as_read = BudgetItem.sk.does_not_exist()
-        else:
-            item, as_read = stored, BudgetItem.updated_at == stored.updated_at
-        if "daily_limit" in changes:
-            limit = changes["daily_limit"]
-            item.daily_limit_micros = None if limit is None else usd_to_micros(limit)
-        if "alert_thresholds" in changes:
-            item.alert_thresholds = set(changes["alert_thresholds"]) or None  # no empty sets
-        item.updated_at = utcnow()
-        try:
-            with storage_errors("budget"):
-                item.save(as_read, add_version_condition=False)
-        except Conflict:
-            if attempt == UPDATE_ATTEMPTS:
-                raise
-            continue
-        return _to_budget(item)
-    raise AssertionError("unreachable")
 
 
 def job_status_counts(team_id: str) -> Counter[str]:

@@ -8,8 +8,9 @@ values, not settings of their own:
     budget_alert_thresholds  is  budget.alert_thresholds
 
 Reading the settings answers the budget's values for them (whatever an older settings item
-may hold); updating them changes only those attributes of the budget item, and they are
-never written to the settings item. So GET /settings and GET /costs/budget cannot disagree.
+may hold); updating them changes only those attributes of the budget item
+(`budgets.update_budget`), and they are never written to the settings item. So
+GET /settings and GET /costs/budget cannot disagree.
 
 An update is checked whole before anything is written: the budget's part by the settings'
 own rules, the rest by shared.team_settings (unknown keys and bad values are 422, a lost
@@ -72,7 +73,7 @@ def update_settings(
     own = {name: value for name, value in patch.items() if name not in BUDGET_BACKED}
     settings = team_settings.update_settings(team_id, own)
     budget = (
-        models.update_budget(team_id, budget_changes)
+        budgets.update_budget(team_id, **budget_changes)
         if budget_changes
         else budgets.get_budget(team_id)
     )

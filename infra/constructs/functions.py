@@ -24,6 +24,8 @@ from constructs import Construct
 
 from infra.constructs.logs import stage_log_group
 from infra.grants import (
+    bedrock_model_arns,
+    grant_bedrock,
     grant_bucket,
     grant_execution_control,
     grant_provider_keys,
@@ -160,7 +162,8 @@ class ServiceFunction(Construct):
         return environment
 
     def _grant(self, resources: FunctionResources) -> None:
-        """Exactly what the entry lists: its tables, the bucket, the bus, the token secrets."""
+        """Exactly what the entry lists: its tables, the bucket, the bus, the token secrets,
+        provider keys and Bedrock."""
         for table_key, access in self.spec.tables.items():
             if table_key not in resources.tables:
                 raise ValueError(f"{self.spec.name}: no table {table_key!r} in the stack")
@@ -182,6 +185,8 @@ class ServiceFunction(Construct):
                 self.spec.provider_keys,
                 provider_keys_arn(self, resources.config.prefix),
             )
+            # A function that calls providers may call Bedrock, which signs with this role.
+            grant_bedrock(self.function, bedrock_model_arns(self))
 
     def control_executions(self, state_machine: sfn.StateMachine) -> None:
         """STATE_MACHINE_ARN and the execution-control grants on `state_machine`.

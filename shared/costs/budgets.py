@@ -4,7 +4,9 @@ the alerts after one.
 The router's order: `check_budget` before a call (one BatchGetItem; `BudgetExceeded`, 402,
 when a limit would be exceeded), `record_call` after it, then `alerts_after`, which
 announces each threshold a day or month has crossed, once. Alerts are kept out of
-`record_call` so recording stays one transaction and a slow bus never delays it.
+`record_call` so recording stays one transaction and a slow bus never delays it. The
+router hands `alerts_after` what the check read (`Headroom.seen`) and the call's cost, so
+the alerts need no read of their own, and no request at all while nothing is crossed.
 
 Amounts are US dollars in and out (`None`: unlimited), integer micro-dollars inside.
 Days and months are UTC.
@@ -13,7 +15,7 @@ Days and months are UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -91,12 +93,35 @@ class Allowance(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetSeen:
+    """The team's budget and its day's and month's spend as one read found them: what
+    `alerts_after` needs, so that a caller that just read them need not read them again."""
+
+    day: date  # UTC; the day and month the spend is of
+    daily_limit_micros: int | None
+    monthly_limit_micros: int | None
+    thresholds: tuple[int, ...]  # ascending percents
+    day_spent_micros: int
+    month_spent_micros: int
+    # Thresholds already announced for the day and the month (they are never unmarked).
+    day_fired: frozenset[int]
+    month_fired: frozenset[int]
+
+    @property
+    def alerting(self) -> bool:
+        """Could any threshold ever be announced? Not without a positive limit."""
+        return bool(self.thresholds) and bool(self.daily_limit_micros or self.monthly_limit_micros)
+
+
+@dataclass(frozen=True, slots=True)
 class Headroom:
     """What each limit leaves before the call, in micro-dollars; None: unlimited."""
 
     daily_micros: int | None
     monthly_micros: int | None
     allowance_micros: int | None
+    # What the check read, for `alerts_after(..., seen=...)` once the call is recorded.
+    seen: BudgetSeen | None = None
 
     @property
     def remaining_micros(self) -> int | None:
@@ -205,6 +230,29 @@ def _limit(item: BudgetItem | AllowanceItem | None, attribute: str) -> int | Non
     return None if value is None else int(value)
 
 
+def _fired(items: dict[str, Any], key: str) -> frozenset[int]:
+    rollup: RollupItem | None = items.get(key)
+    fired = None if rollup is None else rollup.alerts_fired
+    return frozenset(int(t) for t in fired or ())
+
+
+def _seen(items: dict[str, Any], day: date) -> BudgetSeen:
+    """The alerts' view of a `load_many` answer holding the budget and the day's rollups."""
+    budget: BudgetItem | None = items.get(BUDGET)
+    thresholds = () if budget is None else budget.alert_thresholds or ()
+    today, month = day_key(day), month_key(day)
+    return BudgetSeen(
+        day=day,
+        daily_limit_micros=_limit(budget, "daily_limit_micros"),
+        monthly_limit_micros=_limit(budget, "monthly_limit_micros"),
+        thresholds=tuple(sorted(int(t) for t in thresholds)),
+        day_spent_micros=_spent(items, today),
+        month_spent_micros=_spent(items, month),
+        day_fired=_fired(items, today),
+        month_fired=_fired(items, month),
+    )
+
+
 def check_budget(
     team_id: str, user_id: str, estimated_cost_micros: int, now: datetime | None = None
 ) -> Headroom:
@@ -239,55 +287,167 @@ def check_budget(
                 micros_to_usd(estimated_cost_micros),
             )
     daily, monthly, user = (None if lim is None else lim - spent for _, lim, spent in checks)
-    return Headroom(daily_micros=daily, monthly_micros=monthly, allowance_micros=user)
+    return Headroom(
+        daily_micros=daily,
+        monthly_micros=monthly,
+        allowance_micros=user,
+        seen=_seen(items, day),
+    )
 
 
-def _claim(team_id: str, rollup_key: str, threshold: int) -> bool:
-    """Mark `threshold` announced on the rollup; False when another caller already did."""
+def _claim(team_id: str, rollup_key: str, threshold: int, reached_micros: int) -> int | None:
+    """Mark `threshold` announced on the rollup, if its stored spend has reached
+    `reached_micros`; answers that spend. None when another caller marked it first, or the
+    spend is not there (an estimate counted a retried call twice, say): the stored figure,
+    not the caller's sum, decides."""
     rollup = RollupItem(team_partition(team_id), rollup_key)
     try:
         rollup.update(
             actions=[RollupItem.alerts_fired.add({threshold})],
-            condition=RollupItem.sk.exists() & ~RollupItem.alerts_fired.contains(threshold),
+            condition=RollupItem.sk.exists()
+            & ~RollupItem.alerts_fired.contains(threshold)
+            & (RollupItem.cost_micros >= reached_micros),
             add_version_condition=False,
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
-    return True
+    return int(rollup.cost_micros)  # UpdateItem answered the item as it now is
 
 
-def alerts_after(team_id: str, now: datetime | None = None) -> list[BudgetAlert]:
+def alerts_after(
+    team_id: str,
+    now: datetime | None = None,
+    *,
+    seen: BudgetSeen | None = None,
+    cost_micros: int = 0,
+) -> list[BudgetAlert]:
     """Publish `budget.threshold_crossed` for each threshold today or this month has newly
     crossed; answers the alerts this caller published.
 
-    One BatchGetItem (budget, today's and this month's rollups), then one conditional
-    UpdateItem per threshold not yet marked on its rollup: whichever caller marks it
-    publishes, so concurrent instances announce each (period, threshold) exactly once.
-    A put the bus refuses is logged and not retried (the mark is the record).
+    Without `seen`: one BatchGetItem (budget, today's and this month's rollups). With
+    `seen` (what `check_budget` read before the call) and the call's `cost_micros`: no
+    read, the spend being what was seen plus the cost; so a team without limits, or whose
+    call crossed nothing, costs no request. `seen` of another day than `now`'s (a call
+    across midnight) is not used: the rollups are read instead.
+
+    Then one conditional UpdateItem per threshold not yet marked on its rollup: whichever
+    caller marks it publishes, so concurrent instances announce each (period, threshold)
+    exactly once, and only once the stored spend has reached it. A put the bus refuses is
+    logged and not retried (the mark is the record).
     """
+    if cost_micros < 0:
+        raise ValueError("a call's cost cannot be negative")
     day = (now or utcnow()).astimezone(UTC).date()
-    items = load_many(team_id, [BUDGET, day_key(day), month_key(day)])
-    budget: BudgetItem | None = items.get(BUDGET)
-    if budget is None:
+    if seen is None or seen.day != day:
+        seen = _seen(load_many(team_id, [BUDGET, day_key(day), month_key(day)]), day)
+        cost_micros = 0  # read after the call was recorded: its cost is in the spend already
+    if not seen.alerting:
         return []
-    periods: tuple[tuple[Literal["day", "month"], str, str, int | None], ...] = (
-        ("day", day_key(day), day.isoformat(), _limit(budget, "daily_limit_micros")),
-        ("month", month_key(day), month_of(day), _limit(budget, "monthly_limit_micros")),
+    # Seen before this call, the spend misses calls recorded since by other instances: a
+    # threshold that two concurrent calls crossed together, each seeing less, is announced
+    # by the team's next call (whose check reads the rollups afresh).
+    periods: tuple[tuple[Literal["day", "month"], str, str, int | None, int, frozenset[int]], ...]
+    periods = (
+        (
+            "day",
+            day_key(day),
+            day.isoformat(),
+            seen.daily_limit_micros,
+            seen.day_spent_micros + cost_micros,
+            seen.day_fired,
+        ),
+        (
+            "month",
+            month_key(day),
+            month_of(day),
+            seen.monthly_limit_micros,
+            seen.month_spent_micros + cost_micros,
+            seen.month_fired,
+        ),
     )
     alerts = []
-    for period, key, start, limit in periods:
-        rollup: RollupItem | None = items.get(key)
-        if not limit or rollup is None:  # a zero limit refuses every call: nothing to warn of
+    for period, key, start, limit, spent, fired in periods:
+        if not limit:  # unlimited; and a zero limit refuses every call: nothing to warn of
             continue
-        spent, fired = int(rollup.cost_micros), rollup.alerts_fired or set()
-        for threshold in sorted(int(t) for t in budget.alert_thresholds or ()):
-            crossed = spent * 100 >= limit * threshold
-            if crossed and threshold not in fired and _claim(team_id, key, threshold):
+        for threshold in seen.thresholds:
+            if threshold in fired or spent * 100 < limit * threshold:
+                continue
+            stored = _claim(team_id, key, threshold, -(-limit * threshold // 100))
+            if stored is not None:
                 alert = BudgetAlert(
-                    team_id, period, start, threshold, micros_to_usd(spent), micros_to_usd(limit)
+                    team_id, period, start, threshold, micros_to_usd(stored), micros_to_usd(limit)
                 )
                 publish(THRESHOLD_CROSSED, alert.detail())
                 alerts.append(alert)
     return alerts
+
+
+class _Unchanged:
+    """`update_budget`'s default: the attribute keeps its stored value."""
+
+
+UNCHANGED = _Unchanged()
+# A budget change that lost a race with another write is read and applied again this often.
+UPDATE_ATTEMPTS = 3
+
+
+def update_budget(
+    team_id: str,
+    *,
+    monthly_limit: float | _Unchanged | None = UNCHANGED,
+    daily_limit: float | _Unchanged | None = UNCHANGED,
+    alert_thresholds: list[int] | _Unchanged = UNCHANGED,
+) -> Budget:
+    """Change only the attributes given (limits in USD, None: unlimited; thresholds as
+    percents, as `BudgetUpdate` checks them), keeping the others as stored.
+
+    Read (consistent), change, and write on condition that the item is as read: its
+    `updated_at` unchanged (every budget write sets it; the version cannot tell, since
+    `set_budget` writes a fresh item, version 1, each time), or still absent. A write in
+    between is never lost: this change is applied again to what it wrote. A team with no
+    budget yet gets one with the default thresholds, as an absent budget reads.
+    """
+    from shared.errors import Conflict  # here, not at the head: this part was appended alone
+
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        item, as_read = _budget_as_read(team_id)
+        if not isinstance(monthly_limit, _Unchanged):
+            item.monthly_limit_micros = _micros_or_none(monthly_limit)
+        if not isinstance(daily_limit, _Unchanged):
+            item.daily_limit_micros = _micros_or_none(daily_limit)
+        if not isinstance(alert_thresholds, _Unchanged):
+            item.alert_thresholds = set(alert_thresholds) or None  # DynamoDB has no empty set
+        item.updated_at = utcnow()
+        try:
+            with storage_errors("budget"):
+                item.save(as_read, add_version_condition=False)
+        except Conflict:
+            if attempt == UPDATE_ATTEMPTS:
+                raise
+            continue
+        return _budget(item)
+    raise AssertionError("unreachable")
+
+
+def _budget_as_read(team_id: str) -> tuple[BudgetItem, Any]:
+    """The stored budget item and the condition that it is still as read; for a team with
+    none, a new item with the default thresholds and the condition that it is still absent."""
+    partition = team_partition(team_id)
+    stored = _stored_budget(partition)
+    if stored is None:
+        item = BudgetItem(
+            partition, BUDGET, team_id=team_id, alert_thresholds=set(DEFAULT_THRESHOLDS)
+        )
+        return item, BudgetItem.sk.does_not_exist()
+    return stored, BudgetItem.updated_at == stored.updated_at
+
+
+def _stored_budget(partition: str) -> BudgetItem | None:
+    """The budget item as last written (a consistent read: the condition must hold on it)."""
+    with storage_errors("budget"):
+        try:
+            return BudgetItem.get(partition, BUDGET, consistent_read=True)
+        except BudgetItem.DoesNotExist:
+            return None

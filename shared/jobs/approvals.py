@@ -6,8 +6,19 @@ from __future__ import annotations
 from shared.db.base import storage_errors, team_partition
 from shared.errors import Conflict
 from shared.ids import new_id, utcnow
-from shared.jobs.domain import Approval
+from shared.jobs.domain import Approval, BudgetHold
 from shared.jobs.models import ApprovalItem, approval_key
+
+
+def _budget(item: ApprovalItem) -> BudgetHold | None:
+    if item.kind != "budget":
+        return None
+    return BudgetHold(
+        limit=item.budget_limit or "",
+        spent_usd=float(item.spent_usd or 0),
+        limit_usd=float(item.limit_usd or 0),
+        new_limit_usd=None if item.new_limit_usd is None else float(item.new_limit_usd),
+    )
 
 
 def _to_approval(item: ApprovalItem) -> Approval:
@@ -23,11 +34,16 @@ def _to_approval(item: ApprovalItem) -> Approval:
             "decided_by": item.decided_by,
             "reason": item.reason,
             "edited_output": item.edited_output,
+            "kind": item.kind or "phase",
+            "budget": _budget(item),
         }
     )
 
 
-def create_approval(team_id: str, job_id: str, phase: str, task_token: str) -> Approval:
+def create_approval(
+    team_id: str, job_id: str, phase: str, task_token: str, budget: BudgetHold | None = None
+) -> Approval:
+    """A pending approval of a phase's output, or (`budget`) of spending past a limit."""
     approval_id = new_id()
     item = ApprovalItem(
         team_partition(team_id),
@@ -39,6 +55,10 @@ def create_approval(team_id: str, job_id: str, phase: str, task_token: str) -> A
         status="pending",
         task_token=task_token,
         requested_at=utcnow(),
+        kind="budget" if budget else "phase",
+        budget_limit=budget.limit if budget else None,
+        spent_usd=budget.spent_usd if budget else None,
+        limit_usd=budget.limit_usd if budget else None,
     )
     with storage_errors("approval"):
         item.save()
@@ -71,6 +91,7 @@ def decide(
     decided_by: str | None,
     reason: str | None,
     edited_output: bool,
+    new_limit_usd: float | None = None,
 ) -> tuple[Approval, str]:
     """Record a decision on a pending approval, once: a second decision is a Conflict.
     Returns the approval and the task token that resumes (or fails) the execution."""
@@ -81,6 +102,7 @@ def decide(
     token = item.task_token
     item.status, item.decided_at, item.decided_by = status, utcnow(), decided_by
     item.reason, item.edited_output, item.task_token = reason, edited_output, None
+    item.new_limit_usd = new_limit_usd
     with storage_errors("approval"):
         item.save()  # conditional on the version read: two deciders cannot both win
     return _to_approval(item), token

@@ -97,6 +97,20 @@ class JobEvent(BaseModel):
 
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "revise", "expired"]
+ApprovalKind = Literal["phase", "budget"]
+
+
+class BudgetHold(BaseModel):
+    """What a budget approval asks: the limit a job's model call hit (BudgetExceeded's
+    `limit`, e.g. "Team daily budget"), what was spent of it, and the limit it was then."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    limit: str
+    spent_usd: float
+    limit_usd: float
+    # Set when the approver raised the limit.
+    new_limit_usd: float | None = None
 
 
 class Approval(BaseModel):
@@ -112,3 +126,5 @@ class Approval(BaseModel):
     decided_by: str | None = None
     reason: str | None = None
     edited_output: bool = False
+    kind: ApprovalKind = "phase"
+    budget: BudgetHold | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -91,3 +92,10 @@ class ApprovalItem(TeamItem):
     decided_by = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     edited_output = BooleanAttribute(default=False)
+    # "phase": a gated phase's output to review; "budget": a limit a job's model call hit.
+    kind = UnicodeAttribute(default="phase")
+    # For a budget approval: the limit, what was spent of it, and the limit set on approval.
+    budget_limit = UnicodeAttribute(null=True)
+    spent_usd = NumberAttribute(null=True)
+    limit_usd = NumberAttribute(null=True)
+    new_limit_usd = NumberAttribute(null=True)

@@ -78,6 +78,14 @@ class Decision:
     # Seconds until a call may be tried again when refused; None when allowed or held open
     # by an operator (no cooldown ends a forced breaker).
     retry_after: float | None = None
+    # Failures counted in the breaker as read.
+    failures: int = 0
+
+    @property
+    def clean(self) -> bool:
+        """Closed with no failure counted: `record_success` would read and change nothing,
+        so a caller may skip it after a success."""
+        return self.state == CLOSED and self.failures == 0
 
 
 class BreakerSnapshot(BaseModel):
@@ -102,21 +110,21 @@ def allow(
     moment = _clock(now)
     item = _read(team_id, provider)
     for _ in range(_MAX_ATTEMPTS):
-        state = _state(item)
+        state, failures = _state(item), int(item.failures)
         if state == CLOSED:
-            return Decision(True, CLOSED)
+            return Decision(True, CLOSED, failures=failures)
         wait = _wait(item, policy, moment)
         if wait is None or wait > 0:
-            return Decision(False, state, wait)
+            return Decision(False, state, wait, failures)
         probe = [BreakerItem.probe_started_at.set(_at(moment)), *_stamp(item, moment)]
         if state == OPEN:
             if _write(item, [BreakerItem.state.set(HALF_OPEN), *probe]):
-                _announce(item, OPEN, HALF_OPEN, "cooldown", int(item.failures))
-                return Decision(True, HALF_OPEN)
+                _announce(item, OPEN, HALF_OPEN, "cooldown", failures)
+                return Decision(True, HALF_OPEN, failures=failures)
         elif _write(item, probe):  # the last probe never reported back: replace it
-            return Decision(True, HALF_OPEN)
+            return Decision(True, HALF_OPEN, failures=failures)
         item = _read(team_id, provider, consistent=True)
-    return Decision(False, _state(item), _wait(item, policy, moment))
+    return Decision(False, _state(item), _wait(item, policy, moment), int(item.failures))
 
 
 def record_success(team_id: str, provider: str, *, now: float | None = None) -> BreakerState:

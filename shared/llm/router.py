@@ -7,6 +7,11 @@
         success                  -> breaker told, cost priced and recorded, alerts checked
     nothing answered             -> AllProvidersFailed, naming each attempt
 
+Bookkeeping per answered call, in DynamoDB requests: the budget check (one BatchGetItem),
+the breaker (one GetItem; its success is reported only when the breaker had something to
+reset), the ledger (one TransactWriteItems), and the alerts, decided from what the check
+read plus the call's cost (no request, unless a threshold is crossed: then its claim).
+
 A refused budget is not a provider failure: it is raised as is (BudgetExceeded), and the
 pipeline turns it into an approval. Which provider answered is on the result and in the
 ledger. No retries here beyond the fallback: the breaker and Step Functions' retries
@@ -19,8 +24,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from shared.costs.budgets import alerts_after, check_budget
+from shared.costs.budgets import BudgetSeen, alerts_after, check_budget
 from shared.costs.ledger import CallRecord, cost_micros, record_call
+from shared.costs.models import micros_to_usd
 from shared.errors import NotFound, ServiceUnavailable
 from shared.llm import breaker
 from shared.llm.types import Completion, CompletionRequest, Pricing, Provider, ProviderError
@@ -126,26 +132,34 @@ class Router:
 
     def complete(self, call: CallContext, target: Target, request: CompletionRequest) -> Routed:
         clients = _Clients(self.clients, call.team_id)
+        seen = None
         if self.enforce_budget:
-            self._check_budget(call, clients.get(target.provider), target, request)
+            seen = self._check_budget(call, clients.get(target.provider), target, request)
         attempts: list[Attempt] = []
         for candidate in self._candidates(target):
             client = clients.get(candidate.provider)
             if isinstance(client, str):
                 attempts.append(Attempt(candidate, "failed", client))
                 continue
-            if not self._allowed(call.team_id, candidate):
+            decision = self._allowed(call.team_id, candidate)
+            if decision is not None and not decision.allowed:
                 attempts.append(Attempt(candidate, "skipped", "circuit breaker open"))
                 continue
+            if request.model != candidate.model:
+                request = replace(request, model=candidate.model)
             try:
-                completion = client.complete(replace(request, model=candidate.model))
+                completion = client.complete(request)
             except ProviderError as exc:
                 attempts.append(Attempt(candidate, "failed", str(exc)[:200]))
                 self._failed(call.team_id, candidate, exc)
                 continue
             attempts.append(Attempt(candidate, "answered"))
-            self._answered(call.team_id, candidate)
-            cost = self._charge(call, candidate, client, completion)
+            # A breaker read closed with nothing counted has nothing to reset: reporting the
+            # success would be a read that changes nothing. (A failure another instance
+            # counts meanwhile is left to its window, as it would be had it come just after.)
+            if decision is None or not decision.clean:
+                self._answered(call.team_id, candidate)
+            cost = self._charge(call, candidate, client, completion, seen)
             return Routed(completion, candidate, cost, tuple(attempts))
         raise AllProvidersFailed(tuple(attempts))
 
@@ -160,9 +174,10 @@ class Router:
         client: Provider | str,
         target: Target,
         request: CompletionRequest,
-    ) -> None:
+    ) -> BudgetSeen | None:
         """Refuse before spending: the prompt's size and the most the answer may be (priced
-        at the target's rates; an exhausted budget refuses even when they are unknown)."""
+        at the target's rates; an exhausted budget refuses even when they are unknown).
+        Answers what the check read, for the alerts after the call."""
         prompt_tokens = math.ceil(sum(len(m.content) for m in request.messages) / _CHARS_PER_TOKEN)
         pricing = client.pricing(target.model) if not isinstance(client, str) else Pricing()
         estimate = cost_micros(
@@ -171,17 +186,18 @@ class Router:
             pricing.input_per_million,
             pricing.output_per_million,
         )
-        check_budget(call.team_id, call.user_id, estimate)
+        return check_budget(call.team_id, call.user_id, estimate).seen
 
-    def _allowed(self, team_id: str, target: Target) -> bool:
+    def _allowed(self, team_id: str, target: Target) -> breaker.Decision | None:
+        """The breaker's decision; None when it could not be read (the call goes ahead)."""
         try:
-            return breaker.allow(team_id, target.provider, self.policy).allowed
+            return breaker.allow(team_id, target.provider, self.policy)
         except ServiceUnavailable:
             # The breaker's store is down: call the provider rather than stop every call.
             logger.warning(
                 "circuit breaker unreadable; calling", extra={"provider": target.provider}
             )
-            return True
+            return None
 
     def _failed(self, team_id: str, target: Target, exc: ProviderError) -> None:
         if getattr(exc, "kind", None) not in _BREAKER_KINDS:
@@ -199,25 +215,33 @@ class Router:
             logger.warning("circuit breaker not updated", extra={"provider": target.provider})
 
     def _charge(
-        self, call: CallContext, target: Target, client: Provider, completion: Completion
+        self,
+        call: CallContext,
+        target: Target,
+        client: Provider,
+        completion: Completion,
+        seen: BudgetSeen | None,
     ) -> float:
-        """Price the answer by the model that gave it, record it, check the alerts."""
-        pricing = client.pricing(completion.model or target.model)
+        """Price the answer by the model that gave it, record it, check the alerts (from
+        what the budget check read, when there was one; otherwise by reading)."""
+        model = completion.model or target.model
+        pricing = client.pricing(model)
         record = CallRecord(
             team_id=call.team_id,
             user_id=call.user_id,
             agent_id=call.agent_id,
             job_id=call.job_id,
             provider=target.provider,
-            model=completion.model or target.model,
+            model=model,
             tokens_in=completion.tokens_in,
             tokens_out=completion.tokens_out,
             input_price_per_million=pricing.input_per_million,
             output_price_per_million=pricing.output_per_million,
         )
+        cost = record.cost_micros  # priced once: Decimal arithmetic, on every call
         try:
             record_call(record, call_id=call.call_id)
-            alerts_after(call.team_id)
+            alerts_after(call.team_id, record.at, seen=seen, cost_micros=cost)
         except ServiceUnavailable:
             # The answer is paid for and in hand: losing it to a ledger outage would only
             # make the caller pay again. The log keeps what the ledger missed.
@@ -226,7 +250,7 @@ class Router:
                 extra={
                     "team_id": call.team_id,
                     "provider": target.provider,
-                    "cost_usd": record.cost_usd,
+                    "cost_usd": micros_to_usd(cost),
                 },
             )
-        return record.cost_usd
+        return micros_to_usd(cost)

@@ -3,8 +3,10 @@
 One Task per phase invoking the pipeline worker; Retry on transient errors; every Task
 catches into ``Failed``, which records the failure before the execution fails; a
 cancellation check at every phase boundary (the worker answers ``cancelled``); an
-approval gate (``waitForTaskToken``) after any phase the job asked to gate; the qa ↔
-repair loop. CDK deploys this document and the local runtime runs the same one.
+approval gate (``waitForTaskToken``) after any phase the job asked to gate; a budget
+approval when a phase's model call hits a spending limit (approved, the phase runs again;
+rejected, the job fails); the qa ↔ repair loop. CDK deploys this document and the local
+runtime runs the same one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ TRANSIENT_ERRORS = [
     "TransientPhaseError",
 ]
 QA_RECHECK = "qa.recheck"
+BUDGET_EXHAUSTED = "budget_exhausted"  # the worker's `outcome` when a limit refused a call
 FAILED, CANCELLED, COMPLETED = "Failed", "Cancelled", "Completed"
 
 
@@ -67,11 +70,12 @@ def _run_phase(worker_arn: str, phase: Phase, next_state: str) -> dict[str, Any]
             "FunctionName": worker_arn,
             "Payload": _job_payload("run", phase=phase.name),
         },
-        # The worker always answers these three keys.
+        # The worker always answers these four keys.
         "ResultSelector": {
             "outcome.$": "$.Payload.outcome",
             "gate.$": "$.Payload.gate",
             "recheck.$": "$.Payload.recheck",
+            "budget.$": "$.Payload.budget",
         },
         "ResultPath": "$.last",
         "TimeoutSeconds": phase.timeout_seconds,
@@ -85,6 +89,14 @@ def _after_phase(phase: Phase, following: str) -> dict[str, Any]:
     choices: list[dict[str, Any]] = [
         {"Variable": "$.last.outcome", "StringEquals": "cancelled", "Next": CANCELLED},
     ]
+    if phase.uses_model:
+        choices.append(
+            {
+                "Variable": "$.last.outcome",
+                "StringEquals": BUDGET_EXHAUSTED,
+                "Next": f"{phase.name}.budget",
+            }
+        )
     if phase.can_gate:
         choices.append(
             {"Variable": "$.last.gate", "BooleanEquals": True, "Next": f"{phase.name}.approval"}
@@ -94,22 +106,28 @@ def _after_phase(phase: Phase, following: str) -> dict[str, Any]:
     return {"Type": "Choice", "Choices": choices, "Default": following}
 
 
-def _approval(worker_arn: str, phase: Phase) -> dict[str, Any]:
+def _approval(
+    worker_arn: str, phase: Phase, next_state: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    what = "extend the budget for" if extra else "approve"
     return {
         "Type": "Task",
-        "Comment": f"Wait for a person to approve {phase.name}",
+        "Comment": f"Wait for a person to {what} {phase.name}",
         "Resource": LAMBDA_INVOKE_WAIT,
         "Parameters": {
             "FunctionName": worker_arn,
             "Payload": _job_payload(
-                "request_approval", phase=phase.name, **{"task_token.$": "$$.Task.Token"}
+                "request_approval",
+                phase=phase.name,
+                **{"task_token.$": "$$.Task.Token"},
+                **(extra or {}),
             ),
         },
         "ResultPath": "$.decision",
         "TimeoutSeconds": APPROVAL_TIMEOUT_SECONDS,
         "Retry": _retry(),
         "Catch": _catch(),
-        "Next": f"{phase.name}.decided",
+        "Next": next_state,
     }
 
 
@@ -159,8 +177,13 @@ def build_definition(worker_arn: str) -> dict[str, Any]:
         states[phase.name] = _run_phase(worker_arn, phase, f"{phase.name}.next")
         states[f"{phase.name}.next"] = _after_phase(phase, following)
         if phase.can_gate:
-            states[f"{phase.name}.approval"] = _approval(worker_arn, phase)
+            states[f"{phase.name}.approval"] = _approval(worker_arn, phase, f"{phase.name}.decided")
             states[f"{phase.name}.decided"] = _decided(phase, following)
+        if phase.uses_model:
+            # Approved, the phase runs again (with the limit raised); rejected, Failed.
+            states[f"{phase.name}.budget"] = _approval(
+                worker_arn, phase, phase.name, {"budget.$": "$.last.budget"}
+            )
     # After a repair, qa checks again and repair decides again (up to max_repair_attempts).
     qa = next(phase for phase in PHASES if phase.name == "qa")
     states[QA_RECHECK] = {

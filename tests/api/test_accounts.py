@@ -17,6 +17,7 @@ from shared.auth.principal import Principal
 from shared.auth.tokens import issue_token
 from shared.db.base import team_partition
 from shared.identity.models import SessionItem, session_key
+from shared.pipeline.definition import PHASE_NAMES
 from shared.settings import get_settings
 from tests.api.conftest import STRONG_PASSWORD, Account, bearer
 
@@ -124,6 +125,18 @@ def test_registering_creates_the_admin_of_a_new_team(client_at: Any, new_account
     assert body["team_id"] != new_account().team_id
     assert "argon2" not in answer.text
     assert STRONG_PASSWORD not in answer.text
+
+
+def test_a_new_team_starts_with_one_default_agent_per_phase(new_account: Any) -> None:
+    admin = new_account()
+    new_account(invited_by=admin)  # joining a team gives it no more agents
+
+    listed = admin.client.get("/api/v1/agents", params={"limit": 100}, headers=admin.headers)
+
+    assert listed.status_code == 200, listed.text
+    roles = sorted(agent["role"] for agent in listed.json()["items"])
+    assert roles == sorted(PHASE_NAMES)
+    assert {agent["llm_provider"] for agent in listed.json()["items"]} == {"offline"}
 
 
 @pytest.mark.parametrize("role", ["member", "admin"])

@@ -11,6 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared import artifacts
+from shared.llm.providers import catalog
+from tests.api.conftest import assert_error
+from tests.llm.fake_servers import fake_openai
 
 
 def create(gateway: TestClient, headers: dict[str, str], **fields: Any) -> Any:
@@ -29,7 +32,11 @@ def wait_done(
         job = gateway.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
         if job["status"] in until:
             return job  # type: ignore[no-any-return]
-        assert time.monotonic() < deadline, job
+        assert time.monotonic() < deadline, (
+            job["status"],
+            job.get("error"),
+            job.get("current_phase"),
+        )
         time.sleep(0.05)
 
 
@@ -251,6 +258,30 @@ def test_estimate_lists_every_phase(gateway: TestClient, token_for: Any) -> None
     assert answer["phases"][0]["phase"] == "create"
     assert next(p for p in answer["phases"] if p["phase"] == "backend")["skipped"] is True
     assert answer["tokens_in"] == sum(phase["tokens_in"] for phase in answer["phases"])
+    assert answer["cost_usd"] == 0  # no agents yet: the built-in offline provider is free
+    assert {p["provider"] for p in answer["phases"]} == {"offline", None}
+
+
+def test_estimate_prices_each_phase_at_its_agents_model(
+    gateway: TestClient, token_for: Any
+) -> None:
+    admin = token_for("api-est-priced")
+    priced_first_phase(gateway, admin, "https://models.example.com/v1")
+    body = {"name": "X", "platform": "web", "features": "notes, tags"}
+
+    answer = gateway.post("/api/v1/jobs/estimate", json=body, headers=admin).json()
+
+    create_phase, *rest = answer["phases"]
+    gpt_4o = catalog.price_of("openai", "gpt-4o")
+    assert gpt_4o is not None
+    assert (create_phase["provider"], create_phase["model"]) == ("priced", "gpt-4o")
+    expected = gpt_4o.cost(create_phase["tokens_in"], create_phase["tokens_out"])
+    assert create_phase["cost_usd"] == pytest.approx(expected, abs=1e-6)
+    assert create_phase["cost_usd"] > 0
+    assert all(p["cost_usd"] == 0 for p in rest)  # the default agents stay offline
+    assert answer["cost_usd"] == pytest.approx(create_phase["cost_usd"])
+    qa = next(p for p in answer["phases"] if p["phase"] == "qa")
+    assert qa["provider"] is None  # a tool phase calls no model
 
 
 def test_approvals_over_http(gateway: TestClient, token_for: Any) -> None:
@@ -275,3 +306,55 @@ def test_approvals_over_http(gateway: TestClient, token_for: Any) -> None:
     assert approved.status_code == 200
     assert again.status_code == 409
     assert wait_done(gateway, headers, job["id"])["status"] == "passed"
+
+
+def priced_first_phase(gateway: TestClient, admin: dict[str, str], base_url: str) -> None:
+    """The team's first phase answered by a priced model (the built-in offline one is free,
+    so no budget would ever stop it)."""
+    provider = {"kind": "openai", "base_url": base_url, "default_model": "gpt-4o"}
+    made = gateway.post("/api/v1/providers/priced", json=provider, headers=admin)
+    assert made.status_code in (200, 201), made.text
+    agent = {"name": "Brief", "role": "create", "llm_provider": "priced", "llm_model": "gpt-4o"}
+    agent_id = gateway.post("/api/v1/agents", json=agent, headers=admin).json()["id"]
+    configured = gateway.post(
+        f"/api/v1/agents/config/{agent_id}", json={"phase": "create"}, headers=admin
+    )
+    assert configured.status_code == 200, configured.text
+
+
+def test_a_budget_approval_over_http(gateway: TestClient, token_for: Any) -> None:
+    admin, member = token_for("api-budget"), token_for("api-budget", "member")
+    budget = {"daily_limit": 0.01, "alert_thresholds": [80]}
+    assert gateway.put("/api/v1/costs/budget", json=budget, headers=admin).status_code == 200
+    with fake_openai() as server:
+        priced_first_phase(gateway, admin, f"{server.url}/v1")
+        job = create(gateway, member).json()
+        wait_done(gateway, member, job["id"], until=("waiting_approval",))
+
+        [pending] = gateway.get("/api/v1/approvals", headers=member).json()["items"]
+        detail = gateway.get(f"/api/v1/approvals/{pending['id']}", headers=member).json()
+        url = f"/api/v1/approvals/{pending['id']}/approve"
+        negative = gateway.post(url, json={"new_limit_usd": -1}, headers=admin)
+        by_member = gateway.post(url, json={"new_limit_usd": 20}, headers=member)
+        approved = gateway.post(url, json={"new_limit_usd": 20}, headers=admin)
+
+        assert pending["kind"] == "budget"
+        assert pending["budget"] == {
+            "limit": "Team daily budget",
+            "spent_usd": 0.0,
+            "limit_usd": 0.01,
+            "new_limit_usd": None,
+        }
+        assert detail["what"].startswith("extend the budget? The create phase stopped")
+        assert detail["output"] is None
+        assert_error(negative, 422)
+        assert_error(by_member, 403)
+        assert approved.status_code == 200
+        assert approved.json()["budget"]["new_limit_usd"] == 20
+        done = wait_done(gateway, member, job["id"])
+    assert done["status"] == "passed"
+    phases = gateway.get(f"/api/v1/jobs/{job['id']}/phases", headers=member).json()
+    assert (phases[0]["phase"], phases[0]["provider"]) == ("create", "priced")
+    assert phases[0]["cost_usd"] > 0
+    after = gateway.get("/api/v1/costs/budget", headers=member).json()
+    assert (after["daily_limit"], after["alert_thresholds"]) == (20, [80])

@@ -250,11 +250,9 @@ def test_clearing_the_daily_limit_clears_the_budgets(client: TestClient, costs: 
 def test_a_budget_write_between_read_and_write_is_not_lost(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from functions.settings import models
-
     team = "settings-limit-race"
     budgets.set_budget(team, BudgetUpdate(monthly_limit=100))
-    read = models._stored_budget
+    read = budgets._stored_budget
     raced: list[bool] = []
 
     def read_then_a_put_lands(partition: str) -> Any:
@@ -264,9 +262,9 @@ def test_a_budget_write_between_read_and_write_is_not_lost(
             budgets.set_budget(team, BudgetUpdate(monthly_limit=200, alert_thresholds=[60]))
         return item
 
-    monkeypatch.setattr(models, "_stored_budget", read_then_a_put_lands)
+    monkeypatch.setattr(budgets, "_stored_budget", read_then_a_put_lands)
 
-    budget = models.update_budget(team, {"daily_limit": 5})
+    budget = budgets.update_budget(team, daily_limit=5)
 
     assert (budget.monthly_limit, budget.daily_limit, budget.alert_thresholds) == (200, 5, [60])
     assert budgets.get_budget(team) == budget

@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 RANDOM_PASSWORD = "secretsmanager:GetRandomPassword"
+LIST_MODELS = "bedrock:ListFoundationModels"
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 EXECUTION_CONTROL = {
     "states:StartExecution",
@@ -141,8 +142,8 @@ def test_each_function_logs_to_its_own_group_with_retention(synthesized: Synthes
 
 def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesized) -> None:
     """Per function: tables it lists and no other, the bucket iff it lists it, the bus iff
-    it publishes, the state machine iff it controls executions, the token secrets iff it
-    authenticates; no AWS-managed policy."""
+    it publishes, the state machine iff it controls executions, secrets iff it
+    authenticates or calls providers; no AWS-managed policy."""
     stack = synthesized.stack
     table_arn = {key: arn_of(synthesized.logical_id(t)) for key, t in stack.data.tables.items()}
     bucket_arn = arn_of(synthesized.logical_id(stack.artifacts.bucket))
@@ -162,13 +163,16 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         assert states == (EXECUTION_CONTROL if spec.controls_executions else set()), spec.name
         secrets = {action for action in by_action if action.startswith("secretsmanager:")}
         rotates = rotates_signing_key(spec)
-        assert bool(secrets) == (authenticates(spec) or rotates), spec.name
+        reads_keys = spec.provider_keys is not None
+        assert bool(secrets) == (authenticates(spec) or rotates or reads_keys), spec.name
         writes = "secretsmanager:PutSecretValue" in secrets
         manages_keys = spec.provider_keys == "manage"
         assert writes == (signs_tokens(spec) or rotates or manages_keys), spec.name
-        # Only X-Ray has no resource-level permissions, nor has GetRandomPassword (CDK gives
-        # it to a rotation function); nothing else may use "*".
+        # Only X-Ray has no resource-level permissions, nor have GetRandomPassword (CDK gives
+        # it to a rotation function) and Bedrock's model list (provider checks); nothing
+        # else may use "*".
         wildcard = XRAY_ACTIONS | ({RANDOM_PASSWORD} if rotates else set())
+        wildcard |= {LIST_MODELS} if spec.provider_keys is not None else set()
         for action, resources in by_action.items():
             assert ("*" in resources) == (action in wildcard), (spec.name, action)
 

@@ -35,21 +35,25 @@ def schedules(synth: Synthesized) -> dict[str, Resource]:
     }
 
 
-def test_pipeline_worker_reads_and_writes_jobs_and_the_bucket_and_publishes_only(
+def test_pipeline_worker_has_its_tables_the_bucket_and_the_bus_and_cannot_drive_executions(
     synthesized: Synthesized,
 ) -> None:
     stack = synthesized.stack
     built = stack.workers.functions[PIPELINE_WORKER.name]
     by_action = synthesized.granted(built.role)
-    jobs = synthesized.logical_id(stack.data.tables["jobs"])
-    # Read-write on the jobs table (and its indexes) and on no other table.
-    dynamodb = {action: rs for action, rs in by_action.items() if action.startswith("dynamodb:")}
-    assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(
-        dynamodb
-    )
-    for resources in dynamodb.values():
-        for resource in resources:
-            assert jobs in str(resource), resource
+    # Writes only where its registry entry says read_write: jobs, and for its model calls
+    # the breakers (providers) and the cost ledger (costs).
+    writable = {
+        synthesized.logical_id(stack.data.tables[key])
+        for key, access in PIPELINE_WORKER.tables.items()
+        if access == "read_write"
+    }
+    assert {"jobs", "providers", "costs"} == {
+        key for key, access in PIPELINE_WORKER.tables.items() if access == "read_write"
+    }
+    for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
+        for resource in by_action.get(action, []):
+            assert any(table in str(resource) for table in writable), (action, resource)
     # Read-write on the artifacts bucket and its objects, and on no other bucket.
     bucket = synthesized.logical_id(stack.artifacts.bucket)
     s3 = {action: rs for action, rs in by_action.items() if action.startswith("s3:")}
@@ -61,6 +65,10 @@ def test_pipeline_worker_reads_and_writes_jobs_and_the_bucket_and_publishes_only
     assert by_action["events:PutEvents"] == [arn_of(synthesized.logical_id(stack.events.bus))]
     assert not [action for action in by_action if action.startswith("states:")]
     assert not [action for action in by_action if action.startswith("lambda:")]
+    # Provider keys are read, never written.
+    secrets = {action for action in by_action if action.startswith("secretsmanager:")}
+    assert secrets
+    assert "secretsmanager:PutSecretValue" not in secrets
 
 
 def test_the_state_machine_cannot_be_driven_by_the_worker_it_invokes() -> None:

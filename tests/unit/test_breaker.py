@@ -100,8 +100,28 @@ def test_a_provider_without_a_breaker_is_closed_and_its_success_path_never_write
     state = record_success(team, PROVIDER, now=T0)
 
     assert decision == Decision(True, "closed")
+    assert decision.clean  # so a router need not report the success at all
     assert state == "closed"
     assert dynamodb_calls == ["GetItem", "GetItem"]
+
+
+def test_a_decision_is_clean_only_when_closed_with_no_failure_counted(team: str) -> None:
+    record_failure(team, PROVIDER, "Timeout", POLICY, now=T0)
+
+    counted = allow(team, PROVIDER, POLICY, now=T0 + 1)
+    record_success(team, PROVIDER, now=T0 + 2)
+    reset_by_success = allow(team, PROVIDER, POLICY, now=T0 + 3)
+    trip(team, at=T0 + 4)
+    probe = allow(team, PROVIDER, POLICY, now=T0 + 40)
+
+    assert (counted.allowed, counted.state, counted.failures, counted.clean) == (
+        True,
+        "closed",
+        1,
+        False,
+    )
+    assert reset_by_success.clean
+    assert (probe.allowed, probe.state, probe.clean) == (True, "half_open", False)
 
 
 def test_a_success_resets_the_count_once_then_costs_no_write(
@@ -179,7 +199,8 @@ def test_open_refuses_with_the_time_left_until_the_cooldown_ends(
     assert listed.retry_after == pytest.approx(20.0)
     assert listed.opened_at is not None
     assert listed.opened_at.timestamp() == T0
-    assert over == Decision(True, "half_open")
+    assert over == Decision(True, "half_open", failures=5)
+    assert not over.clean  # the probe's success must be reported, to close the breaker
     assert transitions(published)[-1] == (
         "circuit_breaker.half_opened",
         "open",

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from shared.costs import budgets
 from shared.costs.budgets import (
     AllowanceUpdate,
+    BudgetSeen,
     BudgetUpdate,
     alerts_after,
     check_budget,
@@ -50,6 +51,21 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
 
     monkeypatch.setattr(budgets, "publish", publish)
     return events
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every DynamoDB operation made from here on."""
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return calls
 
 
 def spend(team_id: str, usd: float, *, user_id: str = "user-1", at: datetime = NOON) -> None:
@@ -290,3 +306,124 @@ def test_no_budget_or_a_zero_limit_announces_nothing(
     set_budget(team, limits(daily=0, monthly=0))
     assert alerts_after(team, now=NOON) == []
     assert published == []
+
+
+def seen_before(team: str, at: datetime = NOON) -> BudgetSeen:
+    """What the router's budget check read before its call."""
+    seen = check_budget(team, "user-1", 0, now=at).seen
+    assert seen is not None
+    return seen
+
+
+def test_the_check_keeps_what_it_read_for_the_alerts(team: str) -> None:
+    set_budget(team, BudgetUpdate(daily_limit=10, monthly_limit=100, alert_thresholds=[80, 50]))
+    spend(team, 2)
+    spend(team, 3, at=NOON - timedelta(days=1))
+
+    seen = seen_before(team)
+
+    assert seen == BudgetSeen(
+        day=NOON.date(),
+        daily_limit_micros=10 * DOLLAR,
+        monthly_limit_micros=100 * DOLLAR,
+        thresholds=(50, 80),
+        day_spent_micros=2 * DOLLAR,
+        month_spent_micros=5 * DOLLAR,
+        day_fired=frozenset(),
+        month_fired=frozenset(),
+    )
+
+
+def test_alerts_from_what_the_check_read_make_no_request_while_nothing_is_crossed(
+    team: str, dynamodb_calls: list[str], published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    unlimited = seen_before(team)
+    set_budget(team, limits(daily=10))
+    spend(team, 1)
+    limited = seen_before(team)
+    dynamodb_calls.clear()
+
+    assert alerts_after(team, now=NOON, seen=unlimited, cost_micros=100 * DOLLAR) == []
+    assert alerts_after(team, now=NOON, seen=limited, cost_micros=3 * DOLLAR) == []  # at 40%
+    assert dynamodb_calls == []
+    assert published == []
+
+
+def test_alerts_from_what_the_check_read_add_the_calls_cost_and_claim_without_a_read(
+    team: str, dynamodb_calls: list[str], published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    set_budget(team, limits(daily=10, monthly=100))
+    spend(team, 4)
+    seen = seen_before(team)
+    spend(team, 4.5)  # the call, recorded
+    dynamodb_calls.clear()
+
+    alerts = alerts_after(team, now=NOON, seen=seen, cost_micros=4_500_000)
+
+    assert [(alert.period, alert.threshold, alert.spent_usd) for alert in alerts] == [
+        ("day", 50, 8.5),
+        ("day", 80, 8.5),
+    ]
+    assert dynamodb_calls == ["UpdateItem", "UpdateItem"]  # the two claims, nothing read
+    assert [detail["threshold"] for _, detail in published] == [50, 80]
+    # Marked: the next call's check sees them announced, and announces nothing again.
+    dynamodb_calls.clear()
+    assert alerts_after(team, now=NOON, seen=seen_before(team), cost_micros=0) == []
+    assert dynamodb_calls == ["BatchGetItem"]  # the check's read, no claim
+
+
+def test_an_alert_waits_for_the_stored_spend_whatever_the_caller_added(
+    team: str, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # A retried call already recorded is seen by the check and added again by the caller:
+    # the sum says 50% is crossed, the rollup does not.
+    set_budget(team, limits(daily=10))
+    spend(team, 3)
+    seen = seen_before(team)
+
+    assert alerts_after(team, now=NOON, seen=seen, cost_micros=3 * DOLLAR) == []
+    assert published == []
+    spend(team, 2)  # now it is: and the threshold was not marked by the refused claim
+    assert [alert.threshold for alert in alerts_after(team, now=NOON)] == [50]
+
+
+def test_what_the_check_read_on_another_day_is_not_used(
+    team: str, dynamodb_calls: list[str], published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # A call checked just before midnight and recorded just after it: its cost is in the
+    # new day's rollup, which the check never read.
+    set_budget(team, limits(daily=10))
+    spend(team, 9, at=NOON - timedelta(days=1))
+    yesterday = seen_before(team, NOON - timedelta(days=1))
+    spend(team, 6)
+    dynamodb_calls.clear()
+
+    alerts = alerts_after(team, now=NOON, seen=yesterday, cost_micros=6 * DOLLAR)
+
+    # Today's $6 of $10, read; not yesterday's $9 plus $6.
+    assert [(alert.period, alert.threshold) for alert in alerts] == [("day", 50)]
+    assert dynamodb_calls == ["BatchGetItem", "UpdateItem"]
+
+
+def test_concurrent_callers_with_what_their_checks_read_announce_each_threshold_once(
+    team: str, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    set_budget(team, limits(daily=1))
+    seen = seen_before(team)
+    spend(team, 1.25)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(
+            pool.map(
+                lambda _: alerts_after(team, now=NOON, seen=seen, cost_micros=1_250_000),
+                range(8),
+            )
+        )
+
+    assert sorted(alert.threshold for alerts in found for alert in alerts) == [50, 80, 100]
+    assert sorted(detail["threshold"] for _, detail in published) == [50, 80, 100]
+
+
+def test_a_negative_cost_is_refused(team: str) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        alerts_after(team, now=NOON, seen=seen_before(team), cost_micros=-1)

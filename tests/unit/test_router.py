@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
+from shared.costs import budgets
 from shared.costs.budgets import BudgetUpdate, set_budget
 from shared.costs.summaries import by_provider, summary
 from shared.errors import BudgetExceeded, NotFound
@@ -62,6 +66,34 @@ def router_for(
 
 def call() -> CallContext:
     return CallContext(team_id=f"router-{next(_teams)}", user_id="u1", agent_id="a1", job_id="j1")
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every DynamoDB operation made from here on."""
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return calls
+
+
+@pytest.fixture
+def alerts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The budget alerts published."""
+    found: list[dict[str, Any]] = []
+
+    def publish(detail_type: str, detail: dict[str, Any]) -> bool:
+        found.append(detail)
+        return True
+
+    monkeypatch.setattr(budgets, "publish", publish)
+    return found
 
 
 def test_the_target_answers_and_the_call_is_charged_to_it() -> None:
@@ -235,3 +267,105 @@ def test_the_provider_store_serves_the_router() -> None:
 
     assert routed.target.provider == "local"
     assert routed.completion.text
+
+
+# The bookkeeping of an answered call: the budget check, the breaker, the ledger.
+CHECK, BREAKER, LEDGER = "BatchGetItem", "GetItem", "TransactWriteItems"
+
+
+def test_an_answer_on_a_team_without_budget_or_failures_costs_three_requests(
+    dynamodb_calls: list[str], alerts: list[dict[str, Any]]
+) -> None:
+    primary = ScriptedProvider("primary")
+    router = router_for(primary)
+    context = call()
+    router.complete(context, Target("primary"), REQUEST)  # the breaker and rollups exist now
+    dynamodb_calls.clear()
+
+    router.complete(context, Target("primary"), REQUEST)
+
+    # No second breaker read for a success with nothing to reset; no re-read for alerts.
+    assert dynamodb_calls == [CHECK, BREAKER, LEDGER]
+    assert alerts == []
+    assert summary(context.team_id).total_calls == 2
+
+
+def test_a_budget_that_the_answer_leaves_below_its_thresholds_costs_no_more(
+    dynamodb_calls: list[str], alerts: list[dict[str, Any]]
+) -> None:
+    context = call()
+    set_budget(context.team_id, BudgetUpdate(daily_limit=1, monthly_limit=10))
+    dynamodb_calls.clear()
+
+    router_for(ScriptedProvider("primary")).complete(context, Target("primary"), REQUEST)
+
+    assert dynamodb_calls == [CHECK, BREAKER, LEDGER]
+    assert alerts == []
+
+
+def test_an_answer_that_crosses_a_threshold_is_announced_from_what_the_check_read(
+    dynamodb_calls: list[str], alerts: list[dict[str, Any]]
+) -> None:
+    # $0.002 a call against $0.003 a day: the first call crosses 50%, the second 100%.
+    context = call()
+    set_budget(context.team_id, BudgetUpdate(daily_limit=0.003))
+    router = router_for(ScriptedProvider("primary"))
+    dynamodb_calls.clear()
+
+    router.complete(context, Target("primary"), REQUEST)
+    first = [(alert["threshold"], alert["spent_usd"]) for alert in alerts]
+    requests = list(dynamodb_calls)
+    router.complete(context, Target("primary"), REQUEST)
+
+    assert first == [(50, 0.002)]
+    assert requests == [CHECK, BREAKER, LEDGER, "UpdateItem"]  # the claim; nothing re-read
+    assert [(alert["threshold"], alert["spent_usd"]) for alert in alerts[1:]] == [
+        (80, 0.004),
+        (100, 0.004),
+    ]
+
+
+def test_without_the_budget_check_the_alerts_read_for_themselves(
+    dynamodb_calls: list[str], alerts: list[dict[str, Any]]
+) -> None:
+    context = call()
+    set_budget(context.team_id, BudgetUpdate(daily_limit=0.003))
+    dynamodb_calls.clear()
+
+    router_for(ScriptedProvider("primary"), enforce_budget=False).complete(
+        context, Target("primary"), REQUEST
+    )
+
+    assert dynamodb_calls == [BREAKER, LEDGER, "BatchGetItem", "UpdateItem"]
+    assert [alert["threshold"] for alert in alerts] == [50]
+
+
+def test_an_answer_resets_the_failures_its_breaker_had_counted(
+    dynamodb_calls: list[str],
+) -> None:
+    primary = ScriptedProvider("primary")
+    context = call()
+    breaker.record_failure(context.team_id, "primary", "timeout", breaker.DEFAULT_POLICY)
+    dynamodb_calls.clear()
+
+    router_for(primary).complete(context, Target("primary"), REQUEST)
+
+    assert breaker.state_of(context.team_id, "primary").failures == 0
+    assert dynamodb_calls[:4] == [CHECK, BREAKER, BREAKER, "UpdateItem"]
+
+
+def test_a_probe_that_answers_closes_the_breaker() -> None:
+    primary = ScriptedProvider("primary")
+    context = call()
+    opened = time.time() - 100  # tripped long enough ago for the cooldown to be over
+    for _ in range(breaker.DEFAULT_POLICY.failure_threshold):
+        breaker.record_failure(
+            context.team_id, "primary", "timeout", breaker.DEFAULT_POLICY, now=opened
+        )
+    assert breaker.state_of(context.team_id, "primary").state == "open"
+
+    routed = router_for(primary).complete(context, Target("primary"), REQUEST)
+
+    assert routed.target.provider == "primary"
+    snapshot = breaker.state_of(context.team_id, "primary")
+    assert (snapshot.state, snapshot.failures) == ("closed", 0)

@@ -14,7 +14,7 @@ import pytest
 
 from shared.aws import client
 from shared.pipeline.asl import build_definition
-from shared.pipeline.definition import PHASE_NAMES
+from shared.pipeline.definition import PHASE_NAMES, PHASES
 from tools.local.emulator import ACCOUNT_ID, register_function
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -39,6 +39,8 @@ class ScriptedWorker:
     raises: dict[str, list[Exception]] = field(default_factory=dict)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
+    # The `budget` of each approval request (None for a gate).
+    approval_budgets: list[Any] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -46,6 +48,7 @@ class ScriptedWorker:
         self.calls.append((action, phase))
         if action == "request_approval":
             self.tokens.append(event["task_token"])
+            self.approval_budgets.append(event.get("budget"))
             return {}
         if action == "fail":
             self.failures.append(event["error"])
@@ -56,7 +59,7 @@ class ScriptedWorker:
             raise self.raises[phase].pop(0)
         scripted = self.outcomes.get(phase)
         answer = scripted.pop(0) if scripted else {}
-        return {"outcome": "passed", "gate": False, "recheck": False, **answer}
+        return {"outcome": "passed", "gate": False, "recheck": False, "budget": None, **answer}
 
     def phases_run(self) -> list[str]:
         return [phase for action, phase in self.calls if action == "run" and phase]
@@ -211,3 +214,43 @@ def test_a_phase_that_fails_for_good_fails_the_job(
     assert worker.failures[0]["Error"] == "PhaseFailed"
     assert "no files" in worker.failures[0]["Cause"]
     assert worker.phases_run() == ["dev"]
+
+
+HOLD = {"limit": "Team daily budget", "spent_usd": 5.0, "limit_usd": 5.0}
+
+
+def test_an_exhausted_budget_waits_for_approval_then_runs_the_phase_again(
+    machine_arn: str, worker: ScriptedWorker
+) -> None:
+    worker.outcomes["uiux"] = [{"outcome": "budget_exhausted", "budget": HOLD}]
+    execution = start(machine_arn, start_from="uiux")
+
+    wait_until(lambda: bool(worker.tokens))
+    assert worker.approval_budgets == [HOLD]  # what the approval asks, passed on
+    client("stepfunctions").send_task_success(
+        taskToken=worker.tokens[0], output=json.dumps({"decision": "approved"})
+    )
+
+    assert finish(execution) == "SUCCEEDED"
+    assert worker.phases_run()[:3] == ["uiux", "uiux", "dev"]
+
+
+def test_a_refused_budget_fails_the_job(machine_arn: str, worker: ScriptedWorker) -> None:
+    worker.outcomes["dev"] = [{"outcome": "budget_exhausted", "budget": HOLD}]
+    execution = start(machine_arn, start_from="dev")
+
+    wait_until(lambda: bool(worker.tokens))
+    client("stepfunctions").send_task_failure(
+        taskToken=worker.tokens[0], error="ApprovalRejected", cause="not this month"
+    )
+
+    assert finish(execution) == "FAILED"
+    assert worker.failures[0]["Error"] == "ApprovalRejected"
+    assert worker.phases_run() == ["dev"]
+
+
+def test_only_phases_that_call_models_can_wait_for_budget() -> None:
+    states = build_definition("arn:worker")["States"]
+    budget_states = {name.removesuffix(".budget") for name in states if name.endswith(".budget")}
+    assert budget_states == {p.name for p in PHASES if p.uses_model}
+    assert "qa.budget" not in states

@@ -13,9 +13,11 @@ import pytest
 
 from functions.jobs.schemas import JobCreate
 from functions.jobs.service import create_job
+from shared.auth.principal import Principal, Role
 from shared.jobs import store
 from shared.jobs.domain import Job
 from shared.llm.types import Completion, CompletionRequest, Pricing
+from shared.pagination import PageParams
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -33,8 +35,18 @@ def wait_for(
         time.sleep(0.05)
 
 
+def event_types(team_id: str, job_id: str) -> list[str]:
+    events, _, _ = store.list_events(team_id, job_id, PageParams(limit=100))
+    return [event.type for event in events]
+
+
 def finished(job: Job) -> bool:
     return job.status in ("passed", "failed", "cancelled")
+
+
+def reviewer(team_id: str, subject: str = "reviewer-1", role: Role = "member") -> Principal:
+    """Who decides an approval in these tests."""
+    return Principal(subject=subject, team_id=team_id, role=role)
 
 
 def start_job(team_id: str, **fields: Any) -> Job:
@@ -88,9 +100,8 @@ class ScriptedProvider:
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedProvider]:
     scripted = ScriptedProvider()
-    monkeypatch.setattr(
-        "functions.pipeline.worker.provider_for", lambda job, phase: (scripted, "offline-1")
-    )
+    # Every provider name a team's router looks up answers with the scripted provider.
+    monkeypatch.setattr("shared.llm.team_router.client_for", lambda team, name: scripted)
     yield scripted
     for event in scripted.hold.values():
         event.set()

@@ -12,22 +12,24 @@ import pytest
 
 from functions.approvals import service as approvals_service
 from functions.jobs import service as jobs_service
-from functions.pipeline.errors import PhaseFailed, TransientPhaseError
+from functions.pipeline.errors import PhaseFailed
 from functions.reconciler.service import reconcile
 from shared import artifacts
 from shared.aws import client
 from shared.errors import Conflict, NotFound
 from shared.jobs import approvals, store
-from shared.pagination import PageParams
+from shared.llm.types import ProviderError
 from shared.pipeline.definition import PHASE_NAMES
-from tests.workflow.conftest import ScriptedProvider, finished, start_job, wait_for
+from tests.workflow.conftest import (
+    ScriptedProvider,
+    event_types,
+    finished,
+    reviewer,
+    start_job,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
-
-
-def event_types(team_id: str, job_id: str) -> list[str]:
-    events, _, _ = store.list_events(team_id, job_id, PageParams(limit=100))
-    return [event.type for event in events]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +72,7 @@ def test_an_offline_job_runs_every_phase_and_exports_a_zip(
 
 
 def test_a_phase_that_fails_then_succeeds_is_retried(provider: ScriptedProvider) -> None:
-    provider.fail_once["ba"] = TransientPhaseError("provider answered 503")
+    provider.fail_once["ba"] = ProviderError("provider answered 503", kind="unavailable")
 
     job = start_job("wf-transient")
     done = wait_for("wf-transient", job.id, finished)
@@ -130,13 +132,13 @@ def test_approve_resumes_the_job() -> None:
     assert waiting.phase("architect").status == "waiting_approval"
     assert waiting.phase("uiux").status == "pending"
 
-    approvals_service.approve("wf-approve", approval_id, "reviewer-1")
+    approvals_service.approve(reviewer("wf-approve", "reviewer-1"), approval_id)
     done = wait_for("wf-approve", job.id, finished)
 
     assert done.status == "passed"
     assert approvals.get_approval("wf-approve", approval_id).status == "approved"
     with pytest.raises(Conflict):
-        approvals_service.approve("wf-approve", approval_id, "reviewer-2")
+        approvals_service.approve(reviewer("wf-approve", "reviewer-2"), approval_id)
 
 
 def test_reject_fails_the_job_with_the_reason() -> None:
@@ -168,7 +170,7 @@ def test_send_back_runs_the_phase_again_with_the_note(provider: ScriptedProvider
         ),
     )
     second = pending_approval("wf-revise", job.id)
-    approvals_service.approve("wf-revise", second, "r1")
+    approvals_service.approve(reviewer("wf-revise", "r1"), second)
     done = wait_for("wf-revise", job.id, finished)
 
     assert done.status == "passed"
@@ -183,7 +185,7 @@ def test_an_edited_approval_is_what_the_next_phases_use(provider: ScriptedProvid
     approval_id = pending_approval("wf-edit", job.id)
 
     edited = "# Architecture\n\nEDITED BY A REVIEWER: one module per feature.\n"
-    approvals_service.approve("wf-edit", approval_id, "r1", edited_output=edited)
+    approvals_service.approve(reviewer("wf-edit", "r1"), approval_id, edited_output=edited)
     done = wait_for("wf-edit", job.id, finished)
 
     assert done.status == "passed"
@@ -297,7 +299,7 @@ def test_transitions_reach_the_event_bus() -> None:
 
     job = start_job("wf-bus", approval_gates=["ba"])
     approval_id = pending_approval("wf-bus", job.id)
-    approvals_service.approve("wf-bus", approval_id, "r1")
+    approvals_service.approve(reviewer("wf-bus", "r1"), approval_id)
     wait_for("wf-bus", job.id, finished)
 
     seen: list[tuple[str, dict]] = []

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.llm.providers import DEFAULT_READ_TIMEOUT
-from shared.llm.providers.catalog import price
-from shared.llm.providers.http import JsonHttp, count
+from shared.llm.providers.http import HttpProvider
 from shared.llm.types import Completion, CompletionRequest, Pricing
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -25,10 +24,12 @@ _FINISH_REASONS = {
 }
 
 
-class AnthropicProvider:
+class AnthropicProvider(HttpProvider):
     """Claude through the Messages API; system messages go to the top-level `system`."""
 
     kind = "anthropic"
+    completions_path = "/v1/messages"
+    usage_keys = ("input_tokens", "output_tokens")
 
     def __init__(
         self,
@@ -40,30 +41,17 @@ class AnthropicProvider:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         prices: Mapping[str, Pricing] | None = None,
     ) -> None:
-        self.name = name
-        # Paths below start with /v1: a base URL given with it would double it.
-        self.base_url = base_url.rstrip("/").removesuffix("/v1")
-        self.default_model = default_model
-        self._prices = dict(prices or {})
-        self._http = JsonHttp(
+        super().__init__(
             name,
-            base_url=self.base_url,
+            # Paths below start with /v1: a base URL given with it would double it.
+            base_url=base_url.rstrip("/").removesuffix("/v1"),
             api_key=api_key,
+            default_model=default_model,
+            read_timeout=read_timeout,
+            prices=prices,
             auth_header="x-api-key",
             headers={"anthropic-version": API_VERSION},
-            read_timeout=read_timeout,
         )
-
-    def __repr__(self) -> str:
-        return (
-            f"AnthropicProvider(name={self.name!r}, base_url={self.base_url!r}, "
-            f"default_model={self.default_model!r})"
-        )
-
-    def complete(self, request: CompletionRequest) -> Completion:
-        model = request.model or self.default_model
-        answer = self._http.request("POST", "/v1/messages", body=_payload(model, request))
-        return self._completion(model, answer)
 
     def list_models(self) -> list[str]:
         names: list[str] = []
@@ -80,14 +68,8 @@ class AnthropicProvider:
             params = {"limit": _MODEL_PAGE, "after_id": last_id}
         return names
 
-    def check(self) -> int:
-        return len(self.list_models())
-
-    def pricing(self, model: str) -> Pricing:
-        return price(self.kind, model, self._prices)
-
-    def close(self) -> None:
-        self._http.close()
+    def _payload(self, model: str, request: CompletionRequest) -> dict[str, Any]:
+        return _payload(model, request)
 
     def _completion(self, model: str, answer: Any) -> Completion:
         content = answer.get("content") if isinstance(answer, dict) else None
@@ -100,20 +82,9 @@ class AnthropicProvider:
             and block.get("type") == "text"
             and isinstance(block.get("text"), str)
         )
-        usage = answer.get("usage")
-        tokens_in, tokens_out = count(usage, "input_tokens"), count(usage, "output_tokens")
-        if tokens_in is None or tokens_out is None:
-            raise self._http.malformed("the answer has no token usage")
         stop = answer.get("stop_reason")
-        answered_by = answer.get("model")
-        return Completion(
-            text=text,
-            model=answered_by if isinstance(answered_by, str) and answered_by else model,
-            provider=self.name,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            finish_reason=_FINISH_REASONS.get(stop, stop) if isinstance(stop, str) else "stop",
-        )
+        finish = _FINISH_REASONS.get(stop, stop) if isinstance(stop, str) else "stop"
+        return self._answered(model, answer, text, finish)
 
 
 def _payload(model: str, request: CompletionRequest) -> dict[str, Any]:

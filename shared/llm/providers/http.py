@@ -1,5 +1,6 @@
-"""JSON over HTTP for the providers that speak it: one pooled client per provider, and the
-one mapping from HTTP failures to ProviderError.
+"""JSON over HTTP for the providers that speak it: one pooled client per provider, the
+one mapping from HTTP failures to ProviderError, and `HttpProvider`, what those providers
+share around their own request and answer shapes.
 
 The API key is held as a `SecretStr` and added to each request by an `httpx.Auth`, so it
 is in neither the client's default headers nor any repr. Error messages name the provider
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import ssl
+from abc import ABC, abstractmethod
 from collections.abc import Generator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,7 +24,8 @@ import httpx
 from pydantic import SecretStr
 
 from shared.llm.providers import DEFAULT_READ_TIMEOUT, kind_for_status
-from shared.llm.types import ErrorKind, ProviderError
+from shared.llm.providers.catalog import price
+from shared.llm.types import Completion, CompletionRequest, ErrorKind, Pricing, ProviderError
 
 EXCERPT_CHARS = 200
 REDACTED = "[redacted]"
@@ -218,3 +221,91 @@ class JsonHttp:
         if len(detail) > EXCERPT_CHARS:
             return detail[:EXCERPT_CHARS] + "…"
         return detail
+
+
+class HttpProvider(ABC):
+    """A provider behind one `JsonHttp` pool: its identity, the completion round trip,
+    checks, prices and closing. A subclass names its `kind`, where completions are asked
+    (`completions_path`) and its usage counts (`usage_keys`: tokens in, tokens out), and
+    writes its request (`_payload`), its answer's reading (`_completion`) and `list_models`.
+    """
+
+    kind: str
+    completions_path: str
+    usage_keys: tuple[str, str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str,
+        api_key: str,
+        default_model: str,
+        read_timeout: float,
+        prices: Mapping[str, Pricing] | None,
+        auth_header: str,
+        auth_prefix: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url
+        self.default_model = default_model
+        self._prices = dict(prices or {})
+        self._http = JsonHttp(
+            name,
+            base_url=base_url,
+            api_key=api_key,
+            auth_header=auth_header,
+            auth_prefix=auth_prefix,
+            headers=headers,
+            read_timeout=read_timeout,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, base_url={self.base_url!r}, "
+            f"default_model={self.default_model!r})"
+        )
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        model = request.model or self.default_model
+        body = self._payload(model, request)
+        return self._completion(model, self._http.request("POST", self.completions_path, body=body))
+
+    @abstractmethod
+    def list_models(self) -> list[str]: ...
+
+    def check(self) -> int:
+        return len(self.list_models())
+
+    def pricing(self, model: str) -> Pricing:
+        return price(self.kind, model, self._prices)
+
+    def close(self) -> None:
+        self._http.close()
+
+    @abstractmethod
+    def _payload(self, model: str, request: CompletionRequest) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _completion(self, model: str, answer: Any) -> Completion: ...
+
+    def _answered(
+        self, model: str, answer: Mapping[str, Any], text: str, finish_reason: str
+    ) -> Completion:
+        """The Completion of an answer whose text and finish reason are read: its token
+        usage, and the model it names (else the one asked for)."""
+        usage = answer.get("usage")
+        tokens_in, tokens_out = (count(usage, key) for key in self.usage_keys)
+        if tokens_in is None or tokens_out is None:
+            # Without usage the spend cannot be counted: do not pass it off as free.
+            raise self._http.malformed("the answer has no token usage")
+        answered_by = answer.get("model")
+        return Completion(
+            text=text,
+            model=answered_by if isinstance(answered_by, str) and answered_by else model,
+            provider=self.name,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            finish_reason=finish_reason,
+        )

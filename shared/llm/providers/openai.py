@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.llm.providers import DEFAULT_READ_TIMEOUT
-from shared.llm.providers.catalog import price
-from shared.llm.providers.http import JsonHttp, count
+from shared.llm.providers.http import HttpProvider
 from shared.llm.types import Completion, CompletionRequest, Pricing
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -23,10 +22,12 @@ def is_reasoning_model(model: str) -> bool:
     return bool(_REASONING_MODEL.match(model.rsplit("/", 1)[-1]))
 
 
-class OpenAIProvider:
+class OpenAIProvider(HttpProvider):
     """Chat Completions at `base_url` (`POST {base_url}/chat/completions`)."""
 
     kind = "openai"
+    completions_path = "/chat/completions"
+    usage_keys = ("prompt_tokens", "completion_tokens")
 
     def __init__(
         self,
@@ -38,30 +39,17 @@ class OpenAIProvider:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         prices: Mapping[str, Pricing] | None = None,
     ) -> None:
-        self.name = name
-        self.base_url = base_url.rstrip("/")
-        self.default_model = default_model
-        self._prices = dict(prices or {})
         # A local server may want no key at all: then no Authorization header is sent.
-        self._http = JsonHttp(
+        super().__init__(
             name,
-            base_url=self.base_url,
+            base_url=base_url.rstrip("/"),
             api_key=api_key,
+            default_model=default_model,
+            read_timeout=read_timeout,
+            prices=prices,
             auth_header="authorization",
             auth_prefix="Bearer ",
-            read_timeout=read_timeout,
         )
-
-    def __repr__(self) -> str:
-        return (
-            f"OpenAIProvider(name={self.name!r}, base_url={self.base_url!r}, "
-            f"default_model={self.default_model!r})"
-        )
-
-    def complete(self, request: CompletionRequest) -> Completion:
-        model = request.model or self.default_model
-        answer = self._http.request("POST", "/chat/completions", body=_payload(model, request))
-        return self._completion(model, answer)
 
     def list_models(self) -> list[str]:
         answer = self._http.request("GET", "/models")
@@ -74,14 +62,8 @@ class OpenAIProvider:
             if isinstance(item, dict) and isinstance(item.get("id"), str)
         ]
 
-    def check(self) -> int:
-        return len(self.list_models())
-
-    def pricing(self, model: str) -> Pricing:
-        return price(self.kind, model, self._prices)
-
-    def close(self) -> None:
-        self._http.close()
+    def _payload(self, model: str, request: CompletionRequest) -> dict[str, Any]:
+        return _payload(model, request)
 
     def _completion(self, model: str, answer: Any) -> Completion:
         choices = answer.get("choices") if isinstance(answer, dict) else None
@@ -94,20 +76,9 @@ class OpenAIProvider:
         text = message.get("content") or ""
         if not isinstance(text, str):
             raise self._http.malformed("the message content is not text")
-        usage = answer.get("usage")
-        tokens_in, tokens_out = count(usage, "prompt_tokens"), count(usage, "completion_tokens")
-        if tokens_in is None or tokens_out is None:
-            # Without usage the spend cannot be counted: do not pass it off as free.
-            raise self._http.malformed("the answer has no token usage")
         finish = choices[0].get("finish_reason")
-        answered_by = answer.get("model")
-        return Completion(
-            text=text,
-            model=answered_by if isinstance(answered_by, str) and answered_by else model,
-            provider=self.name,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            finish_reason=finish if isinstance(finish, str) and finish else "stop",
+        return self._answered(
+            model, answer, text, finish if isinstance(finish, str) and finish else "stop"
         )
 
 

@@ -307,17 +307,18 @@ def _checked(kind: str, base_url: str, has_key: bool, default_model: str) -> str
     go together."""
     if kind in _KEYLESS_KINDS:
         if base_url:
-            raise Unprocessable(f"A {kind} provider takes no base_url")
+            raise Unprocessable(f"A provider of kind {kind} takes no base_url")
         if has_key:
             raise Unprocessable(
-                f"A {kind} provider takes no api_key (remove the stored one with api_key: null)"
+                f"A provider of kind {kind} takes no api_key"
+                " (remove the stored one with api_key: null)"
             )
     if kind == "offline":
         if default_model not in ("", OFFLINE_MODEL):
             raise Unprocessable(f"An offline provider's model is {OFFLINE_MODEL}")
         return OFFLINE_MODEL
     if not default_model:
-        raise Unprocessable(f"A {kind} provider needs a default_model")
+        raise Unprocessable(f"A provider of kind {kind} needs a default_model")
     return default_model
 
 
