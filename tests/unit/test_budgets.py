@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 from pydantic import ValidationError
 
 from shared.costs import budgets
@@ -51,21 +50,6 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
 
     monkeypatch.setattr(budgets, "publish", publish)
     return events
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of every DynamoDB operation made from here on."""
-    calls: list[str] = []
-    original = BaseClient._make_api_call
-
-    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
-    return calls
 
 
 def spend(team_id: str, usd: float, *, user_id: str = "user-1", at: datetime = NOON) -> None:
@@ -227,21 +211,14 @@ def test_limits_start_afresh_with_their_day_and_month(team: str) -> None:
     assert headroom.daily_micros == headroom.allowance_micros == DOLLAR
 
 
-def test_a_budget_check_is_one_batch_get(team: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_budget_check_is_one_batch_get(team: str, dynamodb_calls: list[str]) -> None:
     set_budget(team, limits(daily=5, monthly=50))
     spend(team, 1)
-    operations: list[str] = []
-    original = BaseClient._make_api_call
-
-    def recorded(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        operations.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+    dynamodb_calls.clear()
 
     check_budget(team, "user-1", DOLLAR, now=NOON)
 
-    assert operations == ["BatchGetItem"]
+    assert dynamodb_calls == ["BatchGetItem"]
 
 
 def test_each_threshold_is_announced_once_per_period(

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from shared.costs import budgets
 from shared.costs.budgets import BudgetUpdate, set_budget
@@ -66,21 +65,6 @@ def router_for(
 
 def call() -> CallContext:
     return CallContext(team_id=f"router-{next(_teams)}", user_id="u1", agent_id="a1", job_id="j1")
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of every DynamoDB operation made from here on."""
-    calls: list[str] = []
-    original = BaseClient._make_api_call
-
-    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
-    return calls
 
 
 @pytest.fixture

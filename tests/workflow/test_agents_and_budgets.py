@@ -33,6 +33,15 @@ def waiting(job: Job) -> bool:
     return job.status == "waiting_approval" or finished(job)
 
 
+def held_job(team_id: str, **limits: float) -> tuple[Job, Approval]:
+    """A job started under a tiny budget (`limits` as BudgetUpdate takes them), once it
+    waits on its budget approval."""
+    budgets.set_budget(team_id, budgets.BudgetUpdate(**limits))
+    job = start_job(team_id)
+    held = wait_for(team_id, job.id, waiting)
+    return held, pending_budget_approval(team_id, job.id)
+
+
 def pending_budget_approval(team_id: str, job_id: str) -> Approval:
     found = [a for a in approvals.list_approvals(team_id, "pending") if a.job_id == job_id]
     assert len(found) == 1, found
@@ -98,15 +107,11 @@ def test_an_exhausted_budget_pauses_the_job_until_an_admin_extends_it(
     provider: ScriptedProvider,
 ) -> None:
     team = "wf-budget"
-    budgets.set_budget(team, budgets.BudgetUpdate(daily_limit=0.01))
+    job, approval = held_job(team, daily_limit=0.01)
 
-    job = start_job(team)
-    held = wait_for(team, job.id, waiting)
-
-    assert held.status == "waiting_approval"
-    assert held.phase("create").status == "waiting_approval"
+    assert job.status == "waiting_approval"
+    assert job.phase("create").status == "waiting_approval"
     assert provider.requests == []  # refused before any provider was called
-    approval = pending_budget_approval(team, job.id)
     assert approval.phase == "create"
     assert approval.budget is not None
     assert approval.budget.limit == "Team daily budget"
@@ -136,10 +141,7 @@ def test_a_refused_budget_extension_fails_the_job_with_the_reason(
     provider: ScriptedProvider,
 ) -> None:
     team = "wf-budget-no"
-    budgets.set_budget(team, budgets.BudgetUpdate(monthly_limit=0.01))
-    job = start_job(team)
-    wait_for(team, job.id, waiting)
-    approval = pending_budget_approval(team, job.id)
+    job, approval = held_job(team, monthly_limit=0.01)
 
     with pytest.raises(Unprocessable):  # nothing to send back to
         approvals_service.reject(team, approval.id, "r1", "no", send_back=True)
@@ -156,10 +158,7 @@ def test_approving_without_a_new_limit_asks_again_while_the_budget_is_exhausted(
     provider: ScriptedProvider,
 ) -> None:
     team = "wf-budget-again"
-    budgets.set_budget(team, budgets.BudgetUpdate(daily_limit=0.01))
-    job = start_job(team)
-    wait_for(team, job.id, waiting)
-    first = pending_budget_approval(team, job.id)
+    job, first = held_job(team, daily_limit=0.01)
 
     with pytest.raises(Unprocessable):  # not above what was spent: it would stop at once
         approvals_service.approve(reviewer(team, role="admin"), first.id, new_limit_usd=0.0)
