@@ -126,13 +126,15 @@ JOBS = RouteGroup(
     name="jobs",
     description="generation jobs and projects: start, follow, cancel, retry, browse, download",
     prefixes=("jobs", "projects"),
-    # The estimate prices each phase at its agent's model: agents and providers, read.
+    # The estimate prices each phase at its agent's model (agents, providers); a new job
+    # takes the team's approval gates and repair attempts when it names none (events).
     tables={
         **IDENTITY_FOR_AUTH,
         "jobs": "read_write",
         "idempotency": "read_write",
         "agents": "read",
         "providers": "read",
+        "events": "read",
     },
     bucket="read_write",
     publishes_events=True,
@@ -143,8 +145,9 @@ APPROVALS = RouteGroup(
     name="approvals",
     description="human in the loop: approve, reject or send back a gated phase",
     prefixes=("approvals", "hitl", "checkpoints", "experiences"),
-    # Approving a job's budget approval may raise the team's budget or a user's allowance.
-    tables={**IDENTITY_FOR_AUTH, "jobs": "read_write", "costs": "read_write"},
+    # Approving a job's budget approval may raise the team's budget or a user's allowance;
+    # a rejection follows the team's on_reject setting (events).
+    tables={**IDENTITY_FOR_AUTH, "jobs": "read_write", "costs": "read_write", "events": "read"},
     bucket="read_write",
     publishes_events=True,
     controls_executions=True,

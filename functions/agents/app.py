@@ -88,6 +88,7 @@ async def list_agents(principal: CurrentPrincipal, params: AgentFilters) -> dict
 
 @router.post("/agents", status_code=201, response_model=AgentPublic, summary="Create an agent")
 async def create_agent(body: AgentCreate, principal: AdminPrincipal) -> Agent:
+    body = service.with_provider(principal.team_id, body)
     return agents.create_agent(principal.team_id, body, provider_exists=service.provider_exists)
 
 
@@ -159,6 +160,7 @@ async def update_agent(agent_id: str, body: AgentUpdate, principal: AdminPrincip
     summary="Replace the agent (fields left out take their defaults)",
 )
 async def replace_agent(agent_id: str, body: AgentReplace, principal: AdminPrincipal) -> Agent:
+    body = service.with_provider(principal.team_id, body)
     return agents.replace_agent(
         principal.team_id, agent_id, body, provider_exists=service.provider_exists
     )

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.agents import service as agents
-from shared.agents.schemas import AgentConfigEntry
-from shared.errors import NotFound
+from shared.agents.schemas import AgentConfigEntry, AgentCreate
+from shared.errors import NotFound, Unprocessable
 from shared.llm import store
 from shared.llm.router import CallContext, Target
 from shared.llm.team_router import BUILTIN_PROVIDER, router_for
@@ -35,6 +35,19 @@ class AgentTestOutcome:
     status: Literal["ok", "error"]
     response: str | None = None
     detail: str | None = None
+
+
+def with_provider[Body: AgentCreate](team_id: str, body: Body) -> Body:
+    """The agent as given, naming the team's `default_provider` when it names none."""
+    if body.llm_provider is not None:
+        return body
+    default = get_settings(team_id).default_provider
+    if default is None:
+        raise Unprocessable(
+            "llm_provider is required: name a provider of the team, or set the team's "
+            "default_provider in /settings"
+        )
+    return body.model_copy(update={"llm_provider": default})
 
 
 def provider_exists(team_id: str, name: str) -> bool:

@@ -131,12 +131,13 @@ def _register_decisions(prefix: str, include_in_schema: bool) -> None:
         responses=_DECIDE,
         include_in_schema=include_in_schema,
         summary="Reject: the job fails, or (send_back) the phase runs again",
+        description="send_back left out follows the team's on_reject setting (fail by default)",
     )
     async def reject(
         approval_id: str,
         principal: CurrentPrincipal,
         reason: Annotated[str | None, Query(max_length=2000)] = None,
-        send_back: Annotated[bool, Query()] = False,
+        send_back: Annotated[bool | None, Query()] = None,
     ) -> ApprovalPublic:
         return _public(
             service.reject(

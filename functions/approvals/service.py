@@ -18,6 +18,7 @@ from shared.errors import BadRequest, Forbidden, Unprocessable
 from shared.jobs import approvals, store
 from shared.jobs.domain import Approval, Job
 from shared.llm.files import UnsafePath, parse_files
+from shared.team_settings import get_settings as get_team_settings
 
 # The document each gateable phase writes (the same names the pipeline uses).
 DOCUMENTS = {
@@ -157,11 +158,21 @@ def approve(
 
 
 def reject(
-    team_id: str, approval_id: str, user_id: str | None, reason: str | None, *, send_back: bool
+    team_id: str,
+    approval_id: str,
+    user_id: str | None,
+    reason: str | None,
+    *,
+    send_back: bool | None = None,
 ) -> Approval:
-    """Fail the job, or (send_back) run the phase again with `reason` as the reviewer's note."""
-    if send_back and approvals.get_approval(team_id, approval_id).kind == "budget":
+    """Fail the job, or (send_back) run the phase again with `reason` as the reviewer's note.
+    `send_back` None follows the team's `on_reject` setting; a budget approval is never
+    sent back (there is no output to redo)."""
+    is_budget = approvals.get_approval(team_id, approval_id).kind == "budget"
+    if send_back and is_budget:
         raise Unprocessable("a budget approval is approved or rejected, not sent back")
+    if send_back is None:
+        send_back = not is_budget and get_team_settings(team_id).on_reject == "revise"
     approval, token = approvals.decide(
         team_id,
         approval_id,

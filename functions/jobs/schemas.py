@@ -28,10 +28,14 @@ class JobCreate(BaseModel):
     features: str | list[str] = Field(default="", description="comma-separated or a list")
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
     project_id: str | None = Field(default=None, max_length=64)
-    approval_gates: list[str] = Field(
-        default_factory=list, description=f"phases to approve, from {', '.join(GATEABLE_PHASES)}"
+    approval_gates: list[str] | None = Field(
+        default=None,
+        description=f"phases to approve, from {', '.join(GATEABLE_PHASES)}; "
+        "left out: the team's approval_gates setting",
     )
-    max_repair_attempts: int | None = Field(default=None, ge=0, le=10)
+    max_repair_attempts: int | None = Field(
+        default=None, ge=0, le=10, description="left out: the team's max_repair_attempts setting"
+    )
 
     @field_validator("platform")
     @classmethod
@@ -58,7 +62,9 @@ class JobCreate(BaseModel):
 
     @field_validator("approval_gates")
     @classmethod
-    def _gates(cls, value: list[str]) -> list[str]:
+    def _gates(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
         unknown = [phase for phase in value if phase not in GATEABLE_PHASES]
         if unknown:
             raise ValueError(

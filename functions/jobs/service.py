@@ -13,11 +13,11 @@ from shared.jobs import lifecycle, store
 from shared.jobs.domain import ACTIVE_STATUSES, Job
 from shared.observability import logger
 from shared.pipeline.definition import (
-    DEFAULT_MAX_REPAIR_ATTEMPTS,
     PHASE_NAMES,
 )
 from shared.pipeline.spec import JobSpec, slugify
 from shared.settings import get_settings
+from shared.team_settings import get_settings as get_team_settings
 
 
 def _spec(request: JobCreate, slug: str) -> JobSpec:
@@ -70,6 +70,11 @@ def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
             )
         except NotFound as exc:
             raise Unprocessable(f"no project {request.project_id} in this team") from exc
+    gates, repairs = request.approval_gates, request.max_repair_attempts
+    if gates is None or repairs is None:  # the team's settings fill in what is left out
+        team = get_team_settings(team_id)
+        gates = team.approval_gates if gates is None else gates
+        repairs = team.max_repair_attempts if repairs is None else repairs
     explicit = request.slug is not None
     slug = request.slug or slugify(request.name)
     now = utcnow()
@@ -79,13 +84,9 @@ def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
             team_id=team_id,
             slug=slug,
             spec=_spec(request, slug),
-            approval_gates=request.approval_gates,
+            approval_gates=gates,
             project_id=request.project_id,
-            max_repair_attempts=(
-                DEFAULT_MAX_REPAIR_ATTEMPTS
-                if request.max_repair_attempts is None
-                else request.max_repair_attempts
-            ),
+            max_repair_attempts=repairs,
             created_by=user_id,
             created_at=now,
             updated_at=now,

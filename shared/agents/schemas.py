@@ -58,7 +58,10 @@ class AgentCreate(BaseModel):
     name: AgentName
     description: Description = ""
     role: Role = Field(description="the pipeline phase the agent serves, or a free role")
-    llm_provider: ProviderName = Field(description="a provider name of the team")
+    llm_provider: ProviderName | None = Field(
+        default=None,
+        description="a provider name of the team; left out: the team's default_provider setting",
+    )
     llm_model: ModelId
     system_prompt: SystemPrompt = ""
     enabled_tools: Tools = Field(default_factory=list)

@@ -88,7 +88,9 @@ def _to_agent(item: AgentItem) -> Agent:
     )
 
 
-def _check_provider(team_id: str, name: str, provider_exists: ProviderExists | None) -> None:
+def _check_provider(team_id: str, name: str | None, provider_exists: ProviderExists | None) -> None:
+    if name is None:  # the caller fills in the team's default provider first
+        raise Unprocessable("llm_provider is required")
     if provider_exists is not None and not provider_exists(team_id, name):
         raise Unprocessable(f"llm_provider '{name}' is not a provider of this team")
 

@@ -217,6 +217,25 @@ def test_an_agent_names_a_provider_of_its_team(client: TestClient, team: Team) -
     assert listed(client, team)["total"] == 1
 
 
+def test_an_agent_naming_no_provider_takes_the_teams_default(
+    client: TestClient, team: Team
+) -> None:
+    body = agent_body()
+    del body["llm_provider"]
+
+    without_default = client.post(f"{API}/agents", headers=team.admin, json=body)
+    store.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    update_settings(team.id, {"default_provider": "offline-main"})
+    created = client.post(f"{API}/agents", headers=team.admin, json=body)
+    replaced = client.put(f"{API}/agents/{created.json()['id']}", headers=team.admin, json=body)
+
+    assert_error(without_default, 422)
+    assert "default_provider" in without_default.json()["detail"]
+    assert created.status_code == 201, created.text
+    assert created.json()["llm_provider"] == "offline-main"
+    assert replaced.json()["llm_provider"] == "offline-main"
+
+
 def test_stop_and_start_set_the_status(client: TestClient, team: Team) -> None:
     url = f"{API}/agents/{create_agent(client, team)['id']}"
 

@@ -250,6 +250,22 @@ def test_an_idempotency_key_creates_one_job(gateway: TestClient, token_for: Any)
     assert listed["total"] == 1
 
 
+def test_a_job_naming_no_gates_or_repairs_takes_the_teams_settings(
+    gateway: TestClient, token_for: Any
+) -> None:
+    admin = token_for("api-job-defaults")
+    settings = {"approval_gates": ["uiux"], "max_repair_attempts": 1}
+    assert gateway.patch("/api/v1/system/settings", json=settings, headers=admin).is_success
+
+    defaulted = create(gateway, admin).json()
+    explicit = create(gateway, admin, approval_gates=[], max_repair_attempts=4).json()
+
+    assert (defaulted["approval_gates"], defaulted["max_repair_attempts"]) == (["uiux"], 1)
+    assert (explicit["approval_gates"], explicit["max_repair_attempts"]) == ([], 4)
+    for job in (defaulted, explicit):
+        gateway.post(f"/api/v1/jobs/{job['id']}/cancel", headers=admin)
+
+
 def test_estimate_lists_every_phase(gateway: TestClient, token_for: Any) -> None:
     answer = gateway.post(
         "/api/v1/jobs/estimate", json={"name": "X", "platform": "web"}, headers=token_for("api-est")

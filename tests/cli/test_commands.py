@@ -387,6 +387,27 @@ def test_reject_sends_the_reason_and_send_back() -> None:
     assert dict(api.requests[0].url.params) == {"reason": "too big", "send_back": "true"}
 
 
+def test_reject_without_send_back_leaves_it_to_the_team_setting() -> None:
+    api = FakeApi()
+    api.routes["POST /api/v1/approvals/01A/reject"] = lambda request: httpx.Response(
+        200, json={"id": "01A", "job_id": JOB_ID, "phase": "architect", "status": "rejected"}
+    )
+    result = factory("reject", "01A", "--reason", "no", api=api)
+    assert result.out == "rejected architect (01A): the job fails\n"
+    assert dict(api.requests[0].url.params) == {"reason": "no"}
+
+
+def test_approve_a_budget_with_a_new_limit() -> None:
+    api = FakeApi()
+    api.routes["POST /api/v1/approvals/01B/approve"] = lambda request: httpx.Response(
+        200, json={"id": "01B", "job_id": JOB_ID, "phase": "dev", "status": "approved"}
+    )
+    result = factory("approve", "01B", "--new-limit", "25", api=api)
+    assert result.code == 0
+    assert result.out == "approved dev (01B) with the limit raised to $25: the job goes on\n"
+    assert body_of(api.requests[0]) == {"new_limit_usd": 25.0}
+
+
 def test_cancel_and_retry() -> None:
     api = FakeApi()
     api.routes["POST /api/v1/jobs/todo/cancel"] = lambda request: httpx.Response(

@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 
 from functions.approvals import service as approvals_service
+from functions.jobs.schemas import JobCreate
+from functions.jobs.service import create_job
+from functions.pipeline.phases import NO_CREATOR
 from shared.agents import service as agents
 from shared.agents.schemas import AgentCreate
 from shared.costs import budgets, summaries
@@ -173,3 +176,16 @@ def test_approving_without_a_new_limit_asks_again_while_the_budget_is_exhausted(
     assert second.id != first.id
     assert second.phase == "create"
     assert store.get_job(team, job.id).phase("create").attempts == 2
+
+
+def test_a_job_with_no_recorded_creator_is_charged_to_the_system(
+    provider: ScriptedProvider,
+) -> None:
+    team = "wf-no-creator"
+    request = JobCreate(name="Todo list", platform="web", features="notes")
+    job = create_job(team, None, request)
+
+    done = wait_for(team, job.id, finished)
+
+    assert done.status == "passed", done.error
+    assert summaries.user_usage(team, NO_CREATOR).calls > 0

@@ -20,6 +20,7 @@ from shared.errors import Conflict, NotFound
 from shared.jobs import approvals, store
 from shared.llm.types import ProviderError
 from shared.pipeline.definition import PHASE_NAMES
+from shared.team_settings import update_settings
 from tests.workflow.conftest import (
     ScriptedProvider,
     event_types,
@@ -155,23 +156,30 @@ def test_reject_fails_the_job_with_the_reason() -> None:
     assert done.phase("architect").status == "pending"
 
 
-def test_send_back_runs_the_phase_again_with_the_note(provider: ScriptedProvider) -> None:
-    job = start_job("wf-revise", approval_gates=["ba"])
-    first = pending_approval("wf-revise", job.id)
+@pytest.mark.parametrize("asked_by", ["the reviewer", "the team's on_reject setting"])
+def test_send_back_runs_the_phase_again_with_the_note(
+    provider: ScriptedProvider, asked_by: str
+) -> None:
+    team = "wf-revise" if asked_by == "the reviewer" else "wf-revise-setting"
+    send_back: bool | None = True
+    if asked_by != "the reviewer":
+        update_settings(team, {"on_reject": "revise"})
+        send_back = None
+    job = start_job(team, approval_gates=["ba"])
+    first = pending_approval(team, job.id)
 
-    approvals_service.reject("wf-revise", first, "r1", "add an export story", send_back=True)
+    approvals_service.reject(team, first, "r1", "add an export story", send_back=send_back)
     wait_for(
-        "wf-revise",
+        team,
         job.id,
         lambda j: (
-            len([a for a in approvals.list_approvals("wf-revise", "pending") if a.job_id == job.id])
-            == 1
+            len([a for a in approvals.list_approvals(team, "pending") if a.job_id == job.id]) == 1
             or finished(j)
         ),
     )
-    second = pending_approval("wf-revise", job.id)
-    approvals_service.approve(reviewer("wf-revise", "r1"), second)
-    done = wait_for("wf-revise", job.id, finished)
+    second = pending_approval(team, job.id)
+    approvals_service.approve(reviewer(team, "r1"), second)
+    done = wait_for(team, job.id, finished)
 
     assert done.status == "passed"
     assert done.phase("ba").attempts == 2

@@ -165,6 +165,12 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     approve.add_argument(
         "--edit", metavar="FILE", help="replace the phase's output with this file (- for stdin)"
     )
+    approve.add_argument(
+        "--new-limit",
+        type=float,
+        metavar="USD",
+        help="a budget approval: raise the limit the job hit to this many dollars (admins)",
+    )
 
     reject = command(
         "reject", commands.reject, "reject a phase: the job fails, or the phase reruns"
@@ -172,7 +178,9 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     reject.add_argument("id", help="approval id")
     reject.add_argument("--reason", required=True, help="why (the phase sees it when sent back)")
     reject.add_argument(
-        "--send-back", action="store_true", help="run the phase again instead of failing the job"
+        "--send-back",
+        action="store_true",
+        help="run the phase again instead of failing the job (default: the team's on_reject)",
     )
 
     cancel = command("cancel", commands.cancel, "stop a job at the next phase boundary")

@@ -239,13 +239,20 @@ class ApiClient:
     def approval(self, approval_id: str) -> ApprovalDetail:
         return _decode(self._call("GET", f"/approvals/{_segment(approval_id)}"), ApprovalDetail)
 
-    def approve(self, approval_id: str, edited_output: str | None = None) -> Approval:
-        body = {"edited_output": edited_output} if edited_output is not None else None
+    def approve(
+        self,
+        approval_id: str,
+        edited_output: str | None = None,
+        new_limit_usd: float | None = None,
+    ) -> Approval:
+        given = {"edited_output": edited_output, "new_limit_usd": new_limit_usd}
+        body = {name: value for name, value in given.items() if value is not None} or None
         path = f"/approvals/{_segment(approval_id)}/approve"
         return _decode(self._call("POST", path, json=body), Approval)
 
     def reject(self, approval_id: str, reason: str, *, send_back: bool = False) -> Approval:
-        params = {"reason": reason, "send_back": "true" if send_back else "false"}
+        # Without --send-back the team's on_reject setting decides.
+        params = {"reason": reason, **({"send_back": "true"} if send_back else {})}
         path = f"/approvals/{_segment(approval_id)}/reject"
         return _decode(self._call("POST", path, params=params), Approval)
 

@@ -279,8 +279,10 @@ def _slugs(client: ApiClient) -> dict[str, str]:
 def approve(ctx: Context, args: argparse.Namespace) -> int:
     edited = _read_text(args.edit) if args.edit else None
     with ctx.client() as client:
-        approval = client.approve(args.id, edited)
+        approval = client.approve(args.id, edited, args.new_limit)
     what = " with the edited output" if edited is not None else ""
+    if args.new_limit is not None:
+        what = f" with the limit raised to ${args.new_limit:g}"
     ctx.say(f"approved {approval.phase} ({approval.id}){what}: the job goes on")
     return OK
 
@@ -288,7 +290,7 @@ def approve(ctx: Context, args: argparse.Namespace) -> int:
 def reject(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.client() as client:
         approval = client.reject(args.id, args.reason, send_back=args.send_back)
-    if args.send_back:
+    if approval.status == "revise":
         ctx.say(f"sent {approval.phase} back ({approval.id}): the phase runs again")
     else:
         ctx.say(f"rejected {approval.phase} ({approval.id}): the job fails")
