@@ -103,3 +103,51 @@ def test_a_route_group_handler_is_invocable_by_function_name(load_event: Any) ->
     answer = json.loads(response["Payload"].read())
     assert "FunctionError" not in response
     assert answer["statusCode"] == 200
+
+
+def test_a_transaction_snapshots_its_table_once_and_still_rolls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import copy
+
+    from moto.dynamodb.models.table import Table
+
+    from shared.settings import get_settings
+
+    table = get_settings().table_name("costs")
+    dynamodb = client("dynamodb")
+    key = {"pk": {"S": "TEAM#snapshots"}, "sk": {"S": "ONE"}}
+    dynamodb.put_item(TableName=table, Item={**key, "n": {"N": "1"}})
+    copies: list[str] = []
+    deepcopy = copy.deepcopy
+
+    def counting(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, Table):
+            copies.append(value.name)
+        return deepcopy(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+    items = [
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "TEAM#snapshots"}, "sk": {"S": s}}}}
+        for s in ("TWO", "THREE")
+    ]
+    refused = {
+        "Update": {
+            "TableName": table,
+            "Key": key,
+            "UpdateExpression": "SET n = :two",
+            "ConditionExpression": "n = :zero",
+            "ExpressionAttributeValues": {":two": {"N": "2"}, ":zero": {"N": "0"}},
+        }
+    }
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[*items, refused])
+
+    assert copies == [table]  # three items, one snapshot
+    found = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "TEAM#snapshots"}},
+    )["Items"]
+    assert found == [{**key, "n": {"N": "1"}}]  # the two puts were rolled back

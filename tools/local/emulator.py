@@ -121,6 +121,50 @@ def _serialize_dynamodb() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
+def _snapshot_each_table_once() -> None:
+    """moto's TransactWriteItems deep-copies a table, to roll back on failure, once for
+    every item the transaction writes there: a recorded LLM call's nine items copied the
+    whole costs table nine times, and each copy grows with the history (a local job's
+    phases took twice as long). One snapshot per table and transaction is the same
+    rollback; every other copy moto makes is left alone."""
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if getattr(DynamoDBBackend.transact_write_items, "snapshots_once", False):
+        return
+
+    class TableSnapshots:
+        """Stands in for the `copy` module inside moto.dynamodb.models."""
+
+        def __init__(self) -> None:
+            self.taken: dict[int, Any] | None = None  # id(table) -> its snapshot
+            self.copy = copy.copy
+
+        def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+            if self.taken is None or not isinstance(value, Table):
+                return copy.deepcopy(value, memo)
+            if id(value) not in self.taken:
+                self.taken[id(value)] = copy.deepcopy(value, memo)
+            return self.taken[id(value)]
+
+    snapshots = TableSnapshots()
+    models.copy = snapshots  # type: ignore[assignment]
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        snapshots.taken = {}  # requests are serialized (above): one transaction at a time
+        try:
+            original(backend, transact_items)
+        finally:
+            snapshots.taken = None
+
+    transact_write_items.snapshots_once = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+
+
 def _answer_bedrock_model_lists() -> None:
     """moto has no ListFoundationModels: the emulated Bedrock answers that it offers no
     foundation model, so checking a bedrock provider locally says so instead of failing."""
@@ -238,6 +282,7 @@ def emulated_aws(settings: Settings) -> Iterator[None]:
     with mock_aws(config=MOTO_CONFIG):
         _route_lambda_to_handlers()
         _serialize_dynamodb()
+        _snapshot_each_table_once()
         _answer_bedrock_model_lists()
         _parse_each_definition_once()
         create_resources(settings)
