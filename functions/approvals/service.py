@@ -104,7 +104,7 @@ def _check_budget_decision(
         raise Unprocessable("a budget approval has no output to edit")
     if new_limit_usd is None:
         return
-    if principal.role != "admin" or not principal.allows("admin"):
+    if not principal.is_admin:
         raise Forbidden("Only admins may raise a budget")
     hold = pending.budget
     if hold is not None and new_limit_usd <= hold.spent_usd:
@@ -126,6 +126,11 @@ def approve(
         _check_budget_decision(pending, principal, edited_output, new_limit_usd)
         if edited_output is not None:
             _store_edit(pending, edited_output)
+        if pending.budget is not None and new_limit_usd is not None:
+            # Before the decision, which hands the task token over: a failure here leaves
+            # the approval pending to try again, not a job waiting for a decision made.
+            payer = store.get_job(team_id, pending.job_id).payer
+            raise_limit(team_id, payer, pending.budget.limit, new_limit_usd)
     approval, token = approvals.decide(
         team_id,
         approval_id,
@@ -136,9 +141,6 @@ def approve(
         new_limit_usd=new_limit_usd,
     )
     job = store.update_job(team_id, approval.job_id, lambda job: _resume(job, approval))
-    if approval.budget is not None and new_limit_usd is not None:
-        # Decided first: of two approvers only the winner raises the limit.
-        raise_limit(team_id, job.created_by or "", approval.budget.limit, new_limit_usd)
     store.add_event(
         team_id,
         job.id,

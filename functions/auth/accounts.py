@@ -31,6 +31,7 @@ from shared.identity.models import (
     invitation_key,
     user_key,
 )
+from shared.identity.users import get_user
 from shared.ids import new_id, utcnow
 from shared.observability import logger
 from shared.ratelimit import Limit
@@ -74,11 +75,6 @@ def issue_pair(user: UserItem, started: sessions.Rotated) -> TokenPair:
     ttl = get_settings().access_token_minutes * 60
     access = issue_token(principal_of(user, started.session.family_id), ttl_seconds=ttl)
     return TokenPair(access, started.refresh_token, ttl, user)
-
-
-def get_user(team_id: str, user_id: str) -> UserItem:
-    with storage_errors("user"):
-        return UserItem.get(team_partition(team_id), user_key(user_id))
 
 
 def register(

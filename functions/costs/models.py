@@ -18,24 +18,16 @@ from shared.costs.summaries import CostLine
 from shared.db.base import storage_errors, team_partition
 from shared.jobs.models import JobItem, job_key
 
-# BatchGetItem takes at most 100 keys; a page of a breakdown has at most 100 lines.
-_BATCH = 100
-
-
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(ids), _BATCH):
-        yield ids[start : start + _BATCH]
-
 
 def job_slugs(team_id: str, job_ids: Iterable[str]) -> dict[str, str]:
     """Slug by job id for the team's jobs among `job_ids` (a deleted job is absent)."""
     partition, wanted = team_partition(team_id), sorted(set(job_ids))
     found: dict[str, str] = {}
     with storage_errors("job"):
-        for chunk in _chunks(wanted):
-            keys = [(partition, job_key(job_id)) for job_id in chunk]
-            for item in JobItem.batch_get(keys, attributes_to_get=["job_id", "slug"]):
-                found[item.job_id] = item.slug
+        # PynamoDB pages the keys by 100 and retries unprocessed ones.
+        keys = [(partition, job_key(job_id)) for job_id in wanted]
+        for item in JobItem.batch_get(keys, attributes_to_get=["job_id", "slug"]):
+            found[item.job_id] = item.slug
     return found
 
 
@@ -45,10 +37,9 @@ def agent_names(team_id: str, agent_ids: Iterable[str]) -> dict[str, str]:
     partition, wanted = team_partition(team_id), sorted(set(agent_ids))
     found: dict[str, str] = {}
     with storage_errors("agent"):
-        for chunk in _chunks(wanted):
-            keys = [(partition, agent_key(agent_id)) for agent_id in chunk]
-            for item in AgentItem.batch_get(keys, attributes_to_get=["agent_id", "name"]):
-                found[item.agent_id] = item.name
+        keys = [(partition, agent_key(agent_id)) for agent_id in wanted]
+        for item in AgentItem.batch_get(keys, attributes_to_get=["agent_id", "name"]):
+            found[item.agent_id] = item.name
     return found
 
 

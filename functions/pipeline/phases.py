@@ -32,8 +32,6 @@ DOCUMENTS: dict[str, str] = {
     "reviewer": "review",
 }
 ZIP_DATE_TIME = (2026, 1, 1, 0, 0, 0)
-# Whom a job nobody is recorded as creating is charged to: no one's allowance limits it.
-NO_CREATOR = "system"
 
 
 @dataclass
@@ -97,7 +95,7 @@ class PhaseContext:
         attempt = self.job.phase(phase.name).attempts
         call = CallContext(
             team_id=self.team_id,
-            user_id=self.job.created_by or NO_CREATOR,
+            user_id=self.job.payer,
             agent_id=self.assignment.agent_id,
             job_id=self.job_id,
             call_id=f"{self.job_id}-{phase.name}-{attempt}-{self.calls}",

@@ -72,7 +72,7 @@ async def require_user(principal: Annotated[Principal, Depends(authenticate)]) -
 
 
 async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-    if principal.role != "admin" or not principal.allows("admin"):
+    if not principal.is_admin:
         raise Forbidden("Admins only")
     return principal
 

@@ -30,5 +30,10 @@ class Principal:
         """A signed-in account (not a service token, API key or agent)."""
         return self.via == "jwt" and not self.subject.startswith("service:")
 
+    @property
+    def is_admin(self) -> bool:
+        """An admin, and (for an API key) one with the admin scope."""
+        return self.role == "admin" and self.allows("admin")
+
     def allows(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes

@@ -43,6 +43,10 @@ from shared.ids import utcnow
 DEFAULT_THRESHOLDS = (50, 80, 100)
 MAX_LIMIT_USD = 1_000_000_000
 THRESHOLD_CROSSED = "budget.threshold_crossed"
+# The names BudgetExceeded gives the limits (a budget approval raises one by its name).
+TEAM_DAILY = "Team daily budget"
+TEAM_MONTHLY = "Team monthly budget"
+USER_MONTHLY = "User monthly allowance"
 
 Usd = Annotated[float, Field(ge=0, le=MAX_LIMIT_USD, allow_inf_nan=False)]
 Percent = Annotated[int, Field(ge=1, le=100)]
@@ -270,10 +274,10 @@ def check_budget(
     items = load_many(team_id, [BUDGET, allowance_key(user_id), today, month, user_month])
     budget, allowance = items.get(BUDGET), items.get(allowance_key(user_id))
     checks = (
-        ("Team daily budget", _limit(budget, "daily_limit_micros"), _spent(items, today)),
-        ("Team monthly budget", _limit(budget, "monthly_limit_micros"), _spent(items, month)),
+        (TEAM_DAILY, _limit(budget, "daily_limit_micros"), _spent(items, today)),
+        (TEAM_MONTHLY, _limit(budget, "monthly_limit_micros"), _spent(items, month)),
         (
-            "User monthly allowance",
+            USER_MONTHLY,
             _limit(allowance, "monthly_allowance_micros"),
             _spent(items, user_month),
         ),

@@ -14,6 +14,7 @@ JobStatus = Literal["queued", "running", "waiting_approval", "passed", "failed",
 PhaseStatus = Literal[
     "pending", "running", "passed", "failed", "skipped", "cancelled", "waiting_approval"
 ]
+NO_CREATOR = "system"
 ACTIVE_STATUSES: frozenset[str] = frozenset({"queued", "running", "waiting_approval"})
 TERMINAL_STATUSES: frozenset[str] = frozenset({"passed", "failed", "cancelled"})
 
@@ -63,6 +64,12 @@ class Job(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     version: int | None = None
+
+    @property
+    def payer(self) -> str:
+        """Whom the job's model calls are charged to (whose allowance limits them): its
+        creator, or NO_CREATOR for a job nobody is recorded as creating."""
+        return self.created_by or NO_CREATOR
 
     @property
     def is_active(self) -> bool:

@@ -36,7 +36,7 @@ from shared.observability import logger
 ClientSource = Callable[[str, str], Provider]
 # Failures that say the provider is unhealthy. A bad request is the caller's: one bad prompt
 # must not open a breaker.
-_BREAKER_KINDS = frozenset({"rate_limited", "unavailable", "timeout", "malformed", "auth", None})
+_BREAKER_KINDS = frozenset({"rate_limited", "unavailable", "timeout", "malformed", "auth"})
 # A rough count of prompt tokens for the budget estimate (about 4 characters a token).
 _CHARS_PER_TOKEN = 4
 
@@ -200,9 +200,9 @@ class Router:
             return None
 
     def _failed(self, team_id: str, target: Target, exc: ProviderError) -> None:
-        if getattr(exc, "kind", None) not in _BREAKER_KINDS:
+        if exc.kind not in _BREAKER_KINDS:
             return
-        error = f"{getattr(exc, 'kind', None) or 'error'} {getattr(exc, 'status', '') or ''}"
+        error = f"{exc.kind or 'error'} {exc.status or ''}"
         try:
             breaker.record_failure(team_id, target.provider, error.strip(), self.policy)
         except ServiceUnavailable:

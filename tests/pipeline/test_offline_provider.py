@@ -68,6 +68,7 @@ def test_an_unknown_phase_is_a_permanent_error() -> None:
     with pytest.raises(ProviderError) as caught:
         ask("astrology", make_spec())
     assert caught.value.transient is False
+    assert caught.value.kind == "bad_request"  # the request's fault: no breaker counts it
 
 
 def test_an_invalid_spec_is_a_permanent_error() -> None:
@@ -77,6 +78,7 @@ def test_an_invalid_spec_is_a_permanent_error() -> None:
     with pytest.raises(ProviderError) as caught:
         OfflineProvider().complete(request)
     assert caught.value.transient is False
+    assert caught.value.kind == "bad_request"  # the request's fault: no breaker counts it
 
 
 def test_the_brief_states_the_spec() -> None:

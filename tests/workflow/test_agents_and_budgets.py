@@ -9,13 +9,12 @@ import pytest
 from functions.approvals import service as approvals_service
 from functions.jobs.schemas import JobCreate
 from functions.jobs.service import create_job
-from functions.pipeline.phases import NO_CREATOR
 from shared.agents import service as agents
 from shared.agents.schemas import AgentCreate
 from shared.costs import budgets, summaries
 from shared.errors import Forbidden, Unprocessable
 from shared.jobs import approvals, store
-from shared.jobs.domain import Approval, Job
+from shared.jobs.domain import NO_CREATOR, Approval, Job
 from shared.llm import store as providers
 from shared.llm.store.schemas import ProviderCreate
 from shared.pagination import PageParams

@@ -47,7 +47,7 @@ def _spec(task: PhaseTask) -> JobSpec:
         return JobSpec.model_validate(task.spec)
     except ValidationError as exc:
         # A malformed spec will not get better on retry.
-        raise ProviderError("the task's spec is not a valid job spec", transient=False) from exc
+        raise ProviderError("the task's spec is not a valid job spec", kind="bad_request") from exc
 
 
 def answer(task: PhaseTask) -> str:
@@ -80,7 +80,7 @@ def answer(task: PhaseTask) -> str:
         case "reviewer":
             return review.review(spec, task.files, task.documents, task.findings)
     raise ProviderError(
-        f"the offline provider has no answer for phase {task.phase!r}", transient=False
+        f"the offline provider has no answer for phase {task.phase!r}", kind="bad_request"
     )
 
 
