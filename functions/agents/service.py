@@ -14,7 +14,7 @@ from typing import Literal
 from shared.agents import service as agents
 from shared.agents.schemas import AgentConfigEntry, AgentCreate
 from shared.errors import NotFound, Unprocessable
-from shared.llm import store
+from shared.llm import registry
 from shared.llm.router import CallContext, Target
 from shared.llm.team_router import BUILTIN_PROVIDER, router_for
 from shared.llm.types import CompletionRequest, Message, ProviderError
@@ -55,7 +55,7 @@ def provider_exists(team_id: str, name: str) -> bool:
     if name == BUILTIN_PROVIDER:
         return True
     try:
-        store.get(team_id, name)
+        registry.get(team_id, name)
     except NotFound:
         return False
     return True

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functions.jobs.schemas import JobEstimate, PhaseEstimate
 from shared.agents import service as agents
 from shared.errors import NotFound
-from shared.llm import store
+from shared.llm import registry
 from shared.llm.offline import MODEL as OFFLINE_MODEL
 from shared.llm.providers import catalog
 from shared.llm.team_router import BUILTIN_PROVIDER
@@ -60,7 +60,7 @@ def _phase_models(team_id: str) -> dict[str, _Model]:
 
 def _kind_of(team_id: str, provider: str) -> tuple[str, str] | None:
     try:
-        config = store.config(team_id, provider)
+        config = registry.config(team_id, provider)
     except NotFound:
         return ("offline", OFFLINE_MODEL) if provider == BUILTIN_PROVIDER else None
     return config.kind, config.default_model

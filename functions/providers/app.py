@@ -15,10 +15,10 @@ from functions.providers import service
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
-from shared.llm import store
+from shared.llm import registry
 from shared.llm.breaker import BreakerSnapshot
 from shared.llm.providers.catalog import PRICES_PUBLISHED
-from shared.llm.store.schemas import NAME_PATTERN
+from shared.llm.registry.schemas import NAME_PATTERN
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["providers"], responses=error_responses(401, 403, 422))
@@ -36,7 +36,7 @@ class ModelPublic(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     provider: str
-    kind: store.ProviderKind
+    kind: registry.ProviderKind
     id: str
     label: str
     input_usd_per_million: float | None = Field(
@@ -85,41 +85,41 @@ def _models(entries: list[service.ProviderModel]) -> ModelList:
 
 @router.get(
     "/providers",
-    response_model=Page[store.ProviderPublic],
+    response_model=Page[registry.ProviderPublic],
     responses=LIST_RESPONSES,
     summary="The team's providers, by name",
 )
 async def list_providers(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
-    items, total, cursor = store.listing(principal.team_id, page)
+    items, total, cursor = registry.listing(principal.team_id, page)
     return page_answer(items, total, page, cursor)
 
 
 @router.post(
     "/providers",
     status_code=201,
-    response_model=store.ProviderPublic,
+    response_model=registry.ProviderPublic,
     responses=error_responses(409, 503),
     summary="Add a provider (the key goes to Secrets Manager)",
 )
 async def create_provider(
-    body: store.ProviderCreate, principal: AdminPrincipal
-) -> store.ProviderPublic:
-    return store.create(principal.team_id, body)
+    body: registry.ProviderCreate, principal: AdminPrincipal
+) -> registry.ProviderPublic:
+    return registry.create(principal.team_id, body)
 
 
 @router.get(
     "/providers/{name}",
-    response_model=store.ProviderPublic,
+    response_model=registry.ProviderPublic,
     responses=_FOUND,
     summary="One provider",
 )
-async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> store.ProviderPublic:
-    return store.get(principal.team_id, name)
+async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> registry.ProviderPublic:
+    return registry.get(principal.team_id, name)
 
 
 @router.post(
     "/providers/{name}",
-    response_model=store.ProviderPublic,
+    response_model=registry.ProviderPublic,
     responses={
         201: {
             "description": "Created",
@@ -132,9 +132,9 @@ async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> store
     summary="Create or replace a provider: 201 created, 200 replaced",
 )
 async def upsert_provider(
-    name: ProviderName, body: store.ProviderUpsert, principal: AdminPrincipal, response: Response
-) -> store.ProviderPublic:
-    provider, created = store.upsert(principal.team_id, name, body)
+    name: ProviderName, body: registry.ProviderUpsert, principal: AdminPrincipal, response: Response
+) -> registry.ProviderPublic:
+    provider, created = registry.upsert(principal.team_id, name, body)
     if created:
         response.status_code = 201
     return provider
@@ -142,14 +142,14 @@ async def upsert_provider(
 
 @router.patch(
     "/providers/{name}",
-    response_model=store.ProviderPublic,
+    response_model=registry.ProviderPublic,
     responses=_CHANGE,
     summary="Change what is sent (api_key: null removes the key)",
 )
 async def update_provider(
-    name: ProviderName, body: store.ProviderUpdate, principal: AdminPrincipal
-) -> store.ProviderPublic:
-    return store.update(principal.team_id, name, body)
+    name: ProviderName, body: registry.ProviderUpdate, principal: AdminPrincipal
+) -> registry.ProviderPublic:
+    return registry.update(principal.team_id, name, body)
 
 
 @router.delete(
@@ -165,23 +165,23 @@ async def delete_provider(name: ProviderName, principal: AdminPrincipal) -> Resp
 
 @router.post(
     "/providers/{name}/use",
-    response_model=store.ProviderPublic,
+    response_model=registry.ProviderPublic,
     responses=error_responses(404, 409),
     summary="Make the provider the team's active one",
 )
-async def use_provider(name: ProviderName, principal: AdminPrincipal) -> store.ProviderPublic:
-    return store.use(principal.team_id, name)
+async def use_provider(name: ProviderName, principal: AdminPrincipal) -> registry.ProviderPublic:
+    return registry.use(principal.team_id, name)
 
 
 @router.post(
     "/providers/{name}/test",
-    response_model=store.ProviderCheck,
+    response_model=registry.ProviderCheck,
     response_model_exclude_none=True,
     responses=error_responses(404, 503),
     summary="Ask the provider for its models: ok with their count, or error saying why",
 )
-async def test_provider(name: ProviderName, principal: AdminPrincipal) -> store.ProviderCheck:
-    return store.test(principal.team_id, name)
+async def test_provider(name: ProviderName, principal: AdminPrincipal) -> registry.ProviderCheck:
+    return registry.test(principal.team_id, name)
 
 
 @router.get(

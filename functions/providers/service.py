@@ -1,5 +1,5 @@
 """What the provider routes need beyond one library call each; the rules stay in the libraries
-(shared.llm.store, shared.llm.breaker, shared.llm.providers.catalog).
+(shared.llm.registry, shared.llm.breaker, shared.llm.providers.catalog).
 
 - A provider is in use while a live agent names it or a team setting does (the default
   provider, the smart model fallback): the store refuses to delete it.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from shared import team_settings
 from shared.agents import service as agents
 from shared.errors import NotFound
-from shared.llm import breaker, store
+from shared.llm import breaker, registry
 from shared.llm.breaker import BreakerPolicy, BreakerSnapshot
 from shared.llm.breaker_models import CLOSED
 from shared.llm.providers import catalog
@@ -37,7 +37,7 @@ class ProviderModel:
     """A model a provider offers, as the catalog prices it (`pricing` None: not known)."""
 
     provider: str
-    kind: store.ProviderKind
+    kind: registry.ProviderKind
     id: str
     label: str
     pricing: Pricing | None
@@ -54,15 +54,15 @@ def in_use(team_id: str, name: str) -> bool:
 
 def delete_provider(team_id: str, name: str) -> None:
     """Delete the provider; Conflict while it is in use or the team's active provider."""
-    store.delete(team_id, name, in_use=in_use)
+    registry.delete(team_id, name, in_use=in_use)
 
 
-def providers(team_id: str) -> list[store.ProviderPublic]:
+def providers(team_id: str) -> list[registry.ProviderPublic]:
     """Every provider of the team, by name (a team has a handful; pages of 100)."""
     params = PageParams(limit=MAX_LIMIT)
-    found: list[store.ProviderPublic] = []
+    found: list[registry.ProviderPublic] = []
     while True:
-        page, _total, cursor = store.listing(team_id, params)
+        page, _total, cursor = registry.listing(team_id, params)
         found += page
         if cursor is None:
             return found
@@ -71,7 +71,7 @@ def providers(team_id: str) -> list[store.ProviderPublic]:
 
 def provider_models(team_id: str, name: str) -> list[ProviderModel]:
     """The models of the team's provider `name` (NotFound when it has none of that name)."""
-    return _models_of(store.get(team_id, name))
+    return _models_of(registry.get(team_id, name))
 
 
 def model(team_id: str, name: str, model_id: str) -> ProviderModel:
@@ -106,21 +106,21 @@ def breakers(team_id: str) -> list[BreakerSnapshot]:
 
 
 def force_open(team_id: str, name: str) -> BreakerSnapshot:
-    store.config(team_id, name)  # NotFound for a provider the team does not have
+    registry.config(team_id, name)  # NotFound for a provider the team does not have
     return breaker.force_open(team_id, name)
 
 
 def force_close(team_id: str, name: str) -> BreakerSnapshot:
-    store.config(team_id, name)
+    registry.config(team_id, name)
     return breaker.force_close(team_id, name)
 
 
 def reset(team_id: str, name: str) -> BreakerSnapshot:
-    store.config(team_id, name)
+    registry.config(team_id, name)
     return breaker.reset(team_id, name)
 
 
-def _models_of(provider: store.ProviderPublic) -> list[ProviderModel]:
+def _models_of(provider: registry.ProviderPublic) -> list[ProviderModel]:
     kind, default = provider.kind, provider.default_model
     default_entry = catalog.find(kind, default) if default else None
     found = [

@@ -58,7 +58,7 @@ def provider_models(team_id: str) -> list[tuple[str, bool, str]]:
     """(name, enabled, default model) of each of the team's providers."""
     # Imported here: the provider store's package brings the provider clients (httpx), which
     # only these two reads need.
-    from shared.llm.store.models import ProviderItem, provider_key
+    from shared.llm.registry.models import ProviderItem, provider_key
 
     with storage_errors("provider"):
         items = ProviderItem.query(
@@ -85,7 +85,7 @@ def count_agents(team_id: str) -> int:
 
 
 def count_providers(team_id: str) -> int:
-    from shared.llm.store.models import ProviderItem, provider_key
+    from shared.llm.registry.models import ProviderItem, provider_key
 
     with storage_errors("provider"):
         return ProviderItem.count(

@@ -10,7 +10,7 @@ provider of that name itself.
 from __future__ import annotations
 
 from shared.errors import NotFound
-from shared.llm import store
+from shared.llm import registry
 from shared.llm.breaker import BreakerPolicy
 from shared.llm.providers import NamedOfflineProvider
 from shared.llm.router import Router, Target
@@ -23,7 +23,7 @@ BUILTIN_PROVIDER = "offline"
 def client_for(team_id: str, name: str) -> Provider:
     """The router's client source: the team's provider, or the built-in offline one."""
     try:
-        return store.client_for(team_id, name)
+        return registry.client_for(team_id, name)
     except NotFound:
         if name != BUILTIN_PROVIDER:
             raise

@@ -20,9 +20,9 @@ from shared.costs.budgets import BudgetUpdate, set_budget
 from shared.costs.summaries import summary
 from shared.db.base import team_partition
 from shared.ids import new_id
-from shared.llm import breaker, store
+from shared.llm import breaker, registry
 from shared.llm.offline import MODEL as OFFLINE_MODEL
-from shared.llm.store import ProviderCreate
+from shared.llm.registry import ProviderCreate
 from shared.pipeline.definition import PHASE_NAMES
 from shared.team_settings import update_settings
 from tests.api.conftest import assert_error
@@ -202,7 +202,7 @@ def test_unknown_fields_and_nulls_are_422(
 
 
 def test_an_agent_names_a_provider_of_its_team(client: TestClient, team: Team) -> None:
-    store.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
     created = create_agent(client, team, llm_provider="offline-main")
     url = f"{API}/agents/{created['id']}"
 
@@ -224,7 +224,7 @@ def test_an_agent_naming_no_provider_takes_the_teams_default(
     del body["llm_provider"]
 
     without_default = client.post(f"{API}/agents", headers=team.admin, json=body)
-    store.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
     update_settings(team.id, {"default_provider": "offline-main"})
     created = client.post(f"{API}/agents", headers=team.admin, json=body)
     replaced = client.put(f"{API}/agents/{created.json()['id']}", headers=team.admin, json=body)
@@ -418,7 +418,7 @@ def test_setting_a_phase_refuses_unknown_phases_and_deleted_agents(
 
 
 def test_the_test_call_goes_through_the_router(client: TestClient, team: Team) -> None:
-    store.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
     agent = create_agent(client, team, llm_provider="offline-main")
 
     answer = client.post(f"{API}/agents/{agent['id']}/test", headers=team.admin)
@@ -445,7 +445,7 @@ def test_a_default_agent_answers_on_the_built_in_offline_provider(
 def test_an_open_breaker_without_fallback_is_an_error_outcome(
     client: TestClient, team: Team
 ) -> None:
-    store.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
     agent = create_agent(client, team, llm_provider="offline-main")
     breaker.force_open(team.id, "offline-main")
 
@@ -478,7 +478,7 @@ def failing_openai() -> Iterator[FakeServer]:
 def test_a_failing_provider_is_an_error_that_names_no_key(
     client: TestClient, team: Team, failing_openai: FakeServer
 ) -> None:
-    store.create(
+    registry.create(
         team.id,
         ProviderCreate.model_validate(
             {
@@ -506,7 +506,7 @@ def test_a_failing_provider_is_an_error_that_names_no_key(
 def test_the_teams_fallback_and_breaker_settings_apply(
     client: TestClient, team: Team, failing_openai: FakeServer
 ) -> None:
-    store.create(
+    registry.create(
         team.id,
         ProviderCreate(
             name="openai-main",
@@ -515,7 +515,7 @@ def test_the_teams_fallback_and_breaker_settings_apply(
             default_model="gpt-4o-mini",
         ),
     )
-    store.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
     update_settings(
         team.id,
         {"smart_model_fallback": f"offline-main:{OFFLINE_MODEL}", "breaker_failure_threshold": 1},

@@ -319,7 +319,7 @@ def test_the_system_status_is_for_admins(client: TestClient) -> None:
 
 
 def add_provider(team_id: str, name: str, model: str, *, enabled: bool = True) -> None:
-    from shared.llm import store as providers
+    from shared.llm import registry as providers
 
     body = providers.ProviderCreate(name=name, kind="bedrock", default_model=model, enabled=enabled)
     providers.create(team_id, body)

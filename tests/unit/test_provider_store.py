@@ -15,9 +15,9 @@ from shared.aws import client
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id
 from shared.llm import provider_keys as keys
-from shared.llm import store
-from shared.llm.store import clients, service
-from shared.llm.store.models import ProviderItem, provider_key
+from shared.llm import registry
+from shared.llm.registry import clients, service
+from shared.llm.registry.models import ProviderItem, provider_key
 from shared.llm.types import ProviderError
 from shared.pagination import PageParams
 from shared.settings import get_settings
@@ -64,9 +64,9 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "get_settings", lambda: deployed_settings)
 
 
-def openai(name: str = "openai-main", **fields: Any) -> store.ProviderCreate:
+def openai(name: str = "openai-main", **fields: Any) -> registry.ProviderCreate:
     values: dict[str, Any] = {"name": name, "kind": "openai", "default_model": "gpt-4o-mini"}
-    return store.ProviderCreate.model_validate(values | fields)
+    return registry.ProviderCreate.model_validate(values | fields)
 
 
 def raw_item(team: str, name: str) -> dict[str, Any]:
@@ -87,14 +87,14 @@ def stored_secret(team: str, name: str) -> str:
 
 
 def test_create_get_list_update_delete_round_trip(team: str) -> None:
-    created = store.create(team, openai(api_key=KEY))
+    created = registry.create(team, openai(api_key=KEY))
 
-    fetched = store.get(team, "openai-main")
-    page, total, _ = store.listing(team, PageParams())
-    updated = store.update(
-        team, "openai-main", store.ProviderUpdate(default_model="gpt-4.1", enabled=False)
+    fetched = registry.get(team, "openai-main")
+    page, total, _ = registry.listing(team, PageParams())
+    updated = registry.update(
+        team, "openai-main", registry.ProviderUpdate(default_model="gpt-4.1", enabled=False)
     )
-    store.delete(team, "openai-main")
+    registry.delete(team, "openai-main")
 
     assert created == fetched
     assert created.kind == "openai"
@@ -106,20 +106,20 @@ def test_create_get_list_update_delete_round_trip(team: str) -> None:
     assert updated.api_key.configured  # not mentioned: kept
     assert updated.updated_at > created.updated_at
     with pytest.raises(NotFound):
-        store.get(team, "openai-main")
+        registry.get(team, "openai-main")
     assert "DeletedDate" in client("secretsmanager").describe_secret(
         SecretId=keys.secret_name(team, "openai-main")
     )
 
 
 def test_the_key_is_only_in_secrets_manager(team: str) -> None:
-    created = store.create(team, openai(api_key=KEY))
+    created = registry.create(team, openai(api_key=KEY))
 
     item = raw_item(team, "openai-main")
     answers = [
         created.model_dump_json(),
-        store.get(team, "openai-main").model_dump_json(),
-        store.listing(team, PageParams())[0][0].model_dump_json(),
+        registry.get(team, "openai-main").model_dump_json(),
+        registry.listing(team, PageParams())[0][0].model_dump_json(),
     ]
 
     assert stored_secret(team, "openai-main") == KEY
@@ -135,11 +135,11 @@ def test_the_key_is_only_in_secrets_manager(team: str) -> None:
 
 def test_the_listing_is_a_paged_query_by_name(team: str, aws_calls: Counter[str]) -> None:
     for name in ("c-provider", "a-provider", "b-provider"):
-        store.create(team, openai(name))
-    store.use(team, "b-provider")  # the team's active-provider item is not a provider
+        registry.create(team, openai(name))
+    registry.use(team, "b-provider")  # the team's active-provider item is not a provider
 
-    first, total, cursor = store.listing(team, PageParams(limit=2))
-    second, _, last = store.listing(team, PageParams(limit=2, cursor=cursor))
+    first, total, cursor = registry.listing(team, PageParams(limit=2))
+    second, _, last = registry.listing(team, PageParams(limit=2, cursor=cursor))
 
     assert [p.name for p in first] == ["a-provider", "b-provider"]
     assert [p.name for p in second] == ["c-provider"]
@@ -149,12 +149,12 @@ def test_the_listing_is_a_paged_query_by_name(team: str, aws_calls: Counter[str]
 
 
 def test_replacing_and_removing_the_key(team: str) -> None:
-    store.create(team, openai(api_key=KEY))
+    registry.create(team, openai(api_key=KEY))
 
-    replaced = store.update(team, "openai-main", store.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
+    replaced = registry.update(team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
     replaced_secret = stored_secret(team, "openai-main")
-    removed = store.update(
-        team, "openai-main", store.ProviderUpdate.model_validate({"api_key": None})
+    removed = registry.update(
+        team, "openai-main", registry.ProviderUpdate.model_validate({"api_key": None})
     )
 
     assert replaced.api_key.hint == "sk-proj-…Yu7h"
@@ -168,45 +168,45 @@ def test_replacing_and_removing_the_key(team: str) -> None:
         SecretId=keys.secret_name(team, "openai-main")
     )
 
-    again = store.update(team, "openai-main", store.ProviderUpdate(api_key=SecretStr(KEY)))
+    again = registry.update(team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(KEY)))
 
     assert again.api_key.configured
     assert stored_secret(team, "openai-main") == KEY  # the secret restored and given the key
 
 
 def test_a_taken_name_is_a_conflict_and_leaves_the_first_provider_and_key(team: str) -> None:
-    store.create(team, openai(api_key=KEY))
+    registry.create(team, openai(api_key=KEY))
 
     with pytest.raises(Conflict, match="already exists"):
-        store.create(team, openai(api_key=OTHER_KEY, default_model="gpt-4.1"))
+        registry.create(team, openai(api_key=OTHER_KEY, default_model="gpt-4.1"))
 
-    assert store.get(team, "openai-main").default_model == "gpt-4o-mini"
+    assert registry.get(team, "openai-main").default_model == "gpt-4o-mini"
     assert stored_secret(team, "openai-main") == KEY
 
 
 def test_a_concurrent_update_is_a_conflict_not_a_lost_update(
     team: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.create(team, openai())
+    registry.create(team, openai())
     stale = ProviderItem.get(f"TEAM#{team}", provider_key("openai-main"))
-    store.update(team, "openai-main", store.ProviderUpdate(default_model="gpt-4.1"))
+    registry.update(team, "openai-main", registry.ProviderUpdate(default_model="gpt-4.1"))
     # The next update read the provider before the one above was written.
     monkeypatch.setattr(service, "_item", lambda team_id, name: stale)
 
     with pytest.raises(Conflict):
-        store.update(team, "openai-main", store.ProviderUpdate(enabled=False))
+        registry.update(team, "openai-main", registry.ProviderUpdate(enabled=False))
 
     monkeypatch.undo()
-    current = store.get(team, "openai-main")
+    current = registry.get(team, "openai-main")
     assert (current.default_model, current.enabled) == ("gpt-4.1", True)
 
 
 def test_upsert_creates_then_replaces_and_keeps_a_key_it_was_not_sent(team: str) -> None:
-    body = store.ProviderUpsert(kind="openai", default_model="gpt-4o-mini", api_key=SecretStr(KEY))
+    body = registry.ProviderUpsert(kind="openai", default_model="gpt-4o-mini", api_key=SecretStr(KEY))
 
-    created, was_new = store.upsert(team, "custom", body)
-    replaced, replaced_new = store.upsert(
-        team, "custom", store.ProviderUpsert(kind="anthropic", default_model="claude-haiku-4-5")
+    created, was_new = registry.upsert(team, "custom", body)
+    replaced, replaced_new = registry.upsert(
+        team, "custom", registry.ProviderUpsert(kind="anthropic", default_model="claude-haiku-4-5")
     )
 
     assert was_new
@@ -216,7 +216,7 @@ def test_upsert_creates_then_replaces_and_keeps_a_key_it_was_not_sent(team: str)
     assert replaced.api_key.configured
     assert stored_secret(team, "custom") == KEY
     with pytest.raises(Unprocessable):
-        store.upsert(team, "Not A Slug", body)
+        registry.upsert(team, "Not A Slug", body)
 
 
 def test_a_key_that_cannot_be_stored_leaves_no_provider_behind(
@@ -228,30 +228,30 @@ def test_a_key_that_cannot_be_stored_leaves_no_provider_behind(
     monkeypatch.setattr(keys, "store_key", secrets_manager_down)
 
     with pytest.raises(ServiceUnavailable):
-        store.create(team, openai(api_key=KEY))
+        registry.create(team, openai(api_key=KEY))
 
     with pytest.raises(NotFound):
-        store.get(team, "openai-main")
+        registry.get(team, "openai-main")
 
 
 def test_an_update_whose_key_cannot_be_stored_changes_nothing(
     team: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = store.create(team, openai(api_key=KEY))
+    before = registry.create(team, openai(api_key=KEY))
 
     def secrets_manager_down(*args: Any, **kwargs: Any) -> None:
         raise ServiceUnavailable("The provider's API key store is unavailable; try again shortly")
 
     monkeypatch.setattr(keys, "store_key", secrets_manager_down)
     with pytest.raises(ServiceUnavailable):
-        store.update(
+        registry.update(
             team,
             "openai-main",
-            store.ProviderUpdate(default_model="gpt-4.1", api_key=SecretStr(OTHER_KEY)),
+            registry.ProviderUpdate(default_model="gpt-4.1", api_key=SecretStr(OTHER_KEY)),
         )
     monkeypatch.undo()
 
-    assert store.get(team, "openai-main") == before
+    assert registry.get(team, "openai-main") == before
     assert stored_secret(team, "openai-main") == KEY
 
 
@@ -271,25 +271,25 @@ def test_shapes_refuse_unknown_kinds_bad_names_extra_fields_and_bad_keys(
     fields: dict[str, Any],
 ) -> None:
     with pytest.raises(ValidationError):
-        store.ProviderCreate.model_validate(fields)
+        registry.ProviderCreate.model_validate(fields)
 
 
 def test_an_update_may_leave_out_kind_and_enabled_but_not_null_them() -> None:
     with pytest.raises(ValidationError):
-        store.ProviderUpdate.model_validate({"kind": None})
+        registry.ProviderUpdate.model_validate({"kind": None})
     with pytest.raises(ValidationError):
-        store.ProviderUpdate.model_validate({"enabled": None})
-    assert store.ProviderUpdate.model_validate({}).model_fields_set == set()
+        registry.ProviderUpdate.model_validate({"enabled": None})
+    assert registry.ProviderUpdate.model_validate({}).model_fields_set == set()
 
 
 def test_a_rejected_or_accepted_key_is_in_no_error_or_repr() -> None:
     long_key = "sk-" + "k" * 5000
     with pytest.raises(ValidationError) as too_long:
-        store.ProviderCreate.model_validate(
+        registry.ProviderCreate.model_validate(
             {"name": "p", "kind": "azure", "default_model": "m", "api_key": long_key}
         )
     accepted = openai(api_key=KEY)
-    update = store.ProviderUpdate(api_key=SecretStr(KEY))
+    update = registry.ProviderUpdate(api_key=SecretStr(KEY))
 
     assert long_key not in str(too_long.value)
     for shown in (repr(accepted), str(accepted), repr(update), accepted.model_dump_json()):
@@ -311,33 +311,33 @@ def test_fields_that_do_not_go_together_are_unprocessable(
     team: str, fields: dict[str, Any], why: str
 ) -> None:
     with pytest.raises(Unprocessable, match=why):
-        store.create(team, store.ProviderCreate.model_validate({"name": "p", **fields}))
+        registry.create(team, registry.ProviderCreate.model_validate({"name": "p", **fields}))
 
-    assert store.listing(team, PageParams())[1] == 0
+    assert registry.listing(team, PageParams())[1] == 0
 
 
 def test_offline_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
-    offline = store.create(team, store.ProviderCreate(name="offline", kind="offline"))
-    bedrock = store.create(
+    offline = registry.create(team, registry.ProviderCreate(name="offline", kind="offline"))
+    bedrock = registry.create(
         team,
-        store.ProviderCreate(name="bedrock", kind="bedrock", default_model="amazon.nova-lite-v1:0"),
+        registry.ProviderCreate(name="bedrock", kind="bedrock", default_model="amazon.nova-lite-v1:0"),
     )
 
     assert offline.default_model == "offline-1"
     assert not offline.api_key.configured
     assert not bedrock.api_key.configured
-    assert store.client_for(team, "offline").check() == 1
+    assert registry.client_for(team, "offline").check() == 1
 
 
 def test_switching_to_a_keyless_kind_asks_for_the_stored_key_to_go(team: str) -> None:
-    store.create(team, openai(api_key=KEY))
+    registry.create(team, openai(api_key=KEY))
 
     with pytest.raises(Unprocessable, match="api_key: null"):
-        store.update(team, "openai-main", store.ProviderUpdate(kind="offline", default_model=None))
-    switched = store.update(
+        registry.update(team, "openai-main", registry.ProviderUpdate(kind="offline", default_model=None))
+    switched = registry.update(
         team,
         "openai-main",
-        store.ProviderUpdate.model_validate(
+        registry.ProviderUpdate.model_validate(
             {"kind": "offline", "default_model": None, "api_key": None}
         ),
     )
@@ -358,19 +358,19 @@ def test_switching_to_a_keyless_kind_asks_for_the_stored_key_to_go(team: str) ->
 )
 def test_deployed_a_base_url_must_be_https_at_a_public_address(team: str, base_url: str) -> None:
     with pytest.raises(Unprocessable, match="base_url"):
-        store.create(team, openai(base_url=base_url))
-    store.create(team, openai("public", base_url="https://8.8.8.8/v1"))  # an address: no DNS
+        registry.create(team, openai(base_url=base_url))
+    registry.create(team, openai("public", base_url="https://8.8.8.8/v1"))  # an address: no DNS
 
     with pytest.raises(Unprocessable, match="base_url"):
-        store.update(team, "public", store.ProviderUpdate(base_url=base_url))
+        registry.update(team, "public", registry.ProviderUpdate(base_url=base_url))
 
-    assert store.get(team, "public").base_url == "https://8.8.8.8/v1"
+    assert registry.get(team, "public").base_url == "https://8.8.8.8/v1"
 
 
 def test_locally_a_loopback_http_base_url_is_allowed_and_stored_without_a_trailing_slash(
     team: str,
 ) -> None:
-    created = store.create(team, openai(base_url="http://127.0.0.1:11434/v1/"))
+    created = registry.create(team, openai(base_url="http://127.0.0.1:11434/v1/"))
 
     assert created.base_url == "http://127.0.0.1:11434/v1"
 
@@ -379,7 +379,7 @@ def test_locally_a_loopback_http_base_url_is_allowed_and_stored_without_a_traili
 
 
 def test_deleting_a_provider_in_use_is_a_conflict_and_keeps_it_and_its_key(team: str) -> None:
-    store.create(team, openai(api_key=KEY))
+    registry.create(team, openai(api_key=KEY))
     asked: list[tuple[str, str]] = []
 
     def used_by_an_agent(team_id: str, name: str) -> bool:
@@ -387,37 +387,37 @@ def test_deleting_a_provider_in_use_is_a_conflict_and_keeps_it_and_its_key(team:
         return True
 
     with pytest.raises(Conflict, match="in use"):
-        store.delete(team, "openai-main", in_use=used_by_an_agent)
+        registry.delete(team, "openai-main", in_use=used_by_an_agent)
 
     assert asked == [(team, "openai-main")]
-    assert store.get(team, "openai-main").api_key.configured
+    assert registry.get(team, "openai-main").api_key.configured
     assert stored_secret(team, "openai-main") == KEY
 
 
 def test_use_makes_a_provider_active_and_the_active_one_cannot_be_deleted(team: str) -> None:
-    store.create(team, openai("first", api_key=KEY))
-    store.create(team, openai("second"))
-    assert store.active(team) is None
+    registry.create(team, openai("first", api_key=KEY))
+    registry.create(team, openai("second"))
+    assert registry.active(team) is None
 
-    store.use(team, "first")
+    registry.use(team, "first")
     with pytest.raises(Conflict, match="active provider"):
-        store.delete(team, "first")
-    store.use(team, "second")
-    store.delete(team, "first")
+        registry.delete(team, "first")
+    registry.use(team, "second")
+    registry.delete(team, "first")
 
-    assert store.active(team) == "second"
+    assert registry.active(team) == "second"
     with pytest.raises(NotFound):
-        store.get(team, "first")
+        registry.get(team, "first")
 
 
 def test_a_disabled_or_missing_provider_cannot_be_made_active(team: str) -> None:
-    store.create(team, openai(enabled=False))
+    registry.create(team, openai(enabled=False))
 
     with pytest.raises(Conflict, match="disabled"):
-        store.use(team, "openai-main")
+        registry.use(team, "openai-main")
     with pytest.raises(NotFound):
-        store.use(team, "nobody")
-    assert store.active(team) is None
+        registry.use(team, "nobody")
+    assert registry.active(team) is None
 
 
 # Clients
@@ -426,13 +426,13 @@ def test_a_disabled_or_missing_provider_cannot_be_made_active(team: str) -> None
 def test_clients_are_built_once_per_configuration_with_the_cached_key(
     team: str, aws_calls: Counter[str]
 ) -> None:
-    store.create(team, openai(api_key=KEY))
+    registry.create(team, openai(api_key=KEY))
     keys.forget_keys()  # as in a container that did not write the key
 
-    first = store.client_for(team, "openai-main")
-    second = store.client_for(team, "openai-main")
-    store.update(team, "openai-main", store.ProviderUpdate(default_model="gpt-4.1"))
-    rebuilt = store.client_for(team, "openai-main")
+    first = registry.client_for(team, "openai-main")
+    second = registry.client_for(team, "openai-main")
+    registry.update(team, "openai-main", registry.ProviderUpdate(default_model="gpt-4.1"))
+    rebuilt = registry.client_for(team, "openai-main")
 
     assert first is second
     assert rebuilt is not first
@@ -442,19 +442,19 @@ def test_clients_are_built_once_per_configuration_with_the_cached_key(
 
 
 def test_a_disabled_provider_gives_no_client_but_can_be_tested(team: str) -> None:
-    store.create(team, store.ProviderCreate(name="offline", kind="offline", enabled=False))
+    registry.create(team, registry.ProviderCreate(name="offline", kind="offline", enabled=False))
 
     with pytest.raises(ProviderError, match="disabled") as refused:
-        store.client_for(team, "offline")
+        registry.client_for(team, "offline")
 
     assert refused.value.kind == "bad_request"  # the caller's doing: no breaker counts it
-    assert store.test(team, "offline").model_dump(exclude_none=True) == {
+    assert registry.test(team, "offline").model_dump(exclude_none=True) == {
         "provider": "offline",
         "status": "ok",
         "models_count": 1,
     }
     with pytest.raises(NotFound):
-        store.client_for(team, "nobody")
+        registry.client_for(team, "nobody")
 
 
 def test_testing_with_a_wrong_key_says_error_without_the_key(team: str) -> None:
@@ -465,9 +465,9 @@ def test_testing_with_a_wrong_key_says_error_without_the_key(team: str) -> None:
             "/v1/models",
             Reply(401, {"error": {"message": f"Incorrect API key provided: {KEY}"}}),
         )
-        store.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
+        registry.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
 
-        result = store.test(team, "openai-main")
+        result = registry.test(team, "openai-main")
 
     assert result.status == "error"
     assert result.models_count is None
@@ -478,9 +478,9 @@ def test_testing_with_a_wrong_key_says_error_without_the_key(team: str) -> None:
 
 def test_testing_with_the_right_key_counts_the_models(team: str) -> None:
     with fake_openai() as server:
-        store.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
+        registry.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
 
-        result = store.test(team, "openai-main")
+        result = registry.test(team, "openai-main")
 
     assert result.model_dump(exclude_none=True) == {
         "provider": "openai-main",
@@ -494,11 +494,11 @@ def test_a_key_replaced_in_this_container_is_used_at_once(
     team: str, aws_calls: Counter[str]
 ) -> None:
     with fake_openai() as server:
-        store.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
-        store.client_for(team, "openai-main").check()
-        store.update(team, "openai-main", store.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
+        registry.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
+        registry.client_for(team, "openai-main").check()
+        registry.update(team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
 
-        store.client_for(team, "openai-main").check()
+        registry.client_for(team, "openai-main").check()
 
     assert [r.headers["authorization"] for r in server.requests] == [
         f"Bearer {KEY}",
@@ -511,12 +511,12 @@ def test_no_key_reaches_the_logs(team: str, caplog: pytest.LogCaptureFixture) ->
     caplog.set_level(logging.INFO)
     with fake_openai() as server:
         server.script("GET", "/v1/models", Reply(401, {"error": {"message": f"bad key {KEY}"}}))
-        store.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
-        store.test(team, "openai-main")
-        store.update(team, "openai-main", store.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
-        store.client_for(team, "openai-main")
-        store.update(team, "openai-main", store.ProviderUpdate.model_validate({"api_key": None}))
-        store.delete(team, "openai-main")
+        registry.create(team, openai(base_url=f"{server.url}/v1", api_key=KEY))
+        registry.test(team, "openai-main")
+        registry.update(team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
+        registry.client_for(team, "openai-main")
+        registry.update(team, "openai-main", registry.ProviderUpdate.model_validate({"api_key": None}))
+        registry.delete(team, "openai-main")
 
     logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert "provider created" in logged
@@ -528,13 +528,13 @@ def test_no_key_reaches_the_logs(team: str, caplog: pytest.LogCaptureFixture) ->
 def test_a_stored_base_url_that_fails_the_policy_now_gives_no_client(
     team: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.create(team, openai(base_url="http://127.0.0.1:11434/v1"))  # fine locally
+    registry.create(team, openai(base_url="http://127.0.0.1:11434/v1"))  # fine locally
     deployed_settings = get_settings().model_copy(update={"app_env": "aws"})
     monkeypatch.setattr(service, "get_settings", lambda: deployed_settings)
 
     with pytest.raises(ProviderError, match="base_url") as refused:
-        store.client_for(team, "openai-main")
-    checked = store.test(team, "openai-main")
+        registry.client_for(team, "openai-main")
+    checked = registry.test(team, "openai-main")
 
     assert refused.value.kind == "bad_request"
     assert checked.status == "error"

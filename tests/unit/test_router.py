@@ -241,13 +241,13 @@ def test_each_provider_is_looked_up_once_per_call() -> None:
 
 
 def test_the_provider_store_serves_the_router() -> None:
-    from shared.llm import store
-    from shared.llm.store import ProviderCreate
+    from shared.llm import registry
+    from shared.llm.registry import ProviderCreate
 
     context = call()
-    store.create(context.team_id, ProviderCreate(name="local", kind="offline"))
+    registry.create(context.team_id, ProviderCreate(name="local", kind="offline"))
 
-    routed = Router(clients=store.client_for).complete(context, Target("local"), REQUEST)
+    routed = Router(clients=registry.client_for).complete(context, Target("local"), REQUEST)
 
     assert routed.target.provider == "local"
     assert routed.completion.text

@@ -15,8 +15,8 @@ from shared.costs import budgets, summaries
 from shared.errors import Forbidden, Unprocessable
 from shared.jobs import approvals, store
 from shared.jobs.domain import NO_CREATOR, Approval, Job
-from shared.llm import store as providers
-from shared.llm.store.schemas import ProviderCreate
+from shared.llm import registry as providers
+from shared.llm.registry.schemas import ProviderCreate
 from shared.pagination import PageParams
 from tests.llm.fake_servers import Reply, fake_openai, openai_chat
 from tests.workflow.conftest import (

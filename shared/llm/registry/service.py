@@ -29,13 +29,13 @@ from shared.errors import Conflict, DomainError, Unprocessable
 from shared.ids import utcnow
 from shared.llm import provider_keys as keys
 from shared.llm.offline import MODEL as OFFLINE_MODEL
-from shared.llm.store.models import (
+from shared.llm.registry.models import (
     ACTIVE_PROVIDER,
     ActiveProviderItem,
     ProviderItem,
     provider_key,
 )
-from shared.llm.store.schemas import (
+from shared.llm.registry.schemas import (
     NAME_PATTERN,
     ApiKeyStatus,
     ProviderCreate,

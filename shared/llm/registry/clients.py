@@ -18,8 +18,8 @@ from pydantic import SecretStr
 from shared.errors import NotFound, Unprocessable
 from shared.llm import provider_keys as keys
 from shared.llm.providers import DEFAULT_READ_TIMEOUT, ProviderClient, build_provider
-from shared.llm.store import service
-from shared.llm.store.schemas import ProviderCheck
+from shared.llm.registry import service
+from shared.llm.registry.schemas import ProviderCheck
 from shared.llm.types import ProviderError
 from shared.llm.url_policy import check_base_url
 from shared.observability import logger

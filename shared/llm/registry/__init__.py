@@ -8,8 +8,8 @@
 Keys themselves are shared.llm.provider_keys' business.
 """
 
-from shared.llm.store.clients import client_for, test
-from shared.llm.store.schemas import (
+from shared.llm.registry.clients import client_for, test
+from shared.llm.registry.schemas import (
     ApiKeyStatus,
     ProviderCheck,
     ProviderCreate,
@@ -18,7 +18,7 @@ from shared.llm.store.schemas import (
     ProviderUpdate,
     ProviderUpsert,
 )
-from shared.llm.store.service import (
+from shared.llm.registry.service import (
     InUse,
     ProviderConfig,
     active,
