@@ -21,7 +21,7 @@ from shared.ids import new_id
 from shared.llm import breaker
 from shared.llm import provider_keys as keys
 from shared.llm.providers.catalog import CATALOG
-from shared.llm.store import clients, service
+from shared.llm.registry import clients, service
 from shared.settings import get_settings
 from shared.team_settings import update_settings
 from tests.api.conftest import assert_error
