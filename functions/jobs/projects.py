@@ -7,13 +7,11 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from shared.db.base import storage_errors, team_partition
+from shared.db.claims import create_with_claim
 from shared.db.query import query_page
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.ids import new_id, utcnow
 from shared.jobs.project_models import (
     ProjectItem,
@@ -23,7 +21,6 @@ from shared.jobs.project_models import (
 )
 from shared.pagination import PageParams
 from shared.pipeline.spec import slugify
-from shared.settings import get_settings
 
 ProjectStatus = Literal["discovery", "development", "production", "blocked", "archived"]
 ProjectHealth = Literal["healthy", "at_risk", "critical"]
@@ -85,12 +82,8 @@ def create_project(team_id: str, request: ProjectCreate) -> Project:
     claim = ProjectSlugItem(
         partition, project_slug_key(project.slug), team_id=team_id, project_id=project.id
     )
-    try:
-        with TransactWrite(connection=Connection(region=get_settings().aws_region)) as write:
-            write.save(item, condition=ProjectItem.pk.does_not_exist())
-            write.save(claim, condition=ProjectSlugItem.pk.does_not_exist())
-    except TransactWriteError as exc:
-        raise Conflict(f"project slug '{project.slug}' is already taken") from exc
+    # Only a taken slug is a 409; throttling or an unavailable table is a 503.
+    create_with_claim(item, claim, taken=f"project slug '{project.slug}' is already taken")
     return project
 
 

@@ -9,7 +9,7 @@ space, and the team always comes from the caller.
 Each add, update and delete is one transaction: a ConditionCheck that the agent is live,
 the memory's write (conditioned on its version for update and delete) and ``ADD``s on the
 agent's stats item. The stats are therefore exact under any concurrency and never need the
-memories read; concurrent transactions on one stats item are retried (models.transact).
+memories read; concurrent transactions on one stats item are retried (shared.db.transactions).
 
 DynamoDB per call:
   add_memory      one TransactWriteItems (check, Put, Update)
@@ -31,7 +31,6 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from shared.agents.models import (
-    CONDITION_FAILED,
     AgentItem,
     MemoryItem,
     MemoryStatsItem,
@@ -39,7 +38,6 @@ from shared.agents.models import (
     category_counter,
     memory_key,
     stats_key,
-    transact,
     unread,
 )
 from shared.agents.schemas import (
@@ -53,12 +51,12 @@ from shared.agents.schemas import (
 from shared.agents.service import get_agent, live_agent
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
-from shared.errors import Conflict, NotFound
+from shared.db.transactions import Reasons, condition_failed, transact
+from shared.db.versioned import LostRace, update_versioned
+from shared.errors import NotFound
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 
-# A memory changed by someone else between our read and our write is read again this often.
-UPDATE_ATTEMPTS = 5
 _ID_PART = re.compile(r"[0-9A-Za-z_-]{1,64}")
 # Every category has its counter on the stats item (fails at import, not at the first add).
 for _category in MEMORY_CATEGORIES:
@@ -207,8 +205,8 @@ def _write_replacement(
 def update_memory(team_id: str, memory_public_id: str, data: MemoryUpdate) -> MemoryPublic:
     """PUT: replace the memory's fields; the stats follow its length and category."""
     agent_id, memory_id = parse_public_id(memory_public_id)
-    for _ in range(UPDATE_ATTEMPTS):
-        current = _read(team_id, agent_id, memory_id)
+
+    def replace(current: MemoryItem) -> MemoryPublic:
         changed = MemoryItem(
             current.pk,
             current.sk,
@@ -223,13 +221,19 @@ def update_memory(team_id: str, memory_public_id: str, data: MemoryUpdate) -> Me
             updated_at=utcnow(),
         )
         changed.version = current.version
-        reasons = transact(partial(_write_replacement, current=current, changed=changed))
-        if not reasons:
-            return _public(changed)
-        if reasons[0] == CONDITION_FAILED:
-            raise NotFound("agent not found")
-        # The memory changed or went since it was read: read it again.
-    raise Conflict("memory kept changing; try again")
+        _written(transact(partial(_write_replacement, current=current, changed=changed)))
+        return _public(changed)
+
+    return update_versioned(partial(_read, team_id, agent_id, memory_id), replace, what="memory")
+
+
+def _written(reasons: Reasons) -> None:
+    """A memory transaction's outcome: the agent's check failed (it is gone), or the
+    memory's version did (it changed since it was read), or nothing did."""
+    if condition_failed(reasons, 0):
+        raise NotFound("agent not found")
+    if reasons:
+        raise LostRace
 
 
 def _write_deletion(transaction: TransactWrite, current: MemoryItem) -> None:
@@ -251,14 +255,11 @@ def _write_deletion(transaction: TransactWrite, current: MemoryItem) -> None:
 
 def delete_memory(team_id: str, memory_public_id: str) -> None:
     agent_id, memory_id = parse_public_id(memory_public_id)
-    for _ in range(UPDATE_ATTEMPTS):
-        current = _read(team_id, agent_id, memory_id)
-        reasons = transact(partial(_write_deletion, current=current))
-        if not reasons:
-            return
-        if reasons[0] == CONDITION_FAILED:
-            raise NotFound("agent not found")
-    raise Conflict("memory kept changing; try again")
+
+    def delete(current: MemoryItem) -> None:
+        _written(transact(partial(_write_deletion, current=current)))
+
+    update_versioned(partial(_read, team_id, agent_id, memory_id), delete, what="memory")
 
 
 def list_memories(

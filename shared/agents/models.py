@@ -17,42 +17,19 @@ count, so they are exact without ever reading the memories.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
-from functools import cache
-
 from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from shared.db.base import TeamItem, table_meta
-from shared.errors import ServiceUnavailable
-from shared.observability import logger
-from shared.settings import get_settings
 
 AGENT_PREFIX = "AGENT#"
 CONFIG_PREFIX = "AGENTCONFIG#"
 MEMORY_PREFIX = "AGENTMEMORY#"
 STATS_PREFIX = "AGENTMEMSTATS#"
-CONDITION_FAILED = "ConditionalCheckFailed"
-
-# A transaction cancelled by a concurrent one on the same item (an agent's memory stats are
-# hot while it learns) applied nothing; it is tried again this often, with jittered backoff.
-TRANSACT_ATTEMPTS = 6
-_RETRY_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-_RETRY_ERRORS = {
-    "TransactionInProgressException",
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-}
 
 
 def agent_key(agent_id: str) -> str:
@@ -142,45 +119,3 @@ def unread[I: TeamItem](item: I) -> I:
     it to 1 and rewind it. Pass ``add_version_condition=False`` with it."""
     item.version = 0
     return item
-
-
-@cache
-def connection() -> Connection:
-    """One PynamoDB connection (one botocore client) per container, for transactions."""
-    return Connection(
-        region=get_settings().aws_region,
-        connect_timeout_seconds=2,
-        read_timeout_seconds=10,
-        max_retry_attempts=3,
-    )
-
-
-def transact(write: Callable[[TransactWrite], None]) -> list[str | None]:
-    """Run what `write` adds to a transaction as one TransactWriteItems, all or nothing.
-
-    Answers ``[]`` when it was applied, else the reason code of each item when a condition
-    failed (None for an item that was not the problem), in DynamoDB's order: condition
-    checks, deletes, puts, updates, each kind in the order `write` added them. A conflict
-    with a concurrent transaction is tried again; `write` is called afresh each time, so it
-    must build its actions anew (PynamoDB appends the version action to the list given).
-    """
-    for attempt in range(1, TRANSACT_ATTEMPTS + 1):
-        try:
-            with TransactWrite(connection=connection()) as transaction:
-                write(transaction)
-            return []
-        except TransactWriteError as exc:
-            reasons = [reason.code if reason else None for reason in exc.cancellation_reasons]
-            if CONDITION_FAILED in reasons:
-                return reasons
-            retryable = exc.cause_response_code in _RETRY_ERRORS or any(
-                reason in _RETRY_REASONS for reason in reasons
-            )
-            if attempt == TRANSACT_ATTEMPTS or not retryable:
-                raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
-            logger.warning(
-                "agents transaction retried", extra={"attempt": attempt, "reasons": reasons}
-            )
-            # Jitter spreads instances that collided on the same item; not a secret.
-            time.sleep(0.02 * 2**attempt * random.random())  # noqa: S311
-    raise AssertionError("unreachable")

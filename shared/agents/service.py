@@ -36,7 +36,6 @@ from shared.agents.models import (
     AgentItem,
     agent_key,
     config_key,
-    transact,
     unread,
 )
 from shared.agents.schemas import (
@@ -49,7 +48,9 @@ from shared.agents.schemas import (
 )
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.db.transactions import transact
+from shared.db.versioned import LostRace, update_versioned
+from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.llm.offline import MODEL as OFFLINE_MODEL
 from shared.pagination import PageParams
@@ -390,9 +391,10 @@ def ensure_defaults(
     everything and the other writes nothing (then finds every phase configured).
     """
     partition = team_partition(team_id)
-    for _ in range(_DEFAULTS_ATTEMPTS):
+
+    def configured() -> set[str]:
         with storage_errors("agent config"):
-            configured = {
+            return {
                 item.phase
                 for item in AgentConfigItem.query(
                     partition,
@@ -401,13 +403,19 @@ def ensure_defaults(
                     attributes_to_get=["pk", "sk", "phase"],
                 )
             }
-        missing = [phase for phase in PHASES if phase.name not in configured]
+
+    def create_missing(phases: set[str]) -> list[Agent]:
+        missing = [phase for phase in PHASES if phase.name not in phases]
         if not missing:
             return []
         created = [(phase, _default_agent(team_id, phase, provider, model)) for phase in missing]
-        if not transact(partial(_write_defaults, team_id=team_id, created=created)):
-            return [_to_agent(agent) for _, agent in created]
-    raise Conflict("the default agents kept changing; try again")
+        if transact(partial(_write_defaults, team_id=team_id, created=created)):
+            raise LostRace  # another call configured a phase meanwhile: read again
+        return [_to_agent(agent) for _, agent in created]
+
+    return update_versioned(
+        configured, create_missing, what="the default agents", attempts=_DEFAULTS_ATTEMPTS
+    )
 
 
 def _write_defaults(

@@ -9,14 +9,11 @@ the caller runs ``shared.costs.budgets.alerts_after`` once the call is recorded.
 from __future__ import annotations
 
 import math
-import random
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -26,7 +23,6 @@ from shared.costs.models import (
     CallItem,
     RollupItem,
     call_key,
-    connection,
     day_key,
     ledger_partition,
     micros_to_usd,
@@ -36,21 +32,10 @@ from shared.costs.models import (
     user_month_key,
 )
 from shared.db.base import team_partition
-from shared.errors import ServiceUnavailable
+from shared.db.transactions import transact
 from shared.ids import new_id, utcnow
-from shared.observability import logger
 
 RETENTION = timedelta(days=RETENTION_DAYS)
-# A transaction cancelled by a concurrent one on the same rollup (the team's TOTAL is hot)
-# applied nothing; it is tried again this often, with jittered backoff.
-TRANSACT_ATTEMPTS = 6
-_RETRY_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-_RETRY_ERRORS = {
-    "TransactionInProgressException",
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-}
 
 
 def cost_micros(
@@ -174,12 +159,6 @@ def _ledger_item(record: CallRecord, call_id: str, cost: int) -> CallItem:
     )
 
 
-def _retryable(exc: TransactWriteError, reasons: list[str | None]) -> bool:
-    return exc.cause_response_code in _RETRY_ERRORS or any(
-        reason in _RETRY_REASONS for reason in reasons
-    )
-
-
 def record_call(record: CallRecord, *, call_id: str | None = None) -> str:
     """Store the call and add it to its rollups, all or nothing. Answers the call's id.
 
@@ -190,27 +169,16 @@ def record_call(record: CallRecord, *, call_id: str | None = None) -> str:
     cost = record.cost_micros
     partition = team_partition(record.team_id)
     ledger = _ledger_item(record, call_id, cost)
-    for attempt in range(1, TRANSACT_ATTEMPTS + 1):
-        try:
-            with TransactWrite(connection=connection()) as transaction:
-                transaction.save(ledger, condition=CallItem.sk.does_not_exist())
-                for piece in _slices(record):
-                    transaction.update(
-                        RollupItem(partition, piece.key),
-                        actions=_add_actions(record, cost, piece),
-                        add_version_condition=False,
-                    )
-            return call_id
-        except TransactWriteError as exc:
-            # One reason per item in order; the ledger Put comes first.
-            reasons = [reason.code if reason else None for reason in exc.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return call_id
-            if attempt == TRANSACT_ATTEMPTS or not _retryable(exc, reasons):
-                raise ServiceUnavailable("Could not record the call's cost; try again") from exc
-            logger.warning(
-                "cost transaction retried", extra={"attempt": attempt, "reasons": reasons}
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(ledger, condition=CallItem.sk.does_not_exist())
+        for piece in _slices(record):
+            transaction.update(
+                RollupItem(partition, piece.key),
+                actions=_add_actions(record, cost, piece),
+                add_version_condition=False,
             )
-            # Jitter spreads instances that collided on the same rollup; not a secret.
-            time.sleep(0.02 * 2**attempt * random.random())  # noqa: S311
-    raise AssertionError("unreachable")
+
+    # The only condition is the ledger Put's: a call already recorded under this id.
+    transact(write, what="cost ledger")
+    return call_id

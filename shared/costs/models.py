@@ -22,7 +22,6 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,12 +31,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.connection import Connection
 
 from shared.aws import client
 from shared.db.base import TeamItem, table_meta, team_partition
 from shared.errors import ServiceUnavailable
-from shared.settings import get_settings
 
 MICROS_PER_USD = 1_000_000
 ROLLUP = "ROLLUP#"
@@ -155,17 +152,6 @@ def _model_for(sort_key: str) -> type[TeamItem]:
     if sort_key.startswith("ALLOWANCE#"):
         return AllowanceItem
     raise ValueError(f"no cost item is stored under {sort_key!r}")
-
-
-@cache
-def connection() -> Connection:
-    """One PynamoDB connection (one botocore client) per container, for transactions."""
-    return Connection(
-        region=get_settings().aws_region,
-        connect_timeout_seconds=2,
-        read_timeout_seconds=10,
-        max_retry_attempts=3,
-    )
 
 
 def load_many(team_id: str, sort_keys: Sequence[str]) -> dict[str, Any]:

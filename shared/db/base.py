@@ -33,6 +33,13 @@ def team_partition(team_id: str) -> str:
     return f"TEAM#{team_id}"
 
 
+# Every DynamoDB client of the project: a Lambda cannot wait out a stuck connection, and
+# botocore's standard retries (throttling, 5xx) are attempted this often.
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 10
+MAX_RETRY_ATTEMPTS = 3
+
+
 def table_meta(table_key: str) -> Any:  # PynamoDB's MetaProtocol, which it does not export
     """The PynamoDB ``Meta`` of a model stored in the table ``table_key`` of shared.db.tables."""
     settings = get_settings()
@@ -42,9 +49,9 @@ def table_meta(table_key: str) -> Any:  # PynamoDB's MetaProtocol, which it does
         {
             "table_name": settings.table_name(table_key),
             "region": settings.aws_region,
-            "connect_timeout_seconds": 2,
-            "read_timeout_seconds": 10,
-            "max_retry_attempts": 3,
+            "connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
+            "read_timeout_seconds": READ_TIMEOUT_SECONDS,
+            "max_retry_attempts": MAX_RETRY_ATTEMPTS,
         },
     )
 
@@ -79,10 +86,15 @@ def storage_errors(what: str) -> Iterator[None]:
         raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
 
 
-def get_or_none[M: Model](model: type[M], hash_key: str, range_key: str) -> M | None:
-    """The item under these keys, or None; storage failures as `storage_errors` says."""
+def get_or_none[M: Model](
+    model: type[M], hash_key: str, range_key: str, *, consistent: bool = False
+) -> M | None:
+    """The item under these keys, or None; storage failures as `storage_errors` says.
+
+    `consistent`: a strongly consistent read (twice the cost), for a read whose version a
+    conditional write is about to be checked against."""
     try:
         with storage_errors(model.__name__):
-            return model.get(hash_key, range_key)
+            return model.get(hash_key, range_key, consistent_read=consistent)
     except NotFound:
         return None

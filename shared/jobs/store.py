@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from shared.db.base import storage_errors, team_partition
+from shared.db.claims import create_with_claim
 from shared.db.query import query_page
-from shared.errors import Conflict, NotFound
+from shared.db.versioned import lost_race, update_versioned
+from shared.errors import NotFound
 from shared.ids import new_id, utcnow
 from shared.jobs.domain import ACTIVE_STATUSES, Job, JobEvent
 from shared.jobs.models import (
@@ -24,10 +23,7 @@ from shared.jobs.models import (
     slug_key,
 )
 from shared.pagination import PageParams
-from shared.settings import get_settings
 
-# A lost optimistic-concurrency race is retried this often before it becomes a 409.
-UPDATE_ATTEMPTS = 5
 _DOCUMENT_EXCLUDE = {"id", "team_id", "version"}
 
 
@@ -63,19 +59,7 @@ def create_job(job: Job) -> Job:
     claim = SlugClaimItem(
         team_partition(job.team_id), slug_key(job.slug), team_id=job.team_id, job_id=job.id
     )
-    connection = Connection(region=get_settings().aws_region)
-    try:
-        with TransactWrite(connection=connection) as transaction:
-            transaction.save(item, condition=JobItem.pk.does_not_exist())
-            transaction.save(claim, condition=SlugClaimItem.pk.does_not_exist())
-    except TransactWriteError as exc:
-        # One reason per item, in order; None for an item that was not the problem.
-        reasons = list(exc.cancellation_reasons or [])
-        slug_reason = reasons[1] if len(reasons) == 2 else None
-        if slug_reason is not None and slug_reason.code == "ConditionalCheckFailed":
-            raise Conflict(f"slug '{job.slug}' is already taken") from exc
-        with storage_errors("job"):
-            raise
+    create_with_claim(item, claim, taken=f"slug '{job.slug}' is already taken")
     return _to_job(item)
 
 
@@ -119,15 +103,13 @@ def save_job(job: Job) -> Job:
 
 def update_job(team_id: str, job_id: str, change: Callable[[Job], None]) -> Job:
     """Read, change and write a job, again on a lost race; `change` must be repeatable."""
-    for attempt in range(UPDATE_ATTEMPTS):
-        job = get_job(team_id, job_id)
-        change(job)
-        try:
+
+    def apply(job: Job) -> Job:
+        change(job)  # a rule it enforces is not retried; only the write's lost race is
+        with lost_race():
             return save_job(job)
-        except Conflict:
-            if attempt == UPDATE_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+
+    return update_versioned(partial(get_job, team_id, job_id), apply, what="job")
 
 
 def delete_job(team_id: str, job_id: str) -> None:

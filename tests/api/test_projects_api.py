@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
+
+from shared.db import transactions
 
 
 def test_a_project_is_created_found_by_slug_and_replaced(
@@ -75,6 +80,39 @@ def test_bad_fields_are_422_and_a_taken_slug_409(gateway: TestClient, token_for:
         ).status_code
         == 409
     )
+
+
+def test_a_throttled_table_is_503_not_a_taken_slug(
+    gateway: TestClient, token_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a table that throttles every transaction (each retry too)
+    headers = token_for("proj-throttled")
+    original = BaseClient._make_api_call
+    transactions_sent: list[str] = []
+
+    def throttled(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            transactions_sent.append(operation)
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, operation
+            )
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", throttled)
+    monkeypatch.setattr(transactions, "pause", lambda _: None)
+
+    # When a project is created
+    answer = gateway.post(
+        "/api/v1/projects", headers=headers, json={"name": "Busy", "slug": "busy"}
+    )
+
+    # Then it is "try again later", tried as often as transactions are, and nothing is stored
+    assert answer.status_code == 503
+    assert set(answer.json()) == {"detail", "request_id"}
+    assert "slug" not in answer.json()["detail"]
+    assert len(transactions_sent) == transactions.TRANSACT_ATTEMPTS
+    monkeypatch.setattr(BaseClient, "_make_api_call", original)
+    assert gateway.get("/api/v1/projects/busy", headers=headers).status_code == 404
 
 
 def test_another_teams_project_is_404(gateway: TestClient, token_for: Any) -> None:

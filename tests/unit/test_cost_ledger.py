@@ -14,7 +14,6 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from shared.aws import client
-from shared.costs import ledger
 from shared.costs.ledger import CallRecord, cost_micros, record_call
 from shared.costs.models import (
     TOTAL_KEY,
@@ -24,6 +23,7 @@ from shared.costs.models import (
     ledger_partition,
     rollup_key,
 )
+from shared.db import transactions
 from shared.db.base import team_partition
 from shared.errors import ServiceUnavailable
 from shared.ids import new_id
@@ -346,7 +346,7 @@ def test_a_transaction_cancelled_by_a_conflict_is_tried_again(
         return original(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", conflicted_once)
-    monkeypatch.setattr(ledger.time, "sleep", lambda _: None)
+    monkeypatch.setattr(transactions, "pause", lambda _: None)
 
     # When the call is recorded
     record_call(a_call(team))
@@ -369,10 +369,10 @@ def test_conflicts_that_never_clear_end_in_service_unavailable(
         return original(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", always_conflicted)
-    monkeypatch.setattr(ledger.time, "sleep", lambda _: None)
+    monkeypatch.setattr(transactions, "pause", lambda _: None)
 
     with pytest.raises(ServiceUnavailable):
         record_call(a_call(team))
 
-    assert len(attempts) == ledger.TRANSACT_ATTEMPTS
+    assert len(attempts) == transactions.TRANSACT_ATTEMPTS
     assert stored(team) == {}
