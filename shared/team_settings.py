@@ -26,7 +26,7 @@ from pynamodb.attributes import JSONAttribute
 
 from shared.agents.schemas import PROVIDER_NAME_PATTERN, ProviderName
 from shared.db.base import TeamItem, get_or_none, storage_errors, table_meta, team_partition
-from shared.errors import NotFound, Unprocessable
+from shared.errors import Unprocessable
 from shared.ids import utcnow
 from shared.observability import logger
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS, GATEABLE_PHASES, PHASE_NAMES
@@ -196,11 +196,7 @@ def _known(team_id: str, document: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stored(team_id: str) -> TeamSettingsItem | None:
     """The settings item as last written (a consistent read: the version must be current)."""
-    try:
-        with storage_errors("settings"):
-            return TeamSettingsItem.get(team_partition(team_id), SETTINGS_KEY, consistent_read=True)
-    except NotFound:
-        return None
+    return get_or_none(TeamSettingsItem, team_partition(team_id), SETTINGS_KEY, consistent=True)
 
 
 def get_settings(team_id: str) -> TeamSettings:

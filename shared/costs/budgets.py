@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,6 +37,7 @@ from shared.costs.models import (
     user_month_key,
 )
 from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.versioned import lost_race, update_versioned
 from shared.errors import BudgetExceeded, ServiceUnavailable
 from shared.events import publish
 from shared.ids import utcnow
@@ -413,10 +415,9 @@ def update_budget(
     between is never lost: this change is applied again to what it wrote. A team with no
     budget yet gets one with the default thresholds, as an absent budget reads.
     """
-    from shared.errors import Conflict  # here, not at the head: this part was appended alone
 
-    for attempt in range(1, UPDATE_ATTEMPTS + 1):
-        item, as_read = _budget_as_read(team_id)
+    def change(read: tuple[BudgetItem, Any]) -> Budget:
+        item, as_read = read
         if not isinstance(monthly_limit, _Unchanged):
             item.monthly_limit_micros = _micros_or_none(monthly_limit)
         if not isinstance(daily_limit, _Unchanged):
@@ -424,15 +425,13 @@ def update_budget(
         if not isinstance(alert_thresholds, _Unchanged):
             item.alert_thresholds = set(alert_thresholds) or None  # DynamoDB has no empty set
         item.updated_at = utcnow()
-        try:
-            with storage_errors("budget"):
-                item.save(as_read, add_version_condition=False)
-        except Conflict:
-            if attempt == UPDATE_ATTEMPTS:
-                raise
-            continue
+        with lost_race(), storage_errors("budget"):
+            item.save(as_read, add_version_condition=False)
         return _budget(item)
-    raise AssertionError("unreachable")
+
+    return update_versioned(
+        partial(_budget_as_read, team_id), change, what="budget", attempts=UPDATE_ATTEMPTS
+    )
 
 
 def _budget_as_read(team_id: str) -> tuple[BudgetItem, Any]:
@@ -450,8 +449,4 @@ def _budget_as_read(team_id: str) -> tuple[BudgetItem, Any]:
 
 def _stored_budget(partition: str) -> BudgetItem | None:
     """The budget item as last written (a consistent read: the condition must hold on it)."""
-    with storage_errors("budget"):
-        try:
-            return BudgetItem.get(partition, BUDGET, consistent_read=True)
-        except BudgetItem.DoesNotExist:
-            return None
+    return get_or_none(BudgetItem, partition, BUDGET, consistent=True)

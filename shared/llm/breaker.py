@@ -24,13 +24,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from shared.db.base import storage_errors, team_partition
-from shared.errors import Conflict, NotFound
+from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.versioned import LostRace, update_versioned
+from shared.errors import Conflict
 from shared.events import publish
 from shared.llm.breaker_models import (
     CLOSED,
@@ -286,18 +288,21 @@ def _operate(
     plan: Callable[[BreakerItem], list[Action] | None],
 ) -> BreakerSnapshot:
     """An operator's change: `plan` says what to write besides the stamp (None: nothing)."""
-    item = _read(team_id, provider, consistent=True)  # rare, and should see the latest state
-    for _ in range(_MAX_ATTEMPTS):
+
+    def change(item: BreakerItem) -> BreakerSnapshot:
         before, failures = _state(item), int(item.failures)
         actions = plan(item)
         if actions is None:
             return _snapshot(item, DEFAULT_POLICY, moment)
-        if _write(item, [*actions, *_stamp(item, moment)]):
-            if before != to:
-                _announce(item, before, to, reason, failures)
-            return _snapshot(item, DEFAULT_POLICY, moment)
-        item = _read(team_id, provider, consistent=True)
-    raise Conflict("circuit breaker kept changing; try again")
+        if not _write(item, [*actions, *_stamp(item, moment)]):
+            raise LostRace
+        if before != to:
+            _announce(item, before, to, reason, failures)
+        return _snapshot(item, DEFAULT_POLICY, moment)
+
+    # Rare, and should see the latest state: every read is consistent.
+    read = partial(_read, team_id, provider, consistent=True)
+    return update_versioned(read, change, what="circuit breaker", attempts=_MAX_ATTEMPTS)
 
 
 def _count(item: BreakerItem, note: str, policy: BreakerPolicy, moment: float) -> bool:
@@ -372,15 +377,11 @@ def _write(
 
 def _read(team_id: str, provider: str, *, consistent: bool = False) -> BreakerItem:
     """The stored breaker, or an unsaved closed one (version None) when there is none."""
-    try:
-        with storage_errors("circuit breaker"):
-            return BreakerItem.get(
-                team_partition(team_id), breaker_key(provider), consistent_read=consistent
-            )
-    except NotFound:
-        return BreakerItem(
-            team_partition(team_id), breaker_key(provider), team_id=team_id, provider=provider
-        )
+    partition, key = team_partition(team_id), breaker_key(provider)
+    stored = get_or_none(BreakerItem, partition, key, consistent=consistent)
+    if stored is not None:
+        return stored
+    return BreakerItem(partition, key, team_id=team_id, provider=provider)
 
 
 def _snapshot(item: BreakerItem, policy: BreakerPolicy, moment: float) -> BreakerSnapshot:
