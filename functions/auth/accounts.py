@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -18,6 +17,7 @@ from shared import audit
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.transactions import condition_failed, transact
 from shared.errors import Conflict, ServiceUnavailable, Unauthorized
 from shared.identity import opaque
 from shared.identity.models import (
@@ -105,27 +105,28 @@ def register(
         password_hash=passwords.hash_password(password),
     )
     claim = EmailClaimItem(email_key(email), team_id=team_id, user_id=user_id)
-    try:
-        with TransactWrite(connection=Connection(region=get_settings().aws_region)) as write:
-            write.save(claim, condition=EmailClaimItem.pk.does_not_exist())
-            write.save(user, condition=UserItem.pk.does_not_exist())
-            if invitation is None:
-                team = TeamRecord(team_partition(team_id), TEAM, team_id=team_id, name=full_name)
-                write.save(team, condition=TeamRecord.pk.does_not_exist())
-            else:
-                write.update(
-                    invitation,
-                    actions=[InvitationItem.accepted_by.set(user_id)],
-                    condition=InvitationItem.accepted_by.does_not_exist(),
-                )
-    except TransactWriteError as exc:
-        reasons = list(exc.cancellation_reasons or [])
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            raise Conflict("An account with this email already exists") from exc
-        if len(reasons) == 3 and reasons[2] is not None and invitation is not None:
-            raise Unauthorized(INVALID_INVITATION) from exc
-        with storage_errors("account"):
-            raise
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(claim, condition=EmailClaimItem.pk.does_not_exist())
+        transaction.save(user, condition=UserItem.pk.does_not_exist())
+        if invitation is None:
+            team = TeamRecord(team_partition(team_id), TEAM, team_id=team_id, name=full_name)
+            transaction.save(team, condition=TeamRecord.pk.does_not_exist())
+        else:
+            transaction.update(
+                invitation,
+                actions=[InvitationItem.accepted_by.set(user_id)],
+                condition=InvitationItem.accepted_by.does_not_exist(),
+            )
+
+    # Reasons in order: the email claim, the user, then the team or the invitation.
+    reasons = transact(write, what="account")
+    if condition_failed(reasons, 0):
+        raise Conflict("An account with this email already exists")
+    if invitation is not None and condition_failed(reasons, 2):
+        raise Unauthorized(INVALID_INVITATION)
+    if reasons:
+        raise Conflict("account was changed by another request; reload and retry")
     audit.record(team_id, "account.registered", actor=user_id, target=email, ip=ip, role=role)
     if invitation is None:
         _give_default_agents(team_id)

@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from pydantic import SecretStr
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
+from shared.db.transactions import condition_failed, transact
 from shared.errors import Conflict, DomainError, Unprocessable
 from shared.ids import utcnow
 from shared.llm import provider_keys as keys
@@ -176,19 +176,20 @@ def delete(team_id: str, name: str, in_use: InUse | None = None) -> None:
     not_active = ActiveProviderItem.provider.does_not_exist() | (
         ActiveProviderItem.provider != name
     )
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            transaction.condition_check(
-                ActiveProviderItem, partition, ACTIVE_PROVIDER, condition=not_active
-            )
-            transaction.delete(item)
-    except TransactWriteError as exc:
-        if _failed_check(exc, 0):
-            raise Conflict(
-                f"Provider '{name}' is the team's active provider; make another one active first"
-            ) from exc
-        with storage_errors("provider"):
-            raise
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.condition_check(
+            ActiveProviderItem, partition, ACTIVE_PROVIDER, condition=not_active
+        )
+        transaction.delete(item)  # on the version read
+
+    reasons = transact(write, what="provider")
+    if condition_failed(reasons, 0):
+        raise Conflict(
+            f"Provider '{name}' is the team's active provider; make another one active first"
+        )
+    if reasons:
+        raise Conflict(f"Provider '{name}' was changed meanwhile; try again")
     # The secret goes even when the item said no key: it may be one a failed removal left.
     try:
         keys.remove_key(team_id, name)
@@ -206,30 +207,25 @@ def use(team_id: str, name: str) -> ProviderPublic:
         raise Conflict(f"Provider '{name}' is disabled; enable it before making it active")
     now = utcnow()
     active = ActiveProviderItem(team_partition(team_id), ACTIVE_PROVIDER)
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            transaction.condition_check(
-                ProviderItem,
-                item.pk,
-                item.sk,
-                condition=ProviderItem.version == item.version,
-            )
-            # Last choice wins: the item holds nothing a concurrent choice could lose.
-            transaction.update(
-                active,
-                actions=[
-                    ActiveProviderItem.provider.set(name),
-                    ActiveProviderItem.team_id.set(team_id),
-                    ActiveProviderItem.updated_at.set(now),
-                    ActiveProviderItem.created_at.set(ActiveProviderItem.created_at | now),
-                ],
-                add_version_condition=False,
-            )
-    except TransactWriteError as exc:
-        if _failed_check(exc, 0):
-            raise Conflict(f"Provider '{name}' was changed meanwhile; try again") from exc
-        with storage_errors("active provider"):
-            raise
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.condition_check(
+            ProviderItem, item.pk, item.sk, condition=ProviderItem.version == item.version
+        )
+        # Last choice wins: the item holds nothing a concurrent choice could lose.
+        transaction.update(
+            active,
+            actions=[
+                ActiveProviderItem.provider.set(name),
+                ActiveProviderItem.team_id.set(team_id),
+                ActiveProviderItem.updated_at.set(now),
+                ActiveProviderItem.created_at.set(ActiveProviderItem.created_at | now),
+            ],
+            add_version_condition=False,
+        )
+
+    if transact(write, what="active provider"):
+        raise Conflict(f"Provider '{name}' was changed meanwhile; try again")
     logger.info("active provider chosen", extra={"team_id": team_id, "provider": name})
     return _to_config(item).public()
 
@@ -385,17 +381,6 @@ def _to_config(item: ProviderItem) -> ProviderConfig:
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
-
-
-def _failed_check(exc: TransactWriteError, index: int) -> bool:
-    """Whether the transaction's `index`-th item is the one whose condition failed."""
-    reasons = list(exc.cancellation_reasons or [])
-    reason = reasons[index] if index < len(reasons) else None
-    return reason is not None and reason.code == "ConditionalCheckFailed"
-
-
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
 
 
 def _log_fields(item: ProviderItem) -> dict[str, Any]:
