@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hmac
-import time
+from functools import cache
+from typing import TYPE_CHECKING
 
 from shared import audit
 from shared.auth.principal import Principal, Role
@@ -13,8 +14,10 @@ from shared.observability import logger
 from shared.ratelimit import Limit
 from shared.settings import get_settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
 ADMIN_KEY_CACHE_SECONDS = 300
-_admin_key: tuple[float, str] | None = None
 # Guessing the admin key: a few attempts a minute per address.
 ADMIN_KEY_PER_IP = Limit("admin-key-ip", requests=30, window_seconds=60)
 
@@ -22,20 +25,36 @@ ADMIN_KEY_PER_IP = Limit("admin-key-ip", requests=30, window_seconds=60)
 def configured_admin_key() -> str | None:
     """The admin key: from settings, or its secret (cached a few minutes, so a rotated key
     is picked up without a call per request)."""
-    global _admin_key
     settings = get_settings()
     if settings.admin_api_key is not None:
         return settings.admin_api_key.get_secret_value() or None
     if not settings.admin_api_key_secret:
         return None
-    if _admin_key is None or time.monotonic() - _admin_key[0] > ADMIN_KEY_CACHE_SECONDS:
-        from shared.aws import client
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-        value = client("secretsmanager").get_secret_value(SecretId=settings.admin_api_key_secret)[
-            "SecretString"
-        ]
-        _admin_key = (time.monotonic(), str(value))
-    return _admin_key[1] or None
+    try:
+        value = _secrets().get(settings.admin_api_key_secret, max_age=ADMIN_KEY_CACHE_SECONDS)
+    except GetParameterError as exc:  # its text may quote AWS's: not passed on
+        logger.warning("admin key secret unreadable")
+        raise ServiceUnavailable("The admin key cannot be read; try again shortly") from exc
+    return str(value) or None
+
+
+@cache
+def _secrets() -> SecretsProvider:
+    """Powertools' Secrets Manager cache, over the project's client (its timeouts, traced).
+    Imported on first use: the parameters utility costs ~5 ms, which only the admin-key
+    route should pay."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    from shared.aws import client
+
+    return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+def forget_admin_key() -> None:
+    """Drop the cached admin key (tests that swap the secret)."""
+    _secrets.cache_clear()
 
 
 def service_token(admin_key: str | None, team_id: str, role: Role, ip: str) -> tuple[str, int]:

@@ -58,13 +58,43 @@ def test_the_admin_key_is_read_from_its_secret(monkeypatch: pytest.MonkeyPatch) 
     )
     settings = Settings(admin_api_key=None, admin_api_key_secret="factory-fresh/admin-api-key")
     monkeypatch.setattr(auth_service, "get_settings", lambda: settings)
-    monkeypatch.setattr(auth_service, "_admin_key", None)
+    auth_service.forget_admin_key()
 
     token, _ = auth_service.service_token("from-the-secret-0123456789", "t9", "member", "192.0.2.1")
 
     assert verify_token(token).role == "member"
     with pytest.raises(Unauthorized):
         auth_service.service_token("wrong", "t9", "member", "192.0.2.1")
+
+
+def test_the_admin_key_secret_is_read_once_per_cache_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an admin key read from its secret once
+    name = "factory-cached/admin-api-key"
+    client("secretsmanager").create_secret(Name=name, SecretString="first-key-0123456789")
+    settings = Settings(admin_api_key=None, admin_api_key_secret=name)
+    monkeypatch.setattr(auth_service, "get_settings", lambda: settings)
+    auth_service.forget_admin_key()
+    assert auth_service.configured_admin_key() == "first-key-0123456789"
+
+    # When the secret changes
+    client("secretsmanager").put_secret_value(SecretId=name, SecretString="second-key-0123456789")
+
+    # Then this container keeps the key it read until its cache is dropped
+    assert auth_service.configured_admin_key() == "first-key-0123456789"
+    auth_service.forget_admin_key()
+    assert auth_service.configured_admin_key() == "second-key-0123456789"
+    client("secretsmanager").delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
+def test_an_unreadable_admin_key_secret_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(admin_api_key=None, admin_api_key_secret="factory-missing/admin-api-key")
+    monkeypatch.setattr(auth_service, "get_settings", lambda: settings)
+    auth_service.forget_admin_key()
+
+    with pytest.raises(ServiceUnavailable):
+        auth_service.service_token("anything", "t9", "member", "192.0.2.1")
 
 
 def test_no_admin_key_anywhere_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
