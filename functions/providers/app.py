@@ -1,7 +1,7 @@
 """Provider, model and circuit-breaker routes: HTTP shapes and auth only.
 
 Any member reads; changing a provider or a breaker takes an admin. The API key is
-write-only: answers carry the store's `{configured, hint}` and never the key.
+write-only: answers carry the registry's `{configured, hint}` and never the key.
 """
 
 from __future__ import annotations
@@ -9,16 +9,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from functions.providers import service
+from functions.providers.schemas import (
+    NAME_PATTERN,
+    BreakerList,
+    BreakerSnapshot,
+    ModelList,
+    ModelPublic,
+    ProviderCheck,
+    ProviderCreate,
+    ProviderPublic,
+    ProviderUpdate,
+    ProviderUpsert,
+)
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
-from shared.llm import registry
-from shared.llm.breaker import BreakerSnapshot
-from shared.llm.providers.catalog import PRICES_PUBLISHED
-from shared.llm.registry.schemas import NAME_PATTERN
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["providers"], responses=error_responses(401, 403, 422))
@@ -32,94 +39,41 @@ ProviderName = Annotated[
 ModelId = Annotated[str, Path(max_length=200, description="a model id or one of its aliases")]
 
 
-class ModelPublic(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    provider: str
-    kind: registry.ProviderKind
-    id: str
-    label: str
-    input_usd_per_million: float | None = Field(
-        description="USD per million input tokens; null: the catalog does not know the model"
-    )
-    output_usd_per_million: float | None = Field(
-        description="USD per million output tokens; null: the catalog does not know the model"
-    )
-    aliases: list[str]
-    default: bool = Field(description="the provider's default model")
-
-
-class ModelList(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    items: list[ModelPublic]
-    total: int
-    prices_published: str = Field(description="when the catalog's prices were last checked")
-
-
-class BreakerList(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    items: list[BreakerSnapshot]
-    total: int
-
-
-def _model(entry: service.ProviderModel) -> ModelPublic:
-    pricing = entry.pricing
-    return ModelPublic(
-        provider=entry.provider,
-        kind=entry.kind,
-        id=entry.id,
-        label=entry.label,
-        input_usd_per_million=pricing.input_per_million if pricing else None,
-        output_usd_per_million=pricing.output_per_million if pricing else None,
-        aliases=list(entry.aliases),
-        default=entry.default,
-    )
-
-
-def _models(entries: list[service.ProviderModel]) -> ModelList:
-    items = [_model(entry) for entry in entries]
-    return ModelList(items=items, total=len(items), prices_published=PRICES_PUBLISHED)
-
-
 @router.get(
     "/providers",
-    response_model=Page[registry.ProviderPublic],
+    response_model=Page[ProviderPublic],
     responses=LIST_RESPONSES,
     summary="The team's providers, by name",
 )
 async def list_providers(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
-    items, total, cursor = registry.listing(principal.team_id, page)
+    items, total, cursor = service.listing(principal.team_id, page)
     return page_answer(items, total, page, cursor)
 
 
 @router.post(
     "/providers",
     status_code=201,
-    response_model=registry.ProviderPublic,
+    response_model=ProviderPublic,
     responses=error_responses(409, 503),
     summary="Add a provider (the key goes to Secrets Manager)",
 )
-async def create_provider(
-    body: registry.ProviderCreate, principal: AdminPrincipal
-) -> registry.ProviderPublic:
-    return registry.create(principal.team_id, body)
+async def create_provider(body: ProviderCreate, principal: AdminPrincipal) -> ProviderPublic:
+    return service.create_provider(principal.team_id, body)
 
 
 @router.get(
     "/providers/{name}",
-    response_model=registry.ProviderPublic,
+    response_model=ProviderPublic,
     responses=_FOUND,
     summary="One provider",
 )
-async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> registry.ProviderPublic:
-    return registry.get(principal.team_id, name)
+async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> ProviderPublic:
+    return service.get_provider(principal.team_id, name)
 
 
 @router.post(
     "/providers/{name}",
-    response_model=registry.ProviderPublic,
+    response_model=ProviderPublic,
     responses={
         201: {
             "description": "Created",
@@ -132,9 +86,9 @@ async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> regis
     summary="Create or replace a provider: 201 created, 200 replaced",
 )
 async def upsert_provider(
-    name: ProviderName, body: registry.ProviderUpsert, principal: AdminPrincipal, response: Response
-) -> registry.ProviderPublic:
-    provider, created = registry.upsert(principal.team_id, name, body)
+    name: ProviderName, body: ProviderUpsert, principal: AdminPrincipal, response: Response
+) -> ProviderPublic:
+    provider, created = service.upsert_provider(principal.team_id, name, body)
     if created:
         response.status_code = 201
     return provider
@@ -142,14 +96,14 @@ async def upsert_provider(
 
 @router.patch(
     "/providers/{name}",
-    response_model=registry.ProviderPublic,
+    response_model=ProviderPublic,
     responses=_CHANGE,
     summary="Change what is sent (api_key: null removes the key)",
 )
 async def update_provider(
-    name: ProviderName, body: registry.ProviderUpdate, principal: AdminPrincipal
-) -> registry.ProviderPublic:
-    return registry.update(principal.team_id, name, body)
+    name: ProviderName, body: ProviderUpdate, principal: AdminPrincipal
+) -> ProviderPublic:
+    return service.update_provider(principal.team_id, name, body)
 
 
 @router.delete(
@@ -165,23 +119,23 @@ async def delete_provider(name: ProviderName, principal: AdminPrincipal) -> Resp
 
 @router.post(
     "/providers/{name}/use",
-    response_model=registry.ProviderPublic,
+    response_model=ProviderPublic,
     responses=error_responses(404, 409),
-    summary="Make the provider the team's active one",
+    summary="Make the provider the team's active one (its default_provider setting)",
 )
-async def use_provider(name: ProviderName, principal: AdminPrincipal) -> registry.ProviderPublic:
-    return registry.use(principal.team_id, name)
+async def use_provider(name: ProviderName, principal: AdminPrincipal) -> ProviderPublic:
+    return service.use_provider(principal.team_id, name)
 
 
 @router.post(
     "/providers/{name}/test",
-    response_model=registry.ProviderCheck,
+    response_model=ProviderCheck,
     response_model_exclude_none=True,
     responses=error_responses(404, 503),
     summary="Ask the provider for its models: ok with their count, or error saying why",
 )
-async def test_provider(name: ProviderName, principal: AdminPrincipal) -> registry.ProviderCheck:
-    return registry.test(principal.team_id, name)
+async def test_provider(name: ProviderName, principal: AdminPrincipal) -> ProviderCheck:
+    return service.test_provider(principal.team_id, name)
 
 
 @router.get(
@@ -191,7 +145,7 @@ async def test_provider(name: ProviderName, principal: AdminPrincipal) -> regist
     summary="The provider's models, with prices per million tokens",
 )
 async def list_provider_models(name: ProviderName, principal: CurrentPrincipal) -> ModelList:
-    return _models(service.provider_models(principal.team_id, name))
+    return service.provider_models(principal.team_id, name)
 
 
 @router.get(
@@ -203,7 +157,7 @@ async def list_provider_models(name: ProviderName, principal: CurrentPrincipal) 
 async def get_provider_model(
     name: ProviderName, model: ModelId, principal: CurrentPrincipal
 ) -> ModelPublic:
-    return _model(service.model(principal.team_id, name, model))
+    return service.model(principal.team_id, name, model)
 
 
 @router.get(
@@ -212,7 +166,7 @@ async def get_provider_model(
     summary="The models of every provider of the team, with prices per million tokens",
 )
 async def list_models(principal: CurrentPrincipal) -> ModelList:
-    return _models(service.catalog_models(principal.team_id))
+    return service.catalog_models(principal.team_id)
 
 
 @router.get(
@@ -221,8 +175,7 @@ async def list_models(principal: CurrentPrincipal) -> ModelList:
     summary="The breaker of each provider: closed, open or half_open, and its failures",
 )
 async def list_breakers(principal: CurrentPrincipal) -> BreakerList:
-    items = service.breakers(principal.team_id)
-    return BreakerList(items=items, total=len(items))
+    return service.breakers(principal.team_id)
 
 
 _BREAKER = error_responses(404, 409)

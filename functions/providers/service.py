@@ -1,8 +1,10 @@
-"""What the provider routes need beyond one library call each; the rules stay in the libraries
-(shared.llm.registry, shared.llm.breaker, shared.llm.providers.catalog).
+"""The providers group's rules; the routes call only this module, and it calls the
+libraries (shared.llm.registry, shared.llm.breaker, shared.llm.providers.catalog).
 
 - A provider is in use while a live agent names it or a team setting does (the default
-  provider, the smart model fallback): the store refuses to delete it.
+  provider, the smart model fallback): the registry refuses to delete it.
+- The team's active provider is its `default_provider` setting, which agents created
+  without a provider take: `use_provider` sets it, for an enabled provider only.
 - A provider's models are the catalog's for its kind, and its default model when the
   catalog does not know it (unpriced: its cost is unknown, not zero).
 - The breaker list has one entry per configured provider: a provider with no stored breaker
@@ -10,6 +12,7 @@
 
 DynamoDB per call:
   in_use                 one Query (agents) + one GetItem (settings, only when no agent uses it)
+  use_provider           one GetItem (provider) + the settings' GetItem and PutItem
   providers, catalog     one Query + one COUNT Query per 100 providers
   provider_models, model one GetItem
   breakers               one GetItem (settings) + one Query (breakers) + providers' Queries
@@ -19,30 +22,50 @@ DynamoDB per call:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from functions.providers.schemas import (
+    BreakerList,
+    BreakerSnapshot,
+    ModelList,
+    ModelPublic,
+    ProviderCheck,
+    ProviderCreate,
+    ProviderPublic,
+    ProviderUpdate,
+    ProviderUpsert,
+)
 from shared import team_settings
 from shared.agents import service as agents
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.llm import breaker, registry
-from shared.llm.breaker import BreakerPolicy, BreakerSnapshot
-from shared.llm.breaker_models import CLOSED
 from shared.llm.providers import catalog
-from shared.llm.types import Pricing
+from shared.llm.providers.catalog import PRICES_PUBLISHED
+from shared.observability import logger
 from shared.pagination import MAX_LIMIT, PageParams
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderModel:
-    """A model a provider offers, as the catalog prices it (`pricing` None: not known)."""
+def listing(team_id: str, params: PageParams) -> tuple[list[ProviderPublic], int, str | None]:
+    return registry.listing(team_id, params)
 
-    provider: str
-    kind: registry.ProviderKind
-    id: str
-    label: str
-    pricing: Pricing | None
-    aliases: tuple[str, ...]
-    default: bool
+
+def create_provider(team_id: str, body: ProviderCreate) -> ProviderPublic:
+    return registry.create(team_id, body)
+
+
+def get_provider(team_id: str, name: str) -> ProviderPublic:
+    return registry.get(team_id, name)
+
+
+def upsert_provider(team_id: str, name: str, body: ProviderUpsert) -> tuple[ProviderPublic, bool]:
+    """The provider as stored, and whether it was created (else replaced)."""
+    return registry.upsert(team_id, name, body)
+
+
+def update_provider(team_id: str, name: str, body: ProviderUpdate) -> ProviderPublic:
+    return registry.update(team_id, name, body)
+
+
+def test_provider(team_id: str, name: str) -> ProviderCheck:
+    return registry.test(team_id, name)
 
 
 def in_use(team_id: str, name: str) -> bool:
@@ -53,14 +76,25 @@ def in_use(team_id: str, name: str) -> bool:
 
 
 def delete_provider(team_id: str, name: str) -> None:
-    """Delete the provider; Conflict while it is in use or the team's active provider."""
+    """Delete the provider; Conflict while it is in use (the active one included)."""
     registry.delete(team_id, name, in_use=in_use)
 
 
-def providers(team_id: str) -> list[registry.ProviderPublic]:
+def use_provider(team_id: str, name: str) -> ProviderPublic:
+    """Make the provider the team's active one (its default provider); Conflict when it
+    is disabled, NotFound when the team has none of that name."""
+    provider = registry.get(team_id, name)
+    if not provider.enabled:
+        raise Conflict(f"Provider '{name}' is disabled; enable it before making it active")
+    team_settings.update_settings(team_id, {"default_provider": name})
+    logger.info("active provider chosen", extra={"team_id": team_id, "provider": name})
+    return provider
+
+
+def providers(team_id: str) -> list[ProviderPublic]:
     """Every provider of the team, by name (a team has a handful; pages of 100)."""
     params = PageParams(limit=MAX_LIMIT)
-    found: list[registry.ProviderPublic] = []
+    found: list[ProviderPublic] = []
     while True:
         page, _total, cursor = registry.listing(team_id, params)
         found += page
@@ -69,40 +103,33 @@ def providers(team_id: str) -> list[registry.ProviderPublic]:
         params = PageParams(limit=MAX_LIMIT, cursor=cursor)
 
 
-def provider_models(team_id: str, name: str) -> list[ProviderModel]:
+def provider_models(team_id: str, name: str) -> ModelList:
     """The models of the team's provider `name` (NotFound when it has none of that name)."""
-    return _models_of(registry.get(team_id, name))
+    return _listed(_models_of(registry.get(team_id, name)))
 
 
-def model(team_id: str, name: str, model_id: str) -> ProviderModel:
+def model(team_id: str, name: str, model_id: str) -> ModelPublic:
     """One model of the provider, by id or alias; NotFound when it offers no such model."""
-    for entry in provider_models(team_id, name):
+    for entry in _models_of(registry.get(team_id, name)):
         if model_id == entry.id or model_id in entry.aliases:
             return entry
     raise NotFound(f"Model '{model_id}' is not one of provider '{name}''s models")
 
 
-def catalog_models(team_id: str) -> list[ProviderModel]:
+def catalog_models(team_id: str) -> ModelList:
     """The models of every provider of the team, provider by provider."""
-    return [entry for provider in providers(team_id) for entry in _models_of(provider)]
+    return _listed([entry for provider in providers(team_id) for entry in _models_of(provider)])
 
 
-def breaker_policy(team_id: str) -> BreakerPolicy:
-    """The team's breaker settings (threshold, cooldown) as a policy."""
-    settings = team_settings.get_settings(team_id)
-    return BreakerPolicy(
-        failure_threshold=settings.breaker_failure_threshold,
-        cooldown_seconds=settings.breaker_cooldown_seconds,
-    )
-
-
-def breakers(team_id: str) -> list[BreakerSnapshot]:
+def breakers(team_id: str) -> BreakerList:
     """One breaker per configured provider, by provider name."""
-    stored = {found.provider: found for found in breaker.states(team_id, breaker_policy(team_id))}
-    return [
-        stored.get(provider.name) or BreakerSnapshot(provider=provider.name, state=CLOSED)
+    policy = breaker.policy_for(team_settings.get_settings(team_id))
+    stored = {found.provider: found for found in breaker.states(team_id, policy)}
+    items = [
+        stored.get(provider.name) or BreakerSnapshot(provider=provider.name, state=breaker.CLOSED)
         for provider in providers(team_id)
     ]
+    return BreakerList(items=items, total=len(items))
 
 
 def force_open(team_id: str, name: str) -> BreakerSnapshot:
@@ -120,30 +147,36 @@ def reset(team_id: str, name: str) -> BreakerSnapshot:
     return breaker.reset(team_id, name)
 
 
-def _models_of(provider: registry.ProviderPublic) -> list[ProviderModel]:
+def _listed(entries: list[ModelPublic]) -> ModelList:
+    return ModelList(items=entries, total=len(entries), prices_published=PRICES_PUBLISHED)
+
+
+def _models_of(provider: ProviderPublic) -> list[ModelPublic]:
     kind, default = provider.kind, provider.default_model
     default_entry = catalog.find(kind, default) if default else None
     found = [
-        ProviderModel(
+        ModelPublic(
             provider=provider.name,
             kind=kind,
             id=entry.id,
             label=entry.label,
-            pricing=entry.pricing,
-            aliases=entry.aliases,
+            input_usd_per_million=entry.pricing.input_per_million,
+            output_usd_per_million=entry.pricing.output_per_million,
+            aliases=list(entry.aliases),
             default=entry is default_entry,
         )
         for entry in catalog.models(kind)
     ]
     if default and default_entry is None:
         found.append(
-            ProviderModel(
+            ModelPublic(
                 provider=provider.name,
                 kind=kind,
                 id=default,
                 label=default,
-                pricing=None,
-                aliases=(),
+                input_usd_per_million=None,
+                output_usd_per_million=None,
+                aliases=[],
                 default=True,
             )
         )

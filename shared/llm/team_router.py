@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from shared.errors import NotFound
 from shared.llm import registry
-from shared.llm.breaker import BreakerPolicy
+from shared.llm.breaker import policy_for
 from shared.llm.providers import NamedOfflineProvider
 from shared.llm.router import Router, Target
 from shared.llm.types import Provider
@@ -41,8 +41,5 @@ def router_for(settings: TeamSettings) -> Router:
     return Router(
         clients=_clients,
         fallback=Target(*fallback) if fallback is not None else None,
-        policy=BreakerPolicy(
-            failure_threshold=settings.breaker_failure_threshold,
-            cooldown_seconds=settings.breaker_cooldown_seconds,
-        ),
+        policy=policy_for(settings),
     )

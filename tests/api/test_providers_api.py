@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
 from functions.providers.app import app
+from shared import team_settings
 from shared.agents.schemas import AgentCreate
 from shared.agents.service import create_agent, delete_agent
 from shared.auth.principal import Principal, Role
@@ -125,8 +125,12 @@ def test_a_provider_goes_through_create_read_update_upsert_use_and_delete(admin:
         {"kind": "anthropic", "api_key": OTHER_KEY, "default_model": "claude-haiku-4-5"},
     )
     assert new.status_code == 201, new.text
-    assert admin("POST", "/providers/claude/use").status_code == 200
+    used = admin("POST", "/providers/claude/use")
+    assert (used.status_code, used.json()["name"]) == (200, "claude")
+    # The active provider is the team's default provider, the one setting agents read.
+    assert team_settings.get_settings(admin.team_id).default_provider == "claude"
     assert_error(admin("DELETE", "/providers/claude"), 409)  # the active provider
+    assert_error(admin("POST", "/providers/nobody/use"), 404)
 
     removed_key = admin("PATCH", "/providers/openai-main", {"api_key": None})
     assert removed_key.json()["api_key"] == {"configured": False, "hint": None}

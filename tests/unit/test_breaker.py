@@ -11,7 +11,6 @@ import pytest
 from botocore.client import BaseClient
 
 from shared.ids import new_id
-from shared.llm import breaker
 from shared.llm.breaker import (
     BreakerPolicy,
     Decision,
@@ -24,6 +23,7 @@ from shared.llm.breaker import (
     state_of,
     states,
 )
+from shared.llm.breaker import transitions as breaker_rules
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -48,7 +48,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Published:
         captured.append((detail_type, detail))
         return True
 
-    monkeypatch.setattr(breaker, "publish", capture)
+    monkeypatch.setattr(breaker_rules, "publish", capture)
     return captured
 
 

@@ -10,12 +10,11 @@ from typing import Any
 import botocore.client
 import pytest
 from pydantic import SecretStr, ValidationError
-
 from shared.aws import client
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id
+from shared.llm import breaker, registry
 from shared.llm import provider_keys as keys
-from shared.llm import registry
 from shared.llm.registry import clients, service
 from shared.llm.registry.models import ProviderItem, provider_key
 from shared.llm.types import ProviderError
@@ -127,7 +126,7 @@ def test_the_key_is_only_in_secrets_manager(team: str) -> None:
     assert KEY.removeprefix("sk-proj-")[:-4] not in str(item)  # all but the last 4 masked
     assert item["key_hint"] == {"S": "sk-proj-…Ab3d"}
     assert item["has_key"] == {"BOOL": True}
-    assert item["secret_name"] == {"S": f"factory-test/teams/{team}/providers/openai-main"}
+    assert item["key_version"]["S"]  # the secret's version; its name derives from team and name
     for answer in answers:
         assert KEY not in answer
         assert '"hint":"sk-proj-…Ab3d"' in answer
@@ -136,7 +135,7 @@ def test_the_key_is_only_in_secrets_manager(team: str) -> None:
 def test_the_listing_is_a_paged_query_by_name(team: str, aws_calls: Counter[str]) -> None:
     for name in ("c-provider", "a-provider", "b-provider"):
         registry.create(team, openai(name))
-    registry.use(team, "b-provider")  # the team's active-provider item is not a provider
+    breaker.force_open(team, "b-provider")  # the team's breaker items are not providers
 
     first, total, cursor = registry.listing(team, PageParams(limit=2))
     second, _, last = registry.listing(team, PageParams(limit=2, cursor=cursor))
@@ -151,7 +150,9 @@ def test_the_listing_is_a_paged_query_by_name(team: str, aws_calls: Counter[str]
 def test_replacing_and_removing_the_key(team: str) -> None:
     registry.create(team, openai(api_key=KEY))
 
-    replaced = registry.update(team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
+    replaced = registry.update(
+        team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(OTHER_KEY))
+    )
     replaced_secret = stored_secret(team, "openai-main")
     removed = registry.update(
         team, "openai-main", registry.ProviderUpdate.model_validate({"api_key": None})
@@ -163,7 +164,7 @@ def test_replacing_and_removing_the_key(team: str) -> None:
     assert keys.api_key_for(team, "openai-main") is None
     item = raw_item(team, "openai-main")
     assert "key_hint" not in item
-    assert "secret_name" not in item
+    assert "key_version" not in item
     assert "DeletedDate" in client("secretsmanager").describe_secret(
         SecretId=keys.secret_name(team, "openai-main")
     )
@@ -202,7 +203,9 @@ def test_a_concurrent_update_is_a_conflict_not_a_lost_update(
 
 
 def test_upsert_creates_then_replaces_and_keeps_a_key_it_was_not_sent(team: str) -> None:
-    body = registry.ProviderUpsert(kind="openai", default_model="gpt-4o-mini", api_key=SecretStr(KEY))
+    body = registry.ProviderUpsert(
+        kind="openai", default_model="gpt-4o-mini", api_key=SecretStr(KEY)
+    )
 
     created, was_new = registry.upsert(team, "custom", body)
     replaced, replaced_new = registry.upsert(
@@ -320,7 +323,9 @@ def test_offline_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
     offline = registry.create(team, registry.ProviderCreate(name="offline", kind="offline"))
     bedrock = registry.create(
         team,
-        registry.ProviderCreate(name="bedrock", kind="bedrock", default_model="amazon.nova-lite-v1:0"),
+        registry.ProviderCreate(
+            name="bedrock", kind="bedrock", default_model="amazon.nova-lite-v1:0"
+        ),
     )
 
     assert offline.default_model == "offline-1"
@@ -333,7 +338,9 @@ def test_switching_to_a_keyless_kind_asks_for_the_stored_key_to_go(team: str) ->
     registry.create(team, openai(api_key=KEY))
 
     with pytest.raises(Unprocessable, match="api_key: null"):
-        registry.update(team, "openai-main", registry.ProviderUpdate(kind="offline", default_model=None))
+        registry.update(
+            team, "openai-main", registry.ProviderUpdate(kind="offline", default_model=None)
+        )
     switched = registry.update(
         team,
         "openai-main",
@@ -392,32 +399,6 @@ def test_deleting_a_provider_in_use_is_a_conflict_and_keeps_it_and_its_key(team:
     assert asked == [(team, "openai-main")]
     assert registry.get(team, "openai-main").api_key.configured
     assert stored_secret(team, "openai-main") == KEY
-
-
-def test_use_makes_a_provider_active_and_the_active_one_cannot_be_deleted(team: str) -> None:
-    registry.create(team, openai("first", api_key=KEY))
-    registry.create(team, openai("second"))
-    assert registry.active(team) is None
-
-    registry.use(team, "first")
-    with pytest.raises(Conflict, match="active provider"):
-        registry.delete(team, "first")
-    registry.use(team, "second")
-    registry.delete(team, "first")
-
-    assert registry.active(team) == "second"
-    with pytest.raises(NotFound):
-        registry.get(team, "first")
-
-
-def test_a_disabled_or_missing_provider_cannot_be_made_active(team: str) -> None:
-    registry.create(team, openai(enabled=False))
-
-    with pytest.raises(Conflict, match="disabled"):
-        registry.use(team, "openai-main")
-    with pytest.raises(NotFound):
-        registry.use(team, "nobody")
-    assert registry.active(team) is None
 
 
 # Clients
@@ -515,7 +496,9 @@ def test_no_key_reaches_the_logs(team: str, caplog: pytest.LogCaptureFixture) ->
         registry.test(team, "openai-main")
         registry.update(team, "openai-main", registry.ProviderUpdate(api_key=SecretStr(OTHER_KEY)))
         registry.client_for(team, "openai-main")
-        registry.update(team, "openai-main", registry.ProviderUpdate.model_validate({"api_key": None}))
+        registry.update(
+            team, "openai-main", registry.ProviderUpdate.model_validate({"api_key": None})
+        )
         registry.delete(team, "openai-main")
 
     logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)

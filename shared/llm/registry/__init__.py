@@ -2,7 +2,7 @@
 
     schemas.py   request and response shapes (ProviderCreate, ProviderUpdate, ProviderPublic)
     models.py    the stored items (providers table, under TEAM#<team>)
-    service.py   create, upsert, get, listing, update, delete, use, active
+    service.py   create, upsert, get, config, listing, update, delete
     clients.py   client_for (a ready ProviderClient, cached per configuration) and test
 
 Keys themselves are shared.llm.provider_keys' business.
@@ -21,7 +21,6 @@ from shared.llm.registry.schemas import (
 from shared.llm.registry.service import (
     InUse,
     ProviderConfig,
-    active,
     config,
     create,
     delete,
@@ -29,7 +28,6 @@ from shared.llm.registry.service import (
     listing,
     update,
     upsert,
-    use,
 )
 
 __all__ = [
@@ -42,7 +40,6 @@ __all__ = [
     "ProviderPublic",
     "ProviderUpdate",
     "ProviderUpsert",
-    "active",
     "client_for",
     "config",
     "create",
@@ -52,5 +49,4 @@ __all__ = [
     "test",
     "update",
     "upsert",
-    "use",
 ]

@@ -1,7 +1,6 @@
 """How a team's providers are stored: items in the providers table, under the team.
 
     pk = TEAM#<team>   sk = PROVIDER#<name>      one provider's configuration
-                       sk = ACTIVE_PROVIDER      which provider is the team's active one
 
 No key material is stored here: `key_hint` is the masked form, `key_version` the Secrets
 Manager version id holding the key (shared.llm.provider_keys). An empty `base_url` is
@@ -13,8 +12,6 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from shared.db.base import TeamItem, table_meta
-
-ACTIVE_PROVIDER = "ACTIVE_PROVIDER"
 
 
 def provider_key(name: str = "") -> str:
@@ -32,10 +29,3 @@ class ProviderItem(TeamItem):
     has_key = BooleanAttribute(default=False)
     key_hint = UnicodeAttribute(null=True)
     key_version = UnicodeAttribute(null=True)
-    secret_name = UnicodeAttribute(null=True)
-
-
-class ActiveProviderItem(TeamItem):
-    Meta = table_meta("providers")
-
-    provider = UnicodeAttribute()

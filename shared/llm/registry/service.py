@@ -1,13 +1,12 @@
-"""A team's providers: create, upsert, read, list, update, delete, and the active one.
+"""A team's providers: create, upsert, read, list, update, delete.
 
 Writes are conditional: a create on a taken name, and an update or delete that lost a race
 with another request, answer Conflict (409) and change nothing. The item is written first
 and the key second, under the secret version the item already names; if the key cannot be
 stored the item is put back as it was, so a failed request leaves no half-change behind.
 
-Deleting the team's active provider is refused in the same transaction that deletes it,
-and making a provider active checks in one transaction that it is still there and as it
-was read: neither can race the other into an active provider that does not exist.
+The team's default provider is a team setting (`default_provider`, set by
+`POST /providers/{name}/use`): the `in_use` a delete is handed refuses to delete it.
 """
 
 from __future__ import annotations
@@ -20,21 +19,13 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
-
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
-from shared.db.transactions import condition_failed, transact
 from shared.errors import Conflict, DomainError, Unprocessable
 from shared.ids import utcnow
 from shared.llm import provider_keys as keys
 from shared.llm.offline import MODEL as OFFLINE_MODEL
-from shared.llm.registry.models import (
-    ACTIVE_PROVIDER,
-    ActiveProviderItem,
-    ProviderItem,
-    provider_key,
-)
+from shared.llm.registry.models import ProviderItem, provider_key
 from shared.llm.registry.schemas import (
     NAME_PATTERN,
     ApiKeyStatus,
@@ -71,7 +62,6 @@ _RESTORED = (
     "has_key",
     "key_hint",
     "key_version",
-    "secret_name",
     "updated_at",
 )
 
@@ -166,30 +156,14 @@ def update(team_id: str, name: str, body: ProviderUpdate) -> ProviderPublic:
 def delete(team_id: str, name: str, in_use: InUse | None = None) -> None:
     """Delete the provider and schedule its key's deletion (7 days to recover it).
 
-    Conflict when `in_use(team_id, name)` says something still uses it, or when it is the
-    team's active provider.
+    Conflict when `in_use(team_id, name)` says something still uses it (an agent, the
+    team's default provider or fallback), or when it changed since it was read.
     """
     item = _item(team_id, name)
     if in_use is not None and in_use(team_id, name):
         raise Conflict(f"Provider '{name}' is in use; point its users at another provider first")
-    partition = team_partition(team_id)
-    not_active = ActiveProviderItem.provider.does_not_exist() | (
-        ActiveProviderItem.provider != name
-    )
-
-    def write(transaction: TransactWrite) -> None:
-        transaction.condition_check(
-            ActiveProviderItem, partition, ACTIVE_PROVIDER, condition=not_active
-        )
-        transaction.delete(item)  # on the version read
-
-    reasons = transact(write, what="provider")
-    if condition_failed(reasons, 0):
-        raise Conflict(
-            f"Provider '{name}' is the team's active provider; make another one active first"
-        )
-    if reasons:
-        raise Conflict(f"Provider '{name}' was changed meanwhile; try again")
+    with storage_errors(f"Provider '{name}'"):
+        item.delete()  # on the version read
     # The secret goes even when the item said no key: it may be one a failed removal left.
     try:
         keys.remove_key(team_id, name)
@@ -198,42 +172,6 @@ def delete(team_id: str, name: str, in_use: InUse | None = None) -> None:
             "provider key secret not deleted", extra={"team_id": team_id, "provider": name}
         )
     logger.info("provider deleted", extra={"team_id": team_id, "provider": name})
-
-
-def use(team_id: str, name: str) -> ProviderPublic:
-    """Make the provider the team's active one; Conflict when it is disabled."""
-    item = _item(team_id, name)
-    if not item.enabled:
-        raise Conflict(f"Provider '{name}' is disabled; enable it before making it active")
-    now = utcnow()
-    active = ActiveProviderItem(team_partition(team_id), ACTIVE_PROVIDER)
-
-    def write(transaction: TransactWrite) -> None:
-        transaction.condition_check(
-            ProviderItem, item.pk, item.sk, condition=ProviderItem.version == item.version
-        )
-        # Last choice wins: the item holds nothing a concurrent choice could lose.
-        transaction.update(
-            active,
-            actions=[
-                ActiveProviderItem.provider.set(name),
-                ActiveProviderItem.team_id.set(team_id),
-                ActiveProviderItem.updated_at.set(now),
-                ActiveProviderItem.created_at.set(ActiveProviderItem.created_at | now),
-            ],
-            add_version_condition=False,
-        )
-
-    if transact(write, what="active provider"):
-        raise Conflict(f"Provider '{name}' was changed meanwhile; try again")
-    logger.info("active provider chosen", extra={"team_id": team_id, "provider": name})
-    return _to_config(item).public()
-
-
-def active(team_id: str) -> str | None:
-    """The name of the team's active provider, or None when none was chosen."""
-    found = get_or_none(ActiveProviderItem, team_partition(team_id), ACTIVE_PROVIDER)
-    return found.provider if found is not None else None
 
 
 def _insert(team_id: str, name: str, body: ProviderUpsert) -> ProviderConfig:
@@ -250,7 +188,7 @@ def _insert(team_id: str, name: str, body: ProviderUpsert) -> ProviderConfig:
         enabled=body.enabled,
         has_key=False,
     )
-    version = _set_key_fields(item, team_id, body.api_key)
+    version = _set_key_fields(item, body.api_key)
     try:
         with storage_errors("provider"):
             item.save(condition=ProviderItem.pk.does_not_exist())
@@ -281,7 +219,7 @@ def _apply(
     item.base_url = base_url or None
     item.default_model = default_model
     item.enabled = changes.get("enabled", item.enabled)
-    version = None if isinstance(key, _Keep) else _set_key_fields(item, team_id, key)
+    version = None if isinstance(key, _Keep) else _set_key_fields(item, key)
     item.updated_at = utcnow()
     with storage_errors("provider"):
         item.save()
@@ -322,16 +260,16 @@ def _checked_url(base_url: str) -> str:
     return check_base_url(base_url, strict=strict_urls()) if base_url else ""
 
 
-def _set_key_fields(item: ProviderItem, team_id: str, key: SecretStr | None) -> str | None:
-    """Describe `key` on the item (never the key itself); the secret version it goes to."""
+def _set_key_fields(item: ProviderItem, key: SecretStr | None) -> str | None:
+    """Describe `key` on the item (never the key itself); the secret version it goes to.
+    The secret's name is derived from the team and provider (provider_keys.secret_name)."""
     if key is None:
         item.has_key = False
-        item.key_hint = item.key_version = item.secret_name = None
+        item.key_hint = item.key_version = None
         return None
     item.has_key = True
     item.key_hint = keys.key_hint(key.get_secret_value())
     item.key_version = keys.new_key_version()
-    item.secret_name = keys.secret_name(team_id, item.name)
     return item.key_version
 
 

@@ -1,0 +1,53 @@
+"""Per-provider circuit breakers whose state lives in DynamoDB, so every Lambda instance agrees.
+
+    closed ──threshold failures in a window──▶ open ──cooldown over──▶ half_open (one probe)
+      ▲                                         ▲                          │
+      └────────────── probe succeeded ──────────┼──────────────────────────┤
+                                                └────── probe failed ──────┘
+
+Each transition is an UpdateItem conditional on the version read (PynamoDB's default): of
+many instances deciding the same transition exactly one wins, and the others re-read and
+decide again. Three writes are conditioned on the state instead, so that another instance
+counting a failure meanwhile cannot make them fail: counting a failure (an atomic ADD while
+closed, in the window read), opening at the threshold (while still closed in that window)
+and resetting the count after a success. Only the winner of a transition publishes its event.
+
+    policy.py       the policy (from a team's settings) and the answers: Decision, snapshot
+    models.py       the stored item and the only reads and writes of it
+    transitions.py  the shared rules: cooldown wait, window, closing, the transition event
+    calls.py        what a routed call asks: allow, record_success, record_failure
+    operator.py     what the routes do: state_of, states, force_open, force_close, reset
+"""
+
+from shared.llm.breaker.calls import allow, record_failure, record_success
+from shared.llm.breaker.models import CLOSED, HALF_OPEN, OPEN, BreakerItem, BreakerState, item_key
+from shared.llm.breaker.operator import force_close, force_open, reset, state_of, states
+from shared.llm.breaker.policy import (
+    DEFAULT_POLICY,
+    BreakerPolicy,
+    BreakerSnapshot,
+    Decision,
+    policy_for,
+)
+
+__all__ = [
+    "CLOSED",
+    "DEFAULT_POLICY",
+    "HALF_OPEN",
+    "OPEN",
+    "BreakerItem",
+    "BreakerPolicy",
+    "BreakerSnapshot",
+    "BreakerState",
+    "Decision",
+    "allow",
+    "force_close",
+    "force_open",
+    "item_key",
+    "policy_for",
+    "record_failure",
+    "record_success",
+    "reset",
+    "state_of",
+    "states",
+]
