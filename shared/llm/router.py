@@ -48,14 +48,6 @@ class Target:
     provider: str
     model: str = ""
 
-    @classmethod
-    def parse(cls, text: str) -> Target:
-        """`provider:model` or `provider` (as `smart_model_fallback` is written)."""
-        provider, _, model = text.strip().partition(":")
-        if not provider:
-            raise ValueError("a target names a provider: 'provider' or 'provider:model'")
-        return cls(provider, model)
-
     def __str__(self) -> str:
         return f"{self.provider}:{self.model}" if self.model else self.provider
 
@@ -85,10 +77,6 @@ class Routed:
     target: Target  # what answered
     cost_usd: float
     attempts: tuple[Attempt, ...]
-
-    @property
-    def fell_back(self) -> bool:
-        return len(self.attempts) > 1
 
 
 class AllProvidersFailed(ProviderError):

@@ -26,7 +26,6 @@ from shared.observability import logger
 
 # Clients kept per container (each holds a connection pool): the least recently used go.
 MAX_CLIENTS = 32
-REDACTED = "[redacted]"
 # Seconds `test` waits for the model list: well inside API Gateway's 30 s.
 TEST_READ_TIMEOUT = 15.0
 
@@ -34,13 +33,13 @@ _clients: OrderedDict[tuple[str, str], tuple[int, ProviderClient]] = OrderedDict
 _lock = threading.Lock()
 
 
-def client_for(team_id: str, name: str, *, include_disabled: bool = False) -> ProviderClient:
+def client_for(team_id: str, name: str) -> ProviderClient:
     """The team's provider `name`, ready to call.
 
     NotFound when the team has no such provider; ServiceUnavailable when its item or key
     cannot be read. A provider that cannot take calls raises ProviderError of kind
     `bad_request` (the configuration's fault, not the provider's: no breaker counts it, a
-    router falls back): a disabled one (unless `include_disabled`), or one whose stored
+    router falls back): a disabled one, or one whose stored
     configuration no longer builds (its base_url fails the URL policy now, say).
     """
     try:
@@ -48,7 +47,7 @@ def client_for(team_id: str, name: str, *, include_disabled: bool = False) -> Pr
     except NotFound:
         _discard(team_id, name)
         raise
-    if not config.enabled and not include_disabled:
+    if not config.enabled:
         raise ProviderError(f"{name}: the provider is disabled", kind="bad_request", provider=name)
     try:
         return _client(config)
@@ -59,8 +58,8 @@ def client_for(team_id: str, name: str, *, include_disabled: bool = False) -> Pr
 def test(team_id: str, name: str) -> ProviderCheck:
     """Ask the provider for its models: `ok` with their count, or `error` saying why.
 
-    The detail is the provider error's message (which names no key), with the key taken
-    out once more should a server have quoted it in some form the client did not catch.
+    The detail is the provider error's message, which the client has already cleared of
+    the key (however a server quoted it).
     """
     config = service.config(team_id, name)
     try:
@@ -72,7 +71,7 @@ def test(team_id: str, name: str) -> ProviderCheck:
     try:
         models_count = checked.check()
     except ProviderError as exc:
-        return ProviderCheck(provider=name, status="error", detail=_redacted(config, str(exc)))
+        return ProviderCheck(provider=name, status="error", detail=str(exc))
     finally:
         checked.close()
     return ProviderCheck(provider=name, status="ok", models_count=models_count)
@@ -144,12 +143,6 @@ def _key(config: service.ProviderConfig) -> SecretStr | None:
             extra={"team_id": config.team_id, "provider": config.name},
         )
     return key
-
-
-def _redacted(config: service.ProviderConfig, text: str) -> str:
-    key = _key(config)
-    secret = key.get_secret_value() if key is not None else ""
-    return text.replace(secret, REDACTED) if secret else text
 
 
 def _discard(team_id: str, name: str) -> None:
