@@ -1,6 +1,6 @@
 """(e) The LLM path's own costs: the router's bookkeeping, and cost pages against history.
 
-Router: the same phase request answered by the offline provider directly, and through
+Router: the same phase request answered by the template generator directly, and through
 `Router.complete` (budget check, circuit breaker, ledger transaction, alerts) over emulated
 DynamoDB; medians compared, interleaved. Cost pages: a team with 10 recorded calls and one
 with 10,000 over the same days, agents and providers, each page read again and again;
@@ -143,7 +143,8 @@ def _child(rounds: int) -> dict[str, Any]:
             "POWERTOOLS_LOG_LEVEL": "ERROR",
         }
     )
-    from shared.llm.providers import NamedOfflineProvider
+    from functions.pipeline.targets.generator import render
+    from shared.llm.providers.templates import TemplateProvider
     from shared.llm.router import CallContext, Router, Target
     from shared.settings import get_settings
     from tools.local.emulator import emulated_aws
@@ -151,16 +152,16 @@ def _child(rounds: int) -> dict[str, Any]:
     results: dict[str, Any] = {"direct": [], "routed": [], "pages": {}}
     with emulated_aws(get_settings()):
         request = _phase_request()
-        provider = NamedOfflineProvider("offline")
+        provider = TemplateProvider("templates", renderer=render)
         router = Router(clients=lambda team_id, name: provider)
         call = CallContext(team_id="bench-router", user_id="bench-user", agent_id="architect")
         for _ in range(3):  # warm: imports, the emulator's first writes
             provider.complete(request)
-            router.complete(call, Target("offline"), request)
+            router.complete(call, Target("templates"), request)
         for _ in range(rounds):
             results["direct"].append(_timed(lambda: provider.complete(request)))
             results["routed"].append(
-                _timed(lambda: router.complete(call, Target("offline"), request))
+                _timed(lambda: router.complete(call, Target("templates"), request))
             )
 
         _seed_history("bench-small", SMALL)
@@ -190,14 +191,14 @@ def table(report: LlmReport) -> Table:
         ["measure", "median", "vs"],
     )
     direct, routed = statistics.median(report.direct), statistics.median(report.routed)
-    out.rows.append(["offline provider called directly", _ms(direct), ""])
+    out.rows.append(["template generator called directly", _ms(direct), ""])
     out.rows.append(["the same through the router", _ms(routed), ratio(routed, direct)])
     for name, sizes in report.pages.items():
         small, large = statistics.median(sizes["small"]), statistics.median(sizes["large"])
         out.rows.append([f"{name}, {SMALL} calls recorded", _ms(small), ""])
         out.rows.append([f"{name}, {LARGE:,} calls recorded", _ms(large), ratio(large, small)])
     out.notes.append(
-        "Router: one architect-phase request of a web job, answered by the offline provider; "
+        "Router: one architect-phase request of a web job, answered by the template generator; "
         "through the router it also passes the budget check, the circuit breaker and the "
         "ledger transaction with its rollups, on emulated DynamoDB (moto, in process). Cost "
         "pages: the service calls behind /costs/summary, /costs/daily?days=30, "
@@ -210,7 +211,7 @@ def checks(report: LlmReport) -> list[Check]:
     direct, routed = statistics.median(report.direct), statistics.median(report.routed)
     found = [
         Check(
-            "router overhead vs calling the offline provider directly",
+            "router overhead vs calling the template generator directly",
             ratio(routed, direct),
             f"<= {MAX_ROUTER_OVERHEAD:.1f}x",
             routed / direct <= MAX_ROUTER_OVERHEAD,

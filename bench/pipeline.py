@@ -4,7 +4,7 @@ Orchestrated: `POST /jobs`'s service starts the real state machine on the local 
 Functions interpreter, which calls the pipeline worker for each of the 13 phases; timed
 from the call to the job's recorded end. Direct: the same worker actions called one
 after another in this process, no state machine. Both over the same emulated AWS with
-the offline provider, interleaved, medians compared. Runs in its own interpreter
+the template generator, interleaved, medians compared. Runs in its own interpreter
 (`python -m bench.pipeline`) so its emulated AWS and settings stay its own.
 """
 
@@ -116,7 +116,7 @@ def measure(runs: int = 5) -> PipelineReport:
 
 def table(report: PipelineReport) -> Table:
     out = Table(
-        "Generation job, offline provider, web target, local runtime (median of runs)",
+        "Generation job, template generator, web target, local runtime (median of runs)",
         ["measure", "median", "fastest", "slowest"],
     )
     for name, values in (
@@ -140,7 +140,7 @@ def checks(report: PipelineReport) -> list[Check]:
     overhead = wall / statistics.median(report.direct)
     return [
         Check(
-            "offline 13-phase web job end to end",
+            "template-generated 13-phase web job end to end",
             ms(wall),
             f"<= {MAX_WALL_SECONDS:.0f} s",
             wall <= MAX_WALL_SECONDS,

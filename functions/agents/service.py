@@ -2,8 +2,8 @@
 use, the agent test call through the router, and the per-phase configs as the routes serve
 them.
 
-The built-in "offline" provider (shared/llm/team_router.py) is always a provider an
-agent may name.
+The built-in template generator, "templates" (older name "offline";
+shared/llm/team_router.py), is always a provider an agent may name.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from shared.agents import service as agents
 from shared.agents.schemas import AgentConfigEntry, AgentCreate
 from shared.errors import NotFound, Unprocessable
 from shared.llm import registry
+from shared.llm.providers.templates import is_builtin_name
 from shared.llm.router import CallContext, Target
-from shared.llm.team_router import BUILTIN_PROVIDER, router_for
+from shared.llm.team_router import router_for
 from shared.llm.types import CompletionRequest, Message, ProviderError
 from shared.team_settings import get_settings
 
@@ -52,7 +53,7 @@ def with_provider[Body: AgentCreate](team_id: str, body: Body) -> Body:
 
 def provider_exists(team_id: str, name: str) -> bool:
     """Whether an agent of the team may name the provider `name` (one GetItem)."""
-    if name == BUILTIN_PROVIDER:
+    if is_builtin_name(name):
         return True
     try:
         registry.get(team_id, name)

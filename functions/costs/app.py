@@ -20,7 +20,14 @@ from functions.costs.service import BudgetView, Listing, Named, Summary
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.costs.budgets import AllowanceUpdate, BudgetUpdate
-from shared.costs.summaries import MAX_DAILY_DAYS, CostLine, CostSummary, DailyCost, UserUsage
+from shared.costs.summaries import (
+    MAX_DAILY_DAYS,
+    CostLine,
+    CostSummary,
+    DailyCost,
+    Tokens,
+    UserUsage,
+)
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination, page_answer
 from shared.ratelimit import client_ip
@@ -33,8 +40,8 @@ class _Line(BaseModel):
 
     cost_usd: float
     calls: int
-    tokens_in: int
-    tokens_out: int
+    tokens_in: Tokens
+    tokens_out: Tokens
     last_call_at: datetime | None = Field(description="when the latest call was recorded")
 
 

@@ -58,8 +58,8 @@ def recent_job_lines(team_id: str, count: int) -> list[CostLine]:
                 name=item.label,
                 cost_usd=micros_to_usd(int(item.cost_micros)),
                 calls=int(item.calls),
-                tokens_in=int(item.tokens_in),
-                tokens_out=int(item.tokens_out),
+                tokens_in=None if item.tokens_in is None else int(item.tokens_in),
+                tokens_out=None if item.tokens_out is None else int(item.tokens_out),
                 last_call_at=item.updated_at,
             )
             for item in items

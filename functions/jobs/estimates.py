@@ -11,8 +11,10 @@ from functions.jobs.schemas import JobEstimate, PhaseEstimate
 from shared.agents import service as agents
 from shared.errors import NotFound
 from shared.llm import registry
-from shared.llm.offline import MODEL as OFFLINE_MODEL
 from shared.llm.providers import catalog
+from shared.llm.providers.templates import KIND as TEMPLATES
+from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
+from shared.llm.providers.templates import canonical_kind, is_builtin_name
 from shared.llm.team_router import BUILTIN_PROVIDER
 from shared.llm.types import Pricing
 from shared.pipeline.definition import PHASES
@@ -27,11 +29,11 @@ class _Model:
     provider: str
     model: str
     pricing: Pricing
-    priced: bool  # whether a price is known (the offline provider's zero is one)
+    priced: bool  # whether a price is known (the template generator's zero is one)
 
 
 def _builtin() -> _Model:
-    return _Model(BUILTIN_PROVIDER, OFFLINE_MODEL, Pricing(), priced=True)
+    return _Model(BUILTIN_PROVIDER, TEMPLATES_MODEL, Pricing(), priced=True)
 
 
 def _phase_models(team_id: str) -> dict[str, _Model]:
@@ -53,7 +55,7 @@ def _phase_models(team_id: str) -> dict[str, _Model]:
         kind, default_model = found
         model = model or default_model
         price = catalog.price_of(kind, model)
-        known = price is not None or kind == "offline"
+        known = price is not None or canonical_kind(kind) == TEMPLATES
         chosen[entry.phase] = _Model(provider, model, price or Pricing(), known)
     return chosen
 
@@ -62,7 +64,7 @@ def _kind_of(team_id: str, provider: str) -> tuple[str, str] | None:
     try:
         config = registry.config(team_id, provider)
     except NotFound:
-        return ("offline", OFFLINE_MODEL) if provider == BUILTIN_PROVIDER else None
+        return (TEMPLATES, TEMPLATES_MODEL) if is_builtin_name(provider) else None
     return config.kind, config.default_model
 
 

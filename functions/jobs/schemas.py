@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -11,6 +11,11 @@ from shared.pipeline.definition import GATEABLE_PHASES, PHASE_NAMES
 from shared.pipeline.spec import PLATFORMS, Backend, Style, split_list
 
 _MOBILE = {"android", "ios"}
+# Tokens the models counted; null: not counted (the template generator tokenizes nothing).
+CountedTokens = Annotated[
+    int | None,
+    Field(description="tokens the models counted; null: not counted (template answers)"),
+]
 
 
 class JobCreate(BaseModel):
@@ -134,8 +139,8 @@ class JobPublic(BaseModel):
     repair_attempts: int
     project_id: str | None
     error: str | None
-    tokens_in: int
-    tokens_out: int
+    tokens_in: CountedTokens
+    tokens_out: CountedTokens
     cost_usd: float
     created_at: datetime
     updated_at: datetime
@@ -155,8 +160,8 @@ class PhasePublic(BaseModel):
     duration_seconds: float | None
     error: str | None
     attempts: int
-    tokens_in: int
-    tokens_out: int
+    tokens_in: CountedTokens
+    tokens_out: CountedTokens
     cost_usd: float
     model: str | None
     provider: str | None

@@ -2,7 +2,8 @@
 and model, with the phase's model override) and the team's router.
 
 A phase with no agent configured (a team that never opened /agents/config, or whose
-agent was deleted) runs on the built-in offline provider. A stopped agent is not used:
+agent was deleted) runs on the built-in template generator, which the pipeline hands its
+project templates (`functions/pipeline/targets`). A stopped agent is not used:
 the phase fails and says how to go on, rather than quietly answering with another model.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from functions.pipeline.errors import PhaseFailed
+from functions.pipeline.targets.generator import render
 from shared.agents import service as agents
-from shared.llm.offline import MODEL as OFFLINE_MODEL
+from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.llm.router import Router, Target
 from shared.llm.team_router import BUILTIN_PROVIDER, router_for
 from shared.pipeline.definition import Phase
@@ -34,7 +36,7 @@ class Assignment:
 def assignment_for(team_id: str, phase: Phase) -> Assignment:
     agent = agents.phase_agent(team_id, phase.name)
     if agent is None:
-        return Assignment(Target(BUILTIN_PROVIDER, OFFLINE_MODEL))
+        return Assignment(Target(BUILTIN_PROVIDER, TEMPLATES_MODEL))
     if agent.status == STOPPED:
         raise PhaseFailed(
             f"{phase.name}: its agent '{agent.name}' is stopped; start it, or choose "
@@ -44,4 +46,4 @@ def assignment_for(team_id: str, phase: Phase) -> Assignment:
 
 
 def router_for_team(team_id: str) -> Router:
-    return router_for(get_settings(team_id))
+    return router_for(get_settings(team_id), renderer=render)

@@ -1,7 +1,7 @@
 """What each phase's agent is told: a system prompt per role, and the task as text.
 
-Real providers read these messages; the offline provider reads the structured task the
-same messages were built from (see shared/llm/types.py).
+Real providers read these messages; the template generator reads the structured task the
+same messages were built from (see shared/llm/types.py and functions/pipeline/targets/).
 """
 
 from __future__ import annotations

@@ -82,8 +82,7 @@ def _finish_passed(job: Job, phase_name: str, result: PhaseResult) -> Job:
         record = current.phase(phase_name)
         record.status, record.finished_at = result.outcome, utcnow()
         for completion in result.completions:
-            record.tokens_in += completion.tokens_in
-            record.tokens_out += completion.tokens_out
+            record.count_tokens(completion.tokens_in, completion.tokens_out)
         record.cost_usd = round(record.cost_usd + result.cost_usd, 6)
         if result.provider:
             record.model, record.provider = result.model, result.provider

@@ -52,7 +52,8 @@ from shared.db.transactions import transact
 from shared.db.versioned import LostRace, update_versioned
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utcnow
-from shared.llm.offline import MODEL as OFFLINE_MODEL
+from shared.llm.providers.templates import KIND as TEMPLATES
+from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.pagination import PageParams
 from shared.pipeline.definition import PHASE_NAMES, PHASES, PHASES_BY_NAME, Phase
 
@@ -380,11 +381,11 @@ def _default_agent(team_id: str, phase: Phase, provider: str, model: str) -> Age
 
 
 def ensure_defaults(
-    team_id: str, provider: str = "offline", model: str = OFFLINE_MODEL
+    team_id: str, provider: str = TEMPLATES, model: str = TEMPLATES_MODEL
 ) -> list[Agent]:
     """Give every phase without a config a default agent (role = the phase) and a config
     naming it; answers the agents created (none when every phase has one). By default the
-    agents use the built-in offline provider and its model until the team picks others.
+    agents use the built-in template generator and its model until the team picks others.
 
     Safe to call again and at the same time: the agents and configs are written in one
     transaction whose configs must not exist yet, so of two concurrent calls one writes

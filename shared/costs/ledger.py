@@ -39,14 +39,15 @@ RETENTION = timedelta(days=RETENTION_DAYS)
 
 
 def cost_micros(
-    tokens_in: int,
-    tokens_out: int,
+    tokens_in: int | None,
+    tokens_out: int | None,
     input_price_per_million: float,
     output_price_per_million: float,
 ) -> int:
-    """Tokens x USD per million tokens is micro-dollars; rounded half up to a whole one."""
-    exact = Decimal(tokens_in) * Decimal(str(input_price_per_million)) + Decimal(
-        tokens_out
+    """Tokens x USD per million tokens is micro-dollars; rounded half up to a whole one.
+    Tokens not counted (None) cost nothing."""
+    exact = Decimal(tokens_in or 0) * Decimal(str(input_price_per_million)) + Decimal(
+        tokens_out or 0
     ) * Decimal(str(output_price_per_million))
     return int(exact.to_integral_value(ROUND_HALF_UP))
 
@@ -59,8 +60,9 @@ class CallRecord:
     user_id: str
     provider: str
     model: str
-    tokens_in: int
-    tokens_out: int
+    # None: not counted (the template generator tokenizes nothing); never estimated.
+    tokens_in: int | None
+    tokens_out: int | None
     input_price_per_million: float = 0.0
     output_price_per_million: float = 0.0
     agent_id: str | None = None
@@ -72,7 +74,7 @@ class CallRecord:
             raise ValueError("team_id, user_id, provider and model are required")
         if "#" in self.user_id:  # the user's monthly rollup key is USERMONTH#<user>#<month>
             raise ValueError("user_id must not contain '#'")
-        if self.tokens_in < 0 or self.tokens_out < 0:
+        if any(count is not None and count < 0 for count in (self.tokens_in, self.tokens_out)):
             raise ValueError("token counts cannot be negative")
         prices = (self.input_price_per_million, self.output_price_per_million)
         if not all(math.isfinite(price) and price >= 0 for price in prices):
@@ -127,13 +129,16 @@ def _add_actions(record: CallRecord, cost: int, piece: _Slice) -> list[Action]:
     # The first ADD creates the rollup; the SETs make it readable without parsing its key.
     actions: list[Action] = [
         RollupItem.calls.add(1),
-        RollupItem.tokens_in.add(record.tokens_in),
-        RollupItem.tokens_out.add(record.tokens_out),
         RollupItem.cost_micros.add(cost),
         RollupItem.team_id.set(record.team_id),
         RollupItem.label.set(piece.label),
         RollupItem.updated_at.set(record.at),
     ]
+    # Tokens only when counted: a slice none of whose calls counted any has none (null).
+    if record.tokens_in is not None:
+        actions.append(RollupItem.tokens_in.add(record.tokens_in))
+    if record.tokens_out is not None:
+        actions.append(RollupItem.tokens_out.add(record.tokens_out))
     if piece.expires_at is not None:
         actions.append(RollupItem.expires_at.set(piece.expires_at))
     return actions

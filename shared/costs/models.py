@@ -105,8 +105,9 @@ class CallItem(TeamItem):
     job_id = UnicodeAttribute(null=True)
     provider = UnicodeAttribute()
     model = UnicodeAttribute()
-    tokens_in = NumberAttribute()
-    tokens_out = NumberAttribute()
+    # Absent when not counted (the template generator tokenizes nothing).
+    tokens_in = NumberAttribute(null=True)
+    tokens_out = NumberAttribute(null=True)
     input_price_per_million = NumberAttribute()
     output_price_per_million = NumberAttribute()
     cost_micros = NumberAttribute()
@@ -122,8 +123,9 @@ class RollupItem(TeamItem):
 
     label = UnicodeAttribute()  # the provider, model, agent, job, user, day or month counted
     calls = NumberAttribute(default=0)
-    tokens_in = NumberAttribute(default=0)
-    tokens_out = NumberAttribute(default=0)
+    # Tokens the slice's calls counted; absent while none counted any.
+    tokens_in = NumberAttribute(null=True)
+    tokens_out = NumberAttribute(null=True)
     cost_micros = NumberAttribute(default=0)
     # Budget alert thresholds (percent) already announced for this day or month.
     alerts_fired = NumberSetAttribute(null=True)

@@ -11,8 +11,9 @@ what they show.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.costs.models import (
     TOTAL_KEY,
@@ -34,6 +35,12 @@ from shared.ids import utcnow
 from shared.pagination import PageParams, decode_cursor
 
 MAX_DAILY_DAYS = 365
+# Tokens the models counted; null when calls were made but none counted any (the template
+# generator tokenizes nothing, and its answers are never estimated in tokens).
+Tokens = Annotated[
+    int | None,
+    Field(description="tokens the models counted; null: not counted (template answers)"),
+]
 
 
 class CostSummary(BaseModel):
@@ -41,8 +48,8 @@ class CostSummary(BaseModel):
 
     total_cost_usd: float
     total_calls: int
-    total_tokens_in: int
-    total_tokens_out: int
+    total_tokens_in: Tokens
+    total_tokens_out: Tokens
     avg_cost_per_call: float
     month: str  # yyyy-mm, UTC
     month_cost_usd: float
@@ -60,8 +67,8 @@ class CostLine(BaseModel):
     name: str
     cost_usd: float
     calls: int
-    tokens_in: int
-    tokens_out: int
+    tokens_in: Tokens
+    tokens_out: Tokens
     last_call_at: datetime | None
 
 
@@ -71,8 +78,8 @@ class DailyCost(BaseModel):
     date: date
     cost_usd: float
     calls: int
-    tokens_in: int
-    tokens_out: int
+    tokens_in: Tokens
+    tokens_out: Tokens
 
 
 class UserUsage(BaseModel):
@@ -90,11 +97,21 @@ def _today(now: datetime | None) -> date:
     return (now or utcnow()).astimezone(UTC).date()
 
 
-def _counts(item: RollupItem | None) -> tuple[int, int, int, int]:
-    """(cost micros, calls, tokens in, tokens out); zeros for a slice with no calls yet."""
+def _tokens(count: float | None) -> int | None:
+    return None if count is None else int(count)
+
+
+def _counts(item: RollupItem | None) -> tuple[int, int, int | None, int | None]:
+    """(cost micros, calls, tokens in, tokens out); zeros for a slice with no calls yet,
+    None tokens for one whose calls counted none."""
     if item is None:
         return 0, 0, 0, 0
-    return int(item.cost_micros), int(item.calls), int(item.tokens_in), int(item.tokens_out)
+    return (
+        int(item.cost_micros),
+        int(item.calls),
+        _tokens(item.tokens_in),
+        _tokens(item.tokens_out),
+    )
 
 
 def summary(team_id: str, now: datetime | None = None) -> CostSummary:

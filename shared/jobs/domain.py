@@ -29,11 +29,33 @@ class PhaseRecord(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None
     attempts: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
+    # Tokens the phase's model calls counted; None when its calls counted none (the
+    # template generator tokenizes nothing); 0 for a phase that called no model.
+    tokens_in: int | None = 0
+    tokens_out: int | None = 0
     cost_usd: float = 0.0
     model: str | None = None
     provider: str | None = None
+
+    def count_tokens(self, tokens_in: int | None, tokens_out: int | None) -> None:
+        """Add one model call's tokens. A call that counted none leaves the phase's tokens
+        not counted (None), unless another of its calls counted some."""
+        self.tokens_in = _plus(self.tokens_in, tokens_in)
+        self.tokens_out = _plus(self.tokens_out, tokens_out)
+
+
+def _plus(total: int | None, count: int | None) -> int | None:
+    if count is None:
+        return total or None
+    return (total or 0) + count
+
+
+def _total(counts: list[int | None]) -> int | None:
+    """The phases' counted tokens; None when some phase's were not counted and none were."""
+    counted = [count for count in counts if count is not None]
+    if len(counted) < len(counts) and not any(counted):
+        return None
+    return sum(counted)
 
 
 def fresh_phases() -> list[PhaseRecord]:
@@ -79,12 +101,12 @@ class Job(BaseModel):
         return next(record for record in self.phases if record.phase == name)
 
     @property
-    def tokens_in(self) -> int:
-        return sum(record.tokens_in for record in self.phases)
+    def tokens_in(self) -> int | None:
+        return _total([record.tokens_in for record in self.phases])
 
     @property
-    def tokens_out(self) -> int:
-        return sum(record.tokens_out for record in self.phases)
+    def tokens_out(self) -> int | None:
+        return _total([record.tokens_out for record in self.phases])
 
     @property
     def cost_usd(self) -> float:

@@ -1,1 +1,1 @@
-"""LLM providers: the interface every provider implements, and the built-in offline one."""
+"""LLM providers: the interface every provider implements, and the built-in template generator."""

@@ -4,7 +4,7 @@
     ...content...
     === END FILE ===
 
-Models are asked for this format; the offline provider writes it; phases parse it.
+Models are asked for this format; the template generator writes it; phases parse it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A real provider (OpenAI-compatible, Anthropic, Bedrock) reads only ``messages``. The
 pipeline also attaches the structured ``task`` it built those messages from, so the
-built-in offline provider can answer deterministically without a model; its answer has
-the same shape a model's has (text, file blocks per ``shared.llm.files``).
+built-in template generator (``shared.llm.providers.templates``) can answer
+deterministically without a model; its answer has the same shape a model's has (text, file
+blocks per ``shared.llm.files``).
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class Completion:
     text: str
     model: str
     provider: str
-    tokens_in: int
-    tokens_out: int
+    # What the model counted; None when nothing was tokenized (the template generator).
+    tokens_in: int | None
+    tokens_out: int | None
     finish_reason: str = "stop"
 
 
@@ -62,8 +64,12 @@ class Pricing:
     input_per_million: float = 0.0
     output_per_million: float = 0.0
 
-    def cost(self, tokens_in: int, tokens_out: int) -> float:
-        return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
+    def cost(self, tokens_in: int | None, tokens_out: int | None) -> float:
+        """Tokens not counted (None) cost nothing."""
+        spent = (tokens_in or 0) * self.input_per_million + (
+            tokens_out or 0
+        ) * self.output_per_million
+        return spent / 1e6
 
 
 ErrorKind = Literal["rate_limited", "unavailable", "timeout", "auth", "bad_request", "malformed"]

@@ -21,7 +21,7 @@ from shared.costs.summaries import summary
 from shared.db.base import team_partition
 from shared.ids import new_id
 from shared.llm import breaker, registry
-from shared.llm.offline import MODEL as OFFLINE_MODEL
+from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.llm.registry import ProviderCreate
 from shared.pipeline.definition import PHASE_NAMES
 from shared.team_settings import update_settings
@@ -90,8 +90,8 @@ def agent_body(**changes: Any) -> dict[str, Any]:
         "name": "Reviewer",
         "description": "Reads the code and reports",
         "role": "reviewer",
-        "llm_provider": "offline",
-        "llm_model": OFFLINE_MODEL,
+        "llm_provider": "templates",
+        "llm_model": TEMPLATES_MODEL,
         "system_prompt": "You review code.",
         "enabled_tools": ["read_file", "search"],
         **changes,
@@ -146,7 +146,7 @@ def test_patch_changes_only_the_fields_given_and_put_replaces_the_whole(
     replaced = client.put(
         url,
         headers=team.admin,
-        json={"name": "Tester", "role": "qa", "llm_provider": "offline", "llm_model": "m-2"},
+        json={"name": "Tester", "role": "qa", "llm_provider": "templates", "llm_model": "m-2"},
     )
 
     assert replaced.status_code == 200, replaced.text
@@ -155,7 +155,7 @@ def test_patch_changes_only_the_fields_given_and_put_replaces_the_whole(
         "name": "Tester",
         "description": "",
         "role": "qa",
-        "llm_provider": "offline",
+        "llm_provider": "templates",
         "llm_model": "m-2",
         "system_prompt": "",
         "enabled_tools": [],
@@ -202,8 +202,8 @@ def test_unknown_fields_and_nulls_are_422(
 
 
 def test_an_agent_names_a_provider_of_its_team(client: TestClient, team: Team) -> None:
-    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
-    created = create_agent(client, team, llm_provider="offline-main")
+    registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
+    created = create_agent(client, team, llm_provider="templates-main")
     url = f"{API}/agents/{created['id']}"
 
     unknown = client.post(f"{API}/agents", headers=team.admin, json=agent_body(llm_provider="nope"))
@@ -213,7 +213,7 @@ def test_an_agent_names_a_provider_of_its_team(client: TestClient, team: Team) -
     for answer in (unknown, patched, replaced):
         assert_error(answer, 422)
         assert "nope" in answer.json()["detail"]
-    assert client.get(url, headers=team.member).json()["llm_provider"] == "offline-main"
+    assert client.get(url, headers=team.member).json()["llm_provider"] == "templates-main"
     assert listed(client, team)["total"] == 1
 
 
@@ -224,16 +224,16 @@ def test_an_agent_naming_no_provider_takes_the_teams_default(
     del body["llm_provider"]
 
     without_default = client.post(f"{API}/agents", headers=team.admin, json=body)
-    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
-    update_settings(team.id, {"default_provider": "offline-main"})
+    registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
+    update_settings(team.id, {"default_provider": "templates-main"})
     created = client.post(f"{API}/agents", headers=team.admin, json=body)
     replaced = client.put(f"{API}/agents/{created.json()['id']}", headers=team.admin, json=body)
 
     assert_error(without_default, 422)
     assert "default_provider" in without_default.json()["detail"]
     assert created.status_code == 201, created.text
-    assert created.json()["llm_provider"] == "offline-main"
-    assert replaced.json()["llm_provider"] == "offline-main"
+    assert created.json()["llm_provider"] == "templates-main"
+    assert replaced.json()["llm_provider"] == "templates-main"
 
 
 def test_stop_and_start_set_the_status(client: TestClient, team: Team) -> None:
@@ -367,7 +367,7 @@ def test_a_new_team_gets_one_default_agent_per_phase_once(client: TestClient, te
     assert [entry["agent_id"] for entry in second.json()] == [
         entry["agent_id"] for entry in first.json()
     ]
-    assert all(entry["llm_provider"] == "offline" for entry in first.json())
+    assert all(entry["llm_provider"] == "templates" for entry in first.json())
     page = listed(client, team, limit=100)
     assert page["total"] == len(PHASE_NAMES)
     assert sorted(agent["role"] for agent in page["items"]) == sorted(PHASE_NAMES)
@@ -380,7 +380,7 @@ def test_an_admin_sets_the_agent_of_a_phase(client: TestClient, team: Team) -> N
     answer = client.post(
         f"{API}/agents/config/{agent['id']}",
         headers=team.admin,
-        json={"phase": "dev", "model": "offline-2"},
+        json={"phase": "dev", "model": "templates-2"},
     )
 
     assert answer.status_code == 200, answer.text
@@ -390,10 +390,10 @@ def test_an_admin_sets_the_agent_of_a_phase(client: TestClient, team: Team) -> N
         agent["id"],
         "Careful dev",
     )
-    assert (entry["llm_model"], entry["model_override"]) == ("offline-2", "offline-2")
+    assert (entry["llm_model"], entry["model_override"]) == ("templates-2", "templates-2")
     config = {e["phase"]: e for e in client.get(f"{API}/agents/config", headers=team.member).json()}
     assert config["dev"]["agent_id"] == agent["id"]
-    assert config["dev"]["llm_model"] == "offline-2"
+    assert config["dev"]["llm_model"] == "templates-2"
 
 
 def test_setting_a_phase_refuses_unknown_phases_and_deleted_agents(
@@ -418,20 +418,21 @@ def test_setting_a_phase_refuses_unknown_phases_and_deleted_agents(
 
 
 def test_the_test_call_goes_through_the_router(client: TestClient, team: Team) -> None:
-    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
-    agent = create_agent(client, team, llm_provider="offline-main")
+    registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
+    agent = create_agent(client, team, llm_provider="templates-main")
 
     answer = client.post(f"{API}/agents/{agent['id']}/test", headers=team.admin)
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert set(body) == {"agent_id", "model", "status", "response"}
-    assert (body["agent_id"], body["model"], body["status"]) == (agent["id"], OFFLINE_MODEL, "ok")
-    assert body["response"].startswith("Offline provider")
+    assert (body["agent_id"], body["model"], body["status"]) == (agent["id"], TEMPLATES_MODEL, "ok")
+    assert body["response"].startswith("Template generator")
+    assert "not a language model" in body["response"]
     assert summary(team.id).total_calls == 1  # priced and recorded by the router
 
 
-def test_a_default_agent_answers_on_the_built_in_offline_provider(
+def test_a_default_agent_answers_on_the_built_in_template_generator(
     client: TestClient, team: Team
 ) -> None:
     config = client.get(f"{API}/agents/config", headers=team.admin).json()
@@ -440,14 +441,38 @@ def test_a_default_agent_answers_on_the_built_in_offline_provider(
 
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "ok"
+    assert answer.json()["model"] == TEMPLATES_MODEL
+
+
+def test_agents_naming_the_older_offline_names_keep_working(client: TestClient, team: Team) -> None:
+    # Given agents stored before the template generator had its name: the built-in one as
+    # "offline" with model "offline-1", and one on a team provider of kind "offline"
+    registry.create(team.id, ProviderCreate.model_validate({"name": "legacy", "kind": "offline"}))
+    builtin = create_agent(client, team, llm_provider="offline", llm_model="offline-1")
+    own = create_agent(client, team, llm_provider="legacy", llm_model="offline-1")
+
+    # When each is tested through the router
+    answers = [
+        client.post(f"{API}/agents/{agent['id']}/test", headers=team.admin)
+        for agent in (builtin, own)
+    ]
+
+    # Then both answer from the template generator, and the provider reads as "templates"
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "ok"
+        assert answer.json()["response"].startswith("Template generator")
+    assert registry.config(team.id, "legacy").kind == "templates"
+    assert summary(team.id).total_calls == 2
+    assert summary(team.id).total_tokens_in is None  # nothing was tokenized
 
 
 def test_an_open_breaker_without_fallback_is_an_error_outcome(
     client: TestClient, team: Team
 ) -> None:
-    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
-    agent = create_agent(client, team, llm_provider="offline-main")
-    breaker.force_open(team.id, "offline-main")
+    registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
+    agent = create_agent(client, team, llm_provider="templates-main")
+    breaker.force_open(team.id, "templates-main")
 
     answer = client.post(f"{API}/agents/{agent['id']}/test", headers=team.admin)
 
@@ -456,7 +481,7 @@ def test_an_open_breaker_without_fallback_is_an_error_outcome(
     assert set(body) == {"agent_id", "model", "status", "detail"}
     assert (body["agent_id"], body["model"], body["status"]) == (
         agent["id"],
-        OFFLINE_MODEL,
+        TEMPLATES_MODEL,
         "error",
     )
     assert "circuit breaker open" in body["detail"]
@@ -515,17 +540,20 @@ def test_the_teams_fallback_and_breaker_settings_apply(
             default_model="gpt-4o-mini",
         ),
     )
-    registry.create(team.id, ProviderCreate(name="offline-main", kind="offline"))
+    registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
     update_settings(
         team.id,
-        {"smart_model_fallback": f"offline-main:{OFFLINE_MODEL}", "breaker_failure_threshold": 1},
+        {
+            "smart_model_fallback": f"templates-main:{TEMPLATES_MODEL}",
+            "breaker_failure_threshold": 1,
+        },
     )
     agent = create_agent(client, team, llm_provider="openai-main", llm_model="gpt-4o-mini")
 
     answer = client.post(f"{API}/agents/{agent['id']}/test", headers=team.admin)
 
     assert answer.status_code == 200, answer.text
-    assert (answer.json()["status"], answer.json()["model"]) == ("ok", OFFLINE_MODEL)
+    assert (answer.json()["status"], answer.json()["model"]) == ("ok", TEMPLATES_MODEL)
     # One failure opened the breaker: the team's threshold, not the default of five.
     assert breaker.state_of(team.id, "openai-main").state == "open"
 

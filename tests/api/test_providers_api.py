@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+
 from functions.providers.app import app
 from shared import team_settings
 from shared.agents.schemas import AgentCreate
@@ -148,7 +149,7 @@ def test_a_provider_goes_through_create_read_update_upsert_use_and_delete(admin:
 def test_a_taken_name_is_409(admin: Caller) -> None:
     admin.create("taken")
 
-    answer = admin("POST", "/providers", {"name": "taken", "kind": "offline"})
+    answer = admin("POST", "/providers", {"name": "taken", "kind": "templates"})
 
     assert_error(answer, 409)
     assert admin("GET", "/providers/taken").json()["kind"] == "openai"
@@ -159,10 +160,10 @@ def test_a_taken_name_is_409(admin: Caller) -> None:
     [
         ("POST", "/providers", {"name": "p", "kind": "mistral", "api_key": KEY}),
         ("POST", "/providers", {"name": "p", "kind": "openai", "api_key": KEY, "extra": 1}),
-        ("POST", "/providers", {"name": "Not_A_Name", "kind": "offline"}),
+        ("POST", "/providers", {"name": "Not_A_Name", "kind": "templates"}),
         ("POST", "/providers", {"name": "p", "kind": "openai", "api_key": KEY}),  # no model
         ("POST", "/providers", {"name": "p", "kind": "bedrock", "api_key": KEY}),  # keyless
-        ("POST", "/providers/Not_A_Name", {"kind": "offline"}),
+        ("POST", "/providers/Not_A_Name", {"kind": "templates"}),
         ("POST", "/providers/p", {"kind": "anthropic", "api_key": f"{KEY} x"}),
         ("PATCH", "/providers/p", {"kind": None}),
     ],
@@ -258,9 +259,13 @@ def test_the_connection_test_says_why_it_failed_without_the_key(admin: Caller) -
             assert secret not in text
 
 
-def test_the_offline_provider_tests_ok_and_an_unknown_one_is_404(admin: Caller) -> None:
-    admin("POST", "/providers", {"name": "off", "kind": "offline"})
+@pytest.mark.parametrize("kind", ["templates", "offline"], ids=["templates", "older-name"])
+def test_a_template_generator_tests_ok_and_an_unknown_one_is_404(admin: Caller, kind: str) -> None:
+    # "offline", the template generator's older kind, is still accepted, and read as today's.
+    made = admin("POST", "/providers", {"name": "off", "kind": kind})
 
+    assert (made.json()["kind"], made.json()["default_model"]) == ("templates", "templates-1")
+    assert admin("GET", "/providers/off").json()["kind"] == "templates"
     assert admin("POST", "/providers/off/test").json() == {
         "provider": "off",
         "status": "ok",
@@ -334,19 +339,21 @@ def test_a_default_model_the_catalog_does_not_know_is_listed_unpriced(admin: Cal
 
 def test_the_catalog_lists_every_providers_models(admin: Caller) -> None:
     admin.create("gpt")
-    admin("POST", "/providers", {"name": "off", "kind": "offline"})
+    admin("POST", "/providers", {"name": "off", "kind": "templates"})
 
     offline = admin("GET", "/providers/off/models").json()["items"]
     catalog = admin("GET", "/models")
 
     assert [(item["id"], item["default"], item["input_usd_per_million"]) for item in offline] == [
-        ("offline-1", True, 0.0)
+        ("templates-1", True, 0.0)
     ]
     assert catalog.status_code == 200, catalog.text
     items = catalog.json()["items"]
     assert catalog.json()["total"] == len(items) == len(CATALOG["openai"]) + 1
     assert {item["provider"] for item in items} == {"gpt", "off"}
-    assert {"provider": "off", "kind": "offline", "id": "offline-1"}.items() <= items[-1].items()
+    assert {"provider": "off", "kind": "templates", "id": "templates-1"}.items() <= items[
+        -1
+    ].items()
     assert all("input_usd_per_million" in item for item in items)
 
 
@@ -355,7 +362,7 @@ def test_the_catalog_lists_every_providers_models(admin: Caller) -> None:
 
 def test_every_provider_has_a_breaker_closed_until_something_is_stored(admin: Caller) -> None:
     admin.create("alpha")
-    admin("POST", "/providers", {"name": "beta", "kind": "offline"})
+    admin("POST", "/providers", {"name": "beta", "kind": "templates"})
     breaker.record_failure(admin.team_id, "alpha", "RateLimited 429", breaker.BreakerPolicy())
     breaker.force_open(admin.team_id, "ghost")  # a stored breaker whose provider is gone
 
@@ -408,8 +415,8 @@ READS = [
     "/circuit-breakers",
 ]
 WRITES: list[tuple[str, str, Any]] = [
-    ("POST", "/providers", {"name": "q", "kind": "offline"}),
-    ("POST", "/providers/p", {"kind": "offline"}),
+    ("POST", "/providers", {"name": "q", "kind": "templates"}),
+    ("POST", "/providers/p", {"kind": "templates"}),
     ("PATCH", "/providers/p", {"enabled": False}),
     ("DELETE", "/providers/p", None),
     ("POST", "/providers/p/use", None),
@@ -462,11 +469,11 @@ def test_another_teams_provider_is_404_on_every_route_that_names_one(admin: Call
     for method, path, body in named:
         assert_error(intruder(method, path, body), 404)
 
-    assert intruder("POST", "/providers/p", {"kind": "offline"}).status_code == 201
+    assert intruder("POST", "/providers/p", {"kind": "templates"}).status_code == 201
     assert admin("GET", "/providers/p").json()["kind"] == "openai"
     assert admin("GET", "/providers/p").json()["enabled"] is True
     assert names(intruder("GET", "/providers").json()) == ["p"]
     assert admin("GET", "/circuit-breakers").json()["items"][0]["state"] == "closed"
-    assert {item["kind"] for item in intruder("GET", "/models").json()["items"]} == {"offline"}
+    assert {item["kind"] for item in intruder("GET", "/models").json()["items"]} == {"templates"}
     for text in intruder.seen:
         assert KEY not in text

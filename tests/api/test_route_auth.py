@@ -190,8 +190,8 @@ def owner(aws: None) -> Iterator[Team]:
         json={
             "name": "Owned agent",
             "role": "dev",
-            "llm_provider": "offline",
-            "llm_model": "offline-1",
+            "llm_provider": "templates",
+            "llm_model": "templates-1",
         },
     )
     assert llm_agent.status_code == 201, llm_agent.text
@@ -202,12 +202,12 @@ def owner(aws: None) -> Iterator[Team]:
     )
     assert memory.status_code == 201, memory.text
     provider = client.post(
-        "/api/v1/providers", headers=headers, json={"name": "owned", "kind": "offline"}
+        "/api/v1/providers", headers=headers, json={"name": "owned", "kind": "templates"}
     )
     assert provider.status_code == 201, provider.text
     ids = {
         "name": provider.json()["name"],
-        "model": "offline-1",
+        "model": "templates-1",
         "job_ref": job_id,
         "approval_id": approval_id,
         "project_ref": project.json()["id"],
@@ -240,12 +240,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/agents/{agent_id}": {
         "name": "Taken over",
         "role": "dev",
-        "llm_provider": "offline",
-        "llm_model": "offline-1",
+        "llm_provider": "templates",
+        "llm_model": "templates-1",
     },
     "POST /api/v1/agents/config/{agent_id}": {"phase": "dev"},
     "PATCH /api/v1/providers/{name}": {"enabled": False},
-    "POST /api/v1/providers/{name}": {"kind": "offline"},
+    "POST /api/v1/providers/{name}": {"kind": "templates"},
     "POST /api/v1/agents/{agent_id}/memories": {"content": "planted"},
     "PUT /api/v1/agents/memories/{memory_id}": {"content": "rewritten"},
 }
@@ -292,7 +292,7 @@ def test_an_upsert_by_another_team_makes_its_own_and_leaves_the_owners(
     answer = intruder.client.post(
         f"/api/v1/providers/{owner.ids['name']}",
         headers=intruder.headers,
-        json={"kind": "offline", "enabled": False},
+        json={"kind": "templates", "enabled": False},
     )
     after = owner.client.get(f"/api/v1/providers/{owner.ids['name']}", headers=owner.headers)
 

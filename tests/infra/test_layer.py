@@ -336,6 +336,11 @@ def test_each_function_and_its_layers_fit_lambdas_size_budget(
         staged = dev.asset_dir(dev.resource(dev.stack.functions[spec.name].function))
         function_zip = tmp_path / f"{spec.name}.zip"
         build.write_zip(staged, function_zip)
+        # The project templates ship with the pipeline alone, the one function that renders
+        # them (in shared/ they used to ship in every function).
+        ships_templates = (staged / "functions" / "pipeline" / "targets").is_dir()
+        assert ships_templates == spec.handler.startswith("functions.pipeline."), spec.name
+        assert not (staged / "shared" / "llm" / "offline").exists(), spec.name
         layers = layers_for(spec)
         total_unzipped = sum(unzipped[layer] for layer in layers) + tree_size(staged)
         total_zipped = sum(zipped[layer] for layer in layers) + function_zip.stat().st_size

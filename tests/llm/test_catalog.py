@@ -53,7 +53,10 @@ def test_an_unknown_model_says_so_and_prices_at_zero() -> None:
 
 
 def test_a_known_free_model_is_not_unknown() -> None:
+    assert price_of("templates", "templates-1") == Pricing(0.0, 0.0)
+    # Under the older kind and model names too: stored agents and providers keep a price.
     assert price_of("offline", "offline-1") == Pricing(0.0, 0.0)
+    assert [model.id for model in models("offline")] == ["templates-1"]
 
 
 def test_a_provider_prices_from_its_overrides_then_the_catalog() -> None:

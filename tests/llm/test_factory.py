@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from shared.llm.offline import OfflineProvider
-from shared.llm.providers import NamedOfflineProvider, build_provider
+from shared.llm.providers import build_provider
 from shared.llm.providers.anthropic import AnthropicProvider
 from shared.llm.providers.bedrock import BedrockProvider
 from shared.llm.providers.openai import OpenAIProvider
+from shared.llm.providers.templates import TemplateProvider
 from shared.llm.types import CompletionRequest, Message, ProviderError
 from tests.llm.conftest import API_KEY
 
@@ -45,14 +45,20 @@ def test_bedrock_is_built_without_touching_aws() -> None:
     assert provider.kind == "bedrock"
 
 
-def test_offline_keeps_its_name_and_answers() -> None:
-    provider = build_provider("offline", "offline-backup")
-    assert isinstance(provider, OfflineProvider)
-    assert isinstance(provider, NamedOfflineProvider)
+@pytest.mark.parametrize("kind", ["templates", "offline"], ids=["templates", "older-name"])
+def test_the_template_generator_keeps_its_name_and_says_what_it_is(kind: str) -> None:
+    # Given a template generator built under today's kind or its older name
+    provider = build_provider(kind, "templates-backup")
+    assert isinstance(provider, TemplateProvider)
+    assert (provider.kind, provider.default_model) == ("templates", "templates-1")
     assert provider.check() == 1
+    # When it is sent a plain message
     completion = provider.complete(CompletionRequest(model="", messages=(Message("user", "hi"),)))
-    assert completion.provider == "offline-backup"
-    assert completion.model == "offline-1"
+    # Then it answers under its own name, says it is no model, and counts no tokens
+    assert completion.provider == "templates-backup"
+    assert completion.model == "templates-1"
+    assert "not a language model" in completion.text
+    assert (completion.tokens_in, completion.tokens_out) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +76,7 @@ def test_transient_follows_from_the_kind() -> None:
     assert ProviderError("x", kind="malformed").transient is True
     assert ProviderError("x", kind="auth").transient is False
     assert ProviderError("x", kind="bad_request").transient is False
-    # An explicit flag still wins, as the offline provider's errors give it
+    # An explicit flag still wins over the kind
     legacy = ProviderError("x", transient=False)
     assert (legacy.transient, legacy.kind, legacy.retry_after) == (False, None, None)
     with pytest.raises(TypeError):

@@ -1,12 +1,14 @@
-"""Specs, the offline provider and generated trees for the pipeline tests."""
+"""Specs, the template generator (with the pipeline's renderer) and generated trees for the
+pipeline tests."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+from functions.pipeline.targets.generator import render
 from shared.llm.files import parse_files
-from shared.llm.offline import OfflineProvider
+from shared.llm.providers.templates import MODEL, TemplateProvider
 from shared.llm.types import Completion, CompletionRequest, Message, PhaseTask
 from shared.pipeline.spec import JobSpec
 
@@ -34,13 +36,13 @@ def make_spec(target: str = "web", **overrides: Any) -> JobSpec:
 
 
 def ask(phase: str | None, spec: JobSpec | None = None, **task: Any) -> Completion:
-    """What the offline provider answers for `phase` (no phase: a plain chat)."""
+    """What the template generator answers for `phase` (no phase: a plain chat)."""
     request = CompletionRequest(
-        model="offline-1",
+        model=MODEL,
         messages=(Message("system", "You are a phase agent."), Message("user", f"Do {phase}.")),
         task=None if phase is None or spec is None else PhaseTask(phase, spec.model_dump(), **task),
     )
-    return OfflineProvider().complete(request)
+    return TemplateProvider(renderer=render).complete(request)
 
 
 def generate(spec: JobSpec, **task: Any) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from functions.pipeline.checks import run_qa, run_runtime, scan_security
-from shared.llm.offline.styles import PALETTES
+from functions.pipeline.targets.styles import PALETTES
 from tests.pipeline.conftest import (
     DESCRIPTION,
     FEATURES,

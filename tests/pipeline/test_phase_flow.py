@@ -1,4 +1,5 @@
-"""The phases in order, as the pipeline runs them, with the offline provider and the real checks."""
+"""The phases in order, as the pipeline runs them, with the template generator and the
+real checks."""
 
 from __future__ import annotations
 

@@ -10,7 +10,9 @@ from typing import Any
 import botocore.client
 import pytest
 from pydantic import SecretStr, ValidationError
+
 from shared.aws import client
+from shared.db.base import team_partition
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id
 from shared.llm import breaker, registry
@@ -304,10 +306,10 @@ def test_a_rejected_or_accepted_key_is_in_no_error_or_repr() -> None:
     [
         ({"kind": "bedrock", "default_model": "amazon.nova-lite-v1:0", "api_key": KEY}, "api_key"),
         ({"kind": "bedrock", "default_model": "m", "base_url": "https://x.example"}, "base_url"),
-        ({"kind": "offline", "api_key": KEY}, "api_key"),
+        ({"kind": "templates", "api_key": KEY}, "api_key"),
         ({"kind": "openai"}, "default_model"),
         ({"kind": "anthropic", "default_model": ""}, "default_model"),
-        ({"kind": "offline", "default_model": "gpt-4o"}, "offline-1"),
+        ({"kind": "templates", "default_model": "gpt-4o"}, "templates-1"),
     ],
 )
 def test_fields_that_do_not_go_together_are_unprocessable(
@@ -319,8 +321,8 @@ def test_fields_that_do_not_go_together_are_unprocessable(
     assert registry.listing(team, PageParams())[1] == 0
 
 
-def test_offline_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
-    offline = registry.create(team, registry.ProviderCreate(name="offline", kind="offline"))
+def test_templates_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
+    offline = registry.create(team, registry.ProviderCreate(name="offline", kind="templates"))
     bedrock = registry.create(
         team,
         registry.ProviderCreate(
@@ -328,10 +330,30 @@ def test_offline_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
         ),
     )
 
-    assert offline.default_model == "offline-1"
+    assert offline.default_model == "templates-1"
     assert not offline.api_key.configured
     assert not bedrock.api_key.configured
     assert registry.client_for(team, "offline").check() == 1
+
+
+def test_a_provider_stored_under_the_older_offline_kind_reads_as_templates(team: str) -> None:
+    # Given a provider item written before the template generator was named "templates"
+    registry.create(team, registry.ProviderCreate(name="old", kind="templates"))
+    item = ProviderItem.get(team_partition(team), provider_key("old"))
+    item.update(
+        actions=[ProviderItem.kind.set("offline"), ProviderItem.default_model.set("offline-1")]
+    )
+
+    # When it is read and used
+    config = registry.get(team, "old")
+    client = registry.client_for(team, "old")
+
+    # Then it is the template generator under today's names, and still usable
+    assert (config.kind, config.default_model) == ("templates", "templates-1")
+    assert (client.kind, client.name) == ("templates", "old")
+    # And an update that leaves the kind alone keeps working
+    renamed = registry.update(team, "old", registry.ProviderUpdate(enabled=False))
+    assert (renamed.kind, renamed.enabled) == ("templates", False)
 
 
 def test_switching_to_a_keyless_kind_asks_for_the_stored_key_to_go(team: str) -> None:
@@ -339,17 +361,17 @@ def test_switching_to_a_keyless_kind_asks_for_the_stored_key_to_go(team: str) ->
 
     with pytest.raises(Unprocessable, match="api_key: null"):
         registry.update(
-            team, "openai-main", registry.ProviderUpdate(kind="offline", default_model=None)
+            team, "openai-main", registry.ProviderUpdate(kind="templates", default_model=None)
         )
     switched = registry.update(
         team,
         "openai-main",
         registry.ProviderUpdate.model_validate(
-            {"kind": "offline", "default_model": None, "api_key": None}
+            {"kind": "templates", "default_model": None, "api_key": None}
         ),
     )
 
-    assert (switched.kind, switched.default_model) == ("offline", "offline-1")
+    assert (switched.kind, switched.default_model) == ("templates", "templates-1")
     assert not switched.api_key.configured
 
 
@@ -423,7 +445,7 @@ def test_clients_are_built_once_per_configuration_with_the_cached_key(
 
 
 def test_a_disabled_provider_gives_no_client_but_can_be_tested(team: str) -> None:
-    registry.create(team, registry.ProviderCreate(name="offline", kind="offline", enabled=False))
+    registry.create(team, registry.ProviderCreate(name="offline", kind="templates", enabled=False))
 
     with pytest.raises(ProviderError, match="disabled") as refused:
         registry.client_for(team, "offline")

@@ -11,10 +11,10 @@ import pytest
 
 from shared.costs import budgets
 from shared.costs.budgets import BudgetUpdate, set_budget
-from shared.costs.summaries import by_provider, summary
+from shared.costs.summaries import by_provider, daily, summary
 from shared.errors import BudgetExceeded, NotFound
 from shared.llm import breaker
-from shared.llm.providers import NamedOfflineProvider
+from shared.llm.providers.templates import TemplateProvider
 from shared.llm.router import AllProvidersFailed, CallContext, Router, Target
 from shared.llm.types import (
     Completion,
@@ -189,15 +189,37 @@ def test_a_retried_call_with_the_same_id_is_charged_once() -> None:
     assert summary(context.team_id).total_calls == 1
 
 
-def test_the_offline_provider_answers_through_the_router_at_no_cost() -> None:
+def test_the_template_generator_answers_at_no_cost_and_the_ledger_counts_no_tokens() -> None:
+    # Given the template generator (it tokenizes nothing) and a model that counts its tokens
     context = call()
-    router = Router(clients=lambda team_id, name: NamedOfflineProvider(name))
+    model = ScriptedProvider("primary")
+    clients = {"templates": TemplateProvider(), "primary": model}
+    router = Router(clients=lambda team_id, name: clients[name])
 
-    routed = router.complete(context, Target("offline"), REQUEST)
+    # When the template generator answers
+    routed = router.complete(context, Target("templates"), REQUEST)
 
+    # Then it costs nothing and the cost pages say its tokens were not counted, not zero
+    # nor an estimate from characters
     assert routed.completion.text
     assert routed.cost_usd == 0.0
-    assert summary(context.team_id).total_calls == 1
+    totals = summary(context.team_id)
+    assert (totals.total_calls, totals.total_tokens_in, totals.total_tokens_out) == (1, None, None)
+    lines, _, _ = by_provider(context.team_id, PageParams())
+    assert [(line.name, line.tokens_in, line.tokens_out) for line in lines] == [
+        ("templates", None, None)
+    ]
+    assert (daily(context.team_id, 1)[0].tokens_in, daily(context.team_id, 1)[0].calls) == (None, 1)
+
+    # And when a model answers too, its counted tokens are what the totals show
+    router.complete(context, Target("primary"), REQUEST)
+    totals = summary(context.team_id)
+    assert (totals.total_calls, totals.total_tokens_in, totals.total_tokens_out) == (2, 1_000, 500)
+    lines, _, _ = by_provider(context.team_id, PageParams())
+    assert {line.name: (line.tokens_in, line.tokens_out) for line in lines} == {
+        "templates": (None, None),
+        "primary": (1_000, 500),
+    }
 
 
 @pytest.mark.parametrize(("text", "target"), [("a", Target("a")), ("a:m:1", Target("a", "m:1"))])
@@ -242,7 +264,7 @@ def test_the_provider_store_serves_the_router() -> None:
     from shared.llm.registry import ProviderCreate
 
     context = call()
-    registry.create(context.team_id, ProviderCreate(name="local", kind="offline"))
+    registry.create(context.team_id, ProviderCreate(name="local", kind="templates"))
 
     routed = Router(clients=registry.client_for).complete(context, Target("local"), REQUEST)
 

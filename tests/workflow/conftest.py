@@ -1,5 +1,5 @@
 """Generation jobs run for real: the local state machine, the pipeline worker, the
-offline provider, emulated DynamoDB, S3 and EventBridge."""
+template generator, emulated DynamoDB, S3 and EventBridge."""
 
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ def start_job(team_id: str, **fields: Any) -> Job:
 
 @dataclass
 class ScriptedProvider:
-    """The offline provider, with scripted failures, holds and a record of every request."""
+    """A model stand-in: the template generator's text (with the pipeline's renderer), the
+    token counts and prices a model would have, scripted failures, holds and a record of
+    every request."""
 
     fail_once: dict[str, Exception] = field(default_factory=dict)
     fail_always: dict[str, Exception] = field(default_factory=dict)
@@ -66,11 +68,14 @@ class ScriptedProvider:
     hold: dict[str, threading.Event] = field(default_factory=dict)
     reached: dict[str, threading.Event] = field(default_factory=dict)
     requests: list[CompletionRequest] = field(default_factory=list)
-    name: str = "offline"
-    kind: str = "offline"
+    name: str = "templates"
+    kind: str = "templates"
+    tokens_in: int = 1_000
+    tokens_out: int = 2_000
 
     def complete(self, request: CompletionRequest) -> Completion:
-        from shared.llm.offline import OfflineProvider
+        from functions.pipeline.targets.generator import render
+        from shared.llm.providers.templates import TemplateProvider
 
         phase = request.task.phase if request.task else ""
         self.requests.append(request)
@@ -82,16 +87,11 @@ class ScriptedProvider:
             raise self.fail_once.pop(phase)
         if phase in self.fail_always:
             raise self.fail_always[phase]
-        completion = OfflineProvider().complete(request)
-        if phase in self.replace_text:
-            return Completion(
-                self.replace_text[phase],
-                completion.model,
-                completion.provider,
-                completion.tokens_in,
-                0,
-            )
-        return completion
+        completion = TemplateProvider(renderer=render).complete(request)
+        text = self.replace_text.get(phase, completion.text)
+        return Completion(
+            text, completion.model, completion.provider, self.tokens_in, self.tokens_out
+        )
 
     def pricing(self, model: str) -> Pricing:
         return Pricing(input_per_million=1.0, output_per_million=2.0)

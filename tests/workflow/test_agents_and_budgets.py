@@ -95,8 +95,11 @@ def test_a_phase_agent_on_a_real_provider_answers_and_is_charged() -> None:
     system = call.body["messages"][0]["content"]
     assert system.startswith("You are a business analyst.")
     assert system.endswith("Write for a small team.")
-    # Every other phase used its default agent on the built-in offline provider.
-    assert done.phase("architect").provider == "offline"
+    # Every other phase used its default agent on the built-in template generator, which
+    # counts no tokens: the job's totals are the model's counts alone.
+    assert done.phase("architect").provider == "templates"
+    assert (done.phase("architect").tokens_in, done.phase("architect").tokens_out) == (None, None)
+    assert (done.tokens_in, done.tokens_out) == (ba.tokens_in, ba.tokens_out)
     # The ledger has the job's calls, the agent's and the provider's.
     by_job, _, _ = summaries.by_job(team, PageParams(limit=50))
     assert [line.name for line in by_job] == [job.id]

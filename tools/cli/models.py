@@ -38,8 +38,8 @@ class Job(_Answer):
     cancel_requested: bool = False
     approval_gates: list[str] = Field(default_factory=list)
     error: str | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
+    tokens_in: int | None = 0  # None: not counted (the template generator)
+    tokens_out: int | None = 0
     cost_usd: float = 0.0
     created_at: datetime | None = None
     started_at: datetime | None = None
@@ -59,8 +59,8 @@ class Phase(_Answer):
     duration_seconds: float | None = None
     error: str | None = None
     attempts: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
+    tokens_in: int | None = 0  # None: not counted (the template generator)
+    tokens_out: int | None = 0
     cost_usd: float = 0.0
     model: str | None = None
     provider: str | None = None

@@ -111,7 +111,7 @@ def _phase_line(phase: Phase, width: int) -> str:
         parts.append(f"(attempt {phase.attempts})")
     if phase.status in DONE_PHASE_STATUSES and phase.status != "cancelled":
         parts.append(render.duration(render.phase_seconds(phase)))
-        if phase.tokens_in or phase.tokens_out:  # tool-only phases ask no model
+        if phase.model:  # tool-only phases ask no model
             parts += [
                 render.token_pair(phase.tokens_in, phase.tokens_out),
                 render.cost(phase.cost_usd),
@@ -193,8 +193,8 @@ class Board:
                 bar,
                 Text(phase.status, style=style),
                 render.duration(seconds) if seconds is not None else "",
-                render.token_pair(phase.tokens_in, phase.tokens_out) if phase.tokens_in else "",
-                render.cost(phase.cost_usd) if phase.tokens_in else "",
+                render.token_pair(phase.tokens_in, phase.tokens_out) if phase.model else "",
+                render.cost(phase.cost_usd) if phase.model else "",
             )
         parts: list[RenderableType] = [header, board]
         if job.status == "waiting_approval":

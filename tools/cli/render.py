@@ -9,8 +9,12 @@ from datetime import UTC, datetime
 
 from tools.cli.models import Approval, Job, Phase
 
+NOT_COUNTED = "not counted"  # the template generator counts no tokens
 
-def tokens(count: int) -> str:
+
+def tokens(count: int | None) -> str:
+    if count is None:
+        return NOT_COUNTED
     if count < 10_000:
         return f"{count:,}"
     if count < 1_000_000:
@@ -18,8 +22,16 @@ def tokens(count: int) -> str:
     return f"{count / 1_000_000:.2f}M"
 
 
-def token_pair(tokens_in: int, tokens_out: int) -> str:
+def token_pair(tokens_in: int | None, tokens_out: int | None) -> str:
+    if tokens_in is None and tokens_out is None:
+        return f"tokens {NOT_COUNTED}"
     return f"{tokens(tokens_in)} in / {tokens(tokens_out)} out"
+
+
+def token_total(tokens_in: int | None, tokens_out: int | None) -> str:
+    if tokens_in is None and tokens_out is None:
+        return NOT_COUNTED
+    return tokens((tokens_in or 0) + (tokens_out or 0))
 
 
 def cost(usd: float) -> str:
@@ -85,7 +97,7 @@ def jobs_table(jobs: Sequence[Job], now: datetime | None = None) -> str:
             job.slug,
             job.status,
             job.current_phase or "-",
-            tokens(job.tokens_in + job.tokens_out),
+            token_total(job.tokens_in, job.tokens_out),
             cost(job.cost_usd),
             ago(job.created_at, now),
         ]
@@ -104,8 +116,8 @@ def phases_table(phases: Sequence[Phase], now: datetime | None = None) -> str:
                 phase.status + attempts,
                 duration(phase_seconds(phase, now)),
                 # Tool-only phases ask no model: a dash, not "0 in / 0 out $0.0000".
-                token_pair(phase.tokens_in, phase.tokens_out) if phase.tokens_in else "-",
-                cost(phase.cost_usd) if phase.tokens_in else "-",
+                token_pair(phase.tokens_in, phase.tokens_out) if phase.model else "-",
+                cost(phase.cost_usd) if phase.model else "-",
                 phase.model or "-",
             ]
         )

@@ -1,13 +1,15 @@
-"""`run_qa` and `run_runtime`: one entry per phase, dispatching on the job's target."""
+"""`run_qa` and `run_runtime`: one entry per phase, dispatching to the job's target's checks
+(`functions/pipeline/targets/<target>/check.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from functions.pipeline.checks import flutter, python_api, web
 from functions.pipeline.checks.findings import Finding, error
-
-TARGETS = ("web", "python-api", "flutter")
+from functions.pipeline.targets import TARGETS
+from functions.pipeline.targets.flutter import check as flutter
+from functions.pipeline.targets.python_api import check as python_api
+from functions.pipeline.targets.web import check as web
 
 
 def _unknown(target: str) -> list[Finding]:

@@ -1,8 +1,9 @@
 """Real LLM providers, built from a team's configuration by `build_provider`.
 
 Kinds: "openai" (any OpenAI-compatible Chat Completions server), "anthropic" (the
-Messages API), "bedrock" (Converse, through the function's IAM role) and "offline" (the
-built-in templates). Each kind's module is imported only when a provider of that kind is
+Messages API), "bedrock" (Converse, through the function's IAM role) and "templates" (the
+built-in template generator, not a model; "offline" is its older name, still accepted).
+Each kind's module is imported only when a provider of that kind is
 built: httpx and botocore stay out of cold starts that never call a model.
 
 Clients never retry: a failure becomes one `ProviderError` with its `kind`, and the
@@ -14,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from shared.llm.offline import MODEL as OFFLINE_MODEL
-from shared.llm.offline import OfflineProvider
+from shared.llm.providers.templates import KIND as TEMPLATES
+from shared.llm.providers.templates import TemplateProvider, canonical_kind
 from shared.llm.types import ErrorKind, Pricing, Provider
 
-KINDS = ("openai", "anthropic", "bedrock", "offline")
+KINDS = ("openai", "anthropic", "bedrock", TEMPLATES)
 
 # Seconds to wait for an answer: a long completion sends nothing until it is done.
 DEFAULT_READ_TIMEOUT = 120.0
@@ -49,23 +50,6 @@ def kind_for_status(status: int) -> ErrorKind:
     return "bad_request"
 
 
-class NamedOfflineProvider(OfflineProvider):
-    """The offline provider under the name a team gave it, with the checks others have."""
-
-    def __init__(self, name: str = "offline") -> None:
-        self.name = name
-        self.default_model = OFFLINE_MODEL
-
-    def list_models(self) -> list[str]:
-        return [OFFLINE_MODEL]
-
-    def check(self) -> int:
-        return 1
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
 def build_provider(
     kind: str,
     name: str,
@@ -86,8 +70,10 @@ def build_provider(
     """
     if not name:
         raise ValueError("a provider needs a name")
-    if kind == "offline":
-        return NamedOfflineProvider(name)
+    kind = canonical_kind(kind)
+    if kind == TEMPLATES:
+        # Handed no renderer: the pipeline gives it its own (shared.llm.team_router).
+        return TemplateProvider(name)
     if kind not in KINDS:
         raise ValueError(f"unknown provider kind {kind!r}; expected one of {', '.join(KINDS)}")
     if not default_model:
@@ -125,8 +111,8 @@ def build_provider(
 __all__ = [
     "DEFAULT_READ_TIMEOUT",
     "KINDS",
-    "NamedOfflineProvider",
     "ProviderClient",
+    "TemplateProvider",
     "build_provider",
     "kind_for_status",
 ]

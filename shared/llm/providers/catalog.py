@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.llm.providers.templates import canonical_kind
 from shared.llm.types import Pricing
 
 PRICES_PUBLISHED = "2025-11"
@@ -81,7 +82,10 @@ CATALOG: Mapping[str, tuple[CatalogModel, ...]] = {
             "us.anthropic.claude-sonnet-4-20250514-v1:0",
         ),
     ),
-    "offline": (_model("offline-1", "Offline templates", 0.0, 0.0),),
+    # Not a model: the built-in template generator, free, under its older id too.
+    "templates": (
+        _model("templates-1", "Template generator (not a model)", 0.0, 0.0, "offline-1"),
+    ),
 }
 
 # Every id and alias per kind, built once: lookups happen on every completion.
@@ -93,11 +97,11 @@ _INDEX: dict[str, dict[str, CatalogModel]] = {
 
 def models(kind: str) -> tuple[CatalogModel, ...]:
     """The catalog's models for a provider kind (none for an unknown kind)."""
-    return CATALOG.get(kind, ())
+    return CATALOG.get(canonical_kind(kind), ())
 
 
 def find(kind: str, model: str) -> CatalogModel | None:
-    return _INDEX.get(kind, {}).get(model)
+    return _INDEX.get(canonical_kind(kind), {}).get(model)
 
 
 def price_of(kind: str, model: str) -> Pricing | None:

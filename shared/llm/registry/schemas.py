@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -24,7 +25,17 @@ from pydantic import (
     field_validator,
 )
 
-ProviderKind = Literal["openai", "anthropic", "bedrock", "offline"]
+from shared.llm.providers.templates import canonical_kind
+
+# "templates" is the built-in template generator (not a model); its older name "offline"
+# is still accepted and read as "templates", so stored providers and requests keep working.
+ProviderKind = Annotated[
+    Literal["openai", "anthropic", "bedrock", "templates"], BeforeValidator(canonical_kind)
+]
+KIND_DESCRIPTION = (
+    "templates: the built-in template generator, not a model (offline, its older name, is "
+    "accepted too)"
+)
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 KEY_MAX_CHARS = 4096
 
@@ -66,14 +77,14 @@ class ProviderUpsert(_Request):
     `api_key` left out keeps the stored key; null removes it; a value replaces it.
     """
 
-    kind: ProviderKind
+    kind: ProviderKind = Field(description=KIND_DESCRIPTION)
     base_url: BaseUrl = Field(
         default="",
         description="Empty: the vendor's own API. OpenAI-compatible servers (vLLM, Ollama, "
         "OpenRouter, ...) are kind openai with their base URL, ending in /v1",
     )
     api_key: ApiKey | None = Field(default=None, description="Write-only")
-    default_model: ModelId = Field(default="", description="Required but for offline")
+    default_model: ModelId = Field(default="", description="Required but for templates")
     enabled: bool = True
 
 
@@ -85,7 +96,7 @@ class ProviderUpdate(_Request):
     """Only what is sent changes. null removes `api_key`, `base_url` (back to the vendor's
     API) and `default_model`; `kind` and `enabled` cannot be null."""
 
-    kind: ProviderKind | None = None
+    kind: ProviderKind | None = Field(default=None, description=KIND_DESCRIPTION)
     base_url: BaseUrl | None = None
     api_key: ApiKey | None = Field(default=None, description="Write-only; null removes it")
     default_model: ModelId | None = None

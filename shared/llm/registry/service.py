@@ -19,12 +19,13 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 from pynamodb.exceptions import PynamoDBException
+
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import Conflict, DomainError, Unprocessable
 from shared.ids import utcnow
 from shared.llm import provider_keys as keys
-from shared.llm.offline import MODEL as OFFLINE_MODEL
+from shared.llm.providers import templates
 from shared.llm.registry.models import ProviderItem, provider_key
 from shared.llm.registry.schemas import (
     NAME_PATTERN,
@@ -51,8 +52,8 @@ class _Keep:
 KEEP: Final = _Keep()
 KeyChange = SecretStr | None | _Keep
 
-# Kinds that sign with the function's IAM role (bedrock) or call nothing (offline).
-_KEYLESS_KINDS = frozenset({"bedrock", "offline"})
+# Kinds that sign with the function's IAM role (bedrock) or call nothing (templates).
+_KEYLESS_KINDS = frozenset({"bedrock", templates.KIND})
 # What an update may change: put back when its key could not be stored.
 _RESTORED = (
     "kind",
@@ -205,7 +206,7 @@ def _apply(
 ) -> ProviderConfig:
     """Write `changes` and the key change to the provider read as `item`, if nobody else
     changed it since (else Conflict)."""
-    kind = changes.get("kind", item.kind)
+    kind = changes.get("kind", templates.canonical_kind(item.kind))
     base_url = changes.get("base_url", item.base_url or "")
     has_key = item.has_key if isinstance(key, _Keep) else key is not None
     default_model = _checked(
@@ -247,10 +248,10 @@ def _checked(kind: str, base_url: str, has_key: bool, default_model: str) -> str
                 f"A provider of kind {kind} takes no api_key"
                 " (remove the stored one with api_key: null)"
             )
-    if kind == "offline":
-        if default_model not in ("", OFFLINE_MODEL):
-            raise Unprocessable(f"An offline provider's model is {OFFLINE_MODEL}")
-        return OFFLINE_MODEL
+    if kind == templates.KIND:
+        if default_model not in ("", templates.MODEL, *templates.MODEL_ALIASES):
+            raise Unprocessable(f"The template generator's model is {templates.MODEL}")
+        return templates.MODEL
     if not default_model:
         raise Unprocessable(f"A provider of kind {kind} needs a default_model")
     return default_model
@@ -304,13 +305,17 @@ def _item(team_id: str, name: str) -> ProviderItem:
 
 
 def _to_config(item: ProviderItem) -> ProviderConfig:
-    kind: Any = item.kind
+    # A provider stored under the template generator's older kind reads as today's.
+    kind: Any = templates.canonical_kind(item.kind)
+    default_model = item.default_model
+    if kind == templates.KIND:
+        default_model = templates.MODEL
     return ProviderConfig(
         team_id=item.team_id,
         name=item.name,
         kind=kind,
         base_url=item.base_url or "",
-        default_model=item.default_model,
+        default_model=default_model,
         enabled=item.enabled,
         has_key=item.has_key,
         key_hint=item.key_hint,

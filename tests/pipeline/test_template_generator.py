@@ -1,4 +1,5 @@
-"""The offline provider: deterministic answers for every phase, at no cost."""
+"""The template generator with the pipeline's renderer: deterministic answers for every
+phase, at no cost, counting no tokens."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import sys
 
 import pytest
 
+from functions.pipeline.targets.generator import render
+from functions.pipeline.targets.styles import PALETTES
 from shared.llm.files import parse_files
-from shared.llm.offline import OfflineProvider
-from shared.llm.offline.styles import PALETTES
+from shared.llm.providers.templates import MODEL, TemplateProvider
 from shared.llm.types import CompletionRequest, Message, PhaseTask, ProviderError
 from tests.pipeline.conftest import FEATURES, NAME, TARGETS, ask, generate, make_spec
 
@@ -29,32 +31,47 @@ def test_same_request_same_answer(target: str, phase: str) -> None:
     assert first.text.strip()
 
 
-def test_tokens_are_counted_and_cost_nothing() -> None:
-    provider = OfflineProvider()
+def test_no_tokens_are_invented_and_nothing_is_charged() -> None:
+    # Given the template generator, which tokenizes nothing
+    provider = TemplateProvider(renderer=render)
+    # When it answers a phase
     completion = ask("dev", make_spec("web"))
-    messages_chars = len("You are a phase agent.") + len("Do dev.")
-    assert completion.tokens_in == -(-messages_chars // 4)
-    assert completion.tokens_out == -(-len(completion.text) // 4)
-    assert completion.tokens_out > 0
-    assert completion.provider == "offline"
-    assert completion.model == "offline-1"
-    assert provider.pricing("offline-1").cost(completion.tokens_in, completion.tokens_out) == 0
-    assert (provider.name, provider.kind, provider.model) == ("offline", "offline", "offline-1")
+    # Then its answer says so: tokens are not counted (None), not estimated from characters
+    assert completion.text.strip()
+    assert (completion.tokens_in, completion.tokens_out) == (None, None)
+    assert completion.provider == "templates"
+    assert completion.model == "templates-1"
+    assert provider.pricing(MODEL).cost(completion.tokens_in, completion.tokens_out) == 0
+    assert (provider.name, provider.kind, provider.model) == ("templates", "templates", MODEL)
 
 
 def test_a_plain_chat_gets_a_short_deterministic_reply() -> None:
     # Given a request with no phase task, as "test this agent" sends
     request = CompletionRequest(
-        model="offline-1", messages=(Message("user", "Hello there, are you awake?"),)
+        model=MODEL, messages=(Message("user", "Hello there, are you awake?"),)
     )
-    # When it is completed twice
-    first = OfflineProvider().complete(request)
-    second = OfflineProvider().complete(request)
-    # Then the reply acknowledges the message, identically each time
+    # When it is completed twice, with no renderer (as the agents group's test call has)
+    first = TemplateProvider().complete(request)
+    second = TemplateProvider().complete(request)
+    # Then the reply acknowledges the message, identically each time, and says what it is
     assert first.text == second.text
     assert "Hello there, are you awake?" in first.text
-    assert first.tokens_in > 0
-    assert first.tokens_out > 0
+    assert "Template generator" in first.text
+    assert "not a language model" in first.text
+    assert (first.tokens_in, first.tokens_out) == (None, None)
+
+
+def test_without_the_pipeline_renderer_a_phase_task_is_refused() -> None:
+    # Given the template generator as any function but the pipeline builds it: no renderer
+    request = CompletionRequest(
+        model=MODEL, messages=(), task=PhaseTask("dev", make_spec("web").model_dump())
+    )
+    # When it is asked for a phase's work
+    with pytest.raises(ProviderError) as caught:
+        TemplateProvider().complete(request)
+    # Then it refuses as a bad request (no breaker counts it), saying why
+    assert caught.value.kind == "bad_request"
+    assert "only the pipeline" in str(caught.value)
 
 
 @pytest.mark.parametrize("phase", ["qa", "runtime", "security", "export"])
@@ -73,10 +90,10 @@ def test_an_unknown_phase_is_a_permanent_error() -> None:
 
 def test_an_invalid_spec_is_a_permanent_error() -> None:
     request = CompletionRequest(
-        model="offline-1", messages=(), task=PhaseTask("dev", {"name": "no slug"})
+        model=MODEL, messages=(), task=PhaseTask("dev", {"name": "no slug"})
     )
     with pytest.raises(ProviderError) as caught:
-        OfflineProvider().complete(request)
+        TemplateProvider(renderer=render).complete(request)
     assert caught.value.transient is False
     assert caught.value.kind == "bad_request"  # the request's fault: no breaker counts it
 
@@ -210,14 +227,16 @@ def test_refactor_finds_nothing_to_change_in_a_generated_tree(target: str) -> No
     assert "Nothing to change" in answer
 
 
-def test_importing_the_provider_loads_no_templates() -> None:
-    # Cold start: the package loads only the provider; templates load when a phase runs.
+def test_importing_the_renderer_loads_no_templates() -> None:
+    # Cold start: the pipeline imports its renderer; a target's templates load when a phase
+    # of that target runs.
     code = (
-        "import sys, shared.llm.offline\n"
-        "loaded = [m for m in sys.modules if m.startswith(('shared.llm.offline.', 'pydantic'))]\n"
+        "import sys, functions.pipeline.targets.generator\n"
+        "prefixes = ('functions.pipeline.targets.', 'pydantic')\n"
+        "loaded = [m for m in sys.modules if m.startswith(prefixes)]\n"
         "print(','.join(sorted(loaded)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
     )
-    assert result.stdout.strip() == "shared.llm.offline.provider"
+    assert result.stdout.strip() == "functions.pipeline.targets.generator"

@@ -1,0 +1,1 @@
+"""The Flutter target (android, ios): one screen per feature, checked statically."""

@@ -1,0 +1,1 @@
+"""The python-api target: a FastAPI service with an in-memory store and pytest tests."""
