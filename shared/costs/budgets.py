@@ -14,6 +14,7 @@ Days and months are UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -28,6 +29,7 @@ from shared.costs.models import (
     BudgetItem,
     RollupItem,
     allowance_key,
+    cost_keys,
     day_key,
     load_many,
     micros_to_usd,
@@ -37,6 +39,7 @@ from shared.costs.models import (
     user_month_key,
 )
 from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.batch import ItemKey, get_many
 from shared.db.versioned import lost_race, update_versioned
 from shared.errors import BudgetExceeded, ServiceUnavailable
 from shared.events import publish
@@ -259,21 +262,38 @@ def _seen(items: dict[str, Any], day: date) -> BudgetSeen:
     )
 
 
+def budget_keys(team_id: str, user_id: str, now: datetime) -> list[ItemKey]:
+    """What `check_budget` reads at `now`: for a caller that reads them in its own batch
+    (the router adds its breakers) and hands the answer over as `read`."""
+    day = now.astimezone(UTC).date()
+    sort_keys = [BUDGET, allowance_key(user_id), day_key(day), month_key(day)]
+    return cost_keys(team_id, [*sort_keys, user_month_key(user_id, day)])
+
+
 def check_budget(
-    team_id: str, user_id: str, estimated_cost_micros: int, now: datetime | None = None
+    team_id: str,
+    user_id: str,
+    estimated_cost_micros: int,
+    now: datetime | None = None,
+    *,
+    read: Mapping[ItemKey, Any] | None = None,
 ) -> Headroom:
     """Refuse a call that would go over a limit (`BudgetExceeded`); else what each leaves.
 
     One BatchGetItem (budget, allowance, today's, this month's and the user's month
-    rollups). A limit is refused once spent, or when spent plus the estimate is over it;
+    rollups), or none when `read` holds the answer to a batch read of `budget_keys` at the
+    same `now`. A limit is refused once spent, or when spent plus the estimate is over it;
     the team's daily budget is checked first, then its monthly one, then the allowance.
     Concurrent calls may each pass and together overshoot by at most their own costs.
     """
     if estimated_cost_micros < 0:
         raise ValueError("the estimated cost cannot be negative")
-    day = (now or utcnow()).astimezone(UTC).date()
+    moment = now or utcnow()
+    day = moment.astimezone(UTC).date()
     today, month, user_month = day_key(day), month_key(day), user_month_key(user_id, day)
-    items = load_many(team_id, [BUDGET, allowance_key(user_id), today, month, user_month])
+    keys = budget_keys(team_id, user_id, moment)
+    found = read if read is not None else get_many(keys)
+    items = {key[2]: found[key] for key in keys if key in found}
     budget, allowance = items.get(BUDGET), items.get(allowance_key(user_id))
     checks = (
         (TEAM_DAILY, _limit(budget, "daily_limit_micros"), _spent(items, today)),

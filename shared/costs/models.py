@@ -18,13 +18,11 @@ instances at once, and integers add up exactly where binary floats would drift.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import (
     NumberAttribute,
     NumberSetAttribute,
@@ -32,9 +30,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from shared.aws import client
 from shared.db.base import TeamItem, table_meta, team_partition
-from shared.errors import ServiceUnavailable
+from shared.db.batch import ItemKey, get_many
 
 MICROS_PER_USD = 1_000_000
 ROLLUP = "ROLLUP#"
@@ -42,8 +39,6 @@ TOTAL_KEY = "ROLLUP#TOTAL"
 BUDGET = "BUDGET"
 # Day rollups answer `daily` (at most 365 days back); the ledger is kept a little longer.
 RETENTION_DAYS = 400
-# BatchGetItem may leave keys unprocessed under throttling; they are asked for again.
-_BATCH_GET_ATTEMPTS = 5
 
 
 def usd_to_micros(usd: float) -> int:
@@ -163,23 +158,11 @@ def load_many(team_id: str, sort_keys: Sequence[str]) -> dict[str, Any]:
     with no item are absent from the answer. Each value is a RollupItem, BudgetItem or
     AllowanceItem, as its key says.
     """
-    table = CallItem.Meta.table_name
+    found = get_many(cost_keys(team_id, sort_keys))
+    return {key[2]: item for key, item in found.items()}
+
+
+def cost_keys(team_id: str, sort_keys: Sequence[str]) -> list[ItemKey]:
+    """The batch-read keys of the team's cost items under `sort_keys`."""
     partition = team_partition(team_id)
-    pending: list[dict[str, Any]] = [
-        {"pk": {"S": partition}, "sk": {"S": key}} for key in sort_keys
-    ]
-    found: dict[str, Any] = {}
-    for attempt in range(_BATCH_GET_ATTEMPTS):
-        request = {table: {"Keys": pending, "ConsistentRead": True}}
-        try:
-            answer = client("dynamodb").batch_get_item(RequestItems=request)
-        except (BotoCoreError, ClientError) as exc:
-            raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
-        for raw in answer.get("Responses", {}).get(table, []):
-            sort_key = raw["sk"]["S"]
-            found[sort_key] = _model_for(sort_key).from_raw_data(raw)
-        pending = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-        if not pending:
-            return found
-        time.sleep(0.05 * 2**attempt)  # throttled: back off before asking for the rest
-    raise ServiceUnavailable("Storage is unavailable; try again shortly")
+    return [(_model_for(key), partition, key) for key in sort_keys]

@@ -7,10 +7,12 @@
         success                  -> breaker told, cost priced and recorded, alerts checked
     nothing answered             -> AllProvidersFailed, naming each attempt
 
-Bookkeeping per answered call, in DynamoDB requests: the budget check (one BatchGetItem),
-the breaker (one GetItem; its success is reported only when the breaker had something to
-reset), the ledger (one TransactWriteItems), and the alerts, decided from what the check
-read plus the call's cost (no request, unless a threshold is crossed: then its claim).
+Bookkeeping per answered call, in DynamoDB requests: one BatchGetItem reads the budget,
+the rollups it checks and every candidate's breaker (the breaker decides on the item read;
+its success is written only when it had something to reset), then the ledger (one
+TransactWriteItems). The alerts are decided from what was read plus the call's cost (no
+request, unless a threshold is crossed: then its claim). A failure is counted by a
+conditional UpdateItem on the breaker as read; a lost race re-reads it.
 
 A refused budget is not a provider failure: it is raised as is (BudgetExceeded), and the
 pipeline turns it into an approval. Which provider answered is on the result and in the
@@ -21,13 +23,16 @@ decide when to try a provider again.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from shared.costs.budgets import BudgetSeen, alerts_after, check_budget
+from shared.costs.budgets import BudgetSeen, alerts_after, budget_keys, check_budget
 from shared.costs.ledger import CallRecord, cost_micros, record_call
 from shared.costs.models import micros_to_usd
+from shared.db.batch import ItemKey, get_many
 from shared.errors import NotFound, ServiceUnavailable
+from shared.ids import utcnow
 from shared.llm import breaker
 from shared.llm.types import Completion, CompletionRequest, Pricing, Provider, ProviderError
 from shared.observability import logger
@@ -120,16 +125,18 @@ class Router:
 
     def complete(self, call: CallContext, target: Target, request: CompletionRequest) -> Routed:
         clients = _Clients(self.clients, call.team_id)
-        seen = None
-        if self.enforce_budget:
-            seen = self._check_budget(call, clients.get(target.provider), target, request)
+        candidates = self._candidates(target)
+        read, seen = self._read(call, candidates, clients.get(target.provider), request)
         attempts: list[Attempt] = []
-        for candidate in self._candidates(target):
+        for candidate in candidates:
             client = clients.get(candidate.provider)
             if isinstance(client, str):
                 attempts.append(Attempt(candidate, "failed", client))
                 continue
-            decision = self._allowed(call.team_id, candidate)
+            stored = (
+                None if read is None else breaker.from_read(read, call.team_id, candidate.provider)
+            )
+            decision = self._allowed(call.team_id, candidate, stored)
             if decision is not None and not decision.allowed:
                 attempts.append(Attempt(candidate, "skipped", "circuit breaker open"))
                 continue
@@ -139,14 +146,14 @@ class Router:
                 completion = client.complete(request)
             except ProviderError as exc:
                 attempts.append(Attempt(candidate, "failed", str(exc)[:200]))
-                self._failed(call.team_id, candidate, exc)
+                self._failed(call.team_id, candidate, exc, stored)
                 continue
             attempts.append(Attempt(candidate, "answered"))
             # A breaker read closed with nothing counted has nothing to reset: reporting the
             # success would be a read that changes nothing. (A failure another instance
             # counts meanwhile is left to its window, as it would be had it come just after.)
             if decision is None or not decision.clean:
-                self._answered(call.team_id, candidate)
+                self._answered(call.team_id, candidate, stored)
             cost = self._charge(call, candidate, client, completion, seen)
             return Routed(completion, candidate, cost, tuple(attempts))
         raise AllProvidersFailed(tuple(attempts))
@@ -156,30 +163,51 @@ class Router:
             return [target]
         return [target, self.fallback]
 
-    def _check_budget(
+    def _read(
         self,
         call: CallContext,
+        candidates: list[Target],
         client: Provider | str,
-        target: Target,
         request: CompletionRequest,
-    ) -> BudgetSeen | None:
-        """Refuse before spending: the prompt's size and the most the answer may be (priced
-        at the target's rates; an exhausted budget refuses even when they are unknown).
-        Answers what the check read, for the alerts after the call."""
+    ) -> tuple[Mapping[ItemKey, Any] | None, BudgetSeen | None]:
+        """One BatchGetItem for the budget check and every candidate's breaker; then refuse
+        before spending (BudgetExceeded). Answers what was read (None: storage did not
+        answer and no budget is enforced, so each breaker is read on its own) and what the
+        check saw, for the alerts after the call."""
+        now = utcnow()
+        keys: list[ItemKey] = [breaker.item_key(call.team_id, c.provider) for c in candidates]
+        if self.enforce_budget:
+            keys += budget_keys(call.team_id, call.user_id, now)
+        try:
+            read = get_many(keys)
+        except ServiceUnavailable:
+            if self.enforce_budget:
+                raise  # a budget that cannot be read cannot be enforced
+            return None, None
+        if not self.enforce_budget:
+            return read, None
+        estimate = self._estimate(candidates[0], client, request)
+        return read, check_budget(call.team_id, call.user_id, estimate, now, read=read).seen
+
+    @staticmethod
+    def _estimate(target: Target, client: Provider | str, request: CompletionRequest) -> int:
+        """The most the call may cost: the prompt's size and the longest answer, priced at
+        the target's rates (an exhausted budget refuses even when they are unknown)."""
         prompt_tokens = math.ceil(sum(len(m.content) for m in request.messages) / _CHARS_PER_TOKEN)
         pricing = client.pricing(target.model) if not isinstance(client, str) else Pricing()
-        estimate = cost_micros(
+        return cost_micros(
             prompt_tokens,
             request.max_tokens,
             pricing.input_per_million,
             pricing.output_per_million,
         )
-        return check_budget(call.team_id, call.user_id, estimate).seen
 
-    def _allowed(self, team_id: str, target: Target) -> breaker.Decision | None:
+    def _allowed(
+        self, team_id: str, target: Target, stored: breaker.BreakerItem | None
+    ) -> breaker.Decision | None:
         """The breaker's decision; None when it could not be read (the call goes ahead)."""
         try:
-            return breaker.allow(team_id, target.provider, self.policy)
+            return breaker.allow(team_id, target.provider, self.policy, stored=stored)
         except ServiceUnavailable:
             # The breaker's store is down: call the provider rather than stop every call.
             logger.warning(
@@ -187,18 +215,26 @@ class Router:
             )
             return None
 
-    def _failed(self, team_id: str, target: Target, exc: ProviderError) -> None:
+    def _failed(
+        self,
+        team_id: str,
+        target: Target,
+        exc: ProviderError,
+        stored: breaker.BreakerItem | None,
+    ) -> None:
         if exc.kind not in _BREAKER_KINDS:
             return
         error = f"{exc.kind or 'error'} {exc.status or ''}"
         try:
-            breaker.record_failure(team_id, target.provider, error.strip(), self.policy)
+            breaker.record_failure(
+                team_id, target.provider, error.strip(), self.policy, stored=stored
+            )
         except ServiceUnavailable:
             logger.warning("circuit breaker not updated", extra={"provider": target.provider})
 
-    def _answered(self, team_id: str, target: Target) -> None:
+    def _answered(self, team_id: str, target: Target, stored: breaker.BreakerItem | None) -> None:
         try:
-            breaker.record_success(team_id, target.provider)
+            breaker.record_success(team_id, target.provider, stored=stored)
         except ServiceUnavailable:
             logger.warning("circuit breaker not updated", extra={"provider": target.provider})
 

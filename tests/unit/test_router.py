@@ -272,11 +272,11 @@ def test_the_provider_store_serves_the_router() -> None:
     assert routed.completion.text
 
 
-# The bookkeeping of an answered call: the budget check, the breaker, the ledger.
-CHECK, BREAKER, LEDGER = "BatchGetItem", "GetItem", "TransactWriteItems"
+# The bookkeeping of an answered call: one read of the budget and the breakers, the ledger.
+READ, LEDGER = "BatchGetItem", "TransactWriteItems"
 
 
-def test_an_answer_on_a_team_without_budget_or_failures_costs_three_requests(
+def test_an_answer_on_a_team_without_budget_or_failures_costs_two_requests(
     dynamodb_calls: list[str], alerts: list[dict[str, Any]]
 ) -> None:
     primary = ScriptedProvider("primary")
@@ -287,8 +287,9 @@ def test_an_answer_on_a_team_without_budget_or_failures_costs_three_requests(
 
     router.complete(context, Target("primary"), REQUEST)
 
-    # No second breaker read for a success with nothing to reset; no re-read for alerts.
-    assert dynamodb_calls == [CHECK, BREAKER, LEDGER]
+    # The breaker is read with the budget; a success with nothing to reset writes nothing;
+    # the alerts re-read nothing.
+    assert dynamodb_calls == [READ, LEDGER]
     assert alerts == []
     assert summary(context.team_id).total_calls == 2
 
@@ -302,7 +303,7 @@ def test_a_budget_that_the_answer_leaves_below_its_thresholds_costs_no_more(
 
     router_for(ScriptedProvider("primary")).complete(context, Target("primary"), REQUEST)
 
-    assert dynamodb_calls == [CHECK, BREAKER, LEDGER]
+    assert dynamodb_calls == [READ, LEDGER]
     assert alerts == []
 
 
@@ -321,7 +322,7 @@ def test_an_answer_that_crosses_a_threshold_is_announced_from_what_the_check_rea
     router.complete(context, Target("primary"), REQUEST)
 
     assert first == [(50, 0.002)]
-    assert requests == [CHECK, BREAKER, LEDGER, "UpdateItem"]  # the claim; nothing re-read
+    assert requests == [READ, LEDGER, "UpdateItem"]  # the claim; nothing re-read
     assert [(alert["threshold"], alert["spent_usd"]) for alert in alerts[1:]] == [
         (80, 0.004),
         (100, 0.004),
@@ -339,7 +340,8 @@ def test_without_the_budget_check_the_alerts_read_for_themselves(
         context, Target("primary"), REQUEST
     )
 
-    assert dynamodb_calls == [BREAKER, LEDGER, "BatchGetItem", "UpdateItem"]
+    # The breakers are still read in one batch; the alerts read the budget for themselves.
+    assert dynamodb_calls == [READ, LEDGER, "BatchGetItem", "UpdateItem"]
     assert [alert["threshold"] for alert in alerts] == [50]
 
 
@@ -352,9 +354,34 @@ def test_an_answer_resets_the_failures_its_breaker_had_counted(
     dynamodb_calls.clear()
 
     router_for(primary).complete(context, Target("primary"), REQUEST)
+    requests = list(dynamodb_calls)
 
     assert breaker.state_of(context.team_id, "primary").failures == 0
-    assert dynamodb_calls[:4] == [CHECK, BREAKER, BREAKER, "UpdateItem"]
+    # The reset is a conditional write on the breaker as the batch read it: no re-read.
+    assert requests == [READ, "UpdateItem", LEDGER]
+
+
+def test_a_failure_is_counted_on_the_breaker_as_read_and_the_fallback_needs_no_read(
+    dynamodb_calls: list[str],
+) -> None:
+    # Given a primary that fails and a fallback, whose breakers are both in the one read
+    context = call()
+    router = router_for(
+        ScriptedProvider("primary", fails_with="unavailable"),
+        ScriptedProvider("backup"),
+        fallback="backup",
+    )
+    router.complete(context, Target("primary"), REQUEST)  # the primary's breaker exists now
+    dynamodb_calls.clear()
+
+    # When the primary fails again
+    routed = router.complete(context, Target("primary"), REQUEST)
+    requests = list(dynamodb_calls)
+
+    # Then the failure is counted by one conditional write, the fallback answers unread
+    assert routed.target.provider == "backup"
+    assert breaker.state_of(context.team_id, "primary").failures == 2
+    assert requests == [READ, "UpdateItem", LEDGER]
 
 
 def test_a_probe_that_answers_closes_the_breaker() -> None:

@@ -20,7 +20,15 @@ and resetting the count after a success. Only the winner of a transition publish
 """
 
 from shared.llm.breaker.calls import allow, record_failure, record_success
-from shared.llm.breaker.models import CLOSED, HALF_OPEN, OPEN, BreakerItem, BreakerState, item_key
+from shared.llm.breaker.models import (
+    CLOSED,
+    HALF_OPEN,
+    OPEN,
+    BreakerItem,
+    BreakerState,
+    from_read,
+    item_key,
+)
 from shared.llm.breaker.operator import force_close, force_open, reset, state_of, states
 from shared.llm.breaker.policy import (
     DEFAULT_POLICY,
@@ -43,6 +51,7 @@ __all__ = [
     "allow",
     "force_close",
     "force_open",
+    "from_read",
     "item_key",
     "policy_for",
     "record_failure",

@@ -10,8 +10,9 @@ stored as UTC date-times, like every other item's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -60,6 +61,13 @@ class BreakerItem(TeamItem):
 def item_key(team_id: str, provider: str) -> tuple[type[BreakerItem], str, str]:
     """The breaker's key, for a caller that reads it in a batch with other items."""
     return BreakerItem, team_partition(team_id), breaker_key(provider)
+
+
+def from_read(found: Mapping[Any, Any], team_id: str, provider: str) -> BreakerItem:
+    """The breaker in the answer to a batch read that asked for its `item_key` (a blank
+    one when nothing is stored)."""
+    stored: BreakerItem | None = found.get(item_key(team_id, provider))
+    return stored if stored is not None else blank(team_id, provider)
 
 
 def blank(team_id: str, provider: str) -> BreakerItem:
