@@ -125,7 +125,8 @@ def approve(
     if pending.status == "pending":
         _check_budget_decision(pending, principal, edited_output, new_limit_usd)
         if edited_output is not None:
-            _store_edit(pending, edited_output)
+            # Checked into the phase's output form: file blocks for dev, a document else.
+            _store_edit(pending, _checked_edit(pending.phase, edited_output))
         if pending.budget is not None and new_limit_usd is not None:
             # Before the decision, which hands the task token over: a failure here leaves
             # the approval pending to try again, not a job waiting for a decision made.

@@ -2,7 +2,8 @@
 
 Model phases call their agent's provider and store what it wrote (a document, or files
 merged into the tree); tool phases run the real checks and store their reports; repair
-decides whether qa must look again.
+asks for fixes and sends the tree back to qa, which fails the job with what is left once
+the job's repair attempts are spent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ DOCUMENTS: dict[str, str] = {
     "reviewer": "review",
 }
 ZIP_DATE_TIME = (2026, 1, 1, 0, 0, 0)
+# How many of qa's findings a failed job's error names (the qa report lists them all).
+_NAMED_FINDINGS = 5
 
 
 @dataclass
@@ -162,12 +165,7 @@ def _repair(ctx: PhaseContext, phase: Phase) -> PhaseResult:
     errors = _errors(artifacts.load_report(ctx.team_id, ctx.job_id, "qa"))
     if not errors:
         return PhaseResult(outcome="skipped", summary="qa found nothing to repair")
-    if ctx.job.repair_attempts >= ctx.job.max_repair_attempts:
-        first = errors[0].get("message", "")
-        raise ChecksFailed(
-            f"qa still finds {len(errors)} problem(s) after "
-            f"{ctx.job.repair_attempts} repair attempt(s); first: {first}"
-        )
+    # qa fails the job once the attempts are spent, so repair only runs with one left.
     result = PhaseResult(recheck=True, repaired=True)
     tree = artifacts.load_tree(ctx.team_id, ctx.job_id)
     changed = _files_from(ctx.ask(phase, result, files=tree, findings=errors), phase)
@@ -197,6 +195,25 @@ def _report(ctx: PhaseContext, phase: Phase, findings: list[Any]) -> list[dict[s
     return errors
 
 
+def _where(finding: dict[str, Any]) -> str:
+    where = str(finding.get("path") or "project")
+    return f"{where}:{finding['line']}" if finding.get("line") else where
+
+
+def _unrepaired(job: Job, errors: list[dict[str, Any]]) -> str:
+    """Why qa fails the job: the findings repair left, named, so a person can fix them
+    (edit the files, then retry from a phase)."""
+    named = "; ".join(
+        f"{_where(f)}: {' '.join(str(f['message']).split())[:200]}"
+        for f in errors[:_NAMED_FINDINGS]
+    )
+    more = f"; and {len(errors) - _NAMED_FINDINGS} more" if len(errors) > _NAMED_FINDINGS else ""
+    return (
+        f"qa: {len(errors)} problem(s) left after {job.repair_attempts} repair attempt(s) "
+        f"(of {job.max_repair_attempts}): {named}{more}"
+    )
+
+
 def _checks(ctx: PhaseContext, phase: Phase) -> PhaseResult:
     from functions.pipeline import checks  # runs generated code: imported only where needed
 
@@ -204,7 +221,9 @@ def _checks(ctx: PhaseContext, phase: Phase) -> PhaseResult:
     target = ctx.job.spec.target
     if phase.name == "qa":
         errors = _report(ctx, phase, checks.run_qa(target, tree))
-        # qa itself passes: repair decides what its findings mean.
+        if errors and ctx.job.repair_attempts >= ctx.job.max_repair_attempts:
+            raise ChecksFailed(_unrepaired(ctx.job, errors))
+        # Repair gets the findings while it has attempts left; qa looks again after it.
         return PhaseResult(summary=f"{len(errors)} error(s)")
     if phase.name == "runtime":
         errors = _report(ctx, phase, checks.run_runtime(target, tree))

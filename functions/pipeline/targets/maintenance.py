@@ -1,7 +1,9 @@
 """The `refactor` and `repair` phases: deterministic edits to an existing tree.
 
 Both answer with a short markdown summary followed by file blocks of only the files
-they change, the shape a model would use.
+they change, the shape a model would use. Repair restores generated files and removes
+the lines it understands; it never switches code off, so what it cannot fix stays a
+finding and qa fails the job with it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import ast
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from functions.pipeline.targets.naming import html_text, one_line
+from functions.pipeline.targets.naming import one_line
 from functions.pipeline.targets.project import render_project
 from shared.llm.files import render_files
 from shared.pipeline.spec import JobSpec
@@ -100,42 +102,40 @@ def _drop_lines(text: str, findings: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(line for index, line in enumerate(lines) if index not in doomed)
 
 
-def _stub(path: str, text: str, reasons: list[str]) -> str:
-    """The file switched off: kept as comments where the language allows, so nothing is lost."""
-    why = "; ".join(one_line(reason, limit=160) for reason in reasons)
-    commented = "\n".join(f"# {line}".rstrip() for line in text.rstrip("\n").split("\n"))
-    if path.endswith(".py"):
-        return f"# Disabled by repair: {why}\n{commented}\n"
-    if path.endswith((".dart", ".js", ".mjs", ".ts")):
-        slashed = "\n".join(f"// {line}".rstrip() for line in text.rstrip("\n").split("\n"))
-        return f"// Disabled by repair: {why}\n{slashed}\n"
-    if path.endswith((".html", ".htm")):
-        return (
-            '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="utf-8">\n'
-            "    <title>Page removed</title>\n  </head>\n  <body>\n"
-            f"    <p>This page was removed by repair: {html_text(why)}</p>\n"
-            '    <p><a href="index.html">Back to the start</a></p>\n  </body>\n</html>\n'
-        )
-    return text
+def _compiles(path: str, text: str) -> bool:
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
-def _neutralize(path: str, text: str, findings: list[Mapping[str, Any]]) -> str:
-    """A fix for a file the templates do not produce: drop offending lines, else disable it."""
-    checks = [str(finding.get("check", "")) for finding in findings]
-    reasons = [str(finding.get("message", "")) for finding in findings]
-    if all(check.startswith(_LINE_CHECKS) for check in checks):
-        fixed = _drop_lines(text, findings)
-        if not path.endswith(".py"):
-            return fixed
-        try:
-            compile(fixed, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError):
-            return _stub(path, fixed, reasons)
-        return fixed
-    # Anything else (a syntax error, a failing or hanging test) disables the file; a
-    # secret in it still goes first, so the comments do not keep it.
-    secrets = [f for f in findings if str(f.get("check", "")).startswith("security.")]
-    return _stub(path, _drop_lines(text, secrets), reasons)
+def _understood(finding: Mapping[str, Any]) -> bool:
+    return str(finding.get("check", "")).startswith(_LINE_CHECKS)
+
+
+def _fix(path: str, text: str, findings: list[Mapping[str, Any]]) -> str | None:
+    """The file without the lines repair understands (a dangling reference or import, a
+    planted secret), or None when it has none to remove or removing them would break
+    Python that parsed. Anything else (a syntax error, a failing or hanging test) is left
+    for a person: switching code off would let the job pass without the code.
+    """
+    understood = [finding for finding in findings if _understood(finding)]
+    if not understood:
+        return None
+    fixed = _drop_lines(text, understood)
+    if path.endswith(".py") and _compiles(path, text) and not _compiles(path, fixed):
+        return None
+    return fixed if fixed != text else None
+
+
+def _note(path: str, items: list[Mapping[str, Any]], fixed: bool) -> str:
+    left = [finding for finding in items if not (fixed and _understood(finding))]
+    if not left:
+        return f"`{path}`: removed the flagged lines ({len(items)} finding(s))"
+    done = "removed the lines it could; " if fixed else ""
+    first = one_line(str(left[0].get("message", "")), limit=160)
+    return f"`{path}`: {done}{len(left)} finding(s) not fixed, left for a person; first: {first}"
 
 
 def repair(spec: JobSpec, files: Mapping[str, str], findings: Iterable[Mapping[str, Any]]) -> str:
@@ -159,15 +159,10 @@ def repair(spec: JobSpec, files: Mapping[str, str], findings: Iterable[Mapping[s
                 # The file is as generated, so the fault is in a file it depends on.
                 restore_all = True
         elif path in files:
-            fixed = _neutralize(path, files[path], items)
-            if fixed != files[path]:
+            fixed = _fix(path, files[path], items)
+            if fixed is not None:
                 changes[path] = fixed
-                done = (
-                    "disabled, kept as comments"
-                    if "Disabled by repair" in fixed[:200]
-                    else ("removed the flagged lines")
-                )
-                notes.append(f"`{path}`: {done} ({len(items)} finding(s))")
+            notes.append(_note(path, items, fixed is not None))
     if restore_all:
         for path, text in canonical.items():
             if path not in changes and files.get(path) != text:
