@@ -136,7 +136,7 @@ def test_a_new_team_starts_with_one_default_agent_per_phase(new_account: Any) ->
     assert listed.status_code == 200, listed.text
     roles = sorted(agent["role"] for agent in listed.json()["items"])
     assert roles == sorted(PHASE_NAMES)
-    assert {agent["llm_provider"] for agent in listed.json()["items"]} == {"offline"}
+    assert {agent["llm_provider"] for agent in listed.json()["items"]} == {"templates"}
 
 
 @pytest.mark.parametrize("role", ["member", "admin"])

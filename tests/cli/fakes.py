@@ -60,7 +60,7 @@ def phases(*statuses: str) -> list[dict[str, Any]]:
                 "tokens_in": 100 if done else 0,
                 "tokens_out": 200 if done else 0,
                 "cost_usd": 0.001 if done else 0.0,
-                "model": "offline-1" if done else None,
+                "model": "templates-1" if done else None,
                 "provider": None,
             }
         )
