@@ -14,6 +14,7 @@ import signal
 import site
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -109,6 +110,28 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     # what it started (a hung test's own children included), nothing else.
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
+    _await_group_gone(process.pid)
+
+
+def _await_group_gone(group: int, *, limit_seconds: float = 2.0) -> None:
+    """Wait until no member of `group` still runs: SIGKILL is delivered asynchronously,
+    and on a busy machine a killed grandchild can still be on a CPU when killpg returns.
+    A member reparented to an init that never reaps it stays a zombie, which is dead."""
+    deadline = time.monotonic() + limit_seconds
+    while _live_members(group) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _live_members(group: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if len(fields) > 2 and fields[2] == str(group) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _dump_stacks(process: subprocess.Popen[bytes]) -> None:
