@@ -154,9 +154,12 @@ class AuditItem(TeamItem):
 
 
 class RateCounterItem(Model):
+    """A rate limit's sliding log for one subject (shared.ratelimit): the times of its
+    latest hits, in the order they were stored."""
+
     Meta = table_meta("identity")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    hits = NumberAttribute(default=0)
+    log = ListAttribute(of=NumberAttribute, default=list)
     expires_at = TTLAttribute(null=True)
