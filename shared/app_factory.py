@@ -10,7 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from shared import fastapi_compat
-from shared.errors import error_body_schema, install_error_handlers
+from shared.errors import error_body_schema, error_responses, install_error_handlers
 from shared.middleware import KernelMiddleware
 from shared.settings import get_settings
 
@@ -29,6 +29,7 @@ class GroupApp(FastAPI):
             document = super().openapi()
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas.setdefault("ErrorBody", error_body_schema())
+            _declare_kernel_answers(document, get_settings().max_body_bytes)
         return self.openapi_schema or super().openapi()
 
     def build_middleware_stack(self) -> ASGIApp:
@@ -38,6 +39,22 @@ class GroupApp(FastAPI):
             max_body_bytes=get_settings().max_body_bytes,
             root_aliases=self.root_aliases,
         )
+
+
+def _declare_kernel_answers(document: dict[str, Any], max_body_bytes: int) -> None:
+    """Declare what the kernel answers before a route runs, so the document tells the
+    truth without every route repeating it: a body that is not UTF-8 (400, FastAPI's
+    parser) and a body over the cap (413, `KernelMiddleware`)."""
+    kernel = error_responses(400, 413)
+    kernel[400]["description"] = "The request body is not text in UTF-8 (FastAPI cannot decode it)"
+    kernel[413]["description"] = f"The request body is over {max_body_bytes} bytes"
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, answer in kernel.items():
+                responses.setdefault(str(status), answer)
 
 
 def create_app(group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = ()) -> FastAPI:

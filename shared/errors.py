@@ -176,9 +176,14 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (the router names only the first route's)."""
+    """Every method of the resource at this path (the router names only the first route's).
+
+    Only the most specific templates count: `/agents/config` is its own resource, whose
+    methods are those of `/agents/config`, not also those of `/agents/{agent_id}` (an agent
+    named "config" cannot exist), which is what the document says of the path.
+    """
     scope = {**request.scope, "method": "\x00"}  # a method no route has: every match is partial
-    methods: set[str] = set()
+    by_parameters: dict[int, set[str]] = {}
     for route in request.app.routes:
         if isinstance(route, APIRoute) or not hasattr(route, "effective_candidates"):
             candidates = [route]
@@ -187,8 +192,10 @@ def _allowed_methods(request: Request) -> str:
         for candidate in candidates:
             match, _ = candidate.matches(scope)
             if match is Match.PARTIAL:
+                parameters = len(getattr(candidate, "param_convertors", None) or ())
+                methods = by_parameters.setdefault(parameters, set())
                 methods |= set(getattr(candidate, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    return ", ".join(sorted(by_parameters[min(by_parameters)])) if by_parameters else ""
 
 
 def _flatten_included(route: Any) -> list[Any]:

@@ -42,6 +42,16 @@ async def get_note(note_id: str) -> dict[str, str]:
     raise NotFound("note not found")
 
 
+@router.get("/notes/summary")
+async def notes_summary() -> dict[str, int]:
+    return {"notes": 0}
+
+
+@router.delete("/notes/{note_id}", status_code=204)
+async def delete_note(note_id: str) -> None:
+    raise NotFound("note not found")
+
+
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("database password is hunter2")
@@ -71,6 +81,35 @@ def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
     response = client.put("/api/v1/notes", json={})
     assert_error_body(response, 405)
     assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_405_allow_names_the_methods_of_the_literal_path_only(client: TestClient) -> None:
+    # /notes/summary is its own resource: /notes/{note_id}'s DELETE is not one of its methods.
+    response = client.post("/api/v1/notes/summary")
+    assert_error_body(response, 405)
+    assert response.headers["allow"] == "GET"
+    # A path only the template matches still lists the template's methods.
+    response = client.post("/api/v1/notes/n1")
+    assert set(response.headers["allow"].split(", ")) == {"DELETE", "GET"}
+
+
+def test_document_declares_what_the_kernel_answers_for_a_body() -> None:
+    document = create_app("notes", router).openapi()
+    create = document["paths"]["/api/v1/notes"]["post"]["responses"]
+    # A body that does not parse is FastAPI's 400, one over the cap the middleware's 413.
+    assert {"400", "413"} <= set(create)
+    assert create["413"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    # An operation without a body can answer neither.
+    assert "413" not in document["paths"]["/api/v1/notes"]["get"]["responses"]
+
+
+def test_a_body_that_is_not_json_is_the_declared_400(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/notes", content=b"\xc3(", headers={"content-type": "application/json"}
+    )
+    assert_error_body(response, 400)
 
 
 def test_invalid_body_is_422_with_field_errors_and_no_echo(client: TestClient) -> None:
