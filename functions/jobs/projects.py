@@ -40,9 +40,10 @@ class ProjectFields(BaseModel):
     health: ProjectHealth = "healthy"
     icon: str = Field(default="", max_length=16)
     repository: str = Field(default="", max_length=500)
-    monthly_spend: float = Field(default=0.0, ge=0)
+    # Strict: JSON `false` is not the number 0 (the schema says number, integer).
+    monthly_spend: float = Field(default=0.0, ge=0, allow_inf_nan=False, strict=True)
     sla: str = Field(default="100%", max_length=16)
-    build_progress: int = Field(default=0, ge=0, le=100)
+    build_progress: int = Field(default=0, ge=0, le=100, strict=True)
     features: list[str] = Field(default_factory=list, max_length=50)
 
 

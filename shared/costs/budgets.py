@@ -53,8 +53,9 @@ TEAM_DAILY = "Team daily budget"
 TEAM_MONTHLY = "Team monthly budget"
 USER_MONTHLY = "User monthly allowance"
 
-Usd = Annotated[float, Field(ge=0, le=MAX_LIMIT_USD, allow_inf_nan=False)]
-Percent = Annotated[int, Field(ge=1, le=100)]
+# Strict: JSON `false` is not the number 0, nor "10" the number 10 (the schema says number).
+Usd = Annotated[float, Field(ge=0, le=MAX_LIMIT_USD, allow_inf_nan=False, strict=True)]
+Percent = Annotated[int, Field(ge=1, le=100, strict=True)]
 
 
 class BudgetUpdate(BaseModel):

@@ -324,7 +324,7 @@ def test_the_budget_round_trips_with_what_remains(client: TestClient, seeded: Se
             input_price_per_million=0.25,
         )
     )
-    body = {"monthly_limit": 100, "daily_limit": "5.5", "alert_thresholds": [90, 50, 50]}
+    body = {"monthly_limit": 100, "daily_limit": 5.5, "alert_thresholds": [90, 50, 50]}
 
     put = ok(client.put("/api/v1/costs/budget", headers=bearer(team), json=body))
     got = ok(client.get("/api/v1/costs/budget", headers=bearer(team, "member", MEMBER)))
@@ -353,6 +353,10 @@ def test_a_member_cannot_change_the_budget(client: TestClient) -> None:
     [
         {"daily_limit": -1},
         {"monthly_limit": "lots"},
+        # Numbers are strict, as the document says: not a string, not a boolean.
+        {"daily_limit": "5.5"},
+        {"daily_limit": False},
+        {"alert_thresholds": [True]},
         {"alert_thresholds": [0]},
         {"alert_thresholds": [101]},
         {"daily_limit": 1, "weekly_limit": 5},
@@ -468,6 +472,7 @@ def test_an_account_outside_the_team_is_404(client: TestClient, seeded: Seeded) 
     ("params", "body"),
     [
         ({}, {"monthly_allowance": -5}),
+        ({}, {"monthly_allowance": False}),
         ({}, {"monthlyAllowance": 5}),
         ({"user_id": "a#b"}, {"monthly_allowance": 5}),
     ],

@@ -74,6 +74,10 @@ def test_bad_fields_are_422_and_a_taken_slug_409(gateway: TestClient, token_for:
         ).status_code
         == 422
     )
+    # Numbers are strict: `false` is not the number 0 (the document says integer, number).
+    for wrong in ({"build_progress": False}, {"monthly_spend": False}, {"build_progress": "5"}):
+        answer = gateway.post("/api/v1/projects", headers=headers, json={"name": "X", **wrong})
+        assert answer.status_code == 422, wrong
     assert (
         gateway.post(
             "/api/v1/projects", headers=headers, json={"name": "Again", "slug": "taken"}
