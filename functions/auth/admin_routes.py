@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from functions.auth import team_admin
 from functions.auth.account_routes import user_public
-from functions.auth.schemas import AuditEntry, Invitation, InviteRequest, UserPublic, UserUpdate
+from functions.auth.schemas import (
+    AuditEntry,
+    Invitation,
+    InvitationPublic,
+    InviteRequest,
+    UserPublic,
+    UserUpdate,
+)
 from shared import audit
 from shared.app_factory import group_router
 from shared.auth.dependencies import AdminPrincipal
@@ -32,23 +39,62 @@ def list_users(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
     )
 
 
+INVITATION_PATH = "/api/v1/admin/invitations/{invitation_id}"
+
+
 @router.post(
     "/admin/users",
     status_code=201,
     response_model=Invitation,
-    responses=error_responses(409),
-    summary="Invite someone to the team; they register with the invitation token",
+    responses={
+        201: {
+            "description": "The invitation (not an account: the invitee registers with its "
+            "token); `id` is the invitation's, read at GET /admin/invitations/{invitation_id}",
+            "headers": {
+                "Location": {
+                    "description": "Where the invitation can be read",
+                    "schema": {"type": "string"},
+                }
+            },
+            "links": {
+                "GetInvitation": {
+                    "operationId": "get_invitation",
+                    "parameters": {"invitation_id": "$response.body#/id"},
+                }
+            },
+        },
+        **error_responses(409),
+    },
+    summary="Invite someone to the team: creates an invitation, which they register with",
 )
-def invite_user(body: InviteRequest, principal: AdminPrincipal, request: Request) -> Invitation:
+async def invite_user(
+    body: InviteRequest, principal: AdminPrincipal, request: Request, response: Response
+) -> Invitation:
     invited = team_admin.invite(principal, body.email, body.role, client_ip(request))
-    item = invited.item
-    return Invitation(
-        id=item.invitation_id,
-        email=item.email,
-        role=item.role,
-        expires_at=item.expires_at,
-        invitation_token=invited.token,
-    )
+    response.headers["Location"] = INVITATION_PATH.format(invitation_id=invited.invitation.id)
+    return Invitation(**invited.invitation.model_dump(), invitation_token=invited.token)
+
+
+@router.get(
+    "/admin/invitations",
+    response_model=Page[InvitationPublic],
+    responses=LIST_RESPONSES,
+    summary="The team's invitations, newest first (their tokens are never shown again)",
+)
+async def list_invitations(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
+    items, total, cursor = team_admin.invitations(principal, page)
+    return page_answer([item.model_dump(mode="json") for item in items], total, page, cursor)
+
+
+@router.get(
+    "/admin/invitations/{invitation_id}",
+    operation_id="get_invitation",
+    response_model=InvitationPublic,
+    responses=error_responses(404),
+    summary="One invitation of the team (its token is never shown again)",
+)
+async def get_invitation(invitation_id: str, principal: AdminPrincipal) -> InvitationPublic:
+    return team_admin.get_invitation(principal, invitation_id)
 
 
 @router.get("/admin/users/{user_id}", response_model=UserPublic, responses=error_responses(404))

@@ -170,11 +170,20 @@ class InviteRequest(Strict):
     role: PersonRole = "member"
 
 
-class Invitation(Answer):
+class InvitationPublic(Answer):
+    """An invitation to the team: not an account until the invitee registers with it."""
+
     id: str
     email: str
     role: str
+    invited_by: str
     expires_at: datetime | None
+    accepted_by: str | None = Field(
+        default=None, description="The account that registered with it; null: still open"
+    )
+
+
+class Invitation(InvitationPublic):
     invitation_token: str = Field(description="Give it to the invitee: shown this once")
 
 

@@ -13,6 +13,7 @@ from pynamodb.expressions.update import Action
 
 from functions.auth import keys, sessions
 from functions.auth.accounts import normalize_email, user_by_email
+from functions.auth.schemas import InvitationPublic
 from shared import audit
 from shared.auth.principal import Principal
 from shared.db.base import get_or_none, storage_errors, team_partition
@@ -34,8 +35,19 @@ ROLE_RANK = {"member": 1, "admin": 2}
 
 @dataclass(frozen=True, slots=True)
 class Invited:
-    item: InvitationItem
+    invitation: InvitationPublic
     token: str
+
+
+def _invitation(item: InvitationItem) -> InvitationPublic:
+    return InvitationPublic(
+        id=item.invitation_id,
+        email=item.email,
+        role=item.role,
+        invited_by=item.invited_by,
+        expires_at=item.expires_at,
+        accepted_by=item.accepted_by,
+    )
 
 
 def users(principal: Principal, params: PageParams) -> tuple[list[UserItem], int, str | None]:
@@ -53,6 +65,28 @@ def get_user(principal: Principal, user_id: str) -> UserItem:
     if user is None:
         raise NotFound("user not found")
     return user
+
+
+def invitations(
+    principal: Principal, params: PageParams
+) -> tuple[list[InvitationPublic], int, str | None]:
+    items, total, cursor = query_page(
+        InvitationItem,
+        team_partition(principal.team_id),
+        params,
+        range_key_condition=InvitationItem.sk.startswith(invitation_key()),
+        newest_first=True,
+    )
+    return [_invitation(item) for item in items], total, cursor
+
+
+def get_invitation(principal: Principal, invitation_id: str) -> InvitationPublic:
+    found = get_or_none(
+        InvitationItem, team_partition(principal.team_id), invitation_key(invitation_id)
+    )
+    if found is None:
+        raise NotFound("invitation not found")
+    return _invitation(found)
 
 
 def invite(principal: Principal, email: str, role: str, ip: str | None) -> Invited:
@@ -77,7 +111,7 @@ def invite(principal: Principal, email: str, role: str, ip: str | None) -> Invit
     audit.record(
         principal.team_id, "user.invite", actor=principal.subject, target=email, ip=ip, role=role
     )
-    return Invited(item, minted.token)
+    return Invited(_invitation(item), minted.token)
 
 
 def update_user(

@@ -214,6 +214,7 @@ def owner(aws: None) -> Iterator[Team]:
         "key_id": api_key.json()["id"],
         "token_id": agent.json()["id"],
         "user_id": member_id,
+        "invitation_id": invitation["id"],
         "agent_id": llm_agent.json()["id"],
         "memory_id": memory.json()["id"],
         # Not ids: carried along for the agent and member walks below.

@@ -58,6 +58,7 @@ def test_a_member_is_403_on_every_admin_route(new_account: Any) -> None:
             f"{USERS}/{admin.user_id}", headers=headers, json={"role": "member"}
         ),
         "audit": client.get(AUDIT, headers=headers),
+        "invitations": client.get("/api/v1/admin/invitations", headers=headers),
     }
 
     assert {name: answer.status_code for name, answer in answers.items()} == {
@@ -273,3 +274,48 @@ def test_a_person_cannot_be_given_the_agent_role(new_account: Any) -> None:
 
     assert invited.status_code == 422
     assert changed.status_code == 422
+
+
+def test_inviting_creates_an_invitation_that_can_be_read_where_the_answer_says(
+    new_account: Any, client_at: Any
+) -> None:
+    admin: Account = new_account()
+    outsider: Account = new_account()
+    email = f"invitee-{admin.team_id[:8].lower()}@example.com"
+
+    invited = admin.client.post(USERS, headers=admin.headers, json={"email": email})
+
+    assert invited.status_code == 201, invited.text
+    invitation = invited.json()
+    location = invited.headers["location"]
+    assert location == f"/api/v1/admin/invitations/{invitation['id']}"
+    # The id is an invitation's, not an account's: the invitee has no account yet.
+    assert_error(admin.client.get(f"{USERS}/{invitation['id']}", headers=admin.headers), 404)
+    read = admin.client.get(location, headers=admin.headers)
+    assert read.status_code == 200, read.text
+    assert read.json() == {
+        key: value for key, value in invitation.items() if key != "invitation_token"
+    }
+    assert read.json()["accepted_by"] is None
+    assert invitation["invitation_token"] not in read.text
+    listed = admin.client.get("/api/v1/admin/invitations", headers=admin.headers).json()
+    assert [item["id"] for item in listed["items"]] == [invitation["id"]]
+    # Another team's admin does not see it.
+    assert_error(outsider.client.get(location, headers=outsider.headers), 404)
+    assert (
+        outsider.client.get("/api/v1/admin/invitations", headers=outsider.headers).json()["total"]
+        == 0
+    )
+
+    registered = client_at().post(
+        "/api/v1/auth/register",
+        json={
+            "email": email,
+            "password": STRONG_PASSWORD,
+            "invitation_token": invitation["invitation_token"],
+        },
+    )
+
+    assert registered.status_code == 201, registered.text
+    accepted = admin.client.get(location, headers=admin.headers).json()
+    assert accepted["accepted_by"] == registered.json()["id"]
