@@ -19,6 +19,7 @@ from shared.jobs.project_models import (
     project_key,
     project_slug_key,
 )
+from shared.numbers import JsonFloat, JsonInt
 from shared.pagination import PageParams
 from shared.pipeline.spec import slugify
 
@@ -40,10 +41,10 @@ class ProjectFields(BaseModel):
     health: ProjectHealth = "healthy"
     icon: str = Field(default="", max_length=16)
     repository: str = Field(default="", max_length=500)
-    # Strict: JSON `false` is not the number 0 (the schema says number, integer).
-    monthly_spend: float = Field(default=0.0, ge=0, allow_inf_nan=False, strict=True)
+    # JSON numbers only: `false` is not 0 (the schema says number, integer).
+    monthly_spend: JsonFloat = Field(default=0.0, ge=0, allow_inf_nan=False)
     sla: str = Field(default="100%", max_length=16)
-    build_progress: int = Field(default=0, ge=0, le=100, strict=True)
+    build_progress: JsonInt = Field(default=0, ge=0, le=100)
     features: list[str] = Field(default_factory=list, max_length=50)
 
 

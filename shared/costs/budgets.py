@@ -44,6 +44,7 @@ from shared.db.versioned import lost_race, update_versioned
 from shared.errors import BudgetExceeded, ServiceUnavailable
 from shared.events import publish
 from shared.ids import utcnow
+from shared.numbers import JSON_NUMBER
 
 DEFAULT_THRESHOLDS = (50, 80, 100)
 MAX_LIMIT_USD = 1_000_000_000
@@ -53,9 +54,9 @@ TEAM_DAILY = "Team daily budget"
 TEAM_MONTHLY = "Team monthly budget"
 USER_MONTHLY = "User monthly allowance"
 
-# Strict: JSON `false` is not the number 0, nor "10" the number 10 (the schema says number).
-Usd = Annotated[float, Field(ge=0, le=MAX_LIMIT_USD, allow_inf_nan=False, strict=True)]
-Percent = Annotated[int, Field(ge=1, le=100, strict=True)]
+# JSON numbers only: `false` is not 0, nor "10" 10 (the schema says number, integer).
+Usd = Annotated[float, Field(ge=0, le=MAX_LIMIT_USD, allow_inf_nan=False), JSON_NUMBER]
+Percent = Annotated[int, Field(ge=1, le=100), JSON_NUMBER]
 
 
 class BudgetUpdate(BaseModel):

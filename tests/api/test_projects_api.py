@@ -78,6 +78,12 @@ def test_bad_fields_are_422_and_a_taken_slug_409(gateway: TestClient, token_for:
     for wrong in ({"build_progress": False}, {"monthly_spend": False}, {"build_progress": "5"}):
         answer = gateway.post("/api/v1/projects", headers=headers, json={"name": "X", **wrong})
         assert answer.status_code == 422, wrong
+    # ...while every JSON number the schema allows is taken: 40.0 is an integer to it.
+    whole = gateway.post(
+        "/api/v1/projects", headers=headers, json={"name": "Whole", "build_progress": 40.0}
+    )
+    assert whole.status_code == 201, whole.text
+    assert whole.json()["build_progress"] == 40
     assert (
         gateway.post(
             "/api/v1/projects", headers=headers, json={"name": "Again", "slug": "taken"}
