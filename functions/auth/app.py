@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Request
 
-from functions.auth import account_routes, admin_routes, key_routes, service
+from functions.auth import account_routes, admin_routes, key_routes, service_tokens
 from functions.auth.schemas import ServiceTokenAnswer, TokenRequest
 from shared.app_factory import create_app, group_router
 from shared.auth.signing import public_jwks
@@ -29,7 +29,9 @@ def service_token(
     body: TokenRequest | None = None,
 ) -> ServiceTokenAnswer:
     wanted = body or TokenRequest()
-    token, ttl = service.service_token(admin_key, wanted.team_id, wanted.role, client_ip(request))
+    token, ttl = service_tokens.service_token(
+        admin_key, wanted.team_id, wanted.role, client_ip(request)
+    )
     return ServiceTokenAnswer(token=token, team_id=wanted.team_id, role=wanted.role, expires_in=ttl)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from functions.auth import service as auth_service
+from functions.auth import service_tokens as auth_service
 from shared.auth import signing
 from shared.auth.principal import Principal
 from shared.auth.tokens import issue_token, verify_token
