@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from functions.jobs import projects as project_service
 from functions.jobs import service
@@ -21,6 +19,8 @@ from functions.jobs.schemas import (
     JobPublic,
     JobRetry,
     PhasePublic,
+    ProjectDetail,
+    ProjectPublic,
     TreeEntryPublic,
 )
 from shared import artifacts
@@ -28,9 +28,8 @@ from shared.app_factory import API_V1, create_app, group_router
 from shared.auth.dependencies import AgentOrUser, CurrentPrincipal
 from shared.errors import error_responses
 from shared.idempotency import run_once
-from shared.jobs import store
 from shared.jobs.domain import Job, JobEvent, PhaseRecord
-from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination, page_answer
+from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["jobs"], responses=error_responses(401, 422))
 JobRef = Annotated[str, "a job's id or slug"]
@@ -126,7 +125,7 @@ async def estimate_job(body: JobCreate, principal: CurrentPrincipal) -> JobEstim
     summary="The team's jobs, newest first",
 )
 async def list_jobs(principal: AgentOrUser, page: Pagination) -> dict[str, Any]:
-    jobs, total, cursor = store.list_jobs(principal.team_id, page)
+    jobs, total, cursor = service.list_jobs(principal.team_id, page)
     return page_answer([job_public(job) for job in jobs], total, page, cursor)
 
 
@@ -134,7 +133,7 @@ async def list_jobs(principal: AgentOrUser, page: Pagination) -> dict[str, Any]:
     "/jobs/{job_ref}", response_model=JobPublic, responses=_FOUND, summary="A job, by id or slug"
 )
 async def get_job(job_ref: JobRef, principal: AgentOrUser) -> dict[str, Any]:
-    return job_public(store.find_job(principal.team_id, job_ref))
+    return job_public(service.get_job(principal.team_id, job_ref))
 
 
 @router.delete(
@@ -157,7 +156,7 @@ async def delete_job(
     summary="Every phase with its status, timings, tokens and cost",
 )
 async def list_phases(job_ref: JobRef, principal: AgentOrUser) -> list[PhasePublic]:
-    job = store.find_job(principal.team_id, job_ref)
+    job = service.get_job(principal.team_id, job_ref)
     return [_phase_public(record) for record in job.phases]
 
 
@@ -195,8 +194,7 @@ async def retry_job(
     summary="A short-lived link to the exported ZIP",
 )
 async def download(job_ref: JobRef, principal: CurrentPrincipal, request: Request) -> DownloadLink:
-    job = store.find_job(principal.team_id, job_ref)
-    url = service.download_url(job, str(request.base_url).rstrip("/"))
+    url = service.download_url(principal.team_id, job_ref, str(request.base_url).rstrip("/"))
     return DownloadLink(url=url, expires_in=artifacts.DOWNLOAD_URL_SECONDS)
 
 
@@ -210,8 +208,7 @@ async def download(job_ref: JobRef, principal: CurrentPrincipal, request: Reques
     summary="The exported ZIP itself",
 )
 async def download_zip(job_ref: JobRef, principal: CurrentPrincipal) -> Response:
-    job = store.find_job(principal.team_id, job_ref)
-    archive = artifacts.load_export(job.team_id, job.id, job.slug)
+    job, archive = service.export_zip(principal.team_id, job_ref)
     return Response(
         archive,
         media_type="application/zip",
@@ -226,10 +223,9 @@ async def download_zip(job_ref: JobRef, principal: CurrentPrincipal) -> Response
     summary="Files and folders of the generated code base",
 )
 async def code_tree(job_ref: JobRef, principal: AgentOrUser) -> list[dict[str, Any]]:
-    job = store.find_job(principal.team_id, job_ref)
     return [
         {"path": entry.path, "name": entry.name, "isDir": entry.is_dir, "size": entry.size}
-        for entry in artifacts.list_tree(job.team_id, job.id)
+        for entry in service.code_tree(principal.team_id, job_ref)
     ]
 
 
@@ -244,9 +240,8 @@ async def code_file(
     principal: AgentOrUser,
     path: Annotated[str, Query(min_length=1, max_length=240)],
 ) -> FilePublic:
-    checked = artifacts.checked_path(path)  # a bad path is refused before anything is read
-    job = store.find_job(principal.team_id, job_ref)
-    return FilePublic(path=checked, content=artifacts.read_file(job.team_id, job.id, checked))
+    checked, content = service.code_file(principal.team_id, job_ref, path)
+    return FilePublic(path=checked, content=content)
 
 
 @router.get(
@@ -256,8 +251,7 @@ async def code_file(
     summary="The job's event log, oldest first",
 )
 async def list_events(job_ref: JobRef, principal: AgentOrUser, page: Pagination) -> dict[str, Any]:
-    job = store.find_job(principal.team_id, job_ref)
-    events, total, cursor = store.list_events(job.team_id, job.id, page)
+    events, total, cursor = service.list_events(principal.team_id, job_ref, page)
     return page_answer(
         [_event_public(event).model_dump(mode="json") for event in events], total, page, cursor
     )
@@ -265,30 +259,6 @@ async def list_events(job_ref: JobRef, principal: AgentOrUser, page: Pagination)
 
 # Projects group jobs; served by the same function (one table, one set of grants).
 projects = group_router(tags=["projects"], responses=error_responses(401, 422))
-
-
-class ProjectPublic(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    id: str
-    slug: str
-    name: str
-    description: str
-    status: str
-    health: str
-    icon: str
-    repository: str
-    monthly_spend: float
-    sla: str
-    build_progress: int
-    features: list[str]
-    created_at: datetime
-    updated_at: datetime
-
-
-class ProjectDetail(ProjectPublic):
-    jobs: list[JobPublic]
-    jobs_total: int
 
 
 @projects.get(
@@ -322,8 +292,7 @@ async def create_project(
     summary="A project (by id or slug) with its newest jobs",
 )
 async def get_project(project_ref: str, principal: CurrentPrincipal) -> dict[str, Any]:
-    project = project_service.get_project(principal.team_id, project_ref)
-    jobs, total, _ = store.list_jobs(principal.team_id, PageParams(limit=20), project_id=project.id)
+    project, jobs, total = service.get_project_with_jobs(principal.team_id, project_ref)
     return {
         **project.model_dump(mode="json"),
         "jobs": [job_public(job) for job in jobs],

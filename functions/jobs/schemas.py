@@ -208,3 +208,27 @@ class JobEventPublic(BaseModel):
     message: str
     data: dict[str, Any]
     at: datetime
+
+
+class ProjectPublic(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    slug: str
+    name: str
+    description: str
+    status: str
+    health: str
+    icon: str
+    repository: str
+    monthly_spend: float
+    sla: str
+    build_progress: int
+    features: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProjectDetail(ProjectPublic):
+    jobs: list[JobPublic]
+    jobs_total: int

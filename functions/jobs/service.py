@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 
+from functions.jobs import projects
+from functions.jobs.projects import Project
 from functions.jobs.schemas import JobCreate, JobEstimate
 from shared import artifacts
 from shared.aws import client
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.jobs import lifecycle, store
-from shared.jobs.domain import ACTIVE_STATUSES, Job
+from shared.jobs.domain import ACTIVE_STATUSES, Job, JobEvent
 from shared.observability import logger
+from shared.pagination import PageParams
 from shared.pipeline.definition import (
     PHASE_NAMES,
 )
@@ -158,9 +161,57 @@ def retry_job(team_id: str, id_or_slug: str, from_phase: str | None) -> Job:
     return _start_execution(job, start, f"{job.id}-{new_id()[-10:]}")
 
 
-def download_url(job: Job, api_base: str) -> str:
+def list_jobs(
+    team_id: str, params: PageParams, *, project_id: str | None = None
+) -> tuple[list[Job], int, str | None]:
+    """The team's jobs (of one project when `project_id` is given), newest first."""
+    return store.list_jobs(team_id, params, project_id=project_id)
+
+
+def get_job(team_id: str, id_or_slug: str) -> Job:
+    return store.find_job(team_id, id_or_slug)
+
+
+def get_project_with_jobs(
+    team_id: str, project_ref: str, *, newest: int = 20
+) -> tuple[Project, list[Job], int]:
+    """A project (by id or slug), its `newest` jobs and how many it has in all."""
+    project = projects.get_project(team_id, project_ref)
+    jobs, total, _ = store.list_jobs(team_id, PageParams(limit=newest), project_id=project.id)
+    return project, jobs, total
+
+
+def list_events(
+    team_id: str, id_or_slug: str, params: PageParams
+) -> tuple[list[JobEvent], int, str | None]:
+    """The job's event log, oldest first; 404 for a job the team does not have."""
+    job = store.find_job(team_id, id_or_slug)
+    return store.list_events(job.team_id, job.id, params)
+
+
+def code_tree(team_id: str, id_or_slug: str) -> list[artifacts.TreeEntry]:
+    job = store.find_job(team_id, id_or_slug)
+    return artifacts.list_tree(job.team_id, job.id)
+
+
+def code_file(team_id: str, id_or_slug: str, path: str) -> tuple[str, str]:
+    """One generated file: its normalised path and its text. The path is checked before
+    the job is read, so a bad path is refused (400) whether or not the job exists."""
+    checked = artifacts.checked_path(path)
+    job = store.find_job(team_id, id_or_slug)
+    return checked, artifacts.read_file(job.team_id, job.id, checked)
+
+
+def export_zip(team_id: str, id_or_slug: str) -> tuple[Job, bytes]:
+    """The job and its exported ZIP; 404 before the export exists."""
+    job = store.find_job(team_id, id_or_slug)
+    return job, artifacts.load_export(job.team_id, job.id, job.slug)
+
+
+def download_url(team_id: str, id_or_slug: str, api_base: str) -> str:
     """Deployed: a presigned S3 link. Local: this API's own ZIP route, since the emulated
     S3 cannot be reached from outside the process."""
+    job = store.find_job(team_id, id_or_slug)
     if get_settings().is_local:
         artifacts.load_export(job.team_id, job.id, job.slug)  # 404 before export, as deployed
         return f"{api_base}/api/v1/jobs/{job.id}/download/zip"
