@@ -26,7 +26,7 @@ from shared.app_factory import group_router
 from shared.auth.dependencies import AgentOrUser, CurrentPrincipal
 from shared.auth.principal import Principal
 from shared.errors import Forbidden, error_responses
-from shared.identity.models import UserItem
+from shared.identity.domain import User
 from shared.ratelimit import client_ip
 from shared.settings import get_settings
 
@@ -34,7 +34,7 @@ router = group_router(tags=["auth"])
 ACCESS_COOKIE = "access_token"  # seed 000: the browser's credential, HttpOnly
 
 
-def user_public(user: UserItem) -> UserPublic:
+def user_public(user: User) -> UserPublic:
     return UserPublic(
         id=user.user_id,
         email=user.email,
@@ -121,7 +121,7 @@ def login(body: LoginRequest, request: Request, response: Response) -> TokenPair
     responses=error_responses(401, 422, 429),
     summary="Rotate a refresh token: the old one dies; reusing a dead one ends the session",
 )
-def refresh(body: RefreshRequest, request: Request, response: Response) -> TokenPairAnswer:
+async def refresh(body: RefreshRequest, request: Request, response: Response) -> TokenPairAnswer:
     accounts.REFRESH_PER_IP.hit(client_ip(request))
     return _signed_in(response, accounts.refresh(body.refresh_token, client_ip(request)))
 
@@ -132,7 +132,7 @@ def refresh(body: RefreshRequest, request: Request, response: Response) -> Token
     responses=error_responses(401, 403, 422),
     summary="End this session (and the one of the refresh token given)",
 )
-def logout(
+async def logout(
     principal: CurrentPrincipal,
     request: Request,
     response: Response,
@@ -149,7 +149,7 @@ def logout(
     responses=error_responses(401, 403, 422),
     summary="Update your profile",
 )
-def update_me(body: ProfileUpdate, principal: CurrentPrincipal) -> UserPublic:
+async def update_me(body: ProfileUpdate, principal: CurrentPrincipal) -> UserPublic:
     return user_public(accounts.update_profile(_person(principal), body.full_name))
 
 
@@ -174,7 +174,7 @@ def change_password(
     responses=error_responses(401, 403, 409),
     summary="Start TOTP enrolment: the otpauth URI and its QR code (PNG, base64)",
 )
-def mfa_setup(principal: CurrentPrincipal) -> MfaEnrolment:
+async def mfa_setup(principal: CurrentPrincipal) -> MfaEnrolment:
     enrolment = mfa.setup(_person(principal))
     return MfaEnrolment(otpauth_uri=enrolment.otpauth_uri, qr_png_base64=enrolment.qr_png_base64)
 
@@ -185,7 +185,7 @@ def mfa_setup(principal: CurrentPrincipal) -> MfaEnrolment:
     responses=error_responses(401, 403, 409, 422, 429),
     summary="Enable TOTP with a first code from the enrolled device",
 )
-def mfa_verify(body: MfaCode, principal: CurrentPrincipal, request: Request) -> StatusAnswer:
+async def mfa_verify(body: MfaCode, principal: CurrentPrincipal, request: Request) -> StatusAnswer:
     mfa.verify(_person(principal), body.code, client_ip(request))
     return StatusAnswer(status="mfa_enabled")
 

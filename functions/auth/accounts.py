@@ -20,6 +20,7 @@ from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.transactions import condition_failed, transact
 from shared.errors import Conflict, ServiceUnavailable, Unauthorized
 from shared.identity import opaque
+from shared.identity.domain import User
 from shared.identity.models import (
     EMAIL_CLAIM,
     TEAM,
@@ -53,7 +54,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-    user: UserItem
+    user: User
 
 
 def normalize_email(email: str) -> str:
@@ -74,7 +75,7 @@ def principal_of(user: UserItem, session_id: str | None = None) -> Principal:
 def issue_pair(user: UserItem, started: sessions.Rotated) -> TokenPair:
     ttl = get_settings().access_token_minutes * 60
     access = issue_token(principal_of(user, started.session.family_id), ttl_seconds=ttl)
-    return TokenPair(access, started.refresh_token, ttl, user)
+    return TokenPair(access, started.refresh_token, ttl, User.of(user))
 
 
 def register(
@@ -85,7 +86,7 @@ def register(
     ip: str,
     *,
     new_team_id: str | None = None,
-) -> UserItem:
+) -> User:
     """A new account: admin of a new team, or in the team (and role) of an invitation.
     `new_team_id` names the new team (the local first start's `default`); else a new id."""
     email = normalize_email(email)
@@ -130,7 +131,7 @@ def register(
     audit.record(team_id, "account.registered", actor=user_id, target=email, ip=ip, role=role)
     if invitation is None:
         _give_default_agents(team_id)
-    return user
+    return User.of(user)
 
 
 def _give_default_agents(team_id: str) -> None:
@@ -282,8 +283,8 @@ def change_password(principal: Principal, current: str, new: str, ip: str) -> in
     return revoked
 
 
-def update_profile(principal: Principal, full_name: str) -> UserItem:
+def update_profile(principal: Principal, full_name: str) -> User:
     user = get_user(principal.team_id, principal.subject)
     with storage_errors("user"):
         user.update(actions=[UserItem.full_name.set(full_name)], add_version_condition=False)
-    return user
+    return User.of(user)

@@ -32,7 +32,7 @@ router = group_router(tags=["admin"], responses=error_responses(401, 403, 422))
     responses=LIST_RESPONSES,
     summary="The team's accounts",
 )
-def list_users(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
+async def list_users(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
     items, total, cursor = team_admin.users(principal, page)
     return page_answer(
         [user_public(item).model_dump(mode="json") for item in items], total, page, cursor
@@ -98,7 +98,7 @@ async def get_invitation(invitation_id: str, principal: AdminPrincipal) -> Invit
 
 
 @router.get("/admin/users/{user_id}", response_model=UserPublic, responses=error_responses(404))
-def get_user(user_id: str, principal: AdminPrincipal) -> UserPublic:
+async def get_user(user_id: str, principal: AdminPrincipal) -> UserPublic:
     return user_public(team_admin.get_user(principal, user_id))
 
 
@@ -108,7 +108,7 @@ def get_user(user_id: str, principal: AdminPrincipal) -> UserPublic:
     responses=error_responses(404, 409),
     summary="Change an account's role, name, or disable it (its sessions end)",
 )
-def update_user(
+async def update_user(
     user_id: str, body: UserUpdate, principal: AdminPrincipal, request: Request
 ) -> UserPublic:
     user = team_admin.update_user(
@@ -128,7 +128,7 @@ def update_user(
     responses=LIST_RESPONSES,
     summary="Security and admin actions of the team, newest first",
 )
-def audit_log(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
+async def audit_log(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
     items, total, cursor = audit.entries(principal.team_id, page)
     entries = [
         AuditEntry(

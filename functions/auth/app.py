@@ -23,7 +23,7 @@ router = group_router(tags=["auth"])
     responses=error_responses(401, 422, 429, 503),
     summary="A service token for a team, from the admin key",
 )
-def service_token(
+async def service_token(
     request: Request,
     admin_key: Annotated[str | None, Header(alias="X-Admin-Key", max_length=512)] = None,
     body: TokenRequest | None = None,

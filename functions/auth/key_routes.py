@@ -18,7 +18,7 @@ from shared.app_factory import group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
 from shared.identity import opaque
-from shared.identity.models import CredentialItem
+from shared.identity.domain import Credential
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 from shared.ratelimit import client_ip
 
@@ -26,7 +26,7 @@ router = group_router(tags=["security"], responses=error_responses(401, 403, 422
 _FOUND = error_responses(404)
 
 
-def credential_public(item: CredentialItem) -> dict[str, Any]:
+def credential_public(item: Credential) -> dict[str, Any]:
     return CredentialPublic(
         id=item.credential_id,
         name=item.name,
@@ -43,7 +43,7 @@ def credential_public(item: CredentialItem) -> dict[str, Any]:
 
 
 def _created(created: keys.Created) -> CredentialCreated:
-    return CredentialCreated(**credential_public(created.item), key=created.secret)
+    return CredentialCreated(**credential_public(created.credential), key=created.secret)
 
 
 @router.post(
@@ -52,7 +52,7 @@ def _created(created: keys.Created) -> CredentialCreated:
     response_model=CredentialCreated,
     summary="Create an API key (usable as Bearer); the key is shown this once",
 )
-def create_api_key(
+async def create_api_key(
     body: ApiKeyCreate, principal: CurrentPrincipal, request: Request
 ) -> CredentialCreated:
     created = keys.create(
@@ -67,20 +67,20 @@ def create_api_key(
     responses=LIST_RESPONSES,
     summary="API keys (yours; an admin sees the team's)",
 )
-def list_api_keys(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
+async def list_api_keys(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
     items, total, cursor = keys.listing(principal, opaque.API_KEY, page)
     return page_answer([credential_public(item) for item in items], total, page, cursor)
 
 
 @router.get("/security/api-keys/{key_id}", response_model=CredentialPublic, responses=_FOUND)
-def get_api_key(key_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_api_key(key_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
     return credential_public(keys.get(principal, opaque.API_KEY, key_id))
 
 
 @router.delete(
     "/security/api-keys/{key_id}", status_code=204, responses=_FOUND, summary="Revoke a key"
 )
-def revoke_api_key(key_id: str, principal: CurrentPrincipal, request: Request) -> Response:
+async def revoke_api_key(key_id: str, principal: CurrentPrincipal, request: Request) -> Response:
     keys.revoke(principal, opaque.API_KEY, key_id, client_ip(request))
     return Response(status_code=204)
 
@@ -91,7 +91,7 @@ def revoke_api_key(key_id: str, principal: CurrentPrincipal, request: Request) -
     response_model=CredentialCreated,
     summary="Create an agent identity's X-Agent-Token (admins); shown this once",
 )
-def create_agent_token(
+async def create_agent_token(
     body: AgentTokenCreate, principal: AdminPrincipal, request: Request
 ) -> CredentialCreated:
     created = keys.create(
@@ -106,13 +106,13 @@ def create_agent_token(
     responses=LIST_RESPONSES,
     summary="Agent tokens of the team",
 )
-def list_agent_tokens(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
+async def list_agent_tokens(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
     items, total, cursor = keys.listing(principal, opaque.AGENT_TOKEN, page)
     return page_answer([credential_public(item) for item in items], total, page, cursor)
 
 
 @router.get("/security/agent-tokens/{token_id}", response_model=CredentialPublic, responses=_FOUND)
-def get_agent_token(token_id: str, principal: AdminPrincipal) -> dict[str, Any]:
+async def get_agent_token(token_id: str, principal: AdminPrincipal) -> dict[str, Any]:
     return credential_public(keys.get(principal, opaque.AGENT_TOKEN, token_id))
 
 
@@ -122,6 +122,8 @@ def get_agent_token(token_id: str, principal: AdminPrincipal) -> dict[str, Any]:
     responses=_FOUND,
     summary="Revoke an agent token",
 )
-def revoke_agent_token(token_id: str, principal: AdminPrincipal, request: Request) -> Response:
+async def revoke_agent_token(
+    token_id: str, principal: AdminPrincipal, request: Request
+) -> Response:
     keys.revoke(principal, opaque.AGENT_TOKEN, token_id, client_ip(request))
     return Response(status_code=204)

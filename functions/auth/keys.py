@@ -18,6 +18,7 @@ from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import Forbidden, NotFound
 from shared.identity import opaque
+from shared.identity.domain import Credential
 from shared.identity.models import CredentialItem
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
@@ -27,7 +28,7 @@ KIND_NAMES = {opaque.API_KEY: "api_key", opaque.AGENT_TOKEN: "agent_token"}
 
 @dataclass(frozen=True, slots=True)
 class Created:
-    item: CredentialItem
+    credential: Credential
     secret: str
 
 
@@ -73,7 +74,7 @@ def create(
         name=name,
         scopes=sorted(scopes or ()),
     )
-    return Created(item, minted.token)
+    return Created(Credential.of(item), minted.token)
 
 
 def _visible_to(principal: Principal) -> object:
@@ -82,18 +83,23 @@ def _visible_to(principal: Principal) -> object:
 
 def listing(
     principal: Principal, kind: str, params: PageParams
-) -> tuple[list[CredentialItem], int, str | None]:
+) -> tuple[list[Credential], int, str | None]:
     condition = _visible_to(principal)
-    return query_page(
+    items, total, cursor = query_page(
         CredentialItem,
         team_partition(principal.team_id),
         params,
         range_key_condition=CredentialItem.sk.startswith(credential_key(kind)),
         filter_condition=condition,  # type: ignore[arg-type]
     )
+    return [Credential.of(item) for item in items], total, cursor
 
 
-def get(principal: Principal, kind: str, credential_id: str) -> CredentialItem:
+def get(principal: Principal, kind: str, credential_id: str) -> Credential:
+    return Credential.of(_item(principal, kind, credential_id))
+
+
+def _item(principal: Principal, kind: str, credential_id: str) -> CredentialItem:
     item = get_or_none(
         CredentialItem, team_partition(principal.team_id), credential_key(kind, credential_id)
     )
@@ -120,7 +126,7 @@ def revoke_all_of(team_id: str, user_id: str, reason: str, *, actor: str, ip: st
 
 
 def revoke(principal: Principal, kind: str, credential_id: str, ip: str | None) -> None:
-    item = get(principal, kind, credential_id)
+    item = _item(principal, kind, credential_id)
     if item.revoked_at is None:
         _revoke(item, actor=principal.subject, ip=ip)
 

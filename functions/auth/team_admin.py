@@ -20,6 +20,7 @@ from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import Conflict, NotFound
 from shared.identity import opaque
+from shared.identity.domain import User
 from shared.identity.models import (
     InvitationItem,
     UserItem,
@@ -50,21 +51,26 @@ def _invitation(item: InvitationItem) -> InvitationPublic:
     )
 
 
-def users(principal: Principal, params: PageParams) -> tuple[list[UserItem], int, str | None]:
-    return query_page(
+def users(principal: Principal, params: PageParams) -> tuple[list[User], int, str | None]:
+    items, total, cursor = query_page(
         UserItem,
         team_partition(principal.team_id),
         params,
         range_key_condition=UserItem.sk.startswith(user_key()),
         newest_first=False,
     )
+    return [User.of(item) for item in items], total, cursor
 
 
-def get_user(principal: Principal, user_id: str) -> UserItem:
+def _user_item(principal: Principal, user_id: str) -> UserItem:
     user = get_or_none(UserItem, team_partition(principal.team_id), user_key(user_id))
     if user is None:
         raise NotFound("user not found")
     return user
+
+
+def get_user(principal: Principal, user_id: str) -> User:
+    return User.of(_user_item(principal, user_id))
 
 
 def invitations(
@@ -122,8 +128,8 @@ def update_user(
     disabled: bool | None,
     full_name: str | None,
     ip: str | None,
-) -> UserItem:
-    user = get_user(principal, user_id)
+) -> User:
+    user = _user_item(principal, user_id)
     if user_id == principal.subject and (role not in (None, user.role) or disabled):
         raise Conflict("You cannot change your own role or disable yourself")
     role_changes = role is not None and role != user.role
@@ -166,4 +172,4 @@ def update_user(
             actor=principal.subject,
             ip=ip,
         )
-    return user
+    return User.of(user)
