@@ -11,12 +11,12 @@ before `/agents/{agent_id}`, which would otherwise take them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Response
 
 from functions.agents import service
+from functions.agents.schemas import AgentFilters, AgentTestResult, MemoryFilters
 from shared.agents import memories
 from shared.agents import service as agents
 from shared.agents.schemas import (
@@ -26,51 +26,19 @@ from shared.agents.schemas import (
     AgentCreate,
     AgentPublic,
     AgentReplace,
-    AgentStatus,
     AgentUpdate,
-    MemoryCategory,
     MemoryCreate,
     MemoryPublic,
     MemoryStats,
     MemoryUpdate,
-    Role,
 )
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
-from shared.pagination import LIST_RESPONSES, Page, PageParams, page_answer
+from shared.pagination import LIST_RESPONSES, Page, page_answer
 
 router = group_router(tags=["agents"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-
-
-# Query models are built with the routes: deferring them makes FastAPI's deferred field
-# adapter warn about its alias at the first request.
-class AgentListParams(PageParams):
-    status_filter: AgentStatus | None = Field(default=None, description="idle, busy or offline")
-    role: Role | None = Field(default=None, description="the phase or free role served")
-
-
-class MemoryListParams(PageParams):
-    category: MemoryCategory | None = None
-
-
-# The filters share the one query model with the page parameters: PageParams refuses
-# query parameters it does not name.
-AgentFilters = Annotated[AgentListParams, Query()]
-MemoryFilters = Annotated[MemoryListParams, Query()]
-
-
-class AgentTestResult(BaseModel):
-    """`ok` with the model's answer, or `error` saying why no provider answered."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    agent_id: str
-    model: str = Field(description="the model that answered (or the agent's, on error)")
-    status: Literal["ok", "error"]
-    response: str | None = None
-    detail: str | None = None
 
 
 @router.get(
@@ -88,8 +56,7 @@ async def list_agents(principal: CurrentPrincipal, params: AgentFilters) -> dict
 
 @router.post("/agents", status_code=201, response_model=AgentPublic, summary="Create an agent")
 async def create_agent(body: AgentCreate, principal: AdminPrincipal) -> Agent:
-    body = service.with_provider(principal.team_id, body)
-    return agents.create_agent(principal.team_id, body, provider_exists=service.provider_exists)
+    return service.create_agent(principal.team_id, body)
 
 
 @router.get(
@@ -148,9 +115,7 @@ async def get_agent(agent_id: str, principal: CurrentPrincipal) -> Agent:
     summary="Change the fields given",
 )
 async def update_agent(agent_id: str, body: AgentUpdate, principal: AdminPrincipal) -> Agent:
-    return agents.update_agent(
-        principal.team_id, agent_id, body, provider_exists=service.provider_exists
-    )
+    return service.update_agent(principal.team_id, agent_id, body)
 
 
 @router.put(
@@ -160,10 +125,7 @@ async def update_agent(agent_id: str, body: AgentUpdate, principal: AdminPrincip
     summary="Replace the agent (fields left out take their defaults)",
 )
 async def replace_agent(agent_id: str, body: AgentReplace, principal: AdminPrincipal) -> Agent:
-    body = service.with_provider(principal.team_id, body)
-    return agents.replace_agent(
-        principal.team_id, agent_id, body, provider_exists=service.provider_exists
-    )
+    return service.replace_agent(principal.team_id, agent_id, body)
 
 
 @router.delete(
@@ -205,14 +167,7 @@ async def stop_agent(agent_id: str, principal: AdminPrincipal) -> Agent:
     summary="Send the agent a short prompt through the router",
 )
 async def test_agent(agent_id: str, principal: CurrentPrincipal) -> AgentTestResult:
-    outcome = service.test_agent(principal.team_id, agent_id, principal.subject)
-    return AgentTestResult(
-        agent_id=outcome.agent_id,
-        model=outcome.model,
-        status=outcome.status,
-        response=outcome.response,
-        detail=outcome.detail,
-    )
+    return service.test_agent(principal.team_id, agent_id, principal.subject)
 
 
 @router.get(

@@ -8,11 +8,15 @@ shared/llm/team_router.py), is always a provider an agent may name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
+from functions.agents.schemas import AgentTestResult
 from shared.agents import service as agents
-from shared.agents.schemas import AgentConfigEntry, AgentCreate
+from shared.agents.schemas import (
+    Agent,
+    AgentConfigEntry,
+    AgentCreate,
+    AgentReplace,
+    AgentUpdate,
+)
 from shared.errors import NotFound, Unprocessable
 from shared.llm import registry
 from shared.llm.providers.templates import is_builtin_name
@@ -27,15 +31,23 @@ TEST_MAX_TOKENS = 100
 DETAIL_CHARS = 500
 
 
-@dataclass(frozen=True, slots=True)
-class AgentTestOutcome:
-    """What the test call gave: the answer (`ok`), or why no provider answered (`error`)."""
+def create_agent(team_id: str, body: AgentCreate) -> Agent:
+    """A new agent; naming no provider, it takes the team's `default_provider`."""
+    return agents.create_agent(
+        team_id, with_provider(team_id, body), provider_exists=provider_exists
+    )
 
-    agent_id: str
-    model: str
-    status: Literal["ok", "error"]
-    response: str | None = None
-    detail: str | None = None
+
+def replace_agent(team_id: str, agent_id: str, body: AgentReplace) -> Agent:
+    """The agent replaced; naming no provider, it takes the team's `default_provider`."""
+    return agents.replace_agent(
+        team_id, agent_id, with_provider(team_id, body), provider_exists=provider_exists
+    )
+
+
+def update_agent(team_id: str, agent_id: str, body: AgentUpdate) -> Agent:
+    """The fields given changed; a provider named must be one the team may use."""
+    return agents.update_agent(team_id, agent_id, body, provider_exists=provider_exists)
 
 
 def with_provider[Body: AgentCreate](team_id: str, body: Body) -> Body:
@@ -62,7 +74,7 @@ def provider_exists(team_id: str, name: str) -> bool:
     return True
 
 
-def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestOutcome:
+def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestResult:
     """Send the agent a short prompt, as the pipeline would (its provider and model, its
     system prompt, the team's fallback), charged to `user_id`.
 
@@ -83,9 +95,16 @@ def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestOutcome:
     except ProviderError as exc:
         # Provider errors name no key (the clients redact it); the router's summary says
         # which provider failed how.
-        return AgentTestOutcome(agent.id, agent.llm_model, "error", detail=str(exc)[:DETAIL_CHARS])
+        return AgentTestResult(
+            agent_id=agent.id,
+            model=agent.llm_model,
+            status="error",
+            detail=str(exc)[:DETAIL_CHARS],
+        )
     answered = routed.completion.model or routed.target.model or agent.llm_model
-    return AgentTestOutcome(agent.id, answered, "ok", response=routed.completion.text)
+    return AgentTestResult(
+        agent_id=agent.id, model=answered, status="ok", response=routed.completion.text
+    )
 
 
 def agent_config(team_id: str) -> list[AgentConfigEntry]:
