@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from functions.health import service
+from functions.health.schemas import ApiInfo, HealthStatus, ReadinessStatus
 from functions.registry import HEALTH_PATHS
 from shared.app_factory import API_V1, create_app, group_router
 from shared.settings import get_settings
-
-
-class HealthStatus(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    status: Literal["ok"]
-    version: str
-
-
-class ReadinessStatus(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    status: Literal["ready", "not_ready"]
-    error: str | None = None
-    checked: list[str]
-
-
-class ApiInfo(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    status: Literal["ok"]
-    service: str
-    version: str
-    docs_url: str
-
 
 router = group_router(tags=["health"])
 _NOT_READY: dict[int | str, dict[str, Any]] = {
