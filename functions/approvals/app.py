@@ -2,73 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from functions.approvals import service
+from functions.approvals.schemas import ApprovalDetail, ApprovalPublic, ApprovalQueue, ApproveBody
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
-from shared.costs.budgets import MAX_LIMIT_USD
 from shared.errors import error_responses
-from shared.jobs import approvals, store
-from shared.jobs.domain import Approval, ApprovalKind, BudgetHold
+from shared.jobs.domain import Approval
 
 router = group_router(tags=["approvals"], responses=error_responses(401, 422))
 _DECIDE = error_responses(400, 403, 404, 409)
-
-
-class ApprovalPublic(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    id: str
-    job_id: str
-    phase: str
-    status: str
-    requested_at: Any
-    decided_at: Any = None
-    decided_by: str | None = None
-    reason: str | None = None
-    edited_output: bool = False
-    kind: ApprovalKind = Field(
-        default="phase",
-        description="phase: a gated phase's output to review; budget: a job's model call hit "
-        "a spending limit, and the job waits until the budget is extended",
-    )
-    budget: BudgetHold | None = None
-
-
-class ApprovalDetail(ApprovalPublic):
-    job_slug: str
-    job_name: str
-    what: str
-    output: str | None = Field(
-        description="the phase output to review (a document, or the generated files as file blocks)"
-    )
-
-
-class ApprovalQueue(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    items: list[ApprovalPublic]
-    total: int
-    counts: dict[str, int]
-
-
-class ApproveBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    edited_output: str | None = Field(
-        default=None, max_length=900_000, description="replaces the phase's output for later phases"
-    )
-    new_limit_usd: float | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_LIMIT_USD,
-        allow_inf_nan=False,
-        description="budget approvals: the new value of the limit that was hit (admins only)",
-    )
 
 
 def _public(approval: Approval) -> ApprovalPublic:
@@ -98,14 +44,13 @@ async def list_approvals(
     summary="What is being approved, with the output",
 )
 async def get_approval(approval_id: str, principal: CurrentPrincipal) -> ApprovalDetail:
-    approval = approvals.get_approval(principal.team_id, approval_id)
-    job = store.get_job(principal.team_id, approval.job_id)
+    review = service.review(principal.team_id, approval_id)
     return ApprovalDetail(
-        **_public(approval).model_dump(),
-        job_slug=job.slug,
-        job_name=job.spec.name,
-        what=service.what_is_asked(approval),
-        output=service.output_to_review(approval),
+        **_public(review.approval).model_dump(),
+        job_slug=review.job.slug,
+        job_name=review.job.spec.name,
+        what=review.what,
+        output=review.output,
     )
 
 

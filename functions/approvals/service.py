@@ -9,6 +9,7 @@ Only an admin may raise a limit, as on PUT /costs/budget.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from shared import artifacts
 from shared.auth.principal import Principal
@@ -29,6 +30,22 @@ DOCUMENTS = {
     "reviewer": "review",
     "security": "security",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """An approval with what a reviewer needs to decide it."""
+
+    approval: Approval
+    job: Job
+    what: str  # what is being asked, in a sentence
+    output: str | None  # the phase output to review; None for a budget approval
+
+
+def review(team_id: str, approval_id: str) -> Review:
+    approval = approvals.get_approval(team_id, approval_id)
+    job = store.get_job(team_id, approval.job_id)
+    return Review(approval, job, what_is_asked(approval), output_to_review(approval))
 
 
 def what_is_asked(approval: Approval) -> str:
