@@ -16,7 +16,6 @@ from functions.auth.schemas import (
     UserPublic,
     UserUpdate,
 )
-from shared import audit
 from shared.app_factory import group_router
 from shared.auth.dependencies import AdminPrincipal
 from shared.errors import error_responses
@@ -129,18 +128,18 @@ async def update_user(
     summary="Security and admin actions of the team, newest first",
 )
 async def audit_log(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
-    items, total, cursor = audit.entries(principal.team_id, page)
+    records, total, cursor = team_admin.audit_log(principal, page)
     entries = [
         AuditEntry(
-            id=item.entry_id,
-            at=item.at,
-            action=item.action,
-            outcome=item.outcome,
-            actor=item.actor,
-            target=item.target,
-            ip=item.ip,
-            detail=item.detail or {},
+            id=record.entry_id,
+            at=record.at,
+            action=record.action,
+            outcome=record.outcome,
+            actor=record.actor,
+            target=record.target,
+            ip=record.ip,
+            detail=record.detail,
         ).model_dump(mode="json")
-        for item in items
+        for record in records
     ]
     return page_answer(entries, total, page, cursor)

@@ -20,7 +20,7 @@ from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import Conflict, NotFound
 from shared.identity import opaque
-from shared.identity.domain import User
+from shared.identity.domain import AuditRecord, User
 from shared.identity.models import (
     InvitationItem,
     UserItem,
@@ -71,6 +71,14 @@ def _user_item(principal: Principal, user_id: str) -> UserItem:
 
 def get_user(principal: Principal, user_id: str) -> User:
     return User.of(_user_item(principal, user_id))
+
+
+def audit_log(
+    principal: Principal, params: PageParams
+) -> tuple[list[AuditRecord], int, str | None]:
+    """The team's audit log, newest first."""
+    items, total, cursor = audit.entries(principal.team_id, params)
+    return [AuditRecord.of(item) for item in items], total, cursor
 
 
 def invitations(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # storage stays out of this module's imports
-    from shared.identity.models import CredentialItem, UserItem
+    from shared.identity.models import AuditItem, CredentialItem, UserItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,4 +75,31 @@ class Credential:
             created_at=item.created_at,
             last_used_at=item.last_used_at,
             revoked_at=item.revoked_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One entry of a team's audit log."""
+
+    entry_id: str
+    at: datetime
+    action: str
+    outcome: str  # ok | denied | failed
+    actor: str
+    target: str | None
+    ip: str | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, item: AuditItem) -> AuditRecord:
+        return cls(
+            entry_id=item.entry_id,
+            at=item.at,
+            action=item.action,
+            outcome=item.outcome,
+            actor=item.actor,
+            target=item.target,
+            ip=item.ip,
+            detail=dict(item.detail or {}),
         )
