@@ -30,8 +30,7 @@ MemoryFilters = Annotated[MemoryListParams, Query()]
 
 
 class AgentTestResult(BaseModel):
-    """What the test call gave: `ok` with the model's answer, or `error` saying why no
-    provider answered."""
+    """`ok` with the model's answer, or `error` saying why no provider answered."""
 
     model_config = ConfigDict(defer_build=True)
 
