@@ -35,7 +35,7 @@ def _walk(app: Any) -> Iterator[tuple[str, Any]]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute) and context.path:
-            for method in sorted(route.methods - {"HEAD"}):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
                 yield f"{method} {context.path}", route.endpoint
 
 
