@@ -8,11 +8,13 @@
     nothing answered             -> AllProvidersFailed, naming each attempt
 
 Bookkeeping per answered call, in DynamoDB requests: one BatchGetItem reads the budget,
-the rollups it checks and every candidate's breaker (the breaker decides on the item read;
-its success is written only when it had something to reset), then the ledger (one
-TransactWriteItems). The alerts are decided from what was read plus the call's cost (no
-request, unless a threshold is crossed: then its claim). A failure is counted by a
-conditional UpdateItem on the breaker as read; a lost race re-reads it.
+the rollups it checks, every candidate's breaker (which decides on the item read; its
+success is written only when it had something to reset) and what each candidate's client
+is built from (a registered provider's configuration: its source keeps the client per
+configuration version), then the ledger (one TransactWriteItems). The alerts are decided
+from what was read plus the call's cost (no request, unless a threshold is crossed: then
+its claim). A failure is counted by a conditional UpdateItem on the breaker as read; a
+lost race re-reads it.
 
 A refused budget is not a provider failure: it is raised as is (BudgetExceeded), and the
 pipeline turns it into an approval. Which provider answered is on the result and in the
@@ -23,9 +25,9 @@ decide when to try a provider again.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from shared.costs.budgets import BudgetSeen, alerts_after, budget_keys, check_budget
 from shared.costs.ledger import CallRecord, cost_micros, record_call
@@ -37,13 +39,41 @@ from shared.llm import breaker
 from shared.llm.types import Completion, CompletionRequest, Pricing, Provider, ProviderError
 from shared.observability import logger
 
-# Turns a team's provider name into a ready client (the provider store's `client_for`).
-ClientSource = Callable[[str, str], Provider]
 # Failures that say the provider is unhealthy. A bad request is the caller's: one bad prompt
 # must not open a breaker.
 _BREAKER_KINDS = frozenset({"rate_limited", "unavailable", "timeout", "malformed", "auth"})
 # A rough count of prompt tokens for the budget estimate (about 4 characters a token).
 _CHARS_PER_TOKEN = 4
+
+
+@runtime_checkable
+class ClientSource(Protocol):
+    """Turns a team's provider name into a ready client, from items the router reads in its
+    one BatchGetItem (shared.llm.team_router's source: the registry's provider items)."""
+
+    def keys(self, team_id: str, name: str) -> Sequence[ItemKey]:
+        """The items the client of `name` is built from."""
+        ...
+
+    def client(self, team_id: str, name: str, read: Mapping[ItemKey, Any] | None) -> Provider:
+        """The client, built from `read` (None: the batch could not be read, so the source
+        reads for itself)."""
+        ...
+
+
+# A plain lookup (team_id, name) -> client, which needs nothing from the router's read.
+ClientLookup = Callable[[str, str], Provider]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    lookup: ClientLookup
+
+    def keys(self, team_id: str, name: str) -> Sequence[ItemKey]:
+        return ()
+
+    def client(self, team_id: str, name: str, read: Mapping[ItemKey, Any] | None) -> Provider:
+        return self.lookup(team_id, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +133,13 @@ class _Clients:
     def __init__(self, source: ClientSource, team_id: str) -> None:
         self.source = source
         self.team_id = team_id
+        self.read: Mapping[ItemKey, Any] | None = None  # the router's batch, once read
         self.found: dict[str, Provider | str] = {}
 
     def get(self, provider: str) -> Provider | str:
         if provider not in self.found:
             try:
-                self.found[provider] = self.source(self.team_id, provider)
+                self.found[provider] = self.source.client(self.team_id, provider, self.read)
             except (NotFound, ServiceUnavailable) as exc:
                 self.found[provider] = exc.detail
             except ProviderError as exc:  # the store's "disabled" or "cannot be built"
@@ -118,15 +149,20 @@ class _Clients:
 
 @dataclass
 class Router:
-    clients: ClientSource
+    clients: ClientSource | ClientLookup
     policy: breaker.BreakerPolicy = field(default_factory=breaker.BreakerPolicy)
     fallback: Target | None = None
     enforce_budget: bool = True
+    _source: ClientSource = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        clients = self.clients
+        self._source = clients if isinstance(clients, ClientSource) else _Lookup(clients)
 
     def complete(self, call: CallContext, target: Target, request: CompletionRequest) -> Routed:
-        clients = _Clients(self.clients, call.team_id)
+        clients = _Clients(self._source, call.team_id)
         candidates = self._candidates(target)
-        read, seen = self._read(call, candidates, clients.get(target.provider), request)
+        read, seen = self._read(call, candidates, clients, request)
         attempts: list[Attempt] = []
         for candidate in candidates:
             client = clients.get(candidate.provider)
@@ -167,15 +203,19 @@ class Router:
         self,
         call: CallContext,
         candidates: list[Target],
-        client: Provider | str,
+        clients: _Clients,
         request: CompletionRequest,
     ) -> tuple[Mapping[ItemKey, Any] | None, BudgetSeen | None]:
-        """One BatchGetItem for the budget check and every candidate's breaker; then refuse
-        before spending (BudgetExceeded). Answers what was read (None: storage did not
-        answer and no budget is enforced, so each breaker is read on its own) and what the
-        check saw, for the alerts after the call."""
+        """One BatchGetItem for the budget check, every candidate's breaker and what its
+        client is built from (handed to `clients`); then refuse before spending
+        (BudgetExceeded). Answers what was read (None: storage did not answer and no budget
+        is enforced, so each breaker and client source reads on its own) and what the check
+        saw, for the alerts after the call."""
         now = utcnow()
-        keys: list[ItemKey] = [breaker.item_key(call.team_id, c.provider) for c in candidates]
+        keys: list[ItemKey] = []
+        for candidate in candidates:
+            keys.append(breaker.item_key(call.team_id, candidate.provider))
+            keys += clients.source.keys(call.team_id, candidate.provider)
         if self.enforce_budget:
             keys += budget_keys(call.team_id, call.user_id, now)
         try:
@@ -184,9 +224,10 @@ class Router:
             if self.enforce_budget:
                 raise  # a budget that cannot be read cannot be enforced
             return None, None
+        clients.read = read
         if not self.enforce_budget:
             return read, None
-        estimate = self._estimate(candidates[0], client, request)
+        estimate = self._estimate(candidates[0], clients.get(candidates[0].provider), request)
         return read, check_budget(call.team_id, call.user_id, estimate, now, read=read).seen
 
     @staticmethod

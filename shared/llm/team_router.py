@@ -11,6 +11,11 @@ call passes none, so a plain message gets a reply saying what it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.db.batch import ItemKey
 from shared.errors import NotFound
 from shared.llm import registry
 from shared.llm.breaker import policy_for
@@ -23,30 +28,41 @@ from shared.team_settings import TeamSettings
 __all__ = ["BUILTIN_PROVIDER", "client_for", "router_for"]
 
 
-def client_for(team_id: str, name: str) -> Provider:
-    """The router's client source: the team's provider, or the built-in template generator."""
+def client_for(team_id: str, name: str, read: Mapping[Any, Any] | None = None) -> Provider:
+    """The team's provider, or the built-in template generator; `read` is a batch read
+    that asked for the provider's `registry.item_key` (None: the registry reads it)."""
     try:
-        return registry.client_for(team_id, name)
+        return registry.client_for(team_id, name, read)
     except NotFound:
         if not is_builtin_name(name):
             raise
         return TemplateProvider(name)
 
 
+@dataclass(frozen=True, slots=True)
+class _TeamClients:
+    """The router's client source: each candidate's provider item joins the router's one
+    BatchGetItem (a built-in name too: a team may register a provider under it)."""
+
+    renderer: Renderer | None
+
+    def keys(self, team_id: str, name: str) -> Sequence[ItemKey]:
+        return (registry.item_key(team_id, name),)
+
+    def client(self, team_id: str, name: str, read: Mapping[ItemKey, Any] | None) -> Provider:
+        # Looked up at call time, so a test can replace `client_for` on this module.
+        client = client_for(team_id, name, read)
+        if self.renderer is not None and isinstance(client, TemplateProvider):
+            return client.with_renderer(self.renderer)
+        return client
+
+
 def router_for(settings: TeamSettings, renderer: Renderer | None = None) -> Router:
     """A router with the team's fallback model and circuit-breaker settings; a template
     generator it reaches renders with `renderer`."""
-
-    def clients(team_id: str, name: str) -> Provider:
-        # Looked up at call time, so a test can replace `client_for` on this module.
-        client = client_for(team_id, name)
-        if renderer is not None and isinstance(client, TemplateProvider):
-            return client.with_renderer(renderer)
-        return client
-
     fallback = settings.fallback
     return Router(
-        clients=clients,
+        clients=_TeamClients(renderer),
         fallback=Target(*fallback) if fallback is not None else None,
         policy=policy_for(settings),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,7 +14,7 @@ from shared.costs import budgets
 from shared.costs.budgets import BudgetUpdate, set_budget
 from shared.costs.summaries import by_provider, daily, summary
 from shared.errors import BudgetExceeded, NotFound
-from shared.llm import breaker
+from shared.llm import breaker, team_router
 from shared.llm.providers.templates import TemplateProvider
 from shared.llm.router import AllProvidersFailed, CallContext, Router, Target
 from shared.llm.types import (
@@ -25,6 +26,8 @@ from shared.llm.types import (
     ProviderError,
 )
 from shared.pagination import PageParams
+from shared.team_settings import TeamSettings
+from tests.llm.fake_servers import Reply, fake_openai
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -399,3 +402,102 @@ def test_a_probe_that_answers_closes_the_breaker() -> None:
     assert routed.target.provider == "primary"
     snapshot = breaker.state_of(context.team_id, "primary")
     assert (snapshot.state, snapshot.failures) == ("closed", 0)
+
+
+# A registered provider: its configuration is read in the same batch, its client reused.
+OPENAI_KEY = "sk-router-test-Wq3Lp8Zt1Kv6Nr9Xb4Mc"
+
+
+@pytest.fixture
+def registered() -> Iterator[Callable[[str, str, str], None]]:
+    """Registers an OpenAI-compatible provider of a team at a base URL; the cached
+    clients are closed afterwards."""
+    from shared.llm import registry
+    from shared.llm.registry import ProviderCreate, clients
+
+    def register(team_id: str, name: str, base_url: str) -> None:
+        registry.create(
+            team_id,
+            ProviderCreate.model_validate(
+                {
+                    "name": name,
+                    "kind": "openai",
+                    "base_url": f"{base_url}/v1",
+                    "api_key": OPENAI_KEY,
+                    "default_model": "gpt-4o-mini",
+                }
+            ),
+        )
+
+    yield register
+    clients.forget_clients()
+
+
+def test_a_registered_provider_answers_for_two_requests_a_call(
+    dynamodb_calls: list[str], registered: Callable[[str, str, str], None]
+) -> None:
+    # Given an agent's provider registered by the team, served over real HTTP
+    context = call()
+    router = team_router.router_for(TeamSettings())
+    with fake_openai() as server:
+        registered(context.team_id, "openai-main", server.url)
+        dynamodb_calls.clear()
+
+        # When the agent's calls are routed (the first builds the client, the second reuses it)
+        requests = []
+        for _ in range(2):
+            routed = router.complete(context, Target("openai-main", "gpt-4o-mini"), REQUEST)
+            requests.append(list(dynamodb_calls))
+            dynamodb_calls.clear()
+
+    # Then each costs one read (budget, breaker and the provider's configuration) and the
+    # ledger's transaction, and the provider was called once per call
+    assert requests == [[READ, LEDGER], [READ, LEDGER]]
+    assert routed.target.provider == "openai-main"
+    assert len(server.requests) == 2
+    assert summary(context.team_id).total_calls == 2
+
+
+def test_a_fallback_to_a_registered_provider_adds_no_read(
+    dynamodb_calls: list[str], registered: Callable[[str, str, str], None]
+) -> None:
+    # Given a failing registered provider, and the team's fallback on another one
+    context = call()
+    router = team_router.router_for(TeamSettings(smart_model_fallback="backup:gpt-4o-mini"))
+    with fake_openai() as failing, fake_openai() as backup:
+        failing.script("POST", "/v1/chat/completions", Reply(503, {"error": {"message": "down"}}))
+        registered(context.team_id, "primary", failing.url)
+        registered(context.team_id, "backup", backup.url)
+        dynamodb_calls.clear()
+
+        # When a call falls back
+        routed = router.complete(context, Target("primary", "gpt-4o-mini"), REQUEST)
+
+    # Then both configurations came with the one read: the failure is counted on the
+    # breaker as read, and the fallback's answer is recorded
+    assert routed.target.provider == "backup"
+    assert [attempt.outcome for attempt in routed.attempts] == ["failed", "answered"]
+    assert dynamodb_calls == [READ, "UpdateItem", LEDGER]
+
+
+def test_a_changed_provider_is_seen_by_the_next_routed_call(
+    dynamodb_calls: list[str], registered: Callable[[str, str, str], None]
+) -> None:
+    from shared.llm import registry
+    from shared.llm.registry import ProviderUpdate
+
+    # Given a call answered by the registered provider's first server
+    context = call()
+    router = team_router.router_for(TeamSettings())
+    with fake_openai() as first, fake_openai() as moved:
+        registered(context.team_id, "openai-main", first.url)
+        router.complete(context, Target("openai-main"), REQUEST)
+
+        # When the provider is pointed at another server (by any container)
+        registry.update(context.team_id, "openai-main", ProviderUpdate(base_url=f"{moved.url}/v1"))
+        dynamodb_calls.clear()
+        router.complete(context, Target("openai-main"), REQUEST)
+
+    # Then the next call reads the new version in its batch and goes to the new server
+    assert (len(first.requests), len(moved.requests)) == (1, 1)
+    assert dynamodb_calls == [READ, LEDGER]

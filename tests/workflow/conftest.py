@@ -101,7 +101,7 @@ class ScriptedProvider:
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedProvider]:
     scripted = ScriptedProvider()
     # Every provider name a team's router looks up answers with the scripted provider.
-    monkeypatch.setattr("shared.llm.team_router.client_for", lambda team, name: scripted)
+    monkeypatch.setattr("shared.llm.team_router.client_for", lambda team, name, read=None: scripted)
     yield scripted
     for event in scripted.hold.values():
         event.set()

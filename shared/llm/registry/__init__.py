@@ -1,7 +1,7 @@
 """A team's LLM providers: their configuration in DynamoDB, their keys in Secrets Manager.
 
     schemas.py   request and response shapes (ProviderCreate, ProviderUpdate, ProviderPublic)
-    models.py    the stored items (providers table, under TEAM#<team>)
+    models.py    the stored items (providers table, under TEAM#<team>), item_key for a batch
     service.py   create, upsert, get, config, listing, update, delete
     clients.py   client_for (a ready ProviderClient, cached per configuration) and test
 
@@ -9,6 +9,7 @@ Keys themselves are shared.llm.provider_keys' business.
 """
 
 from shared.llm.registry.clients import client_for, test
+from shared.llm.registry.models import item_key
 from shared.llm.registry.schemas import (
     ApiKeyStatus,
     ProviderCheck,
@@ -45,6 +46,7 @@ __all__ = [
     "create",
     "delete",
     "get",
+    "item_key",
     "listing",
     "test",
     "update",

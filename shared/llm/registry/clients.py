@@ -1,10 +1,11 @@
 """Ready clients for a team's providers, built once per configuration per container.
 
-`client_for` reads the provider's item (one GetItem) and hands back the client built for
-that item's version: a change anywhere (another container included) bumps the version and
-the next call builds afresh; an unchanged provider reuses its client, its connection pool
-and its key. The key comes from shared.llm.provider_keys' cache, so building a client
-reads Secrets Manager at most once per key version, and an LLM call never does.
+`client_for` reads the provider's item (one GetItem, or none when the caller read it in a
+batch) and hands back the client built for that item's version: a change anywhere
+(another container included) bumps the version and the next call builds afresh; an
+unchanged provider reuses its client, its connection pool and its key. The key comes from
+shared.llm.provider_keys' cache, so building a client reads Secrets Manager at most once
+per key version, and an LLM call never does.
 `test` builds a short-lived client of its own, with a read timeout fit for a request.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -33,9 +36,11 @@ _clients: OrderedDict[tuple[str, str], tuple[int, ProviderClient]] = OrderedDict
 _lock = threading.Lock()
 
 
-def client_for(team_id: str, name: str) -> ProviderClient:
+def client_for(team_id: str, name: str, read: Mapping[Any, Any] | None = None) -> ProviderClient:
     """The team's provider `name`, ready to call.
 
+    `read`: a batch read that asked for the provider's `item_key` (the router's), so the
+    configuration costs no request of its own; without it, one GetItem.
     NotFound when the team has no such provider; ServiceUnavailable when its item or key
     cannot be read. A provider that cannot take calls raises ProviderError of kind
     `bad_request` (the configuration's fault, not the provider's: no breaker counts it, a
@@ -43,7 +48,7 @@ def client_for(team_id: str, name: str) -> ProviderClient:
     configuration no longer builds (its base_url fails the URL policy now, say).
     """
     try:
-        config = service.config(team_id, name)
+        config = service.config(team_id, name, read=read)
     except NotFound:
         _discard(team_id, name)
         raise

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
-from shared.db.base import TeamItem, table_meta
+from shared.db.base import TeamItem, table_meta, team_partition
 
 
 def provider_key(name: str = "") -> str:
     return f"PROVIDER#{name}"
+
+
+def item_key(team_id: str, name: str) -> tuple[type[ProviderItem], str, str]:
+    """The provider's key, for a caller that reads it in a batch with other items (the
+    router reads it with the budget and the breakers)."""
+    return ProviderItem, team_partition(team_id), provider_key(name)
 
 
 class ProviderItem(TeamItem):

@@ -12,7 +12,7 @@ The team's default provider is a team setting (`default_provider`, set by
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -22,11 +22,11 @@ from pynamodb.exceptions import PynamoDBException
 
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
-from shared.errors import Conflict, DomainError, Unprocessable
+from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.ids import utcnow
 from shared.llm import provider_keys as keys
 from shared.llm.providers import templates
-from shared.llm.registry.models import ProviderItem, provider_key
+from shared.llm.registry.models import ProviderItem, item_key, provider_key
 from shared.llm.registry.schemas import (
     NAME_PATTERN,
     ApiKeyStatus,
@@ -126,9 +126,17 @@ def get(team_id: str, name: str) -> ProviderPublic:
     return config(team_id, name).public()
 
 
-def config(team_id: str, name: str) -> ProviderConfig:
-    """The provider's stored configuration (NotFound when the team has none of that name)."""
-    return _to_config(_item(team_id, name))
+def config(team_id: str, name: str, *, read: Mapping[Any, Any] | None = None) -> ProviderConfig:
+    """The provider's stored configuration (NotFound when the team has none of that name).
+
+    `read`: the answer to a batch read that asked for its `item_key` (no request of its own).
+    """
+    if read is None:
+        return _to_config(_item(team_id, name))
+    item: ProviderItem | None = read.get(item_key(team_id, name))
+    if item is None:
+        raise NotFound("provider not found")  # as `_item` says it
+    return _to_config(item)
 
 
 def listing(team_id: str, params: PageParams) -> tuple[list[ProviderPublic], int, str | None]:
