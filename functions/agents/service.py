@@ -18,10 +18,7 @@ from shared.agents.schemas import (
     AgentUpdate,
 )
 from shared.errors import NotFound, Unprocessable
-from shared.llm import registry
 from shared.llm.providers.templates import is_builtin_name
-from shared.llm.router import CallContext, Target
-from shared.llm.team_router import router_for
 from shared.llm.types import CompletionRequest, Message, ProviderError
 from shared.team_settings import get_settings
 
@@ -67,6 +64,10 @@ def provider_exists(team_id: str, name: str) -> bool:
     """Whether an agent of the team may name the provider `name` (one GetItem)."""
     if is_builtin_name(name):
         return True
+    # Imported here, as the router is in test_agent: most requests of the group need
+    # neither, and a cold start need not import them (bench/imports.py).
+    from shared.llm import registry
+
     try:
         registry.get(team_id, name)
     except NotFound:
@@ -81,6 +82,9 @@ def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestResult:
     A provider failure is an outcome, not an error; an exhausted budget raises
     BudgetExceeded (402) before any provider is called.
     """
+    from shared.llm.router import CallContext, Target
+    from shared.llm.team_router import router_for
+
     agent = agents.get_agent(team_id, agent_id)
     system = (Message("system", agent.system_prompt),) if agent.system_prompt else ()
     request = CompletionRequest(

@@ -16,10 +16,10 @@ from infra.specs import FunctionSpec, modules_absent_from
 HEAVY = ("boto3", "botocore.client", "pynamodb", "aws_xray_sdk", "pydantic.v1")
 
 
-def modules_after_import(module: str) -> set[str]:
+def modules_after_import(module: str, watched: tuple[str, ...] = HEAVY) -> set[str]:
     code = (
         f"import importlib, json, sys; importlib.import_module({module!r}); "
-        f"print(json.dumps([name for name in {HEAVY!r} if name in sys.modules]))"
+        f"print(json.dumps([name for name in {watched!r} if name in sys.modules]))"
     )
     env = {**os.environ, "APP_ENV": "test"}
     env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
@@ -31,6 +31,15 @@ def modules_after_import(module: str) -> set[str]:
 
 def test_health_handler_imports_no_aws_sdk_tracer_or_pydantic_v1() -> None:
     assert modules_after_import("functions.health.handler") == set()
+
+
+def test_the_agents_handler_leaves_the_router_and_the_registry_to_the_routes_using_them() -> None:
+    # Only the test call routes and only a named provider is looked up: the router (budget,
+    # breaker, ledger) and the registry (provider clients, keys) are imported by those.
+    loaded = modules_after_import(
+        "functions.agents.handler", watched=("shared.llm.router", "shared.llm.registry")
+    )
+    assert loaded == set()
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda group: group.name)
