@@ -12,7 +12,17 @@ if TYPE_CHECKING:
 
 
 @cache
-def client(service_name: str) -> BaseClient:
+def client(
+    service_name: str,
+    *,
+    connect_timeout: float = 2,
+    read_timeout: float = 10,
+    retries: int = 3,
+) -> BaseClient:
+    """The cached client of `service_name` with these timeouts (seconds) and `retries`
+    after the first attempt (botocore's standard mode). The defaults suit a request path;
+    a caller that waits longer or retries itself says so (the Bedrock provider: minutes
+    and none)."""
     import boto3  # ~0.1 s: paid by the first request that talks to AWS, not by cold start
     from botocore.config import Config
 
@@ -22,9 +32,9 @@ def client(service_name: str) -> BaseClient:
 
         get_tracer()  # patches botocore, so this and every later client is traced
     config = Config(
-        connect_timeout=2,
-        read_timeout=10,
-        retries={"max_attempts": 3, "mode": "standard"},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"max_attempts": retries, "mode": "standard"},
     )
     session = boto3.session.Session(region_name=settings.aws_region)
     result: Any = session.client(service_name, config=config)  # type: ignore[call-overload]

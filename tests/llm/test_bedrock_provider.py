@@ -11,6 +11,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
+from shared.aws import reset_clients
 from shared.llm.providers.bedrock import BedrockProvider, bedrock_client
 from shared.llm.types import CompletionRequest, Message, ProviderError
 
@@ -106,6 +107,24 @@ def test_throttling_is_rate_limited(
     assert "ThrottlingException" in str(error)
 
 
+def test_throttling_reads_retry_after_as_the_http_providers_do(
+    runtime: tuple[BaseClient, Stubber], provider: BedrockProvider
+) -> None:
+    # Milliseconds are preferred to seconds, and nonsense is no wait at all
+    for headers, wait in (
+        ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
+        ({"retry-after": "soon"}, None),
+    ):
+        runtime[1].add_client_error(
+            "converse",
+            "ThrottlingException",
+            "Too many requests",
+            http_status_code=429,
+            response_meta={"HTTPHeaders": headers},
+        )
+        assert ask(provider).retry_after == wait
+
+
 def test_a_validation_error_is_a_permanent_bad_request(
     runtime: tuple[BaseClient, Stubber], provider: BedrockProvider
 ) -> None:
@@ -191,7 +210,7 @@ def test_list_models_and_check() -> None:
 
 def test_the_default_client_waits_long_and_never_retries() -> None:
     # Given the client a provider builds when given none
-    bedrock_client.cache_clear()
+    reset_clients()
     try:
         provider = BedrockProvider("bedrock-main", default_model=MODEL, read_timeout=90.0)
         client = bedrock_client("bedrock-runtime", 90.0)
@@ -207,4 +226,4 @@ def test_the_default_client_waits_long_and_never_retries() -> None:
         assert ask(provider).kind == "timeout"
         assert attempts == ["sent"]
     finally:
-        bedrock_client.cache_clear()
+        reset_clients()

@@ -1,16 +1,17 @@
 """Amazon Bedrock's Converse API through boto3, signed with the function's IAM role.
 
-The default clients are not `shared.aws.client`'s: those read for at most 10 s and retry
-up to three times, while a model may take minutes to answer and the router, not the client,
-decides about retries. These wait `read_timeout` and make one attempt.
+The default clients are `shared.aws.client`'s with other settings: a request path's read
+for at most 10 s and retry three times, while a model may take minutes to answer and the
+router, not the client, decides about retries. These wait `read_timeout` and make one
+attempt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from shared.aws import client
 from shared.llm.providers import DEFAULT_READ_TIMEOUT, kind_for_status
 from shared.llm.providers.catalog import price
 from shared.llm.types import Completion, CompletionRequest, ErrorKind, Pricing, ProviderError
@@ -46,27 +47,9 @@ _FINISH_REASONS = {
 }
 
 
-@cache
 def bedrock_client(service_name: str, read_timeout: float) -> BaseClient:
-    """A cached `bedrock-runtime` or `bedrock` client that waits long and never retries."""
-    import boto3
-    from botocore.config import Config
-
-    from shared.settings import get_settings
-
-    settings = get_settings()
-    if settings.app_env == "aws":
-        from shared.observability import get_tracer
-
-        get_tracer()  # patches botocore, as shared.aws does, so model calls are traced
-    config = Config(
-        connect_timeout=5,
-        read_timeout=read_timeout,
-        retries={"total_max_attempts": 1, "mode": "standard"},  # one attempt, no retry
-    )
-    session = boto3.session.Session(region_name=settings.aws_region)
-    client: BaseClient = session.client(service_name, config=config)
-    return client
+    """The cached `bedrock-runtime` or `bedrock` client that waits long and never retries."""
+    return client(service_name, connect_timeout=5, read_timeout=read_timeout, retries=0)
 
 
 class BedrockProvider:
@@ -200,12 +183,11 @@ class BedrockProvider:
 
 
 def _retry_after(metadata: Mapping[str, Any]) -> float | None:
-    value = metadata.get("HTTPHeaders", {}).get("retry-after")
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if 0 <= seconds < float("inf") else None
+    # The HTTP providers' rule (seconds, milliseconds or a date); imported on this error
+    # path only, as it brings httpx. botocore lower-cases the header names.
+    from shared.llm.providers.http import retry_after
+
+    return retry_after(metadata.get("HTTPHeaders", {}))
 
 
 def _arguments(model: str, request: CompletionRequest) -> dict[str, Any]:

@@ -42,11 +42,12 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def retry_after(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """Seconds the provider asked us to wait, or None when it did not say.
 
     OpenAI sends `retry-after-ms` beside `Retry-After`; `Retry-After` itself is seconds or
-    an HTTP-date (RFC 9110).
+    an HTTP-date (RFC 9110). `headers`: httpx's, or any mapping with lower-case names
+    (botocore's response metadata, for Bedrock).
     """
     millis = _seconds(headers.get("retry-after-ms"))
     if millis is not None:
@@ -168,12 +169,14 @@ class JsonHttp:
         retry_after: float | None = None,
     ) -> ProviderError:
         prefix = f"{self.provider}: HTTP {status}" if status is not None else self.provider
+        detail = self.redact(detail)
         return ProviderError(
-            f"{prefix} ({kind}): {self.redact(detail)}",
+            f"{prefix} ({kind}): {detail}",
             kind=kind,
             provider=self.provider,
             status=status,
             retry_after=retry_after,
+            detail=detail,
         )
 
     def malformed(self, detail: str, *, status: int | None = None) -> ProviderError:
