@@ -15,7 +15,7 @@ from shared.pagination import PageParams
 # Query models are built with the routes: deferring them makes FastAPI's deferred field
 # adapter warn about its alias at the first request.
 class AgentListParams(PageParams):
-    status_filter: AgentStatus | None = Field(default=None, description="idle, busy or offline")
+    status_filter: AgentStatus | None = Field(default=None, description="idle or stopped")
     role: Role | None = Field(default=None, description="the phase or free role served")
 
 

@@ -12,7 +12,24 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-AgentStatus = Literal["idle", "busy", "offline"]
+# Whether an agent may serve phases: `idle` may, `stopped` may not (a phase it is set for
+# fails, saying to start it or choose another). There is no `busy`: one agent serves any
+# number of jobs at once, and a flag set and cleared around each phase would be wrong
+# whenever two overlap or a worker is cut off before clearing it; which phase is running,
+# and which agent serves it, is on the job (`current_phase`, each phase's `agent`).
+AgentStatus = Literal["idle", "stopped"]
+IDLE: AgentStatus = "idle"
+STOPPED: AgentStatus = "stopped"
+# What earlier versions stored for a stopped agent, still read as STOPPED.
+LEGACY_STOPPED = "offline"
+
+
+def stored_status(value: str) -> AgentStatus:
+    """An agent's status as stored, in today's words: `offline` (earlier versions' name
+    for stopped) is STOPPED; anything else not stopped is IDLE."""
+    return STOPPED if value in (STOPPED, LEGACY_STOPPED) else IDLE
+
+
 MemoryCategory = Literal["fact", "preference", "instruction", "lesson", "note"]
 MEMORY_CATEGORIES: tuple[MemoryCategory, ...] = (
     "fact",

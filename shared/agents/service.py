@@ -9,7 +9,7 @@ DynamoDB per call:
   create_agent    one PutItem (the key must be new)
   get_agent       one GetItem
   list_agents     one Query on the AGENT# range with filters (+ one Query with Select=COUNT)
-  update_agent, replace_agent, start_agent, stop_agent, set_status, delete_agent
+  update_agent, replace_agent, start_agent, stop_agent, delete_agent
                   one UpdateItem (start: + one GetItem when the agent was already active)
   config          one Query on the AGENTCONFIG# range + one BatchGetItem of the agents named
   set_config      one GetItem + one TransactWriteItems (agent ConditionCheck, config Update)
@@ -39,12 +39,16 @@ from shared.agents.models import (
     unread,
 )
 from shared.agents.schemas import (
+    IDLE,
+    LEGACY_STOPPED,
+    STOPPED,
     Agent,
     AgentConfigEntry,
     AgentCreate,
     AgentReplace,
     AgentStatus,
     AgentUpdate,
+    stored_status,
 )
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
@@ -84,7 +88,7 @@ def _to_agent(item: AgentItem) -> Agent:
         llm_model=item.llm_model,
         system_prompt=item.system_prompt or "",
         enabled_tools=[str(tool) for tool in item.enabled_tools or ()],
-        status=item.status,  # type: ignore[arg-type]  # validated by Agent
+        status=stored_status(item.status),
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -112,7 +116,7 @@ def create_agent(
         agent_key(agent_id),
         team_id=team_id,
         agent_id=agent_id,
-        status="idle",
+        status=IDLE,
         created_at=now,
         updated_at=now,
         **data.model_dump(),
@@ -140,7 +144,8 @@ def list_agents(
     """The team's live agents, oldest first: (page, total, next_cursor)."""
     condition = AgentItem.deleted_at.does_not_exist()
     if status_filter is not None:
-        condition &= AgentItem.status == status_filter
+        stopped = AgentItem.status.is_in(STOPPED, LEGACY_STOPPED)
+        condition &= stopped if status_filter == STOPPED else ~stopped
     if role is not None:
         condition &= AgentItem.role == role
     items, total, cursor = query_page(
@@ -204,16 +209,17 @@ def replace_agent(
 def delete_agent(team_id: str, agent_id: str) -> None:
     """Soft: the agent stays stored (costs and jobs name it) but is found no more. A phase
     config naming it is kept; `config` shows that phase without an agent."""
-    _update(
-        team_id, agent_id, [AgentItem.deleted_at.set(utcnow()), AgentItem.status.set("offline")]
-    )
+    _update(team_id, agent_id, [AgentItem.deleted_at.set(utcnow()), AgentItem.status.set(STOPPED)])
 
 
 def start_agent(team_id: str, agent_id: str) -> Agent:
-    """offline → idle; an agent already idle or busy is left as it is."""
+    """stopped → idle; an agent already idle is left as it is."""
     try:
         item = _update(
-            team_id, agent_id, [AgentItem.status.set("idle")], AgentItem.status == "offline"
+            team_id,
+            agent_id,
+            [AgentItem.status.set(IDLE)],
+            AgentItem.status.is_in(STOPPED, LEGACY_STOPPED),
         )
     except NotFound:
         return get_agent(team_id, agent_id)  # already active, or really not there
@@ -221,12 +227,7 @@ def start_agent(team_id: str, agent_id: str) -> Agent:
 
 
 def stop_agent(team_id: str, agent_id: str) -> Agent:
-    return set_status(team_id, agent_id, "offline")
-
-
-def set_status(team_id: str, agent_id: str, status: AgentStatus) -> Agent:
-    """Set the status as is (the pipeline marks an agent busy while it runs a phase)."""
-    return _to_agent(_update(team_id, agent_id, [AgentItem.status.set(status)]))
+    return _to_agent(_update(team_id, agent_id, [AgentItem.status.set(STOPPED)]))
 
 
 def in_use(team_id: str, provider_name: str) -> bool:
@@ -339,7 +340,7 @@ def set_config(
 
 def phase_agent(team_id: str, phase: str) -> Agent | None:
     """The agent serving `phase` by default, its model replaced by the phase's override;
-    None when none is set or the one set was deleted. It may be offline (stopped): the
+    None when none is set or the one set was deleted. It may be stopped: the
     caller decides whether to use it anyway."""
     _check_phase(phase)
     partition = team_partition(team_id)
@@ -374,7 +375,7 @@ def _default_agent(team_id: str, phase: Phase, provider: str, model: str) -> Age
             "assumption you had to make."
         ),
         enabled_tools=[],
-        status="idle",
+        status=IDLE,
         created_at=now,
         updated_at=now,
     )

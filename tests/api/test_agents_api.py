@@ -244,7 +244,7 @@ def test_stop_and_start_set_the_status(client: TestClient, team: Team) -> None:
     again = client.post(f"{url}/start", headers=team.admin)
 
     assert [a.status_code for a in (stopped, started, again)] == [200, 200, 200]
-    assert [a.json()["status"] for a in (stopped, started, again)] == ["offline", "idle", "idle"]
+    assert [a.json()["status"] for a in (stopped, started, again)] == ["stopped", "idle", "idle"]
 
 
 def test_the_list_filters_by_status_and_role_and_pages(client: TestClient, team: Team) -> None:
@@ -257,9 +257,12 @@ def test_the_list_filters_by_status_and_role_and_pages(client: TestClient, team:
         return [agent["id"] for agent in listed(client, team, **params)["items"]]
 
     assert ids(status_filter="idle") == [dev["id"], qa["id"]]
-    assert ids(status_filter="offline") == [spare["id"]]
+    assert ids(status_filter="stopped") == [spare["id"]]
     assert ids(role="dev") == [dev["id"], spare["id"]]
     assert ids(role="dev", status_filter="idle") == [dev["id"]]
+    # Nothing sets an agent busy (one agent serves many jobs at once): not a status.
+    refused = client.get(f"{API}/agents", headers=team.member, params={"status_filter": "busy"})
+    assert refused.status_code == 422
     assert ids(role="architect") == []
     first = listed(client, team, limit=2)
     assert (first["total"], len(first["items"])) == (3, 2)

@@ -171,16 +171,32 @@ def test_delete_is_soft_and_a_deleted_agent_is_found_no_more(team: str) -> None:
     assert stored.name == "deleted"  # still there for costs and jobs that name it
 
 
-def test_stop_sets_offline_and_start_sets_idle(team: str) -> None:
+def test_stop_sets_stopped_and_start_sets_idle(team: str) -> None:
     created = an_agent(team)
 
     stopped = service.stop_agent(team, created.id)
     started = service.start_agent(team, created.id)
-    service.set_status(team, created.id, "busy")
-    still_busy = service.start_agent(team, created.id)
+    again = service.start_agent(team, created.id)
 
-    assert (created.status, stopped.status, started.status) == ("idle", "offline", "idle")
-    assert still_busy.status == "busy"  # already active: start changes nothing
+    assert (created.status, stopped.status, started.status) == ("idle", "stopped", "idle")
+    assert again.status == "idle"  # already active: start changes nothing
+    stored = AgentItem.get(team_partition(team), agent_key(created.id))
+    assert stored.status == "idle"
+
+
+def test_an_agent_stored_offline_by_earlier_versions_reads_as_stopped(team: str) -> None:
+    created = an_agent(team)
+    AgentItem(team_partition(team), agent_key(created.id)).update(
+        actions=[AgentItem.status.set("offline")], add_version_condition=False
+    )
+
+    read = service.get_agent(team, created.id)
+    listed, total, _ = service.list_agents(team, page(), status_filter="stopped")
+    started = service.start_agent(team, created.id)
+
+    assert read.status == "stopped"
+    assert ([a.id for a in listed], total) == ([created.id], 1)
+    assert started.status == "idle"
 
 
 def test_agents_are_listed_by_status_and_role_with_paging(team: str) -> None:
@@ -190,13 +206,13 @@ def test_agents_are_listed_by_status_and_role_with_paging(team: str) -> None:
     service.stop_agent(team, dev2.id)
 
     devs, dev_total, _ = service.list_agents(team, page(), role="dev")
-    offline, offline_total, _ = service.list_agents(team, page(), status_filter="offline")
+    stopped, stopped_total, _ = service.list_agents(team, page(), status_filter="stopped")
     idle_devs, _, _ = service.list_agents(team, page(), status_filter="idle", role="dev")
     first, total, cursor = service.list_agents(team, page(limit=2))
     rest, _, last = service.list_agents(team, PageParams(limit=2, cursor=cursor))
 
     assert ([a.id for a in devs], dev_total) == ([dev1.id, dev2.id], 2)
-    assert ([a.id for a in offline], offline_total) == ([dev2.id], 1)
+    assert ([a.id for a in stopped], stopped_total) == ([dev2.id], 1)
     assert [a.id for a in idle_devs] == [dev1.id]
     assert [a.id for a in first + rest] == [dev1.id, dev2.id, qa.id]
     assert (total, last) == (3, None)
