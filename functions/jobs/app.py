@@ -12,6 +12,7 @@ from functions.jobs import service
 from functions.jobs.schemas import (
     CancelAnswer,
     DownloadLink,
+    FailurePublic,
     FilePublic,
     JobCreate,
     JobEstimate,
@@ -57,6 +58,7 @@ def job_public(job: Job) -> dict[str, Any]:
         repair_attempts=job.repair_attempts,
         project_id=job.project_id,
         error=job.error,
+        failure=FailurePublic(**job.failure.model_dump()) if job.failure else None,
         tokens_in=job.tokens_in,
         tokens_out=job.tokens_out,
         cost_usd=job.cost_usd,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.llm.types import ErrorKind
 from shared.pipeline.definition import GATEABLE_PHASES, PHASE_NAMES
 from shared.pipeline.spec import PLATFORMS, Backend, Style, split_list
 
@@ -119,6 +120,27 @@ class JobEstimate(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+class FailurePublic(BaseModel):
+    """Why a provider failed the phase (or the job)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    provider: str | None = Field(description="the provider that failed, as the team named it")
+    kind: ErrorKind
+    status: int | None = Field(description="its last answer's HTTP status; null: no answer")
+    message: str = Field(description="the start of its own explanation, without credentials")
+    attempts: int = Field(description="how many times the phase was tried")
+
+
+class PhaseAgentPublic(BaseModel):
+    """The team's agent that served a phase (GET /agents/{id})."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    name: str
+
+
 class JobPublic(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -139,6 +161,9 @@ class JobPublic(BaseModel):
     repair_attempts: int
     project_id: str | None
     error: str | None
+    failure: FailurePublic | None = Field(
+        default=None, description="when a provider's failure failed the job: who and why"
+    )
     tokens_in: CountedTokens
     tokens_out: CountedTokens
     cost_usd: float
@@ -153,12 +178,19 @@ class PhasePublic(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     phase: str
-    agent: str
+    role: str = Field(description="what the phase asks of its agent")
+    agent: PhaseAgentPublic | None = Field(
+        description="the agent that served the phase; null: it has not run, or no agent is "
+        "set for it (the built-in template generator answered)"
+    )
     status: str
     started_at: datetime | None
     finished_at: datetime | None
     duration_seconds: float | None
     error: str | None
+    failure: FailurePublic | None = Field(
+        default=None, description="when a provider's failure failed the phase: who and why"
+    )
     attempts: int
     tokens_in: CountedTokens
     tokens_out: CountedTokens

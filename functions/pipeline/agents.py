@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functions.pipeline.errors import PhaseFailed
 from functions.pipeline.targets.generator import render
 from shared.agents import service as agents
+from shared.agents.schemas import STOPPED
+from shared.jobs.domain import AgentRef
 from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.llm.router import Router, Target
 from shared.llm.team_router import BUILTIN_PROVIDER, router_for
 from shared.pipeline.definition import Phase
 from shared.team_settings import get_settings
-
-STOPPED = "offline"  # an agent's status once stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +28,14 @@ class Assignment:
     """Who answers a phase's model calls."""
 
     target: Target
-    agent_id: str | None = None
+    # The team's agent (None: no agent is set for the phase; the template generator answers).
+    agent: AgentRef | None = None
     # The agent's own instructions, added to the phase's (which fix the answer's format).
     system_prompt: str = ""
+
+    @property
+    def agent_id(self) -> str | None:
+        return self.agent.id if self.agent else None
 
 
 def assignment_for(team_id: str, phase: Phase) -> Assignment:
@@ -42,7 +47,11 @@ def assignment_for(team_id: str, phase: Phase) -> Assignment:
             f"{phase.name}: its agent '{agent.name}' is stopped; start it, or choose "
             "another agent for the phase in /agents/config, then retry the job"
         )
-    return Assignment(Target(agent.llm_provider, agent.llm_model), agent.id, agent.system_prompt)
+    return Assignment(
+        Target(agent.llm_provider, agent.llm_model),
+        AgentRef(id=agent.id, name=agent.name),
+        agent.system_prompt,
+    )
 
 
 def router_for_team(team_id: str) -> Router:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.llm.types import ErrorKind
 from shared.pipeline.definition import PHASES
 from shared.pipeline.spec import JobSpec
 
@@ -19,15 +20,44 @@ ACTIVE_STATUSES: frozenset[str] = frozenset({"queued", "running", "waiting_appro
 TERMINAL_STATUSES: frozenset[str] = frozenset({"passed", "failed", "cancelled"})
 
 
+class PhaseFailure(BaseModel):
+    """Why a phase's model call failed, for a client to act on: which provider, what kind
+    of failure, the HTTP status and the start of the provider's own explanation (cleared of
+    keys, at most a few hundred characters), and how many times the phase was tried."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    provider: str | None
+    kind: ErrorKind
+    status: int | None = None
+    message: str = ""
+    attempts: int = 1
+
+
+class AgentRef(BaseModel):
+    """The team's agent that served a phase."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    name: str
+
+
 class PhaseRecord(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     phase: str
-    agent: str
+    # What the phase asks of its agent (the pipeline's label, e.g. "business_analyst").
+    role: str
+    # The agent that served the phase; None until it ran, or when no agent is configured
+    # for it (the built-in template generator answered).
+    agent: AgentRef | None = None
     status: PhaseStatus = "pending"
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    # Set when a provider's failure failed (or is retrying) the phase.
+    failure: PhaseFailure | None = None
     attempts: int = 0
     # Tokens the phase's model calls counted; None when its calls counted none (the
     # template generator tokenizes nothing); 0 for a phase that called no model.
@@ -36,6 +66,14 @@ class PhaseRecord(BaseModel):
     cost_usd: float = 0.0
     model: str | None = None
     provider: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_agents(cls, data: Any) -> Any:
+        """Jobs stored before phases named their agent kept the role as `agent`."""
+        if isinstance(data, dict) and isinstance(data.get("agent"), str):
+            data = {**data, "role": data.get("role") or data["agent"], "agent": None}
+        return data
 
     def count_tokens(self, tokens_in: int | None, tokens_out: int | None) -> None:
         """Add one model call's tokens. A call that counted none leaves the phase's tokens
@@ -59,7 +97,7 @@ def _total(counts: list[int | None]) -> int | None:
 
 
 def fresh_phases() -> list[PhaseRecord]:
-    return [PhaseRecord(phase=phase.name, agent=phase.agent_role) for phase in PHASES]
+    return [PhaseRecord(phase=phase.name, role=phase.agent_role) for phase in PHASES]
 
 
 class Job(BaseModel):
@@ -78,6 +116,8 @@ class Job(BaseModel):
     cancel_requested: bool = False
     current_phase: str | None = None
     error: str | None = None
+    # The failed phase's `failure`, when a provider's failure failed the job.
+    failure: PhaseFailure | None = None
     execution_arn: str | None = None
     revision_notes: dict[str, str] = Field(default_factory=dict)
     phases: list[PhaseRecord] = Field(default_factory=fresh_phases)

@@ -25,6 +25,7 @@ decide when to try a provider again.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
@@ -104,6 +105,8 @@ class Attempt:
     target: Target
     outcome: str  # answered | skipped (breaker open) | failed
     detail: str = ""
+    # The provider's own failure, when it was called and failed (kind, status, its words).
+    error: ProviderError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +181,12 @@ class Router:
                 continue
             if request.model != candidate.model:
                 request = replace(request, model=candidate.model)
+            started = time.time()
             try:
                 completion = client.complete(request)
             except ProviderError as exc:
-                attempts.append(Attempt(candidate, "failed", str(exc)[:200]))
-                self._failed(call.team_id, candidate, exc, stored)
+                attempts.append(Attempt(candidate, "failed", str(exc)[:200], exc))
+                self._failed(call.team_id, candidate, exc, stored, started)
                 continue
             attempts.append(Attempt(candidate, "answered"))
             # A breaker read closed with nothing counted has nothing to reset: reporting the
@@ -262,13 +266,16 @@ class Router:
         target: Target,
         exc: ProviderError,
         stored: breaker.BreakerItem | None,
+        started: float,
     ) -> None:
         if exc.kind not in _BREAKER_KINDS:
             return
         error = f"{exc.kind or 'error'} {exc.status or ''}"
         try:
+            # When the call began, so a failure that took longer than the window (a read
+            # timeout) still counts with the one before it.
             breaker.record_failure(
-                team_id, target.provider, error.strip(), self.policy, stored=stored
+                team_id, target.provider, error.strip(), self.policy, stored=stored, started=started
             )
         except ServiceUnavailable:
             logger.warning("circuit breaker not updated", extra={"provider": target.provider})

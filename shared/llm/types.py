@@ -84,7 +84,8 @@ class ProviderError(Exception):
     """A provider failed to answer; `transient` ones are worth retrying or falling back on.
 
     Real providers also say why (`kind`), which provider failed, the HTTP status when there
-    was one, and how many seconds the provider asked callers to wait (`retry_after`).
+    was one, how many seconds the provider asked callers to wait (`retry_after`) and, when
+    it explained itself, the start of its own words (`detail`, cleared of the key).
     `transient` may be left out when `kind` is given: it follows from the kind.
     """
 
@@ -97,6 +98,7 @@ class ProviderError(Exception):
         provider: str | None = None,
         status: int | None = None,
         retry_after: float | None = None,
+        detail: str | None = None,
     ) -> None:
         if transient is None:
             if kind is None:
@@ -108,6 +110,7 @@ class ProviderError(Exception):
         self.provider = provider
         self.status = status
         self.retry_after = retry_after
+        self.detail = detail
 
 
 class Provider(Protocol):

@@ -30,6 +30,8 @@ TRANSIENT_ERRORS = [
     "Lambda.TooManyRequestsException",
     "TransientPhaseError",
 ]
+# A provider that did not answer within its read timeout: retried fewer times (RetryPolicy).
+TIMED_OUT = "ProviderTimedOut"
 QA_RECHECK = "qa.recheck"
 BUDGET_EXHAUSTED = "budget_exhausted"  # the worker's `outcome` when a limit refused a call
 FAILED, CANCELLED, COMPLETED = "Failed", "Cancelled", "Completed"
@@ -47,13 +49,20 @@ def _job_payload(action: str, **extra: Any) -> dict[str, Any]:
 
 def _retry(phase: Phase | None = None) -> list[dict[str, Any]]:
     policy = phase.retry if phase else PHASES[0].retry
+    # Step Functions uses the first retrier that names the error (each counts its own).
     return [
+        {
+            "ErrorEquals": [TIMED_OUT],
+            "IntervalSeconds": policy.interval_seconds,
+            "MaxAttempts": policy.timeout_retries,
+            "BackoffRate": policy.backoff_rate,
+        },
         {
             "ErrorEquals": TRANSIENT_ERRORS,
             "IntervalSeconds": policy.interval_seconds,
             "MaxAttempts": policy.max_attempts,
             "BackoffRate": policy.backoff_rate,
-        }
+        },
     ]
 
 

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How Step Functions retries a phase's task after a transient error."""
+    """How Step Functions retries a phase's task after a transient error.
+
+    A provider that did not answer in time (`ProviderTimedOut`) gets `timeout_retries`
+    retries, not `max_attempts`: each attempt already waited the client's whole read
+    timeout (MODEL_READ_TIMEOUT_SECONDS), where a 429 or 5xx answers at once. So a provider
+    that never answers fails a phase after (1 + timeout_retries) attempts, each at most
+    MODEL_CALL_SECONDS per provider tried (the agent's, then the team's fallback).
+    """
 
     max_attempts: int = 3
     interval_seconds: int = 2
     backoff_rate: float = 2.0
+    timeout_retries: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +141,13 @@ PHASES: tuple[Phase, ...] = (
     ),
     Phase("export", "release_manager", "Zip the code base to S3", uses_model=False),
 )
+
+# The longest one model call waits: connecting (5 s) and the answer (the read timeout of
+# shared.llm.providers' clients, DEFAULT_READ_TIMEOUT; a long completion sends nothing until
+# it is done). A phase's timeout_seconds must hold two of them (its agent's provider, then
+# the team's fallback); tests/unit/test_state_machine.py holds that.
+MODEL_READ_TIMEOUT_SECONDS = 120
+MODEL_CALL_SECONDS = 5 + MODEL_READ_TIMEOUT_SECONDS
 
 PHASE_NAMES: tuple[str, ...] = tuple(phase.name for phase in PHASES)
 PHASES_BY_NAME: dict[str, Phase] = {phase.name: phase for phase in PHASES}

@@ -100,7 +100,9 @@ def test_phases_list_timings_tokens_and_cost(
     assert (dev["provider"], dev["model"]) == ("templates", "templates-1")
     qa = next(phase for phase in phases if phase["phase"] == "qa")
     assert (qa["tokens_in"], qa["tokens_out"], qa["provider"]) == (0, 0, None)  # no model call
-    assert dev["agent"] == "developer"
+    assert dev["role"] == "developer"
+    assert dev["agent"] is None  # the team set no agent: the template generator answered
+    assert dev["failure"] is None
 
 
 def test_tree_file_events_and_download(

@@ -50,7 +50,8 @@ def phases(*statuses: str) -> list[dict[str, Any]]:
         answer.append(
             {
                 "phase": name,
-                "agent": name,
+                "role": name,
+                "agent": {"id": f"agent-{name}", "name": f"{name} agent"} if done else None,
                 "status": status,
                 "started_at": "2026-01-01T10:00:01Z" if status != "pending" else None,
                 "finished_at": "2026-01-01T10:00:02Z" if done else None,

@@ -171,17 +171,45 @@ def test_opens_at_exactly_the_threshold_inside_the_window(team: str, published: 
     ]
 
 
-def test_failures_spread_over_more_than_the_window_do_not_open_it(
+def test_failures_more_than_a_window_apart_do_not_add_up(
     team: str, published: Published
 ) -> None:
-    # Five failures 15 s apart: the fifth lands 60 s after the first, in a new window.
+    # Five failures, each a window after the one before: each starts the count again.
     for i in range(POLICY.failure_threshold):
-        record_failure(team, PROVIDER, "Timeout", POLICY, now=T0 + 15 * i)
+        record_failure(team, PROVIDER, "Timeout", POLICY, now=T0 + POLICY.window_seconds * i)
 
     snapshot = state_of(team, PROVIDER)
 
     assert (snapshot.state, snapshot.failures) == ("closed", 1)
     assert published == []
+
+
+def test_a_run_of_failures_each_within_a_window_of_the_last_opens_it(
+    team: str, published: Published
+) -> None:
+    # The window slides: five failures 15 s apart (60 s from first to last) are a run.
+    for i in range(POLICY.failure_threshold):
+        record_failure(team, PROVIDER, "Timeout", POLICY, now=T0 + 15 * i)
+
+    assert state_of(team, PROVIDER).state == "open"
+
+
+def test_every_read_timeout_counts_however_long_the_call_took(
+    team: str, published: Published
+) -> None:
+    # A provider that never answers: each call waits its 120 s read timeout, two minutes
+    # longer than the window, then the next attempt begins 2 s after the failure.
+    began = T0
+    for _ in range(POLICY.failure_threshold - 1):
+        record_failure(team, PROVIDER, "timeout", POLICY, now=began + 120, started=began)
+        began += 122
+
+    assert (state_of(team, PROVIDER).state, state_of(team, PROVIDER).failures) == (
+        "closed",
+        POLICY.failure_threshold - 1,
+    )
+    record_failure(team, PROVIDER, "timeout", POLICY, now=began + 120, started=began)
+    assert state_of(team, PROVIDER).state == "open"
 
 
 def test_open_refuses_with_the_time_left_until_the_cooldown_ends(

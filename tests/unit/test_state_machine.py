@@ -8,13 +8,20 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from shared.aws import client
 from shared.pipeline.asl import build_definition
-from shared.pipeline.definition import PHASE_NAMES, PHASES
+from shared.pipeline.definition import (
+    MODEL_CALL_SECONDS,
+    MODEL_READ_TIMEOUT_SECONDS,
+    PHASE_NAMES,
+    PHASES,
+    PHASES_BY_NAME,
+)
 from tools.local.emulator import ACCOUNT_ID, register_function
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -28,6 +35,10 @@ class TransientPhaseError(Exception):
 
 
 class PhaseFailed(Exception):
+    pass
+
+
+class ProviderTimedOut(TransientPhaseError):
     pass
 
 
@@ -254,3 +265,52 @@ def test_only_phases_that_call_models_can_wait_for_budget() -> None:
     budget_states = {name.removesuffix(".budget") for name in states if name.endswith(".budget")}
     assert budget_states == {p.name for p in PHASES if p.uses_model}
     assert "qa.budget" not in states
+
+
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits moto's interpreter makes between retries, recorded instead of slept."""
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    waits: list[float] = []
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=waits.append))
+    return waits
+
+
+def test_a_provider_timeout_gets_one_retry_where_other_transient_errors_get_three(
+    machine_arn: str, worker: ScriptedWorker, retry_waits: list[float]
+) -> None:
+    worker.raises["ba"] = [ProviderTimedOut("ba: no answer in time") for _ in range(4)]
+    worker.raises["architect"] = [TransientPhaseError("ba: HTTP 500") for _ in range(4)]
+
+    assert finish(start(machine_arn, start_from="ba")) == "FAILED"
+    assert worker.phases_run() == ["ba"] * (1 + PHASES_BY_NAME["ba"].retry.timeout_retries)
+    assert worker.failures[0]["Error"] == "ProviderTimedOut"
+
+    worker.calls.clear()
+    retry_waits.clear()
+    assert finish(start(machine_arn, start_from="architect")) == "FAILED"
+    policy = PHASES_BY_NAME["architect"].retry
+    assert worker.phases_run() == ["architect"] * (1 + policy.max_attempts)
+    assert retry_waits == [
+        policy.interval_seconds * policy.backoff_rate**n for n in range(policy.max_attempts)
+    ]
+
+
+def test_a_phase_deadline_holds_its_model_calls_and_a_dead_provider_fails_in_bounded_time() -> None:
+    from functions.registry import PIPELINE_WORKER
+    from shared.llm.providers import DEFAULT_READ_TIMEOUT
+
+    # The clients' read timeout is the one the pipeline's deadlines are reckoned with.
+    assert DEFAULT_READ_TIMEOUT == MODEL_READ_TIMEOUT_SECONDS
+    for phase in PHASES:
+        # The worker Lambda outlives every phase's task; a task holds the agent's provider
+        # and the fallback both waiting out the read timeout, so it never cuts one short.
+        assert phase.timeout_seconds <= PIPELINE_WORKER.timeout_seconds
+        if phase.uses_model:
+            assert phase.timeout_seconds > 2 * MODEL_CALL_SECONDS, phase.name
+    # A provider that never answers (and no fallback) fails a phase within this bound, as
+    # docs/architecture.md says: 2 attempts of 125 s and one 2 s wait.
+    retry = PHASES_BY_NAME["ba"].retry
+    attempts = 1 + retry.timeout_retries
+    assert attempts * MODEL_CALL_SECONDS + retry.interval_seconds == 252

@@ -50,10 +50,16 @@ class Job(_Answer):
         return self.status in TERMINAL_JOB_STATUSES
 
 
+class PhaseAgent(_Answer):
+    id: str
+    name: str
+
+
 class Phase(_Answer):
     phase: str
     status: str
-    agent: str = ""
+    role: str = ""
+    agent: PhaseAgent | None = None  # None: not run yet, or the template generator answered
     started_at: datetime | None = None
     finished_at: datetime | None = None
     duration_seconds: float | None = None

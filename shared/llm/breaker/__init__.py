@@ -7,10 +7,13 @@
 
 Each transition is an UpdateItem conditional on the version read (PynamoDB's default): of
 many instances deciding the same transition exactly one wins, and the others re-read and
-decide again. Three writes are conditioned on the state instead, so that another instance
-counting a failure meanwhile cannot make them fail: counting a failure (an atomic ADD while
-closed, in the window read), opening at the threshold (while still closed in that window)
-and resetting the count after a success. Only the winner of a transition publishes its event.
+decide again. Three writes are conditioned on the state instead: counting a failure (an
+atomic ADD while closed, on the last failure read: another instance's count meanwhile makes
+it re-read and count on), opening at the threshold (while still closed on that count) and
+resetting the count after a success. Only the winner of a transition publishes its event.
+
+A failure counts on when its call began less than a window after the last counted one, so
+failures that each took longer than the window (read timeouts) all count.
 
     policy.py       the policy (from a team's settings) and the answers: Decision, snapshot
     models.py       the stored item and the only reads and writes of it

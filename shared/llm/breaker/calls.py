@@ -78,7 +78,7 @@ def record_success(
             item,
             [
                 BreakerItem.failures.set(0),
-                BreakerItem.window_started_at.remove(),
+                BreakerItem.last_failure_at.remove(),
                 *models.stamp(item, moment),
             ],
             condition=BreakerItem.state == CLOSED,
@@ -96,14 +96,22 @@ def record_failure(
     policy: BreakerPolicy,
     *,
     now: float | None = None,
+    started: float | None = None,
     stored: BreakerItem | None = None,
 ) -> BreakerState:
-    """A call failed: counted in the window while closed (opening at the threshold); a failed
-    probe re-opens the breaker and restarts the cooldown. The state after.
+    """A call failed: counted while closed (opening at the threshold); a failed probe
+    re-opens the breaker and restarts the cooldown. The state after.
+
+    The window slides: a failure whose call began (`started`, default now) less than a
+    window after the last counted failure adds to the count, otherwise the count starts
+    again at 1. Measuring from the call's start lets every failure of a provider that never
+    answers count, however long its read timeout is next to the window (a window fixed at
+    the first failure lost every 120 s timeout after a 60 s window).
 
     `error` is kept, shortened and with credential-like text removed: pass the error's
     kind and status ("RateLimited 429"), not a provider's response body."""
     moment = clock(now)
+    began = moment if started is None else min(started, moment)
     note = short(error)
     item = stored if stored is not None else models.read(team_id, provider)
     counted = False
@@ -115,7 +123,7 @@ def record_failure(
             if _reopen(item, note, moment):
                 return OPEN
         elif not counted:
-            counted = _count(item, note, policy, moment)
+            counted = _count(item, note, policy, moment, began)
             if counted:
                 continue  # the update answered the new count: decide on it without a read
         elif int(item.failures) < policy.failure_threshold or not in_window(
@@ -128,30 +136,35 @@ def record_failure(
     return item.current
 
 
-def _count(item: BreakerItem, note: str, policy: BreakerPolicy, moment: float) -> bool:
-    """Add one failure to the window read, or start a new window; False on a lost race.
+def _count(
+    item: BreakerItem, note: str, policy: BreakerPolicy, moment: float, began: float
+) -> bool:
+    """Add one failure to the count read (the call began within the window), or start a
+    new count; False on a lost race.
 
-    Conditioned on the state and window, not the version: another instance counting a
-    failure meanwhile must not make this one fail."""
-    if in_window(item, policy.window_seconds, moment):
+    Conditioned on the state and the last failure read, not the version: another
+    instance's failure meanwhile makes this one re-read and count on that one."""
+    if in_window(item, policy.window_seconds, began):
         return models.write(
             item,
             [
                 BreakerItem.failures.add(1),
+                BreakerItem.last_failure_at.set(models.as_datetime(moment)),
                 BreakerItem.last_error.set(note),
                 *models.stamp(item, moment),
             ],
             condition=(BreakerItem.state == CLOSED)
-            & (BreakerItem.window_started_at == item.window_started_at),
+            & (BreakerItem.last_failure_at == item.last_failure_at),
             versioned=False,
         )
-    # No window, or it is over: start one, unless another instance did since the read.
+    # No failure counted, or the last is more than a window before this call: count
+    # again from 1, unless another instance counted one since the read.
     return models.write(
         item,
         [
             BreakerItem.state.set(CLOSED),
             BreakerItem.failures.set(1),
-            BreakerItem.window_started_at.set(models.as_datetime(moment)),
+            BreakerItem.last_failure_at.set(models.as_datetime(moment)),
             BreakerItem.last_error.set(note),
             *models.stamp(item, moment),
         ],
@@ -187,7 +200,7 @@ def _open_at_threshold(item: BreakerItem, policy: BreakerPolicy, moment: float) 
             *models.stamp(item, moment),
         ],
         condition=(BreakerItem.state == CLOSED)
-        & (BreakerItem.window_started_at == item.window_started_at)
+        & (BreakerItem.last_failure_at == item.last_failure_at)
         & (BreakerItem.failures >= policy.failure_threshold),
         versioned=False,
     )

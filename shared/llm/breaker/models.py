@@ -42,9 +42,11 @@ class BreakerItem(TeamItem):
 
     provider = UnicodeAttribute()
     state = UnicodeAttribute(default=CLOSED)
-    # Failures counted while closed, in the window that began at window_started_at.
+    # Failures counted while closed, none more than a window after the one before it
+    # (shared.llm.breaker.calls.record_failure); the last of them was counted at
+    # last_failure_at (stored under its older name: the window then began at the first).
     failures = NumberAttribute(default=0)
-    window_started_at = UTCDateTimeAttribute(null=True)
+    last_failure_at = UTCDateTimeAttribute(null=True, attr_name="window_started_at")
     opened_at = UTCDateTimeAttribute(null=True)
     # Half-open lets one call through; a probe older than the cooldown may be replaced.
     probe_started_at = UTCDateTimeAttribute(null=True)

@@ -41,8 +41,9 @@ def wait(item: BreakerItem, cooldown_seconds: float, moment: float) -> float | N
 
 
 def in_window(item: BreakerItem, window_seconds: float, moment: float) -> bool:
-    started = item.window_started_at
-    return started is not None and moment < started.timestamp() + window_seconds
+    """Whether `moment` is less than a window after the last counted failure."""
+    last = item.last_failure_at
+    return last is not None and moment < last.timestamp() + window_seconds
 
 
 def closing() -> list[Action]:
@@ -51,7 +52,7 @@ def closing() -> list[Action]:
         BreakerItem.state.set(CLOSED),
         BreakerItem.failures.set(0),
         BreakerItem.forced.set(False),
-        BreakerItem.window_started_at.remove(),
+        BreakerItem.last_failure_at.remove(),
         BreakerItem.opened_at.remove(),
         BreakerItem.probe_started_at.remove(),
     ]
