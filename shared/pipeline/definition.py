@@ -145,7 +145,7 @@ PHASES: tuple[Phase, ...] = (
 # The longest one model call waits: connecting (5 s) and the answer (the read timeout of
 # shared.llm.providers' clients, DEFAULT_READ_TIMEOUT; a long completion sends nothing until
 # it is done). A phase's timeout_seconds must hold two of them (its agent's provider, then
-# the team's fallback); tests/unit/test_state_machine.py holds that.
+# the team's fallback); tests/integration/test_state_machine.py holds that.
 MODEL_READ_TIMEOUT_SECONDS = 120
 MODEL_CALL_SECONDS = 5 + MODEL_READ_TIMEOUT_SECONDS
 
