@@ -8,31 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
-
 from functions.auth import passwords, sessions, totp
 from shared import audit
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
-from shared.db.base import get_or_none, storage_errors, team_partition
-from shared.db.transactions import condition_failed, transact
-from shared.errors import Conflict, ServiceUnavailable, Unauthorized
-from shared.identity import opaque
-from shared.identity.domain import User
-from shared.identity.models import (
-    EMAIL_CLAIM,
-    TEAM,
-    EmailClaimItem,
-    InvitationItem,
-    TeamRecord,
-    UserItem,
-    email_key,
-    invitation_key,
-    user_key,
-)
-from shared.identity.users import get_user
+from shared.errors import ServiceUnavailable, Unauthorized
+from shared.identity import invitations, opaque, users
+from shared.identity.domain import Account, Invitation, User
 from shared.ids import new_id, utcnow
 from shared.observability import logger
 from shared.ratelimit import Limit
@@ -61,7 +43,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def principal_of(user: UserItem, session_id: str | None = None) -> Principal:
+def principal_of(user: User, session_id: str | None = None) -> Principal:
     role: Role = user.role  # type: ignore[assignment]  # written from Role only
     return Principal(
         subject=user.user_id,
@@ -72,10 +54,10 @@ def principal_of(user: UserItem, session_id: str | None = None) -> Principal:
     )
 
 
-def issue_pair(user: UserItem, started: sessions.Rotated) -> TokenPair:
+def issue_pair(user: User, started: sessions.Rotated) -> TokenPair:
     ttl = get_settings().access_token_minutes * 60
     access = issue_token(principal_of(user, started.session.family_id), ttl_seconds=ttl)
-    return TokenPair(access, started.refresh_token, ttl, User.of(user))
+    return TokenPair(access, started.refresh_token, ttl, user)
 
 
 def register(
@@ -95,43 +77,22 @@ def register(
     team_id = invitation.team_id if invitation else (new_team_id or new_id())
     role = invitation.role if invitation else "admin"
     user_id = new_id()
-    user = UserItem(
-        team_partition(team_id),
-        user_key(user_id),
-        team_id=team_id,
-        user_id=user_id,
-        email=email,
-        full_name=full_name,
-        role=role,
-        password_hash=passwords.hash_password(password),
-    )
-    claim = EmailClaimItem(email_key(email), team_id=team_id, user_id=user_id)
-
-    def write(transaction: TransactWrite) -> None:
-        transaction.save(claim, condition=EmailClaimItem.pk.does_not_exist())
-        transaction.save(user, condition=UserItem.pk.does_not_exist())
-        if invitation is None:
-            team = TeamRecord(team_partition(team_id), TEAM, team_id=team_id, name=full_name)
-            transaction.save(team, condition=TeamRecord.pk.does_not_exist())
-        else:
-            transaction.update(
-                invitation,
-                actions=[InvitationItem.accepted_by.set(user_id)],
-                condition=InvitationItem.accepted_by.does_not_exist(),
-            )
-
-    # Reasons in order: the email claim, the user, then the team or the invitation.
-    reasons = transact(write, what="account")
-    if condition_failed(reasons, 0):
-        raise Conflict("An account with this email already exists")
-    if invitation is not None and condition_failed(reasons, 2):
-        raise Unauthorized(INVALID_INVITATION)
-    if reasons:
-        raise Conflict("account was changed by another request; reload and retry")
+    try:
+        user = users.create_account(
+            team_id=team_id,
+            user_id=user_id,
+            email=email,
+            full_name=full_name,
+            role=role,
+            password_hash=passwords.hash_password(password),
+            invitation=invitation,
+        )
+    except users.InvitationTaken:
+        raise Unauthorized(INVALID_INVITATION) from None
     audit.record(team_id, "account.registered", actor=user_id, target=email, ip=ip, role=role)
     if invitation is None:
         _give_default_agents(team_id)
-    return User.of(user)
+    return user
 
 
 def _give_default_agents(team_id: str) -> None:
@@ -146,13 +107,11 @@ def _give_default_agents(team_id: str) -> None:
         logger.warning("default agents not created yet", extra={"team_id": team_id})
 
 
-def _open_invitation(token: str, email: str) -> InvitationItem:
+def _open_invitation(token: str, email: str) -> Invitation:
     presented = opaque.parse(token, opaque.INVITATION)
     if presented is None:
         raise Unauthorized(INVALID_INVITATION)
-    invitation = get_or_none(
-        InvitationItem, team_partition(presented.team_id), invitation_key(presented.item_id)
-    )
+    invitation = invitations.get_invitation(presented.team_id, presented.item_id)
     if invitation is None:
         raise Unauthorized(INVALID_INVITATION)
     expired = invitation.expires_at is not None and invitation.expires_at <= utcnow()
@@ -170,18 +129,19 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
     email = normalize_email(email)
     LOGIN_PER_IP.hit(ip)
     LOGIN_PER_EMAIL.hit(email)
-    user = user_by_email(email)
-    if not passwords.verify(user.password_hash if user else None, password) or user is None:
-        if user is not None:
+    account = users.account_by_email(email)
+    if not passwords.verify(account.password_hash if account else None, password) or not account:
+        if account is not None:
             audit.record(
-                user.team_id,
+                account.user.team_id,
                 "login",
-                actor=user.user_id,
+                actor=account.user.user_id,
                 outcome="failed",
                 ip=ip,
                 reason="password",
             )
         raise Unauthorized(INVALID_LOGIN)
+    user = account.user
     if user.disabled:
         audit.record(
             user.team_id, "login", actor=user.user_id, outcome="denied", ip=ip, reason="disabled"
@@ -190,63 +150,45 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
     if user.mfa_enabled:
         if not totp_code:
             raise Unauthorized(MFA_REQUIRED)
-        if not accept_totp(user, user.totp_secret, totp_code):
+        if not accept_totp(account, account.totp_secret, totp_code):
             audit.record(
                 user.team_id, "login", actor=user.user_id, outcome="failed", ip=ip, reason="totp"
             )
             raise Unauthorized(INVALID_LOGIN)
-    actions: list[Action] = [UserItem.last_login_at.set(utcnow())]
-    if passwords.needs_rehash(user.password_hash):
-        actions.append(UserItem.password_hash.set(passwords.hash_password(password)))
-    with storage_errors("user"):
-        user.update(actions=actions, add_version_condition=False)
+    rehashed = (
+        passwords.hash_password(password) if passwords.needs_rehash(account.password_hash) else None
+    )
+    user = users.record_login(user.team_id, user.user_id, at=utcnow(), password_hash=rehashed)
     audit.record(user.team_id, "login", actor=user.user_id, ip=ip, mfa=user.mfa_enabled)
     return issue_pair(user, sessions.start(user.team_id, user.user_id))
 
 
-def user_by_email(email: str) -> UserItem | None:
-    claim = get_or_none(EmailClaimItem, email_key(email), EMAIL_CLAIM)
-    if claim is None:
-        return None
-    return get_or_none(UserItem, team_partition(claim.team_id), user_key(claim.user_id))
-
-
-def accept_totp(user: UserItem, secret: str | None, code: str) -> bool:
+def accept_totp(account: Account, secret: str | None, code: str) -> bool:
     """Whether `code` is good for `secret` and newer than the last one accepted; records it.
 
-    The conditional write makes a code good once, even when two requests race with it.
+    The store's conditional write makes a code good once, even when two requests race
+    with it.
     """
     step = totp.matching_step(secret, code) if secret else None
-    if step is None or step <= user.totp_last_step:
+    if step is None or step <= account.totp_last_step:
         return False
-    try:
-        user.update(
-            actions=[UserItem.totp_last_step.set(step)],
-            condition=UserItem.totp_last_step < step,
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        with storage_errors("user"):
-            raise
-    return True
+    return users.advance_totp_step(account.user.team_id, account.user.user_id, step)
 
 
 def refresh(refresh_token: str, ip: str) -> TokenPair:
     outcome = sessions.rotate(refresh_token)
     if isinstance(outcome, sessions.Reused):
-        item = outcome.session
+        session = outcome.session
         audit.record(
-            item.team_id,
+            session.team_id,
             "session.reuse_detected",
-            actor=item.user_id,
+            actor=session.user_id,
             outcome="denied",
-            target=item.family_id,
+            target=session.family_id,
             ip=ip,
         )
         raise Unauthorized(sessions.INVALID)
-    user = get_user(outcome.session.team_id, outcome.session.user_id)
+    user = users.get_user(outcome.session.team_id, outcome.session.user_id)
     if user.disabled:
         sessions.revoke(outcome.session, "account disabled")
         raise Unauthorized(sessions.INVALID)
@@ -264,16 +206,13 @@ def logout(principal: Principal, refresh_token: str | None, ip: str) -> None:
 def change_password(principal: Principal, current: str, new: str, ip: str) -> int:
     """Set a new password; every other session of the user is revoked. How many were."""
     PASSWORD_CHECKS_PER_USER.hit(principal.subject)
-    user = get_user(principal.team_id, principal.subject)
-    if not passwords.verify(user.password_hash, current):
+    account = users.get_account(principal.team_id, principal.subject)
+    user = account.user
+    if not passwords.verify(account.password_hash, current):
         audit.record(user.team_id, "password.change", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized("Invalid password")
     passwords.check_policy(new, email=user.email)
-    with storage_errors("user"):
-        user.update(
-            actions=[UserItem.password_hash.set(passwords.hash_password(new))],
-            add_version_condition=False,
-        )
+    users.set_password(user.team_id, user.user_id, passwords.hash_password(new))
     revoked = sessions.revoke_all(
         user.team_id, user.user_id, "password changed", keep=principal.session_id
     )
@@ -284,7 +223,5 @@ def change_password(principal: Principal, current: str, new: str, ip: str) -> in
 
 
 def update_profile(principal: Principal, full_name: str) -> User:
-    user = get_user(principal.team_id, principal.subject)
-    with storage_errors("user"):
-        user.update(actions=[UserItem.full_name.set(full_name)], add_version_condition=False)
-    return User.of(user)
+    users.ensure_user(principal.team_id, principal.subject)
+    return users.set_full_name(principal.team_id, principal.subject, full_name)

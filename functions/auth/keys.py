@@ -12,18 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import audit
-from shared.auth.credentials import credential_key
 from shared.auth.principal import Principal
-from shared.db.base import get_or_none, storage_errors, team_partition
-from shared.db.query import query_page
 from shared.errors import Forbidden, NotFound
-from shared.identity import opaque
+from shared.identity import credentials, opaque
+from shared.identity.credentials import KIND_NAMES
 from shared.identity.domain import Credential
-from shared.identity.models import CredentialItem
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
-
-KIND_NAMES = {opaque.API_KEY: "api_key", opaque.AGENT_TOKEN: "agent_token"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +44,18 @@ def create(
         raise Forbidden("Only admins can create keys with the admin scope")
     credential_id = new_id()
     minted = opaque.mint(kind, principal.team_id, credential_id)
-    item = CredentialItem(
-        team_partition(principal.team_id),
-        credential_key(kind, credential_id),
+    credential = credentials.create_credential(
         team_id=principal.team_id,
+        kind=kind,
         credential_id=credential_id,
-        kind=KIND_NAMES[kind],
         name=name,
         prefix=minted.prefix,
         secret_hash=minted.digest,
         role="agent" if kind == opaque.AGENT_TOKEN else principal.role,
-        scopes=scopes or set(),
+        scopes=scopes or (),
         created_by=principal.subject,
         agent_id=agent_id,
     )
-    with storage_errors("credential"):
-        item.save(condition=CredentialItem.pk.does_not_exist())
     audit.record(
         principal.team_id,
         f"{KIND_NAMES[kind]}.create",
@@ -74,67 +65,52 @@ def create(
         name=name,
         scopes=sorted(scopes or ()),
     )
-    return Created(Credential.of(item), minted.token)
+    return Created(credential, minted.token)
 
 
-def _visible_to(principal: Principal) -> object:
-    return None if principal.role == "admin" else CredentialItem.created_by == principal.subject
+def _visible_to(principal: Principal) -> str | None:
+    """Whose credentials `principal` sees: an admin the team's (None), a member their own."""
+    return None if principal.role == "admin" else principal.subject
 
 
 def listing(
     principal: Principal, kind: str, params: PageParams
 ) -> tuple[list[Credential], int, str | None]:
-    condition = _visible_to(principal)
-    items, total, cursor = query_page(
-        CredentialItem,
-        team_partition(principal.team_id),
-        params,
-        range_key_condition=CredentialItem.sk.startswith(credential_key(kind)),
-        filter_condition=condition,  # type: ignore[arg-type]
+    return credentials.credentials_page(
+        principal.team_id, kind, params, created_by=_visible_to(principal)
     )
-    return [Credential.of(item) for item in items], total, cursor
 
 
 def get(principal: Principal, kind: str, credential_id: str) -> Credential:
-    return Credential.of(_item(principal, kind, credential_id))
-
-
-def _item(principal: Principal, kind: str, credential_id: str) -> CredentialItem:
-    item = get_or_none(
-        CredentialItem, team_partition(principal.team_id), credential_key(kind, credential_id)
-    )
-    if item is None or (principal.role != "admin" and item.created_by != principal.subject):
+    found = credentials.get_credential(principal.team_id, kind, credential_id)
+    if found is None or (principal.role != "admin" and found.created_by != principal.subject):
         raise NotFound(f"{KIND_NAMES[kind].replace('_', ' ')} not found")
-    return item
+    return found
 
 
 def revoke_all_of(team_id: str, user_id: str, reason: str, *, actor: str, ip: str | None) -> int:
     """Revoke every live API key `user_id` made (they carry the role it was made with);
     how many were."""
-    revoked = 0
-    with storage_errors("credential"):
-        live = CredentialItem.query(
-            team_partition(team_id),
-            CredentialItem.sk.startswith(credential_key(opaque.API_KEY)),
-            filter_condition=(CredentialItem.created_by == user_id)
-            & CredentialItem.revoked_at.does_not_exist(),
-        )
-        for item in live:
-            _revoke(item, actor=actor, ip=ip, reason=reason)
-            revoked += 1
-    return revoked
+    live = credentials.live_api_keys_of(team_id, user_id)
+    for credential in live:
+        _revoke(credential, actor=actor, ip=ip, reason=reason)
+    return len(live)
 
 
 def revoke(principal: Principal, kind: str, credential_id: str, ip: str | None) -> None:
-    item = _item(principal, kind, credential_id)
-    if item.revoked_at is None:
-        _revoke(item, actor=principal.subject, ip=ip)
+    credential = get(principal, kind, credential_id)
+    if credential.revoked_at is None:
+        _revoke(credential, actor=principal.subject, ip=ip)
 
 
-def _revoke(item: CredentialItem, *, actor: str, ip: str | None, reason: str = "") -> None:
-    with storage_errors("credential"):
-        item.update(actions=[CredentialItem.revoked_at.set(utcnow())], add_version_condition=False)
+def _revoke(credential: Credential, *, actor: str, ip: str | None, reason: str = "") -> None:
+    credentials.revoke_credential(credential, utcnow())
     detail: dict[str, Any] = {"reason": reason} if reason else {}
     audit.record(
-        item.team_id, f"{item.kind}.revoke", actor=actor, target=item.credential_id, ip=ip, **detail
+        credential.team_id,
+        f"{credential.kind}.revoke",
+        actor=actor,
+        target=credential.credential_id,
+        ip=ip,
+        **detail,
     )

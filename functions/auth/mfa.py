@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from functions.auth import passwords, totp
-from functions.auth.accounts import accept_totp, get_user
+from functions.auth.accounts import accept_totp
 from shared import audit
 from shared.auth.principal import Principal
-from shared.db.base import storage_errors
 from shared.errors import Conflict, Unauthorized
-from shared.identity.models import UserItem
+from shared.identity import users
 from shared.ratelimit import Limit
 
 INVALID_CODE = "Invalid code"
@@ -25,12 +24,11 @@ class Enrolment:
 
 
 def setup(principal: Principal) -> Enrolment:
-    user = get_user(principal.team_id, principal.subject)
+    user = users.get_user(principal.team_id, principal.subject)
     if user.mfa_enabled:
         raise Conflict("MFA is already enabled; disable it first to enrol a new device")
     secret = totp.new_secret()
-    with storage_errors("user"):
-        user.update(actions=[UserItem.pending_totp_secret.set(secret)], add_version_condition=False)
+    users.set_pending_totp(user.team_id, user.user_id, secret)
     uri = totp.provisioning_uri(secret, user.email)
     return Enrolment(uri, totp.qr_png_base64(uri))
 
@@ -38,40 +36,31 @@ def setup(principal: Principal) -> Enrolment:
 def verify(principal: Principal, code: str, ip: str) -> None:
     """Enable MFA with the first code from the device set up."""
     ATTEMPTS_PER_USER.hit(principal.subject)
-    user = get_user(principal.team_id, principal.subject)
+    account = users.get_account(principal.team_id, principal.subject)
+    user = account.user
     if user.mfa_enabled:
         raise Conflict("MFA is already enabled")
-    if user.pending_totp_secret is None:
+    if account.pending_totp_secret is None:
         raise Conflict("Start with /auth/mfa/setup")
-    if not accept_totp(user, user.pending_totp_secret, code):
+    if not accept_totp(account, account.pending_totp_secret, code):
         audit.record(user.team_id, "mfa.enable", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized(INVALID_CODE)
-    with storage_errors("user"):
-        user.update(
-            actions=[
-                UserItem.totp_secret.set(user.pending_totp_secret),
-                UserItem.pending_totp_secret.remove(),
-                UserItem.mfa_enabled.set(True),
-            ],
-            add_version_condition=False,
-        )
+    users.enable_mfa(user.team_id, user.user_id, account.pending_totp_secret)
     audit.record(user.team_id, "mfa.enable", actor=user.user_id, ip=ip)
 
 
 def disable(principal: Principal, code: str, password: str, ip: str) -> None:
     ATTEMPTS_PER_USER.hit(principal.subject)
-    user = get_user(principal.team_id, principal.subject)
+    account = users.get_account(principal.team_id, principal.subject)
+    user = account.user
     if not user.mfa_enabled:
         raise Conflict("MFA is not enabled")
     # The password first: a wrong one must not use up the code.
     if not (
-        passwords.verify(user.password_hash, password) and accept_totp(user, user.totp_secret, code)
+        passwords.verify(account.password_hash, password)
+        and accept_totp(account, account.totp_secret, code)
     ):
         audit.record(user.team_id, "mfa.disable", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized("Invalid code or password")
-    with storage_errors("user"):
-        user.update(
-            actions=[UserItem.totp_secret.remove(), UserItem.mfa_enabled.set(False)],
-            add_version_condition=False,
-        )
+    users.disable_mfa(user.team_id, user.user_id)
     audit.record(user.team_id, "mfa.disable", actor=user.user_id, ip=ip)

@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pynamodb.exceptions import UpdateError
-
-from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.errors import Unauthorized
 from shared.identity import opaque
-from shared.identity.models import SessionItem, session_key
+from shared.identity import sessions as store
+from shared.identity.domain import Session
 from shared.ids import new_id, utcnow
 from shared.settings import get_settings
 
@@ -29,7 +27,7 @@ REMEMBERED_TOKENS = 64
 
 @dataclass(frozen=True, slots=True)
 class Rotated:
-    session: SessionItem
+    session: Session
     refresh_token: str
 
 
@@ -37,7 +35,7 @@ class Rotated:
 class Reused:
     """A rotated-away token came back: the family is now revoked."""
 
-    session: SessionItem
+    session: Session
 
 
 def _lifetime() -> timedelta:
@@ -48,19 +46,15 @@ def start(team_id: str, user_id: str) -> Rotated:
     family_id = new_id()
     minted = opaque.mint(opaque.REFRESH, team_id, family_id)
     now = utcnow()
-    item = SessionItem(
-        team_partition(team_id),
-        session_key(family_id),
-        team_id=team_id,
-        family_id=family_id,
-        user_id=user_id,
+    session = store.start_session(
+        team_id,
+        family_id,
+        user_id,
         current_hash=minted.digest,
-        last_used_at=now,
+        at=now,
         expires_at=now + _lifetime(),
     )
-    with storage_errors("session"):
-        item.save(condition=SessionItem.pk.does_not_exist())
-    return Rotated(item, minted.token)
+    return Rotated(session, minted.token)
 
 
 def rotate(refresh_token: str) -> Rotated | Reused:
@@ -68,63 +62,45 @@ def rotate(refresh_token: str) -> Rotated | Reused:
     presented = opaque.parse(refresh_token, opaque.REFRESH)
     if presented is None:
         raise Unauthorized(INVALID)
-    item = get_or_none(
-        SessionItem, team_partition(presented.team_id), session_key(presented.item_id)
-    )
+    session = store.get_session(presented.team_id, presented.item_id)
     if (
-        item is None
-        or item.revoked
-        or (item.expires_at is not None and item.expires_at <= utcnow())
+        session is None
+        or session.revoked
+        or (session.expires_at is not None and session.expires_at <= utcnow())
     ):
         raise Unauthorized(INVALID)
-    if any(opaque.same(used, presented.digest) for used in _used(item)):
-        revoke(item, "refresh token reused")
-        return Reused(item)
-    if not opaque.same(item.current_hash, presented.digest):
+    if any(opaque.same(used, presented.digest) for used in session.used_hashes):
+        revoke(session, "refresh token reused")
+        return Reused(session)
+    if not opaque.same(session.current_hash, presented.digest):
         raise Unauthorized(INVALID)
-    minted = opaque.mint(opaque.REFRESH, item.team_id, item.family_id)
-    remembered = [*_used(item), presented.digest][-REMEMBERED_TOKENS:]
-    try:
-        item.update(
-            actions=[
-                SessionItem.current_hash.set(minted.digest),
-                # PynamoDB types a list's items as their attribute class, not str.
-                SessionItem.used_hashes.set(remembered),  # type: ignore[arg-type]
-                SessionItem.last_used_at.set(utcnow()),
-            ],
-            condition=(SessionItem.current_hash == presented.digest)
-            & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
+    minted = opaque.mint(opaque.REFRESH, session.team_id, session.family_id)
+    remembered = [*session.used_hashes, presented.digest][-REMEMBERED_TOKENS:]
+    rotated = store.rotate_session(
+        session,
+        presented_hash=presented.digest,
+        new_hash=minted.digest,
+        used=remembered,
+        at=utcnow(),
+    )
+    if rotated is None:
         # Another request rotated this very token first: that is reuse as well.
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            revoke(item, "refresh token reused")
-            return Reused(item)
-        with storage_errors("session"):
-            raise
-    return Rotated(item, minted.token)
+        revoke(session, "refresh token reused")
+        return Reused(session)
+    return Rotated(rotated, minted.token)
 
 
-def _used(item: SessionItem) -> list[str]:
-    return [str(digest) for digest in item.used_hashes or []]
-
-
-def revoke(item: SessionItem, reason: str) -> None:
-    with storage_errors("session"):
-        item.update(
-            actions=[SessionItem.revoked.set(True), SessionItem.revoked_reason.set(reason)],
-            add_version_condition=False,
-        )
+def revoke(session: Session, reason: str) -> None:
+    store.revoke_session(session.team_id, session.family_id, reason)
 
 
 def revoke_family(team_id: str, family_id: str, reason: str) -> bool:
     """Revoke one family by id; False when there is none."""
-    item = get_or_none(SessionItem, team_partition(team_id), session_key(family_id))
-    if item is None:
+    session = store.get_session(team_id, family_id)
+    if session is None:
         return False
-    if not item.revoked:
-        revoke(item, reason)
+    if not session.revoked:
+        revoke(session, reason)
     return True
 
 
@@ -134,31 +110,23 @@ def revoke_presented(refresh_token: str, user_id: str, reason: str) -> bool:
     presented = opaque.parse(refresh_token, opaque.REFRESH)
     if presented is None:
         return False
-    item = get_or_none(
-        SessionItem, team_partition(presented.team_id), session_key(presented.item_id)
-    )
+    session = store.get_session(presented.team_id, presented.item_id)
     if (
-        item is None
-        or item.user_id != user_id
-        or not opaque.same(item.current_hash, presented.digest)
+        session is None
+        or session.user_id != user_id
+        or not opaque.same(session.current_hash, presented.digest)
     ):
         return False
-    if not item.revoked:
-        revoke(item, reason)
+    if not session.revoked:
+        revoke(session, reason)
     return True
 
 
 def revoke_all(team_id: str, user_id: str, reason: str, *, keep: str | None = None) -> int:
     """Revoke every live family of a user but `keep`; how many were revoked."""
     revoked = 0
-    with storage_errors("session"):
-        families = SessionItem.query(
-            team_partition(team_id),
-            SessionItem.sk.startswith(session_key()),
-            filter_condition=(SessionItem.user_id == user_id) & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
-        )
-        for item in families:
-            if item.family_id != keep:
-                revoke(item, reason)
-                revoked += 1
+    for session in store.live_sessions(team_id, user_id):
+        if session.family_id != keep:
+            revoke(session, reason)
+            revoked += 1
     return revoked

@@ -9,24 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pynamodb.expressions.update import Action
-
 from functions.auth import keys, sessions
-from functions.auth.accounts import normalize_email, user_by_email
+from functions.auth.accounts import normalize_email
 from functions.auth.schemas import InvitationPublic
 from shared import audit
 from shared.auth.principal import Principal
-from shared.db.base import get_or_none, storage_errors, team_partition
-from shared.db.query import query_page
 from shared.errors import Conflict, NotFound
+from shared.identity import invitations as invitation_store
 from shared.identity import opaque
-from shared.identity.domain import AuditRecord, User
-from shared.identity.models import (
-    InvitationItem,
-    UserItem,
-    invitation_key,
-    user_key,
-)
+from shared.identity import users as user_store
+from shared.identity.domain import AuditRecord, Invitation, User
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 
@@ -40,37 +32,23 @@ class Invited:
     token: str
 
 
-def _invitation(item: InvitationItem) -> InvitationPublic:
+def _invitation(invitation: Invitation) -> InvitationPublic:
     return InvitationPublic(
-        id=item.invitation_id,
-        email=item.email,
-        role=item.role,
-        invited_by=item.invited_by,
-        expires_at=item.expires_at,
-        accepted_by=item.accepted_by,
+        id=invitation.invitation_id,
+        email=invitation.email,
+        role=invitation.role,
+        invited_by=invitation.invited_by,
+        expires_at=invitation.expires_at,
+        accepted_by=invitation.accepted_by,
     )
 
 
 def users(principal: Principal, params: PageParams) -> tuple[list[User], int, str | None]:
-    items, total, cursor = query_page(
-        UserItem,
-        team_partition(principal.team_id),
-        params,
-        range_key_condition=UserItem.sk.startswith(user_key()),
-        newest_first=False,
-    )
-    return [User.of(item) for item in items], total, cursor
-
-
-def _user_item(principal: Principal, user_id: str) -> UserItem:
-    user = get_or_none(UserItem, team_partition(principal.team_id), user_key(user_id))
-    if user is None:
-        raise NotFound("user not found")
-    return user
+    return user_store.users_page(principal.team_id, params)
 
 
 def get_user(principal: Principal, user_id: str) -> User:
-    return User.of(_user_item(principal, user_id))
+    return user_store.get_user(principal.team_id, user_id)
 
 
 def audit_log(
@@ -84,20 +62,12 @@ def audit_log(
 def invitations(
     principal: Principal, params: PageParams
 ) -> tuple[list[InvitationPublic], int, str | None]:
-    items, total, cursor = query_page(
-        InvitationItem,
-        team_partition(principal.team_id),
-        params,
-        range_key_condition=InvitationItem.sk.startswith(invitation_key()),
-        newest_first=True,
-    )
-    return [_invitation(item) for item in items], total, cursor
+    found, total, cursor = invitation_store.invitations_page(principal.team_id, params)
+    return [_invitation(invitation) for invitation in found], total, cursor
 
 
 def get_invitation(principal: Principal, invitation_id: str) -> InvitationPublic:
-    found = get_or_none(
-        InvitationItem, team_partition(principal.team_id), invitation_key(invitation_id)
-    )
+    found = invitation_store.get_invitation(principal.team_id, invitation_id)
     if found is None:
         raise NotFound("invitation not found")
     return _invitation(found)
@@ -105,13 +75,11 @@ def get_invitation(principal: Principal, invitation_id: str) -> InvitationPublic
 
 def invite(principal: Principal, email: str, role: str, ip: str | None) -> Invited:
     email = normalize_email(email)
-    if user_by_email(email) is not None:
-        raise Conflict("An account with this email already exists")
+    if user_store.account_by_email(email) is not None:
+        raise Conflict(user_store.EMAIL_TAKEN)
     invitation_id = new_id()
     minted = opaque.mint(opaque.INVITATION, principal.team_id, invitation_id)
-    item = InvitationItem(
-        team_partition(principal.team_id),
-        invitation_key(invitation_id),
+    invitation = invitation_store.create_invitation(
         team_id=principal.team_id,
         invitation_id=invitation_id,
         email=email,
@@ -120,12 +88,10 @@ def invite(principal: Principal, email: str, role: str, ip: str | None) -> Invit
         invited_by=principal.subject,
         expires_at=utcnow() + INVITATION_LIFETIME,
     )
-    with storage_errors("invitation"):
-        item.save(condition=InvitationItem.pk.does_not_exist())
     audit.record(
         principal.team_id, "user.invite", actor=principal.subject, target=email, ip=ip, role=role
     )
-    return Invited(_invitation(item), minted.token)
+    return Invited(_invitation(invitation), minted.token)
 
 
 def update_user(
@@ -137,14 +103,13 @@ def update_user(
     full_name: str | None,
     ip: str | None,
 ) -> User:
-    user = _user_item(principal, user_id)
+    account = user_store.get_account(principal.team_id, user_id)
+    user = account.user
     if user_id == principal.subject and (role not in (None, user.role) or disabled):
         raise Conflict("You cannot change your own role or disable yourself")
     role_changes = role is not None and role != user.role
     demoted = role_changes and ROLE_RANK.get(role or "", 0) < ROLE_RANK.get(user.role, 0)
-    actions: list[Action] = []
-    if role is not None and role_changes:
-        actions.append(UserItem.role.set(role))
+    if role_changes:
         audit.record(
             principal.team_id,
             "user.role_change",
@@ -154,8 +119,8 @@ def update_user(
             old=user.role,
             new=role,
         )
-    if disabled is not None and disabled != user.disabled:
-        actions.append(UserItem.disabled.set(disabled))
+    disabled_changes = disabled is not None and disabled != user.disabled
+    if disabled_changes:
         audit.record(
             principal.team_id,
             "user.disable" if disabled else "user.enable",
@@ -163,11 +128,12 @@ def update_user(
             target=user_id,
             ip=ip,
         )
-    if full_name is not None:
-        actions.append(UserItem.full_name.set(full_name))
-    if actions:
-        with storage_errors("user"):
-            user.update(actions=actions)
+    changed = user_store.change_user(
+        account,
+        role=role if role_changes else None,
+        disabled=disabled if disabled_changes else None,
+        full_name=full_name,
+    )
     if disabled or role_changes:
         # Access tokens already issued run out within minutes; sessions end now.
         sessions.revoke_all(user.team_id, user.user_id, "changed by an admin")
@@ -180,4 +146,4 @@ def update_user(
             actor=principal.subject,
             ip=ip,
         )
-    return User.of(user)
+    return changed

@@ -197,7 +197,7 @@ def _whose(principal: Principal, user_id: str | None) -> str:
     if principal.role != "admin":
         raise Forbidden("Only admins see another account's usage")
     # Raises NotFound for an id of no account of the team; projected: only existence counts.
-    users.get_user(principal.team_id, user_id, attributes=["user_id"])
+    users.ensure_user(principal.team_id, user_id)
     return user_id
 
 

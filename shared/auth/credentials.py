@@ -10,19 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.auth.principal import Principal, Role
-from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.errors import Unauthorized
-from shared.identity import opaque
-from shared.identity.models import CredentialItem
+from shared.identity import credentials, opaque
+from shared.identity.domain import Credential
 from shared.ids import utcnow
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-CREDENTIAL_KEY_PREFIX = {opaque.API_KEY: "APIKEY#", opaque.AGENT_TOKEN: "AGENTTOKEN#"}
 INVALID = "Invalid or revoked credential"
-
-
-def credential_key(kind: str, credential_id: str = "") -> str:
-    return f"{CREDENTIAL_KEY_PREFIX[kind]}{credential_id}"
 
 
 def principal_for(token: str, kind: str) -> Principal:
@@ -30,30 +24,28 @@ def principal_for(token: str, kind: str) -> Principal:
     presented = opaque.parse(token, kind)
     if presented is None:
         raise Unauthorized(INVALID)
-    item = get_or_none(
-        CredentialItem, team_partition(presented.team_id), credential_key(kind, presented.item_id)
-    )
+    found = credentials.get_hashed(presented.team_id, kind, presented.item_id)
     if (
-        item is None
-        or item.revoked_at is not None
-        or not opaque.same(item.secret_hash, presented.digest)
+        found is None
+        or found.credential.revoked_at is not None
+        or not opaque.same(found.secret_hash, presented.digest)
     ):
         raise Unauthorized(INVALID)
-    _touch(item)
-    role: Role = item.role  # type: ignore[assignment]  # written from Role only
+    credential = found.credential
+    _touch(credential)
+    role: Role = credential.role  # type: ignore[assignment]  # written from Role only
     return Principal(
-        subject=item.credential_id,
-        team_id=item.team_id,
+        subject=credential.credential_id,
+        team_id=credential.team_id,
         role=role,
         via="api_key" if kind == opaque.API_KEY else "agent_token",
-        scopes=frozenset(item.scopes) if kind == opaque.API_KEY else None,
+        scopes=credential.scopes if kind == opaque.API_KEY else None,
     )
 
 
-def _touch(item: CredentialItem) -> None:
+def _touch(credential: Credential) -> None:
     now = utcnow()
-    if item.last_used_at is not None and now - item.last_used_at < LAST_USED_GRANULARITY:
+    last = credential.last_used_at
+    if last is not None and now - last < LAST_USED_GRANULARITY:
         return
-    # Not conditional on the version: a lost race only loses a timestamp.
-    with storage_errors("credential"):
-        item.update(actions=[CredentialItem.last_used_at.set(now)], add_version_condition=False)
+    credentials.touch_credential(credential, now)

@@ -1,0 +1,55 @@
+"""Invitations' storage. The only code that reads or writes them; it answers `Invitation`.
+Accepting one is part of creating the account (shared.identity.users.create_account)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.query import query_page
+from shared.identity.domain import Invitation
+from shared.identity.models import InvitationItem, invitation_key
+from shared.pagination import PageParams
+
+
+def create_invitation(
+    *,
+    team_id: str,
+    invitation_id: str,
+    email: str,
+    role: str,
+    secret_hash: str,
+    invited_by: str,
+    expires_at: datetime,
+) -> Invitation:
+    item = InvitationItem(
+        team_partition(team_id),
+        invitation_key(invitation_id),
+        team_id=team_id,
+        invitation_id=invitation_id,
+        email=email,
+        role=role,
+        secret_hash=secret_hash,
+        invited_by=invited_by,
+        expires_at=expires_at,
+    )
+    with storage_errors("invitation"):
+        item.save(condition=InvitationItem.pk.does_not_exist())
+    return Invitation.of(item)
+
+
+def get_invitation(team_id: str, invitation_id: str) -> Invitation | None:
+    item = get_or_none(InvitationItem, team_partition(team_id), invitation_key(invitation_id))
+    return None if item is None else Invitation.of(item)
+
+
+def invitations_page(team_id: str, params: PageParams) -> tuple[list[Invitation], int, str | None]:
+    """The team's invitations, newest first."""
+    items, total, cursor = query_page(
+        InvitationItem,
+        team_partition(team_id),
+        params,
+        range_key_condition=InvitationItem.sk.startswith(invitation_key()),
+        newest_first=True,
+    )
+    return [Invitation.of(item) for item in items], total, cursor

@@ -1,0 +1,94 @@
+"""Sign-in sessions' storage: refresh-token families. The only code that reads or writes
+them; it answers `Session`. The rotation and reuse rules are functions/auth/sessions.py's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pynamodb.exceptions import UpdateError
+
+from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.identity.domain import Session
+from shared.identity.models import SessionItem, session_key
+
+
+def _key(team_id: str, family_id: str) -> SessionItem:
+    """The family's key, to update without reading. No write here is conditioned on the
+    version; DynamoDB adds 1 to the stored one all the same."""
+    return SessionItem(team_partition(team_id), session_key(family_id), version=0)
+
+
+def start_session(
+    team_id: str,
+    family_id: str,
+    user_id: str,
+    *,
+    current_hash: str,
+    at: datetime,
+    expires_at: datetime,
+) -> Session:
+    item = SessionItem(
+        team_partition(team_id),
+        session_key(family_id),
+        team_id=team_id,
+        family_id=family_id,
+        user_id=user_id,
+        current_hash=current_hash,
+        last_used_at=at,
+        expires_at=expires_at,
+    )
+    with storage_errors("session"):
+        item.save(condition=SessionItem.pk.does_not_exist())
+    return Session.of(item)
+
+
+def get_session(team_id: str, family_id: str) -> Session | None:
+    item = get_or_none(SessionItem, team_partition(team_id), session_key(family_id))
+    return None if item is None else Session.of(item)
+
+
+def rotate_session(
+    session: Session, *, presented_hash: str, new_hash: str, used: Sequence[str], at: datetime
+) -> Session | None:
+    """Swap the family's current hash `presented_hash` for `new_hash`, remembering `used`:
+    the family as written; None when its current hash is no longer `presented_hash` or it
+    was revoked (another request rotated the same token first)."""
+    item = _key(session.team_id, session.family_id)
+    try:
+        item.update(
+            actions=[
+                SessionItem.current_hash.set(new_hash),
+                # PynamoDB types a list's items as their attribute class, not str.
+                SessionItem.used_hashes.set(list(used)),  # type: ignore[arg-type]
+                SessionItem.last_used_at.set(at),
+            ],
+            condition=(SessionItem.current_hash == presented_hash) & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        with storage_errors("session"):
+            raise
+    return Session.of(item)
+
+
+def revoke_session(team_id: str, family_id: str, reason: str) -> None:
+    with storage_errors("session"):
+        _key(team_id, family_id).update(
+            actions=[SessionItem.revoked.set(True), SessionItem.revoked_reason.set(reason)],
+            add_version_condition=False,
+        )
+
+
+def live_sessions(team_id: str, user_id: str) -> list[Session]:
+    """The user's families not revoked (expired ones included: revoking them is harmless)."""
+    with storage_errors("session"):
+        families = SessionItem.query(
+            team_partition(team_id),
+            SessionItem.sk.startswith(session_key()),
+            filter_condition=(SessionItem.user_id == user_id) & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
+        )
+        return [Session.of(item) for item in families]
