@@ -20,7 +20,9 @@ from functions.jobs.schemas import (
     JobPublic,
     JobRetry,
     PhasePublic,
+    ProjectCreate,
     ProjectDetail,
+    ProjectFields,
     ProjectPublic,
     TreeEntryPublic,
 )
@@ -282,7 +284,7 @@ async def list_projects(principal: CurrentPrincipal, page: Pagination) -> dict[s
     summary="Create a project",
 )
 async def create_project(
-    body: project_service.ProjectCreate, principal: CurrentPrincipal
+    body: ProjectCreate, principal: CurrentPrincipal
 ) -> project_service.Project:
     return project_service.create_project(principal.team_id, body)
 
@@ -309,7 +311,7 @@ async def get_project(project_ref: str, principal: CurrentPrincipal) -> dict[str
     summary="Replace a project's fields (creates it when the slug is new)",
 )
 async def put_project(
-    project_ref: str, body: project_service.ProjectFields, principal: CurrentPrincipal
+    project_ref: str, body: ProjectFields, principal: CurrentPrincipal
 ) -> project_service.Project:
     return project_service.put_project(principal.team_id, project_ref, body)
 

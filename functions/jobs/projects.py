@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.jobs.schemas import (
+    SLUG_PATTERN,
+    ProjectCreate,
+    ProjectFields,
+    ProjectHealth,
+    ProjectStatus,
+)
 from shared.db.base import storage_errors, team_partition
 from shared.db.claims import create_with_claim
 from shared.db.query import query_page
@@ -19,42 +25,29 @@ from shared.jobs.project_models import (
     project_key,
     project_slug_key,
 )
-from shared.numbers import JsonFloat, JsonInt
 from shared.pagination import PageParams
 from shared.pipeline.spec import slugify
 
-ProjectStatus = Literal["discovery", "development", "production", "blocked", "archived"]
-ProjectHealth = Literal["healthy", "at_risk", "critical"]
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$"
 
+class Project(BaseModel):
+    """A project as the service hands it on (its own fields: the API shapes are
+    schemas.py's). Stored as a document beside its id and slug; the defaults read a
+    document stored before a field existed."""
 
-class ProjectFields(BaseModel):
-    """What a caller may set on a project."""
+    model_config = ConfigDict(defer_build=True)
 
-    # Not deferred: FastAPI builds a required body's schema at once anyway, and a deferred
-    # one makes it warn about an alias it attaches.
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=4000)
-    status: ProjectStatus = "discovery"
-    health: ProjectHealth = "healthy"
-    icon: str = Field(default="", max_length=16)
-    repository: str = Field(default="", max_length=500)
-    # JSON numbers only: `false` is not 0 (the schema says number, integer).
-    monthly_spend: JsonFloat = Field(default=0.0, ge=0, allow_inf_nan=False)
-    sla: str = Field(default="100%", max_length=16)
-    build_progress: JsonInt = Field(default=0, ge=0, le=100)
-    features: list[str] = Field(default_factory=list, max_length=50)
-
-
-class ProjectCreate(ProjectFields):
-    slug: str | None = Field(default=None, pattern=SLUG_PATTERN)
-
-
-class Project(ProjectFields):
     id: str
     slug: str
+    name: str
+    description: str = ""
+    status: ProjectStatus = "discovery"
+    health: ProjectHealth = "healthy"
+    icon: str = ""
+    repository: str = ""
+    monthly_spend: float = 0.0
+    sla: str = "100%"
+    build_progress: int = 0
+    features: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.llm.types import ErrorKind
+from shared.numbers import JsonFloat, JsonInt
 from shared.pipeline.definition import GATEABLE_PHASES, PHASE_NAMES
 from shared.pipeline.spec import PLATFORMS, Backend, Style, split_list
 
@@ -240,6 +241,35 @@ class JobEventPublic(BaseModel):
     message: str
     data: dict[str, Any]
     at: datetime
+
+
+ProjectStatus = Literal["discovery", "development", "production", "blocked", "archived"]
+ProjectHealth = Literal["healthy", "at_risk", "critical"]
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$"
+
+
+class ProjectFields(BaseModel):
+    """What a caller may set on a project."""
+
+    # Not deferred: FastAPI builds a required body's schema at once anyway, and a deferred
+    # one makes it warn about an alias it attaches.
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=4000)
+    status: ProjectStatus = "discovery"
+    health: ProjectHealth = "healthy"
+    icon: str = Field(default="", max_length=16)
+    repository: str = Field(default="", max_length=500)
+    # JSON numbers only: `false` is not 0 (the schema says number, integer).
+    monthly_spend: JsonFloat = Field(default=0.0, ge=0, allow_inf_nan=False)
+    sla: str = Field(default="100%", max_length=16)
+    build_progress: JsonInt = Field(default=0, ge=0, le=100)
+    features: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ProjectCreate(ProjectFields):
+    slug: str | None = Field(default=None, pattern=SLUG_PATTERN)
 
 
 class ProjectPublic(BaseModel):
