@@ -127,7 +127,8 @@ JOBS = RouteGroup(
     description="generation jobs and projects: start, follow, cancel, retry, browse, download",
     prefixes=("jobs", "projects"),
     # The estimate prices each phase at its agent's model (agents, providers); a new job
-    # takes the team's approval gates and repair attempts when it names none (events).
+    # takes the team's approval gates and repair attempts when it names none (events; the
+    # team settings are read with the budget, whose values two of them are: costs).
     tables={
         **IDENTITY_FOR_AUTH,
         "jobs": "read_write",
@@ -135,6 +136,7 @@ JOBS = RouteGroup(
         "agents": "read",
         "providers": "read",
         "events": "read",
+        "costs": "read",
     },
     bucket="read_write",
     publishes_events=True,
@@ -174,12 +176,14 @@ PROVIDERS = RouteGroup(
     name="providers",
     description="a team's LLM providers and their keys, the model catalog, circuit breakers",
     prefixes=("providers", "models", "circuit-breakers"),
-    # A provider in use by an agent or named by the team's settings cannot be deleted.
+    # A provider in use by an agent or named by the team's settings cannot be deleted (the
+    # settings are read with the team budget: costs).
     tables={
         **IDENTITY_FOR_AUTH,
         "providers": "read_write",
         "agents": "read",
         "events": "read",
+        "costs": "read",
     },
     publishes_events=True,
     provider_keys="manage",

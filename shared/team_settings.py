@@ -8,32 +8,55 @@ writes it on the version read: of two concurrent updates one wins and the other 
 (`Conflict`), never a silent loss. Values may come as strings (seed 001 sends
 ``"max_repair_attempts": "3"``); they are converted and stored typed.
 
+Two settings are the team budget's values, not settings of their own (the budget, in the
+costs table, is the one record of the team's limits: the router enforces it and PUT
+/costs/budget replaces it):
+
+    daily_cost_limit         is  budget.daily_limit
+    budget_alert_thresholds  is  budget.alert_thresholds
+
+`get_team_settings` answers the budget's values for them, whatever an older settings item
+may hold, so every reader of the settings sees what the router enforces;
+`update_team_settings` changes only those attributes of the budget
+(`shared.costs.budget_updates`) and never writes them to the settings item. An update is
+checked whole before anything is written; a storage failure between the two writes can
+leave the first one done, and the same request again completes it.
+
 The item's model lives here rather than in a models module: it is the only item of this
 concern, and nothing else reads it.
 
-DynamoDB per call: `get_settings` one GetItem; `update_settings` one GetItem (consistent)
-and one conditional PutItem.
+DynamoDB per call: `get_team_settings` one BatchGetItem (settings and budget);
+`update_team_settings` one GetItem (consistent) and one conditional PutItem, plus the
+budget's read and conditional write when the patch names a budget-backed setting.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pynamodb.attributes import JSONAttribute
 
 from shared.agents.schemas import PROVIDER_NAME_PATTERN, ProviderName
+from shared.costs import budget_store, budget_updates
+from shared.costs.amounts import (
+    MAX_THRESHOLDS,
+    SettingPercent,
+    SettingUsd,
+    default_thresholds,
+    sorted_thresholds,
+)
+from shared.costs.domain import Budget
 from shared.db.base import TeamItem, get_or_none, storage_errors, table_meta, team_partition
+from shared.db.batch import ItemKey, get_many
 from shared.errors import Unprocessable
 from shared.ids import utcnow
 from shared.observability import logger
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS, GATEABLE_PHASES, PHASE_NAMES
 
 SETTINGS_KEY = "SETTINGS"
-DEFAULT_ALERT_THRESHOLDS = (50, 80, 100)
-MAX_USD = 1_000_000_000
 _PROVIDER_NAME = re.compile(PROVIDER_NAME_PATTERN)
 _MODEL_ID_MAX = 200
 FALLBACK_FORMAT = (
@@ -41,8 +64,11 @@ FALLBACK_FORMAT = (
     "e.g. 'anthropic:claude-sonnet-4-5'"
 )
 
-Usd = Annotated[float, Field(ge=0, le=MAX_USD, allow_inf_nan=False)]
-Percent = Annotated[int, Field(ge=1, le=100)]
+# Setting name → the budget attribute that holds it.
+BUDGET_BACKED: dict[str, str] = {
+    "daily_cost_limit": "daily_limit",
+    "budget_alert_thresholds": "alert_thresholds",
+}
 
 
 def parse_model_ref(value: str) -> tuple[str, str]:
@@ -69,7 +95,7 @@ class TeamSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    daily_cost_limit: Usd | None = Field(
+    daily_cost_limit: SettingUsd | None = Field(
         default=None, description="USD a team may spend on LLM calls per UTC day; null: no limit"
     )
     smart_model_fallback: str | None = Field(
@@ -99,9 +125,9 @@ class TeamSettings(BaseModel):
     breaker_cooldown_seconds: int = Field(
         default=30, ge=5, le=3600, description="how long an open breaker waits before a probe"
     )
-    budget_alert_thresholds: list[Percent] = Field(
-        default_factory=lambda: list(DEFAULT_ALERT_THRESHOLDS),
-        max_length=10,
+    budget_alert_thresholds: list[SettingPercent] = Field(
+        default_factory=default_thresholds,
+        max_length=MAX_THRESHOLDS,
         description="percents of a limit at which an alert is sent",
     )
 
@@ -133,7 +159,7 @@ class TeamSettings(BaseModel):
     @field_validator("budget_alert_thresholds")
     @classmethod
     def _sorted_once(cls, value: list[int]) -> list[int]:
-        return sorted(set(value))
+        return sorted_thresholds(value)
 
     @property
     def fallback(self) -> tuple[str, str] | None:
@@ -194,24 +220,49 @@ def _known(team_id: str, document: Mapping[str, Any]) -> dict[str, Any]:
     return known
 
 
+def _settings_key(team_id: str) -> ItemKey:
+    return (TeamSettingsItem, team_partition(team_id), SETTINGS_KEY)
+
+
 def _stored(team_id: str) -> TeamSettingsItem | None:
     """The settings item as last written (a consistent read: the version must be current)."""
     return get_or_none(TeamSettingsItem, team_partition(team_id), SETTINGS_KEY, consistent=True)
 
 
-def get_settings(team_id: str) -> TeamSettings:
-    """The team's settings: its stored values over the defaults (all defaults when none)."""
-    item = get_or_none(TeamSettingsItem, team_partition(team_id), SETTINGS_KEY)
+def _with_budget(settings: TeamSettings, budget: Budget) -> TeamSettings:
+    return settings.model_copy(
+        update={setting: getattr(budget, field) for setting, field in BUDGET_BACKED.items()}
+    )
+
+
+def get_team_settings(team_id: str) -> TeamSettings:
+    """The team's settings: its stored values over the defaults (all defaults when none),
+    the budget-backed ones from the budget. One BatchGetItem for both items."""
+    settings_key, budget_key = _settings_key(team_id), budget_store.budget_key(team_id)
+    read = get_many([settings_key, budget_key])
+    item: TeamSettingsItem | None = read.get(settings_key)
     document = {} if item is None else _known(team_id, item.document or {})
-    return TeamSettings.model_validate(document)
+    settings = TeamSettings.model_validate(document)
+    return _with_budget(settings, budget_store.get_budget(team_id, read=read))
 
 
-def update_settings(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
-    """Merge `patch` into the stored settings and answer the result.
+def _checked_budget_part(patch: Mapping[str, Any]) -> dict[str, Any]:
+    """The budget attributes `patch` changes, validated and normalized as settings."""
+    part = {name: value for name, value in patch.items() if name in BUDGET_BACKED}
+    try:
+        checked = TeamSettings.model_validate(part)
+    except ValidationError as exc:
+        raise InvalidSettings.from_validation(exc) from exc
+    return {BUDGET_BACKED[name]: getattr(checked, name) for name in part}
+
+
+def update_team_settings(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
+    """Merge `patch` into the team's settings and answer the result.
 
     An unknown key or a bad value is `InvalidSettings` (422) and nothing is written; a key
     set to null returns a nullable setting to "none". Another update that landed between
-    this one's read and write makes it a `Conflict` (409): reload and retry.
+    this one's read and write makes it a `Conflict` (409): reload and retry. The
+    budget-backed settings change the budget (a lost race there is read and applied again).
     """
     unknown = sorted(str(name) for name in patch if name not in TeamSettings.model_fields)
     if unknown:
@@ -221,8 +272,19 @@ def update_settings(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
         raise InvalidSettings(
             f"Unknown setting(s): {', '.join(unknown)}; known: {', '.join(SETTING_NAMES)}", errors
         )
-    if not patch:
-        return get_settings(team_id)  # nothing to change: no write, no version consumed
+    budget_changes = _checked_budget_part(patch)
+    own = {name: value for name, value in patch.items() if name not in BUDGET_BACKED}
+    settings = _update_own(team_id, own) if own else None
+    budget = budget_updates.update_budget(team_id, **budget_changes) if budget_changes else None
+    if settings is None:  # nothing of the settings item's own to change: no write there
+        current = get_team_settings(team_id)
+        return current if budget is None else _with_budget(current, budget)
+    return _with_budget(settings, budget or budget_store.get_budget(team_id))
+
+
+def _update_own(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
+    """Merge `patch` (known names, none budget-backed) into the settings item, written on
+    the version read."""
     stored = _stored(team_id)
     document = _known(team_id, stored.document or {}) if stored else {}
     merged = {**document, **patch}
@@ -235,8 +297,9 @@ def update_settings(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
         team_partition(team_id),
         SETTINGS_KEY,
         team_id=team_id,
-        # Typed and normalized ("3" → 3), only the keys the team has set.
-        document=settings.model_dump(mode="json", include=set(merged)),
+        # Typed and normalized ("3" → 3), only the keys the team has set; the budget's
+        # values are the budget's (an older item may hold them: they are dropped).
+        document=settings.model_dump(mode="json", include=set(merged) - set(BUDGET_BACKED)),
         created_at=stored.created_at if stored else now,
         updated_at=now,
     )

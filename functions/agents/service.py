@@ -17,10 +17,10 @@ from shared.agents.schemas import (
     AgentReplace,
     AgentUpdate,
 )
-from shared.errors import NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 from shared.llm.providers.templates import is_builtin_name
 from shared.llm.types import CompletionRequest, Message, ProviderError
-from shared.team_settings import get_settings
+from shared.team_settings import get_team_settings
 
 TEST_PROMPT = "This is a connection test. In one short sentence, say who you are and what you do."
 # Enough for a sentence; the budget check prices the answer at this many tokens.
@@ -51,9 +51,10 @@ def with_provider[Body: AgentCreate](team_id: str, body: Body) -> Body:
     """The agent as given, naming the team's `default_provider` when it names none."""
     if body.llm_provider is not None:
         return body
-    default = get_settings(team_id).default_provider
+    default = get_team_settings(team_id).default_provider
     if default is None:
-        raise Unprocessable(
+        # The team's state, not the body, is what is missing: a conflict (409).
+        raise Conflict(
             "llm_provider is required: name a provider of the team, or set the team's "
             "default_provider in /settings"
         )
@@ -93,7 +94,7 @@ def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestResult:
         max_tokens=TEST_MAX_TOKENS,
     )
     call = CallContext(team_id=team_id, user_id=user_id, agent_id=agent.id)
-    router = router_for(get_settings(team_id))
+    router = router_for(get_team_settings(team_id))
     try:
         routed = router.complete(call, Target(agent.llm_provider, agent.llm_model), request)
     except ProviderError as exc:
@@ -122,7 +123,7 @@ def set_agent_config(
     team_id: str, agent_id: str, phase: str, model: str | None
 ) -> AgentConfigEntry:
     """Make the agent the default of `phase`. The agent in the path must be a live agent
-    of the team (NotFound, as on every route naming an agent); an unknown phase, or the
-    agent deleted before the write, is Unprocessable."""
+    of the team (NotFound, as on every route naming an agent), also when deleted before
+    the write; an unknown phase is Unprocessable."""
     agents.get_agent(team_id, agent_id)
     return agents.set_config(team_id, phase, agent_id, model=model)

@@ -15,11 +15,11 @@ from shared import artifacts
 from shared.auth.principal import Principal
 from shared.aws import client
 from shared.costs.limits import raise_limit
-from shared.errors import BadRequest, Forbidden, Unprocessable
+from shared.errors import BadRequest, Conflict, Forbidden
 from shared.jobs import approvals, store
 from shared.jobs.domain import Approval, Job
 from shared.llm.files import UnsafePath, parse_files
-from shared.team_settings import get_settings as get_team_settings
+from shared.team_settings import get_team_settings
 
 # The document each gateable phase writes (the same names the pipeline uses).
 DOCUMENTS = {
@@ -113,19 +113,21 @@ def _resume(job: Job, approval: Approval) -> None:
 def _check_budget_decision(
     pending: Approval, principal: Principal, edited_output: str | None, new_limit_usd: float | None
 ) -> None:
+    # What the approval is (its kind, what was spent) decides what it takes: a body the
+    # approval does not allow is a conflict with its state (409), not malformed (422).
     if pending.kind != "budget":
         if new_limit_usd is not None:
-            raise Unprocessable("new_limit_usd is for budget approvals only")
+            raise Conflict("new_limit_usd is for budget approvals only")
         return
     if edited_output is not None:
-        raise Unprocessable("a budget approval has no output to edit")
+        raise Conflict("a budget approval has no output to edit")
     if new_limit_usd is None:
         return
     if not principal.is_admin:
         raise Forbidden("Only admins may raise a budget")
     hold = pending.budget
     if hold is not None and new_limit_usd <= hold.spent_usd:
-        raise Unprocessable(
+        raise Conflict(
             f"new_limit_usd must be above the {hold.spent_usd} USD already spent of the "
             f"{hold.limit.lower()}, or the job would stop again at once"
         )
@@ -190,7 +192,7 @@ def reject(
     sent back (there is no output to redo)."""
     is_budget = approvals.get_approval(team_id, approval_id).kind == "budget"
     if send_back and is_budget:
-        raise Unprocessable("a budget approval is approved or rejected, not sent back")
+        raise Conflict("a budget approval is approved or rejected, not sent back")
     if send_back is None:
         send_back = not is_budget and get_team_settings(team_id).on_reject == "revise"
     approval, token = approvals.decide(

@@ -9,89 +9,32 @@ account's (the caller's own without it); a member asking for another's is 403.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from functions.costs import service
+from functions.costs.schemas import (
+    AgentCost,
+    AllowanceUpdate,
+    BudgetPublic,
+    BudgetUpdate,
+    CostOverview,
+    CostSummaryPublic,
+    JobCost,
+    ModelCost,
+    ProviderCost,
+)
 from functions.costs.service import BudgetView, Listing, Named, Summary
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
-from shared.costs.budgets import AllowanceUpdate, BudgetUpdate
-from shared.costs.summaries import (
-    MAX_DAILY_DAYS,
-    CostLine,
-    CostSummary,
-    DailyCost,
-    Tokens,
-    UserUsage,
-)
+from shared.costs.summaries import MAX_DAILY_DAYS, CostLine, DailyCost, UserUsage
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, PageParams, Pagination, page_answer
 from shared.ratelimit import client_ip
 
 router = group_router(tags=["costs"], responses=error_responses(401, 403, 422))
-
-
-class _Line(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    cost_usd: float
-    calls: int
-    tokens_in: Tokens
-    tokens_out: Tokens
-    last_call_at: datetime | None = Field(description="when the latest call was recorded")
-
-
-class AgentCost(_Line):
-    agent_id: str
-    agent: str = Field(description="the agent's name, or its id when the agent is gone")
-
-
-class JobCost(_Line):
-    job_id: str
-    job_slug: str | None = Field(description="null when the job has been deleted")
-
-
-class ProviderCost(_Line):
-    provider: str
-
-
-class ModelCost(_Line):
-    model: str
-
-
-class CostSummaryPublic(CostSummary):
-    top_agent: str | None = Field(description="the costliest agent's name (null: no agent yet)")
-    top_agent_id: str | None
-
-
-class CostOverview(CostSummaryPublic):
-    by_agent: list[AgentCost] = Field(description="the costliest agents")
-    by_job: list[JobCost] = Field(description="the newest jobs")
-    by_provider: list[ProviderCost] = Field(description="the costliest providers")
-    by_model: list[ModelCost] = Field(description="the costliest models")
-    daily: list[DailyCost] = Field(description=f"the last {service.OVERVIEW_DAYS} days (UTC)")
-
-
-class BudgetPublic(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    monthly_limit: float | None = Field(description="USD per UTC month; null: unlimited")
-    daily_limit: float | None = Field(
-        description="USD per UTC day; null: unlimited (the same value as the team setting "
-        "daily_cost_limit)"
-    )
-    alert_thresholds: list[int]
-    updated_at: datetime | None
-    today: date
-    month: str
-    today_spent_usd: float
-    month_spent_usd: float
-    daily_remaining_usd: float | None
-    monthly_remaining_usd: float | None
 
 
 def _counts(line: CostLine) -> dict[str, Any]:

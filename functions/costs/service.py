@@ -8,8 +8,9 @@ shared.costs (which keeps the ledger, its rollups, budgets and allowances).
   providers and models costliest first (among the first 100 by name; a team has tens),
   jobs newest first (job ids sort by time), and the last days.
 - The budget item is the one record of the team's limits: the router enforces it, PUT
-  /costs/budget replaces it, and the team settings' `daily_cost_limit` and
-  `budget_alert_thresholds` read and write the same item (functions/settings).
+  /costs/budget replaces it (`shared.costs.budget_updates`, on the version read), and the
+  team settings' `daily_cost_limit` and `budget_alert_thresholds` are its values
+  (shared.team_settings reads and writes them there).
 - Allowances: anyone reads their own usage; an admin also reads any account's of the team
   (`user_id`) and sets allowances, their own by default or another account's with
   `user_id`. A member may not set even their own: an allowance limits them.
@@ -20,21 +21,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from functions.costs import models
+from functions.costs.schemas import OVERVIEW_DAYS, OVERVIEW_LINES, AllowanceUpdate, BudgetUpdate
 from shared import audit
+from shared.agents import service as agents
 from shared.auth.principal import Principal
-from shared.costs import budgets, summaries
-from shared.costs.budgets import AllowanceUpdate, Budget, BudgetUpdate
+from shared.costs import budget_store, budget_updates, summaries
+from shared.costs.domain import Budget
 from shared.costs.models import micros_to_usd, usd_to_micros
 from shared.costs.summaries import CostLine, CostSummary, DailyCost, UserUsage
 from shared.errors import Forbidden
-from shared.identity import users
+from shared.identity.store import users
+from shared.jobs import store as jobs
 from shared.pagination import MAX_LIMIT, PageParams
 
-OVERVIEW_LINES = 10
-OVERVIEW_DAYS = 7
-# Pages of agent rollups read to find the costliest agent (100 each).
-_AGENT_PAGES = 20
+# Agent rollups read to find the costliest agents (a team has tens).
+_AGENT_LINES = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,28 +80,17 @@ class BudgetView:
 
 
 def _with_agent_names(team_id: str, lines: list[CostLine]) -> list[Named]:
-    names = models.agent_names(team_id, (line.name for line in lines))
+    names = agents.agent_names(team_id, (line.name for line in lines))
     return [Named(line, names.get(line.name)) for line in lines]
 
 
 def _with_job_slugs(team_id: str, lines: list[CostLine]) -> list[Named]:
-    slugs = models.job_slugs(team_id, (line.name for line in lines))
+    slugs = jobs.job_slugs(team_id, (line.name for line in lines))
     return [Named(line, slugs.get(line.name)) for line in lines]
 
 
 def _costliest(lines: list[CostLine], count: int) -> list[CostLine]:
     return sorted(lines, key=lambda line: (-line.cost_usd, line.name))[:count]
-
-
-def _every_agent_line(team_id: str) -> list[CostLine]:
-    params, lines = PageParams(limit=MAX_LIMIT), []
-    for _ in range(_AGENT_PAGES):
-        page, _, cursor = summaries.by_agent(team_id, params)
-        lines += page
-        if cursor is None:
-            break
-        params = PageParams(limit=MAX_LIMIT, cursor=cursor)
-    return lines
 
 
 def agent_costs(team_id: str, params: PageParams) -> Listing[Named]:
@@ -125,25 +115,26 @@ def daily_costs(team_id: str, days: int) -> list[DailyCost]:
     return summaries.daily(team_id, days)
 
 
-def _summary(team_id: str, agent_lines: list[CostLine]) -> Summary:
-    top = _with_agent_names(team_id, _costliest(agent_lines, 1))
-    return Summary(summaries.summary(team_id), top[0] if top else None)
+def _top_agents(team_id: str, count: int) -> list[Named]:
+    """The `count` costliest agents, named (one Query and one BatchGetItem)."""
+    every = summaries.lines(team_id, "AGENT", _AGENT_LINES)
+    return _with_agent_names(team_id, _costliest(every, count))
 
 
 def cost_summary(team_id: str) -> Summary:
     """All-time, this month's and today's totals, and the costliest agent."""
-    return _summary(team_id, _every_agent_line(team_id))
+    top = _top_agents(team_id, 1)
+    return Summary(summaries.summary(team_id), top[0] if top else None)
 
 
 def overview(team_id: str) -> Overview:
-    first_page = PageParams(limit=MAX_LIMIT)
-    agent_lines = _every_agent_line(team_id)
-    providers, _, _ = summaries.by_provider(team_id, first_page)
-    model_lines, _, _ = summaries.by_model(team_id, first_page)
+    by_agent = _top_agents(team_id, OVERVIEW_LINES)  # the first is the summary's top agent
+    providers = summaries.lines(team_id, "PROVIDER", MAX_LIMIT)
+    model_lines = summaries.lines(team_id, "MODEL", MAX_LIMIT)
     return Overview(
-        summary=_summary(team_id, agent_lines),
-        by_agent=_with_agent_names(team_id, _costliest(agent_lines, OVERVIEW_LINES)),
-        by_job=_with_job_slugs(team_id, models.recent_job_lines(team_id, OVERVIEW_LINES)),
+        summary=Summary(summaries.summary(team_id), by_agent[0] if by_agent else None),
+        by_agent=by_agent,
+        by_job=_with_job_slugs(team_id, summaries.recent_jobs(team_id, OVERVIEW_LINES)),
         by_provider=_costliest(providers, OVERVIEW_LINES),
         by_model=_costliest(model_lines, OVERVIEW_LINES),
         daily=summaries.daily(team_id, OVERVIEW_DAYS),
@@ -170,12 +161,12 @@ def _view(team_id: str, budget: Budget) -> BudgetView:
 
 
 def get_budget(team_id: str) -> BudgetView:
-    return _view(team_id, budgets.get_budget(team_id))
+    return _view(team_id, budget_store.get_budget(team_id))
 
 
 def set_budget(team_id: str, update: BudgetUpdate, *, actor: str, ip: str | None) -> BudgetView:
     """Replace the team's budget (a limit left out is unlimited); audited."""
-    budget = budgets.set_budget(team_id, update)
+    budget = budget_updates.set_budget(team_id, **update.model_dump())
     audit.record(
         team_id,
         "budget.update",
@@ -212,7 +203,7 @@ def set_allowance(
     """Set a monthly allowance (None: unlimited); the route admits admins only. Answers the
     account's usage against the new allowance."""
     target = _whose(principal, user_id)
-    allowance = budgets.set_allowance(principal.team_id, target, update)
+    allowance = budget_store.set_allowance(principal.team_id, target, update.monthly_allowance)
     audit.record(
         principal.team_id,
         "allowance.update",

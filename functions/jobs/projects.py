@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict, Field
+from pynamodb.transactions import TransactWrite
 
 from functions.jobs.schemas import (
     SLUG_PATTERN,
@@ -17,8 +19,10 @@ from functions.jobs.schemas import (
 from shared.db.base import storage_errors, team_partition
 from shared.db.claims import create_with_claim
 from shared.db.query import query_page
-from shared.errors import NotFound
+from shared.db.transactions import transact
+from shared.errors import Conflict, NotFound
 from shared.ids import new_id, utcnow
+from shared.jobs import counters
 from shared.jobs.project_models import (
     ProjectItem,
     ProjectSlugItem,
@@ -78,7 +82,12 @@ def create_project(team_id: str, request: ProjectCreate) -> Project:
         partition, project_slug_key(project.slug), team_id=team_id, project_id=project.id
     )
     # Only a taken slug is a 409; throttling or an unavailable table is a 503.
-    create_with_claim(item, claim, taken=f"project slug '{project.slug}' is already taken")
+    create_with_claim(
+        item,
+        claim,
+        taken=f"project slug '{project.slug}' is already taken",
+        also=partial(counters.add, team_id=team_id, kind="PROJECT", status=project.status, delta=1),
+    )
     return project
 
 
@@ -109,8 +118,17 @@ def update_project(team_id: str, ref: str, fields: ProjectFields) -> Project:
         updated_at=utcnow(),
     )
     item.document = updated.model_dump(mode="json", exclude={"id", "slug"})
-    with storage_errors("project"):
-        item.save()  # conditional on the version read: a concurrent edit is a 409
+    if updated.status == current.status:
+        with storage_errors("project"):
+            item.save()  # conditional on the version read: a concurrent edit is a 409
+        return updated
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(item)  # on the version read; the counts by status move with it
+        counters.moved(transaction, team_id, "PROJECT", current.status, updated.status)
+
+    if transact(write, what="project"):
+        raise Conflict("project was changed by another request; reload and retry")
     return updated
 
 
@@ -128,9 +146,16 @@ def put_project(team_id: str, ref: str, fields: ProjectFields) -> Project:
 def delete_project(team_id: str, ref: str) -> None:
     item = _item(team_id, ref)
     partition = team_partition(team_id)
+    status = _to_project(item).status
     with storage_errors("project"):
         ProjectSlugItem(partition, project_slug_key(item.slug)).delete(add_version_condition=False)
-        item.delete()
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.delete(item)  # on the version read
+        counters.add(transaction, team_id, "PROJECT", status, -1)
+
+    if transact(write, what="project"):
+        raise Conflict("project was changed by another request; reload and retry")
 
 
 def list_projects(team_id: str, params: PageParams) -> tuple[list[Project], int, str | None]:

@@ -9,7 +9,7 @@ from functions.jobs.projects import Project
 from functions.jobs.schemas import JobCreate, JobEstimate
 from shared import artifacts
 from shared.aws import client
-from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.ids import new_id, utcnow
 from shared.jobs import lifecycle, store
 from shared.jobs.domain import ACTIVE_STATUSES, Job, JobEvent
@@ -20,7 +20,7 @@ from shared.pipeline.definition import (
 )
 from shared.pipeline.spec import JobSpec, slugify
 from shared.settings import get_settings
-from shared.team_settings import get_settings as get_team_settings
+from shared.team_settings import get_team_settings
 
 
 def _spec(request: JobCreate, slug: str) -> JobSpec:
@@ -72,7 +72,7 @@ def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
                 update={"project_id": get_project(team_id, request.project_id).id}
             )
         except NotFound as exc:
-            raise Unprocessable(f"no project {request.project_id} in this team") from exc
+            raise NotFound(f"no project {request.project_id} in this team") from exc
     gates, repairs = request.approval_gates, request.max_repair_attempts
     if gates is None or repairs is None:  # the team's settings fill in what is left out
         team = get_team_settings(team_id)

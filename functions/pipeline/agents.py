@@ -20,7 +20,7 @@ from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.llm.router import Router, Target
 from shared.llm.team_router import BUILTIN_PROVIDER, router_for
 from shared.pipeline.definition import Phase
-from shared.team_settings import get_settings
+from shared.team_settings import get_team_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,4 +55,4 @@ def assignment_for(team_id: str, phase: Phase) -> Assignment:
 
 
 def router_for_team(team_id: str) -> Router:
-    return router_for(get_settings(team_id), renderer=render)
+    return router_for(get_team_settings(team_id), renderer=render)

@@ -72,7 +72,7 @@ def in_use(team_id: str, name: str) -> bool:
     """Whether an agent or a team setting still names the provider `name`."""
     if agents.in_use(team_id, name):
         return True
-    return team_settings.get_settings(team_id).references_provider(name)
+    return team_settings.get_team_settings(team_id).references_provider(name)
 
 
 def delete_provider(team_id: str, name: str) -> None:
@@ -86,7 +86,7 @@ def use_provider(team_id: str, name: str) -> ProviderPublic:
     provider = registry.get(team_id, name)
     if not provider.enabled:
         raise Conflict(f"Provider '{name}' is disabled; enable it before making it active")
-    team_settings.update_settings(team_id, {"default_provider": name})
+    team_settings.update_team_settings(team_id, {"default_provider": name})
     logger.info("active provider chosen", extra={"team_id": team_id, "provider": name})
     return provider
 
@@ -123,7 +123,7 @@ def catalog_models(team_id: str) -> ModelList:
 
 def breakers(team_id: str) -> BreakerList:
     """One breaker per configured provider, by provider name."""
-    policy = breaker.policy_for(team_settings.get_settings(team_id))
+    policy = breaker.policy_for(team_settings.get_team_settings(team_id))
     stored = {found.provider: found for found in breaker.states(team_id, policy)}
     items = [
         stored.get(provider.name) or BreakerSnapshot(provider=provider.name, state=breaker.CLOSED)

@@ -21,7 +21,7 @@ DynamoDB per call:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from pynamodb.exceptions import UpdateError
@@ -98,7 +98,8 @@ def _check_provider(team_id: str, name: str | None, provider_exists: ProviderExi
     if name is None:  # the caller fills in the team's default provider first
         raise Unprocessable("llm_provider is required")
     if provider_exists is not None and not provider_exists(team_id, name):
-        raise Unprocessable(f"llm_provider '{name}' is not a provider of this team")
+        # Named like another team's resource would be: a reference to nothing is 404.
+        raise NotFound(f"llm_provider '{name}' is not a provider of this team")
 
 
 def _live_item(team_id: str, agent_id: str) -> AgentItem | None:
@@ -312,15 +313,15 @@ def set_config(
 ) -> AgentConfigEntry:
     """Make `agent_id` the default agent of `phase` (`model` overrides its model there).
 
-    An unknown phase, or an agent that is not there or deleted, is Unprocessable (422): the
-    request is well formed but names something that does not exist. The agent is checked
-    in the same transaction as the write, so one deleted meanwhile is refused too.
+    An agent that is not there or deleted is NotFound (404), as another team's would be.
+    The agent is checked in the same transaction as the write, so one deleted meanwhile is
+    refused too.
     """
     found = _check_phase(phase)
     partition = team_partition(team_id)
     agent = _live_item(team_id, agent_id)
     if agent is None:
-        raise Unprocessable(f"agent '{agent_id}' does not exist")
+        raise NotFound(f"agent '{agent_id}' does not exist")
 
     def write(transaction: TransactWrite) -> None:
         transaction.condition_check(AgentItem, partition, agent_key(agent_id), live_agent())
@@ -331,7 +332,7 @@ def set_config(
         )
 
     if transact(write):
-        raise Unprocessable(f"agent '{agent_id}' does not exist")
+        raise NotFound(f"agent '{agent_id}' does not exist")
     stored = AgentConfigItem(
         partition, config_key(phase), phase=phase, agent_id=agent_id, model=model
     )
@@ -437,3 +438,37 @@ def _write_defaults(
             updated_at=agent.created_at,
         )
         transaction.save(item, condition=AgentConfigItem.pk.does_not_exist())
+
+
+def agent_names(team_id: str, agent_ids: Iterable[str]) -> dict[str, str]:
+    """Name by agent id for the team's agents among `agent_ids`, deleted ones included (their
+    costs stay on the books under the name they had): one BatchGetItem per 100 ids,
+    projected to the two attributes used."""
+    partition = team_partition(team_id)
+    keys = [(partition, agent_key(agent_id)) for agent_id in sorted(set(agent_ids))]
+    with storage_errors("agent"):
+        # PynamoDB pages the keys by 100 and retries unprocessed ones.
+        items = AgentItem.batch_get(keys, attributes_to_get=["agent_id", "name"])
+        return {item.agent_id: item.name for item in items}
+
+
+def live_agent_models(team_id: str) -> list[tuple[str, str]]:
+    """(provider, model) of each of the team's live agents: one Query, projected."""
+    with storage_errors("agent"):
+        items = AgentItem.query(
+            team_partition(team_id),
+            AgentItem.sk.startswith(AGENT_PREFIX),
+            filter_condition=AgentItem.deleted_at.does_not_exist(),
+            attributes_to_get=["llm_provider", "llm_model"],
+        )
+        return [(item.llm_provider, item.llm_model) for item in items]
+
+
+def count_live_agents(team_id: str) -> int:
+    """How many agents the team has, deleted ones left out (one Query, Select=COUNT)."""
+    with storage_errors("agent"):
+        return AgentItem.count(
+            team_partition(team_id),
+            AgentItem.sk.startswith(AGENT_PREFIX),
+            filter_condition=AgentItem.deleted_at.does_not_exist(),
+        )

@@ -3,7 +3,7 @@
 `record_call` writes the call and adds it to each of its rollups in ONE TransactWriteItems
 (one Put and six to eight UpdateItem ``ADD``s), so the ledger and the rollups never
 disagree and concurrent instances never lose a count. Budget alerts are not part of it:
-the caller runs ``shared.costs.budgets.alerts_after`` once the call is recorded.
+the caller runs ``shared.costs.alerts.alerts_after`` once the call is recorded.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ job's budget approval with a new limit does."""
 
 from __future__ import annotations
 
-from shared.costs import budgets
-from shared.costs.budgets import TEAM_DAILY, TEAM_MONTHLY, USER_MONTHLY
+from shared.costs import budget_store, budget_updates
+from shared.costs.budget_check import TEAM_DAILY, TEAM_MONTHLY, USER_MONTHLY
 from shared.errors import Unprocessable
 
 
@@ -12,11 +12,10 @@ def raise_limit(team_id: str, user_id: str, limit: str, new_limit_usd: float) ->
     """Set the limit named `limit` (the user's own allowance for USER_MONTHLY) to
     `new_limit_usd`; the other limits and the alert thresholds stay as they are."""
     if limit == USER_MONTHLY:
-        update = budgets.AllowanceUpdate(monthly_allowance=new_limit_usd)
-        budgets.set_allowance(team_id, user_id, update)
+        budget_store.set_allowance(team_id, user_id, new_limit_usd)
     elif limit == TEAM_DAILY:
-        budgets.update_budget(team_id, daily_limit=new_limit_usd)
+        budget_updates.update_budget(team_id, daily_limit=new_limit_usd)
     elif limit == TEAM_MONTHLY:
-        budgets.update_budget(team_id, monthly_limit=new_limit_usd)
+        budget_updates.update_budget(team_id, monthly_limit=new_limit_usd)
     else:
         raise Unprocessable(f"unknown limit '{limit}'")

@@ -167,6 +167,29 @@ def _breakdown(
     return [_line(item) for item in items], total, cursor
 
 
+def lines(team_id: str, kind: str, limit: int) -> list[CostLine]:
+    """Up to `limit` lines of one breakdown, in name order: one Query (paged by PynamoDB
+    past 1 MB), and no count, for a caller that shows a selection rather than a page."""
+    with storage_errors("cost"):
+        items = RollupItem.query(
+            team_partition(team_id), RollupItem.sk.startswith(rollup_prefix(kind)), limit=limit
+        )
+        return [_line(item) for item in items]
+
+
+def recent_jobs(team_id: str, count: int) -> list[CostLine]:
+    """The lines of the team's `count` newest jobs (job ids sort by time), newest first:
+    one Query reading at most `count` items."""
+    with storage_errors("cost"):
+        items = RollupItem.query(
+            team_partition(team_id),
+            RollupItem.sk.startswith(rollup_prefix("JOB")),
+            scan_index_forward=False,
+            limit=count,
+        )
+        return [_line(item) for item in items]
+
+
 def by_agent(team_id: str, params: PageParams) -> tuple[list[CostLine], int, str | None]:
     return _breakdown(team_id, "AGENT", params)
 

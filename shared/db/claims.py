@@ -7,6 +7,8 @@ both succeed, and neither leaves an item without its claim or a claim without it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import TeamItem
@@ -14,8 +16,15 @@ from shared.db.transactions import condition_failed, transact
 from shared.errors import Conflict
 
 
-def create_with_claim(item: TeamItem, claim: TeamItem, *, taken: str) -> None:
-    """Store the new `item` and its `claim`, both or neither.
+def create_with_claim(
+    item: TeamItem,
+    claim: TeamItem,
+    *,
+    taken: str,
+    also: Callable[[TransactWrite], None] | None = None,
+) -> None:
+    """Store the new `item` and its `claim`, both or neither; `also` adds unconditional
+    updates to the same transaction (the team's counters).
 
     Conflict(`taken`) only when the claim exists (the name is taken); throttling and an
     unavailable table are ServiceUnavailable (503), after `transact`'s retries.
@@ -24,6 +33,8 @@ def create_with_claim(item: TeamItem, claim: TeamItem, *, taken: str) -> None:
     def write(transaction: TransactWrite) -> None:
         transaction.save(item, condition=TeamItem.pk.does_not_exist())
         transaction.save(claim, condition=TeamItem.pk.does_not_exist())
+        if also is not None:
+            also(transaction)
 
     reasons = transact(write, what="claim")
     if condition_failed(reasons, 1):

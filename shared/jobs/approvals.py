@@ -11,7 +11,7 @@ from shared.jobs.models import ApprovalItem, approval_key
 
 
 def _budget(item: ApprovalItem) -> BudgetHold | None:
-    if item.kind != "budget":
+    if item.budget_limit is None:  # a phase's approval
         return None
     return BudgetHold(
         limit=item.budget_limit or "",
@@ -34,7 +34,6 @@ def _to_approval(item: ApprovalItem) -> Approval:
             "decided_by": item.decided_by,
             "reason": item.reason,
             "edited_output": item.edited_output,
-            "kind": item.kind or "phase",
             "budget": _budget(item),
         }
     )
@@ -55,7 +54,6 @@ def create_approval(
         status="pending",
         task_token=task_token,
         requested_at=utcnow(),
-        kind="budget" if budget else "phase",
         budget_limit=budget.limit if budget else None,
         spent_usd=budget.spent_usd if budget else None,
         limit_usd=budget.limit_usd if budget else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from shared.llm.types import ErrorKind
 from shared.pipeline.definition import PHASES
@@ -195,5 +195,10 @@ class Approval(BaseModel):
     decided_by: str | None = None
     reason: str | None = None
     edited_output: bool = False
-    kind: ApprovalKind = "phase"
     budget: BudgetHold | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind(self) -> ApprovalKind:
+        """"budget": a limit a job's model call hit; "phase": a gated phase's output."""
+        return "phase" if self.budget is None else "budget"

@@ -92,9 +92,9 @@ class ApprovalItem(TeamItem):
     decided_by = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     edited_output = BooleanAttribute(default=False)
-    # "phase": a gated phase's output to review; "budget": a limit a job's model call hit.
-    kind = UnicodeAttribute(default="phase")
-    # For a budget approval: the limit, what was spent of it, and the limit set on approval.
+    # Set for a budget approval only (which is what makes it one): the limit a job's model
+    # call hit, what was spent of it, and the limit set on approval. Items stored before
+    # may also hold a `kind` attribute, which nothing reads.
     budget_limit = UnicodeAttribute(null=True)
     spent_usd = NumberAttribute(null=True)
     limit_usd = NumberAttribute(null=True)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
+
+from pynamodb.transactions import TransactWrite
 
 from shared.db.base import storage_errors, team_partition
 from shared.db.claims import create_with_claim
 from shared.db.query import query_page
+from shared.db.transactions import transact
 from shared.db.versioned import lost_race, update_versioned
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.ids import new_id, utcnow
+from shared.jobs import counters
 from shared.jobs.domain import ACTIVE_STATUSES, Job, JobEvent
 from shared.jobs.models import (
     ACTIVE_JOBS,
@@ -59,7 +63,12 @@ def create_job(job: Job) -> Job:
     claim = SlugClaimItem(
         team_partition(job.team_id), slug_key(job.slug), team_id=job.team_id, job_id=job.id
     )
-    create_with_claim(item, claim, taken=f"slug '{job.slug}' is already taken")
+    create_with_claim(
+        item,
+        claim,
+        taken=f"slug '{job.slug}' is already taken",
+        also=partial(counters.add, team_id=job.team_id, kind="JOB", status=job.status, delta=1),
+    )
     return _to_job(item)
 
 
@@ -92,12 +101,23 @@ def list_jobs(
     return [_to_job(item) for item in items], total, cursor
 
 
-def save_job(job: Job) -> Job:
-    """Write `job` if nobody changed it since it was read (else Conflict)."""
+def save_job(job: Job, *, was: str | None = None) -> Job:
+    """Write `job` if nobody changed it since it was read (else Conflict). `was`: the
+    status it was read with, when it has changed since; the team's counts by status move
+    in the same transaction."""
     job.updated_at = utcnow()
     item = _to_item(job)
-    with storage_errors("job"):
-        item.save()
+    if was is None or was == job.status:
+        with storage_errors("job"):
+            item.save()
+    else:
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(item)  # on the version read
+            counters.moved(transaction, job.team_id, "JOB", was, job.status)
+
+        if transact(write, what="job"):
+            raise Conflict("job was changed by another request; reload and retry")
     return job.model_copy(update={"version": item.version})
 
 
@@ -105,9 +125,10 @@ def update_job(team_id: str, job_id: str, change: Callable[[Job], None]) -> Job:
     """Read, change and write a job, again on a lost race; `change` must be repeatable."""
 
     def apply(job: Job) -> Job:
+        was = job.status
         change(job)  # a rule it enforces is not retried; only the write's lost race is
         with lost_race():
-            return save_job(job)
+            return save_job(job, was=was)
 
     return update_versioned(partial(get_job, team_id, job_id), apply, what="job")
 
@@ -119,7 +140,14 @@ def delete_job(team_id: str, job_id: str) -> None:
         for event in JobEventItem.query(partition, JobEventItem.sk.startswith(event_key(job_id))):
             event.delete(add_version_condition=False)
         SlugClaimItem(partition, slug_key(job.slug)).delete(add_version_condition=False)
-        JobItem(partition, job_key(job_id)).delete(add_version_condition=False)
+
+    def write(transaction: TransactWrite) -> None:
+        # On the version read: the status counted down is the one deleted.
+        transaction.delete(_to_item(job))
+        counters.add(transaction, team_id, "JOB", job.status, -1)
+
+    if transact(write, what="job"):
+        raise Conflict("job was changed by another request; reload and retry")
 
 
 def add_event(
@@ -179,3 +207,15 @@ def list_active_jobs(limit: int = 500) -> list[Job]:
     """Jobs that are queued, running or waiting, across teams (for the reconciler)."""
     with storage_errors("job"):
         return [_to_job(item) for item in JobItem.active.query(ACTIVE_JOBS, limit=limit)]
+
+
+def job_slugs(team_id: str, job_ids: Iterable[str]) -> dict[str, str]:
+    """Slug by job id for the team's jobs among `job_ids` (a deleted job is absent): one
+    BatchGetItem per 100 ids, projected to the two attributes used (a job item holds its
+    whole document)."""
+    partition = team_partition(team_id)
+    keys = [(partition, job_key(job_id)) for job_id in sorted(set(job_ids))]
+    with storage_errors("job"):
+        # PynamoDB pages the keys by 100 and retries unprocessed ones.
+        items = JobItem.batch_get(keys, attributes_to_get=["job_id", "slug"])
+        return {item.job_id: item.slug for item in items}

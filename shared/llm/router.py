@@ -30,7 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from shared.costs.budgets import BudgetSeen, alerts_after, budget_keys, check_budget
+from shared.costs.alerts import alerts_after
+from shared.costs.budget_check import BudgetSeen, budget_keys, check_budget
 from shared.costs.ledger import CallRecord, cost_micros, record_call
 from shared.costs.models import micros_to_usd
 from shared.db.batch import ItemKey, get_many
@@ -232,7 +233,7 @@ class Router:
         if not self.enforce_budget:
             return read, None
         estimate = self._estimate(candidates[0], clients.get(candidates[0].provider), request)
-        return read, check_budget(call.team_id, call.user_id, estimate, now, read=read).seen
+        return read, check_budget(call.team_id, call.user_id, estimate, now, read=read)
 
     @staticmethod
     def _estimate(target: Target, client: Provider | str, request: CompletionRequest) -> int:

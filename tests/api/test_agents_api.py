@@ -16,7 +16,7 @@ from functions.agents.app import app
 from shared.agents.models import AgentItem
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
-from shared.costs.budgets import BudgetUpdate, set_budget
+from shared.costs.budget_updates import set_budget
 from shared.costs.summaries import summary
 from shared.db.base import team_partition
 from shared.ids import new_id
@@ -24,9 +24,9 @@ from shared.llm import breaker, registry
 from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.llm.registry import ProviderCreate
 from shared.pipeline.definition import PHASE_NAMES
-from shared.team_settings import update_settings
-from tests.api.conftest import assert_error
-from tests.llm.fake_servers import FakeServer, Reply, fake_openai
+from shared.team_settings import update_team_settings
+from tests.factories import assert_error
+from tests.fake_servers import FakeServer, Reply, fake_openai
 
 API = "/api/v1"
 # Distinctive, so a test can prove no answer carries it.
@@ -210,8 +210,9 @@ def test_an_agent_names_a_provider_of_its_team(client: TestClient, team: Team) -
     patched = client.patch(url, headers=team.admin, json={"llm_provider": "nope"})
     replaced = client.put(url, headers=team.admin, json=agent_body(llm_provider="nope"))
 
+    # A provider the team does not have is not found, as another team's would be.
     for answer in (unknown, patched, replaced):
-        assert_error(answer, 422)
+        assert_error(answer, 404)
         assert "nope" in answer.json()["detail"]
     assert client.get(url, headers=team.member).json()["llm_provider"] == "templates-main"
     assert listed(client, team)["total"] == 1
@@ -225,11 +226,11 @@ def test_an_agent_naming_no_provider_takes_the_teams_default(
 
     without_default = client.post(f"{API}/agents", headers=team.admin, json=body)
     registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
-    update_settings(team.id, {"default_provider": "templates-main"})
+    update_team_settings(team.id, {"default_provider": "templates-main"})
     created = client.post(f"{API}/agents", headers=team.admin, json=body)
     replaced = client.put(f"{API}/agents/{created.json()['id']}", headers=team.admin, json=body)
 
-    assert_error(without_default, 422)
+    assert_error(without_default, 409)  # the team has no default provider to take
     assert "default_provider" in without_default.json()["detail"]
     assert created.status_code == 201, created.text
     assert created.json()["llm_provider"] == "templates-main"
@@ -544,7 +545,7 @@ def test_the_teams_fallback_and_breaker_settings_apply(
         ),
     )
     registry.create(team.id, ProviderCreate(name="templates-main", kind="templates"))
-    update_settings(
+    update_team_settings(
         team.id,
         {
             "smart_model_fallback": f"templates-main:{TEMPLATES_MODEL}",
@@ -563,7 +564,7 @@ def test_the_teams_fallback_and_breaker_settings_apply(
 
 def test_an_exhausted_budget_is_402(client: TestClient, team: Team) -> None:
     agent = create_agent(client, team)
-    set_budget(team.id, BudgetUpdate(daily_limit=0))
+    set_budget(team.id, daily_limit=0)
 
     answer = client.post(f"{API}/agents/{agent['id']}/test", headers=team.admin)
 

@@ -24,9 +24,9 @@ from shared.llm import provider_keys as keys
 from shared.llm.providers.catalog import CATALOG
 from shared.llm.registry import clients, service
 from shared.settings import get_settings
-from shared.team_settings import update_settings
-from tests.api.conftest import assert_error
-from tests.llm.fake_servers import Reply, fake_openai
+from shared.team_settings import update_team_settings
+from tests.factories import assert_error
+from tests.fake_servers import Reply, fake_openai
 
 KEY = "sk-proj-Q7vLx2NfT9pRk4WmZs8YhC1Ab3d"
 OTHER_KEY = "sk-ant-api03-Zr5Tq1MvB8nLc3XpWk6JdE0Yu7h"
@@ -129,7 +129,7 @@ def test_a_provider_goes_through_create_read_update_upsert_use_and_delete(admin:
     used = admin("POST", "/providers/claude/use")
     assert (used.status_code, used.json()["name"]) == (200, "claude")
     # The active provider is the team's default provider, the one setting agents read.
-    assert team_settings.get_settings(admin.team_id).default_provider == "claude"
+    assert team_settings.get_team_settings(admin.team_id).default_provider == "claude"
     assert_error(admin("DELETE", "/providers/claude"), 409)  # the active provider
     assert_error(admin("POST", "/providers/nobody/use"), 404)
 
@@ -223,11 +223,11 @@ def test_a_provider_an_agent_or_a_setting_uses_is_not_deleted(admin: Caller) -> 
     assert admin("GET", "/providers/busy").status_code == 200
 
     delete_agent(admin.team_id, agent.id)
-    update_settings(admin.team_id, {"smart_model_fallback": "busy:gpt-4o"})
+    update_team_settings(admin.team_id, {"smart_model_fallback": "busy:gpt-4o"})
     assert_error(admin("DELETE", "/providers/busy"), 409)
     assert admin("GET", "/providers/busy").status_code == 200
 
-    update_settings(admin.team_id, {"smart_model_fallback": None})
+    update_team_settings(admin.team_id, {"smart_model_fallback": None})
     assert admin("DELETE", "/providers/busy").status_code == 204
     assert_error(admin("GET", "/providers/busy"), 404)
 

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from functions.settings.schemas import SettingsPatch
 from shared import audit
 from shared.agents.schemas import AgentCreate
 from shared.agents.service import create_agent, delete_agent
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
-from shared.costs import budgets
-from shared.costs.budgets import BudgetUpdate
+from shared.costs import budget_store, budget_updates
+from shared.costs.domain import Budget
 from shared.costs.ledger import CallRecord, record_call
 from shared.db.base import team_partition
 from shared.db.tables import TABLES_BY_KEY
@@ -30,8 +31,8 @@ from shared.jobs.domain import Job
 from shared.pagination import PageParams
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS
 from shared.pipeline.spec import JobSpec
-from shared.team_settings import SETTINGS_KEY, TeamSettingsItem
-from tests.api.conftest import ADMIN_KEY, assert_error
+from shared.team_settings import SETTINGS_KEY, TeamSettings, TeamSettingsItem
+from tests.factories import ADMIN_KEY, assert_error
 
 SETTINGS, ALIAS = "/api/v1/settings", "/api/v1/system/settings"
 BUDGET = "/api/v1/costs/budget"
@@ -167,7 +168,13 @@ def test_an_unknown_setting_is_named(client: TestClient) -> None:
     answer = client.patch(ALIAS, headers=bearer("settings-named"), json={"colour": "blue"})
 
     assert_error(answer, 422)
-    assert "colour" in answer.json()["detail"]
+    assert "colour" in str(answer.json()["detail"])
+
+
+def test_the_patch_document_names_every_setting_and_only_those() -> None:
+    # The body's schema is its own model (additionalProperties false, a type per setting):
+    # a setting added to TeamSettings must be added there too, or it could not be set.
+    assert list(SettingsPatch.model_fields) == list(TeamSettings.model_fields)
 
 
 @pytest.mark.parametrize("body", [[1, 2], "text", None])
@@ -251,23 +258,23 @@ def test_a_budget_write_between_read_and_write_is_not_lost(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     team = "settings-limit-race"
-    budgets.set_budget(team, BudgetUpdate(monthly_limit=100))
-    read = budgets._stored_budget
+    budget_updates.set_budget(team, monthly_limit=100)
+    read = budget_store.get_budget
     raced: list[bool] = []
 
-    def read_then_a_put_lands(partition: str) -> Any:
-        item = read(partition)
+    def read_then_a_put_lands(team_id: str, **kwargs: Any) -> Budget:
+        budget = read(team_id, **kwargs)
         if not raced:
             raced.append(True)
-            budgets.set_budget(team, BudgetUpdate(monthly_limit=200, alert_thresholds=[60]))
-        return item
+            budget_updates.set_budget(team, monthly_limit=200, alert_thresholds=[60])
+        return budget
 
-    monkeypatch.setattr(budgets, "_stored_budget", read_then_a_put_lands)
+    monkeypatch.setattr(budget_store, "get_budget", read_then_a_put_lands)
 
-    budget = budgets.update_budget(team, daily_limit=5)
+    budget = budget_updates.update_budget(team, daily_limit=5)
 
     assert (budget.monthly_limit, budget.daily_limit, budget.alert_thresholds) == (200, 5, [60])
-    assert budgets.get_budget(team) == budget
+    assert read(team) == budget
 
 
 # --- system status --------------------------------------------------------------------
@@ -387,6 +394,107 @@ def test_kpis_of_an_empty_team(client: TestClient) -> None:
 
     assert (body["total_projects"], body["total_jobs"], body["success_rate"]) == (0, 0, None)
     assert (body["total_cost"], body["active_models"], body["active_providers"]) == (0.0, 0, 0)
+
+
+def test_kpis_follow_creates_status_changes_and_deletes(client: TestClient) -> None:
+    from functions.jobs.projects import (
+        ProjectCreate,
+        ProjectFields,
+        create_project,
+        delete_project,
+        update_project,
+    )
+
+    team = "settings-kpis-moves"
+    first, second, third = (
+        store.create_job(make_job(team, f"move-{n}", status="queued")) for n in range(3)
+    )
+
+    def to(status: str) -> Any:
+        return lambda job: setattr(job, "status", status)
+
+    store.update_job(team, first.id, to("running"))
+    store.update_job(team, first.id, to("passed"))
+    store.update_job(team, second.id, to("failed"))
+    store.update_job(team, second.id, to("failed"))  # no move: counted once
+    store.delete_job(team, third.id)
+    kept = create_project(team, ProjectCreate(name="Kept", status="discovery"))
+    update_project(team, kept.slug, ProjectFields(name="Kept", status="blocked"))
+    gone = create_project(team, ProjectCreate(name="Gone", status="production"))
+    delete_project(team, gone.id)
+
+    body = ok(client.get("/api/v1/kpis", headers=bearer(team, "member")))
+
+    assert body["total_jobs"] == 2
+    assert body["job_status_breakdown"] == {
+        "queued": 0,
+        "running": 0,
+        "waiting_approval": 0,
+        "passed": 1,
+        "failed": 1,
+        "cancelled": 0,
+    }
+    assert body["success_rate"] == 50.0
+    assert body["total_projects"] == 1
+    assert body["status_breakdown"] == {
+        "discovery": 0,
+        "development": 0,
+        "production": 0,
+        "blocked": 1,
+    }
+    status = ok(client.get("/api/v1/system/status", headers=bearer(team)))
+    assert status["counts"]["jobs"] == 2
+
+
+@pytest.fixture
+def items_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many items each DynamoDB read from here on evaluated (a Query's ScannedCount, a
+    batch's items): what grows with history when a page reads every job."""
+    from botocore.client import BaseClient
+
+    counts: list[int] = []
+    original = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        answer = original(client, operation, params)
+        if operation == "Query":
+            counts.append(int(answer.get("ScannedCount", 0)))
+        elif operation == "BatchGetItem":
+            counts.append(sum(len(items) for items in answer.get("Responses", {}).values()))
+        return answer
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return counts
+
+
+def test_kpis_read_as_much_for_many_jobs_as_for_one(
+    client: TestClient, dynamodb_calls: list[str], items_read: list[int]
+) -> None:
+    from functions.jobs.projects import ProjectCreate, create_project
+
+    team = "settings-kpis-history"
+    # One counter per status in use: the same statuses before and after.
+    store.create_job(make_job(team, "history-0", status="passed"))
+    store.create_job(make_job(team, "history-00", status="failed"))
+    create_project(team, ProjectCreate(name="History 0"))
+
+    def read_kpis() -> tuple[dict[str, Any], list[str], int]:
+        dynamodb_calls.clear()
+        items_read.clear()
+        body = ok(client.get("/api/v1/kpis", headers=bearer(team, "member")))
+        return body, list(dynamodb_calls), sum(items_read)
+
+    _, requests_for_one, items_for_one = read_kpis()
+    for n in range(1, 29):
+        store.create_job(make_job(team, f"history-{n}", status="passed" if n % 2 else "failed"))
+        create_project(team, ProjectCreate(name=f"History {n}"))
+    create_project(team, ProjectCreate(name="History 29"))
+    body, requests_for_many, items_for_many = read_kpis()
+
+    assert (body["total_jobs"], body["total_projects"]) == (30, 30)
+    assert (body["job_status_breakdown"]["passed"], body["success_rate"]) == (15, 50.0)
+    assert requests_for_many == requests_for_one
+    assert items_for_many == items_for_one  # the same counters, not one item per job
 
 
 # --- the guard rails ------------------------------------------------------------------

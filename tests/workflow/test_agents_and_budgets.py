@@ -11,15 +11,14 @@ from functions.jobs.schemas import JobCreate
 from functions.jobs.service import create_job
 from shared.agents import service as agents
 from shared.agents.schemas import AgentCreate
-from shared.costs import budgets, summaries
-from shared.errors import Forbidden, Unprocessable
+from shared.costs import budget_store, budget_updates, summaries
+from shared.errors import Conflict, Forbidden
 from shared.jobs import approvals, store
 from shared.jobs.domain import NO_CREATOR, Approval, Job
 from shared.llm import registry as providers
 from shared.llm.registry.schemas import ProviderCreate
 from shared.pagination import PageParams
-from tests.llm.fake_servers import Reply, fake_openai, openai_chat
-from tests.workflow.conftest import (
+from tests.factories import (
     ScriptedProvider,
     event_types,
     finished,
@@ -27,6 +26,7 @@ from tests.workflow.conftest import (
     start_job,
     wait_for,
 )
+from tests.fake_servers import Reply, fake_openai, openai_chat
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
 
@@ -36,9 +36,9 @@ def waiting(job: Job) -> bool:
 
 
 def held_job(team_id: str, **limits: float) -> tuple[Job, Approval]:
-    """A job started under a tiny budget (`limits` as BudgetUpdate takes them), once it
+    """A job started under a tiny budget (`limits` as PUT /costs/budget takes them), once it
     waits on its budget approval."""
-    budgets.set_budget(team_id, budgets.BudgetUpdate(**limits))
+    budget_updates.set_budget(team_id, **limits)
     job = start_job(team_id)
     held = wait_for(team_id, job.id, waiting)
     return held, pending_budget_approval(team_id, job.id)
@@ -125,7 +125,7 @@ def test_an_exhausted_budget_pauses_the_job_until_an_admin_extends_it(
 
     with pytest.raises(Forbidden):  # raising a limit is for admins
         approvals_service.approve(reviewer(team), approval.id, new_limit_usd=50)
-    with pytest.raises(Unprocessable):  # a budget approval has no output
+    with pytest.raises(Conflict):  # a budget approval has no output: 409
         approvals_service.approve(reviewer(team, role="admin"), approval.id, edited_output="x")
     assert approvals.get_approval(team, approval.id).status == "pending"
 
@@ -133,8 +133,8 @@ def test_an_exhausted_budget_pauses_the_job_until_an_admin_extends_it(
     done = wait_for(team, job.id, finished)
 
     assert done.status == "passed", done.error
-    assert budgets.get_budget(team).daily_limit == 50
-    assert budgets.get_budget(team).alert_thresholds == [50, 80, 100]  # left as they were
+    assert budget_store.get_budget(team).daily_limit == 50
+    assert budget_store.get_budget(team).alert_thresholds == [50, 80, 100]  # left as they were
     decided = approvals.get_approval(team, approval.id)
     assert decided.status == "approved"
     assert decided.budget is not None
@@ -148,7 +148,7 @@ def test_a_refused_budget_extension_fails_the_job_with_the_reason(
     team = "wf-budget-no"
     job, approval = held_job(team, monthly_limit=0.01)
 
-    with pytest.raises(Unprocessable):  # nothing to send back to
+    with pytest.raises(Conflict):  # nothing to send back to: 409
         approvals_service.reject(team, approval.id, "r1", "no", send_back=True)
     approvals_service.reject(team, approval.id, "r1", "too expensive", send_back=False)
     done = wait_for(team, job.id, finished)
@@ -165,7 +165,7 @@ def test_approving_without_a_new_limit_asks_again_while_the_budget_is_exhausted(
     team = "wf-budget-again"
     job, first = held_job(team, daily_limit=0.01)
 
-    with pytest.raises(Unprocessable):  # not above what was spent: it would stop at once
+    with pytest.raises(Conflict):  # not above what was spent: it would stop at once
         approvals_service.approve(reviewer(team, role="admin"), first.id, new_limit_usd=0.0)
     approvals_service.approve(reviewer(team), first.id)  # anyone may let it try again
 

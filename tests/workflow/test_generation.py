@@ -20,8 +20,8 @@ from shared.errors import Conflict, NotFound
 from shared.jobs import approvals, store
 from shared.llm.types import ProviderError
 from shared.pipeline.definition import PHASE_NAMES
-from shared.team_settings import update_settings
-from tests.workflow.conftest import (
+from shared.team_settings import update_team_settings
+from tests.factories import (
     ScriptedProvider,
     event_types,
     finished,
@@ -164,7 +164,7 @@ def test_send_back_runs_the_phase_again_with_the_note(
     team = "wf-revise" if asked_by == "the reviewer" else "wf-revise-setting"
     send_back: bool | None = True
     if asked_by != "the reviewer":
-        update_settings(team, {"on_reject": "revise"})
+        update_team_settings(team, {"on_reject": "revise"})
         send_back = None
     job = start_job(team, approval_gates=["ba"])
     first = pending_approval(team, job.id)

@@ -341,3 +341,22 @@ def _log_fields(item: ProviderItem) -> dict[str, Any]:
         "kind": item.kind,
         "has_key": item.has_key,
     }
+
+
+def provider_models(team_id: str) -> list[tuple[str, bool, str]]:
+    """(name, enabled, default model) of each of the team's providers: one Query, projected."""
+    with storage_errors("provider"):
+        items = ProviderItem.query(
+            team_partition(team_id),
+            ProviderItem.sk.startswith(provider_key()),
+            attributes_to_get=["name", "enabled", "default_model"],
+        )
+        return [(item.name, bool(item.enabled), item.default_model) for item in items]
+
+
+def count_providers(team_id: str) -> int:
+    """How many providers the team has registered (one Query, Select=COUNT)."""
+    with storage_errors("provider"):
+        return ProviderItem.count(
+            team_partition(team_id), ProviderItem.sk.startswith(provider_key())
+        )

@@ -10,22 +10,19 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.costs import budgets
-from shared.costs.budgets import (
-    AllowanceUpdate,
-    BudgetSeen,
-    BudgetUpdate,
-    alerts_after,
-    check_budget,
-    get_allowance,
-    get_budget,
-    set_allowance,
-    set_budget,
-)
+from functions.costs.schemas import AllowanceUpdate, BudgetUpdate
+from shared.costs import alerts, budget_store, budget_updates
+from shared.costs.alerts import alerts_after
+from shared.costs.budget_check import BudgetSeen, check_budget
+from shared.costs.budget_store import get_allowance, get_budget
+from shared.costs.domain import Allowance, Budget
 from shared.costs.ledger import record_call
-from shared.errors import BudgetExceeded
+from shared.costs.models import BUDGET, BudgetItem
+from shared.db.base import team_partition
+from shared.db.versioned import LostRace
+from shared.errors import BudgetExceeded, Conflict
 from shared.ids import new_id
-from tests.unit.test_cost_ledger import NOON, a_call, forget_team
+from tests.integration.test_cost_ledger import NOON, a_call, forget_team
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -48,7 +45,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
         events.append((detail_type, detail))
         return True
 
-    monkeypatch.setattr(budgets, "publish", publish)
+    monkeypatch.setattr(alerts, "publish", publish)
     return events
 
 
@@ -69,6 +66,16 @@ def spend(team_id: str, usd: float, *, user_id: str = "user-1", at: datetime = N
 
 def limits(*, monthly: float | None = None, daily: float | None = None) -> BudgetUpdate:
     return BudgetUpdate(monthly_limit=monthly, daily_limit=daily)
+
+
+def set_budget(team_id: str, update: BudgetUpdate) -> Budget:
+    """What PUT /costs/budget stores for the body `update`."""
+    return budget_updates.set_budget(team_id, **update.model_dump())
+
+
+def set_allowance(team_id: str, user_id: str, update: AllowanceUpdate) -> Allowance:
+    """What PUT /users/me/monthly-allowance stores for the body `update`."""
+    return budget_store.set_allowance(team_id, user_id, update.monthly_allowance)
 
 
 def test_a_team_that_set_nothing_is_unlimited_with_the_default_thresholds(team: str) -> None:
@@ -166,17 +173,16 @@ def test_a_users_allowance_refuses_that_user_only_once_it_is_spent(team: str) ->
     check_budget(team, "user-2", 5 * DOLLAR, now=NOON)  # another user's spend is their own
 
 
-def test_a_call_that_fits_exactly_passes_and_the_headroom_says_what_was_left(team: str) -> None:
+def test_a_call_that_fits_exactly_passes_and_a_micro_dollar_more_does_not(team: str) -> None:
     set_budget(team, limits(daily=2))
     set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=10))
     spend(team, 1.5)
 
-    headroom = check_budget(team, "user-1", DOLLAR // 2, now=NOON)
+    seen = check_budget(team, "user-1", DOLLAR // 2, now=NOON)
 
-    assert headroom.daily_micros == DOLLAR // 2
-    assert headroom.monthly_micros is None
-    assert headroom.allowance_micros == 8_500_000
-    assert headroom.remaining_micros == DOLLAR // 2
+    assert (seen.day_spent_micros, seen.daily_limit_micros) == (1_500_000, 2 * DOLLAR)
+    with pytest.raises(BudgetExceeded, match="Team daily budget would be exceeded"):
+        check_budget(team, "user-1", DOLLAR // 2 + 1, now=NOON)
 
 
 def test_a_zero_limit_refuses_every_call(team: str) -> None:
@@ -188,17 +194,12 @@ def test_a_zero_limit_refuses_every_call(team: str) -> None:
 
 def test_unlimited_budgets_never_refuse(team: str) -> None:
     spend(team, 500)
-    headroom = check_budget(team, "user-1", 10_000 * DOLLAR, now=NOON)
-    assert headroom.remaining_micros is None
+    check_budget(team, "user-1", 10_000 * DOLLAR, now=NOON)
 
     set_budget(team, limits())
     set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=None))
-    headroom = check_budget(team, "user-1", 10_000 * DOLLAR, now=NOON)
-    assert (headroom.daily_micros, headroom.monthly_micros, headroom.allowance_micros) == (
-        None,
-        None,
-        None,
-    )
+    seen = check_budget(team, "user-1", 10_000 * DOLLAR, now=NOON)
+    assert (seen.daily_limit_micros, seen.monthly_limit_micros) == (None, None)
 
 
 def test_limits_start_afresh_with_their_day_and_month(team: str) -> None:
@@ -206,9 +207,11 @@ def test_limits_start_afresh_with_their_day_and_month(team: str) -> None:
     set_allowance(team, "user-1", AllowanceUpdate(monthly_allowance=1))
     spend(team, 1.0, at=NOON - timedelta(days=31))  # last month, and not today
 
-    headroom = check_budget(team, "user-1", DOLLAR, now=NOON)
+    seen = check_budget(team, "user-1", DOLLAR, now=NOON)  # the whole of both limits is left
 
-    assert headroom.daily_micros == headroom.allowance_micros == DOLLAR
+    assert (seen.day_spent_micros, seen.month_spent_micros) == (0, 0)
+    with pytest.raises(BudgetExceeded, match="Team daily budget"):
+        check_budget(team, "user-1", DOLLAR + 1, now=NOON)
 
 
 def test_a_budget_check_is_one_batch_get(team: str, dynamodb_calls: list[str]) -> None:
@@ -287,7 +290,7 @@ def test_no_budget_or_a_zero_limit_announces_nothing(
 
 def seen_before(team: str, at: datetime = NOON) -> BudgetSeen:
     """What the router's budget check read before its call."""
-    seen = check_budget(team, "user-1", 0, now=at).seen
+    seen = check_budget(team, "user-1", 0, now=at)
     assert seen is not None
     return seen
 
@@ -404,3 +407,71 @@ def test_concurrent_callers_with_what_their_checks_read_announce_each_threshold_
 def test_a_negative_cost_is_refused(team: str) -> None:
     with pytest.raises(ValueError, match="negative"):
         alerts_after(team, now=NOON, seen=seen_before(team), cost_micros=-1)
+
+
+def stored_version(team_id: str) -> int:
+    return int(BudgetItem.get(team_partition(team_id), BUDGET, consistent_read=True).version)
+
+
+def test_each_budget_write_is_conditioned_on_the_version_it_read(team: str) -> None:
+    first = set_budget(team, limits(daily=1))
+    second = budget_updates.update_budget(team, monthly_limit=30)
+
+    assert (first.version, second.version, stored_version(team)) == (1, 2, 2)
+    assert (second.daily_limit, second.monthly_limit) == (1.0, 30.0)  # the rest kept
+    # A write on a version no longer stored is refused, whatever its time stamps.
+    with pytest.raises(LostRace):
+        budget_store.save_budget(team, first.model_copy(update={"daily_limit": 9}))
+    assert get_budget(team) == second
+
+
+def test_a_put_that_loses_a_race_is_applied_again_to_what_won(
+    team: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_budget(team, limits(daily=1))
+    read = budget_store.get_budget
+    landed: list[Budget] = []
+
+    def read_then_another_put_lands(team_id: str, **kwargs: Any) -> Budget:
+        budget = read(team_id, **kwargs)
+        if not landed:  # between this PUT's read and its write, once
+            monkeypatch.setattr(budget_store, "get_budget", read)
+            landed.append(set_budget(team, limits(monthly=70)))
+        return budget
+
+    monkeypatch.setattr(budget_store, "get_budget", read_then_another_put_lands)
+
+    answered = set_budget(team, BudgetUpdate(daily_limit=3, alert_thresholds=[90]))
+
+    # A PUT replaces the whole: the later one is what stays, neither write is lost unseen.
+    assert (landed[0].monthly_limit, landed[0].version) == (70.0, 2)
+    assert (answered.daily_limit, answered.monthly_limit, answered.alert_thresholds) == (
+        3.0,
+        None,
+        [90],
+    )
+    assert answered.version == stored_version(team) == 3
+    assert get_budget(team) == answered
+
+
+def test_a_budget_change_that_keeps_losing_is_a_conflict(
+    team: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_budget(team, limits(daily=1))
+    read = budget_store.get_budget
+    writes = []
+
+    def read_then_another_write_lands(team_id: str, **kwargs: Any) -> Budget:
+        budget = read(team_id, **kwargs)
+        writes.append(budget_store.save_budget(team_id, budget))  # someone else's write
+        return budget
+
+    monkeypatch.setattr(budget_store, "get_budget", read_then_another_write_lands)
+
+    with pytest.raises(Conflict) as refused:
+        budget_updates.update_budget(team, daily_limit=5)
+
+    assert refused.value.status_code == 409
+    assert len(writes) == budget_updates.UPDATE_ATTEMPTS
+    monkeypatch.setattr(budget_store, "get_budget", read)
+    assert get_budget(team).daily_limit == 1.0  # never written

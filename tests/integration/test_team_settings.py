@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from shared import team_settings
+from shared.costs import budget_updates
+from shared.costs.budget_store import get_budget
 from shared.db.base import team_partition
 from shared.errors import Conflict
 from shared.ids import new_id
@@ -19,9 +21,9 @@ from shared.team_settings import (
     InvalidSettings,
     TeamSettings,
     TeamSettingsItem,
-    get_settings,
+    get_team_settings,
     parse_model_ref,
-    update_settings,
+    update_team_settings,
 )
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -35,7 +37,7 @@ def team() -> Iterator[str]:
 
 
 def test_a_team_that_set_nothing_has_the_defaults(team: str) -> None:
-    settings = get_settings(team)
+    settings = get_team_settings(team)
 
     assert settings == TeamSettings()
     assert settings.daily_cost_limit is None
@@ -48,35 +50,71 @@ def test_a_team_that_set_nothing_has_the_defaults(team: str) -> None:
 
 
 def test_partial_updates_merge_and_seed_style_strings_are_typed(team: str) -> None:
-    update_settings(team, {"max_repair_attempts": "5", "daily_cost_limit": "5.00"})
-    answered = update_settings(team, {"daily_cost_limit": "10.00"})
+    update_team_settings(team, {"max_repair_attempts": "5", "daily_cost_limit": "5.00"})
+    answered = update_team_settings(team, {"daily_cost_limit": "10.00"})
 
     stored = TeamSettingsItem.get(team_partition(team), SETTINGS_KEY).document
-    assert answered == get_settings(team)
+    assert answered == get_team_settings(team)
     assert (answered.max_repair_attempts, answered.daily_cost_limit) == (5, 10.0)
     assert answered.breaker_failure_threshold == 5
     # Only what the team set is stored, typed: a default changed later still reaches it.
-    assert stored == {"max_repair_attempts": 5, "daily_cost_limit": 10.0}
+    # The daily limit is the budget's, stored there and only there.
+    assert stored == {"max_repair_attempts": 5}
+    assert get_budget(team).daily_limit == 10.0
+
+
+def test_every_reader_sees_the_budgets_values_for_the_budget_backed_settings(team: str) -> None:
+    # Given a settings item written before the rule, holding its own copies of the two
+    TeamSettingsItem(
+        team_partition(team),
+        SETTINGS_KEY,
+        team_id=team,
+        document={"daily_cost_limit": 99.0, "budget_alert_thresholds": [10], "on_reject": "revise"},
+    ).save()
+    # and a budget that says otherwise,
+    budget_updates.set_budget(team, monthly_limit=None, daily_limit=4.5, alert_thresholds=[75])
+
+    settings = get_team_settings(team)
+
+    # then the settings answer the budget's values, and the rest as stored.
+    assert (settings.daily_cost_limit, settings.budget_alert_thresholds) == (4.5, [75])
+    assert settings.on_reject == "revise"
+    # An update through the settings changes the budget, never the settings' copy.
+    update_team_settings(team, {"budget_alert_thresholds": [20, 60, 20], "max_repair_attempts": 2})
+    assert get_budget(team).alert_thresholds == [20, 60]
+    stored = TeamSettingsItem.get(team_partition(team), SETTINGS_KEY).document
+    assert "budget_alert_thresholds" not in stored
+    assert "daily_cost_limit" not in stored
+
+
+def test_reading_the_settings_is_one_request(team: str, dynamodb_calls: list[str]) -> None:
+    update_team_settings(team, {"max_repair_attempts": 4, "daily_cost_limit": 3})
+    dynamodb_calls.clear()
+
+    settings = get_team_settings(team)
+
+    assert (settings.max_repair_attempts, settings.daily_cost_limit) == (4, 3.0)
+    assert dynamodb_calls == ["BatchGetItem"]
 
 
 def test_null_or_blank_clears_a_nullable_setting(team: str) -> None:
-    update_settings(team, {"daily_cost_limit": 7, "default_provider": "openai"})
+    update_team_settings(team, {"daily_cost_limit": 7, "default_provider": "openai"})
 
-    cleared = update_settings(team, {"daily_cost_limit": None, "default_provider": ""})
+    cleared = update_team_settings(team, {"daily_cost_limit": None, "default_provider": ""})
 
     assert (cleared.daily_cost_limit, cleared.default_provider) == (None, None)
 
 
 def test_an_unknown_key_is_refused_and_nothing_is_written(team: str) -> None:
     with pytest.raises(InvalidSettings) as refused:
-        update_settings(team, {"max_repair_attempts": 4, "max_repairs": 4})
+        update_team_settings(team, {"max_repair_attempts": 4, "max_repairs": 4})
 
     assert refused.value.status_code == 422
     assert "Unknown setting(s): max_repairs" in refused.value.detail
     assert refused.value.errors == [
         {"loc": ["max_repairs"], "msg": "Unknown setting", "type": "extra_forbidden"}
     ]
-    assert get_settings(team).max_repair_attempts == 3
+    assert get_team_settings(team).max_repair_attempts == 3
 
 
 @pytest.mark.parametrize(
@@ -109,17 +147,17 @@ def test_bad_values_are_refused_with_the_setting_named(
     team: str, patch: dict[str, Any], problem: str
 ) -> None:
     with pytest.raises(InvalidSettings) as refused:
-        update_settings(team, patch)
+        update_team_settings(team, patch)
 
     (name,) = patch
     assert {error["type"] for error in refused.value.errors} == {problem}
     assert all(error["loc"][0] == name for error in refused.value.errors)
     assert name in refused.value.detail
-    assert get_settings(team) == TeamSettings()
+    assert get_team_settings(team) == TeamSettings()
 
 
 def test_values_are_normalized(team: str) -> None:
-    settings = update_settings(
+    settings = update_team_settings(
         team,
         {
             "smart_model_fallback": " anthropic/claude-3.5-sonnet ",
@@ -163,10 +201,10 @@ def test_settings_name_the_providers_they_use() -> None:
 
 def test_each_team_has_its_own_settings(team: str) -> None:
     other = f"settings-{new_id()}"
-    update_settings(team, {"max_repair_attempts": 9})
+    update_team_settings(team, {"max_repair_attempts": 9})
 
-    assert get_settings(other).max_repair_attempts == 3
-    assert get_settings(team).max_repair_attempts == 9
+    assert get_team_settings(other).max_repair_attempts == 3
+    assert get_team_settings(team).max_repair_attempts == 9
 
 
 def test_stored_keys_the_code_no_longer_knows_fall_back_to_defaults(team: str) -> None:
@@ -177,8 +215,8 @@ def test_stored_keys_the_code_no_longer_knows_fall_back_to_defaults(team: str) -
         document={"retired_setting": True, "max_repair_attempts": 99, "on_reject": "revise"},
     ).save()
 
-    read = get_settings(team)
-    updated = update_settings(team, {"breaker_cooldown_seconds": 60})
+    read = get_team_settings(team)
+    updated = update_team_settings(team, {"breaker_cooldown_seconds": 60})
 
     assert (read.max_repair_attempts, read.on_reject) == (3, "revise")
     assert (updated.breaker_cooldown_seconds, updated.on_reject) == (60, "revise")
@@ -189,7 +227,7 @@ def test_stored_keys_the_code_no_longer_knows_fall_back_to_defaults(team: str) -
 def test_of_two_concurrent_updates_one_wins_and_the_other_conflicts(
     team: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    update_settings(team, {"max_repair_attempts": 1})
+    update_team_settings(team, {"max_repair_attempts": 1})
     # Both read version 1 before either writes: exactly one conditional write can succeed.
     both_read = threading.Barrier(2)
     stored = team_settings._stored
@@ -203,7 +241,7 @@ def test_of_two_concurrent_updates_one_wins_and_the_other_conflicts(
 
     def update(value: int) -> str:
         try:
-            update_settings(team, {"max_repair_attempts": value})
+            update_team_settings(team, {"max_repair_attempts": value})
         except Conflict:
             return "conflict"
         return f"won {value}"
@@ -213,4 +251,4 @@ def test_of_two_concurrent_updates_one_wins_and_the_other_conflicts(
 
     assert sorted(outcome.split()[0] for outcome in outcomes) == ["conflict", "won"]
     winner = next(outcome for outcome in outcomes if outcome.startswith("won"))
-    assert get_settings(team).max_repair_attempts == int(winner.split()[1])
+    assert get_team_settings(team).max_repair_attempts == int(winner.split()[1])

@@ -16,7 +16,7 @@ from shared.db.base import team_partition
 from shared.errors import BadRequest
 from shared.ids import new_id
 from shared.pagination import PageParams
-from tests.unit.test_cost_ledger import NOON, a_call, forget_team
+from tests.integration.test_cost_ledger import NOON, a_call, forget_team
 
 pytestmark = pytest.mark.usefixtures("aws")
 
