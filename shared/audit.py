@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from shared.db.base import storage_errors, team_partition
-from shared.db.query import query_page
-from shared.identity.models import AuditItem, audit_key
+from shared.identity.domain import AuditRecord
+from shared.identity.store import audit_log
 from shared.ids import new_id, utcnow
 from shared.observability import logger
 from shared.pagination import PageParams
@@ -44,31 +43,20 @@ def record(
             }
         },
     )
-    entry_id = new_id()
     now = utcnow()
-    item = AuditItem(
-        team_partition(team_id),
-        audit_key(entry_id),
-        team_id=team_id,
-        entry_id=entry_id,
+    entry = AuditRecord(
+        entry_id=new_id(),
+        at=now,
         action=action,
         outcome=outcome,
         actor=actor,
         target=target,
         ip=ip,
         detail=detail,
-        at=now,
-        expires_at=now + RETENTION,
     )
-    with storage_errors("audit entry"):
-        item.save()
+    audit_log.append(team_id, entry, expires_at=now + RETENTION)
 
 
-def entries(team_id: str, params: PageParams) -> tuple[list[AuditItem], int, str | None]:
-    return query_page(
-        AuditItem,
-        team_partition(team_id),
-        params,
-        range_key_condition=AuditItem.sk.startswith(audit_key()),
-        newest_first=True,
-    )
+def entries(team_id: str, params: PageParams) -> tuple[list[AuditRecord], int, str | None]:
+    """The team's audit log, newest first."""
+    return audit_log.entries_page(team_id, params)

@@ -13,8 +13,9 @@ from shared import audit
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.errors import ServiceUnavailable, Unauthorized
-from shared.identity import invitations, opaque, users
+from shared.identity import opaque
 from shared.identity.domain import Account, Invitation, User
+from shared.identity.store import invitations, users
 from shared.ids import new_id, utcnow
 from shared.observability import logger
 from shared.ratelimit import Limit

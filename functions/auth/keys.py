@@ -14,9 +14,10 @@ from typing import Any
 from shared import audit
 from shared.auth.principal import Principal
 from shared.errors import Forbidden, NotFound
-from shared.identity import credentials, opaque
-from shared.identity.credentials import KIND_NAMES
+from shared.identity import opaque
 from shared.identity.domain import Credential
+from shared.identity.store import credentials
+from shared.identity.store.credentials import KIND_NAMES
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 

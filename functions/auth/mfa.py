@@ -9,7 +9,7 @@ from functions.auth.accounts import accept_totp
 from shared import audit
 from shared.auth.principal import Principal
 from shared.errors import Conflict, Unauthorized
-from shared.identity import users
+from shared.identity.store import users
 from shared.ratelimit import Limit
 
 INVALID_CODE = "Invalid code"

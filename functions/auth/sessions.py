@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from shared.errors import Unauthorized
 from shared.identity import opaque
-from shared.identity import sessions as store
 from shared.identity.domain import Session
+from shared.identity.store import sessions as store
 from shared.ids import new_id, utcnow
 from shared.settings import get_settings
 

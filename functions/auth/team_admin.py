@@ -15,10 +15,10 @@ from functions.auth.schemas import InvitationPublic
 from shared import audit
 from shared.auth.principal import Principal
 from shared.errors import Conflict, NotFound
-from shared.identity import invitations as invitation_store
 from shared.identity import opaque
-from shared.identity import users as user_store
 from shared.identity.domain import AuditRecord, Invitation, User
+from shared.identity.store import invitations as invitation_store
+from shared.identity.store import users as user_store
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 
@@ -55,8 +55,7 @@ def audit_log(
     principal: Principal, params: PageParams
 ) -> tuple[list[AuditRecord], int, str | None]:
     """The team's audit log, newest first."""
-    items, total, cursor = audit.entries(principal.team_id, params)
-    return [AuditRecord.of(item) for item in items], total, cursor
+    return audit.entries(principal.team_id, params)
 
 
 def invitations(

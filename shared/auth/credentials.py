@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from shared.auth.principal import Principal, Role
 from shared.errors import Unauthorized
-from shared.identity import credentials, opaque
+from shared.identity import opaque
 from shared.identity.domain import Credential
+from shared.identity.store import credentials
 from shared.ids import utcnow
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -3,23 +3,15 @@
 The stored items (`shared.identity.models`) also hold password hashes, TOTP secrets and
 credential hashes. What a route gets (`User`, `Credential`, `AuditRecord`) carries none of
 them, so it cannot leak one; the secrets a rule checks travel apart, in objects only the
-auth services see (`Account`, `HashedCredential`, `Session`, `Invitation`).
+auth services see (`Account`, `HashedCredential`, `Session`, `Invitation`). The stores
+(shared/identity/store) build them; this module knows nothing of storage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # storage stays out of this module's imports
-    from shared.identity.models import (
-        AuditItem,
-        CredentialItem,
-        InvitationItem,
-        SessionItem,
-        UserItem,
-    )
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +28,6 @@ class User:
     created_at: datetime
     last_login_at: datetime | None
 
-    @classmethod
-    def of(cls, item: UserItem) -> User:
-        return cls(
-            user_id=item.user_id,
-            team_id=item.team_id,
-            email=item.email,
-            full_name=item.full_name,
-            role=item.role,
-            disabled=bool(item.disabled),
-            mfa_enabled=bool(item.mfa_enabled),
-            created_at=item.created_at,
-            last_login_at=item.last_login_at,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Account:
@@ -65,17 +43,6 @@ class Account:
     totp_last_step: int
     version: int
 
-    @classmethod
-    def of(cls, item: UserItem) -> Account:
-        return cls(
-            user=User.of(item),
-            password_hash=item.password_hash,
-            totp_secret=item.totp_secret,
-            pending_totp_secret=item.pending_totp_secret,
-            totp_last_step=int(item.totp_last_step or 0),
-            version=int(item.version or 0),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -89,18 +56,6 @@ class Session:
     used_hashes: tuple[str, ...] = field(repr=False)
     revoked: bool
     expires_at: datetime | None
-
-    @classmethod
-    def of(cls, item: SessionItem) -> Session:
-        return cls(
-            family_id=item.family_id,
-            team_id=item.team_id,
-            user_id=item.user_id,
-            current_hash=item.current_hash,
-            used_hashes=tuple(str(digest) for digest in item.used_hashes or ()),
-            revoked=bool(item.revoked),
-            expires_at=item.expires_at,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +72,6 @@ class Invitation:
     accepted_by: str | None
     secret_hash: str = field(repr=False)
     version: int
-
-    @classmethod
-    def of(cls, item: InvitationItem) -> Invitation:
-        return cls(
-            invitation_id=item.invitation_id,
-            team_id=item.team_id,
-            email=item.email,
-            role=item.role,
-            invited_by=item.invited_by,
-            expires_at=item.expires_at,
-            accepted_by=item.accepted_by,
-            secret_hash=item.secret_hash,
-            version=int(item.version or 0),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,23 +91,6 @@ class Credential:
     last_used_at: datetime | None
     revoked_at: datetime | None
 
-    @classmethod
-    def of(cls, item: CredentialItem) -> Credential:
-        return cls(
-            credential_id=item.credential_id,
-            team_id=item.team_id,
-            kind=item.kind,
-            name=item.name,
-            prefix=item.prefix,
-            role=item.role,
-            scopes=frozenset(item.scopes or ()),
-            agent_id=item.agent_id,
-            created_by=item.created_by,
-            created_at=item.created_at,
-            last_used_at=item.last_used_at,
-            revoked_at=item.revoked_at,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class HashedCredential:
@@ -174,10 +98,6 @@ class HashedCredential:
 
     credential: Credential
     secret_hash: str = field(repr=False)
-
-    @classmethod
-    def of(cls, item: CredentialItem) -> HashedCredential:
-        return cls(Credential.of(item), item.secret_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,16 +112,3 @@ class AuditRecord:
     target: str | None
     ip: str | None
     detail: dict[str, Any]
-
-    @classmethod
-    def of(cls, item: AuditItem) -> AuditRecord:
-        return cls(
-            entry_id=item.entry_id,
-            at=item.at,
-            action=item.action,
-            outcome=item.outcome,
-            actor=item.actor,
-            target=item.target,
-            ip=item.ip,
-            detail=dict(item.detail or {}),
-        )

@@ -199,3 +199,176 @@ def test_a_clean_route_module_passes(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert storage_imports(module) == []
     finally:
         sys.modules.pop("planted_clean_routes", None)
+
+
+# Storage stays in stores. Within functions/ and shared/, only these reach PynamoDB (import
+# `pynamodb`, a module that defines items, or an item class): shared/db (the helpers), the
+# modules that define the items (`models.py`, `*_models.py`), and the stores, which answer
+# domain objects: a module named `store.py` or `*_store.py`, a module of a `store/`
+# package, or one of STORES. Read from the source, function-local and TYPE_CHECKING
+# imports included, so nothing is imported to check it.
+
+STORES = {
+    "shared.jobs.approvals": "the approvals' store, named for what it holds",
+    "shared.jobs.counters": "the KPI counters' store: the counts' writes, added to the "
+    "transactions of the jobs' and projects' writes",
+}
+
+# Modules that still reach storage outside a store, each with why; the lead tracks them.
+# An entry that no longer reaches storage fails the test below: remove it when its work lands.
+NOT_YET_STORES = {
+    "functions.jobs.projects": "the projects' storage is still in their service: moving it "
+    "to a shared/jobs project store waits for the KPI counters being added to these very "
+    "functions now",
+    "shared.agents.memories": "the agents' memories keep rules and storage in one module; "
+    "the agents' status is being changed now",
+    "shared.agents.service": "the agents' rules and storage are one module; the agents' "
+    "status is being changed now",
+    "shared.costs.alerts": "shared/costs is being split by concern now (issue 11, point 5)",
+    "shared.costs.budget_check": "shared/costs is being split by concern now",
+    "shared.costs.ledger": "shared/costs is being split by concern now",
+    "shared.costs.summaries": "shared/costs is being split by concern now",
+    "shared.llm.breaker": "the breaker package keeps its item handling beside its rules",
+    "shared.llm.breaker.calls": "the breaker package keeps its item handling beside its rules",
+    "shared.llm.breaker.operator": "the breaker package keeps its item handling beside its rules",
+    "shared.llm.breaker.transitions": "the breaker package keeps its item handling beside "
+    "its rules",
+    "shared.llm.registry.service": "the provider registry keeps its items and rules together",
+    "shared.ratelimit": "the sliding log is storage and rule at once in one kernel module, "
+    "being changed now",
+    "shared.team_settings": "defines its item (TeamSettingsItem) beside the settings' rules",
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+SOURCES = {
+    _module_name(path): path
+    for top in ("functions", "shared")
+    for path in sorted((ROOT / top).rglob("*.py"))
+}
+
+
+def _package_of(name: str) -> str:
+    return name if SOURCES[name].name == "__init__.py" else name.rpartition(".")[0]
+
+
+def _item_classes() -> dict[str, set[str]]:
+    """The PynamoDB item classes each module defines: a class whose base is `Model` or
+    another item class (by name, to a fixed point)."""
+    classes = [
+        (name, node.name, {ast.unparse(base).rpartition(".")[2] for base in node.bases})
+        for name, path in SOURCES.items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+    ]
+    items: set[str] = {"Model"}
+    while True:
+        found = {cls for _, cls, bases in classes if bases & items} - items
+        if not found:
+            break
+        items |= found
+    defined: dict[str, set[str]] = {}
+    for name, cls, bases in classes:
+        if bases & items:
+            defined.setdefault(name, set()).add(cls)
+    return defined
+
+
+ITEM_CLASSES = _item_classes()
+
+
+def storage_reach(name: str, source: str, package: str) -> list[str]:
+    """What the module `name` imports (or defines) that is PynamoDB or an item."""
+    found: set[str] = {f"defines {cls}" for cls in ITEM_CLASSES.get(name, ())}
+    for module, imported in _imported(ast.parse(source), package):
+        target = module if imported is None else f"{module}.{imported}"
+        if module == "pynamodb" or module.startswith("pynamodb."):
+            found.add(f"imports {module}")
+        elif _holds_items(target) or imported in ITEM_CLASSES.get(module, ()):
+            found.add(f"imports {target}")
+    return sorted(found)
+
+
+def _holds_items(module: str) -> bool:
+    """A module of items (`models.py`, `*_models.py`). A store that defines its own items
+    is imported for its functions, as any store is."""
+    last = module.rpartition(".")[2]
+    return module in ITEM_CLASSES and (last == "models" or last.endswith("_models"))
+
+
+def may_touch_storage(name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return (
+        name.startswith("shared.db.")
+        or last in ("models", "store")
+        or last.endswith(("_models", "_store"))
+        or ".store." in f"{name}."
+        or name in STORES
+    )
+
+
+def test_only_stores_reach_storage() -> None:
+    # Given every module of functions/ and shared/; then each that reaches PynamoDB is a
+    # store, a module of items, shared/db, or a listed exception.
+    reaching = {
+        name: reach
+        for name, path in SOURCES.items()
+        if (reach := storage_reach(name, path.read_text(), _package_of(name)))
+    }
+    outside = {
+        name: reach
+        for name, reach in reaching.items()
+        if not may_touch_storage(name) and name not in NOT_YET_STORES
+    }
+    assert outside == {}, (
+        "these modules reach storage outside a store: move the reads and writes to the "
+        "area's store, which answers domain objects (docs/architecture.md, 'A request's path')"
+    )
+    settled = sorted(name for name in NOT_YET_STORES if name not in reaching)
+    assert settled == [], f"{settled} no longer reach storage: remove them from NOT_YET_STORES"
+
+
+def test_the_identity_stores_are_where_identity_is_stored() -> None:
+    # Given the auth services and the kernel's credential and audit modules; then none of
+    # them reaches storage: the identity stores do it for them.
+    for name in [
+        *(n for n in SOURCES if n.startswith("functions.auth.")),
+        "shared.auth.credentials",
+        "shared.audit",
+        "shared.identity.domain",
+    ]:
+        assert storage_reach(name, SOURCES[name].read_text(), _package_of(name)) == [], name
+    assert may_touch_storage("shared.identity.store.users")
+
+
+STORAGE_PLANTED = {
+    "pynamodb itself": "from pynamodb.transactions import TransactWrite\n",
+    "an item class": "from shared.identity.models import UserItem\n",
+    "a module of items": "from shared.identity import models\n",
+    "a lazy import": "def f():\n    from shared.jobs.models import JobItem\n    return JobItem\n",
+    "under TYPE_CHECKING": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from shared.jobs.models import JobItem\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STORAGE_PLANTED))
+def test_a_service_reaching_storage_is_found(case: str) -> None:
+    # Given a service module that reaches storage; then the check names it.
+    assert storage_reach("functions.planted.service", STORAGE_PLANTED[case], "functions.planted")
+    assert not may_touch_storage("functions.planted.service")
+
+
+def test_a_service_using_a_store_passes() -> None:
+    # Given a service that calls a store and reads a models module's helper, not an item.
+    source = (
+        "from shared.identity.store import users\n"
+        "from shared.identity.domain import User\n"
+        "from shared.identity.models import user_key\n"
+    )
+    assert storage_reach("functions.planted.service", source, "functions.planted") == []

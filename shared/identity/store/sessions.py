@@ -14,6 +14,18 @@ from shared.identity.domain import Session
 from shared.identity.models import SessionItem, session_key
 
 
+def _session(item: SessionItem) -> Session:
+    return Session(
+        family_id=item.family_id,
+        team_id=item.team_id,
+        user_id=item.user_id,
+        current_hash=item.current_hash,
+        used_hashes=tuple(str(digest) for digest in item.used_hashes or ()),
+        revoked=bool(item.revoked),
+        expires_at=item.expires_at,
+    )
+
+
 def _key(team_id: str, family_id: str) -> SessionItem:
     """The family's key, to update without reading. No write here is conditioned on the
     version; DynamoDB adds 1 to the stored one all the same."""
@@ -41,12 +53,12 @@ def start_session(
     )
     with storage_errors("session"):
         item.save(condition=SessionItem.pk.does_not_exist())
-    return Session.of(item)
+    return _session(item)
 
 
 def get_session(team_id: str, family_id: str) -> Session | None:
     item = get_or_none(SessionItem, team_partition(team_id), session_key(family_id))
-    return None if item is None else Session.of(item)
+    return None if item is None else _session(item)
 
 
 def rotate_session(
@@ -72,7 +84,7 @@ def rotate_session(
             return None
         with storage_errors("session"):
             raise
-    return Session.of(item)
+    return _session(item)
 
 
 def revoke_session(team_id: str, family_id: str, reason: str) -> None:
@@ -91,4 +103,4 @@ def live_sessions(team_id: str, user_id: str) -> list[Session]:
             SessionItem.sk.startswith(session_key()),
             filter_condition=(SessionItem.user_id == user_id) & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
         )
-        return [Session.of(item) for item in families]
+        return [_session(item) for item in families]

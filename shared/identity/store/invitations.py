@@ -1,5 +1,5 @@
 """Invitations' storage. The only code that reads or writes them; it answers `Invitation`.
-Accepting one is part of creating the account (shared.identity.users.create_account)."""
+Accepting one is part of creating the account (shared.identity.store.users.create_account)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,20 @@ from shared.db.query import query_page
 from shared.identity.domain import Invitation
 from shared.identity.models import InvitationItem, invitation_key
 from shared.pagination import PageParams
+
+
+def _invitation(item: InvitationItem) -> Invitation:
+    return Invitation(
+        invitation_id=item.invitation_id,
+        team_id=item.team_id,
+        email=item.email,
+        role=item.role,
+        invited_by=item.invited_by,
+        expires_at=item.expires_at,
+        accepted_by=item.accepted_by,
+        secret_hash=item.secret_hash,
+        version=int(item.version or 0),
+    )
 
 
 def create_invitation(
@@ -35,12 +49,12 @@ def create_invitation(
     )
     with storage_errors("invitation"):
         item.save(condition=InvitationItem.pk.does_not_exist())
-    return Invitation.of(item)
+    return _invitation(item)
 
 
 def get_invitation(team_id: str, invitation_id: str) -> Invitation | None:
     item = get_or_none(InvitationItem, team_partition(team_id), invitation_key(invitation_id))
-    return None if item is None else Invitation.of(item)
+    return None if item is None else _invitation(item)
 
 
 def invitations_page(team_id: str, params: PageParams) -> tuple[list[Invitation], int, str | None]:
@@ -52,4 +66,4 @@ def invitations_page(team_id: str, params: PageParams) -> tuple[list[Invitation]
         range_key_condition=InvitationItem.sk.startswith(invitation_key()),
         newest_first=True,
     )
-    return [Invitation.of(item) for item in items], total, cursor
+    return [_invitation(item) for item in items], total, cursor

@@ -41,6 +41,31 @@ class InvitationTaken(Exception):
     """The invitation an account was registering with was accepted (or changed) first."""
 
 
+def _user(item: UserItem) -> User:
+    return User(
+        user_id=item.user_id,
+        team_id=item.team_id,
+        email=item.email,
+        full_name=item.full_name,
+        role=item.role,
+        disabled=bool(item.disabled),
+        mfa_enabled=bool(item.mfa_enabled),
+        created_at=item.created_at,
+        last_login_at=item.last_login_at,
+    )
+
+
+def _account(item: UserItem) -> Account:
+    return Account(
+        user=_user(item),
+        password_hash=item.password_hash,
+        totp_secret=item.totp_secret,
+        pending_totp_secret=item.pending_totp_secret,
+        totp_last_step=int(item.totp_last_step or 0),
+        version=int(item.version or 0),
+    )
+
+
 def _key(team_id: str, user_id: str, version: int = 0) -> UserItem:
     """The account's key, to update without reading. `version` is checked only when the
     write asks for it; either way DynamoDB adds 1 to the stored one."""
@@ -69,7 +94,7 @@ def get_user(team_id: str, user_id: str) -> User:
 def get_account(team_id: str, user_id: str) -> Account:
     """The account with its secrets, for the rules that check them; NotFound as get_user."""
     with storage_errors("user"):
-        return Account.of(UserItem.get(team_partition(team_id), user_key(user_id)))
+        return _account(UserItem.get(team_partition(team_id), user_key(user_id)))
 
 
 def ensure_user(team_id: str, user_id: str) -> None:
@@ -84,7 +109,7 @@ def account_by_email(email: str) -> Account | None:
     if claim is None:
         return None
     item = get_or_none(UserItem, team_partition(claim.team_id), user_key(claim.user_id))
-    return None if item is None else Account.of(item)
+    return None if item is None else _account(item)
 
 
 def users_page(team_id: str, params: PageParams) -> tuple[list[User], int, str | None]:
@@ -96,7 +121,7 @@ def users_page(team_id: str, params: PageParams) -> tuple[list[User], int, str |
         range_key_condition=UserItem.sk.startswith(user_key()),
         newest_first=False,
     )
-    return [User.of(item) for item in items], total, cursor
+    return [_user(item) for item in items], total, cursor
 
 
 def create_account(
@@ -153,7 +178,7 @@ def create_account(
         raise InvitationTaken
     if reasons:
         raise Conflict("account was changed by another request; reload and retry")
-    return User.of(user)
+    return _user(user)
 
 
 def record_login(
@@ -163,7 +188,7 @@ def record_login(
     actions: list[Action] = [UserItem.last_login_at.set(at)]
     if password_hash is not None:
         actions.append(UserItem.password_hash.set(password_hash))
-    return User.of(_update(team_id, user_id, actions))
+    return _user(_update(team_id, user_id, actions))
 
 
 def set_password(team_id: str, user_id: str, password_hash: str) -> None:
@@ -171,7 +196,7 @@ def set_password(team_id: str, user_id: str, password_hash: str) -> None:
 
 
 def set_full_name(team_id: str, user_id: str, full_name: str) -> User:
-    return User.of(_update(team_id, user_id, [UserItem.full_name.set(full_name)]))
+    return _user(_update(team_id, user_id, [UserItem.full_name.set(full_name)]))
 
 
 def change_user(
@@ -193,7 +218,7 @@ def change_user(
     if not actions:
         return account.user
     user = account.user
-    return User.of(_update(user.team_id, user.user_id, actions, version=account.version))
+    return _user(_update(user.team_id, user.user_id, actions, version=account.version))
 
 
 def advance_totp_step(team_id: str, user_id: str, step: int) -> bool:

@@ -26,6 +26,23 @@ def credential_key(kind: str, credential_id: str = "") -> str:
     return f"{CREDENTIAL_KEY_PREFIX[kind]}{credential_id}"
 
 
+def _credential(item: CredentialItem) -> Credential:
+    return Credential(
+        credential_id=item.credential_id,
+        team_id=item.team_id,
+        kind=item.kind,
+        name=item.name,
+        prefix=item.prefix,
+        role=item.role,
+        scopes=frozenset(item.scopes or ()),
+        agent_id=item.agent_id,
+        created_by=item.created_by,
+        created_at=item.created_at,
+        last_used_at=item.last_used_at,
+        revoked_at=item.revoked_at,
+    )
+
+
 def _key(credential: Credential) -> CredentialItem:
     """The credential's key, to update without reading. No write here is conditioned on
     the version; DynamoDB adds 1 to the stored one all the same."""
@@ -65,7 +82,7 @@ def create_credential(
     )
     with storage_errors("credential"):
         item.save(condition=CredentialItem.pk.does_not_exist())
-    return Credential.of(item)
+    return _credential(item)
 
 
 def get_credential(team_id: str, kind: str, credential_id: str) -> Credential | None:
@@ -76,7 +93,7 @@ def get_credential(team_id: str, kind: str, credential_id: str) -> Credential | 
 def get_hashed(team_id: str, kind: str, credential_id: str) -> HashedCredential | None:
     """The credential with its hash, to check a presented secret against."""
     item = get_or_none(CredentialItem, team_partition(team_id), credential_key(kind, credential_id))
-    return None if item is None else HashedCredential.of(item)
+    return None if item is None else HashedCredential(_credential(item), item.secret_hash)
 
 
 def credentials_page(
@@ -90,7 +107,7 @@ def credentials_page(
         range_key_condition=CredentialItem.sk.startswith(credential_key(kind)),
         filter_condition=None if created_by is None else CredentialItem.created_by == created_by,
     )
-    return [Credential.of(item) for item in items], total, cursor
+    return [_credential(item) for item in items], total, cursor
 
 
 def live_api_keys_of(team_id: str, user_id: str) -> list[Credential]:
@@ -102,7 +119,7 @@ def live_api_keys_of(team_id: str, user_id: str) -> list[Credential]:
             filter_condition=(CredentialItem.created_by == user_id)
             & CredentialItem.revoked_at.does_not_exist(),
         )
-        return [Credential.of(item) for item in live]
+        return [_credential(item) for item in live]
 
 
 def revoke_credential(credential: Credential, at: datetime) -> None:
