@@ -178,7 +178,7 @@ def _router(rounds: int) -> dict[str, Any]:
     from shared.llm.router import CallContext, Target
     from shared.llm.team_router import router_for
     from shared.team_settings import TeamSettings
-    from tests.llm.fake_servers import FakeServer, Reply, openai_chat
+    from tests.fake_servers import FakeServer, Reply, openai_chat
 
     team, name, model = "bench-router", "openai-bench", "gpt-4o-mini"
     answer = Reply(body=openai_chat(model=model), delay=PROVIDER_LATENCY)

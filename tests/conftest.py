@@ -72,14 +72,19 @@ def lambda_context() -> Any:
 
 @pytest.fixture
 def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of every DynamoDB operation made from here on."""
+    """The name of every DynamoDB operation made from here on, by the code under test.
+
+    A handler run by emulated Lambda (an earlier test's job running its phases in the
+    emulated Step Functions, say) makes requests of its own: they are not counted."""
     from botocore.client import BaseClient
+
+    from tools.local.emulator import in_emulated_invocation
 
     calls: list[str] = []
     original = BaseClient._make_api_call
 
     def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
+        if client.meta.service_model.service_name == "dynamodb" and not in_emulated_invocation():
             calls.append(operation)
         return original(client, operation, params)
 

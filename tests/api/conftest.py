@@ -15,13 +15,7 @@ from botocore.client import BaseClient
 from fastapi.testclient import TestClient
 
 from shared.middleware import KernelMiddleware
-
-
-class ScanGuard:
-    def __init__(self) -> None:
-        self.in_flight = 0
-        self.violations: list[str] = []
-
+from tests.factories import ADMIN_KEY, STRONG_PASSWORD, Account, ScanGuard
 
 _guard = ScanGuard()
 
@@ -65,9 +59,6 @@ def gateway(aws: None) -> Iterator[TestClient]:
 
     with TestClient(LocalGateway(), raise_server_exceptions=False) as client:
         yield client
-
-
-ADMIN_KEY = "test-admin-key-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -118,27 +109,6 @@ def client_at(aws: None) -> Any:
         client.close()
 
 
-STRONG_PASSWORD = "correct horse battery staple"
-
-
-class Account:
-    """A registered, signed-in person: their client, credentials and ids."""
-
-    def __init__(self, client: TestClient, email: str, password: str, tokens: dict[str, Any]):
-        self.client = client
-        self.email = email
-        self.password = password
-        self.tokens = tokens
-        me = client.get("/api/v1/auth/me", headers=self.headers).json()
-        self.user_id: str = me["id"]
-        self.team_id: str = me["team_id"]
-        self.role: str = me["role"]
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
-
-
 @pytest.fixture
 def new_account(client_at: Any) -> Any:
     """`new_account()`: register (a new team, as its admin) and sign in, from a fresh
@@ -165,13 +135,3 @@ def new_account(client_at: Any) -> Any:
         return Account(client, email, STRONG_PASSWORD, login.json())
 
     return make
-
-
-def assert_error(answer: Any, status: int) -> None:
-    """`answer` is the error `status` with the body every error has."""
-    assert answer.status_code == status, answer.text
-    assert set(answer.json()) == {"detail", "request_id"}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth.dependencies import AGENT_AUTH_LIMIT
-from tests.api.conftest import Account, assert_error
+from tests.factories import Account, assert_error
 
 TOKENS = "/api/v1/security/agent-tokens"
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import ADMIN_KEY, Account, assert_error, bearer
+from tests.factories import ADMIN_KEY, Account, assert_error, bearer
 
 KEYS = "/api/v1/security/api-keys"
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from shared.auth.signing import signing_key
 from shared.settings import get_settings
-from tests.api.conftest import ADMIN_KEY
+from tests.factories import ADMIN_KEY
 
 
 def claims(**changes: Any) -> dict[str, Any]:

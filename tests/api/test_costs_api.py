@@ -28,7 +28,7 @@ from shared.jobs import store
 from shared.jobs.domain import Job
 from shared.pagination import PageParams
 from shared.pipeline.spec import JobSpec
-from tests.api.conftest import assert_error
+from tests.factories import assert_error
 
 TEAM = "costs-api"
 ADMIN, MEMBER, OTHER_MEMBER = "u-costs-admin", "u-costs-member", "u-costs-other"

@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Account
+from tests.factories import Account
 
 API = "/api/v1"
 STEP = 30

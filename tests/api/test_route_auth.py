@@ -25,7 +25,7 @@ from shared.auth.dependencies import (
     require_admin,
     require_user,
 )
-from tests.api.conftest import STRONG_PASSWORD
+from tests.factories import STRONG_PASSWORD
 
 
 @dataclass(frozen=True)

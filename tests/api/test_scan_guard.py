@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from shared.app_factory import create_app, group_router
 from shared.settings import get_settings
-from tests.api.conftest import ScanGuard
+from tests.factories import ScanGuard
 
 router = group_router()
 

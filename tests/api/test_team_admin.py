@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import STRONG_PASSWORD, Account, assert_error
+from tests.factories import STRONG_PASSWORD, Account, assert_error
 
 USERS = "/api/v1/admin/users"
 AUDIT = "/api/v1/admin/audit"

@@ -171,9 +171,7 @@ def test_opens_at_exactly_the_threshold_inside_the_window(team: str, published: 
     ]
 
 
-def test_failures_more_than_a_window_apart_do_not_add_up(
-    team: str, published: Published
-) -> None:
+def test_failures_more_than_a_window_apart_do_not_add_up(team: str, published: Published) -> None:
     # Five failures, each a window after the one before: each starts the count again.
     for i in range(POLICY.failure_threshold):
         record_failure(team, PROVIDER, "Timeout", POLICY, now=T0 + POLICY.window_seconds * i)

@@ -22,7 +22,7 @@ from shared.llm.registry.models import ProviderItem, provider_key
 from shared.llm.types import ProviderError
 from shared.pagination import PageParams
 from shared.settings import get_settings
-from tests.llm.fake_servers import Reply, fake_openai
+from tests.fake_servers import Reply, fake_openai
 
 pytestmark = pytest.mark.usefixtures("aws")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared.costs import budgets
-from shared.costs.budgets import BudgetUpdate, set_budget
+from shared.costs import alerts as budget_alerts
+from shared.costs.budget_updates import set_budget
 from shared.costs.summaries import by_provider, daily, summary
 from shared.errors import BudgetExceeded, NotFound
 from shared.llm import breaker, team_router
@@ -27,7 +27,7 @@ from shared.llm.types import (
 )
 from shared.pagination import PageParams
 from shared.team_settings import TeamSettings
-from tests.llm.fake_servers import Reply, fake_openai
+from tests.fake_servers import Reply, fake_openai
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -79,7 +79,7 @@ def alerts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         found.append(detail)
         return True
 
-    monkeypatch.setattr(budgets, "publish", publish)
+    monkeypatch.setattr(budget_alerts, "publish", publish)
     return found
 
 
@@ -172,7 +172,7 @@ def test_when_nothing_answers_the_error_names_every_attempt() -> None:
 def test_an_exhausted_budget_refuses_before_any_provider_is_called() -> None:
     primary = ScriptedProvider("primary")
     context = call()
-    set_budget(context.team_id, BudgetUpdate(daily_limit=0.0001))
+    set_budget(context.team_id, daily_limit=0.0001)
 
     with pytest.raises(BudgetExceeded, match="daily"):
         router_for(primary).complete(context, Target("primary"), REQUEST)
@@ -301,7 +301,7 @@ def test_a_budget_that_the_answer_leaves_below_its_thresholds_costs_no_more(
     dynamodb_calls: list[str], alerts: list[dict[str, Any]]
 ) -> None:
     context = call()
-    set_budget(context.team_id, BudgetUpdate(daily_limit=1, monthly_limit=10))
+    set_budget(context.team_id, daily_limit=1, monthly_limit=10)
     dynamodb_calls.clear()
 
     router_for(ScriptedProvider("primary")).complete(context, Target("primary"), REQUEST)
@@ -315,7 +315,7 @@ def test_an_answer_that_crosses_a_threshold_is_announced_from_what_the_check_rea
 ) -> None:
     # $0.002 a call against $0.003 a day: the first call crosses 50%, the second 100%.
     context = call()
-    set_budget(context.team_id, BudgetUpdate(daily_limit=0.003))
+    set_budget(context.team_id, daily_limit=0.003)
     router = router_for(ScriptedProvider("primary"))
     dynamodb_calls.clear()
 
@@ -336,7 +336,7 @@ def test_without_the_budget_check_the_alerts_read_for_themselves(
     dynamodb_calls: list[str], alerts: list[dict[str, Any]]
 ) -> None:
     context = call()
-    set_budget(context.team_id, BudgetUpdate(daily_limit=0.003))
+    set_budget(context.team_id, daily_limit=0.003)
     dynamodb_calls.clear()
 
     router_for(ScriptedProvider("primary"), enforce_budget=False).complete(

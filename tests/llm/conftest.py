@@ -10,13 +10,8 @@ import pytest
 
 from shared.llm.providers.anthropic import AnthropicProvider
 from shared.llm.providers.openai import OpenAIProvider
-from tests.llm.fake_servers import FakeServer, fake_anthropic, fake_openai
-
-# Distinctive, so a test can prove it appears nowhere it should not.
-API_KEY = "sk-fake-7Qm2Vx9Lr4Tz8Kb1Np6Hd3Wc"
-
-# Generous for loopback; the timeout tests build their providers with a short read timeout.
-READ_TIMEOUT = 5.0
+from tests.factories import API_KEY, READ_TIMEOUT
+from tests.fake_servers import FakeServer, fake_anthropic, fake_openai
 
 
 @pytest.fixture
@@ -80,12 +75,3 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-def assert_key_hidden(error: BaseException) -> None:
-    """The API key is in no part of an error a caller could print or log."""
-    seen: BaseException | None = error
-    while seen is not None:
-        for shown in (str(seen), repr(seen), *map(repr, seen.args)):
-            assert API_KEY not in shown
-        seen = seen.__cause__ or seen.__context__

@@ -11,8 +11,8 @@ import pytest
 
 from shared.llm.providers.anthropic import AnthropicProvider
 from shared.llm.types import CompletionRequest, Message, ProviderError
-from tests.llm.conftest import API_KEY, assert_key_hidden
-from tests.llm.fake_servers import FakeServer, Reply, anthropic_message, anthropic_models
+from tests.factories import API_KEY, assert_key_hidden
+from tests.fake_servers import FakeServer, Reply, anthropic_message, anthropic_models
 
 MakeAnthropic = Callable[..., AnthropicProvider]
 

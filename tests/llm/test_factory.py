@@ -10,7 +10,7 @@ from shared.llm.providers.bedrock import BedrockProvider
 from shared.llm.providers.openai import OpenAIProvider
 from shared.llm.providers.templates import TemplateProvider
 from shared.llm.types import CompletionRequest, Message, ProviderError
-from tests.llm.conftest import API_KEY
+from tests.factories import API_KEY
 
 
 def test_openai_and_anthropic_default_to_the_vendors_own_api() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from shared.llm.providers.openai import OpenAIProvider
 from shared.llm.types import CompletionRequest, Message, ProviderError
-from tests.llm.conftest import API_KEY, assert_key_hidden
-from tests.llm.fake_servers import FakeServer, Reply, openai_chat
+from tests.factories import API_KEY, assert_key_hidden
+from tests.fake_servers import FakeServer, Reply, openai_chat
 
 MakeOpenAI = Callable[..., OpenAIProvider]
 

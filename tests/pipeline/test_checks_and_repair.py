@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from functions.pipeline.checks import Finding, run_qa, run_runtime, scan_security
-from tests.pipeline.conftest import ask, generated, make_spec, repaired
+from tests.factories import ask, generated, make_spec, repaired
 
 
 def _line_of(text: str, needle: str) -> int:

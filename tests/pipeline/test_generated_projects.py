@@ -15,7 +15,7 @@ import yaml
 
 from functions.pipeline.checks import run_qa, run_runtime, scan_security
 from functions.pipeline.targets.styles import PALETTES
-from tests.pipeline.conftest import (
+from tests.factories import (
     DESCRIPTION,
     FEATURES,
     NAME,

@@ -7,7 +7,7 @@ import pytest
 
 from functions.pipeline.checks import Finding, run_qa, run_runtime, scan_security
 from shared.llm.files import parse_files
-from tests.pipeline.conftest import ask, generated, make_spec
+from tests.factories import ask, generated, make_spec
 
 PLANNING = {"create": "brief", "ba": "requirements", "architect": "architecture", "uiux": "design"}
 

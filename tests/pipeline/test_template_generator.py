@@ -14,7 +14,7 @@ from functions.pipeline.targets.styles import PALETTES
 from shared.llm.files import parse_files
 from shared.llm.providers.templates import MODEL, TemplateProvider
 from shared.llm.types import CompletionRequest, Message, PhaseTask, ProviderError
-from tests.pipeline.conftest import FEATURES, NAME, TARGETS, ask, generate, make_spec
+from tests.factories import FEATURES, NAME, TARGETS, ask, generate, make_spec
 
 PHASES = ("create", "ba", "backend", "architect", "uiux", "dev", "reviewer")
 

@@ -25,8 +25,8 @@ from shared.llm.registry import clients
 from shared.llm.registry.schemas import ProviderCreate
 from shared.pagination import PageParams
 from shared.pipeline.definition import PHASES_BY_NAME
-from tests.llm.fake_servers import FakeServer, Reply, fake_openai, openai_chat
-from tests.workflow.conftest import finished, start_job, wait_for
+from tests.factories import finished, start_job, wait_for
+from tests.fake_servers import FakeServer, Reply, fake_openai, openai_chat
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
 

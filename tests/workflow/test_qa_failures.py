@@ -11,7 +11,7 @@ from shared import artifacts
 from shared.jobs import approvals
 from shared.jobs.domain import Job
 from shared.llm.files import render_files
-from tests.workflow.conftest import event_types, finished, reviewer, start_job, wait_for
+from tests.factories import event_types, finished, reviewer, start_job, wait_for
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,9 @@ def use_fake_credentials(region: str) -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
+_invoking = threading.local()
+
+
 def register_function(function_name: str, handler: Handler) -> None:
     """Make `function_name` (as Step Functions or boto3 would name it) run `handler`."""
     _handlers[function_name] = handler
@@ -70,6 +74,7 @@ def _invoke_in_process(
         error = {"errorType": "ResourceNotFoundException", "errorMessage": f"no function {name}"}
         return json.dumps(error).encode()
     event = json.loads(body) if body else {}
+    _invoking.active = True
     try:
         result = handler(event, LocalLambdaContext(function_name=name))
     except Exception as exc:
@@ -77,7 +82,15 @@ def _invoke_in_process(
         # Catch on errorType, so the exception's class name must come through.
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+    finally:
+        _invoking.active = False
     return json.dumps(result).encode()
+
+
+def in_emulated_invocation() -> bool:
+    """Whether this thread is running a handler invoked through emulated Lambda (a job's
+    phase, say): its AWS requests are that function's, not its caller's."""
+    return bool(getattr(_invoking, "active", False))
 
 
 def _route_lambda_to_handlers() -> None:
