@@ -200,5 +200,5 @@ class Approval(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def kind(self) -> ApprovalKind:
-        """"budget": a limit a job's model call hit; "phase": a gated phase's output."""
+        """ "budget": a limit a job's model call hit; "phase": a gated phase's output."""
         return "phase" if self.budget is None else "budget"
