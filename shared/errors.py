@@ -125,6 +125,7 @@ class ErrorBody(BaseModel):
 _STATUS_TEXT = {
     400: "Bad request",
     401: "Not authenticated",
+    402: "Budget exceeded",
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",

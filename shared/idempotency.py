@@ -23,7 +23,9 @@ MAX_KEY_LENGTH = 255
 
 
 class IdempotencyKeyReused(DomainError):
-    status_code = 422
+    # 409: the key is bound to the request first sent with it, state the body cannot show
+    # (the IETF draft suggests 422; ours keeps 422 for what the document itself refuses).
+    status_code = 409
     default_detail = "this Idempotency-Key was used with a different request body"
 
 

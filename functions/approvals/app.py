@@ -15,6 +15,11 @@ from shared.jobs.domain import Approval
 
 router = group_router(tags=["approvals"], responses=error_responses(401, 422))
 _DECIDE = error_responses(400, 403, 404, 409)
+_DECIDE[409]["description"] = (
+    "The approval's state does not allow it: already decided, or a body its kind does not "
+    "take (a budget approval has no output to edit and is never sent back; new_limit_usd is "
+    "for budget approvals, above what was already spent)"
+)
 
 
 def _public(approval: Approval) -> ApprovalPublic:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.costs.budgets import MAX_LIMIT_USD
+from shared.costs.amounts import MAX_LIMIT_USD
 from shared.jobs.domain import ApprovalKind, BudgetHold
+from shared.numbers import JSON_NUMBER
 
 
 class ApprovalPublic(BaseModel):
@@ -53,10 +54,9 @@ class ApproveBody(BaseModel):
     edited_output: str | None = Field(
         default=None, max_length=900_000, description="replaces the phase's output for later phases"
     )
-    new_limit_usd: float | None = Field(
+    new_limit_usd: (
+        Annotated[float, Field(gt=0, le=MAX_LIMIT_USD, allow_inf_nan=False), JSON_NUMBER] | None
+    ) = Field(
         default=None,
-        gt=0,
-        le=MAX_LIMIT_USD,
-        allow_inf_nan=False,
         description="budget approvals: the new value of the limit that was hit (admins only)",
     )

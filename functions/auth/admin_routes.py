@@ -41,30 +41,44 @@ async def list_users(principal: AdminPrincipal, page: Pagination) -> dict[str, A
 INVITATION_PATH = "/api/v1/admin/invitations/{invitation_id}"
 
 
+_INVITED = {
+    201: {
+        "description": "The invitation (not an account: the invitee registers with its "
+        "token); `id` is the invitation's, read at GET /admin/invitations/{invitation_id}",
+        "headers": {
+            "Location": {
+                "description": "Where the invitation can be read",
+                "schema": {"type": "string"},
+            }
+        },
+        "links": {
+            "GetInvitation": {
+                "operationId": "get_invitation",
+                "parameters": {"invitation_id": "$response.body#/id"},
+            }
+        },
+    },
+    **error_responses(409),
+}
+
+
+@router.post(
+    "/admin/invitations",
+    status_code=201,
+    response_model=Invitation,
+    responses=_INVITED,
+    summary="Invite someone to the team: creates an invitation, which they register with",
+)
 @router.post(
     "/admin/users",
     status_code=201,
     response_model=Invitation,
-    responses={
-        201: {
-            "description": "The invitation (not an account: the invitee registers with its "
-            "token); `id` is the invitation's, read at GET /admin/invitations/{invitation_id}",
-            "headers": {
-                "Location": {
-                    "description": "Where the invitation can be read",
-                    "schema": {"type": "string"},
-                }
-            },
-            "links": {
-                "GetInvitation": {
-                    "operationId": "get_invitation",
-                    "parameters": {"invitation_id": "$response.body#/id"},
-                }
-            },
-        },
-        **error_responses(409),
-    },
-    summary="Invite someone to the team: creates an invitation, which they register with",
+    responses=_INVITED,
+    deprecated=True,
+    summary="Invite someone to the team (deprecated: use POST /admin/invitations)",
+    description="Kept for existing clients. It creates an invitation, not an account, as "
+    "POST /admin/invitations does, with the same body and answer; accounts are created when "
+    "the invitee registers with the invitation's token.",
 )
 async def invite_user(
     body: InviteRequest, principal: AdminPrincipal, request: Request, response: Response

@@ -94,7 +94,8 @@ def _event_public(event: JobEvent) -> JobEventPublic:
     status_code=202,
     response_model=JobPublic,
     summary="Start a generation job",
-    responses=error_responses(409, 413, 503),
+    # 404: a project_id the team does not have.
+    responses=error_responses(404, 409, 413, 503),
 )
 async def create_job(
     body: JobCreate,
@@ -251,7 +252,7 @@ async def code_file(
 @router.get(
     "/jobs/{job_ref}/events",
     response_model=Page[JobEventPublic],
-    responses=_FOUND,
+    responses={**_FOUND, **LIST_RESPONSES},
     summary="The job's event log, oldest first",
 )
 async def list_events(job_ref: JobRef, principal: AgentOrUser, page: Pagination) -> dict[str, Any]:

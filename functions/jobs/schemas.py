@@ -8,11 +8,35 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.llm.types import ErrorKind
-from shared.numbers import JsonFloat, JsonInt
+from shared.numbers import JSON_NUMBER, JsonFloat, JsonInt
 from shared.pipeline.definition import GATEABLE_PHASES, PHASE_NAMES
 from shared.pipeline.spec import PLATFORMS, Backend, Style, split_list
 
-_MOBILE = {"android", "ios"}
+_MOBILE = ("android", "ios")
+# What `platform` takes, as the document states it: one target by name (android and ios
+# also together), or a list of one target or of the two mobile ones. Web and python-api
+# are each built alone.
+PLATFORM_CHOICES = (*PLATFORMS, "android,ios", "ios,android")
+_PLATFORM_GROUPS: tuple[tuple[str, ...], ...] = (("web",), ("python-api",), _MOBILE)
+
+
+def _platform_schema(schema: dict[str, Any]) -> None:
+    schema.pop("anyOf", None)
+    schema["anyOf"] = [
+        {"type": "string", "enum": list(PLATFORM_CHOICES)},
+        *(
+            {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(group)}}
+            for group in _PLATFORM_GROUPS
+        ),
+    ]
+
+
+def _enum_of(names: tuple[str, ...]) -> Any:
+    """A string field documented as one of `names` (a validator holds the rule)."""
+    return Field(json_schema_extra={"enum": list(names)})
+
+
+GatePhase = Annotated[str, _enum_of(GATEABLE_PHASES)]
 # Tokens the models counted; null: not counted (the template generator tokenizes nothing).
 CountedTokens = Annotated[
     int | None,
@@ -28,33 +52,40 @@ class JobCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=4000)
     platform: str | list[str] = Field(
-        default="android,ios", description=f"comma-separated, from {', '.join(PLATFORMS)}"
+        default="android,ios",
+        description="web, python-api, android, ios, or android and ios together",
+        json_schema_extra=_platform_schema,
     )
     style: Style = "modern"
     backend: Backend = "none"
     features: str | list[str] = Field(default="", description="comma-separated or a list")
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
     project_id: str | None = Field(default=None, max_length=64)
-    approval_gates: list[str] | None = Field(
+    approval_gates: list[GatePhase] | None = Field(
         default=None,
         description=f"phases to approve, from {', '.join(GATEABLE_PHASES)}; "
         "left out: the team's approval_gates setting",
     )
-    max_repair_attempts: int | None = Field(
-        default=None, ge=0, le=10, description="left out: the team's max_repair_attempts setting"
+    max_repair_attempts: Annotated[int, Field(ge=0, le=10), JSON_NUMBER] | None = Field(
+        default=None, description="left out: the team's max_repair_attempts setting"
     )
 
     @field_validator("platform")
     @classmethod
     def _platforms(cls, value: str | list[str]) -> list[str]:
-        platforms = list(dict.fromkeys(item.lower() for item in split_list(value)))
-        unknown = [item for item in platforms if item not in PLATFORMS]
-        if not platforms or unknown:
+        # Exactly what the document's `platform` schema allows, no more.
+        if isinstance(value, str):
+            if value not in PLATFORM_CHOICES:
+                raise ValueError(
+                    f"platform must be one of {', '.join(PLATFORM_CHOICES)}; got {value!r}"
+                )
+            return list(dict.fromkeys(value.split(",")))
+        platforms = list(dict.fromkeys(value))
+        if not any(platforms and set(platforms) <= set(group) for group in _PLATFORM_GROUPS):
             raise ValueError(
-                f"platform must be among {', '.join(PLATFORMS)}; got {unknown or 'none'}"
+                f"platform must be among {', '.join(PLATFORMS)}; got {platforms or 'none'}: "
+                "web and python-api are built alone; android and ios alone or together"
             )
-        if len(platforms) > 1 and not set(platforms) <= _MOBILE:
-            raise ValueError("web and python-api are built alone; android and ios together")
         return platforms
 
     @field_validator("features")
@@ -84,7 +115,13 @@ class JobCreate(BaseModel):
 class JobRetry(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    from_phase: str | None = Field(default=None, description=f"one of {', '.join(PHASE_NAMES)}")
+    from_phase: str | None = Field(
+        default=None,
+        description="the phase to run again from; left out or null: the phase that failed",
+        json_schema_extra={
+            "anyOf": [{"type": "string", "enum": list(PHASE_NAMES)}, {"type": "null"}]
+        },
+    )
 
     @field_validator("from_phase")
     @classmethod

@@ -7,31 +7,23 @@ system status (it describes the deployment: table, bucket and bus names).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Body, Request
 
 from functions.settings import service
-from functions.settings.schemas import Kpis, SystemStatus
+from functions.settings.schemas import Kpis, SettingsPatch, SystemStatus
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
 from shared.ratelimit import client_ip
-from shared.team_settings import SETTING_NAMES, TeamSettings
+from shared.team_settings import TeamSettings
 
 router = group_router(tags=["settings"], responses=error_responses(401, 403, 422))
 
-SettingsPatch = Annotated[
-    dict[str, Any],
-    Body(
-        description=(
-            "The settings to change, by name; the others keep their values. Known names: "
-            f"{', '.join(SETTING_NAMES)}. Values may be strings ('3'); null clears a "
-            "nullable setting. daily_cost_limit and budget_alert_thresholds are the team "
-            "budget's daily_limit and alert_thresholds (PUT /costs/budget)."
-        ),
-        examples=[{"daily_cost_limit": "10.00", "max_repair_attempts": "3"}],
-    ),
+SettingsBody = Annotated[
+    SettingsPatch,
+    Body(examples=[{"daily_cost_limit": "10.00", "max_repair_attempts": "3"}]),
 ]
 
 
@@ -39,8 +31,7 @@ SettingsPatch = Annotated[
 @router.get(
     "/system/settings",
     response_model=TeamSettings,
-    include_in_schema=False,
-    summary="The team's settings (alias)",
+    summary="The team's settings (an alias of GET /settings)",
 )
 async def read_settings(principal: CurrentPrincipal) -> TeamSettings:
     return service.read_settings(principal.team_id)
@@ -59,10 +50,10 @@ async def read_settings(principal: CurrentPrincipal) -> TeamSettings:
     summary="Change some settings (admins); an alias of POST /settings",
 )
 async def update_settings(
-    patch: SettingsPatch, principal: AdminPrincipal, request: Request
+    patch: SettingsBody, principal: AdminPrincipal, request: Request
 ) -> TeamSettings:
     return service.update_settings(
-        principal.team_id, patch, actor=principal.subject, ip=client_ip(request)
+        principal.team_id, patch.changes(), actor=principal.subject, ip=client_ip(request)
     )
 
 

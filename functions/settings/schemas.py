@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shared.costs.amounts import MAX_THRESHOLDS, Percent, Usd
+from shared.numbers import JSON_NUMBER
+from shared.pipeline.definition import GATEABLE_PHASES
+from shared.request_fields import omittable
 
 
 class StatusCounts(BaseModel):
@@ -50,3 +57,73 @@ class Kpis(BaseModel):
         description="distinct provider and model pairs in use: enabled providers' default "
         "models and the models of agents on an enabled provider"
     )
+
+
+# Numbers in a settings patch may also come as text (seed 001 sends "3"), but only as the
+# plain decimals in range that these patterns state, so the document is exact; the
+# service converts them and stores them typed.
+_DIGITS_0_10 = r"^(?:[0-9]|10)$"
+_DIGITS_1_100 = r"^(?:[1-9][0-9]?|100)$"
+_DIGITS_5_3600 = r"^(?:[5-9]|[1-9][0-9]{1,2}|[12][0-9]{3}|3[0-5][0-9]{2}|3600)$"
+# USD 0 to 1e9; blank (or null) clears the limit.
+_USD_TEXT = r"^\s*(?:[0-9]{1,9}(?:\.[0-9]+)?|1000000000(?:\.0+)?)?\s*$"
+# '<provider>:<model>' (or '/'), as shared.team_settings.parse_model_ref reads it; blank clears.
+_MODEL_REF = r"^\s*(?:[^\s:/]{1,64}[:/]\S{1,200})?\s*$"
+# A provider name (shared.agents.schemas.PROVIDER_NAME_PATTERN), or blank to clear it.
+_PROVIDER_OR_BLANK = r"^(?:[^\s:/]{1,64}|\s*)$"
+
+
+RepairAttempts = (
+    Annotated[int, Field(ge=0, le=10), JSON_NUMBER]
+    | Annotated[str, StringConstraints(pattern=_DIGITS_0_10)]
+)
+OneToHundred = Percent | Annotated[str, StringConstraints(pattern=_DIGITS_1_100)]
+CooldownSeconds = (
+    Annotated[int, Field(ge=5, le=3600), JSON_NUMBER]
+    | Annotated[str, StringConstraints(pattern=_DIGITS_5_3600)]
+)
+UsdText = Annotated[str, StringConstraints(pattern=_USD_TEXT)]
+ModelRefText = Annotated[str, StringConstraints(pattern=_MODEL_REF)]
+ProviderOrBlank = Annotated[str, StringConstraints(pattern=_PROVIDER_OR_BLANK)]
+GatePhase = Annotated[str, Field(json_schema_extra={"enum": list(GATEABLE_PHASES)})]
+
+
+class SettingsPatch(BaseModel):
+    """The settings to change, by name; the others keep their values.
+
+    daily_cost_limit and budget_alert_thresholds are the team budget's daily_limit and
+    alert_thresholds (PUT /costs/budget). null, or a blank text, clears a nullable setting.
+    """
+
+    # Python's `re`, as the document's reader has: both must agree on what `\s` matches.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+
+    daily_cost_limit: Usd | UsdText | None = Field(
+        default=None, description="USD per UTC day; null or blank: no limit"
+    )
+    smart_model_fallback: ModelRefText | None = Field(
+        default=None, description="'<provider>:<model>' tried when the agent's model fails"
+    )
+    max_repair_attempts: RepairAttempts = omittable()
+    default_provider: ProviderOrBlank | None = Field(
+        default=None, description="a provider name of the team"
+    )
+    approval_gates: list[GatePhase] = omittable(
+        description="phases a new job waits for approval after"
+    )
+    on_reject: Literal["fail", "revise"] = omittable()
+    breaker_failure_threshold: OneToHundred = omittable()
+    breaker_cooldown_seconds: CooldownSeconds = omittable()
+    budget_alert_thresholds: list[OneToHundred] = omittable(max_length=MAX_THRESHOLDS)
+
+    @field_validator("approval_gates")
+    @classmethod
+    def _gates(cls, value: list[str]) -> list[str]:
+        unknown = [phase for phase in value if phase not in GATEABLE_PHASES]
+        if unknown:
+            raise ValueError(f"approval gates must be among {', '.join(GATEABLE_PHASES)}")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The settings sent, as sent (text and all): the service checks and converts."""
+        return {name: getattr(self, name) for name in self.model_fields_set}

@@ -8,9 +8,13 @@ role; memories have a ``category`` (seed 003 lists them by ``category``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.numbers import JsonInt
+from shared.pipeline.definition import PHASE_NAMES
+from shared.request_fields import omittable
 
 # Whether an agent may serve phases: `idle` may, `stopped` may not (a phase it is set for
 # fails, saying to start it or choose another). There is no `busy`: one agent serves any
@@ -98,20 +102,27 @@ class AgentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    name: AgentName | None = None
-    description: Description | None = None
-    role: Role | None = None
-    llm_provider: ProviderName | None = None
-    llm_model: ModelId | None = None
-    system_prompt: SystemPrompt | None = None
-    enabled_tools: Tools | None = None
+    name: AgentName = omittable()
+    description: Description = omittable()
+    role: Role = omittable()
+    llm_provider: ProviderName = omittable()
+    llm_model: ModelId = omittable()
+    system_prompt: SystemPrompt = omittable()
+    enabled_tools: Tools = omittable()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        # The types refuse null too; this names every such field in one message.
+        if isinstance(data, dict):
+            nulls = sorted(str(name) for name, value in data.items() if value is None)
+            if nulls:
+                raise ValueError(f"may not be null: {', '.join(nulls)}")
+        return data
 
     @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
-        if nulls:
-            raise ValueError(f"may not be null: {', '.join(nulls)}")
-        if self.enabled_tools is not None:
+    def _tools_once(self) -> Self:
+        if "enabled_tools" in self.model_fields_set:
             self.enabled_tools = _unique(self.enabled_tools)
         return self
 
@@ -147,7 +158,10 @@ class AgentConfigUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    phase: str = Field(max_length=40, description="a phase of the generation pipeline")
+    phase: str = Field(
+        description="a phase of the generation pipeline",
+        json_schema_extra={"enum": list(PHASE_NAMES)},
+    )
     model: ModelId | None = Field(default=None, description="overrides the agent's model")
 
 
@@ -177,7 +191,7 @@ class MemoryCreate(BaseModel):
 
     content: str = Field(min_length=1, max_length=MAX_MEMORY_CHARS)
     category: MemoryCategory = "note"
-    importance: int = Field(default=3, ge=1, le=5, description="1 (trivia) to 5 (essential)")
+    importance: JsonInt = Field(default=3, ge=1, le=5, description="1 (trivia) to 5 (essential)")
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ provider servers listen on loopback over http, so only the shape is checked ther
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +18,9 @@ from urllib.parse import urlsplit
 from shared.errors import Unprocessable
 
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+# A name or IPv4 address; or an IPv6 address, which urlsplit gives without its brackets.
+_HOST = re.compile(r"[a-z0-9.-]+|[0-9a-f:.]+")
+_PRINTABLE = re.compile(r"[!-~]+")
 
 
 def check_base_url(url: str, *, strict: bool, resolve: Resolver = socket.getaddrinfo) -> str:
@@ -29,6 +33,16 @@ def check_base_url(url: str, *, strict: bool, resolve: Resolver = socket.getaddr
         raise Unprocessable("base_url must not carry credentials; give the key as api_key")
     if parts.query or parts.fragment:
         raise Unprocessable("base_url must not have a query or a fragment")
+    # What the document's pattern allows (shared.llm.registry.schemas.URL_PATTERN): a host
+    # name or IPv4 address, then printable ASCII (an HTTP client refuses anything else).
+    if not _HOST.fullmatch(parts.hostname) or not _PRINTABLE.fullmatch(url.strip()):
+        raise Unprocessable("base_url must be a host name or an IPv4 address in printable ASCII")
+    try:
+        parts.port  # noqa: B018 (reading it checks the range)
+        if ":" in parts.hostname:
+            ipaddress.IPv6Address(parts.hostname)
+    except ValueError as exc:
+        raise Unprocessable("base_url has a port out of range or a malformed address") from exc
     if strict:
         for address in _addresses(parts.hostname, resolve):
             if not address.is_global:

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from shared import artifacts
 from shared.llm.providers import catalog
-from tests.api.conftest import assert_error
-from tests.llm.fake_servers import fake_openai
+from tests.factories import assert_error
+from tests.fake_servers import fake_openai
 
 
 def create(gateway: TestClient, headers: dict[str, str], **fields: Any) -> Any:
@@ -251,7 +251,7 @@ def test_an_idempotency_key_creates_one_job(gateway: TestClient, token_for: Any)
 
     assert first.status_code == second.status_code == 202
     assert first.json()["id"] == second.json()["id"]
-    assert other_body.status_code == 422
+    assert other_body.status_code == 409
     listed = gateway.get("/api/v1/jobs", headers=token_for("api-idem")).json()
     assert listed["total"] == 1
 

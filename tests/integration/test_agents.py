@@ -138,7 +138,7 @@ def test_the_provider_check_is_asked_when_a_provider_is_named(team: str) -> None
         AgentCreate(name="A", role="dev", llm_provider="openai", llm_model="m"),
         provider_exists=provider_exists,
     )
-    with pytest.raises(Unprocessable, match="'nope' is not a provider"):
+    with pytest.raises(NotFound, match="'nope' is not a provider"):
         service.update_agent(
             team, created.id, AgentUpdate(llm_provider="nope"), provider_exists=provider_exists
         )
@@ -235,7 +235,7 @@ def test_another_teams_agent_is_not_found(team: str) -> None:
         with pytest.raises(NotFound):
             action()
     assert service.list_agents(mine, page())[1] == 0
-    with pytest.raises(Unprocessable):
+    with pytest.raises(NotFound):  # as on every other route: another team's agent is not there
         service.set_config(mine, "dev", theirs.id)
     assert service.get_agent(team, theirs.id).name == "Reviewer"  # untouched
 
@@ -286,9 +286,9 @@ def test_set_config_refuses_an_unknown_phase_and_a_missing_or_deleted_agent(team
 
     with pytest.raises(Unprocessable, match="unknown phase 'deploy'"):
         service.set_config(team, "deploy", created.id)
-    with pytest.raises(Unprocessable, match="does not exist"):
+    with pytest.raises(NotFound, match="does not exist"):
         service.set_config(team, "dev", created.id)
-    with pytest.raises(Unprocessable, match="does not exist"):
+    with pytest.raises(NotFound, match="does not exist"):
         service.set_config(team, "dev", new_id())
     configs = AgentConfigItem.count(
         team_partition(team), AgentConfigItem.sk.startswith("AGENTCONFIG#")

@@ -359,7 +359,8 @@ def test_a_provider_stored_under_the_older_offline_kind_reads_as_templates(team:
 def test_switching_to_a_keyless_kind_asks_for_the_stored_key_to_go(team: str) -> None:
     registry.create(team, openai(api_key=KEY))
 
-    with pytest.raises(Unprocessable, match="api_key: null"):
+    # The stored key, which the change leaves, is what does not fit: a conflict (409).
+    with pytest.raises(Conflict, match="api_key: null"):
         registry.update(
             team, "openai-main", registry.ProviderUpdate(kind="templates", default_model=None)
         )

@@ -11,6 +11,7 @@ answer 422 too.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -21,11 +22,13 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
 
 from shared.llm.providers.templates import canonical_kind
+from shared.request_fields import omittable
 
 # "templates" is the built-in template generator (not a model); its older name "offline"
 # is still accepted and read as "templates", so stored providers and requests keep working.
@@ -47,19 +50,28 @@ ModelId = Annotated[
 ]
 
 
+# Printable ASCII without spaces (the key ends up in an HTTP header), with the blanks a
+# paste may add around it, which are dropped. The document states this very pattern, and
+# the check below is Python's `re` on it, so the two cannot disagree on what a blank is.
+KEY_PATTERN = r"^\s*[!-~]+\s*$"
+_KEY = re.compile(KEY_PATTERN)
+
+
 def _clean_key(key: SecretStr) -> SecretStr:
     # Checked here rather than by constraints on the field: a constraint's error would
-    # quote the value. Printable ASCII only: the key ends up in an HTTP header.
-    text = key.get_secret_value().strip()
+    # quote the value.
+    text = key.get_secret_value()
     if not 1 <= len(text) <= KEY_MAX_CHARS:
         raise ValueError(f"api_key must be 1 to {KEY_MAX_CHARS} characters")
-    if not all("!" <= char <= "~" for char in text):
+    if not _KEY.fullmatch(text):
         raise ValueError("api_key must be printable ASCII without spaces")
-    return SecretStr(text)
+    return SecretStr(text.strip())
 
 
 ApiKey = Annotated[
-    SecretStr, AfterValidator(_clean_key), Field(json_schema_extra={"maxLength": KEY_MAX_CHARS})
+    SecretStr,
+    AfterValidator(_clean_key),
+    Field(json_schema_extra={"minLength": 1, "maxLength": KEY_MAX_CHARS, "pattern": KEY_PATTERN}),
 ]
 
 
@@ -71,11 +83,58 @@ class _Answer(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
+# A base_url other than the vendor's own ("" ): http or https with a host, no credentials,
+# no query or fragment (shared.llm.url_policy; deployed, also https at a public address,
+# which only a lookup can tell).
+URL_PATTERN = (
+    r"^\s*[hH][tT][tT][pP][sS]?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?:[0-9]{0,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"(?:/[!-\"$->@-~]*)?\s*$"
+)
+_KEYLESS = ["bedrock", "templates"]
+
+
+def _rules_joining_fields(schema: dict[str, Any]) -> None:
+    """The rules of shared.llm.registry.service._checked, in the document: what each kind
+    takes (a model-serving kind needs a default_model; bedrock and the template generator
+    take no base_url and no api_key; the template generator's model is its own)."""
+    no_url = {"type": "string", "pattern": r"^\s*$"}
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"enum": ["openai", "anthropic"]}}},
+            "then": {
+                "required": ["default_model"],
+                "properties": {
+                    "default_model": {"minLength": 1},
+                    "base_url": {"anyOf": [no_url, {"type": "string", "pattern": URL_PATTERN}]},
+                },
+            },
+        },
+        {
+            "if": {"properties": {"kind": {"enum": _KEYLESS}}},
+            "then": {"properties": {"base_url": no_url, "api_key": {"type": "null"}}},
+        },
+        {
+            "if": {"properties": {"kind": {"const": "bedrock"}}},
+            "then": {
+                "required": ["default_model"],
+                "properties": {"default_model": {"minLength": 1}},
+            },
+        },
+        {
+            "if": {"properties": {"kind": {"const": "templates"}}},
+            "then": {"properties": {"default_model": {"enum": ["", "templates-1", "offline-1"]}}},
+        },
+    ]
+
+
 class ProviderUpsert(_Request):
     """A provider's whole configuration (`POST /providers/{name}`: the name is in the path).
 
     `api_key` left out keeps the stored key; null removes it; a value replaces it.
     """
+
+    model_config = ConfigDict(json_schema_extra=_rules_joining_fields)
 
     kind: ProviderKind = Field(description=KIND_DESCRIPTION)
     base_url: BaseUrl = Field(
@@ -85,7 +144,7 @@ class ProviderUpsert(_Request):
     )
     api_key: ApiKey | None = Field(default=None, description="Write-only")
     default_model: ModelId = Field(default="", description="Required but for templates")
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class ProviderCreate(ProviderUpsert):
@@ -96,11 +155,21 @@ class ProviderUpdate(_Request):
     """Only what is sent changes. null removes `api_key`, `base_url` (back to the vendor's
     API) and `default_model`; `kind` and `enabled` cannot be null."""
 
-    kind: ProviderKind | None = Field(default=None, description=KIND_DESCRIPTION)
-    base_url: BaseUrl | None = None
+    kind: ProviderKind = omittable(description=KIND_DESCRIPTION)
+    base_url: BaseUrl | None = Field(
+        default=None,
+        description="null or blank: the vendor's own API",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*$"},
+                {"type": "string", "maxLength": 2048, "pattern": URL_PATTERN},
+                {"type": "null"},
+            ]
+        },
+    )
     api_key: ApiKey | None = Field(default=None, description="Write-only; null removes it")
     default_model: ModelId | None = None
-    enabled: bool | None = None
+    enabled: StrictBool = omittable()
 
     @field_validator("kind", "enabled", mode="before")
     @classmethod

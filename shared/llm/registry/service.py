@@ -217,9 +217,14 @@ def _apply(
     kind = changes.get("kind", templates.canonical_kind(item.kind))
     base_url = changes.get("base_url", item.base_url or "")
     has_key = item.has_key if isinstance(key, _Keep) else key is not None
-    default_model = _checked(
-        kind, base_url, has_key, changes.get("default_model", item.default_model)
-    )
+    try:
+        default_model = _checked(
+            kind, base_url, has_key, changes.get("default_model", item.default_model)
+        )
+    except Unprocessable as exc:
+        # Checked on the provider as stored plus the change: what does not fit is the
+        # stored state (a kind, a key, a model the body left as they were), a 409.
+        raise Conflict(exc.detail) from exc
     if base_url != (item.base_url or ""):
         base_url = _checked_url(base_url)
     before = dict(item.attribute_values)

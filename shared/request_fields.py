@@ -1,0 +1,22 @@
+"""Request fields that may be left out but not sent as null.
+
+`X | None = None` documents null as a value, and a partial update that refuses null then
+answers 422 to input its own document allows. These fields default to None inside the
+model (so `model_fields_set` tells what was sent) while the document shows the type alone,
+with no null and no default; null is refused by the type itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(**options: Any) -> Any:
+    """`Field(...)` for a field that may be left out but may not be null."""
+    return Field(default=None, json_schema_extra=_without_default, **options)
