@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from ulid import ULID
 
+_lock = threading.Lock()
+_last = 0
+
 
 def new_id() -> str:
-    return str(ULID())
+    """A ULID greater than every one this process made before: two made in the same
+    millisecond (a phase's failure and the job's, say) sort in the order they were made,
+    which plain ULIDs leave to their random part."""
+    global _last
+    candidate = int(ULID())
+    with _lock:
+        candidate = max(candidate, _last + 1)
+        _last = candidate
+    return str(ULID.from_int(candidate))
 
 
 def utcnow() -> datetime:
