@@ -50,7 +50,7 @@ from shared.agents.schemas import (
     AgentUpdate,
     stored_status,
 )
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import get_or_none, insert, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.db.transactions import transact
 from shared.db.versioned import LostRace, update_versioned
@@ -122,9 +122,7 @@ def create_agent(
         updated_at=now,
         **data.model_dump(),
     )
-    with storage_errors("agent"):
-        item.save(condition=AgentItem.pk.does_not_exist())
-    return _to_agent(item)
+    return _to_agent(insert(item, "agent"))
 
 
 def get_agent(team_id: str, agent_id: str) -> Agent:

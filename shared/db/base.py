@@ -98,3 +98,16 @@ def get_or_none[M: Model](
             return model.get(hash_key, range_key, consistent_read=consistent)
     except NotFound:
         return None
+
+
+def insert[M: TeamItem](item: M, what: str, *, taken: str | None = None) -> M:
+    """Store `item` only if nothing is stored under its keys yet: an item already there is
+    `Conflict` (`taken` its message, else the generic one), never overwritten."""
+    try:
+        with storage_errors(what):
+            item.save(condition=type(item).pk.does_not_exist())
+    except Conflict as exc:
+        if taken is None:
+            raise
+        raise Conflict(taken) from exc
+    return item

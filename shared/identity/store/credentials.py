@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import get_or_none, insert, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.identity import opaque
 from shared.identity.domain import Credential, HashedCredential
@@ -80,9 +80,7 @@ def create_credential(
         created_by=created_by,
         agent_id=agent_id,
     )
-    with storage_errors("credential"):
-        item.save(condition=CredentialItem.pk.does_not_exist())
-    return _credential(item)
+    return _credential(insert(item, "credential"))
 
 
 def get_credential(team_id: str, kind: str, credential_id: str) -> Credential | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import get_or_none, insert, team_partition
 from shared.db.query import query_page
 from shared.identity.domain import Invitation
 from shared.identity.models import InvitationItem, invitation_key
@@ -47,9 +47,7 @@ def create_invitation(
         invited_by=invited_by,
         expires_at=expires_at,
     )
-    with storage_errors("invitation"):
-        item.save(condition=InvitationItem.pk.does_not_exist())
-    return _invitation(item)
+    return _invitation(insert(item, "invitation"))
 
 
 def get_invitation(team_id: str, invitation_id: str) -> Invitation | None:

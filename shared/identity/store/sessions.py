@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import get_or_none, insert, storage_errors, team_partition
 from shared.identity.domain import Session
 from shared.identity.models import SessionItem, session_key
 
@@ -51,9 +51,7 @@ def start_session(
         last_used_at=at,
         expires_at=expires_at,
     )
-    with storage_errors("session"):
-        item.save(condition=SessionItem.pk.does_not_exist())
-    return _session(item)
+    return _session(insert(item, "session"))
 
 
 def get_session(team_id: str, family_id: str) -> Session | None:

@@ -20,7 +20,7 @@ from typing import Any, Final
 from pydantic import SecretStr
 from pynamodb.exceptions import PynamoDBException
 
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import get_or_none, insert, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.ids import utcnow
@@ -198,11 +198,7 @@ def _insert(team_id: str, name: str, body: ProviderUpsert) -> ProviderConfig:
         has_key=False,
     )
     version = _set_key_fields(item, body.api_key)
-    try:
-        with storage_errors("provider"):
-            item.save(condition=ProviderItem.pk.does_not_exist())
-    except Conflict as exc:
-        raise Conflict(f"A provider named '{name}' already exists") from exc
+    insert(item, "provider", taken=f"A provider named '{name}' already exists")
     if body.api_key is not None and version is not None:
         _store_key_or_undo(team_id, name, body.api_key, version, undo=item.delete)
     logger.info("provider created", extra=_log_fields(item))
