@@ -25,7 +25,10 @@ _PRINTABLE = re.compile(r"[!-~]+")
 
 def check_base_url(url: str, *, strict: bool, resolve: Resolver = socket.getaddrinfo) -> str:
     """`url` without a trailing slash; Unprocessable (422) saying why when it may not be used."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # a bracketed host that is no IP address, say
+        raise Unprocessable("base_url is not a URL: its host or port is malformed") from exc
     allowed = ("https",) if strict else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
         raise Unprocessable(f"base_url must be an {' or '.join(allowed)} URL with a host")

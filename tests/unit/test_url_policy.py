@@ -64,6 +64,8 @@ def test_a_public_https_url_is_accepted_without_its_trailing_slash() -> None:
         ("https:///v1", "host"),
         ("https://user:secret@api.example.com/v1", "credentials"),
         ("https://api.example.com/v1?key=x", "query"),
+        # urlsplit itself refuses a bracketed host that is no IP address (was a 500)
+        ("https://[E.0f8c43A1cD5Bb57:.c4a407A5A]:65535/v1", "malformed"),
     ],
 )
 def test_the_shape_is_checked_deployed(url: str, reason: str) -> None:
