@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 
 def _without_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+# A string the server trims must hold something besides white space: with a minLength
+# alone, "\f" would be schema-valid and then refused as empty once trimmed. (JSON Schema's
+# pattern is a search, as pydantic's is.)
+NOT_BLANK = r"\S"
+
+
 def omittable(**options: Any) -> Any:
     """`Field(...)` for a field that may be left out but may not be null."""
     return Field(default=None, json_schema_extra=_without_default, **options)
+
+
+def trimmed(max_length: int) -> StringConstraints:
+    """A string the server trims, which must hold something besides white space."""
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NOT_BLANK
+    )

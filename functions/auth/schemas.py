@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth.principal import Role, Scope
+from shared.request_fields import trimmed
 
 DEFAULT_SCOPES: tuple[Scope, ...] = ("read", "write")
 # A person's role; `agent` belongs to agent identities (agent tokens) alone.
@@ -33,7 +34,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 # cannot say (a common password, one holding the email) is refused there, 422.
 NewPassword = Annotated[str, StringConstraints(min_length=12, max_length=128)]
 TotpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, trimmed(100)]
 OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from shared.numbers import JsonInt
 from shared.pipeline.definition import PHASE_NAMES
-from shared.request_fields import omittable
+from shared.request_fields import omittable, trimmed
 
 # Whether an agent may serve phases: `idle` may, `stopped` may not (a phase it is set for
 # fails, saying to start it or choose another). There is no `busy`: one agent serves any
@@ -51,7 +51,7 @@ MAX_MEMORY_CHARS = 10_000
 # reference ("provider:model", see shared.team_settings) splits on the first of them.
 PROVIDER_NAME_PATTERN = r"^[^\s:/]{1,64}$"
 
-AgentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+AgentName = Annotated[str, trimmed(100)]
 Role = Annotated[
     str,
     StringConstraints(
@@ -59,12 +59,12 @@ Role = Annotated[
     ),
 ]
 ProviderName = Annotated[str, StringConstraints(pattern=PROVIDER_NAME_PATTERN)]
-ModelId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ModelId = Annotated[str, trimmed(200)]
 Description = Annotated[str, StringConstraints(max_length=2_000)]
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT)]
-Tool = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tool = Annotated[str, trimmed(100)]
 Tools = Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tag = Annotated[str, trimmed(50)]
 
 
 def _unique(values: list[str]) -> list[str]:
