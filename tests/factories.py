@@ -18,6 +18,7 @@ from functions.jobs.schemas import JobCreate
 from functions.jobs.service import create_job
 from functions.pipeline.targets.generator import render
 from shared.auth.principal import Principal, Role
+from shared.ids import new_id, utcnow
 from shared.jobs import store
 from shared.jobs.domain import Job
 from shared.llm.files import parse_files
@@ -226,3 +227,20 @@ class ScriptedProvider:
 
     def pricing(self, model: str) -> Pricing:
         return Pricing(input_per_million=1.0, output_per_million=2.0)
+
+
+# --- stored jobs ---
+
+
+def make_job(team_id: str, slug: str, **changes: Any) -> Job:
+    now = utcnow()
+    spec = JobSpec(name=f"App {slug}", platforms=("web",), features=("notes",), slug=slug)
+    return Job(
+        id=new_id(),
+        team_id=team_id,
+        slug=slug,
+        spec=spec,
+        created_at=now,
+        updated_at=now,
+        **changes,
+    )

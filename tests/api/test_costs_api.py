@@ -23,12 +23,10 @@ from shared.auth.tokens import issue_token
 from shared.costs.ledger import CallRecord, record_call
 from shared.db.base import team_partition
 from shared.identity.models import AuditItem, UserItem, user_key
-from shared.ids import new_id, utcnow
+from shared.ids import utcnow
 from shared.jobs import store
-from shared.jobs.domain import Job
 from shared.pagination import PageParams
-from shared.pipeline.spec import JobSpec
-from tests.factories import assert_error
+from tests.factories import assert_error, make_job
 
 TEAM = "costs-api"
 ADMIN, MEMBER, OTHER_MEMBER = "u-costs-admin", "u-costs-member", "u-costs-other"
@@ -38,20 +36,6 @@ PAGE_KEYS = {"items", "total", "limit", "offset", "next_cursor"}
 def bearer(team_id: str, role: Role = "admin", subject: str = ADMIN) -> dict[str, str]:
     token = issue_token(Principal(subject=subject, team_id=team_id, role=role), ttl_seconds=600)
     return {"Authorization": f"Bearer {token}"}
-
-
-def make_job(team_id: str, slug: str, **changes: Any) -> Job:
-    now = utcnow()
-    spec = JobSpec(name=f"App {slug}", platforms=("web",), features=("notes",), slug=slug)
-    return Job(
-        id=new_id(),
-        team_id=team_id,
-        slug=slug,
-        spec=spec,
-        created_at=now,
-        updated_at=now,
-        **changes,
-    )
 
 
 def add_user(team_id: str, user_id: str, role: str = "member") -> None:

@@ -25,14 +25,11 @@ from shared.costs.domain import Budget
 from shared.costs.ledger import CallRecord, record_call
 from shared.db.base import team_partition
 from shared.db.tables import TABLES_BY_KEY
-from shared.ids import new_id, utcnow
 from shared.jobs import store
-from shared.jobs.domain import Job
 from shared.pagination import PageParams
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS
-from shared.pipeline.spec import JobSpec
 from shared.team_settings import SETTINGS_KEY, TeamSettings, TeamSettingsItem
-from tests.factories import ADMIN_KEY, assert_error
+from tests.factories import ADMIN_KEY, assert_error, make_job
 
 SETTINGS, ALIAS = "/api/v1/settings", "/api/v1/system/settings"
 BUDGET = "/api/v1/costs/budget"
@@ -41,20 +38,6 @@ BUDGET = "/api/v1/costs/budget"
 def bearer(team_id: str, role: Role = "admin") -> dict[str, str]:
     principal = Principal(subject=f"u-{role}-{team_id}", team_id=team_id, role=role)
     return {"Authorization": f"Bearer {issue_token(principal, ttl_seconds=600)}"}
-
-
-def make_job(team_id: str, slug: str, **changes: Any) -> Job:
-    now = utcnow()
-    spec = JobSpec(name=f"App {slug}", platforms=("web",), features=("notes",), slug=slug)
-    return Job(
-        id=new_id(),
-        team_id=team_id,
-        slug=slug,
-        spec=spec,
-        created_at=now,
-        updated_at=now,
-        **changes,
-    )
 
 
 @pytest.fixture(scope="module")

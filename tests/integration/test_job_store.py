@@ -5,27 +5,11 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import Conflict, NotFound
-from shared.ids import new_id, utcnow
 from shared.jobs import store
-from shared.jobs.domain import Job
 from shared.pagination import PageParams
-from shared.pipeline.spec import JobSpec
+from tests.factories import make_job
 
 pytestmark = pytest.mark.usefixtures("aws")
-
-
-def make_job(team_id: str, slug: str, **changes: object) -> Job:
-    now = utcnow()
-    spec = JobSpec(name=f"App {slug}", platforms=("web",), features=("notes",), slug=slug)
-    return Job(
-        id=new_id(),
-        team_id=team_id,
-        slug=slug,
-        spec=spec,
-        created_at=now,
-        updated_at=now,
-        **changes,
-    )
 
 
 def test_a_job_is_found_by_id_and_by_slug() -> None:

@@ -27,20 +27,6 @@ def empty_cache() -> Iterator[None]:
     keys.forget_keys()
 
 
-@pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every AWS operation made through botocore, by name."""
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation_name: str, api_params: Any) -> Any:
-        calls[operation_name] += 1
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return calls
-
-
 def test_the_first_key_creates_a_secret_named_and_tagged_for_its_team_and_provider() -> None:
     team = new_id()
     version = keys.new_key_version()

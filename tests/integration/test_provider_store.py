@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import botocore.client
 import pytest
 from pydantic import SecretStr, ValidationError
 
@@ -43,19 +42,6 @@ def fresh_container() -> Iterator[None]:
 @pytest.fixture
 def team() -> str:
     return new_id()
-
-
-@pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation_name: str, api_params: Any) -> Any:
-        calls[operation_name] += 1
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return calls
 
 
 @pytest.fixture
