@@ -319,3 +319,33 @@ def test_inviting_creates_an_invitation_that_can_be_read_where_the_answer_says(
     assert registered.status_code == 201, registered.text
     accepted = admin.client.get(location, headers=admin.headers).json()
     assert accepted["accepted_by"] == registered.json()["id"]
+
+
+def test_post_admin_invitations_invites_as_the_deprecated_path_does_and_refuses_bad_input(
+    new_account: Any,
+) -> None:
+    # Given a team's admin and one of its members
+    admin: Account = new_account()
+    member: Account = new_account(invited_by=admin, role="member")
+    invitations = "/api/v1/admin/invitations"
+    email = f"second-{admin.team_id[:8].lower()}@example.com"
+
+    # When the admin invites through the documented path
+    invited = admin.client.post(invitations, headers=admin.headers, json={"email": email})
+
+    # Then it is an invitation, readable where the answer says, token shown only here
+    assert invited.status_code == 201, invited.text
+    body = invited.json()
+    assert invited.headers["location"] == f"{invitations}/{body['id']}"
+    assert body["email"] == email
+    assert body["invitation_token"].startswith("sfi_")
+    assert admin.client.get(invited.headers["location"], headers=admin.headers).status_code == 200
+    # And bad input is refused with the error body: an unknown role, no email, a member
+    assert_error(
+        admin.client.post(invitations, headers=admin.headers, json={"email": email, "role": "x"}),
+        422,
+    )
+    assert_error(admin.client.post(invitations, headers=admin.headers, json={}), 422)
+    assert_error(
+        member.client.post(invitations, headers=member.headers, json={"email": email}), 403
+    )
