@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.agents import memories, service
+from shared.agents import memories, memory_store, service
+from shared.agents.domain import Memory
 from shared.agents.models import AgentItem, MemoryItem, memory_key
 from shared.agents.schemas import AgentCreate, MemoryCreate, MemoryStats, MemoryUpdate
 from shared.db.base import team_partition
@@ -216,14 +217,14 @@ def test_concurrent_deletes_of_one_memory_count_it_once(
     remember(team, agent_id, "stays")
     # Both callers read the memory before either deletes it.
     both_read = threading.Barrier(2)
-    read = memories._read
+    read = memory_store.get_memory
 
-    def read_then_wait(*args: Any) -> MemoryItem:
-        item = read(*args)
+    def read_then_wait(*args: Any) -> Memory:
+        memory = read(*args)
         both_read.wait(timeout=10)
-        return item
+        return memory
 
-    monkeypatch.setattr(memories, "_read", read_then_wait)
+    monkeypatch.setattr(memory_store, "get_memory", read_then_wait)
 
     def delete(_: int) -> bool:
         try:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.agents import service
+from shared.agents import service, store
 from shared.agents.models import AgentConfigItem, AgentItem, agent_key
 from shared.agents.schemas import Agent, AgentCreate, AgentReplace, AgentUpdate
 from shared.db.base import team_partition
@@ -332,13 +332,13 @@ def test_concurrent_ensure_defaults_create_one_agent_per_phase(
 ) -> None:
     # Every caller reads "no configs" before any of them writes: the worst interleaving.
     everyone_read = threading.Barrier(4)
-    transact = service.transact
+    transact = store.transact
 
     def after_everyone_read(write: Any) -> list[str | None]:
         everyone_read.wait(timeout=10)
         return transact(write)
 
-    monkeypatch.setattr(service, "transact", after_everyone_read)
+    monkeypatch.setattr(store, "transact", after_everyone_read)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: service.ensure_defaults(team), range(4)))
