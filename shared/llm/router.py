@@ -180,6 +180,8 @@ class Router:
             if decision is not None and not decision.allowed:
                 attempts.append(Attempt(candidate, "skipped", "circuit breaker open"))
                 continue
+            if stored is not None and decision is not None:
+                stored = decision.breaker  # half-open when this call is the probe
             if request.model != candidate.model:
                 request = replace(request, model=candidate.model)
             started = time.time()
@@ -249,7 +251,7 @@ class Router:
         )
 
     def _allowed(
-        self, team_id: str, target: Target, stored: breaker.BreakerItem | None
+        self, team_id: str, target: Target, stored: breaker.Breaker | None
     ) -> breaker.Decision | None:
         """The breaker's decision; None when it could not be read (the call goes ahead)."""
         try:
@@ -266,7 +268,7 @@ class Router:
         team_id: str,
         target: Target,
         exc: ProviderError,
-        stored: breaker.BreakerItem | None,
+        stored: breaker.Breaker | None,
         started: float,
     ) -> None:
         if exc.kind not in _BREAKER_KINDS:
@@ -281,7 +283,7 @@ class Router:
         except ServiceUnavailable:
             logger.warning("circuit breaker not updated", extra={"provider": target.provider})
 
-    def _answered(self, team_id: str, target: Target, stored: breaker.BreakerItem | None) -> None:
+    def _answered(self, team_id: str, target: Target, stored: breaker.Breaker | None) -> None:
         try:
             breaker.record_success(team_id, target.provider, stored=stored)
         except ServiceUnavailable:

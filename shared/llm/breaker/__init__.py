@@ -16,22 +16,16 @@ A failure counts on when its call began less than a window after the last counte
 failures that each took longer than the window (read timeouts) all count.
 
     policy.py       the policy (from a team's settings) and the answers: Decision, snapshot
-    models.py       the stored item and the only reads and writes of it
-    transitions.py  the shared rules: cooldown wait, window, closing, the transition event
+    domain.py       the states, and the breaker as read (Breaker)
+    models.py       the stored item
+    store.py        the only reads and writes of it: items in, Breakers out
+    transitions.py  the shared rules: cooldown wait, window, the transition event
     calls.py        what a routed call asks: allow, record_success, record_failure
     operator.py     what the routes do: state_of, states, force_open, force_close, reset
 """
 
 from shared.llm.breaker.calls import allow, record_failure, record_success
-from shared.llm.breaker.models import (
-    CLOSED,
-    HALF_OPEN,
-    OPEN,
-    BreakerItem,
-    BreakerState,
-    from_read,
-    item_key,
-)
+from shared.llm.breaker.domain import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerState
 from shared.llm.breaker.operator import force_close, force_open, reset, state_of, states
 from shared.llm.breaker.policy import (
     DEFAULT_POLICY,
@@ -40,13 +34,14 @@ from shared.llm.breaker.policy import (
     Decision,
     policy_for,
 )
+from shared.llm.breaker.store import from_read, item_key
 
 __all__ = [
     "CLOSED",
     "DEFAULT_POLICY",
     "HALF_OPEN",
     "OPEN",
-    "BreakerItem",
+    "Breaker",
     "BreakerPolicy",
     "BreakerSnapshot",
     "BreakerState",

@@ -6,55 +6,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from pynamodb.expressions.update import Action
-
 from shared.db.versioned import LostRace, update_versioned
-from shared.llm.breaker import models
-from shared.llm.breaker.models import CLOSED, OPEN, BreakerItem, BreakerState
+from shared.llm.breaker import store
+from shared.llm.breaker.domain import CLOSED, OPEN, Breaker, BreakerState
 from shared.llm.breaker.policy import DEFAULT_POLICY, BreakerPolicy, BreakerSnapshot
-from shared.llm.breaker.transitions import MAX_ATTEMPTS, announce, clock, closing, wait
+from shared.llm.breaker.transitions import MAX_ATTEMPTS, announce, clock, wait
+
+# A store write applied to the breaker as read: the breaker after, None on a lost race.
+Write = Callable[[Breaker, float], Breaker | None]
 
 
 def force_open(team_id: str, provider: str, *, now: float | None = None) -> BreakerSnapshot:
     """Hold the breaker open, whatever its cooldown, until force_close or reset."""
-    moment = clock(now)
 
-    def plan(item: BreakerItem) -> list[Action] | None:
-        state = item.current
-        if state == OPEN and item.forced:
-            return None
-        actions: list[Action] = [
-            BreakerItem.state.set(OPEN),
-            BreakerItem.forced.set(True),
-            BreakerItem.probe_started_at.remove(),
-        ]
-        if state != OPEN:
-            actions.append(BreakerItem.opened_at.set(models.as_datetime(moment)))
-        return actions
+    def plan(breaker: Breaker) -> Write | None:
+        return None if breaker.state == OPEN and breaker.forced else store.force_open
 
-    return _operate(team_id, provider, moment, OPEN, "forced", plan)
+    return _operate(team_id, provider, clock(now), OPEN, "forced", plan)
 
 
 def force_close(team_id: str, provider: str, *, now: float | None = None) -> BreakerSnapshot:
     """Close the breaker (and end a force-open); a closed one is left as it is."""
-    moment = clock(now)
 
-    def plan(item: BreakerItem) -> list[Action] | None:
-        return None if item.current == CLOSED else closing()
+    def plan(breaker: Breaker) -> Write | None:
+        return None if breaker.state == CLOSED else store.close
 
-    return _operate(team_id, provider, moment, CLOSED, "forced", plan)
+    return _operate(team_id, provider, clock(now), CLOSED, "forced", plan)
 
 
 def reset(team_id: str, provider: str, *, now: float | None = None) -> BreakerSnapshot:
     """Closed, no failures counted, not forced."""
-    moment = clock(now)
 
-    def plan(item: BreakerItem) -> list[Action] | None:
-        if item.current == CLOSED and not item.failures and not item.forced:
+    def plan(breaker: Breaker) -> Write | None:
+        if breaker.state == CLOSED and not breaker.failures and not breaker.forced:
             return None
-        return closing()
+        return store.close
 
-    return _operate(team_id, provider, moment, CLOSED, "reset", plan)
+    return _operate(team_id, provider, clock(now), CLOSED, "reset", plan)
 
 
 def state_of(
@@ -65,7 +53,7 @@ def state_of(
     now: float | None = None,
 ) -> BreakerSnapshot:
     """One breaker; a provider with no stored breaker is closed with no failures."""
-    return _snapshot(models.read(team_id, provider), policy, clock(now))
+    return _snapshot(store.read(team_id, provider), policy, clock(now))
 
 
 def states(
@@ -73,7 +61,7 @@ def states(
 ) -> list[BreakerSnapshot]:
     """The team's stored breakers, by provider name (one Query on the team's partition)."""
     moment = clock(now)
-    return [_snapshot(item, policy, moment) for item in models.read_team(team_id)]
+    return [_snapshot(breaker, policy, moment) for breaker in store.read_team(team_id)]
 
 
 def _operate(
@@ -82,35 +70,35 @@ def _operate(
     moment: float,
     to: BreakerState,
     reason: str,
-    plan: Callable[[BreakerItem], list[Action] | None],
+    plan: Callable[[Breaker], Write | None],
 ) -> BreakerSnapshot:
-    """An operator's change: `plan` says what to write besides the stamp (None: nothing)."""
+    """An operator's change: `plan` says which write to make (None: nothing)."""
 
-    def change(item: BreakerItem) -> BreakerSnapshot:
-        before, failures = item.current, int(item.failures)
-        actions = plan(item)
-        if actions is None:
-            return _snapshot(item, DEFAULT_POLICY, moment)
-        if not models.write(item, [*actions, *models.stamp(item, moment)]):
+    def change(breaker: Breaker) -> BreakerSnapshot:
+        write = plan(breaker)
+        if write is None:
+            return _snapshot(breaker, DEFAULT_POLICY, moment)
+        after = write(breaker, moment)
+        if after is None:
             raise LostRace
-        if before != to:
-            announce(item, before, to, reason, failures)
-        return _snapshot(item, DEFAULT_POLICY, moment)
+        if breaker.state != to:
+            announce(after, breaker.state, to, reason, breaker.failures)
+        return _snapshot(after, DEFAULT_POLICY, moment)
 
     # Rare, and should see the latest state: every read is consistent.
-    read = partial(models.read, team_id, provider, consistent=True)
+    read = partial(store.read, team_id, provider, consistent=True)
     return update_versioned(read, change, what="circuit breaker", attempts=MAX_ATTEMPTS)
 
 
-def _snapshot(item: BreakerItem, policy: BreakerPolicy, moment: float) -> BreakerSnapshot:
-    state = item.current
+def _snapshot(breaker: Breaker, policy: BreakerPolicy, moment: float) -> BreakerSnapshot:
+    state = breaker.state
     return BreakerSnapshot(
-        provider=item.provider,
+        provider=breaker.provider,
         state=state,
-        failures=int(item.failures),
-        opened_at=None if state == CLOSED else item.opened_at,
-        retry_after=None if state == CLOSED else wait(item, policy.cooldown_seconds, moment),
-        forced=bool(item.forced),
-        last_error=item.last_error,
-        updated_at=None if item.version is None else item.updated_at,
+        failures=breaker.failures,
+        opened_at=None if state == CLOSED else breaker.opened_at,
+        retry_after=None if state == CLOSED else wait(breaker, policy.cooldown_seconds, moment),
+        forced=breaker.forced,
+        last_error=breaker.last_error,
+        updated_at=None if breaker.version is None else breaker.updated_at,
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.llm.breaker.models import CLOSED, BreakerState
+from shared.llm.breaker.domain import CLOSED, Breaker, BreakerState
 
 if TYPE_CHECKING:
     from shared.team_settings import TeamSettings
@@ -45,6 +45,9 @@ class Decision:
     retry_after: float | None = None
     # Failures counted in the breaker as read.
     failures: int = 0
+    # The breaker as the decision left it (half-open once this call is the probe): what
+    # the call's record_success or record_failure decides on without reading it again.
+    breaker: Breaker | None = field(default=None, compare=False, repr=False)
 
     @property
     def clean(self) -> bool:

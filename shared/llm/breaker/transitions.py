@@ -1,5 +1,5 @@
 """The rules every breaker operation shares: how long an open breaker waits, whether a
-failure falls in the window, what closing writes, and the one event a transition publishes.
+failure falls in the window, and the one event a transition publishes.
 
 Only the instance that wins a transition's conditional write announces it.
 """
@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 import time
 
-from pynamodb.expressions.update import Action
-
 from shared.events import publish
-from shared.llm.breaker.models import CLOSED, HALF_OPEN, OPEN, BreakerItem, BreakerState
+from shared.llm.breaker.domain import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerState
 from shared.observability import logger
 
 # Each lost race means another instance made progress; a few attempts settle any contention.
@@ -29,42 +27,30 @@ _NAMED_SECRET = re.compile(r"(?i)\b(api[-_]?key|token|secret|password|authorizat
 _TOKEN_LIKE = re.compile(r"(?=[A-Za-z0-9_+/=-]*\d)[A-Za-z0-9_+/=-]{24,}")
 
 
-def wait(item: BreakerItem, cooldown_seconds: float, moment: float) -> float | None:
+def wait(breaker: Breaker, cooldown_seconds: float, moment: float) -> float | None:
     """Seconds until an open or half-open breaker lets a probe through (0: now); None when
     an operator holds it open."""
-    if item.forced:
+    if breaker.forced:
         return None
-    started = item.opened_at if item.current == OPEN else item.probe_started_at
+    started = breaker.opened_at if breaker.state == OPEN else breaker.probe_started_at
     if started is None:
         return 0.0
     return max(0.0, started.timestamp() + cooldown_seconds - moment)
 
 
-def in_window(item: BreakerItem, window_seconds: float, moment: float) -> bool:
+def in_window(breaker: Breaker, window_seconds: float, moment: float) -> bool:
     """Whether `moment` is less than a window after the last counted failure."""
-    last = item.last_failure_at
+    last = breaker.last_failure_at
     return last is not None and moment < last.timestamp() + window_seconds
 
 
-def closing() -> list[Action]:
-    """Closed with a clean count: the next failure starts a new window."""
-    return [
-        BreakerItem.state.set(CLOSED),
-        BreakerItem.failures.set(0),
-        BreakerItem.forced.set(False),
-        BreakerItem.last_failure_at.remove(),
-        BreakerItem.opened_at.remove(),
-        BreakerItem.probe_started_at.remove(),
-    ]
-
-
 def announce(
-    item: BreakerItem, before: BreakerState, after: BreakerState, reason: str, failures: int
+    breaker: Breaker, before: BreakerState, after: BreakerState, reason: str, failures: int
 ) -> None:
     """The one event of a transition, published by the instance that won it."""
     detail = {
-        "team_id": item.team_id,
-        "provider": item.provider,
+        "team_id": breaker.team_id,
+        "provider": breaker.provider,
         "from": before,
         "to": after,
         "failures": failures,
