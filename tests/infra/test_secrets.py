@@ -247,6 +247,6 @@ def test_the_variable_is_the_one_settings_reads(monkeypatch: pytest.MonkeyPatch)
     """ADMIN_API_KEY_SECRET (infra) is what shared.settings' `admin_api_key_secret` reads."""
     monkeypatch.setenv(ADMIN_API_KEY_SECRET_VARIABLE, "arn:aws:secretsmanager:r:1:secret:x")
     monkeypatch.delenv("ADMIN_API_KEY", raising=False)
-    settings = Settings()
+    settings = Settings.from_environ()
     assert settings.admin_api_key_secret == "arn:aws:secretsmanager:r:1:secret:x"
     assert settings.admin_api_key is None

@@ -9,7 +9,7 @@ from shared.settings import Settings
 def test_cors_origins_are_read_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ALLOW_ORIGINS", " https://a.example.com,https://b.example.com ,")
 
-    assert Settings().cors_allow_origins == ("https://a.example.com", "https://b.example.com")
+    assert Settings.from_environ().cors_allow_origins == ("https://a.example.com", "https://b.example.com")
 
 
 def test_table_names_follow_the_resource_prefix() -> None:
@@ -24,11 +24,11 @@ def test_body_cap_out_of_bounds_is_refused(monkeypatch: pytest.MonkeyPatch, valu
     monkeypatch.setenv("MAX_BODY_BYTES", value)
 
     with pytest.raises(ValidationError):
-        Settings()
+        Settings.from_environ()
 
 
 def test_unknown_app_env_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_ENV", "staging")
 
     with pytest.raises(ValidationError):
-        Settings()
+        Settings.from_environ()
