@@ -17,6 +17,7 @@ from shared.ids import new_id
 from shared.llm import breaker, registry
 from shared.llm import provider_keys as keys
 from shared.llm.registry import clients, service
+from shared.llm.registry import store as provider_store
 from shared.llm.registry.models import ProviderItem, provider_key
 from shared.llm.types import ProviderError
 from shared.pagination import PageParams
@@ -177,10 +178,10 @@ def test_a_concurrent_update_is_a_conflict_not_a_lost_update(
     team: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     registry.create(team, openai())
-    stale = ProviderItem.get(f"TEAM#{team}", provider_key("openai-main"))
+    stale = provider_store.read(team, "openai-main")
     registry.update(team, "openai-main", registry.ProviderUpdate(default_model="gpt-4.1"))
     # The next update read the provider before the one above was written.
-    monkeypatch.setattr(service, "_item", lambda team_id, name: stale)
+    monkeypatch.setattr(provider_store, "read", lambda team_id, name: stale)
 
     with pytest.raises(Conflict):
         registry.update(team, "openai-main", registry.ProviderUpdate(enabled=False))

@@ -2,13 +2,16 @@
 
     schemas.py   request and response shapes (ProviderCreate, ProviderUpdate, ProviderPublic)
     models.py    the stored items (providers table, under TEAM#<team>), item_key for a batch
-    service.py   create, upsert, get, config, listing, update, delete
+    domain.py    ProviderConfig: a provider as the registry knows it
+    store.py     the only reads and writes of the items: ProviderConfig in and out
+    service.py   the rules: create, upsert, get, config, listing, update, delete
     clients.py   client_for (a ready ProviderClient, cached per configuration) and test
 
 Keys themselves are shared.llm.provider_keys' business.
 """
 
 from shared.llm.registry.clients import client_for, test
+from shared.llm.registry.domain import ProviderConfig
 from shared.llm.registry.models import item_key
 from shared.llm.registry.schemas import (
     ApiKeyStatus,
@@ -21,7 +24,6 @@ from shared.llm.registry.schemas import (
 )
 from shared.llm.registry.service import (
     InUse,
-    ProviderConfig,
     config,
     create,
     delete,

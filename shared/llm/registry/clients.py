@@ -22,6 +22,7 @@ from shared.errors import NotFound, Unprocessable
 from shared.llm import provider_keys as keys
 from shared.llm.providers import DEFAULT_READ_TIMEOUT, ProviderClient, build_provider
 from shared.llm.registry import service
+from shared.llm.registry.domain import ProviderConfig
 from shared.llm.registry.schemas import ProviderCheck
 from shared.llm.types import ProviderError
 from shared.llm.url_policy import check_base_url
@@ -95,7 +96,7 @@ def forget_clients() -> None:
         client.close()
 
 
-def _client(config: service.ProviderConfig) -> ProviderClient:
+def _client(config: ProviderConfig) -> ProviderClient:
     cache_key = (config.team_id, config.name)
     with _lock:
         cached = _clients.get(cache_key)
@@ -112,9 +113,7 @@ def _client(config: service.ProviderConfig) -> ProviderClient:
     return built
 
 
-def _build(
-    config: service.ProviderConfig, *, read_timeout: float = DEFAULT_READ_TIMEOUT
-) -> ProviderClient:
+def _build(config: ProviderConfig, *, read_timeout: float = DEFAULT_READ_TIMEOUT) -> ProviderClient:
     key = _key(config)
     base_url = config.base_url
     if base_url:
@@ -137,7 +136,7 @@ def _build(
         ) from exc
 
 
-def _key(config: service.ProviderConfig) -> SecretStr | None:
+def _key(config: ProviderConfig) -> SecretStr | None:
     if not config.has_key:
         return None
     key = keys.api_key_for(config.team_id, config.name, version=config.key_version)
