@@ -3,15 +3,19 @@ default agent, and one memory of an agent. Storage and API shapes are separate."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.agents.schemas import MemoryCategory
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseConfig:
+class PhaseConfig(BaseModel):
     """Which agent serves `phase` when a job does not say otherwise."""
+
+    # Built at first use: a class statement of a dataclass costs this module's importers
+    # (every handler that imports the agents' service) three times as much.
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     phase: str
     agent_id: str
@@ -20,10 +24,11 @@ class PhaseConfig:
     updated_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Memory:
+class Memory(BaseModel):
     """One memory of an agent, as stored; `version` is what a replacement or deletion is
     conditioned on (None: not stored yet)."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     team_id: str
     agent_id: str
@@ -33,5 +38,5 @@ class Memory:
     importance: int
     created_at: datetime
     updated_at: datetime
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
     version: int | None = None

@@ -23,7 +23,6 @@ DynamoDB per call:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from shared.agents import memory_store
 from shared.agents.domain import Memory
@@ -95,13 +94,14 @@ def update_memory(team_id: str, memory_public_id: str, data: MemoryUpdate) -> Me
     agent_id, memory_id = parse_public_id(memory_public_id)
 
     def change(current: Memory) -> MemoryPublic:
-        changed = replace(
-            current,
-            content=data.content,
-            category=data.category,
-            importance=data.importance,
-            tags=list(data.tags),
-            updated_at=utcnow(),
+        changed = current.model_copy(
+            update={
+                "content": data.content,
+                "category": data.category,
+                "importance": data.importance,
+                "tags": list(data.tags),
+                "updated_at": utcnow(),
+            }
         )
         return _public(memory_store.replace_memory(current, changed))
 
