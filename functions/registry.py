@@ -44,6 +44,9 @@ class RouteGroup:
     # Signs tokens: may create the signing key on first use and reads the admin key secret.
     signs_tokens: bool = False
     provider_keys: ProviderKeyAccess | None = None
+    # Queues (shared.queues keys) it may send to; CDK grants SendMessage and sets
+    # QUEUE_URL_<KEY> for each.
+    sends_to: tuple[str, ...] = ()
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
@@ -247,6 +250,14 @@ class WorkerFunction:
     authenticates: bool = False
     signs_tokens: bool = False
     provider_keys: ProviderKeyAccess | None = None
+    # Queues (shared.queues keys) it may send to, as on `RouteGroup`.
+    sends_to: tuple[str, ...] = ()
+    # Queues whose event-source mapping invokes it (a queue's key, or a dead-letter
+    # queue's `<key>-dlq`), with partial batch failures reported.
+    consumes: tuple[str, ...] = ()
+    # May create and delete one-time schedules in the product's schedule group (waits
+    # longer than SQS's 15 minutes) and pass the role they run with.
+    manages_schedules: bool = False
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()

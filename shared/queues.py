@@ -1,0 +1,108 @@
+"""The product's SQS queues, as data, and sending to them.
+
+CDK builds each queue, its dead-letter queue (redrive after `max_receive_count` receives)
+and the event-source mapping to its consumer from ``QUEUES``; the local runtime creates the
+same queues in emulated SQS and pumps them into the same handlers (tools/local/pump.py).
+A function finds a queue's URL in ``QUEUE_URL_<KEY>`` (CDK sets it for the queues the
+registry says it sends to); locally the URL is the emulator's, by the same name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from shared.settings import LOCAL_ACCOUNT_ID, get_settings
+
+# SQS refuses a longer DelaySeconds: a wait beyond it is a one-time schedule instead.
+MAX_DELAY_SECONDS = 900
+# SQS's message size limit is 256 KiB; bodies near it travel by reference (S3) instead.
+MAX_MESSAGE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    """A work queue, the worker that consumes it, and its dead-letter queue."""
+
+    key: str
+    purpose: str
+    # The WorkerFunction (functions.registry) its event-source mapping invokes.
+    consumer: str
+    # Longer than the consumer's timeout, as SQS requires for a mapped function.
+    visibility_timeout_seconds: int = 180
+    # Receives before a message moves to the dead-letter queue.
+    max_receive_count: int = 5
+    batch_size: int = 10
+
+    def physical_name(self, resource_prefix: str) -> str:
+        return f"{resource_prefix}-{self.key}"
+
+    def dead_letter_key(self) -> str:
+        return f"{self.key}-dlq"
+
+    def dead_letter_name(self, resource_prefix: str) -> str:
+        return f"{resource_prefix}-{self.dead_letter_key()}"
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(
+        "bus-events",
+        "every domain event the bus rule forwards: matched against webhook subscriptions",
+        consumer="webhook_fanout",
+    ),
+    QueueSpec(
+        "webhook-deliveries",
+        "one message per delivery attempt of an event to a webhook endpoint",
+        consumer="webhook_delivery",
+        # Up to 5 attempts of 15 s each run in one invocation (timeout 100 s).
+        batch_size=5,
+    ),
+    QueueSpec(
+        "hook-events",
+        "inbound webhook messages accepted by /hooks/{source_id}, to store and announce",
+        consumer="hook_ingest",
+    ),
+)
+
+QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}
+
+
+def queue_url(key: str) -> str:
+    """The queue's URL: CDK's variable deployed; the emulator's URL for the same name locally."""
+    import os
+
+    settings = get_settings()
+    variable = f"QUEUE_URL_{key.upper().replace('-', '_')}"
+    if url := os.environ.get(variable):
+        return url
+    return (
+        f"https://sqs.{settings.aws_region}.amazonaws.com/{LOCAL_ACCOUNT_ID}/"
+        f"{settings.resource_prefix}-{key}"
+    )
+
+
+def send(key: str, body: dict[str, Any], *, delay_seconds: int = 0) -> str:
+    """Put one JSON message on the queue `key`; its SQS message id."""
+    from shared.aws import client
+
+    if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
+        raise ValueError(f"delay_seconds must be 0-{MAX_DELAY_SECONDS}, not {delay_seconds}")
+    answer = client("sqs").send_message(
+        QueueUrl=queue_url(key), MessageBody=json.dumps(body), DelaySeconds=delay_seconds
+    )
+    return str(answer["MessageId"])
+
+
+def send_many(key: str, bodies: list[dict[str, Any]]) -> None:
+    """Put JSON messages on the queue `key`, ten per request; raise if any was refused."""
+    from shared.aws import client
+
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start : start + 10]
+        answer = client("sqs").send_message_batch(
+            QueueUrl=queue_url(key),
+            Entries=[{"Id": str(i), "MessageBody": json.dumps(b)} for i, b in enumerate(chunk)],
+        )
+        if answer.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(answer['Failed'])} message(s) on {key}")
