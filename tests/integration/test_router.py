@@ -404,6 +404,32 @@ def test_a_probe_that_answers_closes_the_breaker() -> None:
     assert (snapshot.state, snapshot.failures) == ("closed", 0)
 
 
+def test_a_probe_that_fails_opens_the_breaker_again_on_the_breaker_it_left(
+    dynamodb_calls: list[str],
+) -> None:
+    # Given a breaker whose cool-down is over
+    primary = ScriptedProvider("primary", fails_with="unavailable")
+    context = call()
+    policy = breaker.DEFAULT_POLICY
+    for _ in range(policy.failure_threshold):
+        breaker.record_failure(context.team_id, "primary", "timeout", policy, now=time.time() - 100)
+    dynamodb_calls.clear()
+
+    # When the call that is its probe fails
+    with pytest.raises(AllProvidersFailed):
+        router_for(primary).complete(context, Target("primary"), REQUEST)
+    requests = list(dynamodb_calls)
+
+    # Then it is open again with a new cool-down, written on the half-open breaker the
+    # probe's write answered: no re-read in between
+    snapshot = breaker.state_of(context.team_id, "primary")
+    assert snapshot.state == "open"
+    assert snapshot.retry_after is not None
+    assert snapshot.retry_after > policy.cooldown_seconds - 5
+    assert snapshot.failures == policy.failure_threshold + 1
+    assert requests == [READ, "UpdateItem", "UpdateItem"]
+
+
 # A registered provider: its configuration is read in the same batch, its client reused.
 OPENAI_KEY = "sk-router-test-Wq3Lp8Zt1Kv6Nr9Xb4Mc"
 
