@@ -26,8 +26,8 @@ from shared import audit
 from shared.agents import service as agents
 from shared.auth.principal import Principal
 from shared.costs import budget_store, budget_updates, summaries
+from shared.costs.amounts import micros_to_usd, usd_to_micros
 from shared.costs.domain import Budget
-from shared.costs.models import micros_to_usd, usd_to_micros
 from shared.costs.summaries import CostLine, CostSummary, DailyCost, UserUsage
 from shared.errors import Forbidden
 from shared.identity.store import users

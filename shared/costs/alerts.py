@@ -10,23 +10,13 @@ is crossed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from pynamodb.exceptions import UpdateError
-
+from shared.costs import spend_store
+from shared.costs.amounts import micros_to_usd
 from shared.costs.budget_check import BudgetSeen, seen_in
-from shared.costs.models import (
-    BUDGET,
-    RollupItem,
-    day_key,
-    load_many,
-    micros_to_usd,
-    month_key,
-    month_of,
-)
-from shared.db.base import team_partition
-from shared.errors import ServiceUnavailable
+from shared.costs.models import month_of
 from shared.events import publish
 from shared.ids import utcnow
 
@@ -55,35 +45,13 @@ class BudgetAlert:
 
 @dataclass(frozen=True, slots=True)
 class _Period:
-    """One period's view for the alerts: its rollup, its limit and what it has spent."""
+    """One period's view for the alerts: its name, its limit and what it has spent."""
 
     name: Literal["day", "month"]
-    rollup_key: str
     start: str
     limit_micros: int | None
     spent_micros: int
     fired: frozenset[int]
-
-
-def _claim(team_id: str, rollup_key: str, threshold: int, reached_micros: int) -> int | None:
-    """Mark `threshold` announced on the rollup, if its stored spend has reached
-    `reached_micros`; answers that spend. None when another caller marked it first, or the
-    spend is not there (an estimate counted a retried call twice, say): the stored figure,
-    not the caller's sum, decides."""
-    rollup = RollupItem(team_partition(team_id), rollup_key)
-    try:
-        rollup.update(
-            actions=[RollupItem.alerts_fired.add({threshold})],
-            condition=RollupItem.sk.exists()
-            & ~RollupItem.alerts_fired.contains(threshold)
-            & (RollupItem.cost_micros >= reached_micros),
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise ServiceUnavailable("Storage is unavailable; try again shortly") from exc
-    return int(rollup.cost_micros)  # UpdateItem answered the item as it now is
 
 
 def _periods(seen: BudgetSeen, cost_micros: int) -> tuple[_Period, _Period]:
@@ -91,7 +59,6 @@ def _periods(seen: BudgetSeen, cost_micros: int) -> tuple[_Period, _Period]:
     return (
         _Period(
             "day",
-            day_key(day),
             day.isoformat(),
             seen.daily_limit_micros,
             seen.day_spent_micros + cost_micros,
@@ -99,7 +66,6 @@ def _periods(seen: BudgetSeen, cost_micros: int) -> tuple[_Period, _Period]:
         ),
         _Period(
             "month",
-            month_key(day),
             month_of(day),
             seen.monthly_limit_micros,
             seen.month_spent_micros + cost_micros,
@@ -108,7 +74,9 @@ def _periods(seen: BudgetSeen, cost_micros: int) -> tuple[_Period, _Period]:
     )
 
 
-def _announce(team_id: str, period: _Period, thresholds: tuple[int, ...]) -> list[BudgetAlert]:
+def _announce(
+    team_id: str, day: date, period: _Period, thresholds: tuple[int, ...]
+) -> list[BudgetAlert]:
     """Claim and publish each threshold `period` has reached and not yet announced."""
     limit = period.limit_micros
     if not limit:  # unlimited; and a zero limit refuses every call: nothing to warn of
@@ -117,7 +85,8 @@ def _announce(team_id: str, period: _Period, thresholds: tuple[int, ...]) -> lis
     for threshold in thresholds:
         if threshold in period.fired or period.spent_micros * 100 < limit * threshold:
             continue
-        stored = _claim(team_id, period.rollup_key, threshold, -(-limit * threshold // 100))
+        reached = -(-limit * threshold // 100)  # the spend that is `threshold`%, rounded up
+        stored = spend_store.claim_threshold(team_id, period.name, day, threshold, reached)
         if stored is not None:
             alert = BudgetAlert(
                 team_id,
@@ -157,7 +126,7 @@ def alerts_after(
         raise ValueError("a call's cost cannot be negative")
     day = (now or utcnow()).astimezone(UTC).date()
     if seen is None or seen.day != day:
-        seen = seen_in(load_many(team_id, [BUDGET, day_key(day), month_key(day)]), day)
+        seen = seen_in(spend_store.read_spend(team_id, day))
         cost_micros = 0  # read after the call was recorded: its cost is in the spend already
     if not seen.alerting:
         return []
@@ -167,5 +136,5 @@ def alerts_after(
     return [
         alert
         for period in _periods(seen, cost_micros)
-        for alert in _announce(team_id, period, seen.thresholds)
+        for alert in _announce(team_id, seen.day, period, seen.thresholds)
     ]

@@ -15,19 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from shared.costs.models import (
-    BUDGET,
-    AllowanceItem,
-    BudgetItem,
-    RollupItem,
-    allowance_key,
-    cost_keys,
-    day_key,
-    micros_to_usd,
-    month_key,
-    user_month_key,
-)
-from shared.db.batch import ItemKey, get_many
+from shared.costs import spend_store
+from shared.costs.amounts import micros_to_usd
+from shared.costs.rollups import Spend
+from shared.db.batch import ItemKey
 from shared.errors import BudgetExceeded
 from shared.ids import utcnow
 
@@ -58,46 +49,25 @@ class BudgetSeen:
         return bool(self.thresholds) and bool(self.daily_limit_micros or self.monthly_limit_micros)
 
 
-def _spent(items: Mapping[str, Any], key: str) -> int:
-    rollup: RollupItem | None = items.get(key)
-    return 0 if rollup is None else int(rollup.cost_micros)
-
-
-def _limit(item: BudgetItem | AllowanceItem | None, attribute: str) -> int | None:
-    value = None if item is None else getattr(item, attribute)
-    return None if value is None else int(value)
-
-
-def _fired(items: Mapping[str, Any], key: str) -> frozenset[int]:
-    rollup: RollupItem | None = items.get(key)
-    fired = None if rollup is None else rollup.alerts_fired
-    return frozenset(int(t) for t in fired or ())
-
-
-def seen_in(items: Mapping[str, Any], day: date) -> BudgetSeen:
-    """The alerts' view of cost items by sort key (a `load_many` answer) holding the budget
-    and the day's and month's rollups."""
-    budget: BudgetItem | None = items.get(BUDGET)
-    thresholds = () if budget is None else budget.alert_thresholds or ()
-    today, month = day_key(day), month_key(day)
+def seen_in(spend: Spend) -> BudgetSeen:
+    """The alerts' view of what a read of the budget and the day's and month's rollups
+    found."""
     return BudgetSeen(
-        day=day,
-        daily_limit_micros=_limit(budget, "daily_limit_micros"),
-        monthly_limit_micros=_limit(budget, "monthly_limit_micros"),
-        thresholds=tuple(sorted(int(t) for t in thresholds)),
-        day_spent_micros=_spent(items, today),
-        month_spent_micros=_spent(items, month),
-        day_fired=_fired(items, today),
-        month_fired=_fired(items, month),
+        day=spend.day,
+        daily_limit_micros=spend.daily_limit_micros,
+        monthly_limit_micros=spend.monthly_limit_micros,
+        thresholds=spend.thresholds,
+        day_spent_micros=spend.day_spent_micros,
+        month_spent_micros=spend.month_spent_micros,
+        day_fired=spend.day_fired,
+        month_fired=spend.month_fired,
     )
 
 
 def budget_keys(team_id: str, user_id: str, now: datetime) -> list[ItemKey]:
     """What `check_budget` reads at `now`: for a caller that reads them in its own batch
     (the router adds its breakers) and hands the answer over as `read`."""
-    day = now.astimezone(UTC).date()
-    sort_keys = [BUDGET, allowance_key(user_id), day_key(day), month_key(day)]
-    return cost_keys(team_id, [*sort_keys, user_month_key(user_id, day)])
+    return spend_store.spend_keys(team_id, now.astimezone(UTC).date(), user_id)
 
 
 def check_budget(
@@ -120,19 +90,11 @@ def check_budget(
     if estimated_cost_micros < 0:
         raise ValueError("the estimated cost cannot be negative")
     moment = now or utcnow()
-    day = moment.astimezone(UTC).date()
-    keys = budget_keys(team_id, user_id, moment)
-    found = read if read is not None else get_many(keys)
-    items = {key[2]: found[key] for key in keys if key in found}
-    budget, allowance = items.get(BUDGET), items.get(allowance_key(user_id))
+    spend = spend_store.read_spend(team_id, moment.astimezone(UTC).date(), user_id, read=read)
     checks = (
-        (TEAM_DAILY, _limit(budget, "daily_limit_micros"), _spent(items, day_key(day))),
-        (TEAM_MONTHLY, _limit(budget, "monthly_limit_micros"), _spent(items, month_key(day))),
-        (
-            USER_MONTHLY,
-            _limit(allowance, "monthly_allowance_micros"),
-            _spent(items, user_month_key(user_id, day)),
-        ),
+        (TEAM_DAILY, spend.daily_limit_micros, spend.day_spent_micros),
+        (TEAM_MONTHLY, spend.monthly_limit_micros, spend.month_spent_micros),
+        (USER_MONTHLY, spend.allowance_micros, spend.user_month_spent_micros),
     )
     for name, limit, spent in checks:
         if limit is not None and (spent >= limit or spent + estimated_cost_micros > limit):
@@ -142,4 +104,4 @@ def check_budget(
                 micros_to_usd(limit),
                 micros_to_usd(estimated_cost_micros),
             )
-    return seen_in(items, day)
+    return seen_in(spend)

@@ -14,15 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from shared.costs.amounts import micros_to_usd, usd_to_micros
 from shared.costs.domain import Allowance, Budget
-from shared.costs.models import (
-    BUDGET,
-    AllowanceItem,
-    BudgetItem,
-    allowance_key,
-    micros_to_usd,
-    usd_to_micros,
-)
+from shared.costs.models import BUDGET, AllowanceItem, BudgetItem, allowance_key
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.batch import ItemKey
 from shared.db.versioned import lost_race

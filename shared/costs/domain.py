@@ -1,6 +1,9 @@
 """What the budget store hands out: a team's budget and a user's allowance, in USD.
 
-Amounts are US dollars (None: unlimited); the store keeps integer micro-dollars.
+Amounts are US dollars (None: unlimited); the store keeps integer micro-dollars. The
+ledger's call is `shared.costs.calls.CallRecord`, and what the rollups answer is in
+`shared.costs.rollups`: modules of their own, since every data group imports this one
+and most never record or read a call (each frozen dataclass costs about 1.5 ms at import).
 """
 
 from __future__ import annotations

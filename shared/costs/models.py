@@ -12,15 +12,13 @@
                        sk = BUDGET                           the team's limits and thresholds
                        sk = ALLOWANCE#<user id>              a user's monthly allowance
 
-Money is stored as integer micro-dollars: rollups grow by atomic ``ADD`` from many Lambda
-instances at once, and integers add up exactly where binary floats would drift.
+Money is stored as integer micro-dollars (`shared.costs.amounts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pynamodb.attributes import (
@@ -33,20 +31,11 @@ from pynamodb.attributes import (
 from shared.db.base import TeamItem, table_meta, team_partition
 from shared.db.batch import ItemKey, get_many
 
-MICROS_PER_USD = 1_000_000
 ROLLUP = "ROLLUP#"
 TOTAL_KEY = "ROLLUP#TOTAL"
 BUDGET = "BUDGET"
 # Day rollups answer `daily` (at most 365 days back); the ledger is kept a little longer.
 RETENTION_DAYS = 400
-
-
-def usd_to_micros(usd: float) -> int:
-    return int(Decimal(str(usd)).scaleb(6).to_integral_value(ROUND_HALF_UP))
-
-
-def micros_to_usd(micros: int) -> float:
-    return round(micros / MICROS_PER_USD, 6)
 
 
 def ledger_partition(team_id: str) -> str:

@@ -1,6 +1,6 @@
-"""Cost summaries, read from the rollups `record_call` keeps: each is one GetItem, one
-BatchGetItem or one Query on the team's partition, never a Scan, so what a summary costs
-does not grow with the ledger.
+"""Cost summaries, read from the rollups `record_call` keeps (`shared.costs.summary_store`):
+each is one BatchGetItem or one Query on the team's partition, never a Scan, so what a
+summary costs does not grow with the ledger.
 
 Breakdowns (`by_agent`, `by_job`, `by_provider`, `by_model`) are ordered by their key,
 that is by name, ascending: DynamoDB pages in key order, and re-sorting one page by cost
@@ -15,24 +15,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.costs.models import (
-    TOTAL_KEY,
-    AllowanceItem,
-    RollupItem,
-    allowance_key,
-    day_key,
-    load_many,
-    micros_to_usd,
-    month_key,
-    month_of,
-    rollup_prefix,
-    user_month_key,
-)
-from shared.db.base import storage_errors, team_partition
-from shared.db.query import query_page
+from shared.costs import summary_store
+from shared.costs.amounts import micros_to_usd
+from shared.costs.models import month_of
+from shared.costs.rollups import Rollup
+from shared.costs.summary_store import Kind
 from shared.errors import BadRequest
 from shared.ids import utcnow
-from shared.pagination import PageParams, decode_cursor
+from shared.pagination import PageParams
 
 MAX_DAILY_DAYS = 365
 # Tokens the models counted; null when calls were made but none counted any (the template
@@ -97,30 +87,21 @@ def _today(now: datetime | None) -> date:
     return (now or utcnow()).astimezone(UTC).date()
 
 
-def _tokens(count: float | None) -> int | None:
-    return None if count is None else int(count)
-
-
-def _counts(item: RollupItem | None) -> tuple[int, int, int | None, int | None]:
+def _counts(rollup: Rollup | None) -> tuple[int, int, int | None, int | None]:
     """(cost micros, calls, tokens in, tokens out); zeros for a slice with no calls yet,
     None tokens for one whose calls counted none."""
-    if item is None:
+    if rollup is None:
         return 0, 0, 0, 0
-    return (
-        int(item.cost_micros),
-        int(item.calls),
-        _tokens(item.tokens_in),
-        _tokens(item.tokens_out),
-    )
+    return rollup.cost_micros, rollup.calls, rollup.tokens_in, rollup.tokens_out
 
 
 def summary(team_id: str, now: datetime | None = None) -> CostSummary:
     """All-time totals, this month's and today's: one BatchGetItem of three rollups."""
     day = _today(now)
-    items = load_many(team_id, [TOTAL_KEY, month_key(day), day_key(day)])
-    cost, calls, tokens_in, tokens_out = _counts(items.get(TOTAL_KEY))
-    month_cost, month_calls, _, _ = _counts(items.get(month_key(day)))
-    day_cost, day_calls, _, _ = _counts(items.get(day_key(day)))
+    total, this_month, today = summary_store.totals(team_id, day)
+    cost, calls, tokens_in, tokens_out = _counts(total)
+    month_cost, month_calls, _, _ = _counts(this_month)
+    day_cost, day_calls, _, _ = _counts(today)
     return CostSummary(
         total_cost_usd=micros_to_usd(cost),
         total_calls=calls,
@@ -136,58 +117,35 @@ def summary(team_id: str, now: datetime | None = None) -> CostSummary:
     )
 
 
-def _line(item: RollupItem) -> CostLine:
-    cost, calls, tokens_in, tokens_out = _counts(item)
+def _line(rollup: Rollup) -> CostLine:
     return CostLine(
-        name=item.label,
-        cost_usd=micros_to_usd(cost),
-        calls=calls,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-        last_call_at=item.updated_at,
+        name=rollup.label,
+        cost_usd=micros_to_usd(rollup.cost_micros),
+        calls=rollup.calls,
+        tokens_in=rollup.tokens_in,
+        tokens_out=rollup.tokens_out,
+        last_call_at=rollup.updated_at,
     )
 
 
 def _breakdown(
-    team_id: str, kind: str, params: PageParams
+    team_id: str, kind: Kind, params: PageParams
 ) -> tuple[list[CostLine], int, str | None]:
-    prefix = rollup_prefix(kind)
-    # A cursor from another breakdown would start the Query outside its key range.
-    if params.cursor is not None and not decode_cursor(params.cursor).get("sk", "").startswith(
-        prefix
-    ):
-        raise BadRequest("Invalid cursor")
-    items, total, cursor = query_page(
-        RollupItem,
-        team_partition(team_id),
-        params,
-        range_key_condition=RollupItem.sk.startswith(prefix),
-        newest_first=False,
-    )
-    return [_line(item) for item in items], total, cursor
+    rollups, total, cursor = summary_store.breakdown_page(team_id, kind, params)
+    return [_line(rollup) for rollup in rollups], total, cursor
 
 
-def lines(team_id: str, kind: str, limit: int) -> list[CostLine]:
+def lines(team_id: str, kind: Kind, limit: int) -> list[CostLine]:
     """Up to `limit` lines of one breakdown, in name order: one Query (paged by PynamoDB
     past 1 MB), and no count, for a caller that shows a selection rather than a page."""
-    with storage_errors("cost"):
-        items = RollupItem.query(
-            team_partition(team_id), RollupItem.sk.startswith(rollup_prefix(kind)), limit=limit
-        )
-        return [_line(item) for item in items]
+    return [_line(rollup) for rollup in summary_store.breakdown(team_id, kind, limit)]
 
 
 def recent_jobs(team_id: str, count: int) -> list[CostLine]:
     """The lines of the team's `count` newest jobs (job ids sort by time), newest first:
     one Query reading at most `count` items."""
-    with storage_errors("cost"):
-        items = RollupItem.query(
-            team_partition(team_id),
-            RollupItem.sk.startswith(rollup_prefix("JOB")),
-            scan_index_forward=False,
-            limit=count,
-        )
-        return [_line(item) for item in items]
+    rollups = summary_store.breakdown(team_id, "JOB", count, last_first=True)
+    return [_line(rollup) for rollup in rollups]
 
 
 def by_agent(team_id: str, params: PageParams) -> tuple[list[CostLine], int, str | None]:
@@ -217,18 +175,10 @@ def daily(team_id: str, days: int, now: datetime | None = None) -> list[DailyCos
         raise BadRequest(f"days must be between 1 and {MAX_DAILY_DAYS}")
     last = _today(now)
     dates = [last - timedelta(days=back) for back in range(days - 1, -1, -1)]
-    with storage_errors("cost"):
-        found = {
-            item.sk: item
-            for item in RollupItem.query(
-                team_partition(team_id),
-                RollupItem.sk.between(day_key(dates[0]), day_key(last)),
-                limit=days,
-            )
-        }
+    found = summary_store.days(team_id, dates[0], last)
     entries = []
     for day in dates:
-        cost, calls, tokens_in, tokens_out = _counts(found.get(day_key(day)))
+        cost, calls, tokens_in, tokens_out = _counts(found.get(day))
         entries.append(
             DailyCost(
                 date=day,
@@ -244,16 +194,13 @@ def daily(team_id: str, days: int, now: datetime | None = None) -> list[DailyCos
 def user_usage(team_id: str, user_id: str, now: datetime | None = None) -> UserUsage:
     """A user's spend this month and what remains of their allowance: one BatchGetItem."""
     day = _today(now)
-    spent_key, limit_key = user_month_key(user_id, day), allowance_key(user_id)
-    items = load_many(team_id, [spent_key, limit_key])
-    spent, calls, _, _ = _counts(items.get(spent_key))
-    allowance: AllowanceItem | None = items.get(limit_key)
-    limit = None if allowance is None else allowance.monthly_allowance_micros
+    rollup, limit = summary_store.user_month(team_id, user_id, day)
+    spent, calls, _, _ = _counts(rollup)
     return UserUsage(
         user_id=user_id,
         month=month_of(day),
         spent_usd=micros_to_usd(spent),
         calls=calls,
-        monthly_allowance=None if limit is None else micros_to_usd(int(limit)),
-        remaining_usd=None if limit is None else micros_to_usd(max(0, int(limit) - spent)),
+        monthly_allowance=None if limit is None else micros_to_usd(limit),
+        remaining_usd=None if limit is None else micros_to_usd(max(0, limit - spent)),
     )

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from shared.costs.alerts import alerts_after
+from shared.costs.amounts import cost_micros, micros_to_usd
 from shared.costs.budget_check import BudgetSeen, budget_keys, check_budget
-from shared.costs.ledger import CallRecord, cost_micros, record_call
-from shared.costs.models import micros_to_usd
+from shared.costs.calls import CallRecord
+from shared.costs.ledger import record_call
 from shared.db.batch import ItemKey, get_many
 from shared.errors import NotFound, ServiceUnavailable
 from shared.ids import utcnow

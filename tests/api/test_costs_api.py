@@ -20,7 +20,8 @@ from shared.agents.schemas import AgentCreate
 from shared.agents.service import create_agent
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
-from shared.costs.ledger import CallRecord, record_call
+from shared.costs.calls import CallRecord
+from shared.costs.ledger import record_call
 from shared.db.base import team_partition
 from shared.identity.models import AuditItem, UserItem, user_key
 from shared.ids import utcnow

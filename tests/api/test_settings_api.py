@@ -21,8 +21,9 @@ from shared.agents.service import create_agent, delete_agent
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.costs import budget_store, budget_updates
+from shared.costs.calls import CallRecord
 from shared.costs.domain import Budget
-from shared.costs.ledger import CallRecord, record_call
+from shared.costs.ledger import record_call
 from shared.db.base import team_partition
 from shared.db.tables import TABLES_BY_KEY
 from shared.jobs import store

@@ -14,7 +14,9 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from shared.aws import client
-from shared.costs.ledger import CallRecord, cost_micros, record_call
+from shared.costs.amounts import cost_micros
+from shared.costs.calls import CallRecord
+from shared.costs.ledger import record_call
 from shared.costs.models import (
     TOTAL_KEY,
     CallItem,
