@@ -10,7 +10,8 @@ answers the whole log. DynamoDB applies updates to an item one at a time, so eac
 sees every hit stored before it, whichever instance stored it. Only the last `requests`
 times matter; once the log holds twice that many, a second, conditional request drops
 the older ones (at most one hit in `requests` pays it). The item expires by TTL a window
-after its last hit.
+after its last hit. The log's reads and writes are shared.ratelimit_store's; this module
+holds the rule.
 """
 
 from __future__ import annotations
@@ -20,15 +21,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 from fastapi import Request
-from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.condition import size
 
-from shared.db.base import storage_errors
-from shared.errors import RateLimited
-from shared.identity.models import RateCounterItem
+from shared import ratelimit_store
+from shared.errors import Conflict, RateLimited, ServiceUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,23 +38,15 @@ class Limit:
         """Count one request by `subject`; RateLimited when `requests` came within the
         window before it. The hits in the window, this one included."""
         moment = time.time() if now is None else now
-        # The limit is in the key: a changed limit starts a new log.
-        log = RateCounterItem(
-            f"RATE#{self.scope}#{subject}", f"{self.requests}/{self.window_seconds}s"
+        times = ratelimit_store.append_hit(  # this hit's time is last
+            self.scope,
+            subject,
+            self._label,
+            moment,
+            datetime.fromtimestamp(math.ceil(moment) + self.window_seconds, UTC),
         )
-        with storage_errors("rate limit"):
-            log.update(
-                actions=[
-                    RateCounterItem.log.set((RateCounterItem.log | []).append([moment])),
-                    RateCounterItem.expires_at.set(
-                        datetime.fromtimestamp(math.ceil(moment) + self.window_seconds, UTC)
-                    ),
-                ]
-            )
-        # Numbers in a list of NumberAttribute (the stubs type them as attributes).
-        times = [float(at) for at in cast(list[float], log.log)]  # this hit's is last
         if len(times) >= 2 * self.requests:
-            self._trim(log, len(times))
+            self._trim(subject, len(times))
         edge = moment - self.window_seconds
         before = [at for at in times[-self.requests - 1 : -1] if at > edge]
         if len(before) >= self.requests:
@@ -67,17 +56,20 @@ class Limit:
             raise RateLimited(retry_after, f"Too many requests; retry in {retry_after} s")
         return len(before) + 1
 
-    def _trim(self, log: RateCounterItem, seen: int) -> None:
+    @property
+    def _label(self) -> str:
+        # The limit is in the log's key: a changed limit starts a new log.
+        return f"{self.requests}/{self.window_seconds}s"
+
+    def _trim(self, subject: str, seen: int) -> None:
         """Drop all but the last `requests` of the `seen` times. Conditional on the log
         being at least as long as seen: then, even if another hit trimmed it meanwhile,
         at least `requests` times were appended since, and the last `requests` stay."""
-        drop = seen - self.requests
         try:
-            log.update(
-                actions=[RateCounterItem.log[index].remove() for index in range(drop)],
-                condition=size(RateCounterItem.log) >= seen,
+            ratelimit_store.drop_oldest(
+                self.scope, subject, self._label, seen - self.requests, seen
             )
-        except UpdateError:
+        except (Conflict, ServiceUnavailable):
             # Another hit trimmed first, or storage is briefly unavailable: the next
             # trim catches up; this hit's answer is already decided.
             return
