@@ -1,6 +1,5 @@
-"""A team's typed settings (GET/POST /settings, PATCH /system/settings): one item per team.
-
-    events table:  pk = TEAM#<team>   sk = SETTINGS   document = the settings the team set
+"""A team's typed settings (GET/POST /settings, PATCH /system/settings): one item per team
+(shared.team_settings_models), read and written by shared.team_settings_store.
 
 Only the keys a team has set are stored, so a default changed here reaches every team that
 never set it. An update merges the patch into what is stored, validates the whole, and
@@ -22,9 +21,6 @@ may hold, so every reader of the settings sees what the router enforces;
 checked whole before anything is written; a storage failure between the two writes can
 leave the first one done, and the same request again completes it.
 
-The item's model lives here rather than in a models module: it is the only item of this
-concern, and nothing else reads it.
-
 DynamoDB per call: `get_team_settings` one BatchGetItem (settings and budget);
 `update_team_settings` one GetItem (consistent) and one conditional PutItem, plus the
 budget's read and conditional write when the patch names a budget-backed setting.
@@ -37,8 +33,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pynamodb.attributes import JSONAttribute
 
+from shared import team_settings_store
 from shared.agents.schemas import PROVIDER_NAME_PATTERN, ProviderName
 from shared.costs import budget_store, budget_updates
 from shared.costs.amounts import (
@@ -49,14 +45,11 @@ from shared.costs.amounts import (
     sorted_thresholds,
 )
 from shared.costs.domain import Budget
-from shared.db.base import TeamItem, get_or_none, storage_errors, table_meta, team_partition
-from shared.db.batch import ItemKey, get_many
+from shared.db.batch import get_many
 from shared.errors import Unprocessable
-from shared.ids import utcnow
 from shared.observability import logger
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS, GATEABLE_PHASES, PHASE_NAMES
 
-SETTINGS_KEY = "SETTINGS"
 _PROVIDER_NAME = re.compile(PROVIDER_NAME_PATTERN)
 _MODEL_ID_MAX = 200
 FALLBACK_FORMAT = (
@@ -199,12 +192,6 @@ class InvalidSettings(Unprocessable):
         return cls(f"Invalid settings: {problems}", errors)
 
 
-class TeamSettingsItem(TeamItem):
-    Meta = table_meta("events")
-
-    document = JSONAttribute(default=dict)
-
-
 def _known(team_id: str, document: Mapping[str, Any]) -> dict[str, Any]:
     """What is stored, less any key the code no longer knows or whose value it no longer
     accepts (a setting renamed or narrowed since): those fall back to their defaults."""
@@ -220,15 +207,6 @@ def _known(team_id: str, document: Mapping[str, Any]) -> dict[str, Any]:
     return known
 
 
-def _settings_key(team_id: str) -> ItemKey:
-    return (TeamSettingsItem, team_partition(team_id), SETTINGS_KEY)
-
-
-def _stored(team_id: str) -> TeamSettingsItem | None:
-    """The settings item as last written (a consistent read: the version must be current)."""
-    return get_or_none(TeamSettingsItem, team_partition(team_id), SETTINGS_KEY, consistent=True)
-
-
 def _with_budget(settings: TeamSettings, budget: Budget) -> TeamSettings:
     return settings.model_copy(
         update={setting: getattr(budget, field) for setting, field in BUDGET_BACKED.items()}
@@ -238,10 +216,9 @@ def _with_budget(settings: TeamSettings, budget: Budget) -> TeamSettings:
 def get_team_settings(team_id: str) -> TeamSettings:
     """The team's settings: its stored values over the defaults (all defaults when none),
     the budget-backed ones from the budget. One BatchGetItem for both items."""
-    settings_key, budget_key = _settings_key(team_id), budget_store.budget_key(team_id)
-    read = get_many([settings_key, budget_key])
-    item: TeamSettingsItem | None = read.get(settings_key)
-    document = {} if item is None else _known(team_id, item.document or {})
+    read = get_many([team_settings_store.settings_key(team_id), budget_store.budget_key(team_id)])
+    stored = team_settings_store.get_stored(team_id, read=read)
+    document = {} if stored is None else _known(team_id, stored.document)
     settings = TeamSettings.model_validate(document)
     return _with_budget(settings, budget_store.get_budget(team_id, read=read))
 
@@ -285,26 +262,18 @@ def update_team_settings(team_id: str, patch: Mapping[str, Any]) -> TeamSettings
 def _update_own(team_id: str, patch: Mapping[str, Any]) -> TeamSettings:
     """Merge `patch` (known names, none budget-backed) into the settings item, written on
     the version read."""
-    stored = _stored(team_id)
-    document = _known(team_id, stored.document or {}) if stored else {}
+    stored = team_settings_store.get_stored(team_id)  # consistent: the version is current
+    document = _known(team_id, stored.document) if stored else {}
     merged = {**document, **patch}
     try:
         settings = TeamSettings.model_validate(merged)
     except ValidationError as exc:
         raise InvalidSettings.from_validation(exc) from exc
-    now = utcnow()
-    item = TeamSettingsItem(
-        team_partition(team_id),
-        SETTINGS_KEY,
-        team_id=team_id,
+    team_settings_store.save_settings(
+        team_id,
         # Typed and normalized ("3" → 3), only the keys the team has set; the budget's
         # values are the budget's (an older item may hold them: they are dropped).
-        document=settings.model_dump(mode="json", include=set(merged) - set(BUDGET_BACKED)),
-        created_at=stored.created_at if stored else now,
-        updated_at=now,
+        settings.model_dump(mode="json", include=set(merged) - set(BUDGET_BACKED)),
+        stored=stored,  # written on the version read: a concurrent update is a Conflict
     )
-    if stored is not None:
-        item.version = stored.version
-    with storage_errors("settings"):
-        item.save()  # conditioned on the version read (or on there being no item yet)
     return settings

@@ -29,7 +29,8 @@ from shared.db.tables import TABLES_BY_KEY
 from shared.jobs import store
 from shared.pagination import PageParams
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS
-from shared.team_settings import SETTINGS_KEY, TeamSettings, TeamSettingsItem
+from shared.team_settings import TeamSettings
+from shared.team_settings_models import SETTINGS_KEY, TeamSettingsItem
 from tests.factories import ADMIN_KEY, assert_error, make_job
 
 SETTINGS, ALIAS = "/api/v1/settings", "/api/v1/system/settings"

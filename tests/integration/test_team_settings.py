@@ -4,27 +4,28 @@ of unknown keys and bad values, and one winner when two updates race."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from shared import team_settings
+from shared import team_settings_store
 from shared.costs import budget_updates
 from shared.costs.budget_store import get_budget
 from shared.db.base import team_partition
+from shared.db.batch import ItemKey
 from shared.errors import Conflict
 from shared.ids import new_id
 from shared.team_settings import (
-    SETTINGS_KEY,
     InvalidSettings,
     TeamSettings,
-    TeamSettingsItem,
     get_team_settings,
     parse_model_ref,
     update_team_settings,
 )
+from shared.team_settings_models import SETTINGS_KEY, TeamSettingsItem
+from shared.team_settings_store import StoredSettings
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -230,14 +231,17 @@ def test_of_two_concurrent_updates_one_wins_and_the_other_conflicts(
     update_team_settings(team, {"max_repair_attempts": 1})
     # Both read version 1 before either writes: exactly one conditional write can succeed.
     both_read = threading.Barrier(2)
-    stored = team_settings._stored
+    get_stored = team_settings_store.get_stored
 
-    def stored_then_wait(team_id: str) -> TeamSettingsItem | None:
-        item = stored(team_id)
-        both_read.wait(timeout=10)
-        return item
+    def stored_then_wait(
+        team_id: str, *, read: Mapping[ItemKey, Any] | None = None
+    ) -> StoredSettings | None:
+        stored = get_stored(team_id, read=read)
+        if read is None:  # the update's consistent read, not a batch's
+            both_read.wait(timeout=10)
+        return stored
 
-    monkeypatch.setattr(team_settings, "_stored", stored_then_wait)
+    monkeypatch.setattr(team_settings_store, "get_stored", stored_then_wait)
 
     def update(value: int) -> str:
         try:
