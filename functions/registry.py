@@ -218,6 +218,22 @@ SETTINGS = RouteGroup(
     },
 )
 
+# Public: an outside system's signature is its credential (no token check, no tokens layer).
+HOOKS = RouteGroup(
+    name="hooks",
+    description="inbound webhooks: signed events from outside systems, verified, deduplicated "
+    "and queued",
+    prefixes=("hooks",),
+    # The source's lookup and replay claims (events); the per-address rate limit (identity).
+    tables={"events": "read_write", "identity": "read_write"},
+    # A body too large for SQS travels by reference: hooks/<team>/<source>/<event>.json.
+    bucket="read_write",
+    authenticates=False,
+    sends_to=("hook-events",),
+    memory_mb=512,
+    timeout_seconds=10,
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -227,6 +243,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     PROVIDERS,
     COSTS,
     SETTINGS,
+    HOOKS,
 )
 
 
@@ -323,7 +340,27 @@ KEY_ROTATION = WorkerFunction(
 )
 SIGNING_KEY_ROTATION_DAYS = 30
 
-WORKERS: tuple[WorkerFunction, ...] = (PIPELINE_WORKER, RECONCILER, KEY_ROTATION)
+# Stores each inbound message /hooks accepted and announces it (hook.received).
+HOOK_INGEST = WorkerFunction(
+    name="hook_ingest",
+    description="stores accepted inbound webhook events and publishes hook.received",
+    handler="functions.hook_ingest.handler.handler",
+    # Events and the source's lookup (events); once per event id (idempotency).
+    tables={"events": "read_write", "idempotency": "read_write"},
+    # A payload over the inline limit is kept in S3.
+    bucket="read_write",
+    publishes_events=True,
+    consumes=("hook-events",),
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
+WORKERS: tuple[WorkerFunction, ...] = (
+    PIPELINE_WORKER,
+    RECONCILER,
+    KEY_ROTATION,
+    HOOK_INGEST,
+)
 
 # The generation state machine's name suffix: `<resource_prefix>-generation`.
 GENERATION_STATE_MACHINE = "generation"

@@ -1,0 +1,1 @@
+"""Consumer of hook-events: stores each accepted inbound message and announces it."""

@@ -1,0 +1,1 @@
+"""Inbound webhooks' public endpoint: POST /hooks/{source_id}, signed by the sender."""
