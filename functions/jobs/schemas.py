@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.jobs.domain import ProjectHealth, ProjectStatus
 from shared.llm.types import ErrorKind
 from shared.numbers import JSON_NUMBER, JsonFloat, JsonInt
 from shared.pipeline.definition import GATEABLE_PHASES, PHASE_NAMES
@@ -280,8 +281,6 @@ class JobEventPublic(BaseModel):
     at: datetime
 
 
-ProjectStatus = Literal["discovery", "development", "production", "blocked", "archived"]
-ProjectHealth = Literal["healthy", "at_risk", "critical"]
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$"
 
 

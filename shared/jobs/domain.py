@@ -202,3 +202,32 @@ class Approval(BaseModel):
     def kind(self) -> ApprovalKind:
         """ "budget": a limit a job's model call hit; "phase": a gated phase's output."""
         return "phase" if self.budget is None else "budget"
+
+
+ProjectStatus = Literal["discovery", "development", "production", "blocked", "archived"]
+ProjectHealth = Literal["healthy", "at_risk", "critical"]
+
+
+class Project(BaseModel):
+    """A project: an initiative that groups generation jobs (fields as seed 001 names
+    them; the API shapes are functions/jobs/schemas.py's). The defaults read a project
+    stored before a field existed."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    slug: str
+    name: str
+    description: str = ""
+    status: ProjectStatus = "discovery"
+    health: ProjectHealth = "healthy"
+    icon: str = ""
+    repository: str = ""
+    monthly_spend: float = 0.0
+    sla: str = "100%"
+    build_progress: int = 0
+    features: list[str] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    # The stored version it was read at (a write back is conditioned on it); never shown.
+    version: int | None = Field(default=None, exclude=True)
