@@ -218,6 +218,16 @@ SETTINGS = RouteGroup(
     },
 )
 
+WEBHOOKS = RouteGroup(
+    name="webhooks",
+    description="outbound webhooks and their deliveries; inbound webhook sources and events",
+    prefixes=("webhooks",),
+    # Sources and their events (events); a large inbound payload is read through a
+    # presigned URL, which the function signs (bucket read).
+    tables={**IDENTITY_FOR_AUTH, "events": "read_write"},
+    bucket="read",
+)
+
 # Public: an outside system's signature is its credential (no token check, no tokens layer).
 HOOKS = RouteGroup(
     name="hooks",
@@ -243,6 +253,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     PROVIDERS,
     COSTS,
     SETTINGS,
+    WEBHOOKS,
     HOOKS,
 )
 

@@ -1,0 +1,1 @@
+"""Webhooks: outbound endpoints and their deliveries; inbound sources and their events."""
