@@ -214,31 +214,6 @@ STORES = {
     "transactions of the jobs' and projects' writes",
 }
 
-# Modules that still reach storage outside a store, each with why; the lead tracks them.
-# An entry that no longer reaches storage fails the test below: remove it when its work lands.
-NOT_YET_STORES = {
-    "functions.jobs.projects": "the projects' storage is still in their service: moving it "
-    "to a shared/jobs project store waits for the KPI counters being added to these very "
-    "functions now",
-    "shared.agents.memories": "the agents' memories keep rules and storage in one module; "
-    "the agents' status is being changed now",
-    "shared.agents.service": "the agents' rules and storage are one module; the agents' "
-    "status is being changed now",
-    "shared.costs.alerts": "shared/costs is being split by concern now (issue 11, point 5)",
-    "shared.costs.budget_check": "shared/costs is being split by concern now",
-    "shared.costs.ledger": "shared/costs is being split by concern now",
-    "shared.costs.summaries": "shared/costs is being split by concern now",
-    "shared.llm.breaker": "the breaker package keeps its item handling beside its rules",
-    "shared.llm.breaker.calls": "the breaker package keeps its item handling beside its rules",
-    "shared.llm.breaker.operator": "the breaker package keeps its item handling beside its rules",
-    "shared.llm.breaker.transitions": "the breaker package keeps its item handling beside "
-    "its rules",
-    "shared.llm.registry.service": "the provider registry keeps its items and rules together",
-    "shared.ratelimit": "the sliding log is storage and rule at once in one kernel module, "
-    "being changed now",
-    "shared.team_settings": "defines its item (TeamSettingsItem) beside the settings' rules",
-}
-
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
@@ -313,23 +288,17 @@ def may_touch_storage(name: str) -> bool:
 
 def test_only_stores_reach_storage() -> None:
     # Given every module of functions/ and shared/; then each that reaches PynamoDB is a
-    # store, a module of items, shared/db, or a listed exception.
+    # store, a module of items or shared/db: no exceptions.
     reaching = {
         name: reach
         for name, path in SOURCES.items()
         if (reach := storage_reach(name, path.read_text(), _package_of(name)))
     }
-    outside = {
-        name: reach
-        for name, reach in reaching.items()
-        if not may_touch_storage(name) and name not in NOT_YET_STORES
-    }
+    outside = {name: reach for name, reach in reaching.items() if not may_touch_storage(name)}
     assert outside == {}, (
         "these modules reach storage outside a store: move the reads and writes to the "
         "area's store, which answers domain objects (docs/architecture.md, 'A request's path')"
     )
-    settled = sorted(name for name in NOT_YET_STORES if name not in reaching)
-    assert settled == [], f"{settled} no longer reach storage: remove them from NOT_YET_STORES"
 
 
 def test_the_identity_stores_are_where_identity_is_stored() -> None:
