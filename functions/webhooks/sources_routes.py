@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from functions.webhooks.sources_schemas import (
+    HmacSourceCreate,
     InboundEventPublic,
     SourceCreate,
     SourceCreated,
@@ -63,9 +64,8 @@ def _event(event: InboundEvent) -> dict[str, Any]:
 async def create_source(
     body: SourceCreate, principal: AdminPrincipal, request: Request
 ) -> dict[str, Any]:
-    source = service.create_source(
-        principal.team_id, body.name, body.scheme, body.header, body.secret
-    )
+    header = body.header if isinstance(body, HmacSourceCreate) else None
+    source = service.create_source(principal.team_id, body.name, body.scheme, header, body.secret)
     return {**_public(source, request), "secret": source.secret}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -21,25 +21,60 @@ GivenSecret = Annotated[
 ]
 
 
-class SourceCreate(BaseModel):
-    """POST /webhooks/sources."""
+# Standard Webhooks: whsec_ and the base64 of a key of at least 24 bytes.
+StandardSecret = Annotated[
+    str,
+    StringConstraints(
+        max_length=256,
+        pattern=r"^whsec_(?:[A-Za-z0-9+/]{4}){8,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+    ),
+]
+_GIVEN = (
+    "the sender's own signing secret when it issues one (Stripe's whsec_...); left out, one "
+    "is generated"
+)
 
+
+class _SourceFields(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: SourceName
-    scheme: Scheme = Field(
-        description="standard-webhooks (webhook-id/-timestamp/-signature), github "
-        "(X-Hub-Signature-256), stripe (Stripe-Signature t= v1=), or hmac-sha256 (the named "
-        "header holds the body's HMAC-SHA256, hex or base64)"
-    )
-    header: HeaderName | None = Field(
-        default=None, description="hmac-sha256 only: the header the signature is in"
-    )
-    secret: GivenSecret | None = Field(
-        default=None,
-        description="the sender's own signing secret when it issues one (Stripe's whsec_...); "
-        "left out, one is generated",
-    )
+
+
+class StandardWebhooksSourceCreate(_SourceFields):
+    """webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks 1.0)."""
+
+    scheme: Literal["standard-webhooks"]
+    secret: StandardSecret | None = Field(default=None, description=_GIVEN)
+
+
+class GithubSourceCreate(_SourceFields):
+    """X-Hub-Signature-256, X-GitHub-Delivery, X-GitHub-Event."""
+
+    scheme: Literal["github"]
+    secret: GivenSecret | None = Field(default=None, description=_GIVEN)
+
+
+class StripeSourceCreate(_SourceFields):
+    """Stripe-Signature with t= and v1=; the event's id and type."""
+
+    scheme: Literal["stripe"]
+    secret: GivenSecret | None = Field(default=None, description=_GIVEN)
+
+
+class HmacSourceCreate(_SourceFields):
+    """The named header holds the body's HMAC-SHA256 (hex or base64, `sha256=` optional)."""
+
+    scheme: Literal["hmac-sha256"]
+    header: HeaderName = Field(description="the header the signature is in")
+    secret: GivenSecret | None = Field(default=None, description=_GIVEN)
+
+
+# POST /webhooks/sources: what each scheme needs, told apart by `scheme`.
+SourceCreate = Annotated[
+    StandardWebhooksSourceCreate | GithubSourceCreate | StripeSourceCreate | HmacSourceCreate,
+    Field(discriminator="scheme"),
+]
 
 
 class SourcePublic(BaseModel):

@@ -87,6 +87,8 @@ PUBLIC = {
     "POST /api/v1/auth/refresh",
     # Checks the X-Admin-Key header itself.
     "POST /api/v1/auth/token",
+    # Inbound webhooks: the sender's signature with the source's secret is the credential.
+    "POST /api/v1/hooks/{source_id}",
 }
 # Reviewed: what an agent identity may call (read its jobs, know who it is).
 AGENT_ROUTES = {
@@ -205,6 +207,10 @@ def owner(aws: None) -> Iterator[Team]:
         "/api/v1/providers", headers=headers, json={"name": "owned", "kind": "templates"}
     )
     assert provider.status_code == 201, provider.text
+    source = client.post(
+        "/api/v1/webhooks/sources", headers=headers, json={"name": "owned", "scheme": "github"}
+    )
+    assert source.status_code == 201, source.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -217,6 +223,7 @@ def owner(aws: None) -> Iterator[Team]:
         "invitation_id": invitation["id"],
         "agent_id": llm_agent.json()["id"],
         "memory_id": memory.json()["id"],
+        "source_id": source.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -265,7 +272,9 @@ def _query(operation: Operation) -> dict[str, str]:
 # Reviewed: an upsert by name creates the resource in the caller's own team when the name
 # is new there (seed 001's `POST /providers/{name}`): another team's name is just a name.
 UPSERTS = {"POST /api/v1/providers/{name}"}
-WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS]
+# A public route's id is not a tenant's: its caller has no team to be refused by (an
+# inbound webhook unsigned is 401 whoever posts it).
+WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC]
 
 
 @pytest.mark.parametrize("operation", WITH_IDS, ids=[op.id for op in WITH_IDS])
