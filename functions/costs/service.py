@@ -23,7 +23,7 @@ from datetime import date
 
 from functions.costs.schemas import OVERVIEW_DAYS, OVERVIEW_LINES, AllowanceUpdate, BudgetUpdate
 from shared import audit
-from shared.agents import service as agents
+from shared.agents import store as agents
 from shared.auth.principal import Principal
 from shared.costs import budget_store, budget_updates, summaries
 from shared.costs.amounts import micros_to_usd, usd_to_micros
