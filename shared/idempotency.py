@@ -30,7 +30,7 @@ class IdempotencyKeyReused(DomainError):
 
 
 @cache
-def _persistence() -> DynamoDBPersistenceLayer:
+def persistence() -> DynamoDBPersistenceLayer:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(
@@ -59,7 +59,7 @@ def run_once(
     )
 
     @idempotent_function(
-        data_keyword_argument="request", persistence_store=_persistence(), config=config
+        data_keyword_argument="request", persistence_store=persistence(), config=config
     )
     def once(request: dict[str, Any]) -> dict[str, Any]:
         return produce()

@@ -1,0 +1,63 @@
+"""Every SQS consumer's shape: each record's work once per key, failures reported back.
+
+Powertools does both halves: idempotency (the `idempotency` table) makes a redelivered
+message a no-op, and the batch utility answers SQS with the records that failed, which
+SQS delivers again and, after the queue's max receives, moves to its dead-letter queue.
+A consumer names its work and the key of a unit of work; nothing else is repeated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+Work = Callable[..., Any]
+
+
+@cache
+def _once(work: Work, key: str, keep_seconds: int) -> tuple[Work, Any]:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+    from shared.idempotency import persistence
+
+    # The record is stored under the work's module and name: two consumers of the same
+    # message (a key such as an event id) never see each other's records.
+    config = IdempotencyConfig(event_key_jmespath=key, expires_after_seconds=keep_seconds)
+    wrapped: Work = idempotent_function(
+        data_keyword_argument="message", persistence_store=persistence(), config=config
+    )(work)
+    return wrapped, config
+
+
+def consume(
+    event: dict[str, Any],
+    context: Any,
+    work: Work,
+    *,
+    key: str,
+    keep_seconds: int,
+) -> dict[str, Any]:
+    """Run `work(message=<the record's JSON body>)` once per `key` (a JMESPath into the
+    body) for `keep_seconds`; answer the partial batch response Lambda gives SQS."""
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    once, config = _once(work, key, keep_seconds)
+    # An in-progress record outlives a timed-out invocation only until this one's deadline.
+    config.register_lambda_context(context)
+
+    def record_handler(record: Any) -> None:
+        once(message=json.loads(record.body))
+
+    answer = process_partial_response(
+        event=event,
+        record_handler=record_handler,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )
+    return dict(answer)
