@@ -29,13 +29,20 @@ class IdempotencyKeyReused(DomainError):
     default_detail = "this Idempotency-Key was used with a different request body"
 
 
-@cache
 def persistence() -> DynamoDBPersistenceLayer:
+    """A new layer over the idempotency table. Powertools binds a layer to the first
+    configuration it serves (its key expression, expiry): each idempotent function needs
+    its own, or one function's records are keyed by another's expression."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(
         table_name=get_settings().table_name("idempotency"), boto3_client=client("dynamodb")
     )  # type: ignore[arg-type]
+
+
+@cache
+def _requests() -> DynamoDBPersistenceLayer:
+    return persistence()
 
 
 def run_once(
@@ -59,7 +66,7 @@ def run_once(
     )
 
     @idempotent_function(
-        data_keyword_argument="request", persistence_store=persistence(), config=config
+        data_keyword_argument="request", persistence_store=_requests(), config=config
     )
     def once(request: dict[str, Any]) -> dict[str, Any]:
         return produce()
