@@ -1,4 +1,5 @@
-"""Provider base URLs: https to public addresses only when deployed."""
+"""Outbound URLs (provider base URLs, webhook endpoints): https to public addresses only
+when deployed, checked again at each send and connected to the address checked."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from typing import Any
 import pytest
 
 from shared.errors import Unprocessable
-from shared.llm.url_policy import check_base_url
+from shared.url_policy import UrlRefused, check_url, pinned_request
+
+
+def check_base_url(url: str, **kwargs: Any) -> str:
+    """As the provider registry checks a base_url."""
+    return check_url(url, field="base_url", **kwargs).rstrip("/")
 
 
 def resolves_to(*addresses: str) -> Any:
@@ -85,3 +91,53 @@ def test_locally_the_fake_servers_on_loopback_over_http_are_allowed() -> None:
     assert check_base_url("http://127.0.0.1:8765/v1", strict=False) == "http://127.0.0.1:8765/v1"
     with pytest.raises(Unprocessable):
         check_base_url("file:///etc/passwd", strict=False)
+
+
+# --- webhook endpoints: the field named, a query allowed, checked again at each send -----
+
+
+def test_the_field_is_named_and_a_webhook_url_may_have_a_query() -> None:
+    with pytest.raises(UrlRefused, match=r"^url must be an https URL"):
+        check_url("http://hooks.example.com/in", strict=True, resolve=resolves_to("93.184.215.14"))
+    url = "https://hooks.example.com/in?token=abc"
+    public = resolves_to("93.184.215.14")
+    assert check_url(url, strict=True, allow_query=True, resolve=public) == url
+    with pytest.raises(UrlRefused, match="fragment"):
+        check_url("https://hooks.example.com/in#x", strict=True, allow_query=True)
+
+
+def test_a_send_connects_to_the_address_it_checked_keeping_the_name() -> None:
+    pinned = pinned_request(
+        "https://hooks.example.com/in?a=1", strict=True, resolve=resolves_to("93.184.215.14")
+    )
+
+    assert pinned.url == "https://93.184.215.14/in?a=1"
+    assert pinned.headers == {"Host": "hooks.example.com"}
+    # The certificate is checked for the name, not for the address.
+    assert pinned.extensions == {"sni_hostname": "hooks.example.com"}
+
+
+def test_a_pinned_ipv6_address_and_a_port_are_kept() -> None:
+    pinned = pinned_request(
+        "https://hooks.example.com:8443/in", strict=True, resolve=resolves_to("2606:4700::1111")
+    )
+
+    assert pinned.url == "https://[2606:4700::1111]:8443/in"
+    assert pinned.headers == {"Host": "hooks.example.com:8443"}
+
+
+def test_a_name_rebound_to_a_private_address_after_the_check_is_refused_at_send() -> None:
+    answers = iter([resolves_to("93.184.215.14"), resolves_to("169.254.169.254")])
+
+    def rebinding(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return list(next(answers)(*args, **kwargs))
+
+    url = check_url("https://hooks.example.com/in", strict=True, resolve=rebinding)
+    with pytest.raises(UrlRefused, match="public address"):
+        pinned_request(url, strict=True, resolve=rebinding)
+
+
+def test_locally_a_send_goes_to_the_url_as_it_is() -> None:
+    pinned = pinned_request("http://127.0.0.1:8765/hook?x=1", strict=False)
+
+    assert pinned == ("http://127.0.0.1:8765/hook?x=1", {}, {})

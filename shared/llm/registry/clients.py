@@ -25,8 +25,8 @@ from shared.llm.registry import service
 from shared.llm.registry.domain import ProviderConfig
 from shared.llm.registry.schemas import ProviderCheck
 from shared.llm.types import ProviderError
-from shared.llm.url_policy import check_base_url
 from shared.observability import logger
+from shared.url_policy import check_url
 
 # Clients kept per container (each holds a connection pool): the least recently used go.
 MAX_CLIENTS = 32
@@ -119,7 +119,7 @@ def _build(config: ProviderConfig, *, read_timeout: float = DEFAULT_READ_TIMEOUT
     if base_url:
         # Checked again (names resolved again) when a client is built, not only when it
         # was saved: what a name points at can change.
-        base_url = check_base_url(base_url, strict=service.strict_urls())
+        base_url = check_url(base_url, strict=service.strict_urls(), field="base_url").rstrip("/")
     try:
         return build_provider(
             config.kind,

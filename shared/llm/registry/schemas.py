@@ -84,7 +84,7 @@ class _Answer(BaseModel):
 
 
 # A base_url other than the vendor's own ("" ): http or https with a host, no credentials,
-# no query or fragment (shared.llm.url_policy; deployed, also https at a public address,
+# no query or fragment (shared.url_policy; deployed, also https at a public address,
 # which only a lookup can tell).
 URL_PATTERN = (
     r"^\s*[hH][tT][tT][pP][sS]?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])"

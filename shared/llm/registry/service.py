@@ -32,10 +32,10 @@ from shared.llm.registry.schemas import (
     ProviderUpdate,
     ProviderUpsert,
 )
-from shared.llm.url_policy import check_base_url
 from shared.observability import logger
 from shared.pagination import PageParams
 from shared.settings import get_settings
+from shared.url_policy import check_url
 
 # Says whether an agent (or anything else) still uses a provider: (team_id, name) -> bool.
 InUse = Callable[[str, str], bool]
@@ -53,7 +53,7 @@ _KEYLESS_KINDS = frozenset({"bedrock", templates.KIND})
 
 
 def strict_urls() -> bool:
-    """Deployed, a base_url must be https at a public address (shared.llm.url_policy)."""
+    """Deployed, a base_url must be https at a public address (shared.url_policy)."""
     return not get_settings().is_local
 
 
@@ -221,7 +221,9 @@ def _checked(kind: str, base_url: str, has_key: bool, default_model: str) -> str
 
 
 def _checked_url(base_url: str) -> str:
-    return check_base_url(base_url, strict=strict_urls()) if base_url else ""
+    if not base_url:
+        return ""
+    return check_url(base_url, strict=strict_urls(), field="base_url").rstrip("/")
 
 
 def _key_fields(key: SecretStr | None) -> dict[str, Any]:
