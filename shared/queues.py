@@ -19,6 +19,11 @@ from shared.settings import LOCAL_ACCOUNT_ID, get_settings
 MAX_DELAY_SECONDS = 900
 # SQS's message size limit is 256 KiB; bodies near it travel by reference (S3) instead.
 MAX_MESSAGE_BYTES = 256 * 1024
+# The bus's own dead-letter queue, `<prefix>-dead-letter` (infra.names.dead_letter_queue_name):
+# what the bus rule could not deliver. A worker consumes it by this key, as a `<key>-dlq`.
+BUS_DEAD_LETTER_KEY = "dead-letter"
+# Dead-letter queues keep a message for SQS's longest retention (infra: DEAD_LETTER_RETENTION).
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)

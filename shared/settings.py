@@ -41,6 +41,8 @@ class Settings(BaseModel):
     artifacts_bucket: str = "factory-local-artifacts"
     event_bus_name: str = "factory-local-bus"
     state_machine_arn: str | None = None
+    # The role one-time schedules (shared.schedules) run with: CDK passes its ARN.
+    schedules_role_arn: str | None = None
 
     # Comma-separated in the environment: CORS_ALLOW_ORIGINS=https://a.example,https://b.example
     cors_allow_origins: tuple[str, ...] = ()
@@ -97,6 +99,18 @@ class Settings(BaseModel):
             f"arn:aws:states:{self.aws_region}:{LOCAL_ACCOUNT_ID}:stateMachine:"
             f"{self.resource_prefix}-generation"
         )
+
+    @property
+    def schedule_group_name(self) -> str:
+        """The product's EventBridge Scheduler group of one-time schedules."""
+        return f"{self.resource_prefix}-schedules"
+
+    @property
+    def schedule_role_arn(self) -> str:
+        """Deployed: the role CDK passes in. Local and test: a fixed one (moto checks none)."""
+        if self.schedules_role_arn:
+            return self.schedules_role_arn
+        return f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{self.resource_prefix}-schedules"
 
     def function_arn(self, name: str) -> str:
         """A local function's ARN (the emulator routes it to the in-process handler)."""

@@ -53,6 +53,16 @@ def aws() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def pump(aws: None) -> Any:
+    """The local queue pump over the emulated AWS: after acting, `pump.drain()` carries
+    every queued message to its worker and fires the due one-time schedules."""
+    from shared.settings import get_settings
+    from tools.local.pump import LocalPump
+
+    return LocalPump(get_settings())
+
+
 @pytest.fixture(scope="session")
 def load_event() -> Callable[[str], dict[str, Any]]:
     """A sample event from events/, fresh for each call (tests may change it)."""

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from shared.db.tables import TABLES, TableSpec
+from shared.queues import QueueSpec
 from shared.settings import LOCAL_ACCOUNT_ID, Settings
 from tools.lambda_context import LocalLambdaContext
 
@@ -85,6 +86,19 @@ def _invoke_in_process(
     finally:
         _invoking.active = False
     return json.dumps(result).encode()
+
+
+def invoke(function_name: str, event: Any) -> Any:
+    """Run the handler registered as `function_name` with `event`, as Lambda would for an
+    event-source mapping (the local queue pump): what it answers, or what it raises."""
+    name = function_name_of(function_name)
+    handler = _handlers[name]
+    outer = in_emulated_invocation()
+    _invoking.active = True
+    try:
+        return handler(event, LocalLambdaContext(function_name=name))
+    finally:
+        _invoking.active = outer
 
 
 def in_emulated_invocation() -> bool:
@@ -240,7 +254,8 @@ def _create_table(dynamodb: Any, spec: TableSpec, settings: Settings) -> None:
 
 
 def create_resources(settings: Settings) -> None:
-    """Create what CDK would deploy: tables, the artifacts bucket, the event bus, the DLQ."""
+    """Create what CDK would deploy: tables, the artifacts bucket, the event bus, its rule
+    and queues, the schedule group, the state machine and the signing key."""
     from shared.aws import client
 
     for spec in TABLES:
@@ -257,7 +272,7 @@ def create_resources(settings: Settings) -> None:
         Bucket=settings.artifacts_bucket, VersioningConfiguration={"Status": "Enabled"}
     )
     client("events").create_event_bus(Name=settings.event_bus_name)
-    client("sqs").create_queue(QueueName=f"{settings.resource_prefix}-events-dlq")
+    _create_queues(settings)
     _create_state_machine(settings)
     from shared.auth.signing import forget_signing_key, generate_key_material
 
@@ -266,6 +281,70 @@ def create_resources(settings: Settings) -> None:
         Name=settings.signing_key_secret, SecretString=generate_key_material()
     )
     forget_signing_key()
+
+
+def _queue_arn(settings: Settings, name: str) -> str:
+    return f"arn:aws:sqs:{settings.aws_region}:{ACCOUNT_ID}:{name}"
+
+
+def create_queue(spec: QueueSpec, settings: Settings) -> None:
+    """A queue and its dead-letter queue, redriven after the spec's max receives."""
+    from shared.aws import client
+    from shared.queues import DEAD_LETTER_RETENTION_SECONDS
+
+    sqs = client("sqs")
+    dead_letter = spec.dead_letter_name(settings.resource_prefix)
+    sqs.create_queue(
+        QueueName=dead_letter,
+        Attributes={"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_SECONDS)},
+    )
+    redrive = {
+        "deadLetterTargetArn": _queue_arn(settings, dead_letter),
+        "maxReceiveCount": spec.max_receive_count,
+    }
+    sqs.create_queue(
+        QueueName=spec.physical_name(settings.resource_prefix),
+        Attributes={
+            "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )
+
+
+def _create_queues(settings: Settings) -> None:
+    """Every queue of shared.queues with its dead-letter queue and redrive policy, the bus
+    rule that forwards the product's events to `bus-events`, the bus's own dead-letter
+    queue (what the rule cannot deliver) and the one-time schedules' group."""
+    from shared.aws import client
+    from shared.events import SOURCE
+    from shared.queues import BUS_DEAD_LETTER_KEY, DEAD_LETTER_RETENTION_SECONDS, QUEUES
+
+    sqs = client("sqs")
+    prefix = settings.resource_prefix
+    retention = str(DEAD_LETTER_RETENTION_SECONDS)
+    bus_dead_letter = f"{prefix}-{BUS_DEAD_LETTER_KEY}"
+    sqs.create_queue(QueueName=bus_dead_letter, Attributes={"MessageRetentionPeriod": retention})
+    for spec in QUEUES:
+        create_queue(spec, settings)
+    events = client("events")
+    rule = f"{prefix}-bus-events"
+    events.put_rule(
+        Name=rule,
+        EventBusName=settings.event_bus_name,
+        EventPattern=json.dumps({"source": [SOURCE]}),
+    )
+    events.put_targets(
+        Rule=rule,
+        EventBusName=settings.event_bus_name,
+        Targets=[
+            {
+                "Id": "bus-events",
+                "Arn": _queue_arn(settings, f"{prefix}-bus-events"),
+                "DeadLetterConfig": {"Arn": _queue_arn(settings, bus_dead_letter)},
+            }
+        ],
+    )
+    client("scheduler").create_schedule_group(Name=settings.schedule_group_name)
 
 
 def _create_state_machine(settings: Settings) -> None:

@@ -1,0 +1,243 @@
+"""What Lambda's SQS event-source mappings and EventBridge Scheduler do, locally.
+
+Each round receives from every queue a worker consumes (``functions.registry`` WORKERS'
+``consumes``, the same data CDK turns into event-source mappings), hands the batch to the
+worker's handler through emulated Lambda in the event shape Lambda gives, and deletes
+what the handler did not report in ``batchItemFailures``. A failed message is left as
+SQS leaves it: invisible for the queue's visibility timeout, received again after it,
+and moved by the redrive policy to the dead-letter queue after its max receives. Due
+one-time schedules of the product's group are fired: their input is sent to their
+target queue, and they are deleted when they say so (ActionAfterCompletion DELETE).
+
+`make dev` runs rounds in a background thread (`running`); tests call `drain()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.queues import QUEUES_BY_KEY
+from shared.settings import LOCAL_ACCOUNT_ID, Settings
+from tools.local.emulator import invoke
+
+logger = logging.getLogger(__name__)
+
+# Lambda's default batch for a queue that is not in shared.queues (a dead-letter queue).
+DEFAULT_BATCH_SIZE = 10
+# How often `make dev` runs a round: a queued message reaches its consumer within this.
+ROUND_SECONDS = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """An event-source mapping: the queue (a shared.queues key, a `<key>-dlq` or the bus's
+    dead-letter key) and the function its batches invoke."""
+
+    queue_key: str
+    function_name: str
+
+    @property
+    def batch_size(self) -> int:
+        spec = QUEUES_BY_KEY.get(self.queue_key)
+        return spec.batch_size if spec else DEFAULT_BATCH_SIZE
+
+
+def worker_mappings(settings: Settings) -> tuple[Mapping, ...]:
+    """One mapping per queue each worker consumes, as CDK deploys them."""
+    from functions.registry import WORKERS
+
+    return tuple(
+        Mapping(key, f"{settings.resource_prefix}-{worker.name}")
+        for worker in WORKERS
+        for key in worker.consumes
+    )
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """A message as Lambda's SQS event carries it."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def _failed_ids(answer: Any, message_ids: set[str]) -> set[str]:
+    """The records to leave on the queue, read as Lambda reads a partial batch response:
+    an answer naming a record that is not in the batch fails the whole batch."""
+    if not isinstance(answer, dict) or not answer.get("batchItemFailures"):
+        return set()
+    failed = {str(item.get("itemIdentifier") or "") for item in answer["batchItemFailures"]}
+    return failed if failed <= message_ids else set(message_ids)
+
+
+def schedule_time(expression: str, timezone: str | None) -> datetime | None:
+    """When a one-time schedule (`at(yyyy-mm-ddThh:mm:ss)`) runs; None for recurring ones."""
+    if not expression.startswith("at(") or not expression.endswith(")"):
+        return None
+    moment = datetime.fromisoformat(expression[3:-1])
+    return moment.replace(tzinfo=ZoneInfo(timezone) if timezone else UTC)
+
+
+class LocalPump:
+    """Carries messages from the emulated queues to their consumers, and fires due
+    one-time schedules. Rounds may run from one thread at a time."""
+
+    def __init__(self, settings: Settings, mappings: Iterable[Mapping] | None = None) -> None:
+        self.settings = settings
+        self.mappings = tuple(worker_mappings(settings) if mappings is None else mappings)
+        self._urls: dict[str, str] = {}
+        # (group, name) -> (when it runs, None for a recurring one; the schedule); the one-time
+        # schedules that ran but are kept (ActionAfterCompletion NONE): they run once.
+        self._schedules: dict[tuple[str, str], tuple[datetime | None, dict[str, Any]]] = {}
+        self._fired: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def _queue_url(self, name: str) -> str:
+        if name not in self._urls:
+            from shared.aws import client
+
+            self._urls[name] = client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        return self._urls[name]
+
+    def run_once(self) -> int:
+        """One round: every mapping's batch, then the due schedules. How many messages were
+        handed to a consumer or sent by a schedule."""
+        with self._lock:
+            moved = sum(self._pump(mapping) for mapping in self.mappings)
+            return moved + self._fire_due_schedules()
+
+    def drain(self, max_rounds: int = 100) -> int:
+        """Rounds until one moves nothing (a failed message waits out its visibility
+        timeout: drive the clock past it to see it again). How many moved in all."""
+        total = 0
+        for _ in range(max_rounds):
+            moved = self.run_once()
+            if not moved:
+                return total
+            total += moved
+        raise RuntimeError(f"the queues still moved after {max_rounds} rounds")
+
+    def _pump(self, mapping: Mapping) -> int:
+        from shared.aws import client
+
+        sqs = client("sqs")
+        name = f"{self.settings.resource_prefix}-{mapping.queue_key}"
+        url = self._queue_url(name)
+        messages = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=mapping.batch_size,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        arn = f"arn:aws:sqs:{self.settings.aws_region}:{LOCAL_ACCOUNT_ID}:{name}"
+        event = {"Records": [_sqs_record(m, arn, self.settings.aws_region) for m in messages]}
+        ids = {m["MessageId"] for m in messages}
+        try:
+            failed = _failed_ids(invoke(mapping.function_name, event), ids)
+        except Exception:
+            # An invocation error returns the whole batch to the queue, as Lambda does.
+            logger.exception("%s failed a batch from %s", mapping.function_name, name)
+            failed = ids
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+        return len(messages)
+
+    def _fire_due_schedules(self) -> int:
+        from shared.aws import client
+
+        scheduler = client("scheduler")
+        group = self.settings.schedule_group_name
+        now = datetime.now(UTC)
+        fired = 0
+        for page in scheduler.get_paginator("list_schedules").paginate(
+            GroupName=group, State="ENABLED"
+        ):
+            for summary in page["Schedules"]:
+                key = (group, summary["Name"])
+                if key in self._fired:
+                    continue
+                cached = self._schedules.get(key)
+                if cached is None or cached[1].get("LastModificationDate") != summary.get(
+                    "LastModificationDate"
+                ):
+                    schedule = scheduler.get_schedule(GroupName=group, Name=summary["Name"])
+                    at = schedule_time(
+                        schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone")
+                    )
+                    self._schedules[key] = (at, schedule)
+                at, schedule = self._schedules[key]
+                if at is None or at > now:
+                    continue
+                del self._schedules[key]
+                if not self._fire(schedule):
+                    self._fired.add(key)
+                fired += 1
+        return fired
+
+    def _fire(self, schedule: dict[str, Any]) -> bool:
+        """Send the schedule's input to its target queue (its dead-letter queue when the
+        target cannot take it), then delete it if it deletes itself after running.
+        Whether it was deleted."""
+        from shared.aws import client
+
+        sqs = client("sqs")
+        target = schedule["Target"]
+        body = target.get("Input", "{}")
+        try:
+            url = self._queue_url(target["Arn"].split(":")[5])
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        except Exception:
+            dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
+            if not dead_letter:
+                raise
+            logger.exception("schedule %s could not reach its target", schedule["Name"])
+            sqs.send_message(QueueUrl=self._queue_url(dead_letter.split(":")[5]), MessageBody=body)
+        if schedule.get("ActionAfterCompletion") != "DELETE":
+            return False
+        client("scheduler").delete_schedule(GroupName=schedule["GroupName"], Name=schedule["Name"])
+        return True
+
+    @contextmanager
+    def running(self, interval: float = ROUND_SECONDS) -> Iterator[None]:
+        """Rounds every `interval` seconds in a background thread, stopped (the round in
+        progress finished) when the block exits."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    self.run_once()
+                except Exception:
+                    logger.exception("local queue pump round failed")
+                stop.wait(interval)
+
+        thread = threading.Thread(target=loop, name="local-queue-pump", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
