@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -47,6 +48,28 @@ def test_bad_requests_get_the_error_body_over_http(server: str) -> None:
     assert unknown.json() == {"detail": "Not found", "request_id": "e2e-1"}
     assert oversized.status_code == 413
     assert set(oversized.json()) == {"detail", "request_id"}
+
+
+def test_a_seven_megabyte_body_gets_413_as_an_http_answer(server: str) -> None:
+    """The server reads and drops what the cap refused, so even a client that asked for
+    Connection: close (urllib) and is still sending reads the answer, not a reset."""
+    import urllib.error
+    import urllib.request
+
+    body = b"x" * 7_000_000
+    for path in ("/api/v1/health", "/api/v1/hooks/no-such-source"):
+        request = urllib.request.Request(f"{server}{path}", data=body, method="POST")  # noqa: S310
+        request.add_header("Content-Type", "application/json")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback http
+        assert refused.value.code == 413
+        assert set(json.loads(refused.value.read())) == {"detail", "request_id"}
+
+    with httpx.Client(base_url=server, timeout=30) as http:
+        kept_alive = http.post("/api/v1/health", content=body)
+        after = http.get("/healthz")
+    assert kept_alive.status_code == 413
+    assert after.status_code == 200
 
 
 def test_the_first_admin_signs_in_and_is_admin_of_team_default(server: str) -> None:

@@ -1,4 +1,5 @@
-"""`make dev`: serve every route group on 127.0.0.1:8000 over emulated AWS."""
+"""`make dev`: serve every route group on 127.0.0.1:8000 over emulated AWS, with the
+queues pumped to their workers and one-time schedules fired (tools/local/pump.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     from shared.settings import get_settings
     from tools.local.emulator import emulated_aws
     from tools.local.gateway import LocalGateway, register_group_functions
+    from tools.local.pump import LocalPump
 
     settings = get_settings()
     with emulated_aws(settings):
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
             f"  health:   {base}/healthz   readiness: {base}/readyz\n"
             f"  API docs: {base}/docs      OpenAPI:   {base}/openapi.json\n"
             f"  routes:   {base}/api/v1/... (also {base}/api/...)\n"
+            f"  inbound webhooks (a source's URL, no bearer token): "
+            f"{base}/api/v1/hooks/{{source_id}}\n"
             f"  admin account of team '{first.team_id}' (shown once): {first.email} {password}\n"
             f"    sign in: curl -s -X POST {base}/api/v1/auth/login "
             "-H 'Content-Type: application/json' "
@@ -69,9 +73,15 @@ def main(argv: list[str] | None = None) -> None:
             "  Stop with Ctrl+C. Data lives in memory and is gone when the server stops.",
             flush=True,
         )
-        uvicorn.run(
-            LocalGateway(), host=args.host, port=args.port, log_level=args.log_level, lifespan="on"
-        )
+        # Queues reach their workers and due schedules fire while the server runs.
+        with LocalPump(settings).running():
+            uvicorn.run(
+                LocalGateway(),
+                host=args.host,
+                port=args.port,
+                log_level=args.log_level,
+                lifespan="on",
+            )
 
 
 if __name__ == "__main__":

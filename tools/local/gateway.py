@@ -34,7 +34,34 @@ class LocalGateway:
             await send({"type": "lifespan.shutdown.complete"})
             return
         group = group_for_path(scope.get("path", "/"))
-        await _group_app(group.name)(scope, receive, send)
+        app = _group_app(group.name)
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        await app(scope, *_reading_the_whole_body(receive, send))
+
+
+def _reading_the_whole_body(receive: Any, send: Any) -> tuple[Any, Any]:
+    """`receive` and `send` for an app that may answer before reading the whole body (413
+    for a body over the cap): the rest is read and dropped before the answer starts, as
+    API Gateway answers. Otherwise the server closes the connection on a client still
+    sending (one that asked for Connection: close), which sees a reset, not the 413."""
+    request_done = False
+
+    async def tracked_receive() -> Any:
+        nonlocal request_done
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            request_done = True
+        return message
+
+    async def draining_send(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            while not request_done:
+                await tracked_receive()
+        await send(message)
+
+    return tracked_receive, draining_send
 
 
 def _lazy_handler(handler_path: str) -> Any:
