@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Header, Query, Request, Response
+from fastapi import Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from functions.jobs import projects as project_service
@@ -198,8 +198,8 @@ async def retry_job(
     responses=_FOUND,
     summary="A short-lived link to the exported ZIP",
 )
-async def download(job_ref: JobRef, principal: CurrentPrincipal, request: Request) -> DownloadLink:
-    url = service.download_url(principal.team_id, job_ref, str(request.base_url).rstrip("/"))
+async def download(job_ref: JobRef, principal: CurrentPrincipal) -> DownloadLink:
+    url = service.download_url(principal.team_id, job_ref)
     return DownloadLink(url=url, expires_in=artifacts.DOWNLOAD_URL_SECONDS)
 
 

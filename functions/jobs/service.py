@@ -208,13 +208,10 @@ def export_zip(team_id: str, id_or_slug: str) -> tuple[Job, bytes]:
     return job, artifacts.load_export(job.team_id, job.id, job.slug)
 
 
-def download_url(team_id: str, id_or_slug: str, api_base: str) -> str:
-    """Deployed: a presigned S3 link. Local: this API's own ZIP route, since the emulated
-    S3 cannot be reached from outside the process."""
+def download_url(team_id: str, id_or_slug: str) -> str:
+    """A presigned S3 link to the job's ZIP, needing no header (locally the emulated S3
+    serves it over HTTP: tools/local/emulator.s3_over_http)."""
     job = store.find_job(team_id, id_or_slug)
-    if get_settings().is_local:
-        artifacts.load_export(job.team_id, job.id, job.slug)  # 404 before export, as deployed
-        return f"{api_base}/api/v1/jobs/{job.id}/download/zip"
     return artifacts.export_url(job.team_id, job.id, job.slug)
 
 

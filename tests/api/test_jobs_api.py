@@ -7,6 +7,7 @@ import time
 import zipfile
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -115,7 +116,10 @@ def test_tree_file_events_and_download(
     page = gateway.get(f"{base}/code/file", params={"path": "index.html"}, headers=headers)
     events = gateway.get(f"{base}/events", headers=headers, params={"limit": 100}).json()
     link = gateway.get(f"{base}/download", headers=headers).json()
-    archive = gateway.get(link["url"].removeprefix("http://testserver"), headers=headers)
+    # A presigned S3 link, as deployed: a plain GET with no header (the emulated S3 serves
+    # it over HTTP on loopback).
+    archive = httpx.get(link["url"], timeout=10)
+    through_api = gateway.get(f"{base}/download/zip", headers=headers)
 
     index = next(entry for entry in tree if entry["path"] == "index.html")
     assert index["name"] == "index.html"
@@ -125,7 +129,12 @@ def test_tree_file_events_and_download(
     assert events["items"][0]["type"] == "job.created"
     assert events["items"][-1]["type"] == "job.completed"
     assert link["expires_in"] == artifacts.DOWNLOAD_URL_SECONDS
-    assert archive.headers["content-type"] == "application/zip"
+    assert "/api/" not in link["url"]
+    assert "Signature=" in link["url"]
+    assert archive.status_code == 200
+    assert archive.headers["content-disposition"] == 'attachment; filename="field-notes.zip"'
+    assert archive.content == through_api.content
+    assert through_api.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
         assert "field-notes/index.html" in zipped.namelist()
 

@@ -208,9 +208,9 @@ class ApiClient:
         once complete and checked, so a failed download never leaves a half ZIP behind."""
         link = self.download_link(ref)
         url = str(httpx.URL(self.api_url + "/").join(link.url))
-        # Deployed, the link is presigned S3: our bearer token must not go there (S3 would
-        # refuse the request, and the token would leak). Locally it is this API's own
-        # route, which wants the token.
+        # The link is presigned S3 (locally the emulated S3's): our bearer token must not go
+        # there (S3 would refuse the request, and the token would leak). A link to this
+        # API's own ZIP route wants the token.
         headers = self._auth_headers() if same_origin(url, self.base_url) else {}
         partial = destination.with_name(f".{destination.name}.part")
         try:

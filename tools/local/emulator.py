@@ -362,6 +362,40 @@ def _create_state_machine(settings: Settings) -> None:
     )
 
 
+# What tells boto3 (every S3 client) and moto (which of them to answer in-process) where
+# the emulated S3 listens over HTTP.
+S3_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "MOTO_S3_CUSTOM_ENDPOINTS")
+
+
+@contextmanager
+def s3_over_http() -> Iterator[str]:
+    """The emulated S3 also served over HTTP on a loopback port (moto's server mode, on
+    the same in-process backends), so a presigned URL works from any HTTP client with no
+    header, as deployed. The code's S3 clients point at that endpoint and moto still
+    answers them in-process; only presigned URLs followed from outside travel over HTTP."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    # werkzeug logs every request it serves; the local server logs its own.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    previous = {name: os.environ.get(name) for name in S3_ENDPOINT_VARIABLES}
+    os.environ.update(dict.fromkeys(S3_ENDPOINT_VARIABLES, endpoint))
+    try:
+        yield endpoint
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
 @contextmanager
 def emulated_aws(settings: Settings) -> Iterator[None]:
     """Start moto, create every resource, and route Lambda invocations in-process."""
@@ -370,8 +404,9 @@ def emulated_aws(settings: Settings) -> Iterator[None]:
 
     from shared.aws import reset_clients
 
-    reset_clients()  # clients built before the mock started would not be intercepted
-    with mock_aws(config=MOTO_CONFIG):
+    with mock_aws(config=MOTO_CONFIG), s3_over_http():
+        # Clients built before the mock started (or without S3's endpoint) are dropped.
+        reset_clients()
         _route_lambda_to_handlers()
         _serialize_dynamodb()
         _snapshot_each_table_once()
