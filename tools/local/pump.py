@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from shared.queues import QUEUES_BY_KEY
 from shared.settings import LOCAL_ACCOUNT_ID, Settings
-from tools.local.emulator import invoke
+from tools.local.emulator import enabled_schedules, invoke, receivable_queues
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +100,7 @@ class LocalPump:
         self.settings = settings
         self.mappings = tuple(worker_mappings(settings) if mappings is None else mappings)
         self._urls: dict[str, str] = {}
-        # (group, name) -> (when it runs, None for a recurring one; the schedule); the one-time
-        # schedules that ran but are kept (ActionAfterCompletion NONE): they run once.
-        self._schedules: dict[tuple[str, str], tuple[datetime | None, dict[str, Any]]] = {}
+        # One-time schedules that ran and are kept (ActionAfterCompletion NONE): once.
         self._fired: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -117,7 +115,8 @@ class LocalPump:
         """One round: every mapping's batch, then the due schedules. How many messages were
         handed to a consumer or sent by a schedule."""
         with self._lock:
-            moved = sum(self._pump(mapping) for mapping in self.mappings)
+            receivable = receivable_queues(self.settings.aws_region)
+            moved = sum(self._pump(mapping, receivable) for mapping in self.mappings)
             return moved + self._fire_due_schedules()
 
     def drain(self, max_rounds: int = 100) -> int:
@@ -131,11 +130,13 @@ class LocalPump:
             total += moved
         raise RuntimeError(f"the queues still moved after {max_rounds} rounds")
 
-    def _pump(self, mapping: Mapping) -> int:
+    def _pump(self, mapping: Mapping, receivable: set[str]) -> int:
         from shared.aws import client
 
-        sqs = client("sqs")
         name = f"{self.settings.resource_prefix}-{mapping.queue_key}"
+        if name not in receivable:
+            return 0
+        sqs = client("sqs")
         url = self._queue_url(name)
         messages = sqs.receive_message(
             QueueUrl=url,
@@ -168,33 +169,16 @@ class LocalPump:
     def _fire_due_schedules(self) -> int:
         from shared.aws import client
 
-        scheduler = client("scheduler")
         group = self.settings.schedule_group_name
         now = datetime.now(UTC)
         fired = 0
-        for page in scheduler.get_paginator("list_schedules").paginate(
-            GroupName=group, State="ENABLED"
-        ):
-            for summary in page["Schedules"]:
-                key = (group, summary["Name"])
-                if key in self._fired:
-                    continue
-                cached = self._schedules.get(key)
-                if cached is None or cached[1].get("LastModificationDate") != summary.get(
-                    "LastModificationDate"
-                ):
-                    schedule = scheduler.get_schedule(GroupName=group, Name=summary["Name"])
-                    at = schedule_time(
-                        schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone")
-                    )
-                    self._schedules[key] = (at, schedule)
-                at, schedule = self._schedules[key]
-                if at is None or at > now:
-                    continue
-                del self._schedules[key]
-                if not self._fire(schedule):
-                    self._fired.add(key)
-                fired += 1
+        for name, expression, timezone in enabled_schedules(group, self.settings.aws_region):
+            at = schedule_time(expression, timezone)
+            if at is None or at > now or (group, name) in self._fired:
+                continue
+            if not self._fire(client("scheduler").get_schedule(GroupName=group, Name=name)):
+                self._fired.add((group, name))
+            fired += 1
         return fired
 
     def _fire(self, schedule: dict[str, Any]) -> bool:
