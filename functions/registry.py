@@ -244,6 +244,16 @@ HOOKS = RouteGroup(
     timeout_seconds=10,
 )
 
+# Admin only: what the event, delivery and inbound paths could not handle.
+DEAD_LETTER = RouteGroup(
+    name="dead_letter",
+    description="the dead-letter queue: list, add, retry into the queue of origin, delete, stats",
+    prefixes=("dead-letter",),
+    tables={**IDENTITY_FOR_AUTH, "events": "read_write"},
+    # A retry sends an item's payload back to the work queue it came from: any of them.
+    sends_to=("bus-events", "webhook-deliveries", "hook-events"),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -255,6 +265,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     SETTINGS,
     WEBHOOKS,
     HOOKS,
+    DEAD_LETTER,
 )
 
 
@@ -366,11 +377,26 @@ HOOK_INGEST = WorkerFunction(
     timeout_seconds=60,
 )
 
+# Keeps every message of a dead-letter queue as a dead-letter item of its team.
+DEAD_LETTER_ARCHIVER = WorkerFunction(
+    name="dead_letter_archiver",
+    description="archives dead-letter queue messages as dead-letter items an admin can retry",
+    handler="functions.dead_letter_archiver.handler.handler",
+    # Items and their counts (events); once per SQS message id (idempotency).
+    tables={"events": "read_write", "idempotency": "read_write"},
+    # Every work queue's dead-letter queue (shared.queues), and the bus's own
+    # (shared.queues.BUS_DEAD_LETTER_KEY: what the bus rule and schedules could not deliver).
+    consumes=("bus-events-dlq", "webhook-deliveries-dlq", "hook-events-dlq", "dead-letter"),
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
     KEY_ROTATION,
     HOOK_INGEST,
+    DEAD_LETTER_ARCHIVER,
 )
 
 # The generation state machine's name suffix: `<resource_prefix>-generation`.

@@ -211,6 +211,12 @@ def owner(aws: None) -> Iterator[Team]:
         "/api/v1/webhooks/sources", headers=headers, json={"name": "owned", "scheme": "github"}
     )
     assert source.status_code == 201, source.text
+    dead_letter = client.post(
+        "/api/v1/dead-letter",
+        headers=headers,
+        json={"error": "owned", "payload": {"team": "a"}, "origin_queue": "hook-events"},
+    )
+    assert dead_letter.status_code == 201, dead_letter.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -224,6 +230,7 @@ def owner(aws: None) -> Iterator[Team]:
         "agent_id": llm_agent.json()["id"],
         "memory_id": memory.json()["id"],
         "source_id": source.json()["id"],
+        "dead_letter_id": dead_letter.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -320,6 +327,7 @@ def test_team_a_still_has_everything_after_the_walk(owner: Team) -> None:
         f"/api/v1/agents/{owner.ids['agent_id']}",
         f"/api/v1/agents/{owner.ids['agent_id']}/memory-stats",
         f"/api/v1/providers/{owner.ids['name']}",
+        f"/api/v1/dead-letter/{owner.ids['dead_letter_id']}",
     ):
         assert owner.client.get(path, headers=owner.headers).status_code == 200, path
     assert (

@@ -1,0 +1,2 @@
+"""The dead-letter queue's routes (admin only): list, read, add, retry, retry-all, delete,
+statistics."""

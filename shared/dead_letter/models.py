@@ -1,0 +1,86 @@
+"""How dead-letter items are stored, in the events table (layout fixed by issue 12's note):
+
+    pk = TEAM#<team>   sk = DEAD#<id>     an item; gsi1pk = DEAD#<team>#<status>, gsi1sk = id
+    pk = TEAM#<team>   sk = DEADSTATS     the pending items' count per source
+
+Ids are time-ordered (ULIDs), so the status index lists a team's pending items oldest
+first: the stats' oldest age and retry-all read it. The counts move in the same
+transaction as the item they count.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shared.db.base import TeamItem, table_meta
+from shared.dead_letter.domain import SOURCES
+
+ITEM_PREFIX = "DEAD#"
+STATS_SK = "DEADSTATS"
+
+
+def item_key(item_id: str = "") -> str:
+    return f"{ITEM_PREFIX}{item_id}"
+
+
+def status_key(team_id: str, status: str) -> str:
+    return f"{ITEM_PREFIX}{team_id}#{status}"
+
+
+class DeadLetterStatusIndex(GlobalSecondaryIndex["DeadLetterItem"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class DeadLetterItem(TeamItem):
+    Meta = table_meta("events")
+
+    item_id = UnicodeAttribute()
+    source = UnicodeAttribute()
+    status = UnicodeAttribute()
+    error = UnicodeAttribute()
+    # The body as JSON: an object, or the text itself when the body was not JSON.
+    payload = JSONAttribute()
+    origin_queue = UnicodeAttribute(null=True)
+    retried_at = UTCDateTimeAttribute(null=True)
+    by_status = DeadLetterStatusIndex()
+
+
+class DeadLetterStatsItem(TeamItem):
+    """Pending items per source, changed only by ``ADD`` in the items' transactions (its
+    version is incremented, never compared). One attribute per source: ``ADD`` cannot reach
+    into a map that does not exist yet, and the first ``ADD`` creates this item."""
+
+    Meta = table_meta("events")
+
+    bus_events = NumberAttribute(default=0, attr_name="pending_bus-events")
+    webhook_deliveries = NumberAttribute(default=0, attr_name="pending_webhook-deliveries")
+    hook_events = NumberAttribute(default=0, attr_name="pending_hook-events")
+    bus = NumberAttribute(default=0, attr_name="pending_bus")
+    manual = NumberAttribute(default=0, attr_name="pending_manual")
+
+
+def counter_name(source: str) -> str:
+    return source.replace("-", "_")
+
+
+def pending_counter(source: str) -> NumberAttribute:
+    counter = getattr(DeadLetterStatsItem, counter_name(source), None)
+    if not isinstance(counter, NumberAttribute):
+        raise ValueError(f"no dead-letter counter for source {source!r}")
+    return counter
+
+
+# Every source has its counter (fails at import, not at the first item).
+for _source in SOURCES:
+    pending_counter(_source)
