@@ -7,6 +7,8 @@ execution-control actions on the generation state machine and its executions onl
 `authenticates` / `signs_tokens` are hand-written statements on the two token secrets
 (CDK's `grant_read` / `grant_write` would add actions the code never calls). `provider_keys`
 is the teams' provider key secrets and the Bedrock calls the provider client makes.
+`sends_to` is `sqs:SendMessage` on each named queue; `manages_schedules` is creating and
+deleting schedules of the product's one group and passing the one role they run with.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -203,3 +206,45 @@ def grant_token_secrets(
             actions=list(ADMIN_KEY_ACTIONS),
             resource_arns=[admin_api_key.secret_arn],
         )
+
+
+# Sending to a queue: SendMessageBatch is authorized as SendMessage; the functions find the
+# URL in QUEUE_URL_<KEY>, so no GetQueueUrl, and never read a queue's attributes.
+SEND_MESSAGE_ACTIONS = ("sqs:SendMessage",)
+
+
+def grant_send_messages(queue: sqs.IQueue, grantee: iam.IGrantable) -> None:
+    """`sqs:SendMessage` on this one queue (CDK's grant_send_messages adds GetQueueUrl and
+    GetQueueAttributes, which the code never calls)."""
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(SEND_MESSAGE_ACTIONS), resource_arns=[queue.queue_arn]
+    )
+
+
+# One-time schedules (shared.schedules.send_later): created in the product's group and
+# deleted (a cancelled retry) there; EventBridge Scheduler authorizes both on the schedule.
+SCHEDULE_ACTIONS = ("scheduler:CreateSchedule", "scheduler:DeleteSchedule")
+
+
+def schedules_arn(scope: Construct, group_name: str) -> str:
+    """Every schedule of one group: `arn:...:schedule/<group>/*` (named at run time)."""
+    return Stack.of(scope).format_arn(
+        service="scheduler", resource="schedule", resource_name=f"{group_name}/*"
+    )
+
+
+def grant_manage_schedules(
+    grantee: iam.IGrantable, schedules: str, schedule_role: iam.IRole
+) -> None:
+    """Create and delete schedules matching `schedules` (one group's), and pass the one role
+    they run with, to EventBridge Scheduler only."""
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(SCHEDULE_ACTIONS), resource_arns=[schedules]
+    )
+    grantee.grant_principal.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["iam:PassRole"],
+            resources=[schedule_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        )
+    )

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
-from infra.specs import FunctionSpec
+from infra.names import schedule_group_name
+from infra.specs import FunctionSpec, manages_schedules
 from shared.db.tables import TABLES_BY_KEY
 
 if TYPE_CHECKING:
@@ -90,10 +91,19 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
     ),
     NagAcknowledgement(
         rule="Serverless-SQSRedrivePolicy",
-        paths=("Events/DeadLetterQueue/Resource",),
-        reason="This queue is the dead-letter queue itself, the end of the line for failed "
-        "events and invocations: messages stay 14 days, an alarm fires on the first one, "
-        "and operators replay them; redriving it would only need another queue.",
+        paths=("Events/DeadLetterQueue/Resource", "Queues/*/DeadLetterQueue/Resource"),
+        reason="These queues are the dead-letter queues themselves, the end of the line for "
+        "failed events, invocations and queue messages: messages stay 14 days, an alarm "
+        "fires on the first one, the dead-letter archiver keeps them as /dead-letter items "
+        "and operators retry them from there; redriving a DLQ would only need another queue.",
+    ),
+    NagAcknowledgement(
+        rule="Serverless-LambdaEventSourceMappingDestination",
+        paths=("Workers/*/Function/SqsEventSource:*/Resource",),
+        reason="An SQS event-source mapping has no on-failure destination (Lambda offers one "
+        "for streams and Kafka only): a record the consumer fails is reported as a batch "
+        "item failure and returns to its queue, whose redrive policy moves it to that "
+        "queue's own dead-letter queue after max_receive_count receives (shared/queues.py).",
     ),
 )
 
@@ -128,6 +138,13 @@ BEDROCK_MODELS_REASON = (
     "inference profile invokes the model in each region it routes to, and IAM checks each) "
     "and on this account's inference profiles in this region; the one other Bedrock action, "
     "ListFoundationModels, has no resource type."
+)
+SCHEDULES_REASON = (
+    "scheduler:CreateSchedule and scheduler:DeleteSchedule on the schedules of the product's "
+    "one group, `<prefix>-schedules`, for functions whose registry entry manages_schedules: "
+    "each one-time schedule (a wait longer than SQS's 15 minutes) is named when it is made, "
+    "so no fixed ARN exists; no other group matches, and iam:PassRole names the one role "
+    "those schedules run with, which may only send to the product's queues."
 )
 # What CDK's bucket grants print beyond a plain ARN, per access level.
 BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
@@ -177,6 +194,12 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
     )
     for model_arns in BEDROCK_MODEL_FINDINGS:
         found += entry(f"Resource::{model_arns}", calls_providers, BEDROCK_MODELS_REASON)
+    found += entry(
+        "Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"
+        f"{schedule_group_name(stack.config.prefix)}/*",
+        policies(manages_schedules),
+        SCHEDULES_REASON,
+    )
     state_machine = _logical_id(stack, stack.pipeline.state_machine)
     found += entry(
         "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"

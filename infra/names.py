@@ -32,6 +32,7 @@ WORKERS_ID = "Workers"
 PIPELINE_ID = "Pipeline"
 MONITORING_ID = "Monitoring"
 SECRETS_ID = "Secrets"
+QUEUES_ID = "Queues"
 LAYER_ID = "DependencyLayer"
 
 
@@ -78,6 +79,18 @@ def admin_api_key_secret_name(prefix: str) -> str:
 
 def schedule_name(prefix: str, worker_name: str) -> str:
     return f"{prefix}-{worker_name}"
+
+
+def bus_rule_name(prefix: str) -> str:
+    """`<prefix>-bus-events`: the rule forwarding the product's events to that queue (the
+    local emulator creates the same)."""
+    return f"{prefix}-bus-events"
+
+
+def schedule_group_name(prefix: str) -> str:
+    """`<prefix>-schedules`: the one-time schedules' group (shared.settings derives the same
+    name: `schedule_group_name`)."""
+    return f"{prefix}-schedules"
 
 
 def api_name(prefix: str) -> str:
@@ -140,6 +153,19 @@ DEAD_LETTER_RETENTION = Duration.days(14)
 # A scheduled worker's invocation that EventBridge Scheduler cannot deliver is retried this
 # often, for at most one schedule period (the next run supersedes it), then dead-lettered.
 SCHEDULE_RETRY_ATTEMPTS = 3
+# A queue keeps a message SQS's default 4 days; its dead-letter queue keeps it longer
+# (DEAD_LETTER_RETENTION), as AWS advises: a standard queue's message keeps its first
+# enqueue time when it is moved, so an equal retention would expire it on arrival.
+QUEUE_RETENTION = Duration.days(4)
+# AWS's recommendation for a queue mapped to a function: visibility timeout at least six
+# times the function's timeout (plus any batching window; ours have none).
+VISIBILITY_TIMEOUT_FACTOR = 6
+# The bus rule retries a failed delivery to its queue for EventBridge's maximum (185 times
+# within 24 hours: the queue is only ever briefly unavailable), then dead-letters it.
+BUS_RULE_RETRY_ATTEMPTS = 185
+BUS_RULE_MAX_EVENT_AGE = Duration.hours(24)
+# Archiving a dead-letter queue is never urgent: Lambda's smallest maximum concurrency.
+DEAD_LETTER_MAX_CONCURRENCY = 2
 
 
 class UnknownStageError(ValueError):

@@ -77,6 +77,33 @@ def rotates_signing_key(spec: FunctionSpec) -> bool:
     return value
 
 
+def sends_to(spec: FunctionSpec) -> tuple[str, ...]:
+    """The queues (shared.queues keys) the function may send to."""
+    return _keys(spec, "sends_to")
+
+
+def consumes(spec: FunctionSpec) -> tuple[str, ...]:
+    """The queues whose event-source mappings invoke the function (workers only)."""
+    return _keys(spec, "consumes")
+
+
+def manages_schedules(spec: FunctionSpec) -> bool:
+    """Creates and deletes one-time schedules in the product's group (workers only)."""
+    value = getattr(spec, "manages_schedules", False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{spec.name}: manages_schedules must be a bool, not {value!r}")
+    return value
+
+
+def _keys(spec: FunctionSpec, name: str) -> tuple[str, ...]:
+    value = getattr(spec, name, ())
+    if not isinstance(value, tuple) or not all(isinstance(key, str) for key in value):
+        raise TypeError(f"{spec.name}: {name} must be a tuple of queue keys, not {value!r}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{spec.name}: {name} names a queue twice: {value}")
+    return value
+
+
 def _flag(spec: FunctionSpec, name: str) -> bool:
     value = getattr(spec, name)
     if not isinstance(value, bool):

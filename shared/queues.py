@@ -34,11 +34,18 @@ class QueueSpec:
     purpose: str
     # The WorkerFunction (functions.registry) its event-source mapping invokes.
     consumer: str
-    # Longer than the consumer's timeout, as SQS requires for a mapped function.
-    visibility_timeout_seconds: int = 180
+    # At least six times the consumer's timeout, as AWS recommends for a queue mapped to a
+    # function: a batch whose invocation was throttled or retried is not received again
+    # (and counted towards max_receive_count) while it is still being worked on. CDK
+    # refuses a shorter one (infra/constructs/queues.py).
+    visibility_timeout_seconds: int = 360
     # Receives before a message moves to the dead-letter queue.
     max_receive_count: int = 5
     batch_size: int = 10
+    # Most concurrent invocations the event-source mapping makes (Lambda's bounds: 2-1000):
+    # a burst of messages waits in the queue instead of taking the account's concurrency
+    # from the API's functions.
+    max_concurrency: int = 10
 
     def physical_name(self, resource_prefix: str) -> str:
         return f"{resource_prefix}-{self.key}"
@@ -60,8 +67,11 @@ QUEUES: tuple[QueueSpec, ...] = (
         "webhook-deliveries",
         "one message per delivery attempt of an event to a webhook endpoint",
         consumer="webhook_delivery",
-        # Up to 5 attempts of 15 s each run in one invocation (timeout 100 s).
+        # Up to 5 attempts of 15 s each run in one invocation (timeout 100 s): 6 x 100 s.
         batch_size=5,
+        visibility_timeout_seconds=600,
+        # Waits on receivers: more in flight at once than the other queues.
+        max_concurrency=20,
     ),
     QueueSpec(
         "hook-events",
@@ -73,13 +83,18 @@ QUEUES: tuple[QueueSpec, ...] = (
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}
 
 
+def queue_url_variable(key: str) -> str:
+    """`QUEUE_URL_<KEY>`: where CDK puts the URL of the queue `key` (`bus-events-dlq` is
+    QUEUE_URL_BUS_EVENTS_DLQ)."""
+    return f"QUEUE_URL_{key.upper().replace('-', '_')}"
+
+
 def queue_url(key: str) -> str:
     """The queue's URL: CDK's variable deployed; the emulator's URL for the same name locally."""
     import os
 
     settings = get_settings()
-    variable = f"QUEUE_URL_{key.upper().replace('-', '_')}"
-    if url := os.environ.get(variable):
+    if url := os.environ.get(queue_url_variable(key)):
         return url
     return (
         f"https://sqs.{settings.aws_region}.amazonaws.com/{LOCAL_ACCOUNT_ID}/"

@@ -1,12 +1,14 @@
 """EventBridge: the domain-event bus, and the dead-letter queue for what cannot be delivered.
 
-Rules that later issues add (webhook dispatch, triggers, notifications) pass
-`dead_letter_queue` to their targets; the functions' asynchronous invocations use it too.
-One queue, one alarm (infra/constructs/monitoring.py), one `/dead-letter` admin view.
+Rules (the bus rule to `bus-events` in infra/constructs/queues.py; later triggers and
+notifications) pass `dead_letter_queue` to their targets; the functions' asynchronous
+invocations use it too. Its alarm is in infra/constructs/monitoring.py; the dead-letter
+archiver (a worker consuming `dead-letter`) makes its messages `/dead-letter` items.
 """
 
 from __future__ import annotations
 
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -15,7 +17,16 @@ from infra.names import DEAD_LETTER_RETENTION, StageConfig, bus_name, dead_lette
 
 
 class EventsConstruct(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        dead_letter_visibility: Duration | None = None,
+    ) -> None:
+        """`dead_letter_visibility`: for a dead-letter queue a worker consumes (the archiver),
+        six times that worker's timeout; SQS's default otherwise."""
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name(config.prefix))
         self.dead_letter_queue = sqs.Queue(
@@ -26,5 +37,6 @@ class EventsConstruct(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DEAD_LETTER_RETENTION,
+            visibility_timeout=dead_letter_visibility,
             removal_policy=config.removal_policy,
         )

@@ -1,8 +1,9 @@
 """Alarms and where they go: one encrypted SNS topic that operators subscribe to.
 
-Each function (route group or worker) alarms on Errors and Throttles, the dead-letter queue
-on any message in it, the API on 5xx answers, and each state machine on failed, timed-out
-and throttled executions. Every alarm notifies the topic.
+Each function (route group or worker) alarms on Errors and Throttles, every dead-letter
+queue (the bus's and each work queue's) on any message in it, the API on 5xx answers, and
+each state machine on failed, timed-out and throttled executions. Every alarm notifies the
+topic.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class MonitoringConstruct(Construct):
         config: StageConfig,
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
+        queue_dead_letter_queues: Mapping[str, sqs.IQueue],
         http_api: apigwv2.IHttpApi,
         state_machines: Mapping[str, sfn.IStateMachine],
     ) -> None:
@@ -75,6 +77,16 @@ class MonitoringConstruct(Construct):
             description="A message reached the dead-letter queue: an event or invocation "
             "failed every retry. Inspect it via /api/v1/dead-letter.",
         )
+        # By dead-letter key (`<queue key>-dlq`): one alarm each, named after the queue.
+        for key, queue in queue_dead_letter_queues.items():
+            self._alarm(
+                key,
+                queue.metric_approximate_number_of_messages_visible(
+                    period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+                ),
+                description=f"A message reached {key}: its consumer failed it on every "
+                "receive. The dead-letter archiver makes it a /api/v1/dead-letter item.",
+            )
         self._alarm("api-5xx", http_api.metric_server_error(period=ALARM_PERIOD))
         for name, state_machine in state_machines.items():
             # A failed execution is a job that ended in Failed (a phase gave up, a gate was

@@ -1,11 +1,11 @@
-"""The one stack of a stage: data, artifacts, events, token secrets, functions, pipeline
-and monitoring."""
+"""The one stack of a stage: data, artifacts, events, queues, token secrets, functions,
+pipeline and monitoring."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import CfnOutput, Duration, Stack, Tags
 from constructs import Construct
 
 from functions.registry import (
@@ -30,6 +30,7 @@ from infra.constructs.functions import (
 )
 from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.pipeline import PipelineConstruct
+from infra.constructs.queues import QueuesConstruct, minimum_visibility_seconds
 from infra.constructs.secrets import TokenSecretsConstruct
 from infra.constructs.workers import WorkersConstruct
 from infra.names import (
@@ -39,6 +40,7 @@ from infra.names import (
     EVENTS_ID,
     MONITORING_ID,
     PIPELINE_ID,
+    QUEUES_ID,
     SECRETS_ID,
     SERVICE_NAME,
     WORKERS_ID,
@@ -46,6 +48,7 @@ from infra.names import (
     stack_name,
 )
 from infra.specs import rotates_signing_key
+from shared.queues import BUS_DEAD_LETTER_KEY
 
 
 class FactoryStack(Stack):
@@ -63,7 +66,7 @@ class FactoryStack(Stack):
             construct_id,
             stack_name=stack_name(config.stage),
             description=f"Software Factory ({config.stage}): API, functions, pipeline, "
-            "tables, bucket, bus, token secrets",
+            "tables, bucket, bus, queues, token secrets",
             # Deleting a prod stack must be a deliberate, two-step act.
             termination_protection=config.retain_data,
         )
@@ -74,7 +77,22 @@ class FactoryStack(Stack):
         self.config = config
         self.data = DataConstruct(self, DATA_ID, config=config)
         self.artifacts = ArtifactsConstruct(self, ARTIFACTS_ID, config=config)
-        self.events = EventsConstruct(self, EVENTS_ID, config=config)
+        self.events = EventsConstruct(
+            self,
+            EVENTS_ID,
+            config=config,
+            dead_letter_visibility=Duration.seconds(
+                minimum_visibility_seconds(BUS_DEAD_LETTER_KEY, workers)
+            ),
+        )
+        self.queues = QueuesConstruct(
+            self,
+            QUEUES_ID,
+            config=config,
+            bus=self.events.bus,
+            bus_dead_letter_queue=self.events.dead_letter_queue,
+            workers=workers,
+        )
         self.secrets = TokenSecretsConstruct(self, SECRETS_ID, config=config)
         # One layer version per dependency layer some function gets (infra.specs.layers_for).
         self.layers = dependency_layers(self, [*groups, *workers])
@@ -105,12 +123,14 @@ class FactoryStack(Stack):
             worker=self.workers.functions[PIPELINE_WORKER.name],
         )
         connect_execution_control(self.functions.values(), self.pipeline.state_machine)
+        self.queues.connect(self.functions.values())
         self.monitoring = MonitoringConstruct(
             self,
             MONITORING_ID,
             config=config,
             functions={name: built.function for name, built in self.functions.items()},
             dead_letter_queue=self.events.dead_letter_queue,
+            queue_dead_letter_queues=self.queues.dead_letter_queues,
             http_api=self.api.http_api,
             state_machines={GENERATION_STATE_MACHINE: self.pipeline.state_machine},
         )
@@ -121,6 +141,7 @@ class FactoryStack(Stack):
         CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
+        CfnOutput(self, "ScheduleGroupName", value=self.queues.schedule_group.ref)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 
     @property

@@ -123,7 +123,26 @@ def test_functions_get_the_environment_settings_reads(synthesized: Synthesized) 
             expected["STATE_MACHINE_ARN"] = {"Ref": state_machine}
         if signs_tokens(spec):
             expected["ADMIN_API_KEY_SECRET"] = {"Ref": admin_api_key}
+        expected |= queue_environment(synthesized, spec)
         assert function["Properties"]["Environment"]["Variables"] == expected, spec.name
+
+
+def queue_environment(synth: Synthesized, spec: FunctionSpec) -> dict[str, Any]:
+    """QUEUE_URL_<KEY> (the queue's Ref is its URL) for each queue the entry sends to; for
+    one that manages schedules, the schedules' role and its queues' dead-letter URLs."""
+    queues = synth.stack.queues
+    variables = {
+        f"QUEUE_URL_{key.upper().replace('-', '_')}": {"Ref": synth.logical_id(queues.queue(key))}
+        for key in getattr(spec, "sends_to", ())
+    }
+    if getattr(spec, "manages_schedules", False):
+        variables["SCHEDULES_ROLE_ARN"] = arn_of(synth.logical_id(queues.schedule_role))
+        for key in getattr(spec, "sends_to", ()):
+            dead_letter = queues.queue(f"{key}-dlq")
+            variables[f"QUEUE_URL_{key.upper().replace('-', '_')}_DLQ"] = {
+                "Ref": synth.logical_id(dead_letter)
+            }
+    return variables
 
 
 def test_each_function_logs_to_its_own_group_with_retention(synthesized: Synthesized) -> None:

@@ -1,4 +1,4 @@
-"""Alarms on every function's errors and throttles, the dead-letter queue and API 5xx.
+"""Alarms on every function's errors and throttles, every dead-letter queue and API 5xx.
 
 The state machine's execution alarms are in test_pipeline.py."""
 
@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pytest
 
 from functions.registry import GROUPS, WORKERS
+from shared.queues import QUEUES
 from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
@@ -54,6 +55,16 @@ def test_dead_letter_queue_alarms_on_its_first_message(dev: Synthesized) -> None
     assert_fires_on_first(alarm)
 
 
+def test_each_queues_dead_letter_queue_alarms_on_its_first_message(dev: Synthesized) -> None:
+    for spec in QUEUES:
+        queue = dev.logical_id(dev.stack.queues.queue(spec.dead_letter_key()))
+        dimension = {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+        alarm = alarm_on(dev, "ApproximateNumberOfMessagesVisible", dimension)
+        assert alarm["Properties"]["AlarmName"] == f"factory-dev-{spec.dead_letter_key()}"
+        assert alarm["Properties"]["Statistic"] == "Maximum"
+        assert_fires_on_first(alarm)
+
+
 def test_api_alarms_on_5xx(dev: Synthesized) -> None:
     api = dev.logical_id(dev.stack.api.http_api)
     alarm = alarm_on(dev, "5xx", {"Name": "ApiId", "Value": {"Ref": api}})
@@ -63,8 +74,9 @@ def test_api_alarms_on_5xx(dev: Synthesized) -> None:
 
 def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesized) -> None:
     topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
-    # Errors and throttles per function, the DLQ, API 5xx, three on the state machine.
-    assert len(alarms(synthesized)) == 2 * (len(GROUPS) + len(WORKERS)) + 2 + 3
+    # Errors and throttles per function, the bus's DLQ, each queue's DLQ, API 5xx, three on
+    # the state machine.
+    assert len(alarms(synthesized)) == 2 * (len(GROUPS) + len(WORKERS)) + 1 + len(QUEUES) + 1 + 3
     for alarm in alarms(synthesized):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     topic = synthesized.template_json["Resources"][topic_id]
