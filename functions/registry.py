@@ -222,10 +222,15 @@ WEBHOOKS = RouteGroup(
     name="webhooks",
     description="outbound webhooks and their deliveries; inbound webhook sources and events",
     prefixes=("webhooks",),
-    # Sources and their events (events); a large inbound payload is read through a
-    # presigned URL, which the function signs (bucket read).
+    # Endpoints, subscriptions, deliveries; sources and their events (events); a large
+    # inbound payload is read through a presigned URL, which the function signs (bucket
+    # read).
     tables={**IDENTITY_FOR_AUTH, "events": "read_write"},
     bucket="read",
+    # A test delivery is recorded on its endpoint, which may disable it (an event).
+    publishes_events=True,
+    # Redelivery and recovery queue attempts.
+    sends_to=("webhook-deliveries",),
 )
 
 # Public: an outside system's signature is its credential (no token check, no tokens layer).
@@ -377,6 +382,38 @@ HOOK_INGEST = WorkerFunction(
     timeout_seconds=60,
 )
 
+# Matches each domain event (bus rule -> bus-events) to the team's webhook subscriptions.
+WEBHOOK_FANOUT = WorkerFunction(
+    name="webhook_fanout",
+    description="matches domain events to webhook subscriptions and queues their deliveries",
+    handler="functions.webhook_fanout.handler.handler",
+    # Subscriptions read, deliveries written (events); once per event id (idempotency).
+    tables={"events": "read_write", "idempotency": "read_write"},
+    sends_to=("webhook-deliveries",),
+    consumes=("bus-events",),
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
+# Makes one signed attempt per webhook-deliveries message and schedules the next.
+WEBHOOK_DELIVERY = WorkerFunction(
+    name="webhook_delivery",
+    description="sends signed webhook deliveries, records each attempt, schedules retries",
+    handler="functions.webhook_delivery.handler.handler",
+    # Endpoints and deliveries (events); once per delivery and attempt (idempotency).
+    tables={"events": "read_write", "idempotency": "read_write"},
+    # An endpoint failing for 5 days is disabled and says so (webhook.endpoint.disabled).
+    publishes_events=True,
+    # A retry within 15 minutes is a delayed message, a longer wait a one-time schedule (a
+    # delivery out of attempts becomes a dead-letter item: events table).
+    sends_to=("webhook-deliveries",),
+    consumes=("webhook-deliveries",),
+    manages_schedules=True,
+    memory_mb=256,
+    # A batch of 5 attempts of 15 s each at most.
+    timeout_seconds=100,
+)
+
 # Keeps every message of a dead-letter queue as a dead-letter item of its team.
 DEAD_LETTER_ARCHIVER = WorkerFunction(
     name="dead_letter_archiver",
@@ -396,6 +433,8 @@ WORKERS: tuple[WorkerFunction, ...] = (
     RECONCILER,
     KEY_ROTATION,
     HOOK_INGEST,
+    WEBHOOK_FANOUT,
+    WEBHOOK_DELIVERY,
     DEAD_LETTER_ARCHIVER,
 )
 

@@ -1,4 +1,5 @@
-"""Fake OpenAI- and Anthropic-compatible servers: real HTTP on 127.0.0.1, scripted answers.
+"""Fake OpenAI- and Anthropic-compatible servers and a webhook receiver: real HTTP on
+127.0.0.1, scripted answers.
 
 Each server records every request (method, path, query, headers, JSON body) and answers
 from a per-route script; once a route's script is used up, its default answer (a
@@ -26,6 +27,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]  # names lower-cased
     body: Any
+    raw: bytes = b""  # the body as received (a signature covers these bytes)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(url.query)),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=json.loads(raw) if raw else None,
+            raw=raw,
         )
         fake = self.server.fake
         reply = fake.answer(recorded)
@@ -220,3 +223,34 @@ def fake_anthropic() -> FakeServer:
             ("GET", "/v1/models"): Reply(body=anthropic_models("claude-haiku-4-5-20251001")),
         }
     )
+
+
+class WebhookReceiver(FakeServer):
+    """A receiver of our webhooks, as a team would build one on the `standardwebhooks`
+    reference library: each POST to `path` is verified when it arrives (the signature's
+    timestamp is checked against the clock of that moment) with every secret in `secrets`;
+    `verified[i]` maps each secret to whether request i verified with it."""
+
+    def __init__(self, *secrets: str, path: str = "/hook") -> None:
+        super().__init__({("POST", path): Reply(204)})
+        self.path = path
+        self.secrets = list(secrets)
+        self.verified: list[dict[str, bool]] = []
+
+    def answer(self, recorded: Recorded) -> Reply:
+        from standardwebhooks import Webhook, WebhookVerificationError
+
+        outcome = {}
+        for secret in self.secrets:
+            try:
+                Webhook(secret).verify(recorded.raw, recorded.headers)
+                outcome[secret] = True
+            except WebhookVerificationError:
+                outcome[secret] = False
+        with self._lock:
+            self.verified.append(outcome)
+        return super().answer(recorded)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.url}{self.path}"

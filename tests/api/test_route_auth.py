@@ -169,6 +169,9 @@ def _waiting_job(client: TestClient, headers: dict[str, str]) -> str:
     return job_id
 
 
+_NO_RECEIVER = "http://127.0.0.1:9/hook"
+
+
 @pytest.fixture(scope="module")
 def owner(aws: None) -> Iterator[Team]:
     """Team A, with one resource of every kind a path names."""
@@ -211,6 +214,13 @@ def owner(aws: None) -> Iterator[Team]:
         "/api/v1/webhooks/sources", headers=headers, json={"name": "owned", "scheme": "github"}
     )
     assert source.status_code == 201, source.text
+    # Nothing listens on port 9 (discard): the test delivery fails at once, and is recorded.
+    webhook = client.post(
+        "/api/v1/webhooks", headers=headers, json={"url": _NO_RECEIVER, "events": ["*"]}
+    )
+    assert webhook.status_code == 201, webhook.text
+    delivery = client.post(f"/api/v1/webhooks/{webhook.json()['id']}/test", headers=headers)
+    assert delivery.status_code == 200, delivery.text
     dead_letter = client.post(
         "/api/v1/dead-letter",
         headers=headers,
@@ -230,6 +240,8 @@ def owner(aws: None) -> Iterator[Team]:
         "agent_id": llm_agent.json()["id"],
         "memory_id": memory.json()["id"],
         "source_id": source.json()["id"],
+        "webhook_id": webhook.json()["id"],
+        "delivery_id": delivery.json()["delivery_id"],
         "dead_letter_id": dead_letter.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
@@ -263,6 +275,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/providers/{name}": {"kind": "templates"},
     "POST /api/v1/agents/{agent_id}/memories": {"content": "planted"},
     "PUT /api/v1/agents/memories/{memory_id}": {"content": "rewritten"},
+    "PUT /api/v1/webhooks/{webhook_id}": {"url": "http://127.0.0.1:9/taken", "events": ["*"]},
 }
 
 
@@ -273,6 +286,8 @@ def _url(operation: Operation, ids: dict[str, str]) -> str:
 
 
 def _query(operation: Operation) -> dict[str, str]:
+    if operation.path.endswith("/recover"):
+        return {"since": "2026-01-01T00:00:00Z"}
     return {"path": "index.html"} if operation.path.endswith("/code/file") else {}
 
 
@@ -326,6 +341,7 @@ def test_team_a_still_has_everything_after_the_walk(owner: Team) -> None:
         f"/api/v1/admin/users/{owner.ids['user_id']}",
         f"/api/v1/agents/{owner.ids['agent_id']}",
         f"/api/v1/agents/{owner.ids['agent_id']}/memory-stats",
+        f"/api/v1/webhooks/{owner.ids['webhook_id']}/deliveries/{owner.ids['delivery_id']}",
         f"/api/v1/providers/{owner.ids['name']}",
         f"/api/v1/dead-letter/{owner.ids['dead_letter_id']}",
     ):

@@ -1,0 +1,1 @@
+"""Consumer of webhook-deliveries: one signed attempt of a delivery per message."""

@@ -1,0 +1,1 @@
+"""Consumer of bus-events: matches each domain event to the team's webhook subscriptions."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: teams' endpoints, the events they subscribe to, signed deliveries."""

@@ -1,0 +1,169 @@
+"""Every event type the product puts on the bus, with what it means and a sample of its
+`data`: what `GET /webhooks/event-types` lists and what a subscription may name.
+
+A test (tests/unit/test_webhook_catalog.py) reads the code for every type published and
+holds that each is here: a new event cannot reach the bus without being subscribable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+TEST = "webhook.test"
+ENDPOINT_DISABLED = "webhook.endpoint.disabled"
+
+_TEAM = "01JF3Z8Q7W2N5X6Y7Z8A9B0C1D"
+_JOB = {
+    "team_id": _TEAM,
+    "job_id": "01JF3Z9A1B2C3D4E5F6G7H8J9K",
+    "slug": "todo-api",
+    "phase": None,
+    "status": "running",
+    "message": "",
+}
+
+
+_FAILURE = {
+    "provider": "openai-main",
+    "kind": "timeout",
+    "status": None,
+    "message": "the provider did not answer in 120 s",
+    "attempts": 3,
+}
+
+
+def _job(**changes: Any) -> dict[str, Any]:
+    return {**_JOB, **changes}
+
+
+class EventType(NamedTuple):
+    type: str
+    description: str
+    sample: dict[str, Any]
+
+
+EVENT_TYPES: tuple[EventType, ...] = (
+    EventType("job.created", "a generation job was accepted and queued", _job(status="queued")),
+    EventType(
+        "job.phase.started", "a phase of a job started", _job(phase="architecture", message="")
+    ),
+    EventType(
+        "job.phase.completed",
+        "a phase of a job finished and passed its checks",
+        _job(
+            phase="architecture",
+            message="3 files",
+            outcome="passed",
+            tokens_in=1200,
+            tokens_out=5400,
+            cost_usd=0.05,
+        ),
+    ),
+    EventType(
+        "job.phase.retrying",
+        "a phase failed and is tried again",
+        _job(phase="code", message="provider timed out", failure=_FAILURE),
+    ),
+    EventType(
+        "job.phase.failed",
+        "a phase failed for good",
+        _job(phase="code", status="failed", message="provider timed out", failure=_FAILURE),
+    ),
+    EventType(
+        "job.budget_exhausted",
+        "a job stopped: the team's budget for the period is spent",
+        _job(
+            phase="code",
+            status="waiting_approval",
+            message="daily budget of $10.00 spent",
+            limit="day",
+            spent_usd=10.02,
+            limit_usd=10.0,
+        ),
+    ),
+    EventType(
+        "approval.requested",
+        "a phase waits for a person's approval",
+        _job(
+            phase="architecture",
+            status="waiting_approval",
+            approval_id="01JF3ZB1C2D3E4F5G6H7J8K9M0",
+            kind="phase",
+        ),
+    ),
+    EventType(
+        "job.completed",
+        "a job finished: every phase passed",
+        _job(status="completed", tokens_in=18234, tokens_out=40211, cost_usd=0.42),
+    ),
+    EventType(
+        "job.failed",
+        "a job ended failed",
+        _job(status="failed", phase="tests", message="the tests phase failed 3 times"),
+    ),
+    EventType("job.cancelled", "a job was cancelled", _job(status="cancelled", phase="code")),
+    EventType(
+        "budget.threshold_crossed",
+        "the team's spend crossed an alert threshold of its daily or monthly budget",
+        {
+            "team_id": _TEAM,
+            "period": "day",
+            "period_start": "2026-12-04",
+            "threshold": 80,
+            "spent_usd": 8.1,
+            "limit_usd": 10.0,
+        },
+    ),
+    *(
+        EventType(
+            f"circuit_breaker.{state}",
+            f"a provider's circuit breaker {words}",
+            {
+                "team_id": _TEAM,
+                "provider": "openai-main",
+                "from": before,
+                "to": after,
+                "failures": failures,
+                "reason": reason,
+            },
+        )
+        for state, words, before, after, failures, reason in (
+            ("opened", "opened: calls go to the fallback", "closed", "open", 5, "timeout"),
+            ("half_opened", "lets a probe call through", "open", "half_open", 5, "cool-down"),
+            ("closed", "closed again: the provider answers", "half_open", "closed", 0, "probe"),
+        )
+    ),
+    EventType(
+        "hook.received",
+        "an inbound webhook source received a verified event",
+        {
+            "team_id": _TEAM,
+            "source_id": "01JF3ZC1D2E3F4G5H6J7K8M9N0",
+            "event_id": "01JF3ZC9Z8Y7X6W5V4T3S2R1Q0",
+            "sender_type": "push",
+            "scheme": "github",
+        },
+    ),
+    EventType(
+        ENDPOINT_DISABLED,
+        "a webhook endpoint failed for 5 days without a success and was disabled",
+        {
+            "team_id": _TEAM,
+            "webhook_id": "01JF3ZD1E2F3G4H5J6K7M8N9P0",
+            "url": "https://example.com/hooks",
+            "failing_since": "2026-11-29T10:00:00+00:00",
+            "reason": "failing since 2026-11-29T10:00:00+00:00 without a success for 5 days",
+        },
+    ),
+    EventType(
+        TEST,
+        "sent by POST /webhooks/{id}/test to check an endpoint",
+        {"team_id": _TEAM, "webhook_id": "01JF3ZD1E2F3G4H5J6K7M8N9P0", "message": "hello"},
+    ),
+)
+
+TYPES: frozenset[str] = frozenset(event.type for event in EVENT_TYPES)
+
+
+def sample(event_type: str) -> dict[str, Any]:
+    return next(event.sample for event in EVENT_TYPES if event.type == event_type)
