@@ -32,6 +32,8 @@ examples:
   factory approvals
   factory approve 01J... --edit architecture.md
   factory status todo-list-app
+  factory webhooks add https://example.com/hook --events job.completed,job.failed
+  factory dead-letter list --status pending
 """
 
 
@@ -195,6 +197,68 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
         help="start at this phase (default: the failed one)",
     )
     wait_options(retry)
+
+    def group(name: str, help_text: str) -> Callable[[str, Handler, str], argparse.ArgumentParser]:
+        """`factory NAME ACTION ...`: a command whose actions are commands of their own."""
+        parent = sub.add_parser(name, help=help_text, description=help_text)
+        actions = parent.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+        def action(verb: str, handler: Handler, text: str) -> argparse.ArgumentParser:
+            child = actions.add_parser(verb, help=text, description=text)
+            _add_connection_options(child, top=False)
+            child.set_defaults(handler=handler)
+            return child
+
+        return action
+
+    webhook = group("webhooks", "outbound webhooks: list, add, deliveries, test")
+    listed = webhook("list", commands.webhooks_list, "the team's webhooks")
+    listed.add_argument("--cursor", help="the next page's cursor, as printed")
+    listed.add_argument("--json", action="store_true", help="print the API's JSON")
+    add = webhook("add", commands.webhooks_add, "subscribe a URL to events (prints its secret)")
+    # Not `url`: that is the API's own URL (--url).
+    add.add_argument(
+        "endpoint", metavar="URL", help="where deliveries are POSTed (https when deployed)"
+    )
+    add.add_argument(
+        "--events", required=True, help='comma-separated event types, or "*" for every one'
+    )
+    add.add_argument("--description", help="what the endpoint is for")
+    add.add_argument("--disabled", action="store_true", help="create it switched off")
+    add.add_argument("--json", action="store_true", help="print the API's JSON")
+    deliveries = webhook("deliveries", commands.webhooks_deliveries, "a webhook's deliveries")
+    deliveries.add_argument("id", help="webhook id (`factory webhooks list` shows them)")
+    deliveries.add_argument("--limit", type=int, default=20, help="how many (1-100)")
+    deliveries.add_argument("--cursor", help="the next page's cursor, as printed")
+    deliveries.add_argument("--json", action="store_true", help="print the API's JSON")
+    tested = webhook(
+        "test", commands.webhooks_test, "send a signed webhook.test now (exit 1 if refused)"
+    )
+    tested.add_argument("id", help="webhook id")
+    tested.add_argument("--json", action="store_true", help="print the API's JSON")
+
+    dead = group("dead-letter", "the dead-letter queue (admins): list, retry, retry-all")
+    dead_list = dead("list", commands.dead_letter_list, "items, newest first")
+    dead_list.add_argument(
+        "--source",
+        choices=["bus-events", "webhook-deliveries", "hook-events", "bus", "manual"],
+        help="only items from this source",
+    )
+    dead_list.add_argument("--status", choices=["pending", "retried"], help="only this status")
+    dead_list.add_argument("--limit", type=int, default=20, help="how many (1-100)")
+    dead_list.add_argument("--cursor", help="the next page's cursor, as printed")
+    dead_list.add_argument("--json", action="store_true", help="print the API's JSON")
+    dead_retry = dead("retry", commands.dead_letter_retry, "send an item back to its queue")
+    dead_retry.add_argument("id", help="dead-letter item id")
+    dead_all = dead(
+        "retry-all", commands.dead_letter_retry_all, "send pending items back, oldest first"
+    )
+    dead_all.add_argument("--limit", type=int, help="at most this many (1-100, default 100)")
+    dead_all.add_argument(
+        "--source",
+        choices=["bus-events", "webhook-deliveries", "hook-events", "bus", "manual"],
+        help="only items from this source",
+    )
 
     download = command("download", commands.download, "save a passed job's ZIP")
     download.add_argument("ref", help="job id or slug")

@@ -18,11 +18,18 @@ from tools.cli.models import (
     ApprovalDetail,
     ApprovalQueue,
     CancelAnswer,
+    DeadLetter,
+    DeadLetterPage,
+    DeliveryPage,
     DownloadLink,
     Job,
     JobPage,
     Phase,
+    Queued,
     TokenAnswer,
+    WebhookCreated,
+    WebhookPage,
+    WebhookTestOutcome,
 )
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -255,6 +262,54 @@ class ApiClient:
         params = {"reason": reason, **({"send_back": "true"} if send_back else {})}
         path = f"/approvals/{_segment(approval_id)}/reject"
         return _decode(self._call("POST", path, params=params), Approval)
+
+    # --- webhooks ---------------------------------------------------------------------
+
+    def webhooks(self, limit: int = 100, cursor: str | None = None) -> WebhookPage:
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return _decode(self._call("GET", "/webhooks", params=params), WebhookPage)
+
+    def add_webhook(
+        self, url: str, events: list[str], description: str | None = None, enabled: bool = True
+    ) -> WebhookCreated:
+        body: dict[str, Any] = {"url": url, "events": events, "enabled": enabled}
+        if description is not None:
+            body["description"] = description
+        return _decode(self._call("POST", "/webhooks", json=body), WebhookCreated)
+
+    def deliveries(
+        self, webhook_id: str, limit: int = 20, cursor: str | None = None
+    ) -> DeliveryPage:
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        path = f"/webhooks/{_segment(webhook_id)}/deliveries"
+        return _decode(self._call("GET", path, params=params), DeliveryPage)
+
+    def test_webhook(self, webhook_id: str) -> WebhookTestOutcome:
+        path = f"/webhooks/{_segment(webhook_id)}/test"
+        return _decode(self._call("POST", path), WebhookTestOutcome)
+
+    # --- dead letters -----------------------------------------------------------------
+
+    def dead_letters(
+        self,
+        source: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> DeadLetterPage:
+        given = {"source": source, "status": status, "cursor": cursor}
+        params: dict[str, Any] = {"limit": limit}
+        params.update({name: value for name, value in given.items() if value})
+        return _decode(self._call("GET", "/dead-letter", params=params), DeadLetterPage)
+
+    def retry_dead_letter(self, item_id: str) -> DeadLetter:
+        path = f"/dead-letter/{_segment(item_id)}/retry"
+        return _decode(self._call("POST", path), DeadLetter)
+
+    def retry_all_dead_letters(self, limit: int | None = None, source: str | None = None) -> Queued:
+        given = {"limit": limit, "source": source}
+        params = {name: value for name, value in given.items() if value is not None}
+        return _decode(self._call("POST", "/dead-letter/retry-all", params=params), Queued)
 
     # --- auth -------------------------------------------------------------------------
 

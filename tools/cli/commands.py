@@ -306,6 +306,116 @@ def _read_text(name: str) -> str:
         raise UsageError(f"cannot read {name}: {exc}") from exc
 
 
+# --- webhooks ------------------------------------------------------------------------------
+
+
+def _events(raw: str) -> list[str]:
+    events = [event.strip() for event in raw.split(",") if event.strip()]
+    if not events:
+        raise UsageError('--events is empty: name event types, e.g. job.completed, or "*"')
+    return events
+
+
+def webhooks_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.client() as client:
+        page = client.webhooks(cursor=args.cursor)
+    if args.json:
+        ctx.json(page.as_json())
+        return OK
+    if not page.items:
+        ctx.say("no webhooks yet: factory webhooks add https://example.com/hook --events '*'")
+        return OK
+    ctx.say(render.webhooks_table(page.items))
+    for webhook in page.items:
+        if webhook.disabled_reason:
+            ctx.say(f"\n{webhook.id} is disabled: {webhook.disabled_reason}")
+    if page.next_cursor:
+        ctx.say(f"\nmore: factory webhooks list --cursor {page.next_cursor}")
+    return OK
+
+
+def webhooks_add(ctx: Context, args: argparse.Namespace) -> int:
+    events = _events(args.events)
+    with ctx.client() as client:
+        webhook = client.add_webhook(
+            args.endpoint, events, description=args.description, enabled=not args.disabled
+        )
+    if args.json:
+        ctx.json(webhook.as_json())
+        return OK
+    state = "enabled" if webhook.enabled else "disabled"
+    ctx.say(f"webhook {webhook.id} ({state}): {', '.join(webhook.events)} -> {webhook.url}")
+    # The secret is shown once, by the API and so by us: say so where it cannot be missed.
+    ctx.say(f"  signing secret (shown only now, keep it): {webhook.secret}")
+    ctx.say(f"  try it: factory webhooks test {webhook.id}")
+    return OK
+
+
+def webhooks_deliveries(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.client() as client:
+        page = client.deliveries(args.id, limit=args.limit, cursor=args.cursor)
+    if args.json:
+        ctx.json(page.as_json())
+        return OK
+    if not page.items:
+        ctx.say(f"no deliveries to webhook {args.id} yet")
+        return OK
+    ctx.say(render.deliveries_table(page.items))
+    if page.next_cursor:
+        ctx.say(f"\nmore: factory webhooks deliveries {args.id} --cursor {page.next_cursor}")
+    return OK
+
+
+def webhooks_test(ctx: Context, args: argparse.Namespace) -> int:
+    """Exit 0 when the endpoint accepted the signed webhook.test, 1 when it did not."""
+    with ctx.client() as client:
+        outcome = client.test_webhook(args.id)
+    if args.json:
+        ctx.json(outcome.as_json())
+    else:
+        code = "no answer" if outcome.response_code is None else str(outcome.response_code)
+        line = f"test delivery {outcome.delivery_id}: {outcome.status} ({code})"
+        ctx.say(line + (f": {outcome.error}" if outcome.error else ""))
+    return OK if outcome.status == "succeeded" else JOB_FAILED
+
+
+# --- dead letters -------------------------------------------------------------------------
+
+
+def dead_letter_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.client() as client:
+        page = client.dead_letters(
+            source=args.source, status=args.status, limit=args.limit, cursor=args.cursor
+        )
+    if args.json:
+        ctx.json(page.as_json())
+        return OK
+    if not page.items:
+        filtered = " for that filter" if args.source or args.status else ""
+        ctx.say(f"the dead-letter queue is empty{filtered}")
+        return OK
+    ctx.say(render.dead_letters_table(page.items))
+    if page.next_cursor:
+        ctx.say(f"\n{len(page.items)} of {page.total}; more: --cursor {page.next_cursor}")
+    return OK
+
+
+def dead_letter_retry(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.client() as client:
+        item = client.retry_dead_letter(args.id)
+    ctx.say(f"dead-letter item {item.id} sent back to {item.origin_queue}")
+    return OK
+
+
+def dead_letter_retry_all(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.client() as client:
+        answer = client.retry_all_dead_letters(limit=args.limit, source=args.source)
+    ctx.say(f"{answer.queued} dead-letter item(s) sent back to their queues")
+    if args.limit is not None and answer.queued == args.limit:
+        ctx.say("  more may wait: run it again")
+    return OK
+
+
 # --- login -------------------------------------------------------------------------------
 
 

@@ -122,3 +122,73 @@ class TokenAnswer(_Answer):
     team_id: str
     role: str
     expires_in: int = 0
+
+
+# --- webhooks (API.md: Events in and out) -------------------------------------------------
+
+
+class Webhook(_Answer):
+    id: str
+    url: str
+    events: list[str] = Field(default_factory=list)
+    description: str | None = None
+    enabled: bool = True
+    disabled_reason: str | None = None
+    created_at: datetime | None = None
+
+
+class WebhookCreated(Webhook):
+    secret: str
+
+
+class WebhookPage(_Answer):
+    items: list[Webhook]
+    total: int = 0
+    next_cursor: str | None = None
+
+
+class Delivery(_Answer):
+    id: str
+    event_type: str
+    status: str
+    attempts: int = 0
+    last_response_code: int | None = None
+    next_attempt_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+class DeliveryPage(_Answer):
+    items: list[Delivery]
+    total: int = 0
+    next_cursor: str | None = None
+
+
+class WebhookTestOutcome(_Answer):
+    delivery_id: str
+    status: str
+    response_code: int | None = None
+    error: str | None = None
+
+
+# --- dead letters ---------------------------------------------------------------------------
+
+
+class DeadLetter(_Answer):
+    id: str
+    source: str
+    status: str
+    error: str = ""
+    payload: Any = None
+    origin_queue: str | None = None
+    created_at: datetime | None = None
+    retried_at: datetime | None = None
+
+
+class DeadLetterPage(_Answer):
+    items: list[DeadLetter]
+    total: int = 0
+    next_cursor: str | None = None
+
+
+class Queued(_Answer):
+    queued: int

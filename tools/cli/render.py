@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from tools.cli.models import Approval, Job, Phase
+from tools.cli.models import Approval, DeadLetter, Delivery, Job, Phase, Webhook
 
 NOT_COUNTED = "not counted"  # the template generator counts no tokens
 
@@ -169,3 +169,48 @@ def approve_hint(approval_id: str) -> str:
         f"approve: factory approve {quoted}\n"
         f"  or reject: factory reject {quoted} --reason TEXT [--send-back]"
     )
+
+
+def webhooks_table(webhooks: Sequence[Webhook]) -> str:
+    rows = [
+        [
+            webhook.id,
+            "on" if webhook.enabled else "off",
+            ",".join(webhook.events),
+            webhook.url,
+        ]
+        for webhook in webhooks
+    ]
+    return table(["ID", "ON", "EVENTS", "URL"], rows)
+
+
+def deliveries_table(deliveries: Sequence[Delivery], now: datetime | None = None) -> str:
+    rows = [
+        [
+            delivery.id,
+            delivery.event_type,
+            delivery.status,
+            str(delivery.attempts),
+            "-" if delivery.last_response_code is None else str(delivery.last_response_code),
+            "-" if delivery.next_attempt_at is None else delivery.next_attempt_at.isoformat(),
+            ago(delivery.created_at, now),
+        ]
+        for delivery in deliveries
+    ]
+    headers = ["ID", "EVENT", "STATUS", "ATTEMPTS", "LAST CODE", "NEXT ATTEMPT", "CREATED"]
+    return table(headers, rows)
+
+
+def dead_letters_table(items: Sequence[DeadLetter], now: datetime | None = None) -> str:
+    rows = [
+        [
+            item.id,
+            item.source,
+            item.status,
+            ago(item.created_at, now),
+            # One line per item: the error's first line, cut to keep the table readable.
+            (item.error.splitlines() or [""])[0][:80],
+        ]
+        for item in items
+    ]
+    return table(["ID", "SOURCE", "STATUS", "CREATED", "ERROR"], rows)
