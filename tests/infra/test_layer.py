@@ -51,6 +51,15 @@ EXPECTED_LAYERS = {
     PIPELINE_WORKER.name: ("core", "checks"),
     RECONCILER.name: ("core",),
     KEY_ROTATION.name: ("core", "tokens"),
+    # The event path (issue 12): the groups behind a token, the public /hooks and the
+    # queue consumers with core alone.
+    "webhooks": ("core", "tokens"),
+    "hooks": ("core",),
+    "dead_letter": ("core", "tokens"),
+    "hook_ingest": ("core",),
+    "webhook_fanout": ("core",),
+    "webhook_delivery": ("core",),
+    "dead_letter_archiver": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)
