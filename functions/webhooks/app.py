@@ -58,6 +58,10 @@ def _public(webhook: Webhook) -> dict[str, Any]:
     )
 
 
+def _names(body: WebhookCreate) -> list[str]:
+    return [str(event) for event in body.events]
+
+
 def _delivery(delivery: Delivery) -> dict[str, Any]:
     return {
         "id": delivery.id,
@@ -89,7 +93,7 @@ async def list_webhooks(principal: CurrentPrincipal, params: Pagination) -> dict
 )
 async def create_webhook(body: WebhookCreate, principal: AdminPrincipal) -> dict[str, Any]:
     webhook = service.create_webhook(
-        principal.team_id, body.url, body.events, body.description, body.enabled
+        principal.team_id, body.url, _names(body), body.description, body.enabled
     )
     return {**_public(webhook), "secret": webhook.secrets[0].value}
 
@@ -124,7 +128,7 @@ async def replace_webhook(
     webhook_id: str, body: WebhookReplace, principal: AdminPrincipal
 ) -> dict[str, Any]:
     webhook = service.replace_webhook(
-        principal.team_id, webhook_id, body.url, body.events, body.description, body.enabled
+        principal.team_id, webhook_id, body.url, _names(body), body.description, body.enabled
     )
     return _public(webhook)
 

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from shared.webhooks.catalog import EVENT_TYPES
 from shared.webhooks.domain import AttemptStatus, DeliveryStatus
 
-# Printable ASCII; the URL policy (shared.url_policy) says what else it must be.
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^\s*[!-~]+\s*$")]
-EventName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# What the URL policy (shared.url_policy) accepts in its shape: http or https (deployed,
+# https only, at a public address, which only a lookup can tell), a host name
+# or IPv4 address (an IPv6 endpoint goes by its name), no credentials, a path and a query
+# in printable ASCII, no fragment.
+URL_PATTERN = (
+    r"^\s*[hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]+"
+    r"(?::(?:[0-9]{0,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"(?:/[!-\"$->@-~]*)?(?:\?[!-\"$-~]*)?\s*$"
+)
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=URL_PATTERN)]
+# Every type the product emits (GET /webhooks/event-types): a refused one is answered with
+# the list of them.
+EventTypeName = StrEnum(  # type: ignore[misc]  # built from the catalog
+    "EventTypeName", {event.type: event.type for event in EVENT_TYPES}
+)
+EveryEvent = Annotated[list[Literal["*"]], Field(min_length=1, max_length=1)]
+SomeEvents = Annotated[list[EventTypeName], Field(min_length=1, max_length=50)]
 Description = Annotated[str, StringConstraints(max_length=500)]
 
 
@@ -19,13 +35,11 @@ class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     url: Url = Field(description="https (deployed) at a public address; redirects not followed")
-    events: list[EventName] = Field(
-        min_length=1,
-        max_length=50,
-        description='event types (GET /webhooks/event-types), or ["*"] for every one',
+    events: EveryEvent | SomeEvents = Field(
+        description='event types (GET /webhooks/event-types), or ["*"] alone for every one'
     )
     description: Description | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class WebhookReplace(WebhookCreate):

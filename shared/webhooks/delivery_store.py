@@ -116,7 +116,8 @@ def save_delivery(before: Delivery, after: Delivery, series_start: int) -> Deliv
 def failed_since(webhook_id: str, since: datetime, limit: int) -> list[Delivery]:
     """Up to `limit` of the endpoint's failed deliveries made at or after `since`, oldest
     first: one Query on gsi1 from the first id `since` can have."""
-    floor = str(ULID.from_int(int(since.timestamp() * 1000) << 80))
+    # Before 1970 is before any delivery: ULIDs start there.
+    floor = str(ULID.from_int(max(0, int(since.timestamp() * 1000)) << 80))
     found: list[Any] = []
     with storage_errors("deliveries"):
         for item in DeliveryItem.by_status.query(
