@@ -131,7 +131,7 @@ def queue_environment(synth: Synthesized, spec: FunctionSpec) -> dict[str, Any]:
     """QUEUE_URL_<KEY> (the queue's Ref is its URL) for each queue the entry sends to; for
     one that manages schedules, the schedules' role and its queues' dead-letter URLs."""
     queues = synth.stack.queues
-    variables = {
+    variables: dict[str, Any] = {
         f"QUEUE_URL_{key.upper().replace('-', '_')}": {"Ref": synth.logical_id(queues.queue(key))}
         for key in getattr(spec, "sends_to", ())
     }
