@@ -7,6 +7,7 @@ dead-letter queue after the last, rotation, auto-disable, and each bad input."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,6 +130,32 @@ def test_a_finished_job_reaches_the_receiver_signed_and_verified(
     assert attempt["latency_ms"] >= 0
 
 
+def test_a_real_job_ending_sends_a_signed_job_completed(
+    admin: Account, receiver: WebhookReceiver, pump: Any
+) -> None:
+    # Given an endpoint subscribed to job.completed
+    webhook = subscribe(admin, receiver)
+
+    # When a job runs through the pipeline (emulated Step Functions) to its end
+    body = {"name": "Field notes", "platform": "web", "features": "notes"}
+    created = admin.client.post("/api/v1/jobs", headers=admin.headers, json=body)
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    deadline = time.monotonic() + 60
+    while admin.client.get(f"/api/v1/jobs/{job_id}", headers=admin.headers).json()[
+        "status"
+    ] not in ("passed", "failed", "cancelled"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)  # the pipeline runs in emulated Step Functions' own threads
+    pump.drain()
+
+    # Then the receiver has job.completed for that job, verified, and nothing else
+    [request] = receiver.requests
+    assert request.body["type"] == "job.completed"
+    assert request.body["data"]["job_id"] == job_id
+    assert receiver.verified == [{webhook["secret"]: True}]
+
+
 def test_only_subscribed_types_and_only_the_teams_events_are_delivered(
     admin: Account, receiver: WebhookReceiver, new_account: Callable[..., Account], pump: Any
 ) -> None:
@@ -150,7 +177,7 @@ def test_only_subscribed_types_and_only_the_teams_events_are_delivered(
 
 
 def test_the_fan_out_queries_the_subscriptions_and_never_scans(
-    admin: Account, receiver: WebhookReceiver, dynamodb_calls: list[str]
+    admin: Account, receiver: WebhookReceiver, dynamodb_calls: list[str], pump: Any
 ) -> None:
     from shared.webhooks.fanout import fan_out
 
@@ -169,6 +196,8 @@ def test_the_fan_out_queries_the_subscriptions_and_never_scans(
     assert queued == 1
     assert "Scan" not in dynamodb_calls
     assert dynamodb_calls.count("Query") == 2  # SUB#team#job.completed and SUB#team#*
+    pump.drain()
+    assert len(receiver.requests) == 1
 
 
 def test_the_event_types_list_every_type_with_a_sample(admin: Account) -> None:
