@@ -7,6 +7,7 @@ dead-letter queue after the last, rotation, auto-disable, and each bad input."""
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -587,3 +588,49 @@ def test_a_member_reads_webhooks_but_cannot_change_them(
         member.client.post(f"{WEBHOOKS}/{webhook['id']}/rotate-secret", headers=member.headers),
         403,
     )
+
+
+def test_a_delivery_message_received_twice_sends_once(
+    admin: Account, receiver: WebhookReceiver, lambda_context: Any, pump: Any
+) -> None:
+    from functions.webhook_delivery.handler import handler
+    from shared.ids import new_id
+    from shared.webhooks import delivery_store
+    from shared.webhooks.delivery import message
+    from shared.webhooks.domain import Delivery
+
+    webhook = subscribe(admin, receiver)
+    pump.drain()
+    made = Delivery(
+        id=new_id(),
+        webhook_id=webhook["id"],
+        team_id=admin.team_id,
+        message_id="msg_twice",
+        event_type="job.completed",
+        body='{"type":"job.completed","timestamp":"2026-12-04T10:00:00+00:00","data":{}}',
+        status="pending",
+        created_at=datetime.now(UTC),
+    )
+    delivery_store.add_delivery(made)
+    record = {
+        "messageId": "m-1",
+        "receiptHandle": "r-1",
+        "body": json.dumps(message(made, 1)),
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:webhook-deliveries",
+        "awsRegion": "us-east-1",
+    }
+
+    # SQS delivers at least once: the same message twice, in two batches.
+    for _ in range(2):
+        answer = handler({"Records": [record]}, lambda_context)
+        assert answer == {"batchItemFailures": []}
+
+    assert len(receiver.requests) == 1
+    found = delivery_store.get_delivery(webhook["id"], made.id)
+    assert found is not None
+    assert found[0].status == "succeeded"
+    assert len(found[0].attempts) == 1
