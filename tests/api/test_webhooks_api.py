@@ -634,3 +634,34 @@ def test_a_delivery_message_received_twice_sends_once(
     assert found is not None
     assert found[0].status == "succeeded"
     assert len(found[0].attempts) == 1
+
+
+def test_the_consumers_take_their_sample_events(
+    load_event: Callable[[str], dict[str, Any]],
+    lambda_context: Any,
+    admin: Account,
+    receiver: WebhookReceiver,
+    pump: Any,
+) -> None:
+    from functions.webhook_delivery.handler import handler as delivery_handler
+    from functions.webhook_fanout.handler import handler as fanout_handler
+
+    # Given the sample bus event carried for this team, which subscribes to it
+    webhook = subscribe(admin, receiver)
+    bus = load_event("sqs_bus_events.json")
+    event = json.loads(bus["Records"][0]["body"])
+    event["id"] = f"sample-{webhook['id']}"
+    event["detail"]["team_id"] = admin.team_id
+    bus["Records"][0]["body"] = json.dumps(event)
+
+    # Then the fan-out takes it and stores one delivery
+    assert fanout_handler(bus, lambda_context) == {"batchItemFailures": []}
+    [delivery] = deliveries(admin, webhook["id"])
+    assert delivery["status"] == "pending"
+    # and a delivery message naming nothing stored is done with, not failed
+    assert delivery_handler(load_event("sqs_webhook_delivery.json"), lambda_context) == {
+        "batchItemFailures": []
+    }
+    # and the delivery queued is made by the runtime
+    pump.drain()
+    assert receiver.requests[0].body["data"]["team_id"] == admin.team_id

@@ -33,4 +33,19 @@ def test_eventbridge_and_scheduler_events(name: str) -> None:
 def test_sqs_event() -> None:
     event = SqsModel.model_validate(json.loads((EVENTS / "sqs_webhook_delivery.json").read_text()))
 
-    assert json.loads(event.Records[0].body)["event"] == "job.completed"
+    # A webhook-deliveries message (shared.webhooks.delivery.message).
+    assert set(json.loads(event.Records[0].body)) == {
+        "team_id",
+        "webhook_id",
+        "delivery_id",
+        "attempt",
+    }
+
+
+def test_sqs_bus_event() -> None:
+    event = SqsModel.model_validate(json.loads((EVENTS / "sqs_bus_events.json").read_text()))
+
+    # A bus-events message: the EventBridge event the bus rule forwarded.
+    body = EventBridgeModel.model_validate(json.loads(event.Records[0].body))
+    assert body.detail_type == "job.completed"
+    assert body.source == "software-factory"
