@@ -1,7 +1,9 @@
 """Provider, model and circuit-breaker routes: HTTP shapes and auth only.
 
 Any member reads; changing a provider or a breaker takes an admin. The API key is
-write-only: answers carry the registry's `{configured, hint}` and never the key.
+write-only: answers carry the registry's `{configured, hint}` and never the key. The
+built-in template generator (`templates`, older name `offline`) is every team's provider:
+listed and read like the others (`builtin: true`), and each write under its names is 409.
 """
 
 from __future__ import annotations
@@ -30,7 +32,37 @@ from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["providers"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-_CHANGE = error_responses(404, 409, 503)
+
+_BUILTIN = "templates and offline name the built-in template generator, which is read-only"
+
+
+def _refusals(*codes: int, conflict: str) -> dict[int | str, dict[str, Any]]:
+    """`codes`' entries, the 409 saying what it answers for."""
+    responses = error_responses(*codes)
+    responses[409]["description"] = f"Conflict: {conflict}"
+    return responses
+
+
+_CREATE = _refusals(409, 503, conflict=f"the name is taken, or is the built-in's ({_BUILTIN})")
+_UPSERT = _refusals(
+    409,
+    503,
+    conflict=f"the provider changed since it was read, or the name is the built-in's ({_BUILTIN})",
+)
+_UPDATE = _refusals(
+    404,
+    409,
+    503,
+    conflict="the change does not fit the stored provider, it changed since it was read, or "
+    f"it is the built-in ({_BUILTIN})",
+)
+_DELETE = _refusals(
+    404,
+    409,
+    503,
+    conflict="an agent or a team setting uses the provider, it changed since it was read, or "
+    f"it is the built-in ({_BUILTIN})",
+)
 
 ProviderName = Annotated[
     str, Path(pattern=NAME_PATTERN, description="the provider's name in the team")
@@ -43,7 +75,7 @@ ModelId = Annotated[str, Path(max_length=200, description="a model id or one of 
     "/providers",
     response_model=Page[ProviderPublic],
     responses=LIST_RESPONSES,
-    summary="The team's providers, by name",
+    summary="The team's providers: the built-in template generator first, then by name",
 )
 async def list_providers(principal: CurrentPrincipal, page: Pagination) -> dict[str, Any]:
     items, total, cursor = service.listing(principal.team_id, page)
@@ -54,7 +86,7 @@ async def list_providers(principal: CurrentPrincipal, page: Pagination) -> dict[
     "/providers",
     status_code=201,
     response_model=ProviderPublic,
-    responses=error_responses(409, 503),
+    responses=_CREATE,
     summary="Add a provider (the key goes to Secrets Manager)",
 )
 async def create_provider(body: ProviderCreate, principal: AdminPrincipal) -> ProviderPublic:
@@ -65,7 +97,7 @@ async def create_provider(body: ProviderCreate, principal: AdminPrincipal) -> Pr
     "/providers/{name}",
     response_model=ProviderPublic,
     responses=_FOUND,
-    summary="One provider",
+    summary="One provider (templates: the built-in template generator)",
 )
 async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> ProviderPublic:
     return service.get_provider(principal.team_id, name)
@@ -81,7 +113,7 @@ async def get_provider(name: ProviderName, principal: CurrentPrincipal) -> Provi
                 "application/json": {"schema": {"$ref": "#/components/schemas/ProviderPublic"}}
             },
         },
-        **error_responses(409, 503),
+        **_UPSERT,
     },
     summary="Create or replace a provider: 201 created, 200 replaced",
 )
@@ -97,7 +129,7 @@ async def upsert_provider(
 @router.patch(
     "/providers/{name}",
     response_model=ProviderPublic,
-    responses=_CHANGE,
+    responses=_UPDATE,
     summary="Change what is sent (api_key: null removes the key)",
 )
 async def update_provider(
@@ -109,7 +141,7 @@ async def update_provider(
 @router.delete(
     "/providers/{name}",
     status_code=204,
-    responses=_CHANGE,
+    responses=_DELETE,
     summary="Delete a provider no agent or setting uses, and not the active one",
 )
 async def delete_provider(name: ProviderName, principal: AdminPrincipal) -> Response:

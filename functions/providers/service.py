@@ -1,6 +1,8 @@
 """The providers group's rules; the routes call only this module, and it calls the
 libraries (shared.llm.registry, shared.llm.breaker, shared.llm.providers.catalog).
 
+- Every team has the built-in template generator (`templates`): listed first, read like
+  any provider, used as the default; the registry refuses every write to it (409).
 - A provider is in use while a live agent names it or a team setting does (the default
   provider, the smart model fallback): the registry refuses to delete it.
 - The team's active provider is its `default_provider` setting, which agents created
@@ -13,7 +15,7 @@ libraries (shared.llm.registry, shared.llm.breaker, shared.llm.providers.catalog
 DynamoDB per call:
   in_use                 one Query (agents) + one GetItem (settings, only when no agent uses it)
   use_provider           one GetItem (provider) + the settings' GetItem and PutItem
-  providers, catalog     one Query + one COUNT Query per 100 providers
+  providers, catalog     one Query + one COUNT Query per 100 providers (the built-in: none)
   provider_models, model one GetItem
   breakers               one GetItem (settings) + one Query (breakers) + providers' Queries
   force_open, force_close, reset
@@ -86,13 +88,15 @@ def use_provider(team_id: str, name: str) -> ProviderPublic:
     provider = registry.get(team_id, name)
     if not provider.enabled:
         raise Conflict(f"Provider '{name}' is disabled; enable it before making it active")
-    team_settings.update_team_settings(team_id, {"default_provider": name})
-    logger.info("active provider chosen", extra={"team_id": team_id, "provider": name})
+    # The provider's own name: the built-in's older name is stored as today's.
+    team_settings.update_team_settings(team_id, {"default_provider": provider.name})
+    logger.info("active provider chosen", extra={"team_id": team_id, "provider": provider.name})
     return provider
 
 
 def providers(team_id: str) -> list[ProviderPublic]:
-    """Every provider of the team, by name (a team has a handful; pages of 100)."""
+    """Every provider of the team, the built-in first, then by name (a team has a handful;
+    pages of 100)."""
     params = PageParams(limit=MAX_LIMIT)
     found: list[ProviderPublic] = []
     while True:

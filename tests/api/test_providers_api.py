@@ -1,6 +1,7 @@
 """The providers group over HTTP (its app, in-process, over emulated AWS): providers' CRUD
 with the key kept out of every answer, the base-URL policy, the active provider, the
-connection test, models with prices, circuit breakers; who may do what, and teams apart."""
+connection test, models with prices, circuit breakers; the built-in template generator every
+team has, listed first and read-only; who may do what, and teams apart."""
 
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ from shared.agents.schemas import AgentCreate
 from shared.agents.service import create_agent, delete_agent
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
+from shared.db.base import team_partition
 from shared.ids import new_id
 from shared.llm import breaker
 from shared.llm import provider_keys as keys
 from shared.llm.providers.catalog import CATALOG
+from shared.llm.providers.templates import TemplateProvider
 from shared.llm.registry import clients, service
+from shared.llm.registry.models import ProviderItem, provider_key
 from shared.settings import get_settings
 from shared.team_settings import update_team_settings
 from tests.factories import assert_error
@@ -104,7 +108,11 @@ def test_a_provider_goes_through_create_read_update_upsert_use_and_delete(admin:
 
     assert admin("GET", "/providers/openai-main").json() == created
     listed = admin("GET", "/providers").json()
-    assert (names(listed), listed["total"], listed["limit"]) == (["openai-main"], 1, 20)
+    assert (names(listed), listed["total"], listed["limit"]) == (
+        ["templates", "openai-main"],
+        2,
+        20,
+    )
 
     patched = admin(
         "PATCH", "/providers/openai-main", {"default_model": "gpt-4.1", "enabled": False}
@@ -138,8 +146,12 @@ def test_a_provider_goes_through_create_read_update_upsert_use_and_delete(admin:
     assert admin("DELETE", "/providers/openai-main").status_code == 204
     assert_error(admin("GET", "/providers/openai-main"), 404)
     assert_error(admin("DELETE", "/providers/openai-main"), 404)
-    paged = admin("GET", "/providers?limit=1").json()
-    assert (names(paged), paged["total"], paged["next_cursor"]) == (["claude"], 1, None)
+    paged = admin("GET", "/providers?limit=2").json()
+    assert (names(paged), paged["total"], paged["next_cursor"]) == (
+        ["templates", "claude"],
+        2,
+        None,
+    )
 
     for text in admin.seen:
         for secret in SECRETS:
@@ -274,6 +286,168 @@ def test_a_template_generator_tests_ok_and_an_unknown_one_is_404(admin: Caller, 
     assert_error(admin("POST", "/providers/nope/test"), 404)
 
 
+# --- the built-in template generator --------------------------------------------------------
+
+BUILTIN = {
+    "name": "templates",
+    "kind": "templates",
+    "base_url": "",
+    "default_model": "templates-1",
+    "enabled": True,
+    "api_key": {"configured": False, "hint": None},
+    "builtin": True,
+    "created_at": None,
+    "updated_at": None,
+}
+
+
+def test_a_new_team_sees_the_built_in_template_generator(admin: Caller) -> None:
+    member = admin.as_role("member")
+
+    listed = member("GET", "/providers")
+
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == {
+        "items": [BUILTIN],
+        "total": 1,
+        "limit": 20,
+        "offset": 0,
+        "next_cursor": None,
+    }
+    assert member("GET", "/providers/templates").json() == BUILTIN
+    assert member("GET", "/providers/offline").json() == BUILTIN  # its older name
+    models = member("GET", "/providers/templates/models").json()["items"]
+    assert [(m["provider"], m["id"], m["default"]) for m in models] == [
+        ("templates", "templates-1", True)
+    ]
+    assert member("GET", "/models").json()["items"] == models
+    assert member("GET", "/circuit-breakers").json()["items"][0]["provider"] == "templates"
+    assert admin("POST", "/providers/templates/test").json() == {
+        "provider": "templates",
+        "status": "ok",
+        "models_count": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/providers", {"name": "templates", "kind": "templates"}),
+        ("POST", "/providers", {"name": "offline", "kind": "templates"}),
+        ("POST", "/providers", {"name": "templates", "kind": "openai", "default_model": "m"}),
+        ("POST", "/providers/templates", {"kind": "templates", "enabled": False}),
+        ("POST", "/providers/offline", {"kind": "openai", "default_model": "gpt-4o"}),
+        ("PATCH", "/providers/templates", {"enabled": False}),
+        ("PATCH", "/providers/offline", {"default_model": "templates-1"}),
+        ("DELETE", "/providers/templates", None),
+        ("DELETE", "/providers/offline", None),
+    ],
+)
+def test_the_built_in_cannot_be_changed_deleted_or_shadowed(
+    admin: Caller, method: str, path: str, body: Any
+) -> None:
+    answer = admin(method, path, body)
+
+    assert_error(answer, 409)
+    assert "built-in, read-only" in answer.json()["detail"]
+    listed = admin("GET", "/providers").json()
+    assert (listed["items"], listed["total"]) == ([BUILTIN], 1)
+    assert admin("GET", "/providers/templates").json() == BUILTIN
+
+
+def test_the_openapi_document_declares_the_built_ins_409_and_its_mark() -> None:
+    document = app.openapi()
+    paths = document["paths"]
+    operations = [
+        paths["/api/v1/providers"]["post"],
+        paths["/api/v1/providers/{name}"]["post"],
+        paths["/api/v1/providers/{name}"]["patch"],
+        paths["/api/v1/providers/{name}"]["delete"],
+    ]
+
+    for operation in operations:
+        assert "built-in" in operation["responses"]["409"]["description"]
+    assert "builtin" in document["components"]["schemas"]["ProviderPublic"]["required"]
+
+
+def test_the_built_in_can_be_the_teams_default_provider(admin: Caller) -> None:
+    admin.create("openai-main")
+    admin("POST", "/providers/openai-main/use")
+
+    used = admin("POST", "/providers/offline/use")  # the older name: stored as today's
+
+    assert (used.status_code, used.json()) == (200, BUILTIN)
+    assert team_settings.get_team_settings(admin.team_id).default_provider == "templates"
+    # The team's own provider is no longer the default, so it goes; the built-in stays.
+    assert admin("DELETE", "/providers/openai-main").status_code == 204
+    assert_error(admin("DELETE", "/providers/templates"), 409)
+    assert admin("GET", "/providers").json()["items"] == [BUILTIN]
+
+
+def test_paging_counts_the_built_in_first_then_the_teams_own(admin: Caller) -> None:
+    for name in ("c-own", "a-own", "b-own"):
+        admin.create(name)
+
+    first = admin("GET", "/providers?limit=1").json()
+    pages = [first]
+    while pages[-1]["next_cursor"] is not None and len(pages) < 10:
+        pages.append(admin("GET", f"/providers?limit=1&cursor={pages[-1]['next_cursor']}").json())
+
+    assert (names(first), first["total"], first["limit"]) == (["templates"], 4, 1)
+    assert (names(pages[1]), pages[1]["total"]) == (["a-own"], 4)
+    assert [name for page in pages for name in names(page)] == [
+        "templates",
+        "a-own",
+        "b-own",
+        "c-own",
+    ]
+    assert all(len(page["items"]) <= 1 for page in pages)
+    two = admin("GET", "/providers?limit=2").json()
+    rest = admin("GET", f"/providers?limit=2&cursor={two['next_cursor']}").json()
+    assert (names(two), names(rest)) == (["templates", "a-own"], ["b-own", "c-own"])
+    by_offset = [names(admin("GET", f"/providers?limit=1&offset={n}").json()) for n in range(5)]
+    assert by_offset == [["templates"], ["a-own"], ["b-own"], ["c-own"], []]
+
+
+def test_paging_a_team_with_only_the_built_in_ends_after_it(admin: Caller) -> None:
+    page = admin("GET", "/providers?limit=1").json()
+
+    assert (names(page), page["total"], page["next_cursor"]) == (["templates"], 1, None)
+
+
+def test_another_teams_providers_never_appear(admin: Caller) -> None:
+    admin.create("their-own", api_key=KEY)
+    other = Caller(admin.client, new_id())
+
+    listed = other("GET", "/providers").json()
+    paged = other("GET", "/providers?limit=1").json()
+
+    assert (listed["items"], listed["total"]) == ([BUILTIN], 1)
+    assert (names(paged), paged["next_cursor"]) == (["templates"], None)
+    assert {item["provider"] for item in other("GET", "/models").json()["items"]} == {"templates"}
+    assert_error(other("GET", "/providers/their-own"), 404)
+    # The owner's list holds its own and the built-in, each once.
+    assert names(admin("GET", "/providers").json()) == ["templates", "their-own"]
+    assert KEY not in "".join(other.seen)
+
+
+def test_an_item_stored_under_the_built_ins_name_before_it_was_reserved_is_shadowed(
+    admin: Caller,
+) -> None:
+    # Given an openai provider "templates", stored while the name was still free
+    admin.create("legacy")
+    stored = ProviderItem.get(team_partition(admin.team_id), provider_key("legacy"))
+    values = stored.attribute_values | {"sk": provider_key("templates"), "name": "templates"}
+    del values["version"]
+    ProviderItem(**values).save()  # a new item, under the built-in's name
+
+    # Then the built-in answers for the name, listed once, and is what calls reach
+    listed = admin("GET", "/providers").json()
+    assert (names(listed), listed["total"]) == (["templates", "legacy"], 2)
+    assert admin("GET", "/providers/templates").json() == BUILTIN
+    assert isinstance(clients.client_for(admin.team_id, "templates"), TemplateProvider)
+
+
 # --- models ---------------------------------------------------------------------------------
 
 
@@ -349,8 +523,9 @@ def test_the_catalog_lists_every_providers_models(admin: Caller) -> None:
     ]
     assert catalog.status_code == 200, catalog.text
     items = catalog.json()["items"]
-    assert catalog.json()["total"] == len(items) == len(CATALOG["openai"]) + 1
-    assert {item["provider"] for item in items} == {"gpt", "off"}
+    assert catalog.json()["total"] == len(items) == len(CATALOG["openai"]) + 2
+    assert [item["provider"] for item in items][:2] == ["templates", "gpt"]  # listing order
+    assert {item["provider"] for item in items} == {"templates", "gpt", "off"}
     assert {"provider": "off", "kind": "templates", "id": "templates-1"}.items() <= items[
         -1
     ].items()
@@ -369,8 +544,9 @@ def test_every_provider_has_a_breaker_closed_until_something_is_stored(admin: Ca
     listed = admin("GET", "/circuit-breakers")
 
     assert listed.status_code == 200, listed.text
-    assert listed.json()["total"] == 2
-    alpha, beta = listed.json()["items"]
+    assert listed.json()["total"] == 3
+    builtin, alpha, beta = listed.json()["items"]
+    assert (builtin["provider"], builtin["state"]) == ("templates", "closed")
     assert (alpha["provider"], alpha["state"], alpha["failures"]) == ("alpha", "closed", 1)
     assert alpha["last_error"] == "RateLimited 429"
     assert (beta["provider"], beta["state"], beta["failures"]) == ("beta", "closed", 0)
@@ -385,7 +561,7 @@ def test_an_admin_forces_a_breaker_open_and_closed_and_resets_it(admin: Caller) 
 
     assert opened.status_code == 200, opened.text
     assert (opened.json()["state"], opened.json()["forced"]) == ("open", True)
-    assert admin("GET", "/circuit-breakers").json()["items"][0]["state"] == "open"
+    assert breaker_of(admin, "alpha")["state"] == "open"
 
     closed = admin("POST", "/circuit-breakers/alpha/force-close").json()
     assert (closed["state"], closed["forced"], closed["failures"]) == ("closed", False, 0)
@@ -393,7 +569,13 @@ def test_an_admin_forces_a_breaker_open_and_closed_and_resets_it(admin: Caller) 
     admin("POST", "/circuit-breakers/alpha/force-open")
     reset = admin("POST", "/circuit-breakers/alpha/reset").json()
     assert (reset["state"], reset["forced"], reset["failures"]) == ("closed", False, 0)
-    assert admin("GET", "/circuit-breakers").json()["items"][0]["state"] == "closed"
+    assert breaker_of(admin, "alpha")["state"] == "closed"
+
+
+def breaker_of(caller: Caller, provider: str) -> dict[str, Any]:
+    listed = caller("GET", "/circuit-breakers").json()["items"]
+    found: dict[str, Any] = next(item for item in listed if item["provider"] == provider)
+    return found
 
 
 @pytest.mark.parametrize("action", ["force-open", "force-close", "reset"])
@@ -442,7 +624,7 @@ def test_a_member_reads_but_does_not_change(admin: Caller) -> None:
         assert_error(member(method, path, body), 403)
     provider = admin("GET", "/providers/p").json()
     assert (provider["kind"], provider["enabled"]) == ("openai", True)
-    assert names(admin("GET", "/providers").json()) == ["p"]
+    assert names(admin("GET", "/providers").json()) == ["templates", "p"]
 
 
 def test_without_credentials_or_as_an_agent_nothing_is_served(admin: Caller) -> None:
@@ -472,8 +654,8 @@ def test_another_teams_provider_is_404_on_every_route_that_names_one(admin: Call
     assert intruder("POST", "/providers/p", {"kind": "templates"}).status_code == 201
     assert admin("GET", "/providers/p").json()["kind"] == "openai"
     assert admin("GET", "/providers/p").json()["enabled"] is True
-    assert names(intruder("GET", "/providers").json()) == ["p"]
-    assert admin("GET", "/circuit-breakers").json()["items"][0]["state"] == "closed"
+    assert names(intruder("GET", "/providers").json()) == ["templates", "p"]
+    assert breaker_of(admin, "p")["state"] == "closed"
     assert {item["kind"] for item in intruder("GET", "/models").json()["items"]} == {"templates"}
     for text in intruder.seen:
         assert KEY not in text

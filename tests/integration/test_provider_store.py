@@ -88,8 +88,8 @@ def test_create_get_list_update_delete_round_trip(team: str) -> None:
     assert created.kind == "openai"
     assert created.base_url == ""  # the vendor's own API
     assert created.api_key.model_dump() == {"configured": True, "hint": "sk-proj-…Ab3d"}
-    assert [p.name for p in page] == ["openai-main"]
-    assert total == 1
+    assert [p.name for p in page] == ["templates", "openai-main"]  # the built-in first
+    assert total == 2
     assert (updated.default_model, updated.enabled) == ("gpt-4.1", False)
     assert updated.api_key.configured  # not mentioned: kept
     assert updated.updated_at > created.updated_at
@@ -107,7 +107,7 @@ def test_the_key_is_only_in_secrets_manager(team: str) -> None:
     answers = [
         created.model_dump_json(),
         registry.get(team, "openai-main").model_dump_json(),
-        registry.listing(team, PageParams())[0][0].model_dump_json(),
+        registry.listing(team, PageParams())[0][1].model_dump_json(),
     ]
 
     assert stored_secret(team, "openai-main") == KEY
@@ -129,9 +129,10 @@ def test_the_listing_is_a_paged_query_by_name(team: str, aws_calls: Counter[str]
     first, total, cursor = registry.listing(team, PageParams(limit=2))
     second, _, last = registry.listing(team, PageParams(limit=2, cursor=cursor))
 
-    assert [p.name for p in first] == ["a-provider", "b-provider"]
-    assert [p.name for p in second] == ["c-provider"]
-    assert total == 3
+    # The built-in template generator first, counted by the limit and the total
+    assert [p.name for p in first] == ["templates", "a-provider"]
+    assert [p.name for p in second] == ["b-provider", "c-provider"]
+    assert total == 4
     assert last is None
     assert aws_calls["Scan"] == 0
 
@@ -305,11 +306,11 @@ def test_fields_that_do_not_go_together_are_unprocessable(
     with pytest.raises(Unprocessable, match=why):
         registry.create(team, registry.ProviderCreate.model_validate({"name": "p", **fields}))
 
-    assert registry.listing(team, PageParams())[1] == 0
+    assert service.count_providers(team) == 0
 
 
 def test_templates_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
-    offline = registry.create(team, registry.ProviderCreate(name="offline", kind="templates"))
+    offline = registry.create(team, registry.ProviderCreate(name="gen", kind="templates"))
     bedrock = registry.create(
         team,
         registry.ProviderCreate(
@@ -320,7 +321,7 @@ def test_templates_and_bedrock_need_no_key_nor_base_url(team: str) -> None:
     assert offline.default_model == "templates-1"
     assert not offline.api_key.configured
     assert not bedrock.api_key.configured
-    assert registry.client_for(team, "offline").check() == 1
+    assert registry.client_for(team, "gen").check() == 1
 
 
 def test_a_provider_stored_under_the_older_offline_kind_reads_as_templates(team: str) -> None:
@@ -433,14 +434,14 @@ def test_clients_are_built_once_per_configuration_with_the_cached_key(
 
 
 def test_a_disabled_provider_gives_no_client_but_can_be_tested(team: str) -> None:
-    registry.create(team, registry.ProviderCreate(name="offline", kind="templates", enabled=False))
+    registry.create(team, registry.ProviderCreate(name="gen", kind="templates", enabled=False))
 
     with pytest.raises(ProviderError, match="disabled") as refused:
-        registry.client_for(team, "offline")
+        registry.client_for(team, "gen")
 
     assert refused.value.kind == "bad_request"  # the caller's doing: no breaker counts it
-    assert registry.test(team, "offline").model_dump(exclude_none=True) == {
-        "provider": "offline",
+    assert registry.test(team, "gen").model_dump(exclude_none=True) == {
+        "provider": "gen",
         "status": "ok",
         "models_count": 1,
     }

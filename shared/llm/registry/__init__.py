@@ -3,6 +3,7 @@
     schemas.py   request and response shapes (ProviderCreate, ProviderUpdate, ProviderPublic)
     models.py    the stored items (providers table, under TEAM#<team>), item_key for a batch
     domain.py    ProviderConfig: a provider as the registry knows it
+    builtin.py   the built-in template generator every team has: read-only, never stored
     store.py     the only reads and writes of the items: ProviderConfig in and out
     service.py   the rules: create, upsert, get, config, listing, update, delete
     clients.py   client_for (a ready ProviderClient, cached per configuration) and test

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from shared.errors import NotFound, Unprocessable
 from shared.llm import provider_keys as keys
 from shared.llm.providers import DEFAULT_READ_TIMEOUT, ProviderClient, build_provider
+from shared.llm.providers.templates import TemplateProvider
 from shared.llm.registry import service
 from shared.llm.registry.domain import ProviderConfig
 from shared.llm.registry.schemas import ProviderCheck
@@ -47,12 +48,16 @@ def client_for(team_id: str, name: str, read: Mapping[Any, Any] | None = None) -
     `bad_request` (the configuration's fault, not the provider's: no breaker counts it, a
     router falls back): a disabled one, or one whose stored
     configuration no longer builds (its base_url fails the URL policy now, say).
+    A name of the built-in gives the template generator under that name, with no renderer
+    (shared.llm.team_router hands it the pipeline's).
     """
     try:
         config = service.config(team_id, name, read=read)
     except NotFound:
         _discard(team_id, name)
         raise
+    if config.builtin:
+        return TemplateProvider(name)  # holds nothing worth caching
     if not config.enabled:
         raise ProviderError(f"{name}: the provider is disabled", kind="bad_request", provider=name)
     try:

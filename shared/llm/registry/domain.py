@@ -11,7 +11,8 @@ from shared.llm.registry.schemas import ApiKeyStatus, ProviderKind, ProviderPubl
 @dataclass(frozen=True, slots=True)
 class ProviderConfig:
     """A provider's configuration. `version` is the stored version it was read at (0: not
-    stored yet), which the store's write checks."""
+    stored yet), which the store's write checks. `builtin`: the template generator every
+    team has (shared.llm.registry.builtin), never stored, so without timestamps."""
 
     team_id: str
     name: str
@@ -23,8 +24,9 @@ class ProviderConfig:
     key_hint: str | None
     key_version: str | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None
+    updated_at: datetime | None
+    builtin: bool = False
 
     def public(self) -> ProviderPublic:
         return ProviderPublic(
@@ -34,6 +36,7 @@ class ProviderConfig:
             default_model=self.default_model,
             enabled=self.enabled,
             api_key=ApiKeyStatus(configured=self.has_key, hint=self.key_hint),
+            builtin=self.builtin,
             created_at=self.created_at,
             updated_at=self.updated_at,
         )

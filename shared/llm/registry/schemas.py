@@ -192,8 +192,12 @@ class ProviderPublic(_Answer):
     default_model: str
     enabled: bool
     api_key: ApiKeyStatus
-    created_at: datetime
-    updated_at: datetime
+    builtin: bool = Field(
+        description="true: the built-in template generator (name templates, older name "
+        "offline), which every team has; read-only: writes to it answer 409",
+    )
+    created_at: datetime | None = Field(description="null for the built-in (never stored)")
+    updated_at: datetime | None = Field(description="null for the built-in (never stored)")
 
 
 class ProviderCheck(_Answer):

@@ -7,6 +7,9 @@ stored the item is put back as it was, so a failed request leaves no half-change
 
 The team's default provider is a team setting (`default_provider`, set by
 `POST /providers/{name}/use`): the `in_use` a delete is handed refuses to delete it.
+
+Every team also has the built-in template generator (shared.llm.registry.builtin): reads
+and listings answer it under its names, and every write under them is Conflict.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from shared.errors import Conflict, DomainError, Unprocessable
 from shared.ids import utcnow
 from shared.llm import provider_keys as keys
 from shared.llm.providers import templates
-from shared.llm.registry import store
+from shared.llm.registry import builtin, store
 from shared.llm.registry.domain import ProviderConfig
 from shared.llm.registry.schemas import (
     NAME_PATTERN,
@@ -58,7 +61,10 @@ def strict_urls() -> bool:
 
 
 def create(team_id: str, body: ProviderCreate) -> ProviderPublic:
-    """A new provider; Conflict when the team already has one of that name."""
+    """A new provider; Conflict when the team already has one of that name, or when it is
+    a name of the built-in."""
+    if builtin.is_builtin(body.name):
+        builtin.refuse_write(body.name)
     return _insert(team_id, body.name, body).public()
 
 
@@ -69,6 +75,8 @@ def upsert(team_id: str, name: str, body: ProviderUpsert) -> tuple[ProviderPubli
     """
     if not re.fullmatch(NAME_PATTERN, name):
         raise Unprocessable("A provider name is 1-63 lower-case letters, digits and dashes")
+    if builtin.is_builtin(name):
+        builtin.refuse_write(name)
     existing = store.find(team_id, name)
     if existing is None:
         return _insert(team_id, name, body).public(), True
@@ -82,23 +90,49 @@ def get(team_id: str, name: str) -> ProviderPublic:
 
 
 def config(team_id: str, name: str, *, read: Mapping[Any, Any] | None = None) -> ProviderConfig:
-    """The provider's stored configuration (NotFound when the team has none of that name).
+    """The provider's configuration (NotFound when the team has none of that name): the
+    built-in's under its names (no request), else the stored one.
 
     `read`: the answer to a batch read that asked for its `item_key` (no request of its own).
     """
+    if builtin.is_builtin(name):
+        return builtin.config(team_id)
     if read is None:
         return store.read(team_id, name)
     return store.from_read(read, team_id, name)
 
 
 def listing(team_id: str, params: PageParams) -> tuple[list[ProviderPublic], int, str | None]:
-    """One page of the team's providers by name: (providers, total, next cursor)."""
-    configs, total, cursor = store.page(team_id, params)
-    return [config.public() for config in configs], total, cursor
+    """One page of the team's providers: (providers, total, next cursor).
+
+    The built-in comes first, then the team's own by name: it is the first item of the
+    first page, where `limit` counts it, and `total` counts it. Offsets count it too; a
+    cursor always points into the team's own (so a page after the first is theirs alone).
+    """
+    if params.cursor is not None or params.offset > 0:
+        own = (
+            params
+            if params.cursor is not None
+            else params.model_copy(update={"offset": params.offset - 1})
+        )
+        configs, total, cursor = store.page(team_id, own)
+        return [config.public() for config in configs], total + 1, cursor
+    first = builtin.config(team_id).public()
+    if params.limit == 1:
+        # No room for the team's own on this page: the next starts at the first of them.
+        total = store.count(team_id)
+        return [first], total + 1, store.start_cursor(team_id) if total else None
+    configs, total, cursor = store.page(
+        team_id, params.model_copy(update={"limit": params.limit - 1})
+    )
+    return [first, *(config.public() for config in configs)], total + 1, cursor
 
 
 def update(team_id: str, name: str, body: ProviderUpdate) -> ProviderPublic:
-    """Change what `body` sends; `api_key` replaces the key, null removes it."""
+    """Change what `body` sends; `api_key` replaces the key, null removes it. Conflict for
+    the built-in."""
+    if builtin.is_builtin(name):
+        builtin.refuse_write(name)
     stored = store.read(team_id, name)
     changes = {
         field: "" if value is None else value
@@ -112,8 +146,11 @@ def delete(team_id: str, name: str, in_use: InUse | None = None) -> None:
     """Delete the provider and schedule its key's deletion (7 days to recover it).
 
     Conflict when `in_use(team_id, name)` says something still uses it (an agent, the
-    team's default provider or fallback), or when it changed since it was read.
+    team's default provider or fallback), when it changed since it was read, or when it is
+    the built-in.
     """
+    if builtin.is_builtin(name):
+        builtin.refuse_write(name)
     stored = store.read(team_id, name)
     if in_use is not None and in_use(team_id, name):
         raise Conflict(f"Provider '{name}' is in use; point its users at another provider first")
@@ -267,10 +304,12 @@ def _log_fields(config: ProviderConfig) -> dict[str, Any]:
 
 
 def provider_models(team_id: str) -> list[tuple[str, bool, str]]:
-    """(name, enabled, default model) of each of the team's providers: one Query, projected."""
+    """(name, enabled, default model) of each provider the team registered (the built-in
+    left out): one Query, projected."""
     return store.models(team_id)
 
 
 def count_providers(team_id: str) -> int:
-    """How many providers the team has registered (one Query, Select=COUNT)."""
+    """How many providers the team has registered, the built-in left out (one Query,
+    Select=COUNT)."""
     return store.count(team_id)

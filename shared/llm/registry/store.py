@@ -2,7 +2,9 @@
 
 Every write is conditional on the version the configuration was read at (an insert: on
 nothing being stored under the name), so a lost race is Conflict (409) and changes nothing.
-A provider stored under the template generator's older kind reads as today's.
+A provider stored under the template generator's older kind reads as today's. An item
+stored under a name of the built-in template generator (before those names were reserved)
+is shadowed by it: the listings and counts leave it out (shared.llm.registry.builtin).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from shared.errors import NotFound
 from shared.llm.providers import templates
 from shared.llm.registry.domain import ProviderConfig
 from shared.llm.registry.models import ProviderItem, item_key, provider_key
-from shared.pagination import PageParams
+from shared.pagination import PageParams, encode_cursor
 
 __all__ = [
     "add",
@@ -29,7 +31,15 @@ __all__ = [
     "page",
     "read",
     "save",
+    "start_cursor",
 ]
+
+# The built-in's names (today's and its older one): no stored item under them is listed.
+_BUILTIN_NAMES = (templates.KIND, *templates.KIND_ALIASES)
+
+
+def _not_shadowed() -> Any:
+    return ~ProviderItem.name.is_in(*_BUILTIN_NAMES)
 
 
 def read(team_id: str, name: str) -> ProviderConfig:
@@ -60,9 +70,21 @@ def page(team_id: str, params: PageParams) -> tuple[list[ProviderConfig], int, s
         team_partition(team_id),
         params,
         range_key_condition=ProviderItem.sk.startswith(provider_key()),
+        filter_condition=_not_shadowed(),
         newest_first=False,
     )
     return [_config(item) for item in items], total, cursor
+
+
+def start_cursor(team_id: str) -> str:
+    """A cursor `page` takes to start at the team's first provider: the key just before
+    every provider key (a page that shows something else first ends with it)."""
+    return encode_cursor(
+        {
+            ProviderItem._hash_key_attribute().attr_name: team_partition(team_id),
+            ProviderItem._range_key_attribute().attr_name: provider_key(),
+        }
+    )
 
 
 def models(team_id: str) -> list[tuple[str, bool, str]]:
@@ -71,6 +93,7 @@ def models(team_id: str) -> list[tuple[str, bool, str]]:
         items = ProviderItem.query(
             team_partition(team_id),
             ProviderItem.sk.startswith(provider_key()),
+            filter_condition=_not_shadowed(),
             attributes_to_get=["name", "enabled", "default_model"],
         )
         return [(item.name, bool(item.enabled), item.default_model) for item in items]
@@ -80,7 +103,9 @@ def count(team_id: str) -> int:
     """How many providers the team has registered (one Query, Select=COUNT)."""
     with storage_errors("provider"):
         return ProviderItem.count(
-            team_partition(team_id), ProviderItem.sk.startswith(provider_key())
+            team_partition(team_id),
+            ProviderItem.sk.startswith(provider_key()),
+            filter_condition=_not_shadowed(),
         )
 
 
