@@ -63,6 +63,22 @@ def pump(aws: None) -> Any:
     return LocalPump(get_settings())
 
 
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every domain event put on the bus during the test (and still put on it)."""
+    from shared import events
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+    original = events.publish
+
+    def recording(detail_type: str, detail: dict[str, Any]) -> bool:
+        seen.append((detail_type, detail))
+        return original(detail_type, detail)
+
+    monkeypatch.setattr(events, "publish", recording)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def load_event() -> Callable[[str], dict[str, Any]]:
     """A sample event from events/, fresh for each call (tests may change it)."""

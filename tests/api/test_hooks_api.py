@@ -20,6 +20,7 @@ from standardwebhooks import Webhook
 
 from shared.settings import get_settings
 from tests.factories import Account, assert_error
+from tools.local.pump import LocalPump
 
 HOOKS = "/api/v1/hooks"
 SOURCES = "/api/v1/webhooks/sources"
@@ -62,84 +63,6 @@ def body_of(document: dict[str, Any]) -> bytes:
 # --- the consumer and the bus ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module", autouse=True)
-def hook_queue(aws: None) -> None:
-    """The hook-events queue (the local runtime creates it; made here if it has not)."""
-    from shared.aws import client
-    from shared.queues import QUEUES_BY_KEY
-
-    sqs = client("sqs")
-    name = QUEUES_BY_KEY["hook-events"].physical_name(get_settings().resource_prefix)
-    try:
-        sqs.get_queue_url(QueueName=name)
-    except sqs.exceptions.QueueDoesNotExist:
-        sqs.create_queue(QueueName=name)
-
-
-@pytest.fixture
-def drain(request: pytest.FixtureRequest, lambda_context: Any) -> Callable[[], int]:
-    """Carry what is on hook-events to its consumer: the local pump when the suite has one,
-    else the same thing by hand (receive, invoke the handler, delete what succeeded)."""
-    try:
-        pump = request.getfixturevalue("pump")
-    except pytest.FixtureLookupError:
-        pump = None
-    if pump is not None:
-        return lambda: pump.drain() or 0
-
-    from functions.hook_ingest.handler import handler
-    from shared.aws import client
-    from shared.queues import queue_url
-
-    def run() -> int:
-        sqs, url, handled = client("sqs"), queue_url("hook-events"), 0
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            records = [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:hook-events",
-                    "awsRegion": "us-east-1",
-                }
-                for m in messages
-            ]
-            answer = handler({"Records": records}, lambda_context)
-            failed = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
-            assert not failed, "the consumer failed a record"
-            for m in messages:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            handled += len(messages)
-        return handled
-
-    return run
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """Every domain event put on the bus during the test (and still put on it)."""
-    from shared import events
-
-    seen: list[tuple[str, dict[str, Any]]] = []
-    original = events.publish
-
-    def recording(detail_type: str, detail: dict[str, Any]) -> bool:
-        seen.append((detail_type, detail))
-        return original(detail_type, detail)
-
-    monkeypatch.setattr(events, "publish", recording)
-    return seen
-
-
-# --- a team and its sources -----------------------------------------------------------
-
-
 @pytest.fixture
 def admin(new_account: Callable[..., Account]) -> Account:
     return new_account()
@@ -167,7 +90,7 @@ def sender(client_at: Callable[..., TestClient]) -> TestClient:
 
 
 def test_a_github_push_is_queued_then_stored_and_announced(
-    admin: Account, sender: TestClient, drain: Callable[[], int], published: list
+    admin: Account, sender: TestClient, pump: LocalPump, published: list
 ) -> None:
     source = create_source(admin, scheme="github")
     body = body_of({"ref": "refs/heads/main", "commits": [{"id": "abc"}]})
@@ -183,7 +106,7 @@ def test_a_github_push_is_queued_then_stored_and_announced(
     assert answer.json() == {"id": event_id}
     # Accepted means queued, not processed: nothing is stored until the consumer runs.
     assert events_of(admin, source["id"]) == []
-    assert drain() >= 1
+    assert pump.drain() >= 1
     [event] = events_of(admin, source["id"])
     assert event["id"] == event_id
     assert event["type"] == "push"
@@ -202,7 +125,7 @@ def test_a_github_push_is_queued_then_stored_and_announced(
 
 
 def test_a_standard_webhooks_message_is_accepted_with_its_type(
-    admin: Account, sender: TestClient, drain: Callable[[], int], published: list
+    admin: Account, sender: TestClient, pump: LocalPump, published: list
 ) -> None:
     source = create_source(admin, scheme="standard-webhooks")
     assert source["secret"].startswith("whsec_")
@@ -215,7 +138,7 @@ def test_a_standard_webhooks_message_is_accepted_with_its_type(
     )
 
     assert answer.status_code == 202, answer.text
-    drain()
+    pump.drain()
     [event] = events_of(admin, source["id"])
     assert (event["id"], event["type"]) == (answer.json()["id"], "invoice.paid")
     assert event["payload"]["data"] == {"n": 1}
@@ -225,7 +148,7 @@ def test_a_standard_webhooks_message_is_accepted_with_its_type(
 
 
 def test_a_stripe_event_is_identified_by_its_id_and_type(
-    admin: Account, sender: TestClient, drain: Callable[[], int]
+    admin: Account, sender: TestClient, pump: LocalPump
 ) -> None:
     # Stripe issues the secret; the source is created with it.
     secret = "whsec_" + "s" * 32
@@ -243,7 +166,7 @@ def test_a_stripe_event_is_identified_by_its_id_and_type(
     assert first.status_code == 202, first.text
     assert again.status_code == 200
     assert again.json() == {"id": first.json()["id"], "duplicate": True}
-    drain()
+    pump.drain()
     assert [e["type"] for e in events_of(admin, source["id"])] == ["charge.succeeded"]
 
 
@@ -268,7 +191,7 @@ def test_an_hmac_source_reads_its_named_header(
 
 
 def test_a_payload_too_large_for_the_queue_travels_by_reference(
-    admin: Account, sender: TestClient, drain: Callable[[], int]
+    admin: Account, sender: TestClient, pump: LocalPump
 ) -> None:
     from shared.aws import client
 
@@ -282,7 +205,7 @@ def test_a_payload_too_large_for_the_queue_travels_by_reference(
     )
 
     assert answer.status_code == 202, answer.text
-    drain()
+    pump.drain()
     [event] = events_of(admin, source["id"])
     assert event["payload"] is None
     bucket = get_settings().artifacts_bucket
@@ -321,7 +244,7 @@ def test_a_redelivered_message_is_stored_and_announced_once(
 
 @pytest.mark.parametrize("scheme", ["standard-webhooks", "github", "stripe", "hmac-sha256"])
 def test_a_missing_or_wrong_signature_is_401_and_nothing_is_stored(
-    admin: Account, sender: TestClient, drain: Callable[[], int], scheme: str
+    admin: Account, sender: TestClient, pump: LocalPump, scheme: str
 ) -> None:
     source = create_source(
         admin, scheme=scheme, **({"header": "X-Sig"} if scheme == "hmac-sha256" else {})
@@ -341,7 +264,7 @@ def test_a_missing_or_wrong_signature_is_401_and_nothing_is_stored(
     assert_error(missing, 401)
     assert "missing" in missing.json()["detail"]
     assert_error(wrong_answer, 401)
-    drain()
+    pump.drain()
     assert events_of(admin, source["id"]) == []
 
 
@@ -366,7 +289,7 @@ def test_a_stale_timestamp_is_401_with_the_reason(
 
 
 def test_a_replay_is_200_with_the_first_id_and_processed_once(
-    admin: Account, sender: TestClient, drain: Callable[[], int], published: list
+    admin: Account, sender: TestClient, pump: LocalPump, published: list
 ) -> None:
     source = create_source(admin, scheme="standard-webhooks")
     body = body_of({"type": "a.b", "data": {}})
@@ -385,7 +308,7 @@ def test_a_replay_is_200_with_the_first_id_and_processed_once(
     assert first.status_code == 202
     assert replay.status_code == 200
     assert replay.json() == {"id": first.json()["id"], "duplicate": True}
-    drain()
+    pump.drain()
     assert len(events_of(admin, source["id"])) == 1
     assert len([k for k, _ in published if k == "hook.received"]) == 1
 

@@ -36,20 +36,6 @@ def receiver() -> Iterator[WebhookReceiver]:
         yield server
 
 
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """Every domain event put on the bus during the test (and still put on it)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    original = events.publish
-
-    def recording(detail_type: str, detail: dict[str, Any]) -> bool:
-        seen.append((detail_type, detail))
-        return original(detail_type, detail)
-
-    monkeypatch.setattr(events, "publish", recording)
-    return seen
-
-
 def subscribe(
     admin: Account, receiver: WebhookReceiver, events_: list[str] | None = None, **body: Any
 ) -> dict[str, Any]:
