@@ -16,6 +16,12 @@ from typing import Any
 Work = Callable[..., Any]
 
 
+def json_body(record: Any) -> dict[str, Any]:
+    """The message most consumers work on: the record's body, a JSON object."""
+    body: dict[str, Any] = json.loads(record.body)
+    return body
+
+
 @cache
 def _once(work: Work, key: str, keep_seconds: int) -> tuple[Work, Any]:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -38,9 +44,11 @@ def consume(
     *,
     key: str,
     keep_seconds: int,
+    message: Callable[[Any], dict[str, Any]] = json_body,
 ) -> dict[str, Any]:
-    """Run `work(message=<the record's JSON body>)` once per `key` (a JMESPath into the
-    body) for `keep_seconds`; answer the partial batch response Lambda gives SQS."""
+    """Run `work(message=message(record))` once per `key` (a JMESPath into the message)
+    for `keep_seconds`; answer the partial batch response Lambda gives SQS. `message`
+    turns a Powertools SQSRecord into what the work needs (its JSON body by default)."""
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,
@@ -52,7 +60,7 @@ def consume(
     config.register_lambda_context(context)
 
     def record_handler(record: Any) -> None:
-        once(message=json.loads(record.body))
+        once(message=message(record))
 
     answer = process_partial_response(
         event=event,

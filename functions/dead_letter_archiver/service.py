@@ -7,10 +7,10 @@ The queue a record came from is the last part of its `eventSourceARN`,
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from shared.dead_letter.archive import archive
+from shared.queue_consumer import consume
 from shared.queues import DEAD_LETTER_RETENTION_SECONDS
 from shared.settings import get_settings
 
@@ -37,21 +37,6 @@ def archive_message(message: dict[str, Any]) -> dict[str, Any]:
     return {"team_id": letter.team_id, "dead_letter_id": letter.id}
 
 
-@cache
-def _once() -> Any:
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-
-    from shared.idempotency import persistence
-
-    config = IdempotencyConfig(
-        event_key_jmespath="message_id", expires_after_seconds=IDEMPOTENCY_SECONDS
-    )
-    wrapped = idempotent_function(
-        data_keyword_argument="message", persistence_store=persistence(), config=config
-    )(archive_message)
-    return wrapped, config
-
-
 def _message(record: Any) -> dict[str, Any]:
     count = record.attributes.approximate_receive_count
     return {
@@ -66,23 +51,11 @@ def _message(record: Any) -> dict[str, Any]:
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The SQS event's records, each archived once; the batch item failures to retry."""
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
+    return consume(
+        event,
+        context,
+        archive_message,
+        key="message_id",
+        keep_seconds=IDEMPOTENCY_SECONDS,
+        message=_message,
     )
-
-    once, config = _once()
-    # An in-progress record outlives a timed-out invocation only until this one's deadline.
-    config.register_lambda_context(context)
-
-    def record_handler(record: Any) -> None:
-        once(message=_message(record))
-
-    answer = process_partial_response(
-        event=event,
-        record_handler=record_handler,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
-    return dict(answer)
