@@ -96,6 +96,10 @@ def queue_url(key: str) -> str:
     settings = get_settings()
     if url := os.environ.get(queue_url_variable(key)):
         return url
+    if not settings.is_local:
+        # Deployed, a missing variable means the registry grants no access to this queue:
+        # guessing the local account's URL would fail later and less clearly.
+        raise RuntimeError(f"{queue_url_variable(key)} is not set: this function may not use {key}")
     return (
         f"https://sqs.{settings.aws_region}.amazonaws.com/{LOCAL_ACCOUNT_ID}/"
         f"{settings.resource_prefix}-{key}"
