@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import imports, llm, pipeline, sizes, warm
+from bench import events, imports, llm, pipeline, sizes, warm
 from bench.common import REPO_ROOT
 from bench.report import Check, Table, checks_table
 
 # Below these the figures are too noisy to publish: a smaller run prints but does not write.
 MIN_ROUNDS = 15
 MIN_CALLS = 2000
-SECTIONS = ("imports", "warm", "sizes", "pipeline", "llm")
+SECTIONS = ("imports", "warm", "sizes", "pipeline", "llm", "events")
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -41,6 +41,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=2, help="warm workers per scenario")
     parser.add_argument("--warmup", type=int, default=300, help="untimed warm calls first")
     parser.add_argument("--jobs", type=int, default=5, help="generation jobs timed (pipeline)")
+    parser.add_argument(
+        "--events", type=int, default=200, help="events published end to end (events)"
+    )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
@@ -145,6 +148,12 @@ def markdown(
         "through the real state machine on the local Step Functions interpreter, and the same "
         "worker actions called directly in sequence, interleaved after one warm-up job; "
         "medians compared.",
+        "- Events: `bench/events.py` over emulated AWS: the fan-out worker's handler in two "
+        "warm processes (1 matching endpoint among 10 or 10,000 others) taking turns; "
+        "`/hooks/{id}` and health through their handlers in one process, interleaved; both "
+        "timed over moto, with moto's recorded answers replayed to botocore (the targets), "
+        "and replayed past botocore (see the table's notes for why); events published to a "
+        "loopback receiver on the local runtime with its pump thread running.",
         "- New route groups are picked up from the registry (import time, sizes). To time "
         "another route warm (an authenticated one, say), add a `Scenario` to "
         "`bench/scenarios.py`; its optional `setup` hook can seed data and return headers.",
@@ -197,6 +206,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         llm_report = llm.measure()
         tables.append(llm.table(llm_report))
         checks += llm.checks(llm_report)
+    if "events" in only:
+        print(f"events: fan-out, hooks, {args.events} deliveries ...", file=sys.stderr, flush=True)
+        events_report = events.measure(deliveries=args.events)
+        tables.append(events.table(events_report))
+        checks += events.checks(events_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)
