@@ -19,8 +19,10 @@ def _without_default(schema: dict[str, Any]) -> None:
 
 # A string the server trims must hold something besides white space: with a minLength
 # alone, "\f" would be schema-valid and then refused as empty once trimmed. (JSON Schema's
-# pattern is a search, as pydantic's is.)
-NOT_BLANK = r"\S"
+# pattern is a search, as pydantic's is.) The two regex dialects differ on what is white
+# space: pydantic (Rust, Unicode White_Space) also counts U+0085 and trims it, ECMA-262
+# (a client's validator) also counts U+FEFF; neither may count as content.
+NOT_BLANK = r"[^\s\u0085\ufeff]"
 
 
 def omittable(**options: Any) -> Any:

@@ -54,13 +54,22 @@ def aws() -> Iterator[None]:
 
 
 @pytest.fixture
-def pump(aws: None) -> Any:
+def pump(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The local queue pump over the emulated AWS: after acting, `pump.drain()` carries
     every queued message to its worker and fires the due one-time schedules."""
+    from shared.aws import client
     from shared.settings import get_settings
     from tools.local.pump import LocalPump
 
-    return LocalPump(get_settings())
+    pump = LocalPump(get_settings())
+    # Every earlier test's events reached bus-events too (the bus rule takes them all) and
+    # nothing pumped them: a test that pumps starts from empty queues, not their backlog.
+    # (SQS allows one purge a minute; moto's setting lifts that for the tests.)
+    monkeypatch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
+    for mapping in pump.mappings:
+        name = f"{pump.settings.resource_prefix}-{mapping.queue_key}"
+        client("sqs").purge_queue(QueueUrl=client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+    return pump
 
 
 @pytest.fixture

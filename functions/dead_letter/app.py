@@ -26,7 +26,7 @@ from shared.dead_letter.service import MAX_RETRY_ALL
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, page_answer
 
-router = group_router(tags=["dead letter"], responses=error_responses(401, 403, 422))
+router = group_router(tags=["dead-letter"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
 
 

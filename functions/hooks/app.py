@@ -12,7 +12,7 @@ from shared.errors import error_responses
 from shared.hooks.inbound import accept
 from shared.ratelimit import client_ip
 
-router = group_router(tags=["inbound webhooks"])
+router = group_router(tags=["hooks"])
 
 _ANSWERS = {
     200: {"model": HookDuplicate, "description": "A message id seen before, with the same body"},
