@@ -190,6 +190,20 @@ def test_a_bad_request_is_422_without_the_key(
     assert_error(admin("GET", "/providers/p"), 404)
 
 
+@pytest.mark.parametrize("base_url", ["https://[9A:eC8d]:65516/I", "https://[::1]/v1"])
+def test_a_base_url_names_its_host_or_ipv4_address_as_the_document_says(
+    admin: Caller, base_url: str
+) -> None:
+    # schemathesis sent a malformed IPv6 literal the old pattern allowed; IPv6 endpoints
+    # go by their names, as webhooks' do.
+    body = {"kind": "openai", "default_model": "gpt-4o", "base_url": base_url}
+
+    answer = admin("POST", "/providers", {"name": "p6", **body})
+
+    assert_error(answer, 422)
+    assert_error(admin("GET", "/providers/p6"), 404)
+
+
 @pytest.mark.parametrize(
     "base_url",
     [
