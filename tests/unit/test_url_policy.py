@@ -34,15 +34,23 @@ def resolves_to(*addresses: str) -> Any:
         "https://192.168.1.1/v1",
         "https://127.0.0.1:8443/v1",
         "https://169.254.169.254/latest/meta-data",  # the instance metadata service
-        "https://[::1]/v1",
-        "https://[fe80::1]/v1",
-        "https://[fd00::7]/v1",
         "https://0.0.0.0/v1",
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_refused_deployed(url: str) -> None:
     with pytest.raises(Unprocessable, match="public address"):
         check_base_url(url, strict=True)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(
+    "url", ["https://[::1]/v1", "https://[fe80::1]/v1", "https://[2606:4700::1111]/v1"]
+)
+def test_an_ipv6_literal_is_refused_an_ipv6_endpoint_goes_by_its_name(
+    url: str, strict: bool
+) -> None:
+    with pytest.raises(Unprocessable, match="not IPv6"):
+        check_base_url(url, strict=strict)
 
 
 def test_a_name_that_resolves_to_a_private_address_is_refused_deployed() -> None:
