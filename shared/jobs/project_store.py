@@ -108,13 +108,13 @@ def delete_project(team_id: str, project: Project) -> None:
     """Delete `project` (on the version it was read at, else Conflict) and free its slug;
     its status' count goes down in the same transaction."""
     partition = team_partition(team_id)
-    with storage_errors("project"):
-        ProjectSlugItem(partition, project_slug_key(project.slug)).delete(
-            add_version_condition=False
-        )
 
     def write(transaction: TransactWrite) -> None:
         transaction.delete(_to_item(team_id, project))  # on the version read
+        # The slug is freed in the same transaction: a stale delete (409) keeps it.
+        transaction.delete(
+            ProjectSlugItem(partition, project_slug_key(project.slug)), add_version_condition=False
+        )
         counters.add(transaction, team_id, "PROJECT", project.status, -1)
 
     if transact(write, what="project"):

@@ -69,9 +69,13 @@ def test_a_delete_from_a_stale_read_is_a_conflict_and_the_project_stays(team: st
 
     assert projects.get_project(team, created.id).status == "archived"
     assert counters.team_counts(team).projects == {"archived": 1}
+    # and it keeps its slug: found by it, and no other project can take it
+    assert projects.get_project(team, created.slug).id == created.id
+    with pytest.raises(Conflict):
+        projects.create_project(team, ProjectCreate(name="Gamma"))
 
 
-def test_each_operation_makes_the_requests_it_did(team: str, dynamodb_calls: list[str]) -> None:
+def test_each_operation_makes_the_requests_it_should(team: str, dynamodb_calls: list[str]) -> None:
     created = projects.create_project(team, ProjectCreate(name="Delta"))
     fields = ProjectFields(name="Delta", status="development")
 
@@ -91,6 +95,6 @@ def test_each_operation_makes_the_requests_it_did(team: str, dynamodb_calls: lis
         "by slug": ["GetItem", "GetItem", "GetItem"],
         "status moved": ["GetItem", "TransactWriteItems"],
         "status kept": ["GetItem", "PutItem"],
-        "delete": ["GetItem", "DeleteItem", "TransactWriteItems"],
+        "delete": ["GetItem", "TransactWriteItems"],
     }
     assert counters.team_counts(team).projects == {}
