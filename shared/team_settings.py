@@ -35,7 +35,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared import team_settings_store
-from shared.agents.schemas import PROVIDER_NAME_PATTERN, ProviderName
 from shared.costs import budget_store, budget_updates
 from shared.costs.amounts import (
     MAX_THRESHOLDS,
@@ -47,6 +46,7 @@ from shared.costs.amounts import (
 from shared.costs.domain import Budget
 from shared.db.batch import get_many
 from shared.errors import Unprocessable
+from shared.llm.provider_names import PROVIDER_NAME_PATTERN, ProviderName
 from shared.observability import logger
 from shared.pipeline.definition import DEFAULT_MAX_REPAIR_ATTEMPTS, GATEABLE_PHASES, PHASE_NAMES
 

@@ -69,7 +69,7 @@ _DIGITS_5_3600 = r"^(?:[5-9]|[1-9][0-9]{1,2}|[12][0-9]{3}|3[0-5][0-9]{2}|3600)$"
 _USD_TEXT = r"^\s*(?:[0-9]{1,9}(?:\.[0-9]+)?|1000000000(?:\.0+)?)?\s*$"
 # '<provider>:<model>' (or '/'), as shared.team_settings.parse_model_ref reads it; blank clears.
 _MODEL_REF = r"^\s*(?:[^\s:/]{1,64}[:/]\S{1,200})?\s*$"
-# A provider name (shared.agents.schemas.PROVIDER_NAME_PATTERN), or blank to clear it.
+# A provider name (shared.llm.provider_names.PROVIDER_NAME_PATTERN), or blank to clear it.
 _PROVIDER_OR_BLANK = r"^(?:[^\s:/]{1,64}|\s*)$"
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.llm.provider_names import ProviderName
 from shared.numbers import JsonInt
 from shared.pipeline.definition import PHASE_NAMES
 from shared.request_fields import omittable, trimmed
@@ -47,10 +48,6 @@ MAX_SYSTEM_PROMPT = 20_000
 MAX_TOOLS = 50
 MAX_MEMORY_CHARS = 10_000
 
-# A provider's name as a team registered it. ':' and '/' are left out because a model
-# reference ("provider:model", see shared.team_settings) splits on the first of them.
-PROVIDER_NAME_PATTERN = r"^[^\s:/]{1,64}$"
-
 AgentName = Annotated[str, trimmed(100)]
 Role = Annotated[
     str,
@@ -58,7 +55,6 @@ Role = Annotated[
         strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w][\w .-]*$"
     ),
 ]
-ProviderName = Annotated[str, StringConstraints(pattern=PROVIDER_NAME_PATTERN)]
 ModelId = Annotated[str, trimmed(200)]
 Description = Annotated[str, StringConstraints(max_length=2_000)]
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT)]
