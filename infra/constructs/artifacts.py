@@ -18,6 +18,8 @@ from infra.names import (
     NONCURRENT_VERSION_DAYS,
     StageConfig,
 )
+from shared.hooks.domain import EVENT_RETENTION_SECONDS
+from shared.hooks.payloads import PAYLOAD_PREFIX
 
 
 def _private_bucket(
@@ -68,6 +70,13 @@ class ArtifactsConstruct(Construct):
                     noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS),
                     expired_object_delete_marker=True,
                     abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
-                )
+                ),
+                # Inbound payloads too large for SQS: kept as long as their events, plus a day.
+                s3.LifecycleRule(
+                    id="expire-inbound-payloads",
+                    prefix=PAYLOAD_PREFIX,
+                    expiration=Duration.days(EVENT_RETENTION_SECONDS // 86_400 + 1),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
             ],
         )

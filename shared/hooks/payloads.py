@@ -13,10 +13,13 @@ from shared.aws import client
 from shared.settings import get_settings
 
 URL_SECONDS = 900
+# Every large payload lives under this prefix; the bucket's lifecycle rule (infra) expires
+# it a day after its event's retention (shared.hooks.domain.EVENT_RETENTION_SECONDS).
+PAYLOAD_PREFIX = "hooks/"
 
 
 def payload_key(team_id: str, source_id: str, event_id: str) -> str:
-    return f"hooks/{team_id}/{source_id}/{event_id}.json"
+    return f"{PAYLOAD_PREFIX}{team_id}/{source_id}/{event_id}.json"
 
 
 def put_payload(team_id: str, source_id: str, event_id: str, body: bytes) -> str:
