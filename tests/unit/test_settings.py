@@ -9,7 +9,10 @@ from shared.settings import Settings
 def test_cors_origins_are_read_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ALLOW_ORIGINS", " https://a.example.com,https://b.example.com ,")
 
-    assert Settings.from_environ().cors_allow_origins == ("https://a.example.com", "https://b.example.com")
+    assert Settings.from_environ().cors_allow_origins == (
+        "https://a.example.com",
+        "https://b.example.com",
+    )
 
 
 def test_table_names_follow_the_resource_prefix() -> None:
