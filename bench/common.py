@@ -81,3 +81,52 @@ def run_child(module: str, *args: str) -> Any:
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+class ChildProcess:
+    """A measuring child that answers each command line with one JSON line (bench.worker,
+    the event section's fan-out worlds). Its stderr goes to a file, read only if it dies."""
+
+    def __init__(self, label: str, args: Sequence[str], env: dict[str, str]) -> None:
+        self.label = label
+        self.stderr = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in close())
+        self.process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+        )
+
+    def read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait(timeout=30)
+            self.stderr.seek(0)
+            raise RuntimeError(
+                f"{self.label} died (exit {self.process.returncode}):\n"
+                + self.stderr.read()[-4000:]
+            )
+        payload: dict[str, Any] = json.loads(line)
+        return payload
+
+    def send(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(command + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the child died: read() reports why, from its stderr
+        return self.read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+        self.stderr.close()

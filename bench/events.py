@@ -34,9 +34,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -46,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from bench.common import REPO_ROOT, percentile, run_child
+from bench.common import ChildProcess, percentile, run_child
 from bench.report import Check, Table, ratio
 
 MAX_FANOUT_GROWTH = 1.2
@@ -387,48 +385,16 @@ def _fanout_worker(others: int, warmup: int) -> None:
             reply({"ns": ns, "requests": requests})
 
 
-class _FanoutWorker:
+class _FanoutWorker(ChildProcess):
+    """A process holding one fan-out world: 1 matching webhook among `others`."""
+
     def __init__(self, others: int, warmup: int) -> None:
         self.others = others
-        # A file, not a pipe: read only if the worker dies. Closed in close().
-        self.stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.events", "fanout", str(others), str(warmup)],
-            cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            text=True,
+        super().__init__(
+            f"fan-out worker ({others} others)",
+            ["-m", "bench.events", "fanout", str(others), str(warmup)],
+            {**os.environ, "PYTHONWARNINGS": "ignore"},
         )
-
-    def read(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            self.process.wait(timeout=30)
-            self.stderr.seek(0)
-            raise RuntimeError(
-                f"fan-out worker ({self.others} others) died "
-                f"(exit {self.process.returncode}):\n{self.stderr.read()[-4000:]}"
-            )
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    def send(self, command: str) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return self.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                stream.close()
-        self.stderr.close()
 
 
 @dataclass(slots=True)

@@ -6,14 +6,10 @@ block of calls each, so that machine noise spreads over every scenario alike.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
-from typing import IO, Any
 
-from bench.common import REPO_ROOT, child_env, percentile
+from bench.common import ChildProcess, child_env, percentile
 from bench.report import Check, Table, ratio, us
 from bench.scenarios import SCENARIOS, Scenario
 
@@ -38,48 +34,16 @@ class WarmResult:
         return percentile(self.ns, pct) / 1e9
 
 
-class Worker:
+class Worker(ChildProcess):
+    """A warm worker (bench.worker) serving one scenario."""
+
     def __init__(self, scenario: Scenario, warmup: int) -> None:
         self.scenario = scenario
-        # A file, not a pipe: nobody reads it until the worker fails. Closed in close().
-        self.stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.worker", scenario.name, str(warmup)],
-            cwd=REPO_ROOT,
-            env=child_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            text=True,
+        super().__init__(
+            f"worker {scenario.name!r}",
+            ["-m", "bench.worker", scenario.name, str(warmup)],
+            child_env(),
         )
-
-    def read(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            self.process.wait(timeout=30)
-            self.stderr.seek(0)
-            raise RuntimeError(
-                f"worker {self.scenario.name!r} died (exit {self.process.returncode}):\n"
-                + self.stderr.read()[-4000:]
-            )
-        payload: dict[str, Any] = json.loads(line)
-        return payload
-
-    def send(self, command: str) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        try:
-            self.process.stdin.write(command + "\n")
-            self.process.stdin.flush()
-        except BrokenPipeError:
-            pass  # the worker died: read() reports why, from its stderr
-        return self.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=30)
-        self.stderr.close()
 
 
 def measure(
