@@ -120,15 +120,23 @@ class LocalPump:
             return moved + self._fire_due_schedules()
 
     def drain(self, max_rounds: int = 100) -> int:
-        """Rounds until one moves nothing (a failed message waits out its visibility
-        timeout: drive the clock past it to see it again). How many moved in all."""
+        """Rounds until one moves nothing and no mapped queue holds a message ready (a
+        failed message waits out its visibility timeout: drive the clock past it to see it
+        again). How many moved in all."""
         total = 0
         for _ in range(max_rounds):
             moved = self.run_once()
-            if not moved:
+            # A receive that moved a message to its dead-letter queue answers nothing, yet
+            # the dead-letter queue now holds work for the archiver.
+            if not moved and not self._ready():
                 return total
             total += moved
         raise RuntimeError(f"the queues still moved after {max_rounds} rounds")
+
+    def _ready(self) -> bool:
+        receivable = receivable_queues(self.settings.aws_region)
+        prefix = self.settings.resource_prefix
+        return any(f"{prefix}-{mapping.queue_key}" in receivable for mapping in self.mappings)
 
     def _pump(self, mapping: Mapping, receivable: set[str]) -> int:
         from shared.aws import client
