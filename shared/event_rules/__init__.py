@@ -3,7 +3,7 @@ rule names and which of their fields it may read.
 
 - `patterns`: an event pattern (`{event: "job.failed" or "job.*" or "*", filters}`),
   checked against the catalog at creation, `matches(pattern, event)`, and the storage keys
-  that keep rule matching two-or-so Queries whatever other teams hold.
+  that keep rule matching to at most four Queries whatever other teams hold.
 - `templates`: `{{event.data.x}}` placeholders in an action's JSON config, checked against
   the event type's sample at creation and filled from the event at fire time, by lookups
   into the event's JSON only.
