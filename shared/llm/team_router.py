@@ -3,10 +3,10 @@ circuit-breaker settings. The agents group's test call and the pipeline's phases
 route through `router_for`, so a test call behaves as a job's call would.
 
 The name "templates" (or its older name "offline") is the built-in template generator
-(the default agents use it): it is always a provider an agent may name, and it answers
-when the team has not registered a provider of that name itself. It renders what it is
-handed: the pipeline passes its project templates (`renderer`); the agents group's test
-call passes none, so a plain message gets a reply saying what it is.
+(the default agents use it): the registry answers it for every team, and no team may
+register a provider under either name. It renders what it is handed: the pipeline
+passes its project templates (`renderer`); the agents group's test call passes none, so a
+plain message gets a reply saying what it is.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.db.batch import ItemKey
-from shared.errors import NotFound
 from shared.llm import registry
 from shared.llm.breaker import policy_for
 from shared.llm.providers.templates import KIND as BUILTIN_PROVIDER
-from shared.llm.providers.templates import Renderer, TemplateProvider, is_builtin_name
+from shared.llm.providers.templates import Renderer, TemplateProvider
 from shared.llm.router import Router, Target
 from shared.llm.types import Provider
 from shared.team_settings import TeamSettings
@@ -29,20 +28,15 @@ __all__ = ["BUILTIN_PROVIDER", "client_for", "router_for"]
 
 
 def client_for(team_id: str, name: str, read: Mapping[Any, Any] | None = None) -> Provider:
-    """The team's provider, or the built-in template generator; `read` is a batch read
-    that asked for the provider's `registry.item_key` (None: the registry reads it)."""
-    try:
-        return registry.client_for(team_id, name, read)
-    except NotFound:
-        if not is_builtin_name(name):
-            raise
-        return TemplateProvider(name)
+    """The team's provider, the built-in template generator included; `read` is a batch
+    read that asked for the provider's `registry.item_key` (None: the registry reads it)."""
+    return registry.client_for(team_id, name, read)
 
 
 @dataclass(frozen=True, slots=True)
 class _TeamClients:
     """The router's client source: each candidate's provider item joins the router's one
-    BatchGetItem (a built-in name too: a team may register a provider under it)."""
+    BatchGetItem (a built-in name's too, which the registry then answers without it)."""
 
     renderer: Renderer | None
 
