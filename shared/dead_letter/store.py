@@ -160,10 +160,8 @@ def list_items(
 ) -> tuple[list[DeadLetter], int, str | None]:
     """The team's items, newest first: (page, total, next_cursor). With a status, one Query
     of the status index; without, one of the team's items; each with a COUNT Query."""
-    by_source: Condition | None = None
+    by_source = DeadLetterItem.source == source if source is not None else None
     if status is not None:
-        if source is not None:
-            by_source = DeadLetterItem.source == source
         items, total, cursor = query_page(
             DeadLetterItem.by_status,
             status_key(team_id, status),
@@ -171,8 +169,6 @@ def list_items(
             filter_condition=by_source,
         )
     else:
-        if source is not None:
-            by_source = DeadLetterItem.source == source
         items, total, cursor = query_page(
             DeadLetterItem,
             team_partition(team_id),
