@@ -10,6 +10,7 @@ registry says it sends to); locally the URL is the emulator's, by the same name.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +92,6 @@ def queue_url_variable(key: str) -> str:
 
 def queue_url(key: str) -> str:
     """The queue's URL: CDK's variable deployed; the emulator's URL for the same name locally."""
-    import os
-
     settings = get_settings()
     if url := os.environ.get(queue_url_variable(key)):
         return url
