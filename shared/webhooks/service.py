@@ -72,13 +72,15 @@ def list_webhooks(team_id: str, params: PageParams) -> tuple[list[Webhook], int,
     return endpoint_store.list_webhooks(team_id, params)
 
 
-def _changed(team_id: str, webhook_id: str, change: dict[str, object]) -> Webhook:
-    def read() -> Webhook:
-        found = endpoint_store.get_webhook(team_id, webhook_id, consistent=True)
-        if found is None:
-            raise NotFound("webhook not found")
-        return found
+def _current(team_id: str, webhook_id: str) -> Webhook:
+    """The endpoint as stored now (a consistent read, to change it on its version)."""
+    found = endpoint_store.get_webhook(team_id, webhook_id, consistent=True)
+    if found is None:
+        raise NotFound("webhook not found")
+    return found
 
+
+def _changed(team_id: str, webhook_id: str, change: dict[str, object]) -> Webhook:
     def write(current: Webhook) -> Webhook:
         update = {**change, "updated_at": utcnow()}
         if change.get("enabled") and not current.enabled:
@@ -86,7 +88,7 @@ def _changed(team_id: str, webhook_id: str, change: dict[str, object]) -> Webhoo
             update |= {"disabled_reason": None, "failing_since": None}
         return endpoint_store.save_webhook(current, current.model_copy(update=update))
 
-    return update_versioned(read, write, what="webhook")
+    return update_versioned(lambda: _current(team_id, webhook_id), write, what="webhook")
 
 
 def replace_webhook(
@@ -119,12 +121,6 @@ def rotate_secret(team_id: str, webhook_id: str) -> str:
     now = utcnow()
     fresh = signing.new_secret()
 
-    def read() -> Webhook:
-        found = endpoint_store.get_webhook(team_id, webhook_id, consistent=True)
-        if found is None:
-            raise NotFound("webhook not found")
-        return found
-
     def write(current: Webhook) -> Webhook:
         until = now + timedelta(seconds=OLD_SECRET_SECONDS)
         old = [
@@ -135,7 +131,7 @@ def rotate_secret(team_id: str, webhook_id: str) -> str:
         update = {"secrets": [Secret(value=fresh), *old], "updated_at": now}
         return endpoint_store.save_webhook(current, current.model_copy(update=update))
 
-    update_versioned(read, write, what="webhook")
+    update_versioned(lambda: _current(team_id, webhook_id), write, what="webhook")
     return fresh
 
 
