@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
-from shared.db.transactions import condition_failed, transact
+from shared.db.transactions import transact
 from shared.db.versioned import LostRace
 from shared.errors import Conflict, NotFound
 from shared.pagination import PageParams
@@ -139,8 +139,7 @@ def save_webhook(before: Webhook, after: Webhook) -> Webhook:
         for event_type in after.events:
             transaction.save(_subscription(after, event_type))
 
-    reasons = transact(write, what="webhook")
-    if condition_failed(reasons, 0) or reasons:
+    if transact(write, what="webhook"):  # only the endpoint's version is conditioned
         raise LostRace
     return after.model_copy(update={"version": (after.version or 0) + 1})
 
