@@ -10,7 +10,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 DeliveryStatus = Literal["pending", "retrying", "succeeded", "failed"]
-DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = ("pending", "retrying", "succeeded", "failed")
 AttemptStatus = Literal["succeeded", "failed"]
 
 # The subscription to every type.
