@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from ulid import ULID
 
@@ -118,12 +117,12 @@ def failed_since(webhook_id: str, since: datetime, limit: int) -> list[Delivery]
     first: one Query on gsi1 from the first id `since` can have."""
     # Before 1970 is before any delivery: ULIDs start there.
     floor = str(ULID.from_int(max(0, int(since.timestamp() * 1000)) << 80))
-    found: list[Any] = []
     with storage_errors("deliveries"):
-        for item in DeliveryItem.by_status.query(
-            delivery_status_key(webhook_id, "failed"),
-            DeliveryItem.gsi1sk >= floor,
-            limit=limit,
-        ):
-            found.append(item)
+        found = list(
+            DeliveryItem.by_status.query(
+                delivery_status_key(webhook_id, "failed"),
+                DeliveryItem.gsi1sk >= floor,
+                limit=limit,
+            )
+        )
     return [_to_delivery(item) for item in found]
