@@ -114,9 +114,8 @@ def pinned_request(
     port = parts.port
     literal = f"[{address}]" if address.version == 6 else str(address)
     netloc = literal if port is None else f"{literal}:{port}"
+    # `host` is a name or an IPv4 address (_shape refuses an IPv6 literal): no brackets.
     host_header = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    if ":" in host:  # an IPv6 literal keeps its brackets in Host
-        host_header = host_header.replace(host, f"[{host}]", 1)
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
     return PinnedRequest(
         urlunsplit(parts._replace(netloc=netloc)), {"Host": host_header}, extensions
