@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 
 from ulid import ULID
 
+_ID_SHAPE = re.compile(r"[0-9A-Za-z]{1,64}")
 _lock = threading.Lock()
 _last = 0
 
@@ -21,6 +23,12 @@ def new_id() -> str:
         candidate = max(candidate, _last + 1)
         _last = candidate
     return str(ULID.from_int(candidate))
+
+
+def looks_like_id(value: str) -> bool:
+    """Whether `value` has the shape of an id a path may carry (ours, or an older
+    store's): a key built from anything else is refused before any table is asked."""
+    return _ID_SHAPE.fullmatch(value) is not None
 
 
 def utcnow() -> datetime:

@@ -11,6 +11,7 @@ from shared.db.base import storage_errors
 from shared.db.query import query_page
 from shared.hooks.domain import EVENT_RETENTION_SECONDS, InboundEvent
 from shared.hooks.models import EVENT_PREFIX, EventItem, event_key, source_key
+from shared.ids import utcnow
 from shared.pagination import PageParams
 
 # An item holds 400 KB at most: a larger payload is kept in S3 and referenced.
@@ -73,6 +74,6 @@ def list_events(source_id: str, params: PageParams) -> tuple[list[InboundEvent],
         source_key(source_id),
         params,
         range_key_condition=EventItem.sk.startswith(EVENT_PREFIX),
-        filter_condition=EventItem.expires_at > datetime.now(UTC),
+        filter_condition=EventItem.expires_at > utcnow(),
     )
     return [_to_event(item) for item in items], total, cursor

@@ -3,8 +3,6 @@ deleted together (keys in shared.hooks.models); `Source` and `SourceLookup` out.
 
 from __future__ import annotations
 
-import re
-
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import get_or_none, storage_errors, team_partition
@@ -19,11 +17,11 @@ from shared.hooks.models import (
     SourceLookupItem,
     source_key,
 )
+from shared.ids import looks_like_id
 from shared.pagination import PageParams
 
 # Our ids are ULIDs: anything else is no source of ours (and a long one would not even be
 # a valid key), so it is answered as not found without asking DynamoDB.
-_ID = re.compile(r"[0-9A-Za-z]{1,64}")
 
 
 def _to_source(item: SourceItem) -> Source:
@@ -75,7 +73,7 @@ def create_source(source: Source) -> Source:
 
 
 def get_source(team_id: str, source_id: str) -> Source | None:
-    if not _ID.fullmatch(source_id):
+    if not looks_like_id(source_id):
         return None
     item = get_or_none(SourceItem, team_partition(team_id), source_key(source_id))
     return None if item is None else _to_source(item)
@@ -98,7 +96,7 @@ def delete_source(team_id: str, source_id: str) -> None:
     source. Its events and claims expire by TTL (nothing reads them without the source)."""
     item = (
         get_or_none(SourceItem, team_partition(team_id), source_key(source_id), consistent=True)
-        if _ID.fullmatch(source_id)
+        if looks_like_id(source_id)
         else None
     )
     if item is None:
@@ -120,7 +118,7 @@ def delete_source(team_id: str, source_id: str) -> None:
 
 def lookup(source_id: str) -> SourceLookup | None:
     """What the public path needs of a source, in one GetItem; None when there is none."""
-    if not _ID.fullmatch(source_id):
+    if not looks_like_id(source_id):
         return None
     with storage_errors("source"):
         try:

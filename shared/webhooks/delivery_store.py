@@ -4,7 +4,6 @@ status also in gsi1 (`DELIVERYSTATUS#<webhook>#<status>`, sorted by id, hence by
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from ulid import ULID
@@ -13,6 +12,7 @@ from shared.db.base import get_or_none, storage_errors
 from shared.db.query import query_page
 from shared.db.versioned import lost_race
 from shared.errors import Conflict
+from shared.ids import looks_like_id
 from shared.pagination import PageParams
 from shared.webhooks.domain import DELIVERY_RETENTION_SECONDS, Attempt, Delivery
 from shared.webhooks.models import (
@@ -22,8 +22,6 @@ from shared.webhooks.models import (
     delivery_status_key,
     webhook_key,
 )
-
-_ID = re.compile(r"[0-9A-Za-z]{1,64}")
 
 
 def _to_delivery(item: DeliveryItem) -> Delivery:
@@ -83,7 +81,7 @@ def add_delivery(delivery: Delivery) -> bool:
 def get_delivery(webhook_id: str, delivery_id: str) -> tuple[Delivery, int] | None:
     """The delivery and the attempt number its current series started at (1, or the
     attempt a redelivery started); None when there is none."""
-    if not _ID.fullmatch(delivery_id):
+    if not looks_like_id(delivery_id):
         return None
     item = get_or_none(
         DeliveryItem, webhook_key(webhook_id), delivery_key(delivery_id), consistent=True

@@ -3,7 +3,6 @@ to, always written together (keys in shared.webhooks.models); `Webhook` out."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from pynamodb.transactions import TransactWrite
@@ -13,6 +12,7 @@ from shared.db.query import query_page
 from shared.db.transactions import transact
 from shared.db.versioned import LostRace
 from shared.errors import Conflict, NotFound
+from shared.ids import looks_like_id
 from shared.pagination import PageParams
 from shared.webhooks.domain import ALL_EVENTS, Secret, Webhook
 from shared.webhooks.models import (
@@ -24,7 +24,6 @@ from shared.webhooks.models import (
 )
 
 # Our ids are ULIDs: anything else is no endpoint of ours, answered without a request.
-_ID = re.compile(r"[0-9A-Za-z]{1,64}")
 
 
 def _secrets_json(secrets: list[Secret]) -> list[dict[str, str | None]]:
@@ -104,7 +103,7 @@ def create_webhook(webhook: Webhook) -> Webhook:
 
 
 def get_webhook(team_id: str, webhook_id: str, *, consistent: bool = False) -> Webhook | None:
-    if not _ID.fullmatch(webhook_id):
+    if not looks_like_id(webhook_id):
         return None
     item = get_or_none(
         WebhookItem, team_partition(team_id), webhook_key(webhook_id), consistent=consistent
