@@ -145,6 +145,29 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        "trigger.fired",
+        "a trigger fired: its run's outcome (started, succeeded, failed, skipped) and job",
+        {
+            "team_id": _TEAM,
+            "trigger_id": "01JF3ZE2F3G4H5J6K7M8N9P0Q1",
+            "name": "weekday build",
+            "run_id": "01JF3ZE3G4H5J6K7M8N9P0Q1R2",
+            "outcome": "started",
+            "job_id": "01JF3Z9A1B2C3D4E5F6G7H8J9K",
+        },
+    ),
+    EventType(
+        "trigger.paused",
+        "a trigger's action failed too many times in a row and the trigger was paused",
+        {
+            "team_id": _TEAM,
+            "trigger_id": "01JF3ZE2F3G4H5J6K7M8N9P0Q1",
+            "name": "weekday build",
+            "failures": 5,
+            "error": "agent 01JF3ZA1B2C3D4E5F6G7H8J9K0 not found",
+        },
+    ),
+    EventType(
         ENDPOINT_DISABLED,
         "a webhook endpoint failed for 5 days without a success and was disabled",
         {

@@ -1,0 +1,146 @@
+"""What the triggers' store and services hand out: a trigger (its schedule or event
+pattern, its action, its overlap policy and failure streak), the actions it can take, one
+run of it (a history row), and the `trigger-fires` message that asks for a run.
+
+Storage shapes are shared.triggers.models; API shapes functions/triggers/schemas.py. The
+actions are checked here (pydantic) and rendered and run by shared.triggers.actions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The `POST /jobs` body: a trigger starts a job exactly as that route does.
+from functions.jobs.schemas import JobCreate
+
+TriggerType = Literal["schedule", "event"]
+# skip: a fire while the previous run is still going is recorded as skipped (default);
+# allow: runs anyway; queue: waits for the previous run to end, then runs.
+Overlap = Literal["skip", "allow", "queue"]
+# Why a run was asked for: its schedule, a matching event, a missed fire replayed when the
+# trigger was enabled again, a queued fire coming back, or `POST /triggers/{id}/fire`.
+FireReason = Literal["schedule", "event", "replay", "queued", "manual"]
+# started: the action started something that runs on (a job); succeeded/failed: the
+# action's own answer (an agent's reply, a delivery queued); skipped: overlap policy.
+RunOutcome = Literal["started", "succeeded", "failed", "skipped"]
+
+# A trigger whose action fails this many times in a row is paused (its own field may say
+# otherwise) and `trigger.paused` is published.
+DEFAULT_FAILURE_LIMIT: Final = 5
+MAX_FAILURE_LIMIT: Final = 100
+# Runs are kept this long (TTL); a fire's claim long enough to outlive every redelivery.
+RUN_RETENTION_SECONDS: Final = 90 * 24 * 3600
+CLAIM_RETENTION_SECONDS: Final = 7 * 24 * 3600
+MAX_PROMPT_LENGTH: Final = 20_000
+
+
+class StartJobAction(BaseModel):
+    """Start a generation job from a stored job template (the `POST /jobs` body; its
+    strings may hold `{{event...}}` placeholders)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["start_job"]
+    job: JobCreate
+
+
+class RunAgentAction(BaseModel):
+    """Run one of the team's agents with a prompt (through the router, as its test call)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["run_agent"]
+    agent_id: str = Field(min_length=1, max_length=64)
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH)
+
+
+class WebhookAction(BaseModel):
+    """Deliver the fire (type `trigger.fired`) to one of the team's webhook endpoints."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["webhook"]
+    webhook_id: str = Field(min_length=1, max_length=64)
+
+
+TriggerAction = Annotated[
+    StartJobAction | RunAgentAction | WebhookAction, Field(discriminator="type")
+]
+
+
+class Trigger(BaseModel):
+    """A team's trigger. `config` is the schedule's (`{cron|rate|at, timezone, start, end}`,
+    shared.triggers.schedule) or the event pattern's (`{event, filters}`,
+    shared.event_rules.patterns), as given and checked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    team_id: str
+    name: str
+    type: TriggerType
+    config: dict[str, Any]
+    action: TriggerAction
+    overlap: Overlap = "skip"
+    enabled: bool = True
+    failure_limit: int = DEFAULT_FAILURE_LIMIT
+    # The action's failures in a row (a success sets it back to 0).
+    consecutive_failures: int = 0
+    # Why the trigger is off when it paused itself; None when a person turned it off.
+    paused_reason: str | None = None
+    # When it was last turned off: missed fires since then may be replayed on enabling.
+    disabled_at: datetime | None = None
+    # Whose actions these are: the member who created the trigger (jobs are theirs).
+    owner_id: str | None = None
+    last_run_id: str | None = None
+    last_job_id: str | None = None
+    last_fired_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    # The version read (a conditional write checks it); never shown.
+    version: int | None = None
+
+
+class TriggerRun(BaseModel):
+    """One fire of a trigger and what came of it (a history row)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    team_id: str
+    trigger_id: str
+    reason: FireReason
+    fired_at: datetime
+    # The schedule's time for this fire (the event's time for an event, now for a manual fire).
+    scheduled_for: datetime
+    outcome: RunOutcome
+    job_id: str | None = None
+    # The event that fired it (event triggers).
+    event_id: str | None = None
+    error: str | None = None
+    output: str | None = None
+
+
+class FireRequest(BaseModel):
+    """A `trigger-fires` message: one fire to run (at most once per trigger and fire)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    team_id: str
+    trigger_id: str
+    scheduled_for: datetime
+    reason: FireReason
+    # The event's envelope (shared.event_rules.patterns.envelope) for an event trigger.
+    event: dict[str, Any] | None = None
+    # How many times this fire was put back to wait for the previous run (overlap queue).
+    queued: int = 0
+
+    @property
+    def fire_key(self) -> str:
+        """What makes a fire one: the event's id, else the scheduled time (UTC, seconds)."""
+        if self.event is not None and self.event.get("id"):
+            return f"event:{self.event['id']}"
+        return f"at:{self.scheduled_for.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
