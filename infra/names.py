@@ -81,12 +81,6 @@ def schedule_name(prefix: str, worker_name: str) -> str:
     return f"{prefix}-{worker_name}"
 
 
-def bus_rule_name(prefix: str) -> str:
-    """`<prefix>-bus-events`: the rule forwarding the product's events to that queue (the
-    local emulator creates the same)."""
-    return f"{prefix}-bus-events"
-
-
 def schedule_group_name(prefix: str) -> str:
     """`<prefix>-schedules`: the one-time schedules' group (shared.settings derives the same
     name: `schedule_group_name`)."""

@@ -47,6 +47,11 @@ class QueueSpec:
     # a burst of messages waits in the queue instead of taking the account's concurrency
     # from the API's functions.
     max_concurrency: int = 10
+    # Fed by its own bus rule with every product event (source software-factory), rather
+    # than by senders: each consumer of the domain events (webhook fan-out, triggers,
+    # notifications, live events) has its own queue, DLQ and retries, so one failing or
+    # slow consumer neither blocks nor repeats another's work.
+    from_bus: bool = False
 
     def physical_name(self, resource_prefix: str) -> str:
         return f"{resource_prefix}-{self.key}"
@@ -63,6 +68,7 @@ QUEUES: tuple[QueueSpec, ...] = (
         "bus-events",
         "every domain event the bus rule forwards: matched against webhook subscriptions",
         consumer="webhook_fanout",
+        from_bus=True,
     ),
     QueueSpec(
         "webhook-deliveries",
@@ -82,6 +88,12 @@ QUEUES: tuple[QueueSpec, ...] = (
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}
+BUS_QUEUES: tuple[QueueSpec, ...] = tuple(queue for queue in QUEUES if queue.from_bus)
+
+
+def bus_rule_name(resource_prefix: str, key: str) -> str:
+    """`<prefix>-<key>`: the bus rule feeding the queue `key` (CDK and the emulator)."""
+    return f"{resource_prefix}-{key}"
 
 
 def queue_url_variable(key: str) -> str:

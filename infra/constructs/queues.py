@@ -3,10 +3,11 @@
 
 Each queue of QUEUES gets its dead-letter queue (redrive after `max_receive_count`
 receives), SQS-managed encryption, TLS only and retention; its visibility timeout must be
-at least six times each consumer's timeout, or the stack is refused. The bus rule forwards
-the product's events (`source` software-factory) to `bus-events`, dead-lettering into the
-bus's own DLQ. The one-time schedules of shared.schedules live in the group
-`<prefix>-schedules` and run with a role that may only send to these queues and their DLQs.
+at least six times each consumer's timeout, or the stack is refused. A queue fed by the
+bus (`from_bus`) gets its own rule forwarding the product's events (`source`
+software-factory), dead-lettering into the bus's own DLQ. The schedules (shared.schedules,
+triggers) live in the group `<prefix>-schedules` and run with a role that may only send to
+these queues and their DLQs.
 
 `connect` turns each function's registry entry into what it names: QUEUE_URL_<KEY> and
 `sqs:SendMessage` for each queue it sends to; an event-source mapping with partial batch
@@ -38,15 +39,18 @@ from infra.names import (
     QUEUE_RETENTION,
     VISIBILITY_TIMEOUT_FACTOR,
     StageConfig,
-    bus_rule_name,
     schedule_group_name,
 )
 from infra.specs import consumes, manages_schedules, sends_to
 from shared.events import SOURCE
-from shared.queues import BUS_DEAD_LETTER_KEY, QUEUES, QueueSpec, queue_url_variable
+from shared.queues import (
+    BUS_DEAD_LETTER_KEY,
+    QUEUES,
+    QueueSpec,
+    bus_rule_name,
+    queue_url_variable,
+)
 
-# The queue the bus rule targets: the fan-out's.
-BUS_EVENTS_KEY = "bus-events"
 # The variable shared.settings reads the one-time schedules' role from (schedules_role_arn);
 # the group's name it derives from RESOURCE_PREFIX, as schedule_group_name does here.
 SCHEDULES_ROLE_VARIABLE = "SCHEDULES_ROLE_ARN"
@@ -55,6 +59,15 @@ MAX_BATCH_SIZE = 10
 MAX_CONCURRENCY_RANGE = range(2, 1001)
 # SQS's default visibility timeout, for a dead-letter queue nothing consumes.
 SQS_DEFAULT_VISIBILITY = 30
+
+
+# The fan-out's rule was the only one and deployed as "BusRule": keeping that id keeps
+# CloudFormation from replacing it (a replacement with the same rule name fails).
+_FIRST_BUS_QUEUE = "bus-events"
+
+
+def _bus_rule_id(key: str) -> str:
+    return "BusRule" if key == _FIRST_BUS_QUEUE else f"BusRule-{key}"
 
 
 def consumers_of(key: str, workers: Sequence[WorkerFunction]) -> list[WorkerFunction]:
@@ -129,24 +142,27 @@ class QueuesConstruct(Construct):
             BUS_DEAD_LETTER_KEY: bus_dead_letter_queue,
         }
 
-        self.bus_rule: events.Rule | None = None
-        if BUS_EVENTS_KEY in self.queues:
-            self.bus_rule = events.Rule(
+        # One rule per queue fed by the bus (QueueSpec.from_bus), by queue key.
+        self.bus_rules: dict[str, events.Rule] = {
+            spec.key: events.Rule(
                 self,
-                "BusRule",
-                rule_name=bus_rule_name(config.prefix),
-                description="The product's domain events, to the webhook fan-out's queue",
+                _bus_rule_id(spec.key),
+                rule_name=bus_rule_name(config.prefix, spec.key),
+                description=f"The product's domain events, to {spec.key} ({spec.consumer})",
                 event_bus=bus,
                 event_pattern=events.EventPattern(source=[SOURCE]),
                 targets=[
                     targets.SqsQueue(
-                        self.queues[BUS_EVENTS_KEY],
+                        self.queues[spec.key],
                         dead_letter_queue=bus_dead_letter_queue,
                         retry_attempts=BUS_RULE_RETRY_ATTEMPTS,
                         max_event_age=BUS_RULE_MAX_EVENT_AGE,
                     )
                 ],
             )
+            for spec in queues
+            if spec.from_bus
+        }
 
         self.schedule_group = scheduler.CfnScheduleGroup(
             self, "ScheduleGroup", name=schedule_group_name(config.prefix)

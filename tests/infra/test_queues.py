@@ -116,33 +116,45 @@ def test_every_queue_has_its_named_consumer_and_no_other(synthesized: Synthesize
         assert [worker.name for worker in consumers(spec.key)] == [spec.consumer], spec.key
 
 
-def test_the_bus_rule_forwards_the_products_events_to_bus_events(
+def test_each_queue_fed_by_the_bus_has_its_own_rule_for_the_products_events(
     synthesized: Synthesized,
 ) -> None:
-    (rule,) = synthesized.resources("AWS::Events::Rule").values()
-    props = rule["Properties"]
-    assert props["Name"] == f"factory-{synthesized.stage}-bus-events"
-    assert props["EventBusName"] == {"Ref": synthesized.logical_id(synthesized.stack.events.bus)}
-    assert props["EventPattern"] == {"source": [SOURCE]}
-    (target,) = props["Targets"]
-    bus_events = queue_id(synthesized, "bus-events")
+    rules = synthesized.resources("AWS::Events::Rule")
+    bus_queues = [spec.key for spec in QUEUES if spec.from_bus]
+    assert "bus-events" in bus_queues
+    assert sorted(synthesized.stack.queues.bus_rules) == sorted(bus_queues)
+    assert len(rules) == len(bus_queues)
     bus_dead_letter = synthesized.logical_id(synthesized.stack.events.dead_letter_queue)
-    assert target["Arn"] == arn_of(bus_events)
-    assert target["DeadLetterConfig"] == {"Arn": arn_of(bus_dead_letter)}
-    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    assert 60 <= target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
-    # EventBridge may send to the queue and the DLQ for this rule only (no confused deputy).
-    assert synthesized.stack.queues.bus_rule is not None
-    rule_arn = arn_of(synthesized.logical_id(synthesized.stack.queues.bus_rule))
-    for logical_id in (bus_events, bus_dead_letter):
-        policy = policy_for(synthesized, "AWS::SQS::QueuePolicy", "Queues", logical_id)
-        (allow,) = [
-            statement
-            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-            if statement["Effect"] == "Allow"
-            and statement["Principal"] == {"Service": "events.amazonaws.com"}
-        ]
-        assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
+    for key in bus_queues:
+        rule_id = synthesized.logical_id(synthesized.stack.queues.bus_rules[key])
+        props = rules[rule_id]["Properties"]
+        assert props["Name"] == f"factory-{synthesized.stage}-{key}"
+        assert props["EventBusName"] == {
+            "Ref": synthesized.logical_id(synthesized.stack.events.bus)
+        }
+        assert props["EventPattern"] == {"source": [SOURCE]}
+        (target,) = props["Targets"]
+        queue = queue_id(synthesized, key)
+        assert target["Arn"] == arn_of(queue)
+        assert target["DeadLetterConfig"] == {"Arn": arn_of(bus_dead_letter)}
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        assert 60 <= target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
+        # EventBridge may send to the queue and the DLQ for this rule only (no confused
+        # deputy): one statement naming this rule in each queue's policy.
+        rule_arn = arn_of(rule_id)
+        for logical_id in (queue, bus_dead_letter):
+            policy = policy_for(synthesized, "AWS::SQS::QueuePolicy", "Queues", logical_id)
+            (allow,) = [
+                statement
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+                if statement["Effect"] == "Allow"
+                and statement["Principal"] == {"Service": "events.amazonaws.com"}
+                and statement["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
+            ]
+            # Sending only (on the target queue CDK's grant_send_messages adds its two reads).
+            assert "sqs:SendMessage" in as_list(allow["Action"])
+            assert set(as_list(allow["Action"])) <= SEND_ACTIONS
+
         # Sending only (on the target queue CDK's grant_send_messages adds its two reads).
         assert "sqs:SendMessage" in as_list(allow["Action"])
         assert set(as_list(allow["Action"])) <= SEND_ACTIONS

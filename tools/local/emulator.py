@@ -337,12 +337,18 @@ def create_queue(spec: QueueSpec, settings: Settings) -> None:
 
 
 def _create_queues(settings: Settings) -> None:
-    """Every queue of shared.queues with its dead-letter queue and redrive policy, the bus
-    rule that forwards the product's events to `bus-events`, the bus's own dead-letter
-    queue (what the rule cannot deliver) and the one-time schedules' group."""
+    """Every queue of shared.queues with its dead-letter queue and redrive policy, a bus
+    rule forwarding the product's events to each queue fed by the bus (`from_bus`), the
+    bus's own dead-letter queue (what a rule cannot deliver) and the schedules' group."""
     from shared.aws import client
     from shared.events import SOURCE
-    from shared.queues import BUS_DEAD_LETTER_KEY, DEAD_LETTER_RETENTION_SECONDS, QUEUES
+    from shared.queues import (
+        BUS_DEAD_LETTER_KEY,
+        BUS_QUEUES,
+        DEAD_LETTER_RETENTION_SECONDS,
+        QUEUES,
+        bus_rule_name,
+    )
 
     sqs = client("sqs")
     prefix = settings.resource_prefix
@@ -352,23 +358,24 @@ def _create_queues(settings: Settings) -> None:
     for spec in QUEUES:
         create_queue(spec, settings)
     events = client("events")
-    rule = f"{prefix}-bus-events"
-    events.put_rule(
-        Name=rule,
-        EventBusName=settings.event_bus_name,
-        EventPattern=json.dumps({"source": [SOURCE]}),
-    )
-    events.put_targets(
-        Rule=rule,
-        EventBusName=settings.event_bus_name,
-        Targets=[
-            {
-                "Id": "bus-events",
-                "Arn": _queue_arn(settings, f"{prefix}-bus-events"),
-                "DeadLetterConfig": {"Arn": _queue_arn(settings, bus_dead_letter)},
-            }
-        ],
-    )
+    for spec in BUS_QUEUES:
+        rule = bus_rule_name(prefix, spec.key)
+        events.put_rule(
+            Name=rule,
+            EventBusName=settings.event_bus_name,
+            EventPattern=json.dumps({"source": [SOURCE]}),
+        )
+        events.put_targets(
+            Rule=rule,
+            EventBusName=settings.event_bus_name,
+            Targets=[
+                {
+                    "Id": spec.key,
+                    "Arn": _queue_arn(settings, spec.physical_name(prefix)),
+                    "DeadLetterConfig": {"Arn": _queue_arn(settings, bus_dead_letter)},
+                }
+            ],
+        )
     client("scheduler").create_schedule_group(Name=settings.schedule_group_name)
 
 
