@@ -1,109 +1,28 @@
-"""Generation jobs: the rules. Plain arguments in, domain objects out; no HTTP here."""
+"""Generation jobs: the rules. Plain arguments in, domain objects out; no HTTP here.
+Starting a job is shared.jobs.start's, which triggers call too."""
 
 from __future__ import annotations
-
-import json
 
 from functions.jobs import projects
 from functions.jobs.projects import Project
 from functions.jobs.schemas import JobCreate, JobEstimate
 from shared import artifacts
 from shared.aws import client
-from shared.errors import Conflict, NotFound, ServiceUnavailable
-from shared.ids import new_id, utcnow
+from shared.errors import Conflict
+from shared.ids import new_id
 from shared.jobs import lifecycle, store
+from shared.jobs import start as starting
 from shared.jobs.domain import ACTIVE_STATUSES, Job, JobEvent
-from shared.observability import logger
 from shared.pagination import PageParams
 from shared.pipeline.definition import (
     PHASE_NAMES,
 )
-from shared.pipeline.spec import JobSpec, slugify
-from shared.settings import get_settings
-from shared.team_settings import get_team_settings
-
-
-def _spec(request: JobCreate, slug: str) -> JobSpec:
-    return JobSpec(
-        name=request.name,
-        description=request.description,
-        platforms=tuple(request.platform),
-        style=request.style,
-        backend=request.backend,
-        features=tuple(request.features),
-        slug=slug,
-    )
-
-
-def _start_execution(job: Job, start_from: str, name: str) -> Job:
-    """Start the job's execution; a name already used means it was started already."""
-    sfn = client("stepfunctions")
-    payload = {"team_id": job.team_id, "job_id": job.id, "start_from": start_from}
-    try:
-        started = sfn.start_execution(
-            stateMachineArn=get_settings().generation_state_machine_arn,
-            name=name,
-            input=json.dumps(payload),
-        )
-    except sfn.exceptions.ExecutionAlreadyExists:
-        return job
-    except Exception as exc:
-        logger.exception("could not start the generation execution")
-        store.update_job(job.team_id, job.id, _failed_to_start)
-        raise ServiceUnavailable("the pipeline could not be started; retry shortly") from exc
-    return store.update_job(
-        job.team_id,
-        job.id,
-        lambda current: setattr(current, "execution_arn", started["executionArn"]),
-    )
-
-
-def _failed_to_start(job: Job) -> None:
-    job.status, job.error, job.finished_at = "failed", "the pipeline could not be started", utcnow()
+from shared.pipeline.spec import slugify
 
 
 def create_job(team_id: str, user_id: str | None, request: JobCreate) -> Job:
     """Store a queued job and start its execution (named by the job id)."""
-    if request.project_id is not None:
-        from functions.jobs.projects import get_project
-
-        try:
-            request = request.model_copy(
-                update={"project_id": get_project(team_id, request.project_id).id}
-            )
-        except NotFound as exc:
-            raise NotFound(f"no project {request.project_id} in this team") from exc
-    gates, repairs = request.approval_gates, request.max_repair_attempts
-    if gates is None or repairs is None:  # the team's settings fill in what is left out
-        team = get_team_settings(team_id)
-        gates = team.approval_gates if gates is None else gates
-        repairs = team.max_repair_attempts if repairs is None else repairs
-    explicit = request.slug is not None
-    slug = request.slug or slugify(request.name)
-    now = utcnow()
-    for attempt in range(5):
-        job = Job(
-            id=new_id(),
-            team_id=team_id,
-            slug=slug,
-            spec=_spec(request, slug),
-            approval_gates=gates,
-            project_id=request.project_id,
-            max_repair_attempts=repairs,
-            created_by=user_id,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            job = store.create_job(job)
-            break
-        except Conflict:
-            if explicit or attempt == 4:
-                raise
-            # An automatic slug that is taken gets the job id's tail: still readable.
-            slug = f"{slugify(request.name, max_length=40)}-{job.id[-6:].lower()}"
-    lifecycle.record(job, "job.created")
-    return _start_execution(job, PHASE_NAMES[0], job.id)
+    return starting.create_job(team_id, user_id, request)
 
 
 def cancel_job(team_id: str, id_or_slug: str) -> Job:
@@ -158,7 +77,7 @@ def retry_job(team_id: str, id_or_slug: str, from_phase: str | None) -> Job:
 
     job = store.update_job(team_id, job.id, reset)
     store.add_event(team_id, job.id, "job.retried", phase=start)
-    return _start_execution(job, start, f"{job.id}-{new_id()[-10:]}")
+    return starting.start_execution(job, start, f"{job.id}-{new_id()[-10:]}")
 
 
 def list_jobs(
@@ -229,4 +148,4 @@ def estimate_job(team_id: str, request: JobCreate) -> JobEstimate:
     the team's phase agents use."""
     from functions.jobs.estimates import estimate  # only this route reads agents
 
-    return estimate(team_id, _spec(request, request.slug or slugify(request.name)))
+    return estimate(team_id, starting.job_spec(request, request.slug or slugify(request.name)))
