@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # The `POST /jobs` body: a trigger starts a job exactly as that route does.
-from functions.jobs.schemas import JobCreate
+from shared.jobs.requests import JobCreate
 
 TriggerType = Literal["schedule", "event"]
 # skip: a fire while the previous run is still going is recorded as skipped (default);
