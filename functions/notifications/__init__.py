@@ -1,0 +1,1 @@
+"""The notifications group: a user's inbox and preferences, the team's rules and channels."""
