@@ -256,7 +256,12 @@ DEAD_LETTER = RouteGroup(
     prefixes=("dead-letter",),
     tables={**IDENTITY_FOR_AUTH, "events": "read_write"},
     # A retry sends an item's payload back to the work queue it came from: any of them.
-    sends_to=("bus-events", "webhook-deliveries", "hook-events"),
+    sends_to=(
+        "bus-events",
+        "webhook-deliveries",
+        "hook-events",
+        "live-events",
+    ),
 )
 
 GROUPS: tuple[RouteGroup, ...] = (
@@ -302,6 +307,10 @@ class WorkerFunction:
     # May create and delete one-time schedules in the product's schedule group (waits
     # longer than SQS's 15 minutes) and pass the role they run with.
     manages_schedules: bool = False
+    # Posts to (and closes) WebSocket connections through the API Gateway Management API:
+    # CDK grants execute-api:ManageConnections on the WebSocket API only and sets
+    # LIVE_CONNECTIONS_URL, its endpoint (infra/constructs/live.py).
+    manages_connections: bool = False
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
@@ -423,9 +432,31 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
     tables={"events": "read_write", "idempotency": "read_write"},
     # Every work queue's dead-letter queue (shared.queues), and the bus's own
     # (shared.queues.BUS_DEAD_LETTER_KEY: what the bus rule and schedules could not deliver).
-    consumes=("bus-events-dlq", "webhook-deliveries-dlq", "hook-events-dlq", "dead-letter"),
+    consumes=(
+        "bus-events-dlq",
+        "webhook-deliveries-dlq",
+        "hook-events-dlq",
+        "live-events-dlq",
+        "dead-letter",
+    ),
     memory_mb=256,
     timeout_seconds=60,
+)
+
+# Pushes each domain event (bus rule -> live-events) to the team's WebSocket connections
+# whose subscriptions match it.
+LIVE_PUSH = WorkerFunction(
+    name="live_push",
+    description="pushes domain events to the team's subscribed WebSocket connections",
+    handler="functions.live_push.handler.handler",
+    # The team's connections (events: gsi1 Query; a gone one is deleted). No idempotency
+    # record: a push repeated by a redelivery is a duplicate hint on a socket, not a second
+    # effect worth two DynamoDB writes per event (shared/live/push.py).
+    tables={"events": "read_write"},
+    consumes=("live-events",),
+    manages_connections=True,
+    memory_mb=256,
+    timeout_seconds=30,
 )
 
 WORKERS: tuple[WorkerFunction, ...] = (
@@ -436,7 +467,52 @@ WORKERS: tuple[WorkerFunction, ...] = (
     WEBHOOK_FANOUT,
     WEBHOOK_DELIVERY,
     DEAD_LETTER_ARCHIVER,
+    LIVE_PUSH,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SocketFunction:
+    """A function behind the WebSocket API (`/ws`): API Gateway invokes it for each of its
+    `routes` (`$connect`, `$disconnect`, `$default`), and what it returns for a message is
+    the reply on the socket (a two-way route). CDK builds the API, its `ws` stage and the
+    routes from these entries (infra/constructs/live.py); the local runtime serves the same
+    routes with `websockets` and invokes the same handler (tools/local/live.py)."""
+
+    name: str
+    description: str
+    handler: str
+    routes: tuple[str, ...] = ("$connect", "$disconnect", "$default")
+    tables: dict[str, TableAccess] = field(default_factory=dict)
+    bucket: BucketAccess | None = None
+    publishes_events: bool = False
+    controls_executions: bool = False
+    # `$connect` checks the access token or API key a client presents.
+    authenticates: bool = True
+    signs_tokens: bool = False
+    provider_keys: ProviderKeyAccess | None = None
+    # Closes a connection whose first message fails to authenticate (and says why first).
+    manages_connections: bool = True
+    extra_layers: tuple[str, ...] = ()
+    memory_mb: int = 256
+    # API Gateway waits at most 29 s for a WebSocket route's integration.
+    timeout_seconds: int = 29
+
+    @property
+    def package(self) -> str:
+        return self.handler.rsplit(".", 2)[0]
+
+
+LIVE_SOCKET = SocketFunction(
+    name="live",
+    description="live events over WebSocket: authenticate, subscribe, ping",
+    handler="functions.live.handler.handler",
+    # Connections and their subscriptions (events); a job subscribed to must be the
+    # team's (jobs); API keys are checked against the identity table.
+    tables={**IDENTITY_FOR_AUTH, "events": "read_write", "jobs": "read"},
+)
+
+SOCKETS: tuple[SocketFunction, ...] = (LIVE_SOCKET,)
 
 # The generation state machine's name suffix: `<resource_prefix>-generation`.
 GENERATION_STATE_MACHINE = "generation"

@@ -85,6 +85,12 @@ QUEUES: tuple[QueueSpec, ...] = (
         "inbound webhook messages accepted by /hooks/{source_id}, to store and announce",
         consumer="hook_ingest",
     ),
+    QueueSpec(
+        "live-events",
+        "every domain event the bus rule forwards: pushed to the team's WebSocket connections",
+        consumer="live_push",
+        from_bus=True,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

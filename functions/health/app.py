@@ -10,6 +10,7 @@ from functions.health import service
 from functions.health.schemas import ApiInfo, HealthStatus, ReadinessStatus
 from functions.registry import HEALTH_PATHS
 from shared.app_factory import API_V1, create_app, group_router
+from shared.live.endpoints import live_url
 from shared.settings import get_settings
 
 router = group_router(tags=["health"])
@@ -53,6 +54,8 @@ async def api_info() -> JSONResponse:
             "service": settings.service_name,
             "version": settings.version,
             "docs_url": f"{API_V1}/docs",
+            # Where live events are (WS /ws): clients find the WebSocket API here.
+            "live_url": live_url(),
         }
     )
 

@@ -29,3 +29,5 @@ class ApiInfo(BaseModel):
     service: str
     version: str
     docs_url: str
+    # The WebSocket URL of live events (`WS /ws`); null where none is served.
+    live_url: str | None

@@ -68,6 +68,7 @@ class DeadLetterStatsItem(TeamItem):
     hook_events = NumberAttribute(default=0, attr_name="pending_hook-events")
     bus = NumberAttribute(default=0, attr_name="pending_bus")
     manual = NumberAttribute(default=0, attr_name="pending_manual")
+    live_events = NumberAttribute(default=0, attr_name="pending_live-events")
 
 
 def counter_name(source: str) -> str:

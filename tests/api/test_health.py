@@ -103,6 +103,8 @@ def test_api_info_names_the_service_and_its_docs(gateway: TestClient) -> None:
             "service": "software-factory",
             "version": get_settings().version,
             "docs_url": "/api/v1/docs",
+            # No WebSocket API is served in this test (tests/integration/test_live.py).
+            "live_url": None,
         }
 
 

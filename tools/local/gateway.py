@@ -11,7 +11,15 @@ import importlib
 from functools import cache
 from typing import Any
 
-from functions.registry import GROUPS, WORKERS, RouteGroup, WorkerFunction, group_for_path
+from functions.registry import (
+    GROUPS,
+    SOCKETS,
+    WORKERS,
+    RouteGroup,
+    SocketFunction,
+    WorkerFunction,
+    group_for_path,
+)
 from shared.settings import Settings
 from tools.local.emulator import register_function
 
@@ -73,9 +81,13 @@ def _lazy_handler(handler_path: str) -> Any:
 
 
 def register_group_functions(settings: Settings) -> None:
-    """Every function's Lambda handler, route groups and workers alike, invocable by its
-    function name as Step Functions and boto3 would call it."""
-    functions: tuple[RouteGroup | WorkerFunction, ...] = (*GROUPS, *WORKERS)
+    """Every function's Lambda handler (route groups, workers, the WebSocket API's) alike,
+    invocable by its function name as Step Functions and boto3 would call it."""
+    functions: tuple[RouteGroup | WorkerFunction | SocketFunction, ...] = (
+        *GROUPS,
+        *WORKERS,
+        *SOCKETS,
+    )
     for function in functions:
         register_function(
             f"{settings.resource_prefix}-{function.name}", _lazy_handler(function.handler)

@@ -1,0 +1,1 @@
+"""The WebSocket API's function (`/ws`): $connect, $disconnect and each message."""
