@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.db.base import storage_errors
+from shared.db.base import get_or_none, storage_errors
 from shared.db.query import query_page
 from shared.hooks.domain import EVENT_RETENTION_SECONDS, InboundEvent
 from shared.hooks.models import EVENT_PREFIX, EventItem, event_key, source_key
@@ -63,6 +63,15 @@ def save_event(
     )
     with storage_errors("event"):
         item.save()
+    return _to_event(item)
+
+
+def get_event(team_id: str, source_id: str, event_id: str) -> InboundEvent | None:
+    """One event of the team's source (what a rule on `hook.received` reads the sender's
+    body from); None when it is gone (past its 7 days) or not the team's."""
+    item = get_or_none(EventItem, source_key(source_id), event_key(event_id))
+    if item is None or item.team_id != team_id:
+        return None
     return _to_event(item)
 
 

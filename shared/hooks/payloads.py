@@ -37,3 +37,10 @@ def payload_url(key: str) -> str:
         ExpiresIn=URL_SECONDS,
     )
     return url
+
+
+def read_payload(key: str) -> bytes:
+    """A payload kept in S3, as received."""
+    answer = client("s3").get_object(Bucket=get_settings().artifacts_bucket, Key=key)
+    body: bytes = answer["Body"].read()
+    return body
