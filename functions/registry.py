@@ -47,6 +47,9 @@ class RouteGroup:
     # Queues (shared.queues keys) it may send to; CDK grants SendMessage and sets
     # QUEUE_URL_<KEY> for each.
     sends_to: tuple[str, ...] = ()
+    # May create, update and delete schedules in the product's schedule group and pass the
+    # role they run with (as `WorkerFunction.manages_schedules`): schedule triggers.
+    manages_schedules: bool = False
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
@@ -261,7 +264,34 @@ DEAD_LETTER = RouteGroup(
         "webhook-deliveries",
         "hook-events",
         "live-events",
+        "trigger-fires",
     ),
+)
+
+# What running a trigger's action touches (shared/triggers/actions.py): a job started as
+# POST /jobs starts one, an agent run through the router, a webhook delivery queued.
+TRIGGER_ACTION_TABLES: dict[str, TableAccess] = {
+    "events": "read_write",
+    "jobs": "read_write",
+    "idempotency": "read_write",
+    "agents": "read_write",
+    "providers": "read_write",
+    "costs": "read_write",
+}
+
+TRIGGERS = RouteGroup(
+    name="triggers",
+    description="scheduled and event triggers: CRUD, toggle, history, fire one now",
+    prefixes=("triggers",),
+    tables={**IDENTITY_FOR_AUTH, **TRIGGER_ACTION_TABLES},
+    # A manual fire runs the action here, as the runner does.
+    publishes_events=True,
+    controls_executions=True,
+    provider_keys="read",
+    # Missed fires replayed on enabling; a webhook action's delivery.
+    sends_to=("trigger-fires", "webhook-deliveries"),
+    # One EventBridge Scheduler schedule per schedule trigger, written with the trigger.
+    manages_schedules=True,
 )
 
 GROUPS: tuple[RouteGroup, ...] = (
@@ -276,6 +306,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     WEBHOOKS,
     HOOKS,
     DEAD_LETTER,
+    TRIGGERS,
 )
 
 
@@ -436,6 +467,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "bus-events-dlq",
         "webhook-deliveries-dlq",
         "hook-events-dlq",
+        "trigger-fires-dlq",
         "live-events-dlq",
         "dead-letter",
     ),
@@ -459,6 +491,25 @@ LIVE_PUSH = WorkerFunction(
     timeout_seconds=30,
 )
 
+# Runs each fire of a trigger (trigger-fires: its schedule, a matching event, a replay, a
+# queued fire) at most once, with its overlap policy, history and auto-pause.
+TRIGGER_RUNNER = WorkerFunction(
+    name="trigger_runner",
+    description="runs trigger fires once each: overlap policy, action, history, auto-pause",
+    handler="functions.trigger_runner.handler.handler",
+    tables=TRIGGER_ACTION_TABLES,
+    publishes_events=True,
+    controls_executions=True,
+    provider_keys="read",
+    # A queued fire comes back later (send_later); a webhook action's delivery.
+    sends_to=("trigger-fires", "webhook-deliveries"),
+    consumes=("trigger-fires",),
+    # Pausing a trigger disables its schedule; a queued fire may wait past 15 minutes.
+    manages_schedules=True,
+    memory_mb=512,
+    timeout_seconds=60,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -467,6 +518,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     WEBHOOK_FANOUT,
     WEBHOOK_DELIVERY,
     DEAD_LETTER_ARCHIVER,
+    TRIGGER_RUNNER,
     LIVE_PUSH,
 )
 

@@ -7,8 +7,9 @@ execution-control actions on the generation state machine and its executions onl
 `authenticates` / `signs_tokens` are hand-written statements on the two token secrets
 (CDK's `grant_read` / `grant_write` would add actions the code never calls). `provider_keys`
 is the teams' provider key secrets and the Bedrock calls the provider client makes.
-`sends_to` is `sqs:SendMessage` on each named queue; `manages_schedules` is creating and
-deleting schedules of the product's one group and passing the one role they run with.
+`sends_to` is `sqs:SendMessage` on each named queue; `manages_schedules` is creating,
+updating and deleting schedules of the product's one group and passing the one role they
+run with.
 """
 
 from __future__ import annotations
@@ -221,9 +222,14 @@ def grant_send_messages(queue: sqs.IQueue, grantee: iam.IGrantable) -> None:
     )
 
 
-# One-time schedules (shared.schedules.send_later): created in the product's group and
-# deleted (a cancelled retry) there; EventBridge Scheduler authorizes both on the schedule.
-SCHEDULE_ACTIONS = ("scheduler:CreateSchedule", "scheduler:DeleteSchedule")
+# One-time schedules (shared.schedules.send_later) and schedule triggers' schedules
+# (shared.triggers.scheduler): created, updated (a trigger changed or paused) and deleted in
+# the product's group; EventBridge Scheduler authorizes each on the schedule.
+SCHEDULE_ACTIONS = (
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+)
 
 
 def schedules_arn(scope: Construct, group_name: str) -> str:

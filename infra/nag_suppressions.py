@@ -140,10 +140,11 @@ BEDROCK_MODELS_REASON = (
     "ListFoundationModels, has no resource type."
 )
 SCHEDULES_REASON = (
-    "scheduler:CreateSchedule and scheduler:DeleteSchedule on the schedules of the product's "
-    "one group, `<prefix>-schedules`, for functions whose registry entry manages_schedules: "
-    "each one-time schedule (a wait longer than SQS's 15 minutes) is named when it is made, "
-    "so no fixed ARN exists; no other group matches, and iam:PassRole names the one role "
+    "scheduler:CreateSchedule, UpdateSchedule and DeleteSchedule on the schedules of the "
+    "product's one group, `<prefix>-schedules`, for functions whose registry entry "
+    "manages_schedules: each one-time schedule (a wait longer than SQS's 15 minutes) and each "
+    "schedule trigger's schedule is named when it is made, so no fixed ARN exists; no other "
+    "group matches, and iam:PassRole names the one role "
     "those schedules run with, which may only send to the product's queues."
 )
 # What CDK's bucket grants print beyond a plain ARN, per access level.

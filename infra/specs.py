@@ -88,7 +88,8 @@ def consumes(spec: FunctionSpec) -> tuple[str, ...]:
 
 
 def manages_schedules(spec: FunctionSpec) -> bool:
-    """Creates and deletes one-time schedules in the product's group (workers only)."""
+    """Creates, updates and deletes schedules in the product's group (one-time waits,
+    schedule triggers)."""
     value = getattr(spec, "manages_schedules", False)
     if not isinstance(value, bool):
         raise TypeError(f"{spec.name}: manages_schedules must be a bool, not {value!r}")

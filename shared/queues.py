@@ -86,6 +86,12 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer="hook_ingest",
     ),
     QueueSpec(
+        "trigger-fires",
+        "one message per fire of a trigger (its schedule, a matching event, a replay or a "
+        "queued fire), run at most once per trigger and fire",
+        consumer="trigger_runner",
+    ),
+    QueueSpec(
         "live-events",
         "every domain event the bus rule forwards: pushed to the team's WebSocket connections",
         consumer="live_push",

@@ -11,12 +11,21 @@ from pydantic import BaseModel, ConfigDict
 # Where an item came from: a work queue's dead-letter queue (named by the queue's key),
 # the bus's own dead-letter queue (events its rule could not deliver, schedules that could
 # not run), or an admin adding one by hand.
-Source = Literal["bus-events", "webhook-deliveries", "hook-events", "live-events", "bus", "manual"]
+Source = Literal[
+    "bus-events",
+    "webhook-deliveries",
+    "hook-events",
+    "live-events",
+    "trigger-fires",
+    "bus",
+    "manual",
+]
 SOURCES: tuple[Source, ...] = (
     "bus-events",
     "webhook-deliveries",
     "hook-events",
     "live-events",
+    "trigger-fires",
     "bus",
     "manual",
 )

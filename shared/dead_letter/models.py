@@ -69,6 +69,7 @@ class DeadLetterStatsItem(TeamItem):
     bus = NumberAttribute(default=0, attr_name="pending_bus")
     manual = NumberAttribute(default=0, attr_name="pending_manual")
     live_events = NumberAttribute(default=0, attr_name="pending_live-events")
+    trigger_fires = NumberAttribute(default=0, attr_name="pending_trigger-fires")
 
 
 def counter_name(source: str) -> str:

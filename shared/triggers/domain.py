@@ -137,10 +137,14 @@ class FireRequest(BaseModel):
     event: dict[str, Any] | None = None
     # How many times this fire was put back to wait for the previous run (overlap queue).
     queued: int = 0
+    # A fire of its own that neither a time nor an event names (a manual fire's run).
+    fire_id: str | None = None
 
     @property
     def fire_key(self) -> str:
         """What makes a fire one: the event's id, else the scheduled time (UTC, seconds)."""
+        if self.fire_id is not None:
+            return f"fire:{self.fire_id}"
         if self.event is not None and self.event.get("id"):
             return f"event:{self.event['id']}"
         return f"at:{self.scheduled_for.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"

@@ -41,7 +41,11 @@ CONSUME_ACTIONS = {
     "sqs:GetQueueAttributes",
 }
 SEND_ACTIONS = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-SCHEDULE_ACTIONS = {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"}
+SCHEDULE_ACTIONS = {
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+}
 
 
 def queue_id(synth: Synthesized, key: str) -> str:

@@ -6,8 +6,13 @@ worker's handler through emulated Lambda in the event shape Lambda gives, and de
 what the handler did not report in ``batchItemFailures``. A failed message is left as
 SQS leaves it: invisible for the queue's visibility timeout, received again after it,
 and moved by the redrive policy to the dead-letter queue after its max receives. Due
-one-time schedules of the product's group are fired: their input is sent to their
-target queue, and they are deleted when they say so (ActionAfterCompletion DELETE).
+schedules of the product's group are fired: their input (with
+``<aws.scheduler.scheduled-time>`` replaced by the time it was due) is sent to their
+target queue. A one-time schedule fires once and is deleted when it says so
+(ActionAfterCompletion DELETE); a recurring one (cron or rate, in its time zone, within its
+start and end: shared.triggers.schedule computes the times as the Scheduler does) fires
+exactly once per scheduled time that the (driven) clock has reached since it was last
+written, as the Scheduler fires from the moment a schedule is created or updated.
 
 `make dev` runs rounds in a background thread (`running`); tests call `drain()`.
 """
@@ -19,7 +24,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +38,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 10
 # How often `make dev` runs a round: a queued message reaches its consumer within this.
 ROUND_SECONDS = 0.05
+# What EventBridge Scheduler replaces in a target's Input, and the form it writes.
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+SCHEDULED_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# A clock driven far ahead fires at most this many times of one schedule per round (the
+# rest in the next rounds, in order).
+MAX_FIRES_PER_ROUND = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,10 @@ def _failed_ids(answer: Any, message_ids: set[str]) -> set[str]:
     return failed if failed <= message_ids else set(message_ids)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def schedule_time(expression: str, timezone: str | None) -> datetime | None:
     """When a one-time schedule (`at(yyyy-mm-ddThh:mm:ss)`) runs; None for recurring ones."""
     if not expression.startswith("at(") or not expression.endswith(")"):
@@ -102,6 +117,9 @@ class LocalPump:
         self._urls: dict[str, str] = {}
         # One-time schedules that ran and are kept (ActionAfterCompletion NONE): once.
         self._fired: set[tuple[str, str]] = set()
+        # Recurring schedules: the write they were last seen at (LastModificationDate) and
+        # the earliest time still to fire, so each scheduled time fires once.
+        self._recurring: dict[tuple[str, str], tuple[datetime, datetime]] = {}
         self._lock = threading.Lock()
 
     def _queue_url(self, name: str) -> str:
@@ -182,14 +200,53 @@ class LocalPump:
         fired = 0
         for name, expression, timezone in enabled_schedules(group, self.settings.aws_region):
             at = schedule_time(expression, timezone)
-            if at is None or at > now or (group, name) in self._fired:
+            if at is None:
+                fired += self._fire_recurring(group, name, now)
                 continue
-            if not self._fire(client("scheduler").get_schedule(GroupName=group, Name=name)):
+            if at > now or (group, name) in self._fired:
+                continue
+            schedule = client("scheduler").get_schedule(GroupName=group, Name=name)
+            if not self._fire(schedule, at):
                 self._fired.add((group, name))
             fired += 1
         return fired
 
-    def _fire(self, schedule: dict[str, Any]) -> bool:
+    def _fire_recurring(self, group: str, name: str, now: datetime) -> int:
+        """Fire each time of a cron or rate schedule from its last write up to `now` not
+        fired yet, in order; how many fired."""
+        from shared.aws import client
+        from shared.triggers.schedule import next_fire_times, parse_schedule
+
+        schedule = client("scheduler").get_schedule(GroupName=group, Name=name)
+        written = _utc(schedule["LastModificationDate"])
+        seen = self._recurring.get((group, name))
+        if seen is None or seen[0] != written:
+            # Fires count from the write (as the Scheduler's do), never twice for one time.
+            floor = written if seen is None else max(written, seen[1])
+        else:
+            floor = seen[1]
+        expression = schedule["ScheduleExpression"]
+        config: dict[str, Any] = {
+            "cron" if expression.startswith("cron(") else "rate": expression,
+            "timezone": schedule.get("ScheduleExpressionTimezone") or "UTC",
+        }
+        for bound, field in (("StartDate", "start"), ("EndDate", "end")):
+            if schedule.get(bound):
+                config[field] = _utc(schedule[bound])
+        due = [
+            moment
+            for moment in next_fire_times(
+                parse_schedule(config), floor, MAX_FIRES_PER_ROUND, created_at=written
+            )
+            if moment <= now
+        ]
+        for moment in due:
+            self._fire(schedule, moment)
+            floor = moment + timedelta(microseconds=1)
+        self._recurring[(group, name)] = (written, floor)
+        return len(due)
+
+    def _fire(self, schedule: dict[str, Any], scheduled_for: datetime) -> bool:
         """Send the schedule's input to its target queue (its dead-letter queue when the
         target cannot take it), then delete it if it deletes itself after running.
         Whether it was deleted."""
@@ -197,7 +254,9 @@ class LocalPump:
 
         sqs = client("sqs")
         target = schedule["Target"]
-        body = target.get("Input", "{}")
+        body = target.get("Input", "{}").replace(
+            SCHEDULED_TIME, scheduled_for.astimezone(UTC).strftime(SCHEDULED_TIME_FORMAT)
+        )
         try:
             url = self._queue_url(target["Arn"].split(":")[5])
             sqs.send_message(QueueUrl=url, MessageBody=body)

@@ -1,0 +1,1 @@
+"""Consumer of trigger-fires: runs each fire of a trigger at most once."""

@@ -1,0 +1,241 @@
+"""One fire of a trigger, run at most once: the overlap policy, the claim, the action, the
+history row, the failure streak and the pause.
+
+Both callers go through `fire`: the `trigger_runner` consumer (`trigger-fires` messages
+from a schedule, the event matcher, a replay or a queued fire) and `POST
+/triggers/{id}/fire` (synchronously, reason `manual`), so history reads the same.
+
+At most one run per fire: the consumer runs each message once (Powertools idempotency on
+the trigger, the fire and how often it was queued), and a run first claims its fire
+(`FIRE#<event id or scheduled time>`, a conditional put): the Scheduler or the matcher
+delivering one fire twice, as two messages, still makes one run. A claim whose action
+raised (not a failed action: an error of ours, such as storage) is released, so SQS's
+redelivery can run it.
+
+Overlap, for fires that are not manual (a person asking to run one now gets one):
+`skip` records a run `skipped` when the previous run's job is still going; `queue` puts
+the fire back on the queue (`send_later`, every `QUEUE_RETRY`) until it is not, and
+records it skipped after `MAX_QUEUED` tries; `allow` runs. A trigger whose action fails
+`failure_limit` times in a row is turned off (its schedule disabled) and publishes
+`trigger.paused`; every run publishes `trigger.fired`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from shared import events
+from shared.db.versioned import update_versioned
+from shared.errors import NotFound
+from shared.ids import new_id, utcnow
+from shared.observability import logger
+from shared.triggers import store
+from shared.triggers.domain import FireRequest, Trigger, TriggerRun
+
+if TYPE_CHECKING:
+    from shared.triggers.actions import ActionResult
+
+# A queued fire looks again this often, and gives up (recorded skipped) after a day.
+QUEUE_RETRY: Final = timedelta(minutes=1)
+MAX_QUEUED: Final = 24 * 60
+MAX_ERROR_LENGTH: Final = 2000
+MAX_OUTPUT_LENGTH: Final = 4000
+
+RunAction = Callable[..., "ActionResult"]
+IsRunning = Callable[[str, str], bool]
+
+
+def _run_action() -> RunAction:
+    from shared.triggers.actions import run_action
+
+    return run_action
+
+
+def _is_running() -> IsRunning:
+    from shared.triggers.actions import is_running
+
+    return is_running
+
+
+def fire(
+    request: FireRequest,
+    *,
+    owner_id: str | None = None,
+    run_action: RunAction | None = None,
+    is_running: IsRunning | None = None,
+) -> TriggerRun | None:
+    """Run one fire; the run recorded (a duplicate fire answers the first one's run), or
+    None when nothing runs: the trigger is gone or off, or the fire waits (queued).
+
+    A manual fire runs whatever the overlap policy and whether the trigger is on; it is
+    `owner_id`'s (the caller's) and does not count towards the failure streak."""
+    trigger = store.get_trigger(request.team_id, request.trigger_id, consistent=True)
+    manual = request.reason == "manual"
+    if trigger is None:
+        if manual:
+            raise NotFound("trigger not found")
+        logger.info("fire of a deleted trigger dropped", extra={"trigger_id": request.trigger_id})
+        return None
+    if not trigger.enabled and not manual and request.reason != "replay":
+        # In flight when it was turned off: a paused trigger's fires are not run.
+        logger.info("fire of a disabled trigger dropped", extra={"trigger_id": trigger.id})
+        return None
+
+    outcome_if_busy = None if manual else _overlap(trigger, request, is_running)
+    if outcome_if_busy == "queued":
+        return None
+
+    now = utcnow()
+    run_id = new_id()
+    held = store.claim_fire(trigger.team_id, trigger.id, request.fire_key, run_id, now)
+    if held is not None:
+        logger.info("duplicate fire", extra={"trigger_id": trigger.id, "run_id": held})
+        return store.get_run(trigger.id, held)
+
+    event_id = (request.event or {}).get("id")
+    base: dict[str, Any] = {
+        "id": run_id,
+        "team_id": trigger.team_id,
+        "trigger_id": trigger.id,
+        "reason": request.reason,
+        "fired_at": now,
+        "scheduled_for": request.scheduled_for,
+        "event_id": event_id if isinstance(event_id, str) else None,
+    }
+    if outcome_if_busy == "skipped":
+        run = TriggerRun(
+            **base, outcome="skipped", error="the previous run was still going (overlap: skip)"
+        )
+    else:
+        try:
+            result = (run_action or _run_action())(
+                trigger.team_id,
+                owner_id if manual else trigger.owner_id,
+                trigger.action,
+                request.event,
+                run_id=run_id,
+                trigger_id=trigger.id,
+                trigger_name=trigger.name,
+            )
+        except Exception:
+            store.release_fire(trigger.id, request.fire_key, run_id)
+            raise
+        run = TriggerRun(
+            **base,
+            outcome=result.outcome,
+            job_id=result.job_id,
+            error=_cut(result.error, MAX_ERROR_LENGTH),
+            output=_cut(result.output, MAX_OUTPUT_LENGTH),
+        )
+    store.save_run(run)
+    _after_run(trigger, run, counts=not manual and run.outcome != "skipped")
+    return run
+
+
+def _overlap(trigger: Trigger, request: FireRequest, is_running: IsRunning | None) -> str | None:
+    """`skipped` or `queued` when the previous run's job is still going and the policy says
+    so (a queued fire is sent back here); None to run."""
+    if trigger.overlap == "allow" or not trigger.last_job_id:
+        return None
+    if not (is_running or _is_running())(trigger.team_id, trigger.last_job_id):
+        return None
+    if trigger.overlap == "skip" or request.queued >= MAX_QUEUED:
+        return "skipped"
+    from shared.schedules import send_later
+    from shared.triggers.scheduler import FIRES_QUEUE
+
+    later = request.model_copy(update={"reason": "queued", "queued": request.queued + 1})
+    send_later(FIRES_QUEUE, later.model_dump(mode="json"), utcnow() + QUEUE_RETRY)
+    logger.info("fire queued behind the previous run", extra={"trigger_id": trigger.id})
+    return "queued"
+
+
+def _cut(text: str | None, length: int) -> str | None:
+    return text if text is None or len(text) <= length else text[: length - 1] + "…"
+
+
+def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool) -> None:
+    """The trigger's last run and failure streak; the pause when the streak reaches the
+    limit; the events."""
+    paused: list[Trigger] = []
+
+    def read() -> Trigger:
+        current = store.get_trigger(trigger.team_id, trigger.id, consistent=True)
+        if current is None:
+            raise NotFound("trigger not found")
+        return current
+
+    def change(current: Trigger) -> Trigger:
+        update: dict[str, Any] = {"last_run_id": run.id, "last_fired_at": run.fired_at}
+        if run.job_id is not None:
+            update["last_job_id"] = run.job_id
+        if counts:
+            failures = current.consecutive_failures + 1 if run.outcome == "failed" else 0
+            update["consecutive_failures"] = failures
+            if failures >= current.failure_limit and current.enabled:
+                update.update(
+                    enabled=False,
+                    disabled_at=run.fired_at,
+                    paused_reason=f"paused after {failures} failed runs in a row: "
+                    f"{run.error or 'the action failed'}"[:MAX_ERROR_LENGTH],
+                )
+        after = current.model_copy(update=update)
+        saved = store.save_trigger(current, after)
+        if current.enabled and not saved.enabled:
+            paused.append(saved)
+        return saved
+
+    # Deleted meanwhile: its run is recorded, nothing else to keep.
+    with suppress(NotFound):
+        update_versioned(read, change, what="trigger")
+    _publish_fired(trigger, run)
+    for stopped in paused:
+        _pause_schedule(stopped)
+        events.publish(
+            "trigger.paused",
+            {
+                "team_id": stopped.team_id,
+                "trigger_id": stopped.id,
+                "name": stopped.name,
+                "failures": stopped.consecutive_failures,
+                "error": run.error,
+            },
+        )
+
+
+def _publish_fired(trigger: Trigger, run: TriggerRun) -> None:
+    events.publish(
+        "trigger.fired",
+        {
+            "team_id": trigger.team_id,
+            "trigger_id": trigger.id,
+            "name": trigger.name,
+            "run_id": run.id,
+            "outcome": run.outcome,
+            "job_id": run.job_id,
+        },
+    )
+
+
+def _pause_schedule(trigger: Trigger) -> None:
+    if trigger.type != "schedule":
+        return  # an event trigger's index item carries `enabled`, written with it
+    from shared.triggers.schedule import parse_schedule
+    from shared.triggers.scheduler import put_schedule
+
+    put_schedule(trigger, parse_schedule(trigger.config), utcnow())
+
+
+def replay_times(trigger: Trigger, since: datetime, now: datetime, limit: int) -> list[datetime]:
+    """The fire times a schedule trigger missed between `since` and `now` (at most `limit`)."""
+    from shared.triggers.schedule import next_fire_times, parse_schedule
+
+    if trigger.type != "schedule":
+        return []
+    times = next_fire_times(
+        parse_schedule(trigger.config), since, limit, created_at=trigger.updated_at
+    )
+    return [moment for moment in times if moment < now]
