@@ -265,6 +265,7 @@ DEAD_LETTER = RouteGroup(
         "hook-events",
         "live-events",
         "trigger-fires",
+        "trigger-events",
     ),
 )
 
@@ -468,6 +469,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "webhook-deliveries-dlq",
         "hook-events-dlq",
         "trigger-fires-dlq",
+        "trigger-events-dlq",
         "live-events-dlq",
         "dead-letter",
     ),
@@ -510,6 +512,22 @@ TRIGGER_RUNNER = WorkerFunction(
     timeout_seconds=60,
 )
 
+# Matches each domain event (bus rule -> trigger-events) to the team's event triggers and
+# queues one fire per trigger it fires.
+TRIGGER_MATCHER = WorkerFunction(
+    name="trigger_matcher",
+    description="matches domain events to the team's event triggers and queues their fires",
+    handler="functions.trigger_matcher.handler.handler",
+    # The triggers' index items and an inbound event's body (events); once per event id
+    # (idempotency). A body too large for its item is in the bucket (hooks/).
+    tables={"events": "read", "idempotency": "read_write"},
+    bucket="read",
+    sends_to=("trigger-fires",),
+    consumes=("trigger-events",),
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -519,6 +537,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     WEBHOOK_DELIVERY,
     DEAD_LETTER_ARCHIVER,
     TRIGGER_RUNNER,
+    TRIGGER_MATCHER,
     LIVE_PUSH,
 )
 

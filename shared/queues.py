@@ -92,6 +92,12 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer="trigger_runner",
     ),
     QueueSpec(
+        "trigger-events",
+        "every domain event the bus rule forwards: matched against the team's event triggers",
+        consumer="trigger_matcher",
+        from_bus=True,
+    ),
+    QueueSpec(
         "live-events",
         "every domain event the bus rule forwards: pushed to the team's WebSocket connections",
         consumer="live_push",

@@ -17,6 +17,7 @@ Source = Literal[
     "hook-events",
     "live-events",
     "trigger-fires",
+    "trigger-events",
     "bus",
     "manual",
 ]
@@ -26,6 +27,7 @@ SOURCES: tuple[Source, ...] = (
     "hook-events",
     "live-events",
     "trigger-fires",
+    "trigger-events",
     "bus",
     "manual",
 )

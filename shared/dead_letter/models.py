@@ -70,6 +70,7 @@ class DeadLetterStatsItem(TeamItem):
     manual = NumberAttribute(default=0, attr_name="pending_manual")
     live_events = NumberAttribute(default=0, attr_name="pending_live-events")
     trigger_fires = NumberAttribute(default=0, attr_name="pending_trigger-fires")
+    trigger_events = NumberAttribute(default=0, attr_name="pending_trigger-events")
 
 
 def counter_name(source: str) -> str:
