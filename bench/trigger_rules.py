@@ -1,0 +1,331 @@
+"""(g) Event triggers' rule matching against other teams' rules: the trigger matcher's
+cost for one event, flat in what others hold.
+
+Two warm matcher workers (`python -m bench.trigger_rules matcher <others>`), each over its
+own emulated AWS (moto, in process): one whose events table holds the team's one trigger
+on the event's type among 1 other rule, one among 10,000 (other teams' triggers on the same
+type, on its prefix `job.*` and on `*`, under their own partitions, and the team's own
+triggers on other types), taking turns one block of calls at a time. Each call is the
+worker's Lambda handler given one trigger-events record (a new event id each time, so
+nothing is deduplicated): its idempotency record, the Queries of the team's index
+partitions (`patterns.lookup_keys`: three for `job.failed`), the filters, one fire queued.
+
+Timed three ways, as the event section's fan-out (bench/events.py says why): over moto,
+with the emulator's answers recorded once per world and replayed at botocore's
+`before-send` (the figure the target holds: what the function spends on Lambda, moto's own
+work on the whole table left out), and past botocore (the project's code alone).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.common import ChildProcess, percentile
+from bench.events import (
+    MODE_LABELS,
+    MODES,
+    RecordedAnswers,
+    RequestLog,
+    _environment,
+    _take_stdout,
+)
+from bench.report import Check, Table, ratio
+
+MAX_MATCH_GROWTH = 1.2
+FEW, MANY = 1, 10_000
+EVENT_TYPE = "job.failed"
+TEAM = "bench-team"
+DEFAULT_WARMUP = 20
+
+
+def _seed_rules(others: int) -> None:
+    """The team's one trigger on EVENT_TYPE (through the store, with its index item), and
+    `others` index items that must not fire for it, written in batches: half other teams'
+    triggers on the type, its prefix or `*`, half the team's own on other types."""
+    from shared.event_rules.patterns import EventPattern, pattern_key
+    from shared.ids import new_id, utcnow
+    from shared.triggers import store
+    from shared.triggers.domain import Trigger, WebhookAction
+    from shared.triggers.models import TriggerRuleItem, trigger_key
+    from shared.webhooks import catalog
+
+    now = utcnow()
+    store.create_trigger(
+        Trigger(
+            id=new_id(),
+            team_id=TEAM,
+            name="on a failed job",
+            type="event",
+            config={"event": EVENT_TYPE, "filters": {}},
+            action=WebhookAction(type="webhook", webhook_id=new_id()),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    theirs = (EVENT_TYPE, "job.*", "*")
+    own_types = sorted(catalog.TYPES - {EVENT_TYPE})
+    with TriggerRuleItem.batch_write() as batch:
+        for i in range(others):
+            team, event = (
+                (f"bench-other-{i}", theirs[(i // 2) % len(theirs)])
+                if i % 2 == 0
+                else (TEAM, own_types[i % len(own_types)])
+            )
+            trigger_id = new_id()
+            batch.save(
+                TriggerRuleItem(
+                    pattern_key(team, EventPattern(event=event)),
+                    trigger_key(trigger_id),
+                    team_id=team,
+                    trigger_id=trigger_id,
+                    event=event,
+                    filters={},
+                    enabled=True,
+                )
+            )
+
+
+def _record() -> dict[str, Any]:
+    """One trigger-events record, as Lambda hands it to the matcher: a new event each time."""
+    from shared.ids import new_id
+
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": EVENT_TYPE,
+        "source": "software-factory",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"team_id": TEAM, "job_id": new_id(), "slug": "todo-api", "status": "failed"},
+    }
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "bench",
+                "body": json.dumps(event),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:trigger-events",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
+def _matcher_worker(others: int, warmup: int) -> None:
+    """A warm matcher over a table with `others` rules that must not fire. Protocol (one
+    JSON line per answer): `run <mode> N` -> {"ns", "requests"}; `stop` -> {"misses",
+    "failed"}."""
+    protocol = _take_stdout()
+    settings = _environment(f"rules-{others}")
+    from bench.lambda_event import FakeContext
+    from tools.local.emulator import emulated_aws
+
+    with emulated_aws(settings):
+        _seed_rules(others)
+        from functions.trigger_matcher.handler import handler
+
+        context = FakeContext()
+        answers, log = RecordedAnswers().install(), RequestLog().install()
+        failed: list[str] = []
+
+        def once() -> int:
+            event = _record()  # made outside the clock, as Lambda hands it over
+            started = time.perf_counter_ns()
+            answer = handler(event, context)
+            elapsed = time.perf_counter_ns() - started
+            if answer.get("batchItemFailures") and not failed:
+                failed.append(json.dumps(answer))
+            return elapsed
+
+        for _ in range(warmup):
+            once()
+        log.take()
+        answers.record(once)
+        log.take()
+
+        def reply(payload: dict[str, Any]) -> None:
+            protocol.write(json.dumps(payload) + "\n")
+
+        reply({"ready": True})
+        for line in sys.stdin:
+            command, *arguments = line.split()
+            if command == "stop":
+                reply({"misses": answers.misses, "failed": failed})
+                return
+            mode, count = arguments[0], int(arguments[1])
+            ns, requests = [], []
+            for _ in range(count):
+                with answers.replaying(MODES[mode]):
+                    ns.append(once())
+                requests.append(log.take())
+            reply({"ns": ns, "requests": requests})
+
+
+class _MatcherWorker(ChildProcess):
+    def __init__(self, others: int, warmup: int) -> None:
+        self.others = others
+        super().__init__(
+            f"trigger matcher ({others} other rules)",
+            ["-m", "bench.trigger_rules", "matcher", str(others), str(warmup)],
+            {**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+
+
+@dataclass(slots=True)
+class RulesWorld:
+    others: int
+    ns: dict[str, list[int]] = field(default_factory=lambda: {mode: [] for mode in MODES})
+    requests: list[dict[str, Any]] = field(default_factory=list)  # one per event
+    misses: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RulesReport:
+    worlds: list[RulesWorld]  # the few-others world first
+
+
+def measure(
+    calls: int = 400,
+    *,
+    block: int = 20,
+    others: tuple[int, int] = (FEW, MANY),
+    warmup: int = DEFAULT_WARMUP,
+) -> RulesReport:
+    worlds = [RulesWorld(count) for count in others]
+    workers: list[_MatcherWorker] = []
+    try:
+        workers = [_MatcherWorker(count, warmup) for count in others]
+        for worker in workers:
+            worker.read()  # ready: seeded and warm
+        done = 0
+        while done < calls:
+            size = min(block, calls - done)
+            for mode in MODES:
+                for worker, world in zip(workers, worlds, strict=True):
+                    answer = worker.send(f"run {mode} {size}")
+                    world.ns[mode].extend(answer["ns"])
+                    world.requests.extend(answer["requests"])
+            done += size
+        for worker, world in zip(workers, worlds, strict=True):
+            final = worker.send("stop")
+            world.misses, world.failed = final["misses"], final["failed"]
+    finally:
+        for worker in workers:
+            worker.close()
+    return RulesReport(worlds)
+
+
+def _p50(ns: list[int]) -> float:
+    return statistics.median(ns) / 1e9
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def _shape(per_call: list[dict[str, Any]]) -> str:
+    shapes = sorted({tuple(call["operations"]) for call in per_call}, key=len, reverse=True)
+    if len(shapes) == 1:
+        return f"{len(shapes[0])} in each of {len(per_call)}: {', '.join(shapes[0])}"
+    return f"{len(shapes)} shapes in {len(per_call)}: " + "; ".join(map(", ".join, shapes))
+
+
+def _range(values: set[int]) -> str:
+    ordered = sorted(values)
+    return " to ".join(map(str, (ordered[0], ordered[-1]) if len(ordered) > 1 else ordered))
+
+
+def table(report: RulesReport) -> Table:
+    out = Table(
+        "Event triggers: rule matching against other teams' rules",
+        ["measure", "p50", "p99", "vs"],
+    )
+    few, many = report.worlds
+    for mode, label in MODE_LABELS.items():
+        for world in (few, many):
+            base = _p50(few.ns[mode]) if world is many else None
+            p50 = _p50(world.ns[mode])
+            out.rows.append(
+                [
+                    f"match an event, 1 trigger among {world.others:,} other rules, {label}",
+                    _ms(p50),
+                    _ms(percentile(world.ns[mode], 99) / 1e9),
+                    ratio(p50, base) if base else "",
+                ]
+            )
+    for world in (few, many):
+        name = f"DynamoDB requests per event, {world.others:,} other rules"
+        out.rows.append([name, _shape(world.requests), "", ""])
+        items = _range({call["items_read"] for call in world.requests})
+        fires = _range({call["messages"] for call in world.requests})
+        name = f"items read / fires queued per event, {world.others:,} other rules"
+        out.rows.append([name, f"{items} / {fires}", "", ""])
+    out.notes += [
+        "The trigger-events worker's Lambda handler given one record (a new job.failed "
+        "event: its idempotency record, a Query on each of the team's index partitions for "
+        "the type, the filters, one trigger-fires message), "
+        f"{len(few.ns['moto'])} calls per world and mode, two warm worker processes (one "
+        "per world) taking turns in blocks; the other rules are other teams' triggers on "
+        "job.failed, job.* and * and the team's own on other types.",
+        "Why three timings: as the event path's fan-out (moto's Query reads and sorts the "
+        "whole table); the target is held to the answers replayed to botocore.",
+    ]
+    return out
+
+
+def checks(report: RulesReport) -> list[Check]:
+    few, many = report.worlds
+
+    def growth(mode: str) -> float:
+        return _p50(many.ns[mode]) / _p50(few.ns[mode])
+
+    shapes = {tuple(call["operations"]) for call in few.requests + many.requests}
+    fires = {call["messages"] for call in few.requests + many.requests}
+    found = [
+        Check(
+            f"trigger rule matching p50, {many.others:,} vs {few.others} other rules "
+            "(answers replayed to botocore)",
+            f"{growth('botocore'):.2f}x (over moto {growth('moto'):.2f}x)",
+            f"<= {MAX_MATCH_GROWTH:.1f}x",
+            growth("botocore") <= MAX_MATCH_GROWTH,
+        ),
+        Check(
+            f"trigger matching DynamoDB requests and fires, {many.others:,} vs {few.others}",
+            f"{_shape(many.requests)}; fires {_range(fires)}",
+            "the same, no Scan, one fire",
+            len(shapes) == 1 and "Scan" not in next(iter(shapes)) and fires == {1},
+        ),
+    ]
+    misses, failures = few.misses + many.misses, [*few.failed, *many.failed]
+    if misses or failures:
+        found.append(
+            Check(
+                "trigger rules: every call succeeded, every request answered as recorded",
+                f"{misses} requests unlike the recorded ones; " + "; ".join(failures)[:80],
+                "0",
+                False,
+            )
+        )
+    return found
+
+
+if __name__ == "__main__":
+    kind, *numbers = sys.argv[1:]
+    if kind != "matcher":
+        raise SystemExit(f"unknown child {kind!r}")
+    _matcher_worker(*(int(number) for number in numbers))
