@@ -31,6 +31,8 @@ router = group_router(tags=["triggers"], responses=error_responses(401, 403, 422
 _FOUND = error_responses(404)
 # A config, a cron, a time zone or a template refused for a reason no schema states.
 _CHECKED = error_responses(422, 503)
+# Toggling needs no body; one may ask for missed fires to be replayed.
+_NO_BODY = ToggleRequest()
 
 
 def _public(trigger: Trigger) -> dict[str, Any]:
@@ -143,9 +145,9 @@ async def delete_trigger(trigger_id: str, principal: CurrentPrincipal) -> Respon
 async def toggle_trigger(
     trigger_id: str,
     principal: CurrentPrincipal,
-    body: ToggleRequest | None = None,
+    body: ToggleRequest = _NO_BODY,
 ) -> dict[str, Any]:
-    replay = body.replay_missed if body is not None else False
+    replay = body.replay_missed
     trigger = service.toggle_trigger(principal.team_id, trigger_id, replay_missed=replay)
     return {"enabled": trigger.enabled}
 

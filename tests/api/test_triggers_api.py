@@ -5,7 +5,7 @@ index item following in emulated AWS; a manual fire and the history; every bad i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,8 +53,16 @@ def actions(monkeypatch: pytest.MonkeyPatch) -> FakeActions:
 
 
 @pytest.fixture
-def member(new_account: Callable[..., Account]) -> Account:
-    return new_account()
+def member(new_account: Callable[..., Account]) -> Iterator[Account]:
+    yield new_account()
+    # Every trigger's schedule goes with its test: a later test driving the clock ahead and
+    # pumping would otherwise fire it.
+    from shared.aws import client
+
+    scheduler = client("scheduler")
+    group = get_settings().schedule_group_name
+    for schedule in scheduler.list_schedules(GroupName=group, NamePrefix="trigger-")["Schedules"]:
+        scheduler.delete_schedule(GroupName=group, Name=schedule["Name"])
 
 
 def create(member: Account, **body: Any) -> Any:

@@ -1,0 +1,388 @@
+"""Trigger fires through the local runtime: the Scheduler's schedule fired by the pump on a
+driven clock (DST included), the trigger_runner consumer running each fire at most once,
+the overlap policies, the pause after failures in a row, replaying missed fires."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from functions.triggers import service
+from shared import queues
+from shared.aws import client
+from shared.pagination import PageParams
+from shared.settings import get_settings
+from shared.triggers import runner, store
+from shared.triggers.actions import ActionResult
+from shared.triggers.domain import FireRequest, Trigger
+
+JOB = {"type": "start_job", "job": {"name": "Nightly build", "platform": "web"}}
+WEEKDAYS_9_BERLIN = {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"}
+
+
+@dataclass
+class FakeActions:
+    """run_action and is_running as shared.triggers.actions answers them, without jobs."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    running: set[str] = field(default_factory=set)
+    fail: str | None = None
+
+    def run_action(
+        self, team_id: str, owner_id: str | None, action: Any, event: Any, **kw: Any
+    ) -> ActionResult:
+        self.calls.append({"team_id": team_id, "owner_id": owner_id, "event": event, **kw})
+        if self.fail:
+            return ActionResult.failed(self.fail)
+        job_id = f"JOB{len(self.calls):04d}"
+        self.running.add(job_id)
+        return ActionResult("started", job_id=job_id)
+
+    def is_running(self, team_id: str, job_id: str | None) -> bool:
+        return job_id in self.running
+
+
+@pytest.fixture
+def actions(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeActions]:
+    fake = FakeActions()
+    monkeypatch.setattr(runner, "_run_action", lambda: fake.run_action)
+    monkeypatch.setattr(runner, "_is_running", lambda: fake.is_running)
+    yield fake
+    remove_trigger_schedules()
+
+
+def remove_trigger_schedules() -> None:
+    """Every trigger's schedule goes with its test: a later test driving the clock ahead
+    and pumping would otherwise fire it."""
+    scheduler = client("scheduler")
+    group = get_settings().schedule_group_name
+    listed = scheduler.list_schedules(GroupName=group, NamePrefix="trigger-")
+    for schedule in listed["Schedules"]:
+        scheduler.delete_schedule(GroupName=group, Name=schedule["Name"])
+
+
+_teams = iter(range(10_000))
+
+
+def make_trigger(**fields: Any) -> Trigger:
+    arguments: dict[str, Any] = {
+        "name": "weekday build",
+        "kind": "schedule",
+        "config": WEEKDAYS_9_BERLIN,
+        "action": JOB,
+        "overlap": "skip",
+        "enabled": True,
+        "failure_limit": 5,
+        **fields,
+    }
+    from pydantic import TypeAdapter
+
+    from shared.triggers.domain import TriggerAction
+
+    arguments["action"] = TypeAdapter(TriggerAction).validate_python(arguments["action"])
+    return service.create_trigger(f"TEAM{next(_teams):05d}", "USER1", **arguments)
+
+
+def runs(trigger: Trigger) -> list[Any]:
+    items, _, _ = store.list_runs(trigger.id, PageParams(limit=100))
+    return list(reversed(items))  # oldest first
+
+
+def schedule_state(trigger: Trigger) -> str:
+    answer = client("scheduler").get_schedule(
+        GroupName=get_settings().schedule_group_name, Name=f"trigger-{trigger.id}"
+    )
+    return str(answer["State"])
+
+
+def fire_message(trigger: Trigger, at: datetime, **fields: Any) -> dict[str, Any]:
+    return FireRequest(
+        team_id=trigger.team_id,
+        trigger_id=trigger.id,
+        scheduled_for=at,
+        reason=fields.pop("reason", "schedule"),
+        **fields,
+    ).model_dump(mode="json")
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    # Thursday 2027-03-25, three days before Berlin's clocks go forward (Sunday the 28th).
+    with time_machine.travel(datetime(2027, 3, 25, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        yield traveller
+
+
+def test_the_pump_fires_a_weekday_9_berlin_trigger_across_the_dst_change(
+    aws: None, pump: Any, clock: Any, actions: FakeActions
+) -> None:
+    trigger = make_trigger(overlap="allow")
+    assert [t.isoformat() for t in service.schedule_view(trigger)[1] or []] == [
+        "2027-03-26T08:00:00+00:00",  # Friday, 09:00 CET
+        "2027-03-29T07:00:00+00:00",  # Monday, 09:00 CEST
+        "2027-03-30T07:00:00+00:00",
+        "2027-03-31T07:00:00+00:00",
+        "2027-04-01T07:00:00+00:00",
+    ]
+    clock.move_to(datetime(2027, 3, 26, 7, 59, 59, tzinfo=UTC))
+    pump.drain()
+    assert actions.calls == []
+
+    clock.move_to(datetime(2027, 3, 26, 8, 0, 0, tzinfo=UTC))
+    pump.drain()
+    pump.drain()
+    assert [run.scheduled_for for run in runs(trigger)] == [datetime(2027, 3, 26, 8, tzinfo=UTC)]
+
+    # The weekend passes (nothing on Saturday and Sunday), then Monday and Tuesday at 09:00
+    # summer time, each once however often the pump looks.
+    clock.move_to(datetime(2027, 3, 30, 7, 0, 30, tzinfo=UTC))
+    pump.drain()
+    pump.drain()
+    recorded = runs(trigger)
+    assert [run.scheduled_for for run in recorded] == [
+        datetime(2027, 3, 26, 8, tzinfo=UTC),
+        datetime(2027, 3, 29, 7, tzinfo=UTC),
+        datetime(2027, 3, 30, 7, tzinfo=UTC),
+    ]
+    assert [run.outcome for run in recorded] == ["started"] * 3
+    assert [run.job_id for run in recorded] == ["JOB0001", "JOB0002", "JOB0003"]
+    assert all(run.reason == "schedule" for run in recorded)
+    assert [call["owner_id"] for call in actions.calls] == ["USER1"] * 3
+
+
+def test_a_one_time_trigger_fires_once_at_its_time(
+    aws: None, pump: Any, clock: Any, actions: FakeActions
+) -> None:
+    trigger = make_trigger(config={"at": "2027-03-25T14:30:00", "timezone": "Europe/Berlin"})
+    clock.move_to(datetime(2027, 3, 25, 13, 29, tzinfo=UTC))
+    pump.drain()
+    assert actions.calls == []
+    clock.move_to(datetime(2027, 3, 25, 13, 30, 5, tzinfo=UTC))
+    pump.drain()
+    clock.move_to(datetime(2027, 3, 26, 13, 30, 5, tzinfo=UTC))
+    pump.drain()
+    assert [run.scheduled_for for run in runs(trigger)] == [
+        datetime(2027, 3, 25, 13, 30, tzinfo=UTC)
+    ]
+
+
+def test_a_fire_delivered_twice_runs_once(
+    aws: None, pump: Any, clock: Any, actions: FakeActions
+) -> None:
+    trigger = make_trigger(overlap="allow")
+    at = datetime(2027, 3, 26, 8, tzinfo=UTC)
+    # The Scheduler delivering one fire twice: two messages with the same body.
+    queues.send("trigger-fires", fire_message(trigger, at))
+    queues.send("trigger-fires", fire_message(trigger, at))
+    pump.drain()
+    # And a run asked for again past the consumer's own idempotency (a queued copy): the
+    # fire's claim still holds.
+    again = runner.fire(FireRequest.model_validate(fire_message(trigger, at, queued=3)))
+    (run,) = runs(trigger)
+    assert again == run
+    assert len(actions.calls) == 1
+    # Another time is another fire.
+    queues.send("trigger-fires", fire_message(trigger, at + timedelta(days=3)))
+    pump.drain()
+    assert len(runs(trigger)) == 2
+
+
+def test_an_action_that_raises_releases_its_claim_for_the_retry(
+    aws: None, clock: Any, actions: FakeActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trigger = make_trigger()
+    request = FireRequest.model_validate(
+        fire_message(trigger, datetime(2027, 3, 26, 8, tzinfo=UTC))
+    )
+
+    def unavailable(*args: Any, **kwargs: Any) -> ActionResult:
+        raise RuntimeError("storage unavailable")
+
+    monkeypatch.setattr(runner, "_run_action", lambda: unavailable)
+    with pytest.raises(RuntimeError):
+        runner.fire(request)
+    assert runs(trigger) == []
+    monkeypatch.setattr(runner, "_run_action", lambda: actions.run_action)
+    run = runner.fire(request)
+    assert run is not None
+    assert run.outcome == "started"
+
+
+def test_overlap_skip_records_a_skipped_run_while_the_job_goes_on(
+    aws: None, clock: Any, actions: FakeActions, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    trigger = make_trigger(overlap="skip")
+    first = runner.fire(FireRequest.model_validate(fire_message(trigger, clock_now())))
+    assert first is not None
+    assert first.outcome == "started"
+    second = runner.fire(
+        FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=1)))
+    )
+    assert second is not None
+    assert second.outcome == "skipped"
+    assert second.error is not None
+    assert "still going" in second.error
+    assert len(actions.calls) == 1
+    actions.running.clear()  # the job ended
+    third = runner.fire(
+        FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=2)))
+    )
+    assert third is not None
+    assert third.outcome == "started"
+    outcomes = [d["outcome"] for kind, d in published if kind == "trigger.fired"]
+    assert outcomes == ["started", "skipped", "started"]
+    # Skips are the policy at work, not failures.
+    assert store.get_trigger(trigger.team_id, trigger.id).consecutive_failures == 0  # type: ignore[union-attr]
+
+
+def test_overlap_allow_runs_beside_the_previous_job(
+    aws: None, clock: Any, actions: FakeActions
+) -> None:
+    trigger = make_trigger(overlap="allow")
+    for day in range(2):
+        runner.fire(
+            FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=day)))
+        )
+    assert [run.outcome for run in runs(trigger)] == ["started", "started"]
+
+
+def test_overlap_queue_waits_for_the_previous_job_then_runs(
+    aws: None, pump: Any, clock: Any, actions: FakeActions
+) -> None:
+    trigger = make_trigger(overlap="queue")
+    at = clock_now()
+    runner.fire(FireRequest.model_validate(fire_message(trigger, at)))
+    later = at + timedelta(days=1)
+    queues.send("trigger-fires", fire_message(trigger, later))
+    pump.drain()
+    assert len(runs(trigger)) == 1  # waiting, not skipped
+    clock.shift(timedelta(seconds=61))
+    pump.drain()  # still going: back on the queue
+    assert len(runs(trigger)) == 1
+    actions.running.clear()
+    clock.shift(timedelta(seconds=61))
+    pump.drain()
+    _, second = runs(trigger)
+    assert second.outcome == "started"
+    assert second.reason == "queued"
+    assert second.scheduled_for == later
+    assert len(actions.calls) == 2
+
+
+def test_failures_in_a_row_pause_the_trigger_and_its_schedule(
+    aws: None,
+    pump: Any,
+    clock: Any,
+    actions: FakeActions,
+    published: list[tuple[str, dict[str, Any]]],
+) -> None:
+    trigger = make_trigger(failure_limit=3, overlap="allow")
+    actions.fail = "agent 01J... not found"
+    for day in range(2):
+        runner.fire(
+            FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=day)))
+        )
+    actions.fail = None  # a success starts the count again
+    runner.fire(FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=2))))
+    actions.fail = "agent 01J... not found"
+    for day in range(3, 5):
+        runner.fire(
+            FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=day)))
+        )
+    assert store.get_trigger(trigger.team_id, trigger.id).enabled is True  # type: ignore[union-attr]
+    runner.fire(FireRequest.model_validate(fire_message(trigger, clock_now() + timedelta(days=5))))
+
+    paused = store.get_trigger(trigger.team_id, trigger.id)
+    assert paused is not None
+    assert paused.enabled is False
+    assert paused.consecutive_failures == 3
+    assert paused.paused_reason is not None
+    assert "3 failed runs in a row" in paused.paused_reason
+    assert schedule_state(trigger) == "DISABLED"
+    (notice,) = [d for kind, d in published if kind == "trigger.paused"]
+    assert notice == {
+        "team_id": trigger.team_id,
+        "trigger_id": trigger.id,
+        "name": "weekday build",
+        "failures": 3,
+        "error": "agent 01J... not found",
+    }
+    # A fire already in flight when it paused is not run.
+    queues.send("trigger-fires", fire_message(trigger, clock_now() + timedelta(days=6)))
+    pump.drain()
+    assert len(runs(trigger)) == 6
+    assert len(actions.calls) == 6
+
+
+def test_missed_fires_are_replayed_only_when_asked(
+    aws: None, pump: Any, clock: Any, actions: FakeActions
+) -> None:
+    quiet = make_trigger(overlap="allow")
+    replayed = make_trigger(overlap="allow")
+    for trigger in (quiet, replayed):
+        service.toggle_trigger(trigger.team_id, trigger.id)
+    # Off through Friday and Monday 09:00 (Berlin).
+    clock.move_to(datetime(2027, 3, 29, 12, 0, tzinfo=UTC))
+    pump.drain()
+    assert actions.calls == []
+    service.toggle_trigger(quiet.team_id, quiet.id)
+    service.toggle_trigger(replayed.team_id, replayed.id, replay_missed=True)
+    pump.drain()
+    assert runs(quiet) == []
+    missed = runs(replayed)
+    assert [run.scheduled_for for run in missed] == [
+        datetime(2027, 3, 26, 8, tzinfo=UTC),
+        datetime(2027, 3, 29, 7, tzinfo=UTC),
+    ]
+    assert {run.reason for run in missed} == {"replay"}
+    # Enabled again: the schedule runs on from now, not from before.
+    assert schedule_state(quiet) == "ENABLED"
+    clock.move_to(datetime(2027, 3, 30, 7, 0, 1, tzinfo=UTC))
+    pump.drain()
+    assert [run.scheduled_for for run in runs(quiet)] == [datetime(2027, 3, 30, 7, tzinfo=UTC)]
+
+
+def test_the_consumer_refuses_a_failed_fire_for_redelivery(
+    aws: None,
+    clock: Any,
+    actions: FakeActions,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: Any,
+) -> None:
+    from functions.trigger_runner.service import handle_batch
+
+    trigger = make_trigger()
+
+    def unavailable(*args: Any, **kwargs: Any) -> ActionResult:
+        raise RuntimeError("storage unavailable")
+
+    monkeypatch.setattr(runner, "_run_action", lambda: unavailable)
+    record = {
+        "messageId": "m-1",
+        "receiptHandle": "r",
+        "body": json.dumps(fire_message(trigger, clock_now())),
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:trigger-fires",
+        "awsRegion": "us-east-1",
+    }
+    # A batch whose every record failed is refused whole (Powertools), so SQS delivers it
+    # again; the fire's claim was given back, so that delivery can run it.
+    with pytest.raises(BatchProcessingError):
+        handle_batch({"Records": [record]}, lambda_context)
+    assert runs(trigger) == []
+    monkeypatch.setattr(runner, "_run_action", lambda: actions.run_action)
+    assert handle_batch({"Records": [record]}, lambda_context) == {"batchItemFailures": []}
+    assert [run.outcome for run in runs(trigger)] == ["started"]
+
+
+def clock_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
