@@ -244,3 +244,40 @@ def test_a_trigger_never_fires_on_its_own_events_and_chains_are_cut(lambda_conte
     assert len(fires(team)) == 2
     handler(sqs(fired(new_id(), chain=MAX_CHAIN)), lambda_context)
     assert fires(team) == []
+
+
+def test_a_published_event_runs_its_trigger_through_the_local_runtime(pump: Any) -> None:
+    from shared import events
+    from shared.pagination import PageParams
+    from shared.webhooks import service as webhooks
+    from tests.fake_servers import WebhookReceiver
+
+    team = f"match-{new_id()}"
+    with WebhookReceiver() as receiver:
+        endpoint = webhooks.create_webhook(team, receiver.endpoint, ["job.failed"], None, True)
+        receiver.secrets.append(endpoint.secrets[0].value)
+        now = datetime.now(UTC)
+        trigger = store.create_trigger(
+            Trigger(
+                id=new_id(),
+                team_id=team,
+                name="tell the receiver",
+                type="event",
+                config={"event": "job.failed", "filters": {"data.slug": "todo-api"}},
+                action=WebhookAction(type="webhook", webhook_id=endpoint.id),
+                owner_id="user-1",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+        # bus rule -> trigger-events -> matcher -> trigger-fires -> runner -> delivery
+        assert events.publish("job.failed", {"team_id": team, "slug": "todo-api"})
+        pump.drain()
+
+        [run] = store.list_runs(trigger.id, PageParams(limit=10))[0]
+        assert (run.reason, run.outcome, run.error) == ("event", "succeeded", None)
+        # the endpoint got the trigger.fired delivery once (and, subscribed to job.failed,
+        # the event itself from the fan-out)
+        kinds = sorted(json.loads(request.raw)["type"] for request in receiver.requests)
+        assert kinds == ["job.failed", "trigger.fired"]
