@@ -227,6 +227,8 @@ def owner(aws: None) -> Iterator[Team]:
         json={"error": "owned", "payload": {"team": "a"}, "origin_queue": "hook-events"},
     )
     assert dead_letter.status_code == 201, dead_letter.text
+    trigger = client.post("/api/v1/triggers", headers=headers, json=_TRIGGER)
+    assert trigger.status_code == 201, trigger.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -243,6 +245,7 @@ def owner(aws: None) -> Iterator[Team]:
         "webhook_id": webhook.json()["id"],
         "delivery_id": delivery.json()["delivery_id"],
         "dead_letter_id": dead_letter.json()["id"],
+        "trigger_id": trigger.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -259,8 +262,17 @@ def intruder(aws: None) -> Iterator[Team]:
     client.close()
 
 
+# A trigger that never fires within a test run (a schedule far ahead).
+_TRIGGER = {
+    "name": "owned",
+    "type": "schedule",
+    "config": {"cron": "0 9 1 1 ? 2199"},
+    "action": {"type": "start_job", "job": {"name": "Owned", "platform": "web"}},
+}
+
 # Bodies that pass validation, so the answer shows what the route does with the id.
 BODIES: dict[str, dict[str, Any]] = {
+    "PUT /api/v1/triggers/{trigger_id}": {**_TRIGGER, "name": "Taken over"},
     "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},
     "PUT /api/v1/admin/users/{user_id}": {"role": "admin"},
     "PATCH /api/v1/agents/{agent_id}": {"name": "Taken over"},
