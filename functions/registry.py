@@ -17,6 +17,9 @@ BucketAccess = Literal["list", "read", "read_write"]
 # Teams' LLM provider keys in Secrets Manager (`<prefix>/teams/*`): read them to call a
 # provider, or manage them (create, replace, delete) as the provider routes do.
 ProviderKeyAccess = Literal["read", "manage"]
+# Notification channels' secrets in Secrets Manager (`<prefix>/channels/*`): read them to
+# deliver through a channel, or manage them (create, replace, delete) as the channel routes do.
+ChannelSecretAccess = Literal["read", "manage"]
 
 API_BASES: tuple[str, ...] = ("/api/v1", "/api")
 
@@ -44,6 +47,9 @@ class RouteGroup:
     # Signs tokens: may create the signing key on first use and reads the admin key secret.
     signs_tokens: bool = False
     provider_keys: ProviderKeyAccess | None = None
+    channel_secrets: ChannelSecretAccess | None = None
+    # Sends e-mail through Amazon SES (notification channels), from the sender setting.
+    sends_email: bool = False
     # Queues (shared.queues keys) it may send to; CDK grants SendMessage and sets
     # QUEUE_URL_<KEY> for each.
     sends_to: tuple[str, ...] = ()
@@ -266,6 +272,7 @@ DEAD_LETTER = RouteGroup(
         "live-events",
         "trigger-fires",
         "trigger-events",
+        "notification-deliveries",
     ),
 )
 
@@ -331,6 +338,9 @@ class WorkerFunction:
     authenticates: bool = False
     signs_tokens: bool = False
     provider_keys: ProviderKeyAccess | None = None
+    channel_secrets: ChannelSecretAccess | None = None
+    # Sends e-mail through Amazon SES (notification channels), from the sender setting.
+    sends_email: bool = False
     # Queues (shared.queues keys) it may send to, as on `RouteGroup`.
     sends_to: tuple[str, ...] = ()
     # Queues whose event-source mapping invokes it (a queue's key, or a dead-letter
@@ -471,6 +481,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "trigger-fires-dlq",
         "trigger-events-dlq",
         "live-events-dlq",
+        "notification-deliveries-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -528,6 +539,26 @@ TRIGGER_MATCHER = WorkerFunction(
     timeout_seconds=60,
 )
 
+# Makes one attempt per notification-deliveries message (e-mail, Slack, Telegram, webhook
+# channels) and schedules the next, or dead-letters the delivery after the last.
+NOTIFICATION_DELIVERY = WorkerFunction(
+    name="notification_delivery",
+    description="delivers notifications through channels, records each attempt, retries",
+    handler="functions.notification_delivery.handler.handler",
+    # Channels and deliveries, dead-letter items (events); once per delivery and attempt
+    # (idempotency).
+    tables={"events": "read_write", "idempotency": "read_write"},
+    channel_secrets="read",
+    sends_email=True,
+    # A retry within 15 minutes is a delayed message, a longer wait a one-time schedule.
+    sends_to=("notification-deliveries",),
+    consumes=("notification-deliveries",),
+    manages_schedules=True,
+    memory_mb=256,
+    # A batch of 5 attempts of 15 s each at most.
+    timeout_seconds=100,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -539,6 +570,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     TRIGGER_RUNNER,
     TRIGGER_MATCHER,
     LIVE_PUSH,
+    NOTIFICATION_DELIVERY,
 )
 
 

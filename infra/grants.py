@@ -24,7 +24,12 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from functions.registry import BucketAccess, ProviderKeyAccess, TableAccess
+from functions.registry import (
+    BucketAccess,
+    ChannelSecretAccess,
+    ProviderKeyAccess,
+    TableAccess,
+)
 
 
 def grant_table(table: dynamodb.ITableV2, grantee: iam.IGrantable, access: TableAccess) -> None:
@@ -120,6 +125,54 @@ def grant_provider_keys(
 ) -> None:
     actions = READ_PROVIDER_KEY_ACTIONS if access == "read" else MANAGE_PROVIDER_KEY_ACTIONS
     iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+
+
+# Notification channels' secrets, one secret each under `<prefix>/channels/`
+# (shared/notifications/channel_secrets.py): a reader asks for the version its channel
+# names; the channel routes create, add versions to and delete them.
+READ_CHANNEL_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+MANAGE_CHANNEL_SECRET_ACTIONS = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:DeleteSecret",
+)
+
+
+def channel_secrets_arn(scope: Construct, resource_prefix: str) -> str:
+    """Every channel's secret: `arn:...:secret:<prefix>/channels/*` (the `*` also covers
+    the random suffix Secrets Manager adds), never the providers' `<prefix>/teams/*`."""
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{resource_prefix}/channels/*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_channel_secrets(
+    grantee: iam.IGrantable, access: ChannelSecretAccess, secrets_arn: str
+) -> None:
+    actions = READ_CHANNEL_SECRET_ACTIONS if access == "read" else MANAGE_CHANNEL_SECRET_ACTIONS
+    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+
+
+# E-mail notifications (sesv2 SendEmail, which IAM authorizes as ses:SendEmail on the
+# sending identity): the sender is an identity verified in this account and region,
+# chosen by the operator, so the grant is on this account's identities here.
+SEND_EMAIL_ACTIONS = ("ses:SendEmail",)
+
+
+def email_identities_arn(scope: Construct) -> str:
+    """Every SES identity of this account in this region: `arn:...:identity/*`."""
+    return Stack.of(scope).format_arn(service="ses", resource="identity", resource_name="*")
+
+
+def grant_send_email(grantee: iam.IGrantable, identities_arn: str) -> None:
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(SEND_EMAIL_ACTIONS), resource_arns=[identities_arn]
+    )
 
 
 # Amazon Bedrock as shared/llm/providers/bedrock.py calls it: Converse is authorized as

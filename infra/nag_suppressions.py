@@ -22,7 +22,7 @@ from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
 from infra.names import schedule_group_name
-from infra.specs import FunctionSpec, manages_schedules
+from infra.specs import FunctionSpec, channel_secrets, manages_schedules, sends_email
 from shared.db.tables import TABLES_BY_KEY
 
 if TYPE_CHECKING:
@@ -147,6 +147,20 @@ SCHEDULES_REASON = (
     "group matches, and iam:PassRole names the one role "
     "those schedules run with, which may only send to the product's queues."
 )
+CHANNEL_SECRETS_REASON = (
+    "Notification channels' secrets (Slack and webhook URLs, Telegram bot tokens) are one "
+    "secret each, named `<prefix>/channels/<team>/<channel>` when an admin adds a channel, so "
+    "no fixed ARN exists: the grant is on that name prefix in this account and region (the "
+    "`*` also covers the suffix Secrets Manager adds), read-only for the delivery worker, "
+    "create/replace/delete for the channel routes, as each registry entry's `channel_secrets` "
+    "says; the providers' keys (`<prefix>/teams/*`) are not reached."
+)
+SEND_EMAIL_REASON = (
+    "ses:SendEmail for functions whose registry entry sends_email (notification e-mail): "
+    "the sender is an SES identity the operator verifies in this account and region (an "
+    "address or its domain), not a resource of this stack, so the grant is on this account's "
+    "identities in this region; no other SES action is granted."
+)
 # What CDK's bucket grants print beyond a plain ARN, per access level.
 BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
 BUCKET_WRITE_ACTIONS = ("s3:DeleteObject*", "s3:Abort*")
@@ -192,6 +206,17 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         f"{stack.config.prefix}/teams/*",
         calls_providers,
         PROVIDER_KEYS_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+        f"{stack.config.prefix}/channels/*",
+        policies(lambda spec: channel_secrets(spec) is not None),
+        CHANNEL_SECRETS_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*",
+        policies(sends_email),
+        SEND_EMAIL_REASON,
     )
     for model_arns in BEDROCK_MODEL_FINDINGS:
         found += entry(f"Resource::{model_arns}", calls_providers, BEDROCK_MODELS_REASON)

@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from functions.registry import BucketAccess, ProviderKeyAccess, TableAccess
+from functions.registry import (
+    BucketAccess,
+    ChannelSecretAccess,
+    ProviderKeyAccess,
+    TableAccess,
+)
 
 
 class FunctionSpec(Protocol):
@@ -93,6 +98,22 @@ def manages_schedules(spec: FunctionSpec) -> bool:
     value = getattr(spec, "manages_schedules", False)
     if not isinstance(value, bool):
         raise TypeError(f"{spec.name}: manages_schedules must be a bool, not {value!r}")
+    return value
+
+
+def channel_secrets(spec: FunctionSpec) -> ChannelSecretAccess | None:
+    """Notification channels' secrets: read (deliver) or manage (the channel routes)."""
+    value = getattr(spec, "channel_secrets", None)
+    if value not in (None, "read", "manage"):
+        raise TypeError(f"{spec.name}: channel_secrets must be read, manage or None: {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def sends_email(spec: FunctionSpec) -> bool:
+    """Sends e-mail through Amazon SES (notification channels)."""
+    value = getattr(spec, "sends_email", False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{spec.name}: sends_email must be a bool, not {value!r}")
     return value
 
 

@@ -103,6 +103,15 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer="live_push",
         from_bus=True,
     ),
+    QueueSpec(
+        "notification-deliveries",
+        "one message per attempt of a notification through a channel (e-mail, Slack, "
+        "Telegram, webhook)",
+        consumer="notification_delivery",
+        # Up to 5 attempts of 15 s each run in one invocation (timeout 100 s): 6 x 100 s.
+        batch_size=5,
+        visibility_timeout_seconds=600,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

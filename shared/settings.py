@@ -43,6 +43,10 @@ class Settings(BaseModel):
     state_machine_arn: str | None = None
     # The role one-time schedules (shared.schedules) run with: CDK passes its ARN.
     schedules_role_arn: str | None = None
+    # Notification e-mail's From (an SES identity verified in the account; the emulator
+    # verifies it locally) and the Telegram Bot API's base URL (tests point it at loopback).
+    notification_sender: str = "notifications@software-factory.example"
+    telegram_api_url: str = "https://api.telegram.org"
 
     # Comma-separated in the environment: CORS_ALLOW_ORIGINS=https://a.example,https://b.example
     cors_allow_origins: tuple[str, ...] = ()

@@ -254,3 +254,12 @@ class WebhookReceiver(FakeServer):
     @property
     def endpoint(self) -> str:
         return f"{self.url}{self.path}"
+
+
+class TelegramBotApi(FakeServer):
+    """Telegram's Bot API for one bot: `sendMessage` answers `{ok, result}` as Telegram
+    does; the base URL (`url`) is what the telegram_api_url setting points at in tests."""
+
+    def __init__(self, token: str) -> None:
+        self.path = f"/bot{token}/sendMessage"
+        super().__init__({("POST", self.path): Reply(200, {"ok": True, "result": {}})})

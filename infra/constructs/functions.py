@@ -25,18 +25,29 @@ from constructs import Construct
 from infra.constructs.logs import stage_log_group
 from infra.grants import (
     bedrock_model_arns,
+    channel_secrets_arn,
+    email_identities_arn,
     grant_bedrock,
     grant_bucket,
+    grant_channel_secrets,
     grant_execution_control,
     grant_provider_keys,
     grant_put_events,
+    grant_send_email,
     grant_table,
     grant_token_secrets,
     provider_keys_arn,
 )
 from infra.names import LAYER_ID, METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
 from infra.packaging import layer_zip, stage_function
-from infra.specs import FunctionSpec, authenticates, layers_for, signs_tokens
+from infra.specs import (
+    FunctionSpec,
+    authenticates,
+    channel_secrets,
+    layers_for,
+    sends_email,
+    signs_tokens,
+)
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -187,6 +198,12 @@ class ServiceFunction(Construct):
             )
             # A function that calls providers may call Bedrock, which signs with this role.
             grant_bedrock(self.function, bedrock_model_arns(self))
+        if (channels := channel_secrets(self.spec)) is not None:
+            grant_channel_secrets(
+                self.function, channels, channel_secrets_arn(self, resources.config.prefix)
+            )
+        if sends_email(self.spec):
+            grant_send_email(self.function, email_identities_arn(self))
 
     def control_executions(self, state_machine: sfn.StateMachine) -> None:
         """STATE_MACHINE_ARN and the execution-control grants on `state_machine`.

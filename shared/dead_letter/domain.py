@@ -18,6 +18,7 @@ Source = Literal[
     "live-events",
     "trigger-fires",
     "trigger-events",
+    "notification-deliveries",
     "bus",
     "manual",
 ]
@@ -28,6 +29,7 @@ SOURCES: tuple[Source, ...] = (
     "live-events",
     "trigger-fires",
     "trigger-events",
+    "notification-deliveries",
     "bus",
     "manual",
 )

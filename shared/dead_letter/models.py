@@ -71,6 +71,9 @@ class DeadLetterStatsItem(TeamItem):
     live_events = NumberAttribute(default=0, attr_name="pending_live-events")
     trigger_fires = NumberAttribute(default=0, attr_name="pending_trigger-fires")
     trigger_events = NumberAttribute(default=0, attr_name="pending_trigger-events")
+    notification_deliveries = NumberAttribute(
+        default=0, attr_name="pending_notification-deliveries"
+    )
 
 
 def counter_name(source: str) -> str:

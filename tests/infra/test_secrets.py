@@ -12,11 +12,22 @@ import pytest
 from functions.registry import APPROVALS, AUTH, HEALTH, JOBS, WORKERS
 from infra.constructs.functions import ADMIN_API_KEY_SECRET_VARIABLE
 from infra.grants import (
+    MANAGE_CHANNEL_SECRET_ACTIONS,
     MANAGE_PROVIDER_KEY_ACTIONS,
+    READ_CHANNEL_SECRET_ACTIONS,
     READ_PROVIDER_KEY_ACTIONS,
+    SEND_EMAIL_ACTIONS,
+    channel_secrets_arn,
+    email_identities_arn,
     provider_keys_arn,
 )
-from infra.specs import authenticates, rotates_signing_key, signs_tokens
+from infra.specs import (
+    authenticates,
+    channel_secrets,
+    rotates_signing_key,
+    sends_email,
+    signs_tokens,
+)
 from shared.auth.signing import PLACEHOLDER
 from shared.settings import Settings
 from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized, as_list, ref
@@ -169,6 +180,12 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
                 wanted = MANAGE_PROVIDER_KEY_ACTIONS
             for action in wanted:
                 expected.setdefault(action, []).append(provider_keys(synthesized))
+        if (access := channel_secrets(spec)) is not None:
+            wanted = READ_CHANNEL_SECRET_ACTIONS
+            if access == "manage":
+                wanted = MANAGE_CHANNEL_SECRET_ACTIONS
+            for action in wanted:
+                expected.setdefault(action, []).append(channel_secret_arns(synthesized))
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
@@ -196,6 +213,8 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
         for resource in as_list(statement["Resource"]):
             if resource == provider_keys(synthesized):
                 continue  # teams' provider keys: the one name prefix, checked below
+            if resource == channel_secret_arns(synthesized):
+                continue  # notification channels' secrets: their one name prefix, below
             assert resource in (signing, admin), (logical_id, resource)
             assert "*" not in json.dumps(resource), (logical_id, resource)
         holders.add(logical_id)
@@ -207,6 +226,7 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
         or spec.signs_tokens
         or rotates_signing_key(spec)
         or spec.provider_keys is not None
+        or channel_secrets(spec) is not None
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements
@@ -225,6 +245,51 @@ def test_provider_keys_are_granted_on_the_teams_prefix_of_this_stage_only(
 
     assert f":secret:factory-{synthesized.stage}/teams/*" in arn
     assert any(spec.provider_keys for spec in FUNCTION_SPECS)
+
+
+def channel_secret_arns(synthesized: Synthesized) -> Any:
+    """The notification channels' secrets ARN as the template writes it."""
+    stack = synthesized.stack
+    return stack.resolve(channel_secrets_arn(stack, stack.config.prefix))
+
+
+def test_channel_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthesized) -> None:
+    """Managed by the notifications routes, read by the delivery worker, and on
+    `<prefix>/channels/*` alone: neither reaches the providers' keys nor they the channels'."""
+    arn = json.dumps(channel_secret_arns(synthesized))
+    assert f":secret:factory-{synthesized.stage}/channels/*" in arn
+
+    names = ("notifications", "notification_delivery")
+    granted = {name: secret_grants(synthesized, name) for name in names}
+    assert granted["notification_delivery"] == {
+        "secretsmanager:GetSecretValue": [channel_secret_arns(synthesized)]
+    }
+    managed = {a: r for a, r in granted["notifications"].items() if a not in READ}
+    assert set(managed) == set(MANAGE_CHANNEL_SECRET_ACTIONS) - READ
+    for resources in managed.values():
+        assert resources == [channel_secret_arns(synthesized)]
+    for spec in FUNCTION_SPECS:
+        if spec.provider_keys is not None and channel_secrets(spec) is None:
+            grants = secret_grants(synthesized, spec.name).values()
+            assert all(channel_secret_arns(synthesized) not in r for r in grants), spec.name
+
+
+def test_only_the_functions_that_send_email_may_and_only_ses_send_email(
+    synthesized: Synthesized,
+) -> None:
+    stack = synthesized.stack
+    identities = stack.resolve(email_identities_arn(stack))
+    for spec in FUNCTION_SPECS:
+        granted = synthesized.granted(stack.functions[spec.name].role)
+        ses = {action: r for action, r in granted.items() if action.startswith("ses:")}
+        if sends_email(spec):
+            assert ses == {action: [identities] for action in SEND_EMAIL_ACTIONS}, spec.name
+        else:
+            assert ses == {}, spec.name
+    assert {spec.name for spec in FUNCTION_SPECS if sends_email(spec)} == {
+        "notifications",
+        "notification_delivery",
+    }
 
 
 def test_token_flags_for_workers_and_signers() -> None:

@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     with emulated_aws(settings):
         register_group_functions(settings)
+        from tools.local.outbox import keep_files
+
+        outbox = keep_files()
         base = f"http://{args.host}:{args.port}"
         admin_key = os.environ["ADMIN_API_KEY"]
         try:
@@ -70,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  or ask for one: curl -s -X POST {base}/api/v1/auth/token "
             f"-H 'X-Admin-Key: {admin_key}' -H 'Content-Type: application/json' "
             '-d \'{"team_id": "default"}\'\n'
+            f"  e-mail (notification channels) is not sent: each message is kept in {outbox}/\n"
             "  Stop with Ctrl+C. Data lives in memory and is gone when the server stops.",
             flush=True,
         )

@@ -299,6 +299,9 @@ def create_resources(settings: Settings) -> None:
     client("events").create_event_bus(Name=settings.event_bus_name)
     _create_queues(settings)
     _create_state_machine(settings)
+    # Deployed, the operator verifies the notification sender in SES; here it is verified at
+    # start, and what SES accepts stays in moto (tools/local/outbox.py).
+    client("sesv2").create_email_identity(EmailIdentity=settings.notification_sender)
     from shared.auth.signing import forget_signing_key, generate_key_material
 
     # Deployed, the key is created at deploy; locally, at first start.

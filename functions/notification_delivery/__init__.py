@@ -1,0 +1,1 @@
+"""Consumer of notification-deliveries: one attempt of a notification through a channel."""
