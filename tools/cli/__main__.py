@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from tools.cli import commands
+from tools.cli import commands, notifications_commands
 from tools.cli.client import DEFAULT_URL, ApiError
 from tools.cli.commands import ERROR, INTERRUPTED, Context, UsageError
 from tools.cli.watch import Polling
@@ -258,6 +258,10 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
         "--source",
         choices=["bus-events", "webhook-deliveries", "hook-events", "bus", "manual"],
         help="only items from this source",
+    )
+
+    notifications_commands.add_commands(
+        group("notifications", "your notifications: list, read-all")
     )
 
     download = command("download", commands.download, "save a passed job's ZIP")
