@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from tools.cli import commands, notifications_commands
+from tools.cli import commands, notifications_commands, triggers_commands
 from tools.cli.client import DEFAULT_URL, ApiError
 from tools.cli.commands import ERROR, INTERRUPTED, Context, UsageError
 from tools.cli.watch import Polling
@@ -262,6 +262,9 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
 
     notifications_commands.add_commands(
         group("notifications", "your notifications: list, read-all")
+    )
+    triggers_commands.add_commands(
+        group("triggers", "scheduled and event triggers: list, add, fire, history, toggle")
     )
 
     download = command("download", commands.download, "save a passed job's ZIP")
