@@ -175,7 +175,7 @@ def test_deleting_a_channel_removes_it_and_its_secret(admin: Account, slack: Fak
 
 
 def test_each_type_takes_its_own_config_and_nothing_else(admin: Account) -> None:
-    good = [
+    good: list[dict[str, Any]] = [
         {"name": "inbox", "type": "in_app"},
         {"name": "mail", "type": "email", "config": {"to": ["a@example.com"]}},
         {"name": "team mail", "type": "email", "config": {}},

@@ -174,6 +174,7 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
         if rotates_signing_key(spec):
             expected = {action: [signing] for action in ROTATE}
             expected["secretsmanager:GetRandomPassword"] = ["*"]
+        wanted: tuple[str, ...]
         if spec.provider_keys is not None:
             wanted = READ_PROVIDER_KEY_ACTIONS
             if spec.provider_keys == "manage":

@@ -71,5 +71,5 @@ def keep_files(directory: Path = DEFAULT_DIRECTORY) -> Path:
         (directory / f"{next(numbers):05d}-{mail.message_id}.eml").write_bytes(bytes(eml))
         return message
 
-    SESBackend.send_email = send_email  # type: ignore[method-assign]
+    SESBackend.send_email = send_email  # type: ignore[method-assign, assignment]
     return directory
