@@ -511,6 +511,9 @@ TRIGGER_RUNNER = WorkerFunction(
     description="runs trigger fires once each: overlap policy, action, history, auto-pause",
     handler="functions.trigger_runner.handler.handler",
     tables=TRIGGER_ACTION_TABLES,
+    # An inbound sender's body too large for the fire's message is read again from its
+    # event, or from the bucket (hooks/) when it was too large for the event's item.
+    bucket="read",
     publishes_events=True,
     controls_executions=True,
     provider_keys="read",

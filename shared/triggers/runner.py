@@ -131,8 +131,21 @@ def fire(
             output=_cut(result.output, MAX_OUTPUT_LENGTH),
         )
     store.save_run(run)
-    _after_run(trigger, run, counts=not manual and run.outcome != "skipped")
+    _after_run(
+        trigger, run, counts=not manual and run.outcome != "skipped", chain=chain_of(request.event)
+    )
     return run
+
+
+def chain_of(event: dict[str, Any] | None) -> int:
+    """How deep a run is in a chain of triggers firing one another: 1 for a fire of a
+    schedule, a person or any other event, one more than the firing `trigger.*` event's.
+    The matcher fires nothing from an event at the chain's limit, so a cycle ends."""
+    if not event or not str(event.get("type") or "").startswith("trigger."):
+        return 1
+    previous = (event.get("data") or {}).get("chain")
+    valid = isinstance(previous, int) and not isinstance(previous, bool) and previous > 0
+    return (previous if valid else 1) + 1
 
 
 def _overlap(trigger: Trigger, request: FireRequest, is_running: IsRunning | None) -> str | None:
@@ -157,7 +170,7 @@ def _cut(text: str | None, length: int) -> str | None:
     return text if text is None or len(text) <= length else text[: length - 1] + "…"
 
 
-def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool) -> None:
+def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -> None:
     """The trigger's last run and failure streak; the pause when the streak reaches the
     limit; the events."""
     paused: list[Trigger] = []
@@ -191,7 +204,7 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool) -> None:
     # Deleted meanwhile: its run is recorded, nothing else to keep.
     with suppress(NotFound):
         update_versioned(read, change, what="trigger")
-    _publish_fired(trigger, run)
+    _publish_fired(trigger, run, chain)
     for stopped in paused:
         _pause_schedule(stopped)
         events.publish(
@@ -206,7 +219,7 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool) -> None:
         )
 
 
-def _publish_fired(trigger: Trigger, run: TriggerRun) -> None:
+def _publish_fired(trigger: Trigger, run: TriggerRun, chain: int) -> None:
     events.publish(
         "trigger.fired",
         {
@@ -216,6 +229,7 @@ def _publish_fired(trigger: Trigger, run: TriggerRun) -> None:
             "run_id": run.id,
             "outcome": run.outcome,
             "job_id": run.job_id,
+            "chain": chain,
         },
     )
 

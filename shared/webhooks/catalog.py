@@ -154,6 +154,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "run_id": "01JF3ZE3G4H5J6K7M8N9P0Q1R2",
             "outcome": "started",
             "job_id": "01JF3Z9A1B2C3D4E5F6G7H8J9K",
+            # 1, or one more than the trigger.* event that fired it (cycles stop at 5).
+            "chain": 1,
         },
     ),
     EventType(

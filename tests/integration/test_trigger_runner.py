@@ -386,3 +386,17 @@ def test_the_consumer_refuses_a_failed_fire_for_redelivery(
 
 def clock_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def test_a_run_fired_by_a_trigger_event_says_how_deep_its_chain_is(
+    aws: None, clock: Any, actions: FakeActions, published: Any
+) -> None:
+    """trigger.fired carries `chain`: the matcher stops a cycle of triggers at its limit."""
+    trigger = make_trigger(kind="event", config={"event": "trigger.fired"}, overlap="allow")
+    upstream = {"id": "E1", "type": "trigger.fired", "data": {"trigger_id": "T0", "chain": 3}}
+    other = {"id": "E2", "type": "job.failed", "data": {"job_id": "J1"}}
+    for event in (upstream, other):
+        message = fire_message(trigger, clock_now(), reason="event", event=event)
+        runner.fire(FireRequest.model_validate(message))
+    chains = [d["chain"] for kind, d in published if kind == "trigger.fired"]
+    assert chains == [4, 1]
