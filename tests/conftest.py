@@ -69,6 +69,13 @@ def pump(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     for mapping in pump.mappings:
         name = f"{pump.settings.resource_prefix}-{mapping.queue_key}"
         client("sqs").purge_queue(QueueUrl=client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+    # Nor does it fire an earlier test's schedules (a trigger's recurring one, a retry's
+    # one-time one) when it drives the clock ahead.
+    scheduler = client("scheduler")
+    group = pump.settings.schedule_group_name
+    for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group):
+        for schedule in page["Schedules"]:
+            scheduler.delete_schedule(GroupName=group, Name=schedule["Name"])
     return pump
 
 
