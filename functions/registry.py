@@ -273,6 +273,7 @@ DEAD_LETTER = RouteGroup(
         "trigger-fires",
         "trigger-events",
         "notification-deliveries",
+        "notification-events",
     ),
 )
 
@@ -302,6 +303,19 @@ TRIGGERS = RouteGroup(
     manages_schedules=True,
 )
 
+NOTIFICATIONS = RouteGroup(
+    name="notifications",
+    description="a user's inbox and preferences, the team's notification rules and channels",
+    prefixes=("notifications",),
+    # Inbox items, rules and their index, preferences, channels (events); a rule's user
+    # recipient must be an account of the team (identity).
+    tables={**IDENTITY_FOR_AUTH, "events": "read_write"},
+    # Channels' secrets (Slack and webhook URLs, Telegram tokens) are written, replaced and
+    # deleted with their channels; a channel's test is sent from here (e-mail through SES).
+    channel_secrets="manage",
+    sends_email=True,
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -315,6 +329,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     HOOKS,
     DEAD_LETTER,
     TRIGGERS,
+    NOTIFICATIONS,
 )
 
 
@@ -482,6 +497,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "trigger-events-dlq",
         "live-events-dlq",
         "notification-deliveries-dlq",
+        "notification-events-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -562,6 +578,21 @@ NOTIFICATION_DELIVERY = WorkerFunction(
     timeout_seconds=100,
 )
 
+# Turns each domain event (bus rule -> notification-events) into inbox items and channel
+# deliveries by the team's notification rules.
+NOTIFIER = WorkerFunction(
+    name="notifier",
+    description="matches domain events to notification rules: inbox items, channel deliveries",
+    handler="functions.notifier.handler.handler",
+    # Rules, inbox items and counts, preferences, channels (events); the team's users and
+    # roles (identity); once per event id (idempotency).
+    tables={"events": "read_write", "identity": "read", "idempotency": "read_write"},
+    sends_to=("notification-deliveries",),
+    consumes=("notification-events",),
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -574,6 +605,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     TRIGGER_MATCHER,
     LIVE_PUSH,
     NOTIFICATION_DELIVERY,
+    NOTIFIER,
 )
 
 

@@ -112,6 +112,13 @@ QUEUES: tuple[QueueSpec, ...] = (
         batch_size=5,
         visibility_timeout_seconds=600,
     ),
+    QueueSpec(
+        "notification-events",
+        "every domain event the bus rule forwards: matched against the team's notification "
+        "rules, written to inboxes and queued to channels",
+        consumer="notifier",
+        from_bus=True,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

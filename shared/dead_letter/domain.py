@@ -19,6 +19,7 @@ Source = Literal[
     "trigger-fires",
     "trigger-events",
     "notification-deliveries",
+    "notification-events",
     "bus",
     "manual",
 ]
@@ -30,6 +31,7 @@ SOURCES: tuple[Source, ...] = (
     "trigger-fires",
     "trigger-events",
     "notification-deliveries",
+    "notification-events",
     "bus",
     "manual",
 )

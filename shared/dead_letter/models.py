@@ -74,6 +74,7 @@ class DeadLetterStatsItem(TeamItem):
     notification_deliveries = NumberAttribute(
         default=0, attr_name="pending_notification-deliveries"
     )
+    notification_events = NumberAttribute(default=0, attr_name="pending_notification-events")
 
 
 def counter_name(source: str) -> str:

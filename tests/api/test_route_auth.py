@@ -172,6 +172,19 @@ def _waiting_job(client: TestClient, headers: dict[str, str]) -> str:
 _NO_RECEIVER = "http://127.0.0.1:9/hook"
 
 
+def _notification(team_id: str) -> str:
+    """An item in team A's admin's inbox, made by the notifier for an event."""
+    from shared.identity.store import users
+    from shared.notifications import inbox_store, notifier
+    from shared.pagination import PageParams
+
+    event = {"id": "owned-event", "detail-type": "job.failed", "detail": {"team_id": team_id}}
+    assert notifier.notify(event).notes
+    [admin] = [user for user in users.users_page(team_id, PageParams())[0] if user.role == "admin"]
+    [note] = inbox_store.page(team_id, admin.user_id, PageParams(), unread_only=False)[0]
+    return note.id
+
+
 @pytest.fixture(scope="module")
 def owner(aws: None) -> Iterator[Team]:
     """Team A, with one resource of every kind a path names."""
@@ -227,6 +240,19 @@ def owner(aws: None) -> Iterator[Team]:
         json={"error": "owned", "payload": {"team": "a"}, "origin_queue": "hook-events"},
     )
     assert dead_letter.status_code == 201, dead_letter.text
+    rule = client.post(
+        "/api/v1/notifications/rules",
+        headers=headers,
+        json={"name": "owned", "event": "job.failed", "recipients": [{"type": "team"}]},
+    )
+    assert rule.status_code == 201, rule.text
+    channel = client.post(
+        "/api/v1/notifications/channels",
+        headers=headers,
+        json={"name": "owned", "type": "webhook", "config": {"url": _NO_RECEIVER}},
+    )
+    assert channel.status_code == 201, channel.text
+    note = _notification(client.get("/api/v1/auth/me", headers=headers).json()["team_id"])
     trigger = client.post("/api/v1/triggers", headers=headers, json=_TRIGGER)
     assert trigger.status_code == 201, trigger.text
     ids = {
@@ -245,6 +271,9 @@ def owner(aws: None) -> Iterator[Team]:
         "webhook_id": webhook.json()["id"],
         "delivery_id": delivery.json()["delivery_id"],
         "dead_letter_id": dead_letter.json()["id"],
+        "rule_id": rule.json()["id"],
+        "channel_id": channel.json()["id"],
+        "notification_id": note,
         "trigger_id": trigger.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
@@ -288,6 +317,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/agents/{agent_id}/memories": {"content": "planted"},
     "PUT /api/v1/agents/memories/{memory_id}": {"content": "rewritten"},
     "PUT /api/v1/webhooks/{webhook_id}": {"url": "http://127.0.0.1:9/taken", "events": ["*"]},
+    "PUT /api/v1/notifications/channels/{channel_id}": {"name": "Taken over", "type": "in_app"},
+    "PUT /api/v1/notifications/rules/{rule_id}": {
+        "name": "Taken over",
+        "event": "job.failed",
+        "recipients": [{"type": "team"}],
+    },
 }
 
 
