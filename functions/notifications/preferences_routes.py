@@ -35,6 +35,9 @@ async def get_preferences(principal: CurrentPrincipal) -> dict[str, Any]:
 )
 async def put_preferences(body: PreferencesBody, principal: CurrentPrincipal) -> dict[str, Any]:
     chosen = preferences.put_preferences(
-        principal.team_id, principal.subject, muted=body.muted, in_app_only=body.in_app_only
+        principal.team_id,
+        principal.subject,
+        muted=[str(kind) for kind in body.muted],
+        in_app_only=[str(kind) for kind in body.in_app_only],
     )
     return _public(chosen)

@@ -18,6 +18,13 @@ from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["notification rules"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
+# What no schema can state, each 422 with the reason: a filter's path against the fields
+# of the event's catalog sample, a channel or a user against the team's.
+_CHECKED = error_responses(422)
+_CHECKED[422]["description"] = (
+    "A filter names no field of the event's type (or a value of another kind), a channel "
+    "is not the team's, or a recipient user is not an account of the team"
+)
 
 
 def _public(rule: Rule) -> dict[str, Any]:
@@ -27,7 +34,7 @@ def _public(rule: Rule) -> dict[str, Any]:
 def _fields(body: RuleBody) -> dict[str, Any]:
     return {
         "name": body.name,
-        "event": body.event,
+        "event": str(body.event),
         "filters": body.filters,
         "channel_ids": body.channel_ids,
         "recipients": body.recipients,
@@ -53,7 +60,7 @@ async def list_rules(principal: AdminPrincipal, params: Pagination) -> dict[str,
     "/notifications/rules",
     status_code=201,
     response_model=RulePublic,
-    responses=error_responses(409),
+    responses={**error_responses(409), **_CHECKED},
     summary="Add a rule: an event pattern to recipients, through channels",
 )
 async def create_rule(body: RuleBody, principal: AdminPrincipal) -> dict[str, Any]:
@@ -73,7 +80,7 @@ async def get_rule(rule_id: str, principal: AdminPrincipal) -> dict[str, Any]:
 @router.put(
     "/notifications/rules/{rule_id}",
     response_model=RulePublic,
-    responses=error_responses(404, 409),
+    responses={**error_responses(404, 409), **_CHECKED},
     summary="Replace a rule (a built-in's name, event and filters stay: 422 otherwise)",
 )
 async def replace_rule(rule_id: str, body: RuleBody, principal: AdminPrincipal) -> dict[str, Any]:

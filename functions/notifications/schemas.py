@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from shared.event_rules.patterns import MAX_FILTERS, Scalar
+from shared.event_rules.patterns import MAX_FILTERS, WILDCARD, Scalar
 from shared.notifications.domain import Recipient
 from shared.pagination import PageParams
+from shared.webhooks.catalog import EVENT_TYPES
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-EventName = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=200,
-        description="an event type (GET /webhooks/event-types), a prefix of whole segments "
-        '("job.*") or "*"',
-    ),
-]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _patterns() -> list[str]:
+    """Every event a pattern may name: each type of the catalog, each prefix of whole
+    segments with `.*`, and `*` (shared.event_rules.patterns)."""
+    names = {WILDCARD}
+    for known in EVENT_TYPES:
+        segments = known.type.split(".")
+        names |= {".".join(segments[:n]) + ".*" for n in range(1, len(segments))}
+        names.add(known.type)
+    return sorted(names)
+
+
+# Stated in the document: an unknown type, or a wildcard that is not a whole last segment,
+# is refused by the schema (422 listing the names it takes).
+EventName = StrEnum(  # type: ignore[misc]  # built from the catalog
+    "EventName", {name: name for name in _patterns()}
+)
 ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -84,7 +95,10 @@ class RuleBody(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: Name
-    event: EventName
+    event: EventName = Field(
+        description="an event type (GET /webhooks/event-types), a prefix of whole segments "
+        '("job.*") or "*"'
+    )
     filters: dict[str, Scalar | list[Scalar]] = Field(
         default_factory=dict,
         max_length=MAX_FILTERS,

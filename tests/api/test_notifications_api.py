@@ -8,10 +8,11 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from shared import events
 from shared.notifications import notifier
@@ -188,6 +189,43 @@ def test_events_of_other_teams_and_types_no_rule_names_add_nothing(
     notifier.notify(bus_event("job.completed", {**job_failed(admin.team_id), "status": "done"}))
     assert inbox(admin) == []
     assert len(inbox(other)) == 1
+
+
+def test_an_event_the_notifier_keeps_failing_on_is_dead_lettered_and_retried(
+    admin: Account, pump: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.queues import QUEUES_BY_KEY
+
+    spec = QUEUES_BY_KEY["notification-events"]
+    pump.drain()
+
+    def broken(team_id: str, event: Any) -> Any:
+        raise RuntimeError("rules unavailable")
+
+    # Given a notifier that fails on every receive of an event
+    monkeypatch.setattr(notifier, "rules_for", broken)
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        assert events.publish("job.failed", job_failed(admin.team_id))
+        # One drain more than the receives: SQS moves it to notification-events-dlq, and
+        # the same drain carries it on to the archiver.
+        for _ in range(spec.max_receive_count + 1):
+            pump.drain()
+            clock.shift(timedelta(seconds=spec.visibility_timeout_seconds + 1))
+
+    # Then it is a dead-letter item of the team, from notification-events
+    dead = admin.client.get("/api/v1/dead-letter", headers=admin.headers).json()["items"]
+    [item] = [item for item in dead if item["source"] == "notification-events"]
+    assert item["origin_queue"] == "notification-events"
+    assert item["payload"]["detail-type"] == "job.failed"
+    assert inbox(admin) == []
+
+    # and once the notifier works again, a retry notifies
+    monkeypatch.undo()
+    retried = admin.client.post(f"/api/v1/dead-letter/{item['id']}/retry", headers=admin.headers)
+    assert retried.status_code == 200, retried.text
+    pump.drain()
+    [note] = inbox(admin)
+    assert note["kind"] == "job.failed"
 
 
 # --- the inbox ------------------------------------------------------------------------
