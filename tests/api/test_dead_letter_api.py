@@ -14,6 +14,7 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from shared.aws import client
+from shared.dead_letter.domain import SOURCES
 from shared.ids import new_id
 from shared.queues import BUS_DEAD_LETTER_KEY, QUEUES, queue_url
 from tests.factories import assert_error
@@ -262,9 +263,8 @@ def test_stats_count_pending_items_by_source_with_the_oldest_age(
     assert empty.status_code == 200
     assert empty.json() == {
         "total": 0,
-        "by_source": dict.fromkeys(
-            ["bus-events", "webhook-deliveries", "hook-events", "bus", "manual"], 0
-        ),
+        # Every source, each work queue's included, counted from zero.
+        "by_source": dict.fromkeys(SOURCES, 0),
         "oldest_age_seconds": None,
     }
     start = datetime.now(UTC)
