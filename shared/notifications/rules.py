@@ -54,7 +54,8 @@ def create_rule(
     enabled: bool,
 ) -> Rule:
     _check(team_id, event, filters, channel_ids, recipients)
-    if len(rule_store.stored_rules(team_id)) >= MAX_RULES + len(builtins.IDS):
+    own = [rule for rule in rule_store.stored_rules(team_id) if not rule.builtin]
+    if len(own) >= MAX_RULES:
         raise Conflict(f"a team holds at most {MAX_RULES} rules of its own; delete one first")
     now = utcnow()
     rule = Rule(

@@ -575,3 +575,24 @@ def test_a_member_cannot_see_or_change_rules(admin: Account, member: Account) ->
     # but reads their own inbox and preferences
     assert member.client.get(NOTES, headers=member.headers).status_code == 200
     assert member.client.get(PREFERENCES, headers=member.headers).status_code == 200
+
+
+def test_a_team_holds_a_bounded_number_of_rules(
+    admin: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.notifications import rules
+
+    monkeypatch.setattr(rules, "MAX_RULES", 2)
+    # a change to a built-in is not one of the team's own
+    builtin = admin.client.get(f"{RULES}/builtin-job-failed", headers=admin.headers).json()
+    body = {key: builtin[key] for key in ("name", "event", "recipients")} | {"enabled": False}
+    assert (
+        admin.client.put(
+            f"{RULES}/builtin-job-failed", headers=admin.headers, json=body
+        ).status_code
+        == 200
+    )
+    add_rule(admin)
+    add_rule(admin)
+    full = {"name": "third", "event": "job.failed", "recipients": [{"type": "team"}]}
+    assert_error(admin.client.post(RULES, headers=admin.headers, json=full), 409)
