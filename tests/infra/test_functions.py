@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from functions.registry import GROUPS, WORKERS
-from infra.specs import FunctionSpec, authenticates, layers_for, rotates_signing_key, signs_tokens
+from infra.specs import (
+    FunctionSpec,
+    authenticates,
+    channel_secrets,
+    layers_for,
+    rotates_signing_key,
+    signs_tokens,
+)
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
     FUNCTION_SPECS,
@@ -162,7 +169,8 @@ def test_each_function_logs_to_its_own_group_with_retention(synthesized: Synthes
 def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesized) -> None:
     """Per function: tables it lists and no other, the bucket iff it lists it, the bus iff
     it publishes, the state machine iff it controls executions, secrets iff it
-    authenticates or calls providers; no AWS-managed policy."""
+    authenticates, calls providers or uses notification channels (written iff it signs
+    tokens or manages keys or channels); no AWS-managed policy."""
     stack = synthesized.stack
     table_arn = {key: arn_of(synthesized.logical_id(t)) for key, t in stack.data.tables.items()}
     bucket_arn = arn_of(synthesized.logical_id(stack.artifacts.bucket))
@@ -182,10 +190,10 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         assert states == (EXECUTION_CONTROL if spec.controls_executions else set()), spec.name
         secrets = {action for action in by_action if action.startswith("secretsmanager:")}
         rotates = rotates_signing_key(spec)
-        reads_keys = spec.provider_keys is not None
+        reads_keys = spec.provider_keys is not None or channel_secrets(spec) is not None
         assert bool(secrets) == (authenticates(spec) or rotates or reads_keys), spec.name
         writes = "secretsmanager:PutSecretValue" in secrets
-        manages_keys = spec.provider_keys == "manage"
+        manages_keys = "manage" in (spec.provider_keys, channel_secrets(spec))
         assert writes == (signs_tokens(spec) or rotates or manages_keys), spec.name
         # Only X-Ray has no resource-level permissions, nor have GetRandomPassword (CDK gives
         # it to a rotation function) and Bedrock's model list (provider checks); nothing
