@@ -12,8 +12,17 @@ from shared.dead_letter.domain import Source, Status
 from shared.pagination import PageParams
 from shared.request_fields import trimmed
 
-# The work queues a retry can send to (shared.queues.QUEUES' keys).
-QueueKey = Literal["bus-events", "webhook-deliveries", "hook-events"]
+# The work queues a retry can send to: shared.queues.QUEUES' keys (a test holds them equal).
+QueueKey = Literal[
+    "bus-events",
+    "webhook-deliveries",
+    "hook-events",
+    "live-events",
+    "trigger-fires",
+    "trigger-events",
+    "notification-deliveries",
+    "notification-events",
+]
 
 
 # Built with the routes, as the agents' list parameters are (see functions/agents/schemas).

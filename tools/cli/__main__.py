@@ -22,6 +22,21 @@ from tools.cli.client import DEFAULT_URL, ApiError
 from tools.cli.commands import ERROR, INTERRUPTED, Context, UsageError
 from tools.cli.watch import Polling
 
+# The API's dead-letter sources: each work queue, the bus, an item added by hand (the CLI
+# does not import the server's code; a test holds this equal to shared.dead_letter's).
+DEAD_LETTER_SOURCES = (
+    "bus-events",
+    "webhook-deliveries",
+    "hook-events",
+    "live-events",
+    "trigger-fires",
+    "trigger-events",
+    "notification-deliveries",
+    "notification-events",
+    "bus",
+    "manual",
+)
+
 Handler = Callable[[Context, argparse.Namespace], int]
 
 _EXAMPLES = """\
@@ -241,7 +256,7 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     dead_list = dead("list", commands.dead_letter_list, "items, newest first")
     dead_list.add_argument(
         "--source",
-        choices=["bus-events", "webhook-deliveries", "hook-events", "bus", "manual"],
+        choices=DEAD_LETTER_SOURCES,
         help="only items from this source",
     )
     dead_list.add_argument("--status", choices=["pending", "retried"], help="only this status")
@@ -256,7 +271,7 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     dead_all.add_argument("--limit", type=int, help="at most this many (1-100, default 100)")
     dead_all.add_argument(
         "--source",
-        choices=["bus-events", "webhook-deliveries", "hook-events", "bus", "manual"],
+        choices=DEAD_LETTER_SOURCES,
         help="only items from this source",
     )
 
