@@ -17,14 +17,24 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import events, imports, llm, pipeline, sizes, warm
+from bench import (
+    events,
+    imports,
+    llm,
+    notifications,
+    pipeline,
+    sizes,
+    trigger_rules,
+    triggers,
+    warm,
+)
 from bench.common import REPO_ROOT
 from bench.report import Check, Table, checks_table
 
 # Below these the figures are too noisy to publish: a smaller run prints but does not write.
 MIN_ROUNDS = 15
 MIN_CALLS = 2000
-SECTIONS = ("imports", "warm", "sizes", "pipeline", "llm", "events")
+SECTIONS = ("imports", "warm", "sizes", "pipeline", "llm", "events", "triggers", "notifications")
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -43,6 +53,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=5, help="generation jobs timed (pipeline)")
     parser.add_argument(
         "--events", type=int, default=200, help="events published end to end (events)"
+    )
+    parser.add_argument(
+        "--fires", type=int, default=50, help="schedule fires timed end to end (triggers)"
+    )
+    parser.add_argument(
+        "--rule-calls", type=int, default=400, help="events matched per world (triggers)"
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -211,6 +227,19 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         events_report = events.measure(deliveries=args.events)
         tables.append(events.table(events_report))
         checks += events.checks(events_report)
+    if "triggers" in only:
+        print(f"triggers: {args.fires} schedule fires, rule matching ...", file=sys.stderr)
+        fires_report = triggers.measure(args.fires)
+        tables.append(triggers.table(fires_report))
+        checks += triggers.checks(fires_report)
+        rules_report = trigger_rules.measure(args.rule_calls)
+        tables.append(trigger_rules.table(rules_report))
+        checks += trigger_rules.checks(rules_report)
+    if "notifications" in only:
+        print(f"notifications: {args.events} events to the inbox ...", file=sys.stderr)
+        inbox_report = notifications.measure(args.events)
+        tables.append(notifications.table(inbox_report))
+        checks += notifications.checks(inbox_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)
