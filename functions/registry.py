@@ -56,6 +56,9 @@ class RouteGroup:
     # May create, update and delete schedules in the product's schedule group and pass the
     # role they run with (as `WorkerFunction.manages_schedules`): schedule triggers.
     manages_schedules: bool = False
+    # Answers where live events are (the service info's `live_url`): CDK sets LIVE_URL, the
+    # WebSocket API's URL (infra/constructs/live.py).
+    announces_live_url: bool = False
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
@@ -106,6 +109,7 @@ HEALTH = RouteGroup(
         *(f"{base}/{path}" for base in ("", *API_BASES) for path in HEALTH_PATHS),
     ),
     default_route=True,
+    announces_live_url=True,
     # Readiness proves the tables and the bucket answer: describe and list only, no data access.
     tables={table.key: "describe" for table in TABLES},
     bucket="list",

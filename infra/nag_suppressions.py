@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
+from infra.constructs.live import manages_connections
 from infra.names import schedule_group_name
 from infra.specs import FunctionSpec, channel_secrets, manages_schedules, sends_email
 from shared.db.tables import TABLES_BY_KEY
@@ -46,17 +47,25 @@ class NagAcknowledgement:
 ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
     NagAcknowledgement(
         rule="AwsSolutions-APIG4",
-        paths=("Api/HttpApi/*/Resource", "Api/DefaultRoute/Resource"),
+        paths=(
+            "Api/HttpApi/*/Resource",
+            "Api/DefaultRoute/Resource",
+            "Live/WebSocketApi/*-Route/Resource",
+        ),
         reason="Authorization happens in the functions, not in API Gateway: a request may "
         "carry a JWT, an API key or an X-Agent-Token, which no single API Gateway "
         "authorizer verifies, and health probes, register/login, signed webhook ingest "
-        "and the OpenAPI document are public by design (shared auth dependency, API.md).",
+        "and the OpenAPI document are public by design (shared auth dependency, API.md). "
+        "The WebSocket API's $connect checks the token or API key of ?token= (a wrong one "
+        "is refused) and a socket opened without one must authenticate with its first "
+        "message or is closed, which no authorizer on $connect could allow.",
     ),
     NagAcknowledgement(
         rule="AwsSolutions-IAM5[Resource::*]",
         paths=(
             "Api/*/Role/DefaultPolicy/Resource",
             "Workers/*/Role/DefaultPolicy/Resource",
+            "Live/*/Role/DefaultPolicy/Resource",
             "Pipeline/Role/DefaultPolicy/Resource",
         ),
         reason="Only actions that support no resource-level permission use '*': X-Ray's "
@@ -69,14 +78,22 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
     ),
     NagAcknowledgement(
         rule="AwsSolutions-L1",
-        paths=("Api/*/Function/Resource", "Workers/*/Function/Resource"),
+        paths=(
+            "Api/*/Function/Resource",
+            "Workers/*/Function/Resource",
+            "Live/*/Function/Resource",
+        ),
         reason="Functions run Python 3.12 on purpose: the dependency layer is built for "
         "cp312 wheels, pyproject.toml requires >=3.12,<3.13 and the local runtime and tests "
         "use 3.12. Moving to a newer runtime is one change to all three, made deliberately.",
     ),
     NagAcknowledgement(
         rule="Serverless-LambdaLatestVersion",
-        paths=("Api/*/Function/Resource", "Workers/*/Function/Resource"),
+        paths=(
+            "Api/*/Function/Resource",
+            "Workers/*/Function/Resource",
+            "Live/*/Function/Resource",
+        ),
         reason="Same as AwsSolutions-L1: Python 3.12 is pinned so that the layer's cp312 "
         "wheels, pyproject.toml's requires-python and the local runtime all agree.",
     ),
@@ -138,6 +155,11 @@ BEDROCK_MODELS_REASON = (
     "inference profile invokes the model in each region it routes to, and IAM checks each) "
     "and on this account's inference profiles in this region; the one other Bedrock action, "
     "ListFoundationModels, has no resource type."
+)
+CONNECTIONS_REASON = (
+    "execute-api:ManageConnections on this WebSocket API's `ws` stage only: a connection's "
+    "id is API Gateway's, known at run time, and the Management API's method (POST to "
+    "push, DELETE to close a gone or unauthenticated socket) is part of the ARN."
 )
 SCHEDULES_REASON = (
     "scheduler:CreateSchedule, UpdateSchedule and DeleteSchedule on the schedules of the "
@@ -225,6 +247,12 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         f"{schedule_group_name(stack.config.prefix)}/*",
         policies(manages_schedules),
         SCHEDULES_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
+        f"<{_logical_id(stack, stack.live.api)}>/ws/*/@connections/*",
+        policies(manages_connections),
+        CONNECTIONS_REASON,
     )
     state_machine = _logical_id(stack, stack.pipeline.state_machine)
     found += entry(

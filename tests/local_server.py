@@ -37,7 +37,8 @@ def local_server(prefix: str, **env: str) -> Iterator[str]:
         **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local", "--port", str(port)],
+        # The WebSocket API on any free port: port + 1 may be another test's.
+        [sys.executable, "-m", "tools.local", "--port", str(port), "--live-port", "0"],
         cwd=REPO,
         env=environment,
         stdout=subprocess.PIPE,

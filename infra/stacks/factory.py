@@ -13,8 +13,10 @@ from functions.registry import (
     GROUPS,
     PIPELINE_WORKER,
     SIGNING_KEY_ROTATION_DAYS,
+    SOCKETS,
     WORKERS,
     RouteGroup,
+    SocketFunction,
     WorkerFunction,
 )
 from infra.constructs.api import ApiConstruct
@@ -28,6 +30,7 @@ from infra.constructs.functions import (
     dependency_layers,
     function_environment,
 )
+from infra.constructs.live import LIVE_ID, LiveConstruct
 from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.pipeline import PipelineConstruct
 from infra.constructs.queues import QueuesConstruct, minimum_visibility_seconds
@@ -60,6 +63,7 @@ class FactoryStack(Stack):
         config: StageConfig,
         groups: Sequence[RouteGroup] = GROUPS,
         workers: Sequence[WorkerFunction] = WORKERS,
+        sockets: Sequence[SocketFunction] = SOCKETS,
     ) -> None:
         super().__init__(
             scope,
@@ -70,10 +74,10 @@ class FactoryStack(Stack):
             # Deleting a prod stack must be a deliberate, two-step act.
             termination_protection=config.retain_data,
         )
-        names = [group.name for group in groups] + [worker.name for worker in workers]
+        names = [g.name for g in groups] + [w.name for w in workers] + [s.name for s in sockets]
         if len(set(names)) != len(names):
             # Function, log group and alarm names are `<prefix>-<name>`: they would collide.
-            raise ValueError(f"route group and worker names must be unique: {names}")
+            raise ValueError(f"function names must be unique: {names}")
         self.config = config
         self.data = DataConstruct(self, DATA_ID, config=config)
         self.artifacts = ArtifactsConstruct(self, ARTIFACTS_ID, config=config)
@@ -95,7 +99,7 @@ class FactoryStack(Stack):
         )
         self.secrets = TokenSecretsConstruct(self, SECRETS_ID, config=config)
         # One layer version per dependency layer some function gets (infra.specs.layers_for).
-        self.layers = dependency_layers(self, [*groups, *workers])
+        self.layers = dependency_layers(self, [*groups, *workers, *sockets])
         resources = FunctionResources(
             config=config,
             layers=self.layers,
@@ -109,6 +113,9 @@ class FactoryStack(Stack):
         )
         self.api = ApiConstruct(self, API_ID, resources=resources, groups=groups)
         self.workers = WorkersConstruct(self, WORKERS_ID, resources=resources, workers=workers)
+        # The WebSocket API (live events) and its functions.
+        self.live = LiveConstruct(self, LIVE_ID, config=config)
+        self.live.add_functions(resources, sockets)
         for worker in workers:
             if rotates_signing_key(worker):
                 self.secrets.rotate_signing_key_with(
@@ -124,6 +131,7 @@ class FactoryStack(Stack):
         )
         connect_execution_control(self.functions.values(), self.pipeline.state_machine)
         self.queues.connect(self.functions.values())
+        self.live.connect(self.functions.values())
         self.monitoring = MonitoringConstruct(
             self,
             MONITORING_ID,
@@ -138,6 +146,7 @@ class FactoryStack(Stack):
             Tags.of(self).add(key, value)
 
         CfnOutput(self, "ApiUrl", value=self.api.http_api.api_endpoint)
+        CfnOutput(self, "LiveUrl", value=self.live.url)
         CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
@@ -146,5 +155,6 @@ class FactoryStack(Stack):
 
     @property
     def functions(self) -> dict[str, ServiceFunction]:
-        """Every function of the stage, route groups and workers, by registry name."""
-        return {**self.api.functions, **self.workers.functions}
+        """Every function of the stage (route groups, workers, the WebSocket API's), by
+        registry name."""
+        return {**self.api.functions, **self.workers.functions, **self.live.functions}

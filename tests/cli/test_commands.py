@@ -248,7 +248,7 @@ def test_ctrl_c_while_watching_says_the_job_goes_on(monkeypatch: pytest.MonkeyPa
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("tools.cli.commands.watch", interrupted)
+    monkeypatch.setattr("tools.cli.commands.follow", interrupted)
     result = factory("generate", "x", "--wait")
     assert result.code == 130
     assert "the job goes on: factory status todo-list-app --wait" in result.err

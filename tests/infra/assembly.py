@@ -17,6 +17,7 @@ from functions.registry import (
     GROUPS,
     HEALTH,
     PIPELINE_WORKER,
+    SOCKETS,
     WORKERS,
     RouteGroup,
     WorkerFunction,
@@ -27,8 +28,8 @@ from infra.specs import FunctionSpec
 from infra.stacks.factory import FactoryStack
 
 Resource = dict[str, Any]
-# Every registry entry that becomes a function: route groups, then workers.
-FUNCTION_SPECS: tuple[FunctionSpec, ...] = (*GROUPS, *WORKERS)
+# Every registry entry that becomes a function: route groups, workers, the WebSocket API's.
+FUNCTION_SPECS: tuple[FunctionSpec, ...] = (*GROUPS, *WORKERS, *SOCKETS)
 
 
 @dataclass

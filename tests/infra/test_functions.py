@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from functions.registry import GROUPS, WORKERS
+from functions.registry import GROUPS, SOCKETS, WORKERS
 from infra.specs import (
     FunctionSpec,
     authenticates,
@@ -88,7 +88,7 @@ def execution_arns(synth: Synthesized) -> dict[str, Any]:
 
 def test_one_arm64_python312_function_per_group_and_worker(synthesized: Synthesized) -> None:
     functions = synthesized.python_functions()
-    assert len(functions) == len(GROUPS) + len(WORKERS)
+    assert len(functions) == len(GROUPS) + len(WORKERS) + len(SOCKETS)
     assert set(synthesized.stack.functions) == {spec.name for spec in FUNCTION_SPECS}
     layers = synthesized.stack.layers
     assert set(synthesized.resources("AWS::Lambda::LayerVersion")) == {
@@ -131,7 +131,19 @@ def test_functions_get_the_environment_settings_reads(synthesized: Synthesized) 
         if signs_tokens(spec):
             expected["ADMIN_API_KEY_SECRET"] = {"Ref": admin_api_key}
         expected |= queue_environment(synthesized, spec)
+        expected |= live_environment(synthesized, spec)
         assert function["Properties"]["Environment"]["Variables"] == expected, spec.name
+
+
+def live_environment(synth: Synthesized, spec: FunctionSpec) -> dict[str, Any]:
+    """LIVE_URL for the entry that announces it; the Management API's endpoint for one that
+    manages WebSocket connections (tests/infra/test_live.py holds their values)."""
+    variables = synth.resource(synth.stack.functions[spec.name].function)["Properties"][
+        "Environment"
+    ]["Variables"]
+    names = ["LIVE_URL"] if getattr(spec, "announces_live_url", False) else []
+    names += ["LIVE_CONNECTIONS_URL"] if getattr(spec, "manages_connections", False) else []
+    return {name: variables[name] for name in names if name in variables}
 
 
 def queue_environment(synth: Synthesized, spec: FunctionSpec) -> dict[str, Any]:
@@ -251,6 +263,7 @@ def test_a_route_group_can_publish_and_control_executions(synthetic: Synthesized
     assert function["Properties"]["Environment"]["Variables"] == {
         **base_environment(synthetic),
         "STATE_MACHINE_ARN": {"Ref": state_machine},
+        **live_environment(synthetic, spec),
     }
     by_action = granted(synthetic, spec)
     assert by_action["events:PutEvents"] == [

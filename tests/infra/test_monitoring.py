@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from functions.registry import GROUPS, WORKERS
+from functions.registry import GROUPS, SOCKETS, WORKERS
 from shared.queues import QUEUES
 from tests.infra.assembly import FUNCTION_SPECS, Resource, Synthesized
 
@@ -76,7 +76,8 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
     # Errors and throttles per function, the bus's DLQ, each queue's DLQ, API 5xx, three on
     # the state machine.
-    assert len(alarms(synthesized)) == 2 * (len(GROUPS) + len(WORKERS)) + 1 + len(QUEUES) + 1 + 3
+    functions = len(GROUPS) + len(WORKERS) + len(SOCKETS)
+    assert len(alarms(synthesized)) == 2 * functions + 1 + len(QUEUES) + 1 + 3
     for alarm in alarms(synthesized):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     topic = synthesized.template_json["Resources"][topic_id]

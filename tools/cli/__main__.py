@@ -47,6 +47,7 @@ examples:
   factory approvals
   factory approve 01J... --edit architecture.md
   factory status todo-list-app
+  factory watch todo-list-app
   factory webhooks add https://example.com/hook --events job.completed,job.failed
   factory dead-letter list --status pending
 """
@@ -199,6 +200,12 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
         action="store_true",
         help="run the phase again instead of failing the job (default: the team's on_reject)",
     )
+
+    watched = command(
+        "watch", commands.watch_job, "follow a job live (WebSocket; polls if it cannot)"
+    )
+    watched.add_argument("ref", help="job id or slug")
+    watched.add_argument("--out", metavar="FILE", help="after a pass, save the ZIP here")
 
     cancel = command("cancel", commands.cancel, "stop a job at the next phase boundary")
     cancel.add_argument("ref", help="job id or slug")

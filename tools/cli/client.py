@@ -170,6 +170,19 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # --- service ----------------------------------------------------------------------
+
+    def service_info(self) -> dict[str, Any]:
+        """`GET /api/v1`: the service, its version, its docs and live events' URL."""
+        response = self._call("GET", "", authenticated=False)
+        try:
+            info = response.json()
+        except ValueError as exc:
+            raise _unexpected(response) from exc
+        if not isinstance(info, dict):
+            raise _unexpected(response)
+        return info
+
     # --- jobs -------------------------------------------------------------------------
 
     def create_job(self, body: Mapping[str, Any], idempotency_key: str) -> Job:

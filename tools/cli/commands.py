@@ -20,9 +20,10 @@ import httpx
 
 from tools.cli import render
 from tools.cli.client import ApiClient, ApiError
+from tools.cli.live import follow
 from tools.cli.models import Job
 from tools.cli.progress import make_progress
-from tools.cli.watch import Polling, pending_approval, watch
+from tools.cli.watch import Polling, pending_approval
 
 # Exit codes: scripts and CI branch on them.
 OK = 0
@@ -128,7 +129,8 @@ def _follow(ctx: Context, client: ApiClient, job: Job, out: Path | None) -> int:
     """Watch to the end, say how it ended, fetch the ZIP if asked; the exit code says it."""
     view = make_progress(ctx.out, live=ctx.live)
     try:
-        job = watch(client, job.id, view, polling=ctx.polling)
+        # Live over the WebSocket when the API serves one, else (or if it fails) polling.
+        job = follow(client, job.id, view, token=ctx.token, polling=ctx.polling, note=ctx.note)
     except KeyboardInterrupt:
         ctx.note(f"\nstopped watching; the job goes on: factory status {job.slug} --wait")
         return INTERRUPTED
@@ -205,6 +207,13 @@ def status(ctx: Context, args: argparse.Namespace) -> int:
         ctx.say()
         ctx.say(render.approve_hint(approval.id))
     return OK
+
+
+def watch_job(ctx: Context, args: argparse.Namespace) -> int:
+    """`factory watch JOB`: follow a job live to its end (as `status --wait`)."""
+    with ctx.client() as client:
+        job = client.get_job(args.ref)
+        return _follow(ctx, client, job, _out_path(args.out))
 
 
 def cancel(ctx: Context, args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """`make dev`: serve every route group on 127.0.0.1:8000 over emulated AWS, with the
-queues pumped to their workers and one-time schedules fired (tools/local/pump.py)."""
+queues pumped to their workers and one-time schedules fired (tools/local/pump.py), and
+live events over WebSocket on 127.0.0.1:8001/ws (tools/local/live.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tools.local", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--live-port",
+        type=int,
+        default=int(os.environ["LIVE_PORT"]) if os.environ.get("LIVE_PORT") else None,
+        help="the WebSocket API's port (live events, /ws; default: --port + 1, 0: any free port)",
+    )
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 
@@ -35,10 +42,16 @@ def main(argv: list[str] | None = None) -> None:
     from shared.settings import get_settings
     from tools.local.emulator import emulated_aws
     from tools.local.gateway import LocalGateway, register_group_functions
+    from tools.local.live import LocalLive
     from tools.local.pump import LocalPump
 
     settings = get_settings()
-    with emulated_aws(settings):
+    # Beside the API's port by default; any free port when the API's is (`--port 0`).
+    live_port = args.live_port if args.live_port is not None else args.port + bool(args.port)
+    with (
+        emulated_aws(settings),
+        LocalLive(settings, host=args.host, port=live_port).running() as live,
+    ):
         register_group_functions(settings)
         from tools.local.outbox import keep_files
 
@@ -59,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  health:   {base}/healthz   readiness: {base}/readyz\n"
             f"  API docs: {base}/docs      OpenAPI:   {base}/openapi.json\n"
             f"  routes:   {base}/api/v1/... (also {base}/api/...)\n"
+            f"  live events (WebSocket): {live.url}?token=$FACTORY_TOKEN\n"
             f"  inbound webhooks (a source's URL, no bearer token): "
             f"{base}/api/v1/hooks/{{source_id}}\n"
             f"  admin account of team '{first.team_id}' (shown once): {first.email} {password}\n"
