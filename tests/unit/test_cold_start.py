@@ -10,7 +10,7 @@ import sys
 import pytest
 from pydantic import v1
 
-from functions.registry import GROUPS, WORKERS
+from functions.registry import GROUPS, SOCKETS, WORKERS
 from infra.specs import FunctionSpec, modules_absent_from
 
 HEAVY = ("boto3", "botocore.client", "pynamodb", "aws_xray_sdk", "pydantic.v1")
@@ -64,7 +64,7 @@ def test_pydantic_v1_models_are_still_refused_once_v1_is_loaded() -> None:
 # A function without a layer cannot import its modules (Lambda would fail at import):
 # lazy imports inside shared.auth and checks see to that. Imported here with those modules
 # hidden, as deployed, so a mere probe (FastAPI's for email_validator) behaves as there.
-@pytest.mark.parametrize("spec", [*GROUPS, *WORKERS], ids=lambda spec: spec.name)
+@pytest.mark.parametrize("spec", [*GROUPS, *WORKERS, *SOCKETS], ids=lambda spec: spec.name)
 def test_no_function_imports_what_its_layers_lack(spec: FunctionSpec) -> None:
     absent = sorted(modules_absent_from(spec))
     handler_module = spec.handler.rsplit(".", 1)[0]
