@@ -20,6 +20,7 @@ from pathlib import Path
 from bench import (
     events,
     imports,
+    live,
     llm,
     notifications,
     pipeline,
@@ -34,7 +35,17 @@ from bench.report import Check, Table, checks_table
 # Below these the figures are too noisy to publish: a smaller run prints but does not write.
 MIN_ROUNDS = 15
 MIN_CALLS = 2000
-SECTIONS = ("imports", "warm", "sizes", "pipeline", "llm", "events", "triggers", "notifications")
+SECTIONS = (
+    "imports",
+    "warm",
+    "sizes",
+    "pipeline",
+    "llm",
+    "events",
+    "triggers",
+    "notifications",
+    "live",
+)
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -240,6 +251,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         inbox_report = notifications.measure(args.events)
         tables.append(notifications.table(inbox_report))
         checks += notifications.checks(inbox_report)
+    if "live" in only:
+        print(f"live: {args.events} events to a WebSocket ...", file=sys.stderr)
+        live_report = live.measure(args.events)
+        tables.append(live.table(live_report))
+        checks += live.checks(live_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)
