@@ -60,6 +60,16 @@ EXPECTED_LAYERS = {
     "webhook_fanout": ("core",),
     "webhook_delivery": ("core",),
     "dead_letter_archiver": ("core",),
+    # Triggers, notifications and live events (issue 13): the groups and the socket
+    # function check tokens; every queue consumer has core alone.
+    "triggers": ("core", "tokens"),
+    "notifications": ("core", "tokens"),
+    "live": ("core", "tokens"),
+    "trigger_runner": ("core",),
+    "trigger_matcher": ("core",),
+    "notifier": ("core",),
+    "notification_delivery": ("core",),
+    "live_push": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)
