@@ -19,10 +19,17 @@ def function_of(synth: Synthesized, group: RouteGroup) -> tuple[str, Resource]:
     return synth.logical_id(built.function), synth.resource(built.function)
 
 
+def of_http_api(synth: Synthesized, resource_type: str) -> list[Resource]:
+    """The resources of that type belonging to the HTTP API (the WebSocket API of live
+    events has routes and a stage of its own: tests/infra/test_live.py)."""
+    api = {"Ref": synth.logical_id(synth.stack.api.http_api)}
+    return [r for r in synth.resources(resource_type).values() if r["Properties"]["ApiId"] == api]
+
+
 def routes_by_key(synth: Synthesized) -> dict[str, Resource]:
     return {
         resource["Properties"]["RouteKey"]: resource
-        for resource in synth.resources("AWS::ApiGatewayV2::Route").values()
+        for resource in of_http_api(synth, "AWS::ApiGatewayV2::Route")
     }
 
 
@@ -79,7 +86,7 @@ def test_api_gateway_may_invoke_each_function_only_from_this_api(dev: Synthesize
 
 
 def test_default_stage_throttles_and_writes_json_access_logs(synthesized: Synthesized) -> None:
-    (stage,) = synthesized.resources("AWS::ApiGatewayV2::Stage").values()
+    (stage,) = of_http_api(synthesized, "AWS::ApiGatewayV2::Stage")
     props = stage["Properties"]
     assert props["StageName"] == "$default"
     assert props["AutoDeploy"] is True
