@@ -238,6 +238,142 @@ def _take_stdout() -> IO[str]:
     return protocol
 
 
+def sqs_record(detail_type: str, detail: dict[str, Any], queue: str) -> dict[str, Any]:
+    """One record of `queue` carrying a new bus event (a new id each time, so nothing is
+    deduplicated), as Lambda hands it to the queue's worker."""
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": "software-factory",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "bench",
+                "body": json.dumps(event),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue}",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
+def serve_handler(
+    protocol: IO[str],
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]],
+    make_event: Callable[[], dict[str, Any]],
+    warmup: int,
+) -> None:
+    """A warm worker world (inside its emulated AWS, seeded) timing a queue worker's Lambda
+    handler for `measure_worlds`. Protocol (one JSON line per answer): `ready` first, then
+    `run <mode> N` -> {"ns", "requests"} (a mode of MODES); `stop` -> {"misses",
+    "failed"}."""
+    from bench.lambda_event import FakeContext
+
+    context = FakeContext()
+    answers, log = RecordedAnswers().install(), RequestLog().install()
+    failed: list[str] = []
+
+    def once() -> int:
+        event = make_event()  # made outside the clock, as Lambda hands it over
+        started = time.perf_counter_ns()
+        answer = handler(event, context)
+        elapsed = time.perf_counter_ns() - started
+        if answer.get("batchItemFailures") and not failed:
+            failed.append(json.dumps(answer))
+        return elapsed
+
+    for _ in range(warmup):
+        once()
+    log.take()
+    answers.record(once)
+    log.take()
+
+    def reply(payload: dict[str, Any]) -> None:
+        protocol.write(json.dumps(payload) + "\n")
+
+    reply({"ready": True})
+    for line in sys.stdin:
+        command, *arguments = line.split()
+        if command == "stop":
+            reply({"misses": answers.misses, "failed": failed})
+            return
+        mode, count = arguments[0], int(arguments[1])
+        ns, requests = [], []
+        for _ in range(count):
+            with answers.replaying(MODES[mode]):
+                ns.append(once())
+            requests.append(log.take())
+        reply({"ns": ns, "requests": requests})
+
+
+@dataclass(slots=True)
+class HandlerWorld:
+    """What one worker world measured: its timings per mode and each call's requests."""
+
+    others: int
+    ns: dict[str, list[int]] = field(default_factory=lambda: {mode: [] for mode in MODES})
+    requests: list[dict[str, Any]] = field(default_factory=list)  # one per call
+    misses: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def measure_worlds(
+    module: str,
+    kind: str,
+    label: str,
+    *,
+    calls: int,
+    block: int,
+    others: tuple[int, int],
+    warmup: int,
+) -> list[HandlerWorld]:
+    """Two warm worker processes (`python -m <module> <kind> <others> <warmup>`, each
+    serving `serve_handler`), one world per count of `others` (the first world first),
+    taking turns one block of calls at a time in every mode. `label` names a worker that
+    dies, `{}` standing for its count of others."""
+    worlds = [HandlerWorld(count) for count in others]
+    workers: list[ChildProcess] = []
+    try:
+        for count in others:
+            workers.append(
+                ChildProcess(
+                    label.format(count),
+                    ["-m", module, kind, str(count), str(warmup)],
+                    {**os.environ, "PYTHONWARNINGS": "ignore"},
+                )
+            )
+        for worker in workers:
+            worker.read()  # ready: seeded and warm
+        done = 0
+        while done < calls:
+            size = min(block, calls - done)
+            for mode in MODES:
+                for worker, world in zip(workers, worlds, strict=True):
+                    answer = worker.send(f"run {mode} {size}")
+                    world.ns[mode].extend(answer["ns"])
+                    world.requests.extend(answer["requests"])
+            done += size
+        for worker, world in zip(workers, worlds, strict=True):
+            final = worker.send("stop")
+            world.misses, world.failed = final["misses"], final["failed"]
+    finally:
+        for worker in workers:
+            worker.close()
+    return worlds
+
+
 # --- 1. fan-out against unrelated subscriptions -----------------------------------------
 
 
@@ -307,128 +443,21 @@ def _bus_record() -> dict[str, Any]:
     """One bus-events record, as Lambda hands it to the fan-out: a new event each time."""
     from shared.ids import new_id
 
-    event = {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": EVENT_TYPE,
-        "source": "software-factory",
-        "account": "123456789012",
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"team_id": TEAM, "job_id": new_id(), "status": "passed", "cost_usd": 0.42},
-    }
-    return {
-        "Records": [
-            {
-                "messageId": str(uuid.uuid4()),
-                "receiptHandle": "bench",
-                "body": json.dumps(event),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:factory-bench-bus-events",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+    detail = {"team_id": TEAM, "job_id": new_id(), "status": "passed", "cost_usd": 0.42}
+    return sqs_record(EVENT_TYPE, detail, "factory-bench-bus-events")
 
 
 def _fanout_worker(others: int, warmup: int) -> None:
-    """A warm fan-out worker over a table with `others` unrelated endpoints. Protocol (one
-    JSON line per answer): `run <mode> N` -> {"ns", "requests"} (a mode of MODES);
-    `stop` -> {"misses", "failed"}."""
+    """A warm fan-out worker over a table with `others` unrelated endpoints."""
     protocol = _take_stdout()
     settings = _environment(f"fanout-{others}")
-    from bench.lambda_event import FakeContext
     from tools.local.emulator import emulated_aws
 
     with emulated_aws(settings):
         _seed_subscriptions(others)
         from functions.webhook_fanout.handler import handler
 
-        context = FakeContext()
-        answers, log = RecordedAnswers().install(), RequestLog().install()
-        failed: list[str] = []
-
-        def once() -> int:
-            event = _bus_record()  # made outside the clock, as Lambda hands it over
-            started = time.perf_counter_ns()
-            answer = handler(event, context)
-            elapsed = time.perf_counter_ns() - started
-            if answer.get("batchItemFailures") and not failed:
-                failed.append(json.dumps(answer))
-            return elapsed
-
-        for _ in range(warmup):
-            once()
-        log.take()
-        answers.record(once)
-        log.take()
-
-        def reply(payload: dict[str, Any]) -> None:
-            protocol.write(json.dumps(payload) + "\n")
-
-        reply({"ready": True})
-        for line in sys.stdin:
-            command, *arguments = line.split()
-            if command == "stop":
-                reply({"misses": answers.misses, "failed": failed})
-                return
-            mode, count = arguments[0], int(arguments[1])
-            ns, requests = [], []
-            for _ in range(count):
-                with answers.replaying(MODES[mode]):
-                    ns.append(once())
-                requests.append(log.take())
-            reply({"ns": ns, "requests": requests})
-
-
-class _FanoutWorker(ChildProcess):
-    """A process holding one fan-out world: 1 matching webhook among `others`."""
-
-    def __init__(self, others: int, warmup: int) -> None:
-        self.others = others
-        super().__init__(
-            f"fan-out worker ({others} others)",
-            ["-m", "bench.events", "fanout", str(others), str(warmup)],
-            {**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-
-
-@dataclass(slots=True)
-class FanoutWorld:
-    others: int
-    ns: dict[str, list[int]] = field(default_factory=lambda: {mode: [] for mode in MODES})
-    requests: list[dict[str, Any]] = field(default_factory=list)  # one per fan-out
-    misses: int = 0
-    failed: list[str] = field(default_factory=list)
-
-
-def _measure_fanout(calls: int, block: int, others: tuple[int, int], warmup: int) -> list[Any]:
-    worlds = [FanoutWorld(count) for count in others]
-    workers: list[_FanoutWorker] = []
-    try:
-        workers = [_FanoutWorker(count, warmup) for count in others]
-        for worker in workers:
-            worker.read()  # ready: seeded and warm
-        done = 0
-        while done < calls:
-            size = min(block, calls - done)
-            for mode in MODES:
-                for worker, world in zip(workers, worlds, strict=True):
-                    answer = worker.send(f"run {mode} {size}")
-                    world.ns[mode].extend(answer["ns"])
-                    world.requests.extend(answer["requests"])
-            done += size
-        for worker, world in zip(workers, worlds, strict=True):
-            final = worker.send("stop")
-            world.misses, world.failed = final["misses"], final["failed"]
-    finally:
-        for worker in workers:
-            worker.close()
-    return worlds
+        serve_handler(protocol, handler, _bus_record, warmup)
 
 
 # --- 2. inbound hooks against health ------------------------------------------------------
@@ -585,7 +614,7 @@ def _delivery_child(count: int, warmup: int) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class EventsReport:
-    fanout: list[FanoutWorld]  # the few-others world first
+    fanout: list[HandlerWorld]  # the few-others world first
     hooks: dict[str, Any]
     delivery: dict[str, Any]
     published: int
@@ -600,7 +629,15 @@ def measure(
     others: tuple[int, int] = (FEW, MANY),
     warmup: int = DEFAULT_WARMUP,
 ) -> EventsReport:
-    fanout = _measure_fanout(fanout_calls, block, others, warmup)
+    fanout = measure_worlds(
+        "bench.events",
+        "fanout",
+        "fan-out worker ({} others)",
+        calls=fanout_calls,
+        block=block,
+        others=others,
+        warmup=warmup,
+    )
     hooks = run_child("bench.events", "hooks", str(hook_calls), str(block), str(warmup))
     delivery = run_child("bench.events", "delivery", str(deliveries), str(min(warmup, 3)))
     return EventsReport(fanout, hooks, delivery, deliveries)

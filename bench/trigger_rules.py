@@ -18,24 +18,22 @@ work on the whole table left out), and past botocore (the project's code alone).
 
 from __future__ import annotations
 
-import json
-import os
-import statistics
 import sys
-import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from bench.common import ChildProcess, percentile
+from bench.common import percentile
 from bench.events import (
     MODE_LABELS,
-    MODES,
-    RecordedAnswers,
-    RequestLog,
+    HandlerWorld,
     _environment,
+    _ms,
+    _p50,
+    _requests,
     _take_stdout,
+    measure_worlds,
+    serve_handler,
+    sqs_record,
 )
 from bench.report import Check, Table, ratio
 
@@ -97,106 +95,26 @@ def _record() -> dict[str, Any]:
     """One trigger-events record, as Lambda hands it to the matcher: a new event each time."""
     from shared.ids import new_id
 
-    event = {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": EVENT_TYPE,
-        "source": "software-factory",
-        "account": "123456789012",
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"team_id": TEAM, "job_id": new_id(), "slug": "todo-api", "status": "failed"},
-    }
-    return {
-        "Records": [
-            {
-                "messageId": str(uuid.uuid4()),
-                "receiptHandle": "bench",
-                "body": json.dumps(event),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:trigger-events",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+    detail = {"team_id": TEAM, "job_id": new_id(), "slug": "todo-api", "status": "failed"}
+    return sqs_record(EVENT_TYPE, detail, "trigger-events")
 
 
 def _matcher_worker(others: int, warmup: int) -> None:
-    """A warm matcher over a table with `others` rules that must not fire. Protocol (one
-    JSON line per answer): `run <mode> N` -> {"ns", "requests"}; `stop` -> {"misses",
-    "failed"}."""
+    """A warm matcher over a table with `others` rules that must not fire."""
     protocol = _take_stdout()
     settings = _environment(f"rules-{others}")
-    from bench.lambda_event import FakeContext
     from tools.local.emulator import emulated_aws
 
     with emulated_aws(settings):
         _seed_rules(others)
         from functions.trigger_matcher.handler import handler
 
-        context = FakeContext()
-        answers, log = RecordedAnswers().install(), RequestLog().install()
-        failed: list[str] = []
-
-        def once() -> int:
-            event = _record()  # made outside the clock, as Lambda hands it over
-            started = time.perf_counter_ns()
-            answer = handler(event, context)
-            elapsed = time.perf_counter_ns() - started
-            if answer.get("batchItemFailures") and not failed:
-                failed.append(json.dumps(answer))
-            return elapsed
-
-        for _ in range(warmup):
-            once()
-        log.take()
-        answers.record(once)
-        log.take()
-
-        def reply(payload: dict[str, Any]) -> None:
-            protocol.write(json.dumps(payload) + "\n")
-
-        reply({"ready": True})
-        for line in sys.stdin:
-            command, *arguments = line.split()
-            if command == "stop":
-                reply({"misses": answers.misses, "failed": failed})
-                return
-            mode, count = arguments[0], int(arguments[1])
-            ns, requests = [], []
-            for _ in range(count):
-                with answers.replaying(MODES[mode]):
-                    ns.append(once())
-                requests.append(log.take())
-            reply({"ns": ns, "requests": requests})
-
-
-class _MatcherWorker(ChildProcess):
-    def __init__(self, others: int, warmup: int) -> None:
-        self.others = others
-        super().__init__(
-            f"trigger matcher ({others} other rules)",
-            ["-m", "bench.trigger_rules", "matcher", str(others), str(warmup)],
-            {**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-
-
-@dataclass(slots=True)
-class RulesWorld:
-    others: int
-    ns: dict[str, list[int]] = field(default_factory=lambda: {mode: [] for mode in MODES})
-    requests: list[dict[str, Any]] = field(default_factory=list)  # one per event
-    misses: int = 0
-    failed: list[str] = field(default_factory=list)
+        serve_handler(protocol, handler, _record, warmup)
 
 
 @dataclass(frozen=True, slots=True)
 class RulesReport:
-    worlds: list[RulesWorld]  # the few-others world first
+    worlds: list[HandlerWorld]  # the few-others world first
 
 
 def measure(
@@ -206,43 +124,16 @@ def measure(
     others: tuple[int, int] = (FEW, MANY),
     warmup: int = DEFAULT_WARMUP,
 ) -> RulesReport:
-    worlds = [RulesWorld(count) for count in others]
-    workers: list[_MatcherWorker] = []
-    try:
-        workers = [_MatcherWorker(count, warmup) for count in others]
-        for worker in workers:
-            worker.read()  # ready: seeded and warm
-        done = 0
-        while done < calls:
-            size = min(block, calls - done)
-            for mode in MODES:
-                for worker, world in zip(workers, worlds, strict=True):
-                    answer = worker.send(f"run {mode} {size}")
-                    world.ns[mode].extend(answer["ns"])
-                    world.requests.extend(answer["requests"])
-            done += size
-        for worker, world in zip(workers, worlds, strict=True):
-            final = worker.send("stop")
-            world.misses, world.failed = final["misses"], final["failed"]
-    finally:
-        for worker in workers:
-            worker.close()
+    worlds = measure_worlds(
+        "bench.trigger_rules",
+        "matcher",
+        "trigger matcher ({} other rules)",
+        calls=calls,
+        block=block,
+        others=others,
+        warmup=warmup,
+    )
     return RulesReport(worlds)
-
-
-def _p50(ns: list[int]) -> float:
-    return statistics.median(ns) / 1e9
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
-def _shape(per_call: list[dict[str, Any]]) -> str:
-    shapes = sorted({tuple(call["operations"]) for call in per_call}, key=len, reverse=True)
-    if len(shapes) == 1:
-        return f"{len(shapes[0])} in each of {len(per_call)}: {', '.join(shapes[0])}"
-    return f"{len(shapes)} shapes in {len(per_call)}: " + "; ".join(map(", ".join, shapes))
 
 
 def _range(values: set[int]) -> str:
@@ -270,7 +161,7 @@ def table(report: RulesReport) -> Table:
             )
     for world in (few, many):
         name = f"DynamoDB requests per event, {world.others:,} other rules"
-        out.rows.append([name, _shape(world.requests), "", ""])
+        out.rows.append([name, _requests(world.requests), "", ""])
         items = _range({call["items_read"] for call in world.requests})
         fires = _range({call["messages"] for call in world.requests})
         name = f"items read / fires queued per event, {world.others:,} other rules"
@@ -306,7 +197,7 @@ def checks(report: RulesReport) -> list[Check]:
         ),
         Check(
             f"trigger matching DynamoDB requests and fires, {many.others:,} vs {few.others}",
-            f"{_shape(many.requests)}; fires {_range(fires)}",
+            f"{_requests(many.requests)}; fires {_range(fires)}",
             "the same, no Scan, one fire",
             len(shapes) == 1 and "Scan" not in next(iter(shapes)) and fires == {1},
         ),

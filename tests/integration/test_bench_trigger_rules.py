@@ -5,6 +5,7 @@ section gives its table and target lines."""
 from __future__ import annotations
 
 from bench import trigger_rules
+from bench.events import MODES
 
 
 def test_the_trigger_rules_section_measures_every_figure_with_tiny_rounds() -> None:
@@ -12,7 +13,7 @@ def test_the_trigger_rules_section_measures_every_figure_with_tiny_rounds() -> N
 
     few, many = report.worlds
     for world in (few, many):
-        assert all(len(world.ns[mode]) == 2 for mode in trigger_rules.MODES)
+        assert all(len(world.ns[mode]) == 2 for mode in MODES)
         assert world.misses == 0
         assert world.failed == []
         assert {call["messages"] for call in world.requests} == {1}
