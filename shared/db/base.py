@@ -19,6 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.errors import Conflict, NotFound, ServiceUnavailable
@@ -68,6 +69,19 @@ class TeamItem(Model):
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+
+
+class Gsi1Index[M: Model](GlobalSecondaryIndex[M]):
+    """The `gsi1` of every table (shared.db.tables), all attributes projected: a model lists
+    its items by another key through it (`by_status: Gsi1Index[Item] = Gsi1Index()`).
+    PynamoDB gives each model its own copy of the index, so one class serves them all."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 _CONDITION_FAILED = ("ConditionalCheckFailedException", "TransactionCanceledException")

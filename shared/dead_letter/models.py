@@ -16,9 +16,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from shared.db.base import TeamItem, table_meta
+from shared.db.base import Gsi1Index, TeamItem, table_meta
 from shared.dead_letter.domain import SOURCES
 
 ITEM_PREFIX = "DEAD#"
@@ -33,15 +32,6 @@ def status_key(team_id: str, status: str) -> str:
     return f"{ITEM_PREFIX}{team_id}#{status}"
 
 
-class DeadLetterStatusIndex(GlobalSecondaryIndex["DeadLetterItem"]):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
 class DeadLetterItem(TeamItem):
     Meta = table_meta("events")
 
@@ -53,7 +43,7 @@ class DeadLetterItem(TeamItem):
     payload = JSONAttribute()
     origin_queue = UnicodeAttribute(null=True)
     retried_at = UTCDateTimeAttribute(null=True)
-    by_status = DeadLetterStatusIndex()
+    by_status: Gsi1Index[DeadLetterItem] = Gsi1Index()
 
 
 class DeadLetterStatsItem(TeamItem):

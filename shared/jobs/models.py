@@ -18,9 +18,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from shared.db.base import TeamItem, table_meta
+from shared.db.base import Gsi1Index, TeamItem, table_meta
 
 ACTIVE_JOBS = "ACTIVE_JOBS"
 
@@ -41,15 +40,6 @@ def approval_key(approval_id: str = "") -> str:
     return f"APPROVAL#{approval_id}"
 
 
-class ActiveJobsIndex(GlobalSecondaryIndex["JobItem"]):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
 class JobItem(TeamItem):
     Meta = table_meta("jobs")
 
@@ -58,7 +48,7 @@ class JobItem(TeamItem):
     status = UnicodeAttribute()
     project_id = UnicodeAttribute(null=True)
     document = JSONAttribute()
-    active = ActiveJobsIndex()
+    active: Gsi1Index[JobItem] = Gsi1Index()
 
 
 class SlugClaimItem(TeamItem):

@@ -25,10 +25,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from shared.db.base import TeamItem, table_meta, utcnow
+from shared.db.base import Gsi1Index, TeamItem, table_meta, utcnow
 
 NOTE_PREFIX = "NOTE#"
 RULE_PREFIX = "NRULE#"
@@ -56,15 +55,6 @@ def preferences_key(user_id: str = "") -> str:
     return f"{PREFERENCES_PREFIX}{user_id}"
 
 
-class UnreadIndex(GlobalSecondaryIndex["NoteItem"]):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
 class NoteItem(Model):
     Meta = table_meta("events")
 
@@ -87,7 +77,7 @@ class NoteItem(Model):
     # Set when read: an unread item is kept, so the unread count never counts a gone item.
     expires_at = TTLAttribute(null=True)
 
-    unread = UnreadIndex()
+    unread: Gsi1Index[NoteItem] = Gsi1Index()
 
 
 class UnreadItem(Model):

@@ -21,10 +21,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from shared.db.base import TeamItem, table_meta
+from shared.db.base import Gsi1Index, TeamItem, table_meta
 
 WEBHOOK_PREFIX = "WEBHOOK#"
 DELIVERY_PREFIX = "DELIVERY#"
@@ -73,15 +72,6 @@ class SubscriptionItem(Model):
     enabled = BooleanAttribute()
 
 
-class DeliveryStatusIndex(GlobalSecondaryIndex["DeliveryItem"]):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
 class DeliveryItem(Model):
     Meta = table_meta("events")
 
@@ -110,4 +100,4 @@ class DeliveryItem(Model):
     gsi1sk = UnicodeAttribute()
     expires_at = TTLAttribute()
 
-    by_status = DeliveryStatusIndex()
+    by_status: Gsi1Index[DeliveryItem] = Gsi1Index()
