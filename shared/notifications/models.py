@@ -88,8 +88,9 @@ class UnreadItem(Model):
     unread = NumberAttribute(default=0)
 
 
-class RuleItem(TeamItem):
-    Meta = table_meta("events")
+class RuleAttributes:
+    """A rule's own fields, stored alike in the rule and in its index copy (PynamoDB takes
+    a model's attributes from its bases, this one included)."""
 
     rule_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -102,22 +103,19 @@ class RuleItem(TeamItem):
     builtin = BooleanAttribute(default=False)
 
 
-class RuleIndexItem(Model):
-    """What the notifier needs of a rule, under the partition its event pattern names."""
+class RuleItem(RuleAttributes, TeamItem):
+    Meta = table_meta("events")
+
+
+class RuleIndexItem(RuleAttributes, Model):
+    """What the notifier needs of a rule (all of it), under the partition its event pattern
+    names."""
 
     Meta = table_meta("events")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     team_id = UnicodeAttribute()
-    rule_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    event = UnicodeAttribute()
-    filters = JSONAttribute(default=dict)
-    channel_ids = ListAttribute(of=UnicodeAttribute, default=list)
-    recipients = JSONAttribute(default=list)
-    enabled = BooleanAttribute(default=True)
-    builtin = BooleanAttribute(default=False)
 
 
 class PreferencesItem(Model):

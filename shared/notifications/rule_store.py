@@ -22,8 +22,19 @@ from shared.notifications.domain import Rule
 from shared.notifications.models import RULE_PREFIX, RuleIndexItem, RuleItem, rule_key
 
 
-def _recipients(rule: Rule) -> list[dict[str, Any]]:
-    return [recipient.model_dump() for recipient in rule.recipients]
+def _fields(rule: Rule) -> dict[str, Any]:
+    """What the rule's item and its index copy both store of it."""
+    return {
+        "team_id": rule.team_id,
+        "rule_id": rule.id,
+        "name": rule.name,
+        "event": rule.event,
+        "filters": rule.filters,
+        "channel_ids": rule.channel_ids,
+        "recipients": [recipient.model_dump() for recipient in rule.recipients],
+        "enabled": rule.enabled,
+        "builtin": rule.builtin,
+    }
 
 
 def _to_rule(item: RuleItem | RuleIndexItem, version: int | None = None) -> Rule:
@@ -44,19 +55,7 @@ def _to_rule(item: RuleItem | RuleIndexItem, version: int | None = None) -> Rule
 
 
 def _item(rule: Rule) -> RuleItem:
-    item = RuleItem(
-        team_partition(rule.team_id),
-        rule_key(rule.id),
-        team_id=rule.team_id,
-        rule_id=rule.id,
-        name=rule.name,
-        event=rule.event,
-        filters=rule.filters,
-        channel_ids=rule.channel_ids,
-        recipients=_recipients(rule),
-        enabled=rule.enabled,
-        builtin=rule.builtin,
-    )
+    item = RuleItem(team_partition(rule.team_id), rule_key(rule.id), **_fields(rule))
     if rule.created_at is not None:
         item.created_at = rule.created_at
     if rule.version is not None:  # written on the version read (none: a new item)
@@ -69,19 +68,7 @@ def _index_partition(rule: Rule) -> str:
 
 
 def _index(rule: Rule) -> RuleIndexItem:
-    return RuleIndexItem(
-        _index_partition(rule),
-        rule_key(rule.id),
-        team_id=rule.team_id,
-        rule_id=rule.id,
-        name=rule.name,
-        event=rule.event,
-        filters=rule.filters,
-        channel_ids=rule.channel_ids,
-        recipients=_recipients(rule),
-        enabled=rule.enabled,
-        builtin=rule.builtin,
-    )
+    return RuleIndexItem(_index_partition(rule), rule_key(rule.id), **_fields(rule))
 
 
 def get_rule(team_id: str, rule_id: str, *, consistent: bool = False) -> Rule | None:
