@@ -15,7 +15,7 @@ dead-letter item.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from shared.db.versioned import LostRace
@@ -33,6 +33,7 @@ from shared.notifications.channel_domain import (
     Recipient,
 )
 from shared.observability import logger
+from shared.webhooks.retries import RetrySchedule
 
 QUEUE: Final = "notification-deliveries"
 # The wait before each attempt of a series, in seconds: immediately, then 10 s, 1 min,
@@ -40,23 +41,9 @@ QUEUE: Final = "notification-deliveries"
 # the dead-letter item instead.
 SCHEDULE_SECONDS: tuple[int, ...] = (0, 10, 60, 5 * 60, 30 * 60, 2 * 3600)
 ATTEMPTS = len(SCHEDULE_SECONDS)
-# A Retry-After longer than this is taken as this.
-MAX_RETRY_AFTER_SECONDS = max(SCHEDULE_SECONDS)
+next_attempt_at = RetrySchedule(SCHEDULE_SECONDS).next_attempt_at
 # Failures no retry can mend: straight to the dead-letter queue.
 PERMANENT_ERRORS = ("no recipient address",)
-
-
-def next_attempt_at(
-    position: int, failed_at: datetime, retry_after: int | None = None
-) -> datetime | None:
-    """When to try again after the `position`-th attempt of a series (1-based) failed at
-    `failed_at`; None after the last."""
-    if position >= ATTEMPTS:
-        return None
-    wait = SCHEDULE_SECONDS[position]
-    if retry_after is not None:
-        wait = max(wait, min(retry_after, MAX_RETRY_AFTER_SECONDS))
-    return failed_at + timedelta(seconds=wait)
 
 
 def message(delivery: ChannelDelivery, attempt: int, *, redeliver: bool = False) -> dict[str, Any]:
