@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,55 +13,22 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.settings import get_settings
-from shared.triggers import runner
-from shared.triggers.actions import ActionResult
 from tests.factories import Account, assert_error
+from tests.fake_triggers import FakeActions, fake_actions, remove_trigger_schedules
 
 TRIGGERS = "/api/v1/triggers"
 JOB = {"type": "start_job", "job": {"name": "Nightly build", "platform": "web"}}
 
 
-@dataclass
-class FakeActions:
-    """run_action and is_running as shared.triggers.actions answers them, without jobs."""
-
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    running: set[str] = field(default_factory=set)
-    fail: str | None = None
-
-    def run_action(
-        self, team_id: str, owner_id: str | None, action: Any, event: Any, **kw: Any
-    ) -> ActionResult:
-        self.calls.append({"team_id": team_id, "owner_id": owner_id, "event": event, **kw})
-        if self.fail:
-            return ActionResult.failed(self.fail)
-        job_id = f"JOB{len(self.calls):04d}"
-        self.running.add(job_id)
-        return ActionResult("started", job_id=job_id)
-
-    def is_running(self, team_id: str, job_id: str | None) -> bool:
-        return job_id in self.running
-
-
 @pytest.fixture
 def actions(monkeypatch: pytest.MonkeyPatch) -> FakeActions:
-    fake = FakeActions()
-    monkeypatch.setattr(runner, "_run_action", lambda: fake.run_action)
-    monkeypatch.setattr(runner, "_is_running", lambda: fake.is_running)
-    return fake
+    return fake_actions(monkeypatch)
 
 
 @pytest.fixture
 def member(new_account: Callable[..., Account]) -> Iterator[Account]:
     yield new_account()
-    # Every trigger's schedule goes with its test: a later test driving the clock ahead and
-    # pumping would otherwise fire it.
-    from shared.aws import client
-
-    scheduler = client("scheduler")
-    group = get_settings().schedule_group_name
-    for schedule in scheduler.list_schedules(GroupName=group, NamePrefix="trigger-")["Schedules"]:
-        scheduler.delete_schedule(GroupName=group, Name=schedule["Name"])
+    remove_trigger_schedules()
 
 
 def create(member: Account, **body: Any) -> Any:
