@@ -4,7 +4,7 @@ Storage and API shapes are separate (shared.dead_letter.models, functions.dead_l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,20 +23,9 @@ Source = Literal[
     "bus",
     "manual",
 ]
-SOURCES: tuple[Source, ...] = (
-    "bus-events",
-    "webhook-deliveries",
-    "hook-events",
-    "live-events",
-    "trigger-fires",
-    "trigger-events",
-    "notification-deliveries",
-    "notification-events",
-    "bus",
-    "manual",
-)
+SOURCES: tuple[Source, ...] = get_args(Source)
 Status = Literal["pending", "retried"]
-STATUSES: tuple[Status, ...] = ("pending", "retried")
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 # The team of a message that names none (a schedule's input, a malformed body): kept, never
 # dropped. The operator reads them with a service token for this team (`factory login
