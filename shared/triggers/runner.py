@@ -144,8 +144,9 @@ def chain_of(event: dict[str, Any] | None) -> int:
     if not event or not str(event.get("type") or "").startswith("trigger."):
         return 1
     previous = (event.get("data") or {}).get("chain")
-    valid = isinstance(previous, int) and not isinstance(previous, bool) and previous > 0
-    return (previous if valid else 1) + 1
+    if isinstance(previous, bool) or not isinstance(previous, int) or previous < 1:
+        previous = 1
+    return previous + 1
 
 
 def _overlap(trigger: Trigger, request: FireRequest, is_running: IsRunning | None) -> str | None:
