@@ -88,6 +88,29 @@ def test_the_first_admin_signs_in_and_is_admin_of_team_default(server: str) -> N
     assert users.json()["total"] == 1
 
 
+def test_a_request_waiting_on_this_server_is_answered_while_it_waits(server: str) -> None:
+    """Requests run side by side, as Lambda invocations do: a webhook test sent to this
+    server's own inbound URL is answered (401: not the source's signature) at once, not
+    after the sender's 15 s timeout with the server blocked on itself."""
+    with httpx.Client(base_url=server, timeout=10) as http:
+        token = http.post(
+            "/api/v1/auth/login", json={"email": "admin@example.com", "password": ADMIN_PASSWORD}
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        source = http.post(
+            "/api/v1/webhooks/sources",
+            json={"name": "this server", "scheme": "standard-webhooks"},
+            headers=auth,
+        ).json()
+        endpoint = http.post(
+            "/api/v1/webhooks", json={"url": source["url"], "events": ["*"]}, headers=auth
+        ).json()
+        tested = http.post(f"/api/v1/webhooks/{endpoint['id']}/test", headers=auth)
+
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["response_code"] == 401
+
+
 def test_a_weak_local_admin_password_stops_the_start_with_the_reason() -> None:
     import os
     import subprocess

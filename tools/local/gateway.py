@@ -2,12 +2,18 @@
 
 Routing follows the same data CDK turns into routes (``functions.registry``): the group
 that claims the path, else the default group. Each group's app is imported on first use,
-as each Lambda function would be on its first request.
+as each Lambda function would be on its first request. Requests run side by side, each
+on a thread of its own, as concurrent Lambda invocations do: the routes do blocking work,
+and a request that waits on another (a webhook test sent to this server's own /hooks URL)
+must not wait on itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -23,6 +29,10 @@ from functions.registry import (
 from shared.settings import Settings
 from tools.local.emulator import register_function
 
+# Concurrent requests at most: more wait for a thread, as invocations over a function's
+# reserved concurrency are throttled.
+MAX_CONCURRENT_REQUESTS = 8
+
 
 @cache
 def _group_app(group_name: str) -> Any:
@@ -32,6 +42,9 @@ def _group_app(group_name: str) -> Any:
 
 class LocalGateway:
     """An ASGI app that routes by path to the group apps, as the HTTP API routes to Lambdas."""
+
+    def __init__(self) -> None:
+        self._threads = ThreadPoolExecutor(MAX_CONCURRENT_REQUESTS, thread_name_prefix="request")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -46,7 +59,25 @@ class LocalGateway:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        await app(scope, *_reading_the_whole_body(receive, send))
+        await self._in_a_thread(app, scope, *_reading_the_whole_body(receive, send))
+
+    async def _in_a_thread(self, app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Run the app on a thread with an event loop of its own; its receive and send go
+        back to the server's loop."""
+        server = asyncio.get_running_loop()
+
+        def on_server(
+            call: Callable[..., Coroutine[Any, Any, Any]],
+        ) -> Callable[..., Coroutine[Any, Any, Any]]:
+            async def relayed(*args: Any) -> Any:
+                future = asyncio.run_coroutine_threadsafe(call(*args), server)
+                return await asyncio.wrap_future(future)
+
+            return relayed
+
+        await server.run_in_executor(
+            self._threads, asyncio.run, app(scope, on_server(receive), on_server(send))
+        )
 
 
 def _reading_the_whole_body(receive: Any, send: Any) -> tuple[Any, Any]:
