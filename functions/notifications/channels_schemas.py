@@ -17,11 +17,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
 )
 
 from shared.notifications.channel_domain import ChannelType, DeliveryStatus
+from shared.numbers import JSON_NUMBER
 from shared.request_fields import omittable, trimmed
 
 Name = Annotated[str, trimmed(100)]
@@ -53,7 +53,7 @@ BotToken = Annotated[
 ]
 # A chat's id (a number, negative for groups) or a public channel's @username.
 ChatId = (
-    Annotated[StrictInt, Field(ge=-(10**15), le=10**15)]
+    Annotated[int, Field(ge=-(10**15), le=10**15), JSON_NUMBER]
     | Annotated[str, StringConstraints(pattern=r"^(-?[0-9]{1,16}|@[A-Za-z][A-Za-z0-9_]{3,31})$")]
 )
 Addresses = Annotated[list[EmailStr], Field(min_length=1, max_length=50)]

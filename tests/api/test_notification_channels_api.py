@@ -181,8 +181,11 @@ def test_each_type_takes_its_own_config_and_nothing_else(admin: Account) -> None
         {"name": "team mail", "type": "email", "config": {}},
         {"name": "tg", "type": "telegram", "config": {"bot_token": BOT_TOKEN, "chat_id": -100}},
         {"name": "hook", "type": "webhook", "config": {"url": "http://127.0.0.1:9/h?t=1"}},
+        # JSON Schema counts -290.0 as an integer, as the document says chat_id may be.
+        {"name": "tg2", "type": "telegram", "config": {"bot_token": BOT_TOKEN, "chat_id": -290.0}},
     ]
     made = [create(admin, body) for body in good]
+    assert made[5]["config"]["chat_id"] == "-290"
     assert made[0]["config"] == {}
     assert made[2]["config"] == {"to": None}
     assert made[3]["config"] == {"chat_id": "-100", "bot_token_hint": "…Dsaw"}
@@ -208,6 +211,8 @@ def test_each_type_takes_its_own_config_and_nothing_else(admin: Account) -> None
         {"name": "x", "type": "email", "config": {"cc": ["a@example.com"]}},
         {"name": "x", "type": "telegram", "config": {"bot_token": "nope", "chat_id": 1}},
         {"name": "x", "type": "telegram", "config": {"bot_token": BOT_TOKEN}},
+        {"name": "x", "type": "telegram", "config": {"bot_token": BOT_TOKEN, "chat_id": 1.5}},
+        {"name": "x", "type": "telegram", "config": {"bot_token": BOT_TOKEN, "chat_id": True}},
         {"name": " ", "type": "in_app"},
         {"type": "in_app"},
     ]
