@@ -168,7 +168,9 @@ async def list_history(
 @router.post(
     "/triggers/{trigger_id}/fire",
     response_model=FireAnswer,
-    responses=_FOUND,
+    # 409: the trigger kept changing while its run was recorded; 503: the action could not
+    # be started now (ours and transient: nothing ran, a retry may).
+    responses=error_responses(404, 409, 503),
     summary="Run the trigger's action now (recorded in its history like any fire)",
 )
 async def fire_trigger(trigger_id: str, principal: CurrentPrincipal) -> dict[str, Any]:

@@ -339,3 +339,26 @@ def test_another_teams_trigger_is_404(
     # Still there, untouched, with its schedule.
     assert member.client.get(url, headers=member.headers).json()["enabled"] is True
     assert scheduler_schedule(trigger["id"])["State"] == "ENABLED"  # type: ignore[index]
+
+
+def test_a_fire_that_cannot_run_now_is_503_and_the_route_says_so(
+    member: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.triggers.app import app
+    from shared.errors import ServiceUnavailable
+    from shared.triggers import runner
+
+    trigger = created(member)
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise ServiceUnavailable("the pipeline could not be started; retry shortly")
+
+    monkeypatch.setattr(runner, "_run_action", lambda: unavailable)
+    url = f"{TRIGGERS}/{trigger['id']}"
+    answer = member.client.post(f"{url}/fire", headers=member.headers)
+    assert_error(answer, 503)
+    assert member.client.get(f"{url}/history", headers=member.headers).json()["items"] == []
+    # Every status the fire answers is in its document: 503 here, 409 when the trigger
+    # kept changing while its run was recorded.
+    responses = app.openapi()["paths"]["/api/v1/triggers/{trigger_id}/fire"]["post"]["responses"]
+    assert {"404", "409", "503"} <= set(responses)
