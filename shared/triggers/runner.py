@@ -79,8 +79,9 @@ def fire(
             raise NotFound("trigger not found")
         logger.info("fire of a deleted trigger dropped", extra={"trigger_id": request.trigger_id})
         return None
-    if not trigger.enabled and not manual and request.reason != "replay":
-        # In flight when it was turned off: a paused trigger's fires are not run.
+    if not trigger.enabled and not manual:
+        # In flight when it was turned off (a replay too: it was sent when the trigger was
+        # turned on, and it was turned off again since): a paused trigger's fires are not run.
         logger.info("fire of a disabled trigger dropped", extra={"trigger_id": trigger.id})
         return None
 

@@ -365,3 +365,18 @@ def test_a_run_fired_by_a_trigger_event_says_how_deep_its_chain_is(
         runner.fire(FireRequest.model_validate(message))
     chains = [d["chain"] for kind, d in published if kind == "trigger.fired"]
     assert chains == [4, 1]
+
+
+def test_replayed_fires_of_a_trigger_turned_off_again_are_not_run(
+    aws: None, pump: Any, clock: Any, actions: FakeActions
+) -> None:
+    trigger = make_trigger(overlap="allow")
+    service.toggle_trigger(trigger.team_id, trigger.id)
+    clock.move_to(datetime(2027, 3, 29, 12, 0, tzinfo=UTC))
+    pump.drain()
+    # On with its missed fires asked for, then off again before they are received.
+    service.toggle_trigger(trigger.team_id, trigger.id, replay_missed=True)
+    service.toggle_trigger(trigger.team_id, trigger.id)
+    pump.drain()
+    assert runs(trigger) == []
+    assert actions.calls == []
