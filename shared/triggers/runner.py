@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from shared import events
 from shared.db.versioned import update_versioned
-from shared.errors import NotFound
+from shared.errors import NotFound, ServiceUnavailable
 from shared.ids import new_id, utcnow
 from shared.observability import logger
 from shared.triggers import store
@@ -208,7 +208,8 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -
         update_versioned(read, change, what="trigger")
     _publish_fired(trigger, run, chain)
     for stopped in paused:
-        _pause_schedule(stopped)
+        # Announced first: a redelivery of this fire finds its run and does none of this
+        # again, so a pause whose schedule write failed would otherwise never be told.
         events.publish(
             "trigger.paused",
             {
@@ -219,6 +220,14 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -
                 "error": run.error,
             },
         )
+        try:
+            _pause_schedule(stopped)
+        except ServiceUnavailable:
+            # The trigger is off: the fires its schedule still sends are dropped, and its
+            # next change (turning it on again) writes the schedule anew.
+            logger.exception(
+                "paused trigger's schedule left enabled", extra={"trigger_id": stopped.id}
+            )
 
 
 def _publish_fired(trigger: Trigger, run: TriggerRun, chain: int) -> None:

@@ -380,3 +380,32 @@ def test_replayed_fires_of_a_trigger_turned_off_again_are_not_run(
     pump.drain()
     assert runs(trigger) == []
     assert actions.calls == []
+
+
+def test_a_pause_is_announced_even_when_its_schedule_cannot_be_disabled_now(
+    aws: None,
+    clock: Any,
+    actions: FakeActions,
+    published: list[tuple[str, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from contextlib import suppress
+
+    from shared.errors import ServiceUnavailable
+    from shared.triggers import scheduler
+
+    trigger = make_trigger(failure_limit=1, overlap="allow")
+    actions.fail = "agent 01J... not found"
+
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise ServiceUnavailable("The trigger's schedule could not be written")
+
+    monkeypatch.setattr(scheduler, "put_schedule", unavailable)
+    request = FireRequest.model_validate(fire_message(trigger, clock_now()))
+    with suppress(ServiceUnavailable):
+        runner.fire(request)
+    runner.fire(request)  # SQS delivering the message again, if the first receive failed
+
+    assert store.get_trigger(trigger.team_id, trigger.id).enabled is False  # type: ignore[union-attr]
+    assert [d["trigger_id"] for kind, d in published if kind == "trigger.paused"] == [trigger.id]
+    assert len(actions.calls) == 1
