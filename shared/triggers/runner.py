@@ -78,6 +78,8 @@ def fire(
         if manual:
             raise NotFound("trigger not found")
         logger.info("fire of a deleted trigger dropped", extra={"trigger_id": request.trigger_id})
+        if request.reason == "schedule":
+            _drop_orphan_schedule(request.trigger_id)
         return None
     if not trigger.enabled and not manual:
         # In flight when it was turned off (a replay too: it was sent when the trigger was
@@ -243,6 +245,18 @@ def _publish_fired(trigger: Trigger, run: TriggerRun, chain: int) -> None:
             "chain": chain,
         },
     )
+
+
+def _drop_orphan_schedule(trigger_id: str) -> None:
+    """Delete the schedule of a trigger that is gone: a DELETE whose schedule delete failed
+    left it firing, and its retry is a 404. (A schedule is written only after its trigger's
+    item, so none exists for a trigger not yet stored.)"""
+    from shared.triggers.scheduler import delete_schedule
+
+    try:
+        delete_schedule(trigger_id)
+    except ServiceUnavailable:  # its next fire tries again
+        logger.exception("orphan schedule left", extra={"trigger_id": trigger_id})
 
 
 def _pause_schedule(trigger: Trigger) -> None:

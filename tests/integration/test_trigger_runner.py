@@ -409,3 +409,36 @@ def test_a_pause_is_announced_even_when_its_schedule_cannot_be_disabled_now(
     assert store.get_trigger(trigger.team_id, trigger.id).enabled is False  # type: ignore[union-attr]
     assert [d["trigger_id"] for kind, d in published if kind == "trigger.paused"] == [trigger.id]
     assert len(actions.calls) == 1
+
+
+def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
+    aws: None, pump: Any, clock: Any, actions: FakeActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.errors import ServiceUnavailable
+    from shared.triggers import scheduler
+
+    trigger = make_trigger(overlap="allow")
+    delete_schedule = scheduler.delete_schedule
+    failed: list[str] = []
+
+    def fails_once(trigger_id: str) -> None:
+        if not failed:
+            failed.append(trigger_id)
+            raise ServiceUnavailable("The trigger's schedule could not be deleted")
+        delete_schedule(trigger_id)
+
+    monkeypatch.setattr(scheduler, "delete_schedule", fails_once)
+    with pytest.raises(ServiceUnavailable):
+        service.delete_trigger(trigger.team_id, trigger.id)
+    # The trigger is gone (a second DELETE is a 404), its schedule is not.
+    assert store.get_trigger(trigger.team_id, trigger.id) is None
+    assert schedule_state(trigger) == "ENABLED"
+
+    clock.move_to(datetime(2027, 3, 26, 8, 0, 0, tzinfo=UTC))
+    pump.drain()
+    listed = client("scheduler").list_schedules(
+        GroupName=get_settings().schedule_group_name, NamePrefix=f"trigger-{trigger.id}"
+    )
+    assert listed["Schedules"] == []
+    assert actions.calls == []
+    assert runs(trigger) == []
