@@ -588,9 +588,11 @@ NOTIFIER = WorkerFunction(
     name="notifier",
     description="matches domain events to notification rules: inbox items, channel deliveries",
     handler="functions.notifier.handler.handler",
-    # Rules, inbox items and counts, preferences, channels (events); the team's users and
-    # roles (identity); once per event id (idempotency).
+    # Rules, inbox items and counts, preferences, channels, an inbound event's body
+    # (events); the team's users and roles (identity); once per event id (idempotency). A
+    # body too large for its item is in the bucket (hooks/), for `payload.*` filters.
     tables={"events": "read_write", "identity": "read", "idempotency": "read_write"},
+    bucket="read",
     sends_to=("notification-deliveries",),
     consumes=("notification-events",),
     memory_mb=256,

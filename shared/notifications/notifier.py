@@ -25,6 +25,7 @@ from typing import Any, Final
 from ulid import ULID
 
 from shared import queues
+from shared.event_rules.inbound import HOOK_RECEIVED, with_sender_body
 from shared.event_rules.patterns import EventPattern, envelope, matches
 from shared.identity.domain import User
 from shared.identity.store import users
@@ -69,10 +70,15 @@ def rules_for(team_id: str, event: Mapping[str, Any]) -> list[Rule]:
     found = {rule.id: rule for rule in builtins.builtins_for(team_id, event_type)}
     for rule in rule_store.indexed_rules(team_id, event_type):
         found[rule.id] = rule
+    enabled = [rule for rule in found.values() if rule.enabled]
+    if enabled and event_type == HOOK_RECEIVED and "payload" not in event:
+        # `payload.*` filters test the sender's body, which the bus does not carry: read
+        # it back (once, and only when some rule may match).
+        event = with_sender_body(dict(event))
     return [
         rule
-        for rule in found.values()
-        if rule.enabled and matches(EventPattern(event=rule.event, filters=rule.filters), event)
+        for rule in enabled
+        if matches(EventPattern(event=rule.event, filters=rule.filters), event)
     ]
 
 

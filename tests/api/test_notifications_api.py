@@ -191,6 +191,30 @@ def test_events_of_other_teams_and_types_no_rule_names_add_nothing(
     assert len(inbox(other)) == 1
 
 
+def test_a_hook_received_rule_filters_on_the_senders_body(
+    admin: Account, deliveries: list[dict[str, Any]]
+) -> None:
+    from shared.hooks import event_store
+    from shared.ids import new_id
+
+    source = new_id()
+    add_rule(admin, event="hook.received", filters={"payload.ref": "refs/heads/main"})
+
+    def received(ref: str) -> dict[str, Any]:
+        event_id = new_id()
+        body = json.dumps({"ref": ref})
+        at = datetime.now(UTC)
+        event_store.save_event(admin.team_id, source, event_id, "push", at, body, None)
+        detail = {"team_id": admin.team_id, "source_id": source, "event_id": event_id}
+        return bus_event("hook.received", {**detail, "sender_type": "push", "scheme": "github"})
+
+    # A push to main is notified; one to another branch is not
+    assert notifier.notify(received("refs/heads/main")).notes == 1
+    assert notifier.notify(received("refs/heads/x")).notes == 0
+    [note] = inbox(admin)
+    assert note["kind"] == "hook.received"
+
+
 def test_an_event_the_notifier_keeps_failing_on_is_dead_lettered_and_retried(
     admin: Account, pump: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
