@@ -24,6 +24,9 @@ from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["notification channels"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
+# A route that writes or reads a channel's secret: Secrets Manager out of reach is a 503.
+_SECRETS = error_responses(503)
+_SECRETS[503]["description"] = "The channel's secret store is unavailable; try again shortly"
 CHANNELS = "/notifications/channels"
 
 
@@ -54,6 +57,7 @@ async def list_channels(principal: AdminPrincipal, params: Pagination) -> dict[s
     CHANNELS,
     status_code=201,
     response_model=ChannelCreated,
+    responses=_SECRETS,
     summary="Add a channel: its secrets go to Secrets Manager (a webhook channel's signing "
     "secret is shown only here)",
 )
@@ -81,7 +85,7 @@ async def get_channel(channel_id: str, principal: AdminPrincipal) -> dict[str, A
 @router.put(
     CHANNELS + "/{channel_id}",
     response_model=ChannelPublic,
-    responses=error_responses(404, 409),
+    responses={**error_responses(404, 409), **_SECRETS},
     summary="Replace a channel's name, type, config and state (a secret left out is kept "
     "while the type stays)",
 )
@@ -103,7 +107,7 @@ async def replace_channel(
     CHANNELS + "/{channel_id}",
     status_code=204,
     response_class=Response,
-    responses=error_responses(404, 409),
+    responses={**error_responses(404, 409), **_SECRETS},
     summary="Delete a channel and its secrets: nothing more is sent through it",
 )
 async def delete_channel(channel_id: str, principal: AdminPrincipal) -> Response:
@@ -114,7 +118,7 @@ async def delete_channel(channel_id: str, principal: AdminPrincipal) -> Response
 @router.post(
     CHANNELS + "/{channel_id}/test",
     response_model=ChannelTestOutcome,
-    responses=_FOUND,
+    responses={**_FOUND, **_SECRETS},
     summary="Send a test notification through the channel now and answer what came of it "
     "(e-mail without its own `to` goes to the caller)",
 )

@@ -174,6 +174,49 @@ def test_deleting_a_channel_removes_it_and_its_secret(admin: Account, slack: Fak
     assert_deleted(admin.team_id, created["id"])
 
 
+def test_an_unavailable_secret_store_is_a_declared_503(
+    admin: Account, slack: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from functions.notifications.app import app
+    from shared.notifications import channel_secrets
+
+    created = slack_channel(admin, slack)
+    path = f"{CHANNELS}/{created['id']}"
+
+    class Unreachable:
+        exceptions = channel_secrets.client("secretsmanager").exceptions
+
+        def __getattr__(self, name: str) -> Any:
+            def call(**kwargs: Any) -> Any:
+                raise EndpointConnectionError(endpoint_url="https://secretsmanager.invalid")
+
+            return call
+
+    # Given Secrets Manager out of reach (and nothing cached for the container)
+    monkeypatch.setattr(channel_secrets, "client", lambda name: Unreachable())
+    monkeypatch.setattr(channel_secrets, "_cache", {})
+    slack_body = {"name": "ops", "type": "slack", "config": {"webhook_url": slack.url + SLACK_PATH}}
+    telegram = {"name": "tg", "type": "telegram", "config": {"chat_id": 1, "bot_token": BOT_TOKEN}}
+
+    # Then each route that writes or reads a secret answers 503 with the error body
+    assert_error(admin.client.post(CHANNELS, headers=admin.headers, json=slack_body), 503)
+    assert_error(admin.client.put(path, headers=admin.headers, json=telegram), 503)
+    assert_error(admin.client.post(f"{path}/test", headers=admin.headers), 503)
+    assert_error(admin.client.delete(path, headers=admin.headers), 503)
+    # and declares it in its OpenAPI responses
+    paths = app.openapi()["paths"]
+    declared = {
+        ("post", CHANNELS),
+        ("put", CHANNELS + "/{channel_id}"),
+        ("delete", CHANNELS + "/{channel_id}"),
+        ("post", CHANNELS + "/{channel_id}/test"),
+    }
+    for method, route in declared:
+        assert "503" in paths[route][method]["responses"], (method, route)
+
+
 def test_each_type_takes_its_own_config_and_nothing_else(admin: Account) -> None:
     good: list[dict[str, Any]] = [
         {"name": "inbox", "type": "in_app"},
