@@ -81,6 +81,11 @@ def fire(
         if request.reason == "schedule":
             _drop_orphan_schedule(request.trigger_id)
         return None
+    if request.reason == "schedule" and trigger.type != "schedule":
+        # Made an event trigger, and its schedule's delete failed: the schedule is not its.
+        logger.info("schedule fire of an event trigger dropped", extra={"trigger_id": trigger.id})
+        _drop_orphan_schedule(trigger.id)
+        return None
     if not trigger.enabled and not manual:
         # In flight when it was turned off (a replay too: it was sent when the trigger was
         # turned on, and it was turned off again since): a paused trigger's fires are not run.
@@ -248,9 +253,10 @@ def _publish_fired(trigger: Trigger, run: TriggerRun, chain: int) -> None:
 
 
 def _drop_orphan_schedule(trigger_id: str) -> None:
-    """Delete the schedule of a trigger that is gone: a DELETE whose schedule delete failed
-    left it firing, and its retry is a 404. (A schedule is written only after its trigger's
-    item, so none exists for a trigger not yet stored.)"""
+    """Delete the schedule of a trigger that is gone or no longer a schedule trigger: a
+    DELETE or PUT whose schedule delete failed left it firing (the DELETE's retry is a 404).
+    A schedule is written only after its trigger's item, so none exists for a trigger not
+    yet stored."""
     from shared.triggers.scheduler import delete_schedule
 
     try:

@@ -442,3 +442,47 @@ def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
     assert listed["Schedules"] == []
     assert actions.calls == []
     assert runs(trigger) == []
+
+
+def test_a_schedule_left_behind_by_a_trigger_made_an_event_trigger_runs_nothing(
+    aws: None, pump: Any, clock: Any, actions: FakeActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import TypeAdapter
+
+    from shared.errors import ServiceUnavailable
+    from shared.triggers import scheduler
+    from shared.triggers.domain import TriggerAction
+
+    trigger = make_trigger(overlap="allow")
+    delete_schedule = scheduler.delete_schedule
+    failed: list[str] = []
+
+    def fails_once(trigger_id: str) -> None:
+        if not failed:
+            failed.append(trigger_id)
+            raise ServiceUnavailable("The trigger's schedule could not be deleted")
+        delete_schedule(trigger_id)
+
+    monkeypatch.setattr(scheduler, "delete_schedule", fails_once)
+    with pytest.raises(ServiceUnavailable):
+        service.replace_trigger(
+            trigger.team_id,
+            trigger.id,
+            name="on failure",
+            kind="event",
+            config={"event": "job.failed"},
+            action=TypeAdapter(TriggerAction).validate_python(JOB),
+            overlap="allow",
+            enabled=True,
+            failure_limit=5,
+        )
+    assert schedule_state(trigger) == "ENABLED"
+
+    clock.move_to(datetime(2027, 3, 26, 8, 0, 0, tzinfo=UTC))
+    pump.drain()
+    listed = client("scheduler").list_schedules(
+        GroupName=get_settings().schedule_group_name, NamePrefix=f"trigger-{trigger.id}"
+    )
+    assert listed["Schedules"] == []
+    assert actions.calls == []
+    assert runs(trigger) == []
