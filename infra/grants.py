@@ -129,13 +129,16 @@ def grant_provider_keys(
 
 # Notification channels' secrets, one secret each under `<prefix>/channels/`
 # (shared/notifications/channel_secrets.py): a reader asks for the version its channel
-# names; the channel routes create, add versions to and delete them.
+# names; the channel routes create, add versions to and delete them (and restore one a
+# change of type had scheduled for deletion, when the type changes back).
 READ_CHANNEL_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 MANAGE_CHANNEL_SECRET_ACTIONS = (
     "secretsmanager:GetSecretValue",
     "secretsmanager:CreateSecret",
     "secretsmanager:TagResource",
     "secretsmanager:PutSecretValue",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:RestoreSecret",
     "secretsmanager:DeleteSecret",
 )
 

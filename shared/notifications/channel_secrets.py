@@ -77,7 +77,16 @@ def store(team_id: str, channel_id: str, secrets: ChannelSecrets, *, version: st
                     {"Key": "channel_id", "Value": channel_id},
                 ],
             )
-        except manager.exceptions.ResourceExistsException:
+        except (
+            manager.exceptions.ResourceExistsException,
+            # Secrets Manager's answer for a name scheduled for deletion
+            manager.exceptions.InvalidRequestException,
+        ):
+            # A channel turned into a type without secrets had its secret scheduled for
+            # deletion: a change back within the recovery window brings it back first
+            # (no version can be added to a deleted secret, nor read from one).
+            if manager.describe_secret(SecretId=name).get("DeletedDate") is not None:
+                manager.restore_secret(SecretId=name)
             manager.put_secret_value(SecretId=name, SecretString=text, ClientRequestToken=version)
     except (ClientError, BotoCoreError) as exc:
         raise _unavailable("write", exc) from None

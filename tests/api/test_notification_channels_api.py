@@ -153,6 +153,31 @@ def test_replacing_keeps_the_secret_unless_a_new_one_is_given(
     assert_deleted(admin.team_id, created["id"])
 
 
+def test_a_channel_turned_back_to_a_type_with_secrets_stores_them_again(
+    admin: Account, slack: FakeServer
+) -> None:
+    created = slack_channel(admin, slack)
+    path = f"{CHANNELS}/{created['id']}"
+    # Given a slack channel turned into an e-mail one (its secret scheduled for deletion)
+    mail = {"name": "mail", "type": "email", "config": {"to": ["ops@example.com"]}}
+    assert admin.client.put(path, headers=admin.headers, json=mail).status_code == 200
+    assert_deleted(admin.team_id, created["id"])
+
+    # When it becomes a slack channel again, within the secret's recovery window
+    back = admin.client.put(
+        path,
+        headers=admin.headers,
+        json={"name": "ops", "type": "slack", "config": {"webhook_url": slack.url + SLACK_PATH}},
+    )
+
+    # Then its new URL is its secret, and a test send reaches it
+    assert back.status_code == 200, back.text
+    assert secret_value(admin.team_id, created["id"]) == {"webhook_url": slack.url + SLACK_PATH}
+    sent = admin.client.post(f"{path}/test", headers=admin.headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "succeeded"
+
+
 def assert_deleted(team_id: str, channel_id: str) -> None:
     """The channel's secret is scheduled for deletion (recoverable for 7 days)."""
     from shared.aws import client
