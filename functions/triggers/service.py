@@ -167,7 +167,13 @@ def replace_trigger(
 def _switched(current: Trigger, enabled: bool, now: datetime) -> dict[str, Any]:
     """What turning a trigger on or off changes beside `enabled`."""
     if enabled and not current.enabled:
-        return {"consecutive_failures": 0, "paused_reason": None, "disabled_at": None}
+        return {
+            "consecutive_failures": 0,
+            "paused_reason": None,
+            "disabled_at": None,
+            "window_started_at": None,
+            "window_runs": 0,
+        }
     if not enabled and current.enabled:
         return {"disabled_at": now}
     return {}

@@ -93,6 +93,9 @@ class Trigger(BaseModel):
     paused_reason: str | None = None
     # When it was last turned off: missed fires since then may be replayed on enabling.
     disabled_at: datetime | None = None
+    # Runs counted in the current window of an hour (the runaway guard: runner.py).
+    window_started_at: datetime | None = None
+    window_runs: int = 0
     # Whose actions these are: the member who created the trigger (jobs are theirs).
     owner_id: str | None = None
     last_run_id: str | None = None

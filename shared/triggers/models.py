@@ -56,6 +56,8 @@ class TriggerItem(TeamItem):
     consecutive_failures = NumberAttribute(default=0)
     paused_reason = UnicodeAttribute(null=True)
     disabled_at = UTCDateTimeAttribute(null=True)
+    window_started_at = UTCDateTimeAttribute(null=True)
+    window_runs = NumberAttribute(default=0)
     owner_id = UnicodeAttribute(null=True)
     last_run_id = UnicodeAttribute(null=True)
     last_job_id = UnicodeAttribute(null=True)

@@ -43,6 +43,12 @@ QUEUE_RETRY: Final = timedelta(minutes=1)
 MAX_QUEUED: Final = 24 * 60
 MAX_ERROR_LENGTH: Final = 2000
 MAX_OUTPUT_LENGTH: Final = 4000
+# The runaway guard: a trigger that runs more than this within an hour is paused. Twice
+# what the tightest schedule runs (every minute); an event trigger past it is far more
+# likely a loop (a job-starting trigger on `job.*` with overlap allow, whose jobs' events
+# fire it again, unbounded where the built-in provider costs nothing) than a wish.
+MAX_RUNS_PER_HOUR: Final = 120
+RUNAWAY_WINDOW: Final = timedelta(hours=1)
 
 RunAction = Callable[..., "ActionResult"]
 IsRunning = Callable[[str, str], bool]
@@ -195,6 +201,16 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -
         if run.job_id is not None:
             update["last_job_id"] = run.job_id
         if counts:
+            update.update(_window(current, run.fired_at))
+            if update["window_runs"] > MAX_RUNS_PER_HOUR and current.enabled:
+                update.update(
+                    enabled=False,
+                    disabled_at=run.fired_at,
+                    paused_reason=f"paused after {update['window_runs']} runs within an hour: "
+                    "a loop (its action's events firing it again)? Turn it on again when it "
+                    "is mended",
+                )
+        if counts and update.get("enabled", True):
             failures = current.consecutive_failures + 1 if run.outcome == "failed" else 0
             update["consecutive_failures"] = failures
             if failures >= current.failure_limit and current.enabled:
@@ -224,7 +240,8 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -
                 "trigger_id": stopped.id,
                 "name": stopped.name,
                 "failures": stopped.consecutive_failures,
-                "error": run.error,
+                # The action's error, or (paused as a runaway) why it was paused.
+                "error": run.error or stopped.paused_reason,
             },
         )
         try:
@@ -235,6 +252,15 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -
             logger.exception(
                 "paused trigger's schedule left enabled", extra={"trigger_id": stopped.id}
             )
+
+
+def _window(current: Trigger, fired_at: datetime) -> dict[str, Any]:
+    """The run counted in the trigger's hour: a new hour starts at the first run after
+    the last one ended."""
+    started = current.window_started_at
+    if started is None or fired_at - started >= RUNAWAY_WINDOW:
+        return {"window_started_at": fired_at, "window_runs": 1}
+    return {"window_runs": current.window_runs + 1}
 
 
 def _publish_fired(trigger: Trigger, run: TriggerRun, chain: int) -> None:

@@ -486,3 +486,45 @@ def test_a_schedule_left_behind_by_a_trigger_made_an_event_trigger_runs_nothing(
     assert listed["Schedules"] == []
     assert actions.calls == []
     assert runs(trigger) == []
+
+
+def test_a_trigger_running_away_is_paused_and_counts_afresh_when_turned_on(
+    aws: None,
+    clock: Any,
+    actions: FakeActions,
+    published: list[tuple[str, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More runs within an hour than any schedule makes pause the trigger: a job-starting
+    trigger on job.* with overlap allow would otherwise start jobs for ever."""
+    monkeypatch.setattr(runner, "MAX_RUNS_PER_HOUR", 3)
+    trigger = make_trigger(kind="event", config={"event": "job.*"}, overlap="allow")
+
+    def fire_on(event_id: str) -> Any:
+        event = {"id": event_id, "type": "job.created", "data": {"job_id": event_id}}
+        message = fire_message(trigger, clock_now(), reason="event", event=event)
+        return runner.fire(FireRequest.model_validate(message))
+
+    for number in range(3):
+        fire_on(f"E{number}")
+    # An hour later the count starts again: three more within that hour are allowed.
+    clock.shift(timedelta(minutes=61))
+    for number in range(3, 6):
+        fire_on(f"E{number}")
+    assert store.get_trigger(trigger.team_id, trigger.id).enabled is True  # type: ignore[union-attr]
+
+    fire_on("E6")  # the fourth within the hour
+
+    paused = store.get_trigger(trigger.team_id, trigger.id)
+    assert paused is not None
+    assert paused.enabled is False
+    assert paused.paused_reason is not None
+    assert "4 runs within an hour" in paused.paused_reason
+    (notice,) = [d for kind, d in published if kind == "trigger.paused"]
+    assert notice["error"] == paused.paused_reason
+    assert fire_on("E7") is None  # off: dropped
+    assert len(actions.calls) == 7
+
+    service.toggle_trigger(trigger.team_id, trigger.id)  # on again, within the same hour
+    assert fire_on("E8") is not None
+    assert store.get_trigger(trigger.team_id, trigger.id).enabled is True  # type: ignore[union-attr]
