@@ -9,13 +9,21 @@
   `*`; a job must be the team's: another team's is an error, and nothing is recorded),
   `unsubscribe`, `ping` (refreshes the connection's expiry) → `pong`. The reply is the
   route's response: `{"type": ...}`, `error` with `detail` for what was refused.
+- The credential: a connection records when it stops being valid (an access token's
+  `exp`); an API key, which never expires, is read again at each ping. Once expired or
+  revoked, nothing is pushed, and every message but `auth` is answered
+  `CREDENTIAL_EXPIRED` (the socket stays open: the grace, REAUTH_GRACE, lets the client
+  keep its subscriptions). `{type: auth, token}` on an authenticated socket moves the
+  credential to a fresh token of the same team; another team's is refused, nothing
+  changed.
 - `$disconnect`: the connection's item is deleted.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -25,8 +33,8 @@ from shared.errors import DomainError, NotFound, Unauthorized
 from shared.ids import utcnow
 from shared.live import connections, store
 from shared.live.domain import (
-    CONNECTION_TTL,
     MAX_SUBSCRIPTIONS,
+    REAUTH_GRACE,
     AuthMessage,
     ClientMessage,
     Connection,
@@ -41,6 +49,7 @@ _MESSAGE: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 # Larger messages are refused unread (API Gateway's own frame limit is 32 KB).
 MAX_MESSAGE_CHARS = 8192
 Reply = dict[str, Any]
+CREDENTIAL_EXPIRED = "credential expired: send {type: auth, token} with a fresh one"
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -61,22 +70,30 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": json.dumps(reply)}
 
 
-def authenticate(token: str) -> Principal:
-    """The principal of an access token or an API key (which needs the `read` scope);
-    Unauthorized otherwise."""
+def authenticate(token: str) -> tuple[Principal, datetime | None]:
+    """The principal of an access token or an API key (which needs the `read` scope), and
+    when the credential expires (an API key: None); Unauthorized otherwise."""
+    import jwt
+
     from shared.identity import opaque
 
     token = token.strip()
     if opaque.looks_like(token, opaque.API_KEY):
         from shared.auth.credentials import principal_for
 
-        principal = principal_for(token, opaque.API_KEY)
-        if not principal.allows("read"):
-            raise Unauthorized("This API key lacks the 'read' scope")
-        return principal
+        return _readable(principal_for(token, opaque.API_KEY)), None
     from shared.auth.tokens import verify_token
 
-    return verify_token(token)
+    principal = verify_token(token)
+    # Verified just above: the claims are read again only for `exp`.
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return principal, datetime.fromtimestamp(int(claims["exp"]), UTC)
+
+
+def _readable(principal: Principal) -> Principal:
+    if not principal.allows("read"):
+        raise Unauthorized("This API key lacks the 'read' scope")
+    return principal
 
 
 def connect(connection_id: str, token: str | None, now: datetime) -> int:
@@ -84,22 +101,27 @@ def connect(connection_id: str, token: str | None, now: datetime) -> int:
     if token is None:
         return 200  # authenticates with its first message
     try:
-        principal = authenticate(token)
+        principal, until = authenticate(token)
     except Unauthorized:
         return 401
-    _store(connection_id, principal, now)
+    _store(connection_id, principal, until, now)
     return 200
 
 
-def _store(connection_id: str, principal: Principal, now: datetime) -> Connection:
+def _store(
+    connection_id: str, principal: Principal, until: datetime | None, now: datetime
+) -> Connection:
     connection = Connection(
         connection_id=connection_id,
         team_id=principal.team_id,
         subject=principal.subject,
         role=principal.role,
         connected_at=now,
-        expires_at=now + CONNECTION_TTL,
+        expires_at=now,
+        via=principal.via,
+        credential_expires_at=until,
     )
+    connection = replace(connection, expires_at=connection.kept_until(now))
     store.save_connection(connection)
     return connection
 
@@ -145,11 +167,11 @@ def _first_message(
     """An unauthenticated socket: `auth` with a good token, or told why and closed."""
     if isinstance(message, AuthMessage):
         try:
-            principal = authenticate(message.token)
+            principal, until = authenticate(message.token)
         except Unauthorized as exc:
             _refuse(connection_id, f"not authenticated: {exc.detail}")
             return None
-        connection = _store(connection_id, principal, now)
+        connection = _store(connection_id, principal, until, now)
         return {"type": "authenticated", "team_id": connection.team_id}
     _refuse(
         connection_id,
@@ -167,12 +189,19 @@ def _refuse(connection_id: str, detail: str) -> None:
 
 
 def _answer(connection: Connection, message: Any, now: datetime) -> Reply:
-    expires_at = now + CONNECTION_TTL
+    if isinstance(message, AuthMessage):
+        return _reauthenticate(connection, message.token, now)
+    if not connection.credential_valid(now):
+        return error(CREDENTIAL_EXPIRED)
+    expires_at = connection.kept_until(now)
     if isinstance(message, PingMessage):
+        if connection.via != "jwt" and not _key_still_valid(connection):
+            store.update_credential(
+                replace(connection, credential_expires_at=now, expires_at=now + REAUTH_GRACE)
+            )
+            return error(CREDENTIAL_EXPIRED)
         store.update_connection(connection.connection_id, expires_at=expires_at)
         return {"type": "pong"}
-    if isinstance(message, AuthMessage):
-        return error("already authenticated")
     if isinstance(message, SubscribeMessage):
         wanted = _subscription(connection, message)
         kept = [sub for sub in connection.subscriptions if sub != wanted]
@@ -193,6 +222,41 @@ def _answer(connection: Connection, message: Any, now: datetime) -> Reply:
     ]
     store.update_connection(connection.connection_id, expires_at=expires_at, subscriptions=kept)
     return {"type": "unsubscribed", "event": message.event, "job_id": message.job_id}
+
+
+def _key_still_valid(connection: Connection) -> bool:
+    """An API key's connection, at a ping: the key read again (one read), as the API
+    would check it (not revoked, still with `read`)."""
+    from shared.auth.credentials import principal_again
+
+    principal = Principal(
+        connection.subject, connection.team_id, connection.role, via=connection.via
+    )
+    try:
+        _readable(principal_again(principal))
+    except Unauthorized:
+        return False
+    return True
+
+
+def _reauthenticate(connection: Connection, token: str, now: datetime) -> Reply:
+    """`auth` on an authenticated socket: a credential of the same team replaces the one
+    it holds (and its expiry); a wrong one or another team's changes nothing."""
+    try:
+        principal, until = authenticate(token)
+    except Unauthorized as exc:
+        return error(f"not authenticated: {exc.detail}")
+    if principal.team_id != connection.team_id:
+        return error("this token is of another team: open another connection for it")
+    renewed = replace(
+        connection,
+        subject=principal.subject,
+        role=principal.role,
+        via=principal.via,
+        credential_expires_at=until,
+    )
+    store.update_credential(replace(renewed, expires_at=renewed.kept_until(now)))
+    return {"type": "authenticated", "team_id": connection.team_id}
 
 
 def _subscription(connection: Connection, message: SubscribeMessage) -> Subscription:

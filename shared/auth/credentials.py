@@ -34,6 +34,21 @@ def principal_for(token: str, kind: str) -> Principal:
         raise Unauthorized(INVALID)
     credential = found.credential
     _touch(credential)
+    return _principal(credential, kind)
+
+
+def principal_again(principal: Principal) -> Principal:
+    """The principal of an API key or agent token presented earlier, read again by its id
+    (a long-lived WebSocket connection checks its key this way, holding no secret); 401
+    when it was revoked since."""
+    kind = opaque.API_KEY if principal.via == "api_key" else opaque.AGENT_TOKEN
+    credential = credentials.get_credential(principal.team_id, kind, principal.subject)
+    if credential is None or credential.revoked_at is not None:
+        raise Unauthorized(INVALID)
+    return _principal(credential, kind)
+
+
+def _principal(credential: Credential, kind: str) -> Principal:
     role: Role = credential.role  # type: ignore[assignment]  # written from Role only
     return Principal(
         subject=credential.credential_id,

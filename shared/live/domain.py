@@ -10,13 +10,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth.principal import Role
+from shared.auth.principal import Role, Via
 from shared.event_rules.patterns import WILDCARD
 
 # A connection's item expires this long after it connected or last pinged: the table
 # forgets a socket API Gateway dropped without a $disconnect (it idles out after 10
 # minutes without traffic; clients ping well within that).
 CONNECTION_TTL = timedelta(hours=2)
+# A connection whose credential expired (or was revoked) is kept this much longer, pushed
+# nothing, so its client can send `{type: auth, token}` with a fresh one and keep its
+# subscriptions: API Gateway's idle limit, so a client that keeps its socket open pings
+# within it and hears why.
+REAUTH_GRACE = timedelta(minutes=10)
 # Subscriptions per connection: each is tested against every event of the team.
 MAX_SUBSCRIPTIONS = 20
 # A message's largest field: a token, an event type, a job id.
@@ -44,7 +49,11 @@ class Subscription(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Connection:
-    """An authenticated socket: who opened it, for which team, and what it listens to."""
+    """An authenticated socket: who opened it, for which team, and what it listens to.
+
+    `credential_expires_at` is when the credential it authenticated with stops being
+    valid: an access token's `exp`; None for an API key (no expiry: read again at each
+    ping, and set to that moment when it was revoked)."""
 
     connection_id: str
     team_id: str
@@ -53,6 +62,19 @@ class Connection:
     connected_at: datetime
     expires_at: datetime
     subscriptions: tuple[Subscription, ...] = field(default_factory=tuple)
+    via: Via = "jwt"
+    credential_expires_at: datetime | None = None
+
+    def credential_valid(self, now: datetime) -> bool:
+        return self.credential_expires_at is None or self.credential_expires_at > now
+
+    def kept_until(self, now: datetime) -> datetime:
+        """The item's expiry after a message at `now`: never further than the credential's
+        own expiry (and the grace to re-authenticate)."""
+        kept = now + CONNECTION_TTL
+        if self.credential_expires_at is None:
+            return kept
+        return min(kept, self.credential_expires_at + REAUTH_GRACE)
 
     def wants(self, event_type: str, data: Mapping[str, Any]) -> bool:
         return any(sub.matches(event_type, data) for sub in self.subscriptions)

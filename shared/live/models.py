@@ -2,6 +2,8 @@
 
     pk = WSCONN#<connection id>   sk = CONN
         gsi1pk = WS#<team>         gsi1sk = <connection id>    TTL 2 h, refreshed by ping
+                                                               (never past the credential's
+                                                               expiry and its grace)
 
 The push reads a team's connections with one Query of gsi1 (WS#<team>), whatever other
 teams hold; a message reads its own connection by id.
@@ -44,6 +46,10 @@ class ConnectionItem(Model):
     team_id = UnicodeAttribute()
     subject = UnicodeAttribute()
     role = UnicodeAttribute()
+    # jwt | api_key (None: an item written before it was recorded, read as jwt)
+    via = UnicodeAttribute(null=True)
+    # An access token's exp; absent for an API key (read again at each ping instead).
+    credential_expires_at = UTCDateTimeAttribute(null=True)
     # [{"event", "job_id"}]
     subscriptions = JSONAttribute(default=list)
     connected_at = UTCDateTimeAttribute()

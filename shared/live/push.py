@@ -1,11 +1,12 @@
 """One domain event to the team's connections whose subscriptions match it.
 
 The event's team is `detail.team_id` (every product event carries it); its connections are
-one Query of gsi1. Each matching connection gets `{type: "event", event, data}` through
-the Management API, in parallel; a connection that answers 410 Gone is deleted. Another
-failure of one post (throttled after botocore's retries, a 5xx) is logged and the rest go
-on: failing the record would push again to every connection that already had it, and
-the retry would come a visibility timeout later, when the event is stale.
+one Query of gsi1, less those whose item or credential expired. Each matching connection
+gets `{type: "event", event, data}` through the Management API, in parallel; a
+connection that answers 410 Gone is deleted. Another failure of one post (throttled after
+botocore's retries, a 5xx) is logged and the rest go on: failing the record would push
+again to every connection that already had it, and the retry would come a visibility
+timeout later, when the event is stale.
 
 No idempotency record: a redelivered event is pushed again, a duplicate hint on a socket
 (clients read the job's state after an event, so seeing one twice changes nothing),
@@ -51,7 +52,13 @@ def push(bus_event: Mapping[str, Any], *, now: datetime | None = None) -> Pushed
     if not isinstance(event_type, str) or not isinstance(team_id, str) or not team_id:
         return Pushed()  # no team to push to (not a product event of a team)
     moment = now or utcnow()
-    targets = [c for c in store.team_connections(team_id, moment) if c.wants(event_type, data)]
+    # A connection whose credential expired is skipped, like one whose item did: both are
+    # on the item the Query read.
+    targets = [
+        c
+        for c in store.team_connections(team_id, moment)
+        if c.credential_valid(moment) and c.wants(event_type, data)
+    ]
     if not targets:
         return Pushed()
     message = event_message(event_type, data)

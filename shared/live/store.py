@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pynamodb.expressions.update import Action
 
-from shared.auth.principal import Role
+from shared.auth.principal import Role, Via
 from shared.db.base import get_or_none, storage_errors
 from shared.errors import Conflict
 from shared.live.domain import Connection, Subscription
@@ -21,6 +21,7 @@ from shared.live.models import (
 
 def _to_connection(item: ConnectionItem) -> Connection:
     role: Role = item.role  # type: ignore[assignment]  # written from Role only
+    via: Via = item.via or "jwt"  # type: ignore[assignment]  # written from Via only
     return Connection(
         connection_id=item.connection_id,
         team_id=item.team_id,
@@ -29,6 +30,8 @@ def _to_connection(item: ConnectionItem) -> Connection:
         connected_at=item.connected_at,
         expires_at=item.expires_at,
         subscriptions=tuple(Subscription.model_validate(sub) for sub in item.subscriptions or []),
+        via=via,
+        credential_expires_at=item.credential_expires_at,
     )
 
 
@@ -44,6 +47,8 @@ def save_connection(connection: Connection) -> None:
         team_id=connection.team_id,
         subject=connection.subject,
         role=connection.role,
+        via=connection.via,
+        credential_expires_at=connection.credential_expires_at,
         subscriptions=_subscriptions(connection.subscriptions),
         connected_at=connection.connected_at,
         gsi1pk=team_connections_key(connection.team_id),
@@ -67,10 +72,30 @@ def update_connection(
 ) -> bool:
     """Refresh the expiry (and replace the subscriptions, when given) of a stored
     connection; False when it is gone (disconnected meanwhile: never written back)."""
-    item = ConnectionItem(connection_partition(connection_id), CONNECTION_SORT_KEY)
     actions: list[Action] = [ConnectionItem.expires_at.set(expires_at)]
     if subscriptions is not None:
         actions.append(ConnectionItem.subscriptions.set(_subscriptions(subscriptions)))
+    return _update(connection_id, actions)
+
+
+def update_credential(connection: Connection) -> bool:
+    """Write the connection's credential (who, how, until when) and expiry: a
+    re-authentication, or an API key found revoked; False when it is gone."""
+    actions: list[Action] = [
+        ConnectionItem.expires_at.set(connection.expires_at),
+        ConnectionItem.subject.set(connection.subject),
+        ConnectionItem.role.set(connection.role),
+        ConnectionItem.via.set(connection.via),
+    ]
+    if connection.credential_expires_at is None:
+        actions.append(ConnectionItem.credential_expires_at.remove())
+    else:
+        actions.append(ConnectionItem.credential_expires_at.set(connection.credential_expires_at))
+    return _update(connection.connection_id, actions)
+
+
+def _update(connection_id: str, actions: list[Action]) -> bool:
+    item = ConnectionItem(connection_partition(connection_id), CONNECTION_SORT_KEY)
     try:
         with storage_errors("connection"):
             item.update(actions=actions, condition=ConnectionItem.pk.exists())

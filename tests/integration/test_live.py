@@ -23,7 +23,7 @@ from shared.events import publish
 from shared.ids import new_id, utcnow
 from shared.jobs.store import create_job
 from shared.live import store
-from shared.live.domain import CONNECTION_TTL
+from shared.live.domain import CONNECTION_TTL, REAUTH_GRACE
 from shared.live.models import ConnectionItem, connection_partition
 from shared.settings import get_settings
 from tests.factories import make_job
@@ -39,8 +39,9 @@ def live(aws: None) -> Iterator[LocalLive]:
         yield served
 
 
-def token_for(team_id: str, role: str = "member") -> str:
-    return issue_token(Principal(f"user-{team_id}", team_id, role), ttl_seconds=900)  # type: ignore[arg-type]
+def token_for(team_id: str, role: str = "member", ttl_seconds: int = 900) -> str:
+    principal = Principal(f"user-{team_id}", team_id, role)  # type: ignore[arg-type]
+    return issue_token(principal, ttl_seconds=ttl_seconds)
 
 
 def new_team() -> str:
@@ -199,7 +200,7 @@ def test_a_subscription_to_another_teams_job_is_an_error_and_gets_no_events(
         ({"type": "subscribe", "event": "jo*"}, "a wildcard is"),
         ({"type": "dance"}, "expected {type: auth|subscribe|unsubscribe|ping"),
         ({"type": "subscribe"}, "event: Field required"),
-        ({"type": "auth", "token": "x"}, "already authenticated"),
+        ({"type": "auth", "token": "x"}, "not authenticated: Invalid or expired token"),
     ],
 )
 def test_bad_messages_are_answered_with_the_reason(
@@ -215,7 +216,8 @@ def test_bad_messages_are_answered_with_the_reason(
 
 def test_ping_refreshes_the_connections_expiry(live: LocalLive) -> None:
     team = new_team()
-    with open_socket(live, token_for(team)) as socket:
+    # A day's token (the CLI's service token): the 2 hours after the ping come first.
+    with open_socket(live, token_for(team, ttl_seconds=24 * 3600)) as socket:
         [connection] = store.team_connections(team, utcnow())
         later = utcnow() + timedelta(minutes=90)
         with time_machine.travel(later, tick=False):
@@ -232,6 +234,92 @@ def test_an_expired_connection_is_not_pushed_to(live: LocalLive) -> None:
     with open_socket(live, token_for(team)):
         assert len(store.team_connections(team, utcnow())) == 1
         assert store.team_connections(team, utcnow() + CONNECTION_TTL + timedelta(seconds=1)) == []
+
+
+EXPIRED = {
+    "type": "error",
+    "detail": "credential expired: send {type: auth, token} with a fresh one",
+}
+
+
+def test_an_expired_access_token_gets_no_events_until_it_authenticates_again(
+    live: LocalLive, pump: Any
+) -> None:
+    team = new_team()
+    with open_socket(live, token_for(team)) as socket:  # a 15-minute token
+        ask(socket, {"type": "subscribe", "event": "job.failed"})
+        with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
+            publish("job.failed", {"team_id": team, "job_id": "j1"})
+            pump.drain()
+            # Nothing was pushed (the error is the next message), and asking is refused.
+            assert ask(socket, {"type": "ping"}) == EXPIRED
+            assert ask(socket, {"type": "subscribe", "event": "*"}) == EXPIRED
+
+            fresh = token_for(team)
+            assert ask(socket, {"type": "auth", "token": fresh}) == {
+                "type": "authenticated",
+                "team_id": team,
+            }
+            publish("job.failed", {"team_id": team, "job_id": "j2"})
+            pump.drain()
+            # The subscription made with the first token was kept.
+            assert reply(socket)["data"]["job_id"] == "j2"
+            assert ask(socket, {"type": "ping"}) == {"type": "pong"}
+
+
+def test_a_ping_never_keeps_a_connection_past_its_tokens_expiry(live: LocalLive) -> None:
+    team = new_team()
+    with open_socket(live, token_for(team)) as socket:
+        later = utcnow() + timedelta(minutes=10)
+        with time_machine.travel(later, tick=False):
+            assert ask(socket, {"type": "ping"}) == {"type": "pong"}
+        [connection] = store.team_connections(team, later)
+
+    assert connection.credential_expires_at is not None
+    assert connection.credential_expires_at < later + timedelta(minutes=6)
+    # Kept only for the grace to authenticate again, not the 2 hours after the ping.
+    assert connection.expires_at <= connection.credential_expires_at + REAUTH_GRACE
+
+
+def test_a_revoked_api_key_stops_getting_events_at_its_next_ping(
+    live: LocalLive, pump: Any
+) -> None:
+    from functions.auth.keys import create, revoke
+
+    team = new_team()
+    admin = Principal("user-1", team, "admin")
+    created = create(admin, "sfk", "live", scopes={"read"})
+    with open_socket(live, created.secret) as socket:
+        ask(socket, {"type": "subscribe", "event": "job.failed"})
+        assert ask(socket, {"type": "ping"}) == {"type": "pong"}  # read again: still valid
+        revoke(admin, "sfk", created.credential.credential_id, None)
+
+        assert ask(socket, {"type": "ping"}) == EXPIRED
+        publish("job.failed", {"team_id": team, "job_id": "j1"})
+        pump.drain()
+        assert ask(socket, {"type": "ping"}) == EXPIRED  # and nothing was pushed before it
+
+
+def test_authenticating_again_with_another_teams_token_is_refused(
+    live: LocalLive, pump: Any
+) -> None:
+    team, other_team = new_team(), new_team()
+    with open_socket(live, token_for(team)) as socket:
+        ask(socket, {"type": "subscribe", "event": "job.failed"})
+        [before] = store.team_connections(team, utcnow())
+
+        answer = ask(socket, {"type": "auth", "token": token_for(other_team)})
+
+        assert answer == {
+            "type": "error",
+            "detail": "this token is of another team: open another connection for it",
+        }
+        assert store.team_connections(team, utcnow()) == [before]
+        assert store.team_connections(other_team, utcnow()) == []
+        publish("job.failed", {"team_id": other_team, "job_id": "theirs"})
+        publish("job.failed", {"team_id": team, "job_id": "ours"})
+        pump.drain()
+        assert reply(socket)["data"]["job_id"] == "ours"
 
 
 def test_disconnecting_deletes_the_connection(live: LocalLive) -> None:
