@@ -411,13 +411,11 @@ def test_a_pause_is_announced_even_when_its_schedule_cannot_be_disabled_now(
     assert len(actions.calls) == 1
 
 
-def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
-    aws: None, pump: Any, clock: Any, actions: FakeActions, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def fail_the_next_schedule_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Scheduler refuses the next schedule delete, then works again."""
     from shared.errors import ServiceUnavailable
     from shared.triggers import scheduler
 
-    trigger = make_trigger(overlap="allow")
     delete_schedule = scheduler.delete_schedule
     failed: list[str] = []
 
@@ -428,6 +426,15 @@ def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
         delete_schedule(trigger_id)
 
     monkeypatch.setattr(scheduler, "delete_schedule", fails_once)
+
+
+def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
+    aws: None, pump: Any, clock: Any, actions: FakeActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.errors import ServiceUnavailable
+
+    trigger = make_trigger(overlap="allow")
+    fail_the_next_schedule_delete(monkeypatch)
     with pytest.raises(ServiceUnavailable):
         service.delete_trigger(trigger.team_id, trigger.id)
     # The trigger is gone (a second DELETE is a 404), its schedule is not.
@@ -450,20 +457,10 @@ def test_a_schedule_left_behind_by_a_trigger_made_an_event_trigger_runs_nothing(
     from pydantic import TypeAdapter
 
     from shared.errors import ServiceUnavailable
-    from shared.triggers import scheduler
     from shared.triggers.domain import TriggerAction
 
     trigger = make_trigger(overlap="allow")
-    delete_schedule = scheduler.delete_schedule
-    failed: list[str] = []
-
-    def fails_once(trigger_id: str) -> None:
-        if not failed:
-            failed.append(trigger_id)
-            raise ServiceUnavailable("The trigger's schedule could not be deleted")
-        delete_schedule(trigger_id)
-
-    monkeypatch.setattr(scheduler, "delete_schedule", fails_once)
+    fail_the_next_schedule_delete(monkeypatch)
     with pytest.raises(ServiceUnavailable):
         service.replace_trigger(
             trigger.team_id,
