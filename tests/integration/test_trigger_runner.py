@@ -428,6 +428,19 @@ def fail_the_next_schedule_delete(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scheduler, "delete_schedule", fails_once)
 
 
+def assert_its_next_fire_only_deletes_the_schedule(
+    trigger: Trigger, clock: Any, pump: Any, actions: FakeActions
+) -> None:
+    clock.move_to(datetime(2027, 3, 26, 8, 0, 0, tzinfo=UTC))  # Friday 09:00 in Berlin
+    pump.drain()
+    listed = client("scheduler").list_schedules(
+        GroupName=get_settings().schedule_group_name, NamePrefix=f"trigger-{trigger.id}"
+    )
+    assert listed["Schedules"] == []
+    assert actions.calls == []
+    assert runs(trigger) == []
+
+
 def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
     aws: None, pump: Any, clock: Any, actions: FakeActions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -441,14 +454,7 @@ def test_a_schedule_left_behind_by_a_failed_delete_goes_at_its_next_fire(
     assert store.get_trigger(trigger.team_id, trigger.id) is None
     assert schedule_state(trigger) == "ENABLED"
 
-    clock.move_to(datetime(2027, 3, 26, 8, 0, 0, tzinfo=UTC))
-    pump.drain()
-    listed = client("scheduler").list_schedules(
-        GroupName=get_settings().schedule_group_name, NamePrefix=f"trigger-{trigger.id}"
-    )
-    assert listed["Schedules"] == []
-    assert actions.calls == []
-    assert runs(trigger) == []
+    assert_its_next_fire_only_deletes_the_schedule(trigger, clock, pump, actions)
 
 
 def test_a_schedule_left_behind_by_a_trigger_made_an_event_trigger_runs_nothing(
@@ -475,14 +481,7 @@ def test_a_schedule_left_behind_by_a_trigger_made_an_event_trigger_runs_nothing(
         )
     assert schedule_state(trigger) == "ENABLED"
 
-    clock.move_to(datetime(2027, 3, 26, 8, 0, 0, tzinfo=UTC))
-    pump.drain()
-    listed = client("scheduler").list_schedules(
-        GroupName=get_settings().schedule_group_name, NamePrefix=f"trigger-{trigger.id}"
-    )
-    assert listed["Schedules"] == []
-    assert actions.calls == []
-    assert runs(trigger) == []
+    assert_its_next_fire_only_deletes_the_schedule(trigger, clock, pump, actions)
 
 
 def test_a_trigger_running_away_is_paused_and_counts_afresh_when_turned_on(
