@@ -87,15 +87,22 @@ class RouteGroup:
         return tuple(dict.fromkeys(paths))
 
     def claims(self, path: str) -> bool:
-        """Whether API Gateway would send `path` to this group (its $default aside)."""
+        """Whether one of this group's routes matches `path` (its $default aside)."""
+        return self.match_length(path) is not None
+
+    def match_length(self, path: str) -> int | None:
+        """How specific this group's best route for `path` is (None: no route matches): an
+        exact path beats every prefix, a longer prefix a shorter one, as API Gateway picks
+        the most specific route (`/admin/workers/{proxy+}` over `/admin/{proxy+}`)."""
         if path in self.exact_paths:
-            return True
+            return len(path) + 1_000_000
+        best: int | None = None
         for base in API_BASES:
             for prefix in self.prefixes:
                 root = f"{base}/{prefix}"
-                if path == root or path.startswith(root + "/"):
-                    return True
-        return False
+                if (path == root or path.startswith(root + "/")) and len(root) > (best or -1):
+                    best = len(root)
+        return best
 
 
 # Served at the root and under both bases (probes, browsers and clients all look there).
@@ -489,8 +496,11 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
     name="dead_letter_archiver",
     description="archives dead-letter queue messages as dead-letter items an admin can retry",
     handler="functions.dead_letter_archiver.handler.handler",
-    # Items and their counts (events); once per SQS message id (idempotency).
-    tables={"events": "read_write", "idempotency": "read_write"},
+    # Items and their counts (events); once per SQS message id (idempotency). A dead
+    # task run or chat ticket is settled failed (work) and says so (an event):
+    # shared/dead_letter/settlers.py.
+    tables={"events": "read_write", "idempotency": "read_write", "work": "read_write"},
+    publishes_events=True,
     # Every work queue's dead-letter queue (shared.queues), and the bus's own
     # (shared.queues.BUS_DEAD_LETTER_KEY: what the bus rule and schedules could not deliver).
     consumes=(
@@ -665,8 +675,13 @@ GROUPS_BY_NAME: dict[str, RouteGroup] = {group.name: group for group in GROUPS}
 
 
 def group_for_path(path: str) -> RouteGroup:
-    """The group API Gateway routes `path` to: the one that claims it, else the default."""
+    """The group API Gateway routes `path` to: the one with the most specific route for
+    it, else the default."""
+    best: tuple[int, RouteGroup] | None = None
     for group in GROUPS:
-        if group.claims(path):
-            return group
+        length = group.match_length(path)
+        if length is not None and (best is None or length > best[0]):
+            best = (length, group)
+    if best is not None:
+        return best[1]
     return next(group for group in GROUPS if group.default_route)

@@ -7,9 +7,11 @@ The queue a record came from is the last part of its `eventSourceARN`,
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from shared.dead_letter.archive import archive
+from shared.dead_letter.settlers import settle
 from shared.queue_consumer import consume
 from shared.queues import DEAD_LETTER_RETENTION_SECONDS
 from shared.settings import get_settings
@@ -28,6 +30,13 @@ def queue_key(event_source_arn: str) -> str:
 
 
 def archive_message(message: dict[str, Any]) -> dict[str, Any]:
+    try:
+        payload = json.loads(message["body"])
+    except ValueError:
+        payload = message["body"]
+    # Before the item is kept: a settler that fails has the message received again with
+    # nothing archived yet, and settling twice changes nothing (settlers are conditional).
+    settle(message["queue"], payload)
     letter = archive(
         message["queue"],
         message["body"],

@@ -53,6 +53,12 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("providers", "LLM providers, model catalog, circuit-breaker state", indexes=_GSI1),
     TableSpec("costs", "cost ledger and its rollups, budgets, allowances", indexes=_GSI1),
     TableSpec("events", "webhooks, deliveries, triggers, notifications, settings", indexes=_GSI1),
+    TableSpec(
+        "work",
+        "tasks, boards, workflows and their runs, workers, agent messages, collaboration "
+        "sessions, chat conversations, tickets and session configs",
+        indexes=_GSI1,
+    ),
     # Powertools idempotency persistence: its own key names and expiry attribute.
     TableSpec(
         "idempotency",

@@ -28,6 +28,15 @@ def test_unclaimed_paths_go_to_the_default_group() -> None:
     assert group_for_path("/readyz") is HEALTH
 
 
+def test_the_most_specific_route_wins_as_on_api_gateway() -> None:
+    admin = RouteGroup(name="auth", description="auth", prefixes=("admin",))
+    fleet = RouteGroup(name="fleet", description="fleet", prefixes=("admin/workers",))
+
+    assert admin.match_length("/api/v1/admin/workers/7/approve") == len("/api/v1/admin")
+    assert fleet.match_length("/api/v1/admin/workers/7/approve") == len("/api/v1/admin/workers")
+    assert fleet.match_length("/api/v1/admin/users") is None
+
+
 def test_exactly_one_default_group_and_no_path_claimed_twice() -> None:
     assert sum(group.default_route for group in GROUPS) == 1
     seen: dict[str, str] = {}

@@ -1,0 +1,25 @@
+"""What a dead-lettered message ends: a thing a user started (a task's run, a chat ticket)
+reaches a terminal state even when its consumer could never record one, because it timed
+out or crashed on every receive. The archiver calls the settler of the message's work
+queue once per message (its own idempotency), before keeping the message as an item.
+
+A settler takes the message's payload (the parsed body) and moves what it names to its
+failed state if it is not terminal yet: conditional, so a message the consumer did settle
+before failing changes nothing. It must not raise for a payload it does not recognise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.dead_letter.archive import origin_of
+
+
+def settle(queue_key: str, payload: Any) -> None:
+    """Run the settler of the work queue whose dead-letter queue is `queue_key`, if any.
+
+    One branch per work queue whose messages stand for something a user waits on; the
+    imports are static (packaging follows them) and local (only a dying message pays)."""
+    origin = origin_of(queue_key)
+    if origin is None:
+        return
