@@ -285,6 +285,7 @@ DEAD_LETTER = RouteGroup(
         "trigger-events",
         "notification-deliveries",
         "notification-events",
+        "chat-tickets",
     ),
 )
 
@@ -327,6 +328,25 @@ NOTIFICATIONS = RouteGroup(
     sends_email=True,
 )
 
+CHAT = RouteGroup(
+    name="chat",
+    description="async chat tickets answered through the router, a user's session "
+    "configurations and conversations",
+    prefixes=("chat", "sessions"),
+    # Tickets, sessions, conversations (work); a provider and model named are checked
+    # against the team's providers, and the default provider is a team setting (events,
+    # read with the budget: costs).
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "work": "read_write",
+        "providers": "read",
+        "events": "read",
+        "costs": "read",
+    },
+    # Each ticket is a message on chat-tickets.
+    sends_to=("chat-tickets",),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -341,6 +361,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     DEAD_LETTER,
     TRIGGERS,
     NOTIFICATIONS,
+    CHAT,
 )
 
 
@@ -512,6 +533,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "live-events-dlq",
         "notification-deliveries-dlq",
         "notification-events-dlq",
+        "chat-tickets-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -609,6 +631,28 @@ NOTIFIER = WorkerFunction(
     timeout_seconds=60,
 )
 
+# Answers each chat ticket (chat-tickets) through the team's router, once.
+CHAT_RUNNER = WorkerFunction(
+    name="chat_runner",
+    description="answers chat tickets through the router and appends replies to conversations",
+    handler="functions.chat_runner.handler.handler",
+    # Tickets and conversations (work); the router: providers and their breakers, the cost
+    # ledger and budgets, the team's settings (events); once per ticket (idempotency).
+    tables={
+        "work": "read_write",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read",
+        "idempotency": "read_write",
+    },
+    publishes_events=True,
+    provider_keys="read",
+    consumes=("chat-tickets",),
+    memory_mb=512,
+    # Two model calls (the provider and the fallback), each waiting at most 125 s.
+    timeout_seconds=300,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -622,6 +666,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     LIVE_PUSH,
     NOTIFICATION_DELIVERY,
     NOTIFIER,
+    CHAT_RUNNER,
 )
 
 

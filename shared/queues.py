@@ -119,6 +119,17 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer="notifier",
         from_bus=True,
     ),
+    QueueSpec(
+        "chat-tickets",
+        "one message per chat ticket (POST /chat, a conversation's message), answered once "
+        "through the router",
+        consumer="chat_runner",
+        # Six times chat_runner's 300 s; a ticket whose consumer failed 3 times is failed
+        # by the dead-letter settler rather than kept pending for hours.
+        visibility_timeout_seconds=1800,
+        max_receive_count=3,
+        batch_size=1,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

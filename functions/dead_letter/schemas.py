@@ -22,6 +22,7 @@ QueueKey = Literal[
     "trigger-events",
     "notification-deliveries",
     "notification-events",
+    "chat-tickets",
 ]
 
 

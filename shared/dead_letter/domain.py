@@ -20,6 +20,7 @@ Source = Literal[
     "trigger-events",
     "notification-deliveries",
     "notification-events",
+    "chat-tickets",
     "bus",
     "manual",
 ]

@@ -65,6 +65,7 @@ class DeadLetterStatsItem(TeamItem):
         default=0, attr_name="pending_notification-deliveries"
     )
     notification_events = NumberAttribute(default=0, attr_name="pending_notification-events")
+    chat_tickets = NumberAttribute(default=0, attr_name="pending_chat-tickets")
 
 
 def counter_name(source: str) -> str:

@@ -23,3 +23,7 @@ def settle(queue_key: str, payload: Any) -> None:
     origin = origin_of(queue_key)
     if origin is None:
         return
+    if origin == "chat-tickets":
+        from shared.chat.runner import settle_dead_letter as settle_ticket
+
+        settle_ticket(payload)

@@ -24,6 +24,8 @@ CONNECTION_TTL = timedelta(hours=2)
 REAUTH_GRACE = timedelta(minutes=10)
 # Subscriptions per connection: each is tested against every event of the team.
 MAX_SUBSCRIPTIONS = 20
+# The data field of an event meant for one subject's sockets only (chat.completed/failed).
+PRIVATE_TO = "private_to"
 # A message's largest field: a token, an event type, a job id.
 MAX_TOKEN_CHARS = 4096
 
@@ -77,6 +79,11 @@ class Connection:
         return min(kept, self.credential_expires_at + REAUTH_GRACE)
 
     def wants(self, event_type: str, data: Mapping[str, Any]) -> bool:
+        # An event that names `private_to` (a chat reply) is one user's: the push is
+        # team-wide, so only that subject's sockets may have it, whatever they subscribe to.
+        private_to = data.get(PRIVATE_TO)
+        if private_to is not None and private_to != self.subject:
+            return False
         return any(sub.matches(event_type, data) for sub in self.subscriptions)
 
 

@@ -36,6 +36,27 @@ def _job(**changes: Any) -> dict[str, Any]:
     return {**_JOB, **changes}
 
 
+def _chat(**changes: Any) -> dict[str, Any]:
+    user = "01JF3ZB1C2D3E4F5G6H7J8K9M0"
+    return {
+        "team_id": _TEAM,
+        "private_to": user,
+        "user_id": user,
+        "ticket_id": "01JF3ZF1G2H3J4K5M6N7P8Q9R0",
+        "conversation_id": None,
+        "session_id": None,
+        "status": "completed",
+        "provider": "openai-main",
+        "model": "gpt-4o-mini",
+        "result": None,
+        "result_truncated": False,
+        "error": None,
+        "tokens": None,
+        "cost_usd": None,
+        **changes,
+    }
+
+
 class EventType(NamedTuple):
     type: str
     description: str
@@ -179,6 +200,23 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "failing_since": "2026-11-29T10:00:00+00:00",
             "reason": "failing since 2026-11-29T10:00:00+00:00 without a success for 5 days",
         },
+    ),
+    EventType(
+        "chat.completed",
+        "a chat ticket (POST /chat, a conversation's message) was answered; pushed live to "
+        "its own user's sockets only",
+        _chat(
+            status="completed",
+            result="Paris is the capital of France.",
+            tokens=42,
+            cost_usd=0.00012,
+        ),
+    ),
+    EventType(
+        "chat.failed",
+        "a chat ticket could not be answered, with the reason; pushed live to its own "
+        "user's sockets only",
+        _chat(status="failed", error="provider openai-main: no provider answered"),
     ),
     EventType(
         TEST,

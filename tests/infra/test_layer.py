@@ -70,6 +70,9 @@ EXPECTED_LAYERS = {
     "notifier": ("core",),
     "notification_delivery": ("core",),
     "live_push": ("core",),
+    # Chat (issue 14): the group checks tokens; its consumer has core alone.
+    "chat": ("core", "tokens"),
+    "chat_runner": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

@@ -33,6 +33,7 @@ DEAD_LETTER_SOURCES = (
     "trigger-events",
     "notification-deliveries",
     "notification-events",
+    "chat-tickets",
     "bus",
     "manual",
 )

@@ -1,0 +1,1 @@
+"""The chat group: `POST /chat` tickets, session configurations, conversations."""

@@ -1,0 +1,1 @@
+"""Consumer of chat-tickets: answers each chat ticket through the router, once."""
