@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from shared import events
 from shared.chat import store
 from shared.chat.domain import ERROR_CHARS, EVENT_RESULT_CHARS, PENDING, Ticket
 from shared.errors import DomainError, ServiceUnavailable
-from shared.events import publish
 from shared.observability import logger
 
 COMPLETED_EVENT: Final = "chat.completed"
@@ -86,7 +86,7 @@ def _answer(ticket: Ticket) -> Ticket:
     )
     if done is None:
         return store.get_ticket(ticket.team_id, ticket.ticket_id) or ticket
-    publish(COMPLETED_EVENT, event_data(done))
+    events.publish(COMPLETED_EVENT, event_data(done))
     return done
 
 
@@ -94,7 +94,7 @@ def fail(ticket: Ticket, reason: str) -> Ticket | None:
     """Pending → failed with `reason`, announced; None when it was settled already."""
     failed = store.fail_ticket(ticket, reason[:ERROR_CHARS])
     if failed is not None:
-        publish(FAILED_EVENT, event_data(failed))
+        events.publish(FAILED_EVENT, event_data(failed))
     return failed
 
 

@@ -133,7 +133,6 @@ def complete_ticket(
     (when it still exists) in the same transaction; None when the ticket was no longer
     pending (settled before: nothing written)."""
     now = utcnow()
-    actions = _terminal_actions("completed", now, result=result, tokens=tokens, cost_usd=cost_usd)
     reply_id = ticket.ticket_id  # one reply per ticket: a redelivery cannot add a second
     conversation_id = ticket.conversation_id
 
@@ -149,6 +148,10 @@ def complete_ticket(
                 ),
                 condition=MessageItem.pk.does_not_exist(),
             )
+        # Built anew for each attempt: PynamoDB appends its version action to the list.
+        actions = _terminal_actions(
+            "completed", now, result=result, tokens=tokens, cost_usd=cost_usd
+        )
         transaction.update(
             _pending_item(ticket),
             actions,
