@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from tools.cli import chat as chat_commands
 from tools.cli import commands, notifications_commands, triggers_commands
 from tools.cli.client import DEFAULT_URL, ApiError
 from tools.cli.commands import ERROR, INTERRUPTED, Context, UsageError
@@ -289,6 +290,8 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     triggers_commands.add_commands(
         group("triggers", "scheduled and event triggers: list, add, fire, history, toggle")
     )
+
+    chat_commands.add_command(command)
 
     download = command("download", commands.download, "save a passed job's ZIP")
     download.add_argument("ref", help="job id or slug")
