@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    chat,
     events,
     imports,
     live,
@@ -45,6 +46,7 @@ SECTIONS = (
     "triggers",
     "notifications",
     "live",
+    "chat",
 )
 
 
@@ -70,6 +72,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rule-calls", type=int, default=400, help="events matched per world (triggers)"
+    )
+    parser.add_argument(
+        "--tickets", type=int, default=50, help="chat tickets timed end to end (chat)"
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -256,6 +261,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         live_report = live.measure(args.events)
         tables.append(live.table(live_report))
         checks += live.checks(live_report)
+    if "chat" in only:
+        print(f"chat: {args.tickets} tickets, POST -> result ...", file=sys.stderr)
+        chat_report = chat.measure(args.tickets)
+        tables.append(chat.table(chat_report))
+        checks += chat.checks(chat_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

@@ -1,0 +1,171 @@
+"""(j) Chat ticket round trip on the local runtime: `POST /chat` (the built-in template
+generator) through the local gateway, the ticket queued on chat-tickets, `make dev`'s pump
+in its background thread (a round every 50 ms) carrying it to chat_runner, which answers
+through the router and completes the ticket; then `GET /chat/{ticket_id}` reads the
+result. Timed from the POST call to the GET answering `completed`, one ticket at a time,
+in an interpreter of its own over emulated AWS (`python -m bench.chat <tickets> <warmup>`).
+
+The client is woken by the ticket's completion (the consumer's write, hooked) and then
+reads it once, as a client woken by the `chat.completed` push would: polling at a fixed
+interval would time the interval, not the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.common import percentile, run_child
+from bench.report import Check, Table, ms
+
+MAX_ROUND_TRIP_P50 = 0.3  # seconds
+TEAM = "bench-chat-team"
+USER = "benchchatuser"
+TIMEOUT = 30.0  # seconds a ticket may take before it counts as lost
+DEFAULT_WARMUP = 3
+
+
+def _environment() -> Any:
+    os.environ.update(
+        {
+            "APP_ENV": "local",
+            "RESOURCE_PREFIX": "factory-bench-chat",
+            "ARTIFACTS_BUCKET": "factory-bench-chat-artifacts",
+            "EVENT_BUS_NAME": "factory-bench-chat-bus",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+        }
+    )
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    from shared.settings import get_settings
+
+    return get_settings()
+
+
+def _chat_child(count: int, warmup: int) -> dict[str, Any]:
+    settings = _environment()
+    from fastapi.testclient import TestClient
+
+    from shared.auth.principal import Principal
+    from shared.auth.tokens import issue_token
+    from shared.chat import store
+    from shared.chat.domain import Ticket
+    from tools.local.emulator import emulated_aws
+    from tools.local.gateway import LocalGateway, register_group_functions
+    from tools.local.pump import LocalPump
+
+    completed: set[str] = set()
+    changed = threading.Condition()
+    original = store.complete_ticket
+
+    def timed_complete(ticket: Ticket, **fields: Any) -> Ticket | None:
+        done = original(ticket, **fields)
+        with changed:
+            completed.add(ticket.ticket_id)
+            changed.notify_all()
+        return done
+
+    store.complete_ticket = timed_complete  # type: ignore[assignment]
+    latencies: list[float] = []
+    posts: list[float] = []
+    lost = 0
+    body = {
+        "messages": [{"role": "user", "content": "Capital of France?"}],
+        "provider": "templates",
+    }
+    with emulated_aws(settings):
+        register_group_functions(settings)
+        token = issue_token(Principal(USER, TEAM, "member"), ttl_seconds=3600)
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(LocalGateway()) as http, LocalPump(settings).running():
+            for seq in range(-warmup, count):  # negative: warm-up, untimed
+                started = time.perf_counter()
+                answer = http.post("/api/v1/chat", headers=headers, json=body)
+                posted = time.perf_counter()
+                if answer.status_code != 202:
+                    raise RuntimeError(f"POST /chat answered {answer.status_code}: {answer.text}")
+                ticket_id = answer.json()["ticket_id"]
+                with changed:
+                    changed.wait_for(lambda: ticket_id in completed, TIMEOUT)  # noqa: B023
+                result = http.get(f"/api/v1/chat/{ticket_id}", headers=headers).json()
+                ended = time.perf_counter()
+                if seq < 0:
+                    continue
+                if result.get("status") != "completed":
+                    lost += 1
+                else:
+                    latencies.append(ended - started)
+                    posts.append(posted - started)
+    return {"latencies": latencies, "posts": posts, "lost": lost}
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReport:
+    latencies: list[float]
+    posts: list[float]
+    lost: int
+    tickets: int
+
+
+def measure(tickets: int = 50, warmup: int = DEFAULT_WARMUP) -> ChatReport:
+    found = run_child("bench.chat", str(tickets), str(warmup))
+    return ChatReport(found["latencies"], found["posts"], found["lost"], tickets)
+
+
+def table(report: ChatReport) -> Table:
+    out = Table("Chat: POST /chat -> result, local runtime", ["measure", "p50", "p99"])
+    if report.latencies:
+        out.rows.append(
+            [
+                f"POST /chat -> GET /chat/{{id}} completed ({len(report.latencies)} tickets)",
+                ms(statistics.median(report.latencies)),
+                ms(percentile(report.latencies, 99)),
+            ]
+        )
+        out.rows.append(
+            [
+                "of which POST /chat answered 202",
+                ms(statistics.median(report.posts)),
+                ms(percentile(report.posts, 99)),
+            ]
+        )
+    out.rows.append(["lost", f"{report.lost} of {report.tickets}", ""])
+    out.notes.append(
+        "The local gateway in process, the local runtime's queue pump in its background "
+        "thread (a round every 50 ms over every mapped queue, as `make dev`), one ticket at "
+        "a time to the built-in template generator: POST /chat (provider checked, ticket "
+        "stored, message on chat-tickets), chat_runner through the router (budget and "
+        "breaker read, ledger written) completing the ticket, then one GET of the ticket."
+    )
+    return out
+
+
+def checks(report: ChatReport) -> list[Check]:
+    latencies = report.latencies
+    p50 = statistics.median(latencies) if latencies else None
+    return [
+        Check(
+            f"chat ticket round trip p50, POST -> result, local runtime ({report.tickets} tickets)",
+            (
+                f"{ms(p50)} (p99 {ms(percentile(latencies, 99))}; "
+                if p50 is not None
+                else "nothing answered ("
+            )
+            + f"{report.lost} lost)",
+            f"<= {MAX_ROUND_TRIP_P50 * 1000:.0f} ms, none lost",
+            p50 is not None and p50 <= MAX_ROUND_TRIP_P50 and report.lost == 0,
+        )
+    ]
+
+
+if __name__ == "__main__":
+    count, warm = (int(value) for value in sys.argv[1:3])
+    print(json.dumps(_chat_child(count, warm)))
