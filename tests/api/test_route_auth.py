@@ -255,6 +255,15 @@ def owner(aws: None) -> Iterator[Team]:
     note = _notification(client.get("/api/v1/auth/me", headers=headers).json()["team_id"])
     trigger = client.post("/api/v1/triggers", headers=headers, json=_TRIGGER)
     assert trigger.status_code == 201, trigger.text
+    chat = {"messages": [{"role": "user", "content": "hi"}], "provider": "templates"}
+    ticket = client.post("/api/v1/chat", headers=headers, json=chat)
+    assert ticket.status_code == 202, ticket.text
+    conversation = client.post("/api/v1/chat/conversations", headers=headers, json={})
+    assert conversation.status_code == 201, conversation.text
+    session = client.post(
+        "/api/v1/sessions/owned-session/config", headers=headers, json={"provider": "templates"}
+    )
+    assert session.status_code == 200, session.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -275,6 +284,9 @@ def owner(aws: None) -> Iterator[Team]:
         "channel_id": channel.json()["id"],
         "notification_id": note,
         "trigger_id": trigger.json()["id"],
+        "ticket_id": ticket.json()["ticket_id"],
+        "conversation_id": conversation.json()["id"],
+        "session_id": "owned-session",
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -318,6 +330,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/agents/memories/{memory_id}": {"content": "rewritten"},
     "PUT /api/v1/webhooks/{webhook_id}": {"url": "http://127.0.0.1:9/taken", "events": ["*"]},
     "PUT /api/v1/notifications/channels/{channel_id}": {"name": "Taken over", "type": "in_app"},
+    "POST /api/v1/chat/conversations/{conversation_id}/messages": {"content": "planted"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",
@@ -341,6 +354,9 @@ def _query(operation: Operation) -> dict[str, str]:
 # Reviewed: an upsert by name creates the resource in the caller's own team when the name
 # is new there (seed 001's `POST /providers/{name}`): another team's name is just a name.
 UPSERTS = {"POST /api/v1/providers/{name}"}
+# A session id is the client's own name (seed 002): another team's caller configures a
+# session of its own under it (the owner's stays the owner's, as the chat tests check).
+UPSERTS |= {"POST /api/v1/sessions/{session_id}/config"}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
 WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC]
