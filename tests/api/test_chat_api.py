@@ -409,3 +409,62 @@ def test_a_message_is_checked(member: Account) -> None:
         ),
         404,
     )
+
+
+def test_a_spent_budget_ends_the_ticket_failed_with_the_limit(
+    member: Account, pump: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.errors import BudgetExceeded
+    from shared.llm.router import Router
+
+    def spent(self: Router, *args: Any) -> Any:
+        raise BudgetExceeded("Team daily budget", 5.0, 5.0)
+
+    monkeypatch.setattr(Router, "complete", spent)
+    ticket_id = ask(member).json()["ticket_id"]
+    pump.drain()
+
+    ticket = ticket_of(member, ticket_id)
+    assert ticket["status"] == "failed"
+    assert ticket["error"] == "Team daily budget is exhausted: $5.00 spent of $5.00"
+
+
+def test_a_disabled_provider_is_refused_and_an_enabled_one_of_the_team_is_used(
+    member: Account,
+) -> None:
+    made = member.client.post(
+        "/api/v1/providers", headers=member.headers, json={"name": "mine", "kind": "templates"}
+    )
+    assert made.status_code == 201, made.text
+    answer = ask(member, provider="mine")
+    assert answer.status_code == 202, answer.text
+    ticket = ticket_of(member, answer.json()["ticket_id"])
+    assert (ticket["provider"], ticket["model"]) == ("mine", "templates-1")
+
+    member.client.patch(
+        "/api/v1/providers/mine", headers=member.headers, json={"enabled": False}
+    ).raise_for_status()
+    refused = ask(member, provider="mine")
+    assert_error(refused, 409)
+    assert "disabled" in refused.json()["detail"]
+
+
+def test_a_full_conversation_refuses_more_messages(
+    member: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.chat import store
+
+    monkeypatch.setattr(store, "MAX_CONVERSATION_MESSAGES", 2)
+    conversation = member.client.post(
+        CONVERSATIONS, headers=member.headers, json={"provider": "templates"}
+    ).json()
+    url = f"{CONVERSATIONS}/{conversation['id']}/messages"
+    for n in range(2):
+        sent = member.client.post(url, headers=member.headers, json={"content": f"m{n}"})
+        assert sent.status_code == 202, sent.text
+    full = member.client.post(url, headers=member.headers, json={"content": "one more"})
+    assert_error(full, 409)
+    assert "start a new one" in full.json()["detail"]
+    # Nothing of the refused message was kept: neither it nor a ticket.
+    assert member.client.get(url, headers=member.headers).json()["total"] == 2
+    assert len(stored_tickets(member.team_id)) == 2
