@@ -95,7 +95,10 @@ def get_ticket(team_id: str, ticket_id: str) -> Ticket | None:
     if not looks_like_id(ticket_id):
         return None
     item = get_or_none(TicketItem, team_partition(team_id), ticket_key(ticket_id))
-    return None if item is None else _to_ticket(item)
+    # Past its expiry a ticket is gone, though TTL deletes it only some time later.
+    if item is None or (item.expires_at is not None and item.expires_at <= utcnow()):
+        return None
+    return _to_ticket(item)
 
 
 def _pending_item(ticket: Ticket) -> TicketItem:

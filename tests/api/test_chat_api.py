@@ -468,3 +468,12 @@ def test_a_full_conversation_refuses_more_messages(
     # Nothing of the refused message was kept: neither it nor a ticket.
     assert member.client.get(url, headers=member.headers).json()["total"] == 2
     assert len(stored_tickets(member.team_id)) == 2
+
+
+def test_a_ticket_is_gone_once_it_expires(member: Account) -> None:
+    ticket_id = ask(member).json()["ticket_id"]
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=7, minutes=1), tick=False):
+        gone = member.client.get(f"{CHAT}/{ticket_id}", headers=member.headers)
+        assert_error(gone, 404)
+        assert gone.json()["detail"] == f"ticket {ticket_id} not found"
+    assert ticket_of(member, ticket_id)["status"] == "pending"

@@ -202,3 +202,13 @@ def test_chat_waits_live_and_is_woken_by_its_answer(
     [answer] = ended
     assert answer["status"] == "completed"
     assert "received your message" in answer["result"]
+
+
+def test_an_empty_question_is_a_usage_error_and_sends_nothing() -> None:
+    api = FakeApi()
+
+    result = factory("chat", "   ", api=api)
+
+    assert result.code == 2
+    assert "the message is empty" in result.err
+    assert api.sent("POST", "/api/v1/chat") == []
