@@ -6,6 +6,7 @@ being pending, so a redelivered message or the dead-letter settler never moves i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -175,7 +176,6 @@ def complete_ticket(
     if reasons and with_reply and not condition_failed(reasons, 1):
         # The conversation was deleted meanwhile: the ticket alone is completed.
         reasons = transact(lambda t: write(t, with_reply=False), what="ticket")
-        with_reply = False
     if reasons:
         return None
     return _settled(ticket, "completed", now, result=result, tokens=tokens, cost_usd=cost_usd)
@@ -197,8 +197,6 @@ def fail_ticket(ticket: Ticket, error: str) -> Ticket | None:
 
 
 def _settled(ticket: Ticket, status: str, now: datetime, **fields: Any) -> Ticket:
-    from dataclasses import replace
-
     return replace(ticket, status=status, completed_at=now, **fields)  # type: ignore[arg-type]
 
 
