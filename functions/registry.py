@@ -286,6 +286,7 @@ DEAD_LETTER = RouteGroup(
         "notification-deliveries",
         "notification-events",
         "chat-tickets",
+        "task-runs",
     ),
 )
 
@@ -347,6 +348,19 @@ CHAT = RouteGroup(
     sends_to=("chat-tickets",),
 )
 
+TASKS = RouteGroup(
+    name="tasks",
+    description="tasks for agents and people: CRUD, stats, cancel; boards; agents checking "
+    "in on a board and listing its tasks",
+    prefixes=("tasks", "boards", "agent"),
+    # Tasks, boards, presence (work); a task's agent must be the team's (agents).
+    tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
+    # task.created / task.updated / task.failed (a cancel); a workflow's task answered.
+    publishes_events=True,
+    # A task for an agent in the cloud is a message on task-runs.
+    sends_to=("task-runs",),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -362,6 +376,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     TRIGGERS,
     NOTIFICATIONS,
     CHAT,
+    TASKS,
 )
 
 
@@ -534,6 +549,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "notification-deliveries-dlq",
         "notification-events-dlq",
         "chat-tickets-dlq",
+        "task-runs-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -653,6 +669,29 @@ CHAT_RUNNER = WorkerFunction(
     timeout_seconds=300,
 )
 
+# Runs each queued task (task-runs) through its agent on the team's router, once.
+TASK_RUNNER = WorkerFunction(
+    name="task_runner",
+    description="runs queued tasks through their agents on the router and stores the results",
+    handler="functions.task_runner.handler.handler",
+    # Tasks (work); the agent (agents); the router: providers and their breakers, the cost
+    # ledger and budgets, the team's settings (events); once per task (idempotency).
+    tables={
+        "work": "read_write",
+        "agents": "read",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read",
+        "idempotency": "read_write",
+    },
+    publishes_events=True,
+    provider_keys="read",
+    consumes=("task-runs",),
+    memory_mb=512,
+    # Two model calls (the provider and the fallback), each waiting at most 125 s.
+    timeout_seconds=300,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -667,6 +706,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     NOTIFICATION_DELIVERY,
     NOTIFIER,
     CHAT_RUNNER,
+    TASK_RUNNER,
 )
 
 

@@ -130,6 +130,17 @@ QUEUES: tuple[QueueSpec, ...] = (
         max_receive_count=3,
         batch_size=1,
     ),
+    QueueSpec(
+        "task-runs",
+        "one message per task queued for an agent that runs in the cloud, run once through "
+        "the router",
+        consumer="task_runner",
+        # Six times task_runner's 300 s; a task whose run failed 3 times is failed by the
+        # dead-letter settler rather than kept queued for hours.
+        visibility_timeout_seconds=1800,
+        max_receive_count=3,
+        batch_size=1,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

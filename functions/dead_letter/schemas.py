@@ -23,6 +23,7 @@ QueueKey = Literal[
     "notification-deliveries",
     "notification-events",
     "chat-tickets",
+    "task-runs",
 ]
 
 

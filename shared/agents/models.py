@@ -61,6 +61,8 @@ class AgentItem(TeamItem):
     system_prompt = UnicodeAttribute(default="")
     enabled_tools = ListAttribute(of=UnicodeAttribute, default=list)
     status = UnicodeAttribute(default="idle")
+    # The worker the agent runs on (shared.tasks: its tasks wait for that worker).
+    worker_id = UnicodeAttribute(null=True)
     # Soft delete: the item stays (costs and jobs still name the agent) but no route finds it.
     deleted_at = UTCDateTimeAttribute(null=True)
 

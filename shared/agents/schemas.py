@@ -61,6 +61,7 @@ SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT)]
 Tool = Annotated[str, trimmed(100)]
 Tools = Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
 Tag = Annotated[str, trimmed(50)]
+WorkerId = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -82,6 +83,11 @@ class AgentCreate(BaseModel):
     llm_model: ModelId
     system_prompt: SystemPrompt = ""
     enabled_tools: Tools = Field(default_factory=list)
+    worker_id: WorkerId | None = Field(
+        default=None,
+        description="the worker (POST /workers/register) the agent runs on: its tasks wait "
+        "for that worker to pull them; left out, they run in the cloud",
+    )
 
     @model_validator(mode="after")
     def _tools_once(self) -> Self:
@@ -139,6 +145,7 @@ class AgentPublic(BaseModel):
     system_prompt: str
     enabled_tools: list[str]
     status: AgentStatus
+    worker_id: str | None = None
     created_at: datetime
     updated_at: datetime
 

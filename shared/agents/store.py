@@ -65,6 +65,7 @@ def _to_agent(item: AgentItem) -> Agent:
         system_prompt=item.system_prompt or "",
         enabled_tools=[str(tool) for tool in item.enabled_tools or ()],
         status=stored_status(item.status),
+        worker_id=item.worker_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -84,6 +85,7 @@ def _to_item(agent: Agent) -> AgentItem:
         system_prompt=agent.system_prompt,
         enabled_tools=list(agent.enabled_tools),
         status=agent.status,
+        worker_id=agent.worker_id,
         created_at=agent.created_at,
         updated_at=agent.updated_at,
     )
@@ -154,7 +156,10 @@ def _update(
 def update_agent(team_id: str, agent_id: str, changes: Mapping[str, object]) -> Agent:
     """Set the agent's fields named in `changes` (one UpdateItem); NotFound when the agent
     is not there or deleted."""
-    actions = [getattr(AgentItem, name).set(value) for name, value in changes.items()]
+    actions = [
+        getattr(AgentItem, name).remove() if value is None else getattr(AgentItem, name).set(value)
+        for name, value in changes.items()
+    ]
     return _update(team_id, agent_id, actions)
 
 

@@ -21,6 +21,7 @@ Source = Literal[
     "notification-deliveries",
     "notification-events",
     "chat-tickets",
+    "task-runs",
     "bus",
     "manual",
 ]

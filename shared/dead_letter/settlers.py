@@ -27,3 +27,7 @@ def settle(queue_key: str, payload: Any) -> None:
         from shared.chat.runner import settle_dead_letter as settle_ticket
 
         settle_ticket(payload)
+    elif origin == "task-runs":
+        from shared.tasks.runs import settle_dead_letter as settle_task
+
+        settle_task(payload)

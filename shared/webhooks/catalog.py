@@ -57,6 +57,26 @@ def _chat(**changes: Any) -> dict[str, Any]:
     }
 
 
+def _task(**changes: Any) -> dict[str, Any]:
+    return {
+        "team_id": _TEAM,
+        "task_id": "01JF3ZH1J2K3M4N5P6Q7R8S9T0",
+        "title": "Summarise the release notes",
+        "status": "queued",
+        "priority": "medium",
+        "agent_id": "01JF3ZJ1K2M3N4P5Q6R7S8T9V0",
+        "board_id": None,
+        "worker_id": None,
+        "created_by": "01JF3ZB1C2D3E4F5G6H7J8K9M0",
+        "result": None,
+        "result_truncated": False,
+        "error": None,
+        "tokens": None,
+        "cost_usd": None,
+        **changes,
+    }
+
+
 class EventType(NamedTuple):
     type: str
     description: str
@@ -217,6 +237,23 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "a chat ticket could not be answered, with the reason; pushed live to its own "
         "user's sockets only",
         _chat(status="failed", error="provider openai-main: no provider answered"),
+    ),
+    EventType("task.created", "a task was created (queued for its agent, or pending)", _task()),
+    EventType(
+        "task.updated",
+        "a task changed: its fields, started running (by the runner or a worker), put back "
+        "in the queue, or cancelled",
+        _task(status="running"),
+    ),
+    EventType(
+        "task.completed",
+        "a task's agent finished it: the result, tokens and cost",
+        _task(status="completed", result="Three fixes, one new endpoint.", cost_usd=0.0004),
+    ),
+    EventType(
+        "task.failed",
+        "a task could not be done, with the reason",
+        _task(status="failed", error="agent 'Writer': no provider answered"),
     ),
     EventType(
         TEST,

@@ -99,6 +99,9 @@ AGENT_ROUTES = {
     "GET /api/v1/jobs/{job_ref}/events",
     "GET /api/v1/jobs/{job_ref}/code/tree",
     "GET /api/v1/jobs/{job_ref}/code/file",
+    # Seed 004: an agent checks in on a board and lists its tasks (tasks group).
+    "POST /api/v1/agent/heartbeat",
+    "GET /api/v1/agent/boards/{board_id}/tasks",
 }
 
 

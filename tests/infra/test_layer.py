@@ -73,6 +73,9 @@ EXPECTED_LAYERS = {
     # Chat (issue 14): the group checks tokens; its consumer has core alone.
     "chat": ("core", "tokens"),
     "chat_runner": ("core",),
+    # Tasks (issue 14): the group checks tokens (agent tokens too); its consumer core alone.
+    "tasks": ("core", "tokens"),
+    "task_runner": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

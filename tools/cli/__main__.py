@@ -35,6 +35,7 @@ DEAD_LETTER_SOURCES = (
     "notification-deliveries",
     "notification-events",
     "chat-tickets",
+    "task-runs",
     "bus",
     "manual",
 )

@@ -1,0 +1,1 @@
+"""Consumer of task-runs: runs each queued task through its agent on the router, once."""

@@ -1,0 +1,1 @@
+"""The tasks group: tasks, boards, agents checking in on boards."""

@@ -1,0 +1,1 @@
+"""Tasks handed to agents (or people), boards grouping them, agents checking in."""
