@@ -194,7 +194,8 @@ async def heartbeat(body: Heartbeat, principal: AgentOrUser) -> dict[str, Any]:
     "/agent/boards/{board_id}/tasks",
     response_model=list[TaskPublic],
     responses=error_responses(404, 429),
-    summary="A board's tasks for its agents, oldest first (`inbox`: not started)",
+    summary="A board's tasks for its agents (and the team's people), oldest first "
+    "(`inbox`: not started)",
 )
 async def board_tasks(
     board_id: IdPath,
@@ -202,7 +203,6 @@ async def board_tasks(
     status: AgentTaskStatus = "inbox",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
-    _agent_only(principal)
     tasks = service.board_tasks(principal.team_id, board_id, status, limit)
     return [_task(task) for task in tasks]
 

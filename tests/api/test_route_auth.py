@@ -267,6 +267,14 @@ def owner(aws: None) -> Iterator[Team]:
         "/api/v1/sessions/owned-session/config", headers=headers, json={"provider": "templates"}
     )
     assert session.status_code == 200, session.text
+    board = client.post("/api/v1/boards", headers=headers, json={"name": "Owned"})
+    assert board.status_code == 201, board.text
+    task = client.post(
+        "/api/v1/tasks",
+        headers=headers,
+        json={"title": "Owned", "instructions": "keep", "board_id": board.json()["id"]},
+    )
+    assert task.status_code == 201, task.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -290,6 +298,8 @@ def owner(aws: None) -> Iterator[Team]:
         "ticket_id": ticket.json()["ticket_id"],
         "conversation_id": conversation.json()["id"],
         "session_id": "owned-session",
+        "board_id": board.json()["id"],
+        "task_id": task.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -334,6 +344,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/webhooks/{webhook_id}": {"url": "http://127.0.0.1:9/taken", "events": ["*"]},
     "PUT /api/v1/notifications/channels/{channel_id}": {"name": "Taken over", "type": "in_app"},
     "POST /api/v1/chat/conversations/{conversation_id}/messages": {"content": "planted"},
+    "PATCH /api/v1/tasks/{task_id}": {"title": "Taken over"},
+    "PATCH /api/v1/boards/{board_id}": {"name": "Taken over"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",

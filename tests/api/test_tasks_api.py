@@ -300,6 +300,9 @@ def test_boards_and_agents_checking_in(admin: Account, client_at: Any) -> None:
     )
     assert [t["id"] for t in only_pending.json()] == [pending.json()["id"]]
 
+    # People of the team read the same list; only an agent checks in.
+    seen = admin.client.get(f"/api/v1/agent/boards/{board_id}/tasks", headers=admin.headers)
+    assert len(seen.json()) == 2
     # A person's token is not an agent's; an unknown board is 404.
     assert_error(
         admin.client.post(

@@ -19,6 +19,7 @@ import httpx
 
 from tools.cli import chat as chat_commands
 from tools.cli import commands, notifications_commands, triggers_commands
+from tools.cli import tasks as tasks_commands
 from tools.cli.client import DEFAULT_URL, ApiError
 from tools.cli.commands import ERROR, INTERRUPTED, Context, UsageError
 from tools.cli.watch import Polling
@@ -293,6 +294,9 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     )
 
     chat_commands.add_command(command)
+    tasks_commands.add_commands(
+        group("tasks", "tasks for agents and people: add, list, show, cancel")
+    )
 
     download = command("download", commands.download, "save a passed job's ZIP")
     download.add_argument("ref", help="job id or slug")
