@@ -344,7 +344,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/webhooks/{webhook_id}": {"url": "http://127.0.0.1:9/taken", "events": ["*"]},
     "PUT /api/v1/notifications/channels/{channel_id}": {"name": "Taken over", "type": "in_app"},
     "POST /api/v1/chat/conversations/{conversation_id}/messages": {"content": "planted"},
-    "PATCH /api/v1/tasks/{task_id}": {"title": "Taken over"},
+    "PATCH /api/v1/tasks/{task_id:task_ulid}": {"title": "Taken over"},
     "PATCH /api/v1/boards/{board_id}": {"name": "Taken over"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",

@@ -167,7 +167,7 @@ def test_another_teams_agent_board_or_task_is_not_found(
     assert_error(add_task(admin, board_id=their_board.json()["id"]), 404)
     assert_error(admin.client.get(f"{TASKS}/{their_task}", headers=admin.headers), 404)
     assert_error(admin.client.post(f"{TASKS}/{their_task}/cancel", headers=admin.headers), 404)
-    assert_error(admin.client.get(f"{TASKS}/not-an-id", headers=admin.headers), 422)
+    assert_error(admin.client.get(f"{TASKS}/not-an-id", headers=admin.headers), 404)
     # Nothing was stored for the refused ones.
     assert stats_of(admin)["total"] == 0
 
