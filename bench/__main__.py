@@ -26,6 +26,7 @@ from bench import (
     notifications,
     pipeline,
     sizes,
+    tasks,
     trigger_rules,
     triggers,
     warm,
@@ -47,6 +48,7 @@ SECTIONS = (
     "notifications",
     "live",
     "chat",
+    "tasks",
 )
 
 
@@ -75,6 +77,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--tickets", type=int, default=50, help="chat tickets timed end to end (chat)"
+    )
+    parser.add_argument("--tasks", type=int, default=50, help="tasks timed end to end (tasks)")
+    parser.add_argument(
+        "--team-tasks", type=int, default=10_000, help="tasks of the big team (tasks)"
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -266,6 +272,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         chat_report = chat.measure(args.tickets)
         tables.append(chat.table(chat_report))
         checks += chat.checks(chat_report)
+    if "tasks" in only:
+        print(f"tasks: {args.tasks} tasks, created -> result; lists ...", file=sys.stderr)
+        tasks_report = tasks.measure(args.tasks, big=args.team_tasks)
+        tables.append(tasks.table(tasks_report))
+        checks += tasks.checks(tasks_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)
