@@ -200,11 +200,15 @@ def end(
 
 
 def start(task: Task, *, worker_id: str | None = None) -> Task | None:
-    """queued → running (by the runner, or on `worker_id`); None when it was not queued."""
+    """queued → running (by the runner, or on `worker_id`); None when it was not queued.
+
+    Announced (task.updated) when a worker claims it, which may hold it for long; the
+    runner's own start is not: it ends within the same invocation, and its end is
+    announced, so the event would cost every bus consumer a delivery for nothing."""
     running = store.transition(
         task, replace(task, status=RUNNING, worker_id=worker_id, started_at=utcnow())
     )
-    if running is not None:
+    if running is not None and worker_id is not None:
         events.publish(UPDATED_EVENT, event_data(running))
     return running
 
