@@ -186,3 +186,34 @@ def test_an_execution_no_longer_waiting_is_ignored(code: str, sfn: Recorder) -> 
     sfn.refuse = "ThrottlingException"
     with pytest.raises(ClientError):
         callbacks.report(ended)
+
+
+def test_a_run_lost_with_its_invocation_is_claimed_again_only_once_stale(
+    admin: Account, clock: time_machine.Traveller
+) -> None:
+    from shared.tasks import runs, store
+    from shared.tasks.domain import STALE_RUN
+
+    request = TaskCreate(title="Lost", instructions="i", agent_id=make_agent(admin))
+    task = service.create_task(admin.team_id, admin.user_id, request)
+    # A receive claimed it and its invocation died before it ended.
+    claimed = service.start(task)
+    assert claimed is not None
+
+    fresh = runs.run_task(admin.team_id, task.id)
+    assert fresh is not None
+    assert fresh.status == "running", "a run still in its time is left alone"
+
+    clock.shift(STALE_RUN + timedelta(seconds=1))
+    again = runs.run_task(admin.team_id, task.id)
+    assert again is not None
+    assert again.status == "completed"
+    stored = store.get_task(admin.team_id, task.id)
+    assert stored is not None
+    assert stored.result == again.result
+
+
+def test_patch_of_the_stats_resource_is_405(admin: Account) -> None:
+    answer = admin.client.patch("/api/v1/tasks/stats", headers=admin.headers, json={})
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET"
