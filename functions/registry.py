@@ -361,6 +361,15 @@ TASKS = RouteGroup(
     sends_to=("task-runs",),
 )
 
+WORKFLOWS = RouteGroup(
+    name="workflows",
+    description="workflows and their steps (dependencies checked for cycles), templates "
+    "copied",
+    prefixes=("workflows",),
+    # Workflows with their steps inline (work); a step's agent must be the team's (agents).
+    tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -377,6 +386,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     NOTIFICATIONS,
     CHAT,
     TASKS,
+    WORKFLOWS,
 )
 
 

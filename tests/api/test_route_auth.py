@@ -275,6 +275,14 @@ def owner(aws: None) -> Iterator[Team]:
         json={"title": "Owned", "instructions": "keep", "board_id": board.json()["id"]},
     )
     assert task.status_code == 201, task.text
+    workflow = client.post("/api/v1/workflows", headers=headers, json={"name": "Owned"})
+    assert workflow.status_code == 201, workflow.text
+    step = client.post(
+        f"/api/v1/workflows/{workflow.json()['id']}/steps",
+        headers=headers,
+        json={"name": "owned", "step_type": "wait", "config": {"seconds": 1}},
+    )
+    assert step.status_code == 201, step.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -300,6 +308,8 @@ def owner(aws: None) -> Iterator[Team]:
         "session_id": "owned-session",
         "board_id": board.json()["id"],
         "task_id": task.json()["id"],
+        "workflow_id": workflow.json()["id"],
+        "step_id": step.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -346,6 +356,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/chat/conversations/{conversation_id}/messages": {"content": "planted"},
     "PATCH /api/v1/tasks/{task_id:task_ulid}": {"title": "Taken over"},
     "PATCH /api/v1/boards/{board_id}": {"name": "Taken over"},
+    "POST /api/v1/workflows/{workflow_id}/steps": {
+        "name": "planted",
+        "step_type": "wait",
+        "config": {"seconds": 1},
+    },
+    "PATCH /api/v1/workflows/{workflow_id}/steps/{step_id}": {"name": "Taken over"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",

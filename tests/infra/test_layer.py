@@ -76,6 +76,8 @@ EXPECTED_LAYERS = {
     # Tasks (issue 14): the group checks tokens (agent tokens too); its consumer core alone.
     "tasks": ("core", "tokens"),
     "task_runner": ("core",),
+    # Workflows (issue 14): the group checks tokens.
+    "workflows": ("core", "tokens"),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

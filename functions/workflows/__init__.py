@@ -1,0 +1,1 @@
+"""The workflows group: workflows, their steps, templates copied."""

@@ -1,0 +1,1 @@
+"""Workflows: steps with dependencies, run on the `<prefix>-workflows` state machine."""
