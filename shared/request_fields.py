@@ -30,6 +30,16 @@ def omittable(**options: Any) -> Any:
     return Field(default=None, json_schema_extra=_without_default, **options)
 
 
+def refuse_nulls(data: Any) -> Any:
+    """A partial update's `mode="before"` check: every field sent as null named in one
+    message (the types refuse null too, but one field at a time)."""
+    if isinstance(data, dict):
+        nulls = sorted(str(name) for name, value in data.items() if value is None)
+        if nulls:
+            raise ValueError(f"may not be null: {', '.join(nulls)}")
+    return data
+
+
 def trimmed(max_length: int) -> StringConstraints:
     """A string the server trims, which must hold something besides white space."""
     return StringConstraints(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from shared.llm.provider_names import ProviderName
 from shared.numbers import JsonInt
 from shared.pipeline.definition import PHASE_NAMES
-from shared.request_fields import omittable, trimmed
+from shared.request_fields import omittable, refuse_nulls, trimmed
 
 # Whether an agent may serve phases: `idle` may, `stopped` may not (a phase it is set for
 # fails, saying to start it or choose another). There is no `busy`: one agent serves any
@@ -115,12 +115,7 @@ class AgentUpdate(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
-        # The types refuse null too; this names every such field in one message.
-        if isinstance(data, dict):
-            nulls = sorted(str(name) for name, value in data.items() if value is None)
-            if nulls:
-                raise ValueError(f"may not be null: {', '.join(nulls)}")
-        return data
+        return refuse_nulls(data)
 
     @model_validator(mode="after")
     def _tools_once(self) -> Self:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.request_fields import omittable, trimmed
+from shared.request_fields import omittable, refuse_nulls, trimmed
 from shared.tasks.domain import Priority
 
 MAX_INSTRUCTIONS = 20_000
@@ -65,11 +65,7 @@ class TaskUpdate(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            nulls = sorted(str(name) for name, value in data.items() if value is None)
-            if nulls:
-                raise ValueError(f"may not be null: {', '.join(nulls)}")
-        return data
+        return refuse_nulls(data)
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
