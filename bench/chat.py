@@ -16,18 +16,16 @@ import json
 import os
 import statistics
 import sys
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from bench.common import percentile, run_child
 from bench.report import Check, Table, ms
+from bench.round_trips import Finished, time_round_trips
 
 MAX_ROUND_TRIP_P50 = 0.3  # seconds
 TEAM = "bench-chat-team"
 USER = "benchchatuser"
-TIMEOUT = 30.0  # seconds a ticket may take before it counts as lost
 DEFAULT_WARMUP = 3
 
 
@@ -62,21 +60,15 @@ def _chat_child(count: int, warmup: int) -> dict[str, Any]:
     from tools.local.gateway import LocalGateway, register_group_functions
     from tools.local.pump import LocalPump
 
-    completed: set[str] = set()
-    changed = threading.Condition()
+    finished = Finished()
     original = store.complete_ticket
 
     def timed_complete(ticket: Ticket, **fields: Any) -> Ticket | None:
         done = original(ticket, **fields)
-        with changed:
-            completed.add(ticket.ticket_id)
-            changed.notify_all()
+        finished.mark(ticket.ticket_id)
         return done
 
     store.complete_ticket = timed_complete  # type: ignore[assignment]
-    latencies: list[float] = []
-    posts: list[float] = []
-    lost = 0
     body = {
         "messages": [{"role": "user", "content": "Capital of France?"}],
         "provider": "templates",
@@ -86,25 +78,20 @@ def _chat_child(count: int, warmup: int) -> dict[str, Any]:
         token = issue_token(Principal(USER, TEAM, "member"), ttl_seconds=3600)
         headers = {"Authorization": f"Bearer {token}"}
         with TestClient(LocalGateway()) as http, LocalPump(settings).running():
-            for seq in range(-warmup, count):  # negative: warm-up, untimed
-                started = time.perf_counter()
-                answer = http.post("/api/v1/chat", headers=headers, json=body)
-                posted = time.perf_counter()
-                if answer.status_code != 202:
-                    raise RuntimeError(f"POST /chat answered {answer.status_code}: {answer.text}")
-                ticket_id = answer.json()["ticket_id"]
-                with changed:
-                    changed.wait_for(lambda: ticket_id in completed, TIMEOUT)  # noqa: B023
-                result = http.get(f"/api/v1/chat/{ticket_id}", headers=headers).json()
-                ended = time.perf_counter()
-                if seq < 0:
-                    continue
-                if result.get("status") != "completed":
-                    lost += 1
-                else:
-                    latencies.append(ended - started)
-                    posts.append(posted - started)
-    return {"latencies": latencies, "posts": posts, "lost": lost}
+            found = time_round_trips(
+                http,
+                finished,
+                headers=headers,
+                post="/api/v1/chat",
+                body=body,
+                accepted=202,
+                id_field="ticket_id",
+                get="/api/v1/chat/{id}",
+                done_status="completed",
+                count=count,
+                warmup=warmup,
+            )
+    return {"latencies": found.latencies, "posts": found.posts, "lost": found.lost}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ import json
 import os
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -27,6 +26,7 @@ from typing import Any
 
 from bench.common import percentile, run_child
 from bench.report import Check, Table, ms
+from bench.round_trips import Finished, time_round_trips
 
 MAX_ROUND_TRIP_P50 = 0.3  # seconds
 MAX_GROWTH = 1.2  # p50 with the big team over p50 with the small one
@@ -39,7 +39,6 @@ READ_BOUND = 30
 # The status list is asked for pages of the small team's size: both teams answer the same
 # number of tasks, so what is compared is the cost of the history, not of a longer page.
 PAGE = str(SMALL)
-TIMEOUT = 30.0
 DEFAULT_WARMUP = 3
 USER = "benchtaskuser"
 
@@ -164,21 +163,15 @@ def _tasks_child(count: int, warmup: int, big: int) -> dict[str, Any]:
     from tools.local.gateway import LocalGateway, register_group_functions
     from tools.local.pump import LocalPump
 
-    ended: set[str] = set()
-    changed = threading.Condition()
+    finished = Finished()
     original = service.end
 
     def timed_end(task: Task, *args: Any, **kwargs: Any) -> Task | None:
         done = original(task, *args, **kwargs)
-        with changed:
-            ended.add(task.id)
-            changed.notify_all()
+        finished.mark(task.id)
         return done
 
     service.end = timed_end  # type: ignore[assignment]
-    latencies: list[float] = []
-    posts: list[float] = []
-    lost = 0
     lists: dict[str, dict[str, dict[str, float]]] = {}
     with emulated_aws(settings):
         register_group_functions(settings)
@@ -197,24 +190,19 @@ def _tasks_child(count: int, warmup: int, big: int) -> dict[str, Any]:
         headers = headers_of(team)
         body = {"title": "Summarise", "instructions": "Summarise the notes", "agent_id": agent.id}
         with TestClient(LocalGateway()) as http, LocalPump(settings).running():  # type: ignore[arg-type]
-            for seq in range(-warmup, count):  # negative: warm-up, untimed
-                started = time.perf_counter()
-                answer = http.post("/api/v1/tasks", headers=headers, json=body)
-                posted = time.perf_counter()
-                if answer.status_code != 201:
-                    raise RuntimeError(f"POST /tasks answered {answer.status_code}: {answer.text}")
-                task_id = answer.json()["id"]
-                with changed:
-                    changed.wait_for(lambda: task_id in ended, TIMEOUT)  # noqa: B023
-                result = http.get(f"/api/v1/tasks/{task_id}", headers=headers).json()
-                done = time.perf_counter()
-                if seq < 0:
-                    continue
-                if result.get("status") != "completed":
-                    lost += 1
-                else:
-                    latencies.append(done - started)
-                    posts.append(posted - started)
+            found = time_round_trips(
+                http,
+                finished,
+                headers=headers,
+                post="/api/v1/tasks",
+                body=body,
+                accepted=201,
+                id_field="id",
+                get="/api/v1/tasks/{id}",
+                done_status="completed",
+                count=count,
+                warmup=warmup,
+            )
         sizes = {"small": SMALL, "big": big}
         # Both teams are filled before either is timed: the table is the same for both.
         for label, size in sizes.items():
@@ -231,7 +219,13 @@ def _tasks_child(count: int, warmup: int, big: int) -> dict[str, Any]:
                         http, answers, own, "/api/v1/tasks", {"status": "completed", "limit": PAGE}
                     ),
                 }
-    return {"latencies": latencies, "posts": posts, "lost": lost, "lists": lists, "big": big}
+    return {
+        "latencies": found.latencies,
+        "posts": found.posts,
+        "lost": found.lost,
+        "lists": lists,
+        "big": big,
+    }
 
 
 @dataclass(frozen=True, slots=True)
