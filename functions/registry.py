@@ -42,6 +42,11 @@ class RouteGroup:
     publishes_events: bool = False
     # May start, stop, resume and fail executions of the generation state machine.
     controls_executions: bool = False
+    # May start and stop executions of the workflows state machine (workflow runs).
+    runs_workflows: bool = False
+    # May answer the workflows state machine's task tokens (SendTaskSuccess/Failure/
+    # Heartbeat): whatever ends a workflow step's task, approval or wait.
+    answers_workflow_tokens: bool = False
     # Verifies access tokens: reads the signing key secret.
     authenticates: bool = True
     # Signs tokens: may create the signing key on first use and reads the admin key secret.
@@ -366,8 +371,14 @@ WORKFLOWS = RouteGroup(
     description="workflows and their steps (dependencies checked for cycles), templates "
     "copied",
     prefixes=("workflows",),
-    # Workflows with their steps inline (work); a step's agent must be the team's (agents).
+    # Workflows with their steps inline, runs and their steps (work); a step's agent must
+    # be the team's (agents).
     tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
+    # workflow.run.started / .cancelled; a cancel cancels the run's running tasks
+    # (task.updated), whose tokens are then answered.
+    publishes_events=True,
+    runs_workflows=True,
+    answers_workflow_tokens=True,
 )
 
 GROUPS: tuple[RouteGroup, ...] = (
@@ -403,6 +414,9 @@ class WorkerFunction:
     publishes_events: bool = False
     # May resume, fail and stop executions of the generation state machine.
     controls_executions: bool = False
+    # As on `RouteGroup`: workflow runs' executions, and their task tokens.
+    runs_workflows: bool = False
+    answers_workflow_tokens: bool = False
     # Run every this many minutes by EventBridge Scheduler (None: not scheduled).
     schedule_minutes: int | None = None
     # Token flags, as on `RouteGroup`; AWS invokes a worker and no caller presents a token,
@@ -702,6 +716,24 @@ TASK_RUNNER = WorkerFunction(
     timeout_seconds=300,
 )
 
+WORKFLOW_STEP = WorkerFunction(
+    name="workflow_step",
+    description="a workflow run's steps as the workflows state machine asks: wait on "
+    "dependencies, start by type, record the end, release dependents, settle the run",
+    handler="functions.workflow_step.handler.handler",
+    # Runs and their steps, an agent_task step's task (work); its agent (agents).
+    tables={"work": "read_write", "agents": "read"},
+    # workflow.run.completed / .failed; a task's events.
+    publishes_events=True,
+    # Releases steps (their Ready tokens) and answers a webhook or a zero wait at once.
+    answers_workflow_tokens=True,
+    # A task for an agent in the cloud is a message on task-runs.
+    sends_to=("task-runs",),
+    memory_mb=256,
+    # One webhook call (10 s) at most.
+    timeout_seconds=30,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -717,6 +749,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     NOTIFIER,
     CHAT_RUNNER,
     TASK_RUNNER,
+    WORKFLOW_STEP,
 )
 
 
@@ -765,6 +798,8 @@ SOCKETS: tuple[SocketFunction, ...] = (LIVE_SOCKET,)
 
 # The generation state machine's name suffix: `<resource_prefix>-generation`.
 GENERATION_STATE_MACHINE = "generation"
+# The workflows interpreter state machine's: `<resource_prefix>-workflows`.
+WORKFLOWS_STATE_MACHINE = "workflows"
 
 GROUPS_BY_NAME: dict[str, RouteGroup] = {group.name: group for group in GROUPS}
 

@@ -41,6 +41,8 @@ class Settings(BaseModel):
     artifacts_bucket: str = "factory-local-artifacts"
     event_bus_name: str = "factory-local-bus"
     state_machine_arn: str | None = None
+    # The workflows interpreter state machine's ARN (CDK passes it; local: by its name).
+    workflows_machine_arn: str | None = None
     # The role one-time schedules (shared.schedules) run with: CDK passes its ARN.
     schedules_role_arn: str | None = None
     # Notification e-mail's From (an SES identity verified in the account; the emulator
@@ -102,6 +104,16 @@ class Settings(BaseModel):
         return (
             f"arn:aws:states:{self.aws_region}:{LOCAL_ACCOUNT_ID}:stateMachine:"
             f"{self.resource_prefix}-generation"
+        )
+
+    @property
+    def workflows_state_machine_arn(self) -> str:
+        """Deployed: the ARN CDK passes in. Local and test: the emulator's, by its name."""
+        if self.workflows_machine_arn:
+            return self.workflows_machine_arn
+        return (
+            f"arn:aws:states:{self.aws_region}:{LOCAL_ACCOUNT_ID}:stateMachine:"
+            f"{self.resource_prefix}-workflows"
         )
 
     @property

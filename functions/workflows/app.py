@@ -13,13 +13,15 @@ from functions.workflows.schemas import (
     StepUpdate,
     WorkflowCreate,
     WorkflowPublic,
+    WorkflowRunPublic,
+    WorkflowRunStarted,
 )
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
-from shared.workflows import service
-from shared.workflows.domain import Step, Workflow
+from shared.workflows import runs, service
+from shared.workflows.domain import Run, Step, Workflow
 from shared.workflows.requests import ID_PATTERN
 
 router = group_router(tags=["workflows"], responses=error_responses(401, 403, 422))
@@ -147,6 +149,82 @@ async def delete_step(
 )
 async def copy_workflow(workflow_id: IdPath, principal: CurrentPrincipal) -> dict[str, Any]:
     return _workflow(service.copy_workflow(principal.team_id, principal.subject, workflow_id))
+
+
+def _run(run: Run) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "workflow_id": run.workflow_id,
+        "status": run.status,
+        "error": run.error,
+        "created_by": run.created_by,
+        "created_at": run.created_at,
+        "completed_at": run.completed_at,
+        "steps": [
+            {
+                "step_id": step.step_id,
+                "name": step.name,
+                "step_type": step.step_type,
+                "status": step.status,
+                "output": step.output,
+                "error": step.error,
+                "task_id": step.task_id,
+                "approval_id": step.approval_id,
+            }
+            for step in run.steps
+        ],
+    }
+
+
+@router.post(
+    "/workflows/{workflow_id}/run",
+    status_code=202,
+    response_model=WorkflowRunStarted,
+    # 422: the workflow has no steps; 503: the execution could not be started.
+    responses=error_responses(404, 503),
+    summary="Run the workflow: independent steps in parallel, each once its dependencies passed",
+)
+async def run_workflow(workflow_id: IdPath, principal: CurrentPrincipal) -> dict[str, Any]:
+    run = runs.start_run(principal.team_id, principal.subject, workflow_id)
+    return {"run_id": run.id, "status": run.status}
+
+
+@router.get(
+    "/workflows/{workflow_id}/runs",
+    response_model=Page[WorkflowRunPublic],
+    responses={**LIST_RESPONSES, **_FOUND},
+    summary="The workflow's runs, newest first (each step's status: GET the run)",
+)
+async def list_runs(
+    workflow_id: IdPath, principal: CurrentPrincipal, params: Pagination
+) -> dict[str, Any]:
+    items, total, cursor = runs.list_runs(principal.team_id, workflow_id, params)
+    return page_answer([_run(item) for item in items], total, params, cursor)
+
+
+@router.get(
+    "/workflows/{workflow_id}/runs/{run_id}",
+    response_model=WorkflowRunPublic,
+    responses=_FOUND,
+    summary="A run with each step's status, output and error",
+)
+async def get_run(
+    workflow_id: IdPath, run_id: IdPath, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return _run(runs.get_run(principal.team_id, workflow_id, run_id))
+
+
+@router.post(
+    "/workflows/{workflow_id}/runs/{run_id}/cancel",
+    response_model=WorkflowRunPublic,
+    # 409: the run has ended.
+    responses=error_responses(404, 409),
+    summary="Cancel a running run: its execution stops, its running tasks are cancelled",
+)
+async def cancel_run(
+    workflow_id: IdPath, run_id: IdPath, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return _run(runs.cancel_run(principal.team_id, workflow_id, run_id))
 
 
 app = create_app("workflows", router)

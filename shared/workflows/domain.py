@@ -40,3 +40,39 @@ class Workflow:
 
     def step(self, step_id: str) -> Step | None:
         return next((step for step in self.steps if step.id == step_id), None)
+
+
+RunStatus = Literal["running", "completed", "failed", "cancelled"]
+RUN_TERMINAL: Final = ("completed", "failed", "cancelled")
+# A run's step: waiting (on its dependencies), running, passed, failed or cancelled.
+StepRunStatus = Literal["waiting", "running", "passed", "failed", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunStep:
+    step_id: str
+    name: str
+    step_type: StepType
+    config: dict[str, Any]
+    agent_id: str | None
+    depends_on: tuple[str, ...]
+    dependents: tuple[str, ...]
+    status: StepRunStatus = "waiting"
+    output: Any = None
+    error: str | None = None
+    task_id: str | None = None
+    approval_id: str | None = None
+    run_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    team_id: str
+    id: str
+    workflow_id: str
+    status: RunStatus
+    created_by: str | None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    error: str | None = None
+    steps: tuple[RunStep, ...] = ()

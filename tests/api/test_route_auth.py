@@ -283,6 +283,8 @@ def owner(aws: None) -> Iterator[Team]:
         json={"name": "owned", "step_type": "wait", "config": {"seconds": 1}},
     )
     assert step.status_code == 201, step.text
+    run = client.post(f"/api/v1/workflows/{workflow.json()['id']}/run", headers=headers)
+    assert run.status_code == 202, run.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -310,6 +312,7 @@ def owner(aws: None) -> Iterator[Team]:
         "task_id": task.json()["id"],
         "workflow_id": workflow.json()["id"],
         "step_id": step.json()["id"],
+        "run_id": run.json()["run_id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],

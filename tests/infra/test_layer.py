@@ -76,8 +76,10 @@ EXPECTED_LAYERS = {
     # Tasks (issue 14): the group checks tokens (agent tokens too); its consumer core alone.
     "tasks": ("core", "tokens"),
     "task_runner": ("core",),
-    # Workflows (issue 14): the group checks tokens.
+    # Workflows (issue 14): the group checks tokens; the step worker core alone (httpx for
+    # a webhook step is in core).
     "workflows": ("core", "tokens"),
+    "workflow_step": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

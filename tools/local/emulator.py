@@ -299,6 +299,7 @@ def create_resources(settings: Settings) -> None:
     client("events").create_event_bus(Name=settings.event_bus_name)
     _create_queues(settings)
     _create_state_machine(settings)
+    _create_workflows_machine(settings)
     # Deployed, the operator verifies the notification sender in SES; here it is verified at
     # start, and what SES accepts stays in moto (tools/local/outbox.py).
     client("sesv2").create_email_identity(EmailIdentity=settings.notification_sender)
@@ -393,6 +394,22 @@ def _create_state_machine(settings: Settings) -> None:
         name=f"{settings.resource_prefix}-{GENERATION_STATE_MACHINE}",
         definition=json.dumps(definition),
         roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{settings.resource_prefix}-generation",
+        type="STANDARD",
+    )
+
+
+def _create_workflows_machine(settings: Settings) -> None:
+    """The workflows interpreter state machine: the document CDK deploys, calling the
+    local workflow step worker."""
+    from functions.registry import WORKFLOW_STEP, WORKFLOWS_STATE_MACHINE
+    from shared.aws import client
+    from shared.workflows.asl import build_definition
+
+    definition = build_definition(settings.function_arn(WORKFLOW_STEP.name))
+    client("stepfunctions").create_state_machine(
+        name=f"{settings.resource_prefix}-{WORKFLOWS_STATE_MACHINE}",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{settings.resource_prefix}-workflows",
         type="STANDARD",
     )
 

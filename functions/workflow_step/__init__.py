@@ -1,0 +1,1 @@
+"""The workflow step worker: the Lambda the workflows state machine invokes."""
