@@ -32,7 +32,7 @@ from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
 router = group_router(tags=["chat"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-# 409: no provider named and no default (or a disabled one); 503: the queue refused.
+# 409: the provider chosen is disabled; 503: the queue refused.
 _TICKET = error_responses(409, 503)
 SessionPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
 

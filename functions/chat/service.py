@@ -22,6 +22,7 @@ from shared.chat.domain import (
 )
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.ids import new_id, utcnow
+from shared.llm.providers.templates import KIND as TEMPLATES
 from shared.observability import logger
 from shared.pagination import PageParams
 
@@ -75,8 +76,8 @@ def resolve_target(
     defaults: tuple[str | None, str | None] = (None, None),
 ) -> ChatTarget:
     """The provider and model asked for, else the session's configuration, else
-    `defaults` (a conversation's), else the team's default provider and its default model;
-    the session's parameters under the request's."""
+    `defaults` (a conversation's), else the team's default provider and its default model,
+    else the built-in template generator; the session's parameters under the request's."""
     session = store.get_session(team_id, user_id, session_id) if session_id else None
     chosen_model = model
     if provider is None and session is not None:
@@ -86,13 +87,9 @@ def resolve_target(
     if provider is None:
         from shared.team_settings import get_team_settings
 
-        provider = get_team_settings(team_id).default_provider
-        if provider is None:
-            # The team's state, not the body, is what is missing (as for agents: 409).
-            raise Conflict(
-                "no provider named: name one, configure the session (POST "
-                "/sessions/{id}/config), or set the team's default_provider in /settings"
-            )
+        # Else the built-in template generator, as a new team's default agents use: a
+        # first chat is answered (and says what answered it) before any provider is set.
+        provider = get_team_settings(team_id).default_provider or TEMPLATES
     name, checked = check_target(team_id, provider, chosen_model)
     merged = {**(session.parameters if session else {}), **_parameters(parameters)}
     return ChatTarget(name, checked, merged)

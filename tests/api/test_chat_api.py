@@ -132,12 +132,33 @@ def test_an_unknown_provider_or_model_is_refused_before_a_ticket_is_made(
     assert stored_tickets(member.team_id) == []
 
 
-def test_without_a_provider_the_session_then_the_team_default_is_used(member: Account) -> None:
-    # Neither named nor configured: the team's state is what is missing.
+def test_without_a_provider_the_session_then_the_team_default_then_templates_answer(
+    member: Account,
+) -> None:
+    # Neither named nor configured: the built-in template generator, as a new team's agents.
     answer = member.client.post(CHAT, headers=member.headers, json={"messages": HELLO})
-    assert_error(answer, 409)
-    assert stored_tickets(member.team_id) == []
+    assert answer.status_code == 202, answer.text
+    ticket = ticket_of(member, answer.json()["ticket_id"])
+    assert (ticket["provider"], ticket["model"]) == ("templates", "templates-1")
 
+    # The account registered its team, so it is the admin who adds a provider and makes
+    # it the team's default.
+    added = member.client.post(
+        "/api/v1/providers",
+        headers=member.headers,
+        json={"name": "acme", "kind": "openai", "api_key": "sk-test", "default_model": "gpt-4o"},
+    )
+    assert added.status_code == 201, added.text
+    settings = member.client.post(
+        "/api/v1/settings", headers=member.headers, json={"default_provider": "acme"}
+    )
+    assert settings.status_code == 200, settings.text
+    answer = member.client.post(CHAT, headers=member.headers, json={"messages": HELLO})
+    assert answer.status_code == 202, answer.text
+    ticket = ticket_of(member, answer.json()["ticket_id"])
+    assert (ticket["provider"], ticket["model"], ticket["session_id"]) == ("acme", "gpt-4o", None)
+
+    # A session's configuration comes before the team's default.
     configured = member.client.post(
         f"{SESSIONS}/desk-1/config",
         headers=member.headers,
@@ -156,20 +177,6 @@ def test_without_a_provider_the_session_then_the_team_default_is_used(member: Ac
         "templates",
         "templates-1",
         "desk-1",
-    )
-
-    # The account registered its team, so it is the admin who sets the team's default.
-    settings = member.client.post(
-        "/api/v1/settings", headers=member.headers, json={"default_provider": "templates"}
-    )
-    assert settings.status_code == 200, settings.text
-    answer = member.client.post(CHAT, headers=member.headers, json={"messages": HELLO})
-    assert answer.status_code == 202, answer.text
-    ticket = ticket_of(member, answer.json()["ticket_id"])
-    assert (ticket["provider"], ticket["model"], ticket["session_id"]) == (
-        "templates",
-        "templates-1",
-        None,
     )
 
 
