@@ -220,18 +220,8 @@ def _deliver(
     trigger_id: str | None,
     trigger_name: str | None,
 ) -> ActionResult:
-    from shared import queues
-    from shared.webhooks import delivery, delivery_store, endpoint_store
-    from shared.webhooks.domain import Delivery
-    from shared.webhooks.fanout import body, delivery_id
+    from shared.webhooks.direct import Undeliverable, deliver_to
 
-    webhook = endpoint_store.get_webhook(team_id, action.webhook_id)
-    if webhook is None:
-        return ActionResult.failed(f"webhook endpoint {action.webhook_id} not found")
-    if not webhook.enabled:
-        reason = f" ({webhook.disabled_reason})" if webhook.disabled_reason else ""
-        return ActionResult.failed(f"webhook endpoint {webhook.id} is disabled{reason}")
-    at = _run_time(run_id)
     data = {
         "team_id": team_id,
         "trigger_id": trigger_id,
@@ -243,20 +233,10 @@ def _deliver(
         # be far larger than a delivery may be, and the receiver asked for the fire.
         "event": None if event is None else {k: v for k, v in event.items() if k != "payload"},
     }
-    made = Delivery(
-        id=delivery_id(run_id, webhook.id, at),
-        webhook_id=webhook.id,
-        team_id=team_id,
-        message_id=f"msg_{run_id}",
-        event_type=FIRED,
-        body=body(FIRED, at, data),
-        status="pending",
-        created_at=utcnow(),
-    )
-    # Stored once per run and endpoint; queuing the first attempt again is harmless (an
-    # attempt's number is taken once).
-    delivery_store.add_delivery(made)
-    queues.send(delivery.QUEUE, delivery.message(made, 1))
+    try:
+        made = deliver_to(team_id, action.webhook_id, FIRED, data, key=run_id, at=_run_time(run_id))
+    except Undeliverable as exc:
+        return ActionResult.failed(str(exc))
     return ActionResult("succeeded", output=f"delivery {made.id} queued")
 
 
