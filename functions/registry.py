@@ -381,6 +381,20 @@ WORKFLOWS = RouteGroup(
     answers_workflow_tokens=True,
 )
 
+FLEET = RouteGroup(
+    name="fleet",
+    description="workers: register, heartbeat, the queued tasks of their agents (claim, "
+    "complete), the fleet overview; admins list and approve them",
+    # More specific than auth's `admin`: the registry routes the longest prefix.
+    prefixes=("workers", "admin/workers"),
+    # Workers and the tasks they pull (work); the agents that run on a worker (agents).
+    tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
+    # worker.online; task.updated / task.completed / task.failed as a worker works.
+    publishes_events=True,
+    # A workflow step's task finished on a worker answers the run's task token.
+    answers_workflow_tokens=True,
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -398,6 +412,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     CHAT,
     TASKS,
     WORKFLOWS,
+    FLEET,
 )
 
 
@@ -734,6 +749,20 @@ WORKFLOW_STEP = WorkerFunction(
     timeout_seconds=30,
 )
 
+# Marks offline the workers whose last heartbeat is over 90 s old (a sparse index of
+# online workers by heartbeat, never a Scan) and puts their running tasks back in the queue.
+FLEET_SWEEP = WorkerFunction(
+    name="fleet_sweep",
+    description="marks silent workers offline and requeues their running tasks",
+    handler="functions.fleet_sweep.handler.handler",
+    tables={"work": "read_write"},
+    # worker.offline; task.updated for each task put back.
+    publishes_events=True,
+    schedule_minutes=1,
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -750,6 +779,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     CHAT_RUNNER,
     TASK_RUNNER,
     WORKFLOW_STEP,
+    FLEET_SWEEP,
 )
 
 

@@ -77,6 +77,18 @@ def _task(**changes: Any) -> dict[str, Any]:
     }
 
 
+def _worker(**changes: Any) -> dict[str, Any]:
+    return {
+        "team_id": _TEAM,
+        "worker_id": "01JF3ZM1N2P3Q4R5S6T7V8W9X0",
+        "name": "gpu-box",
+        "hostname": "gpu-1.local",
+        "status": "online",
+        "last_heartbeat_at": "2025-01-01T12:00:00+00:00",
+        **changes,
+    }
+
+
 class EventType(NamedTuple):
     type: str
     description: str
@@ -254,6 +266,16 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "task.failed",
         "a task could not be done, with the reason",
         _task(status="failed", error="agent 'Writer': no provider answered"),
+    ),
+    EventType(
+        "worker.online",
+        "a worker that had been marked offline sent a heartbeat again",
+        _worker(status="online"),
+    ),
+    EventType(
+        "worker.offline",
+        "a worker sent no heartbeat for 90 s: marked offline, its running tasks queued again",
+        _worker(status="offline"),
     ),
     EventType(
         TEST,

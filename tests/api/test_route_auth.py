@@ -285,6 +285,10 @@ def owner(aws: None) -> Iterator[Team]:
     assert step.status_code == 201, step.text
     run = client.post(f"/api/v1/workflows/{workflow.json()['id']}/run", headers=headers)
     assert run.status_code == 202, run.text
+    worker = client.post(
+        "/api/v1/workers/register", headers=headers, json={"name": "Owned", "hostname": "h"}
+    )
+    assert worker.status_code == 201, worker.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -313,6 +317,7 @@ def owner(aws: None) -> Iterator[Team]:
         "workflow_id": workflow.json()["id"],
         "step_id": step.json()["id"],
         "run_id": run.json()["run_id"],
+        "worker_id": worker.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -359,6 +364,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/chat/conversations/{conversation_id}/messages": {"content": "planted"},
     "PATCH /api/v1/tasks/{task_id:task_ulid}": {"title": "Taken over"},
     "PATCH /api/v1/boards/{board_id}": {"name": "Taken over"},
+    "POST /api/v1/workers/{worker_id}/heartbeat": {
+        "cpu_usage_percent": 1,
+        "memory_usage_percent": 1,
+        "disk_usage_percent": 1,
+    },
+    "POST /api/v1/workers/{worker_id}/tasks/{task_id}/complete": {"status": "completed"},
+    "PATCH /api/v1/admin/workers/{worker_id}/approve": {"is_approved": True},
     "POST /api/v1/workflows/{workflow_id}/steps": {
         "name": "planted",
         "step_type": "wait",

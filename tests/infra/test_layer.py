@@ -80,6 +80,10 @@ EXPECTED_LAYERS = {
     # a webhook step is in core).
     "workflows": ("core", "tokens"),
     "workflow_step": ("core",),
+    "workflow_runner": ("core",),
+    # The fleet (issue 14): the group checks tokens; the scheduled sweep core alone.
+    "fleet": ("core", "tokens"),
+    "fleet_sweep": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

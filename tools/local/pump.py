@@ -14,6 +14,9 @@ start and end: shared.triggers.schedule computes the times as the Scheduler does
 exactly once per scheduled time that the (driven) clock has reached since it was last
 written, as the Scheduler fires from the moment a schedule is created or updated.
 
+Scheduled workers (``schedule_minutes``) are invoked every that many minutes of the
+(driven) clock, as their EventBridge Scheduler schedules invoke them.
+
 `make dev` runs rounds in a background thread (`running`); tests call `drain()`.
 """
 
@@ -71,6 +74,25 @@ def worker_mappings(settings: Settings) -> tuple[Mapping, ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduledRun:
+    """A worker EventBridge Scheduler invokes every `minutes` (its `schedule_minutes`)."""
+
+    function_name: str
+    minutes: int
+
+
+def scheduled_runs(settings: Settings) -> tuple[ScheduledRun, ...]:
+    """One per scheduled worker, as CDK deploys their schedules."""
+    from functions.registry import WORKERS
+
+    return tuple(
+        ScheduledRun(f"{settings.resource_prefix}-{worker.name}", worker.schedule_minutes)
+        for worker in WORKERS
+        if worker.schedule_minutes is not None
+    )
+
+
 def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     """A message as Lambda's SQS event carries it."""
     return {
@@ -111,9 +133,21 @@ class LocalPump:
     """Carries messages from the emulated queues to their consumers, and fires due
     one-time schedules. Rounds may run from one thread at a time."""
 
-    def __init__(self, settings: Settings, mappings: Iterable[Mapping] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        mappings: Iterable[Mapping] | None = None,
+        scheduled: Iterable[ScheduledRun] | None = None,
+    ) -> None:
         self.settings = settings
         self.mappings = tuple(worker_mappings(settings) if mappings is None else mappings)
+        # Scheduled workers (the reconciler, the fleet sweep): each runs once its period of
+        # the (driven) clock has passed since the pump started or it last ran. Given
+        # mappings alone, a test's pump runs none.
+        if scheduled is None:
+            scheduled = scheduled_runs(settings) if mappings is None else ()
+        self.scheduled = tuple(scheduled)
+        self._next_runs: dict[str, datetime] = {}
         self._urls: dict[str, str] = {}
         # One-time schedules that ran and are kept (ActionAfterCompletion NONE): once.
         self._fired: set[tuple[str, str]] = set()
@@ -135,7 +169,26 @@ class LocalPump:
         with self._lock:
             receivable = receivable_queues(self.settings.aws_region)
             moved = sum(self._pump(mapping, receivable) for mapping in self.mappings)
+            self._run_scheduled()
             return moved + self._fire_due_schedules()
+
+    def _run_scheduled(self) -> None:
+        """Invoke each scheduled worker whose time has come, once however far the clock
+        jumped (a sweep or reconcile catches up in one run), as a Scheduler event."""
+        now = datetime.now(UTC)
+        for run in self.scheduled:
+            period = timedelta(minutes=run.minutes)
+            due = self._next_runs.setdefault(run.function_name, now + period)
+            if due > now:
+                continue
+            while due <= now:
+                due += period
+            self._next_runs[run.function_name] = due
+            event = {"source": "aws.scheduler", "time": now.strftime(SCHEDULED_TIME_FORMAT)}
+            try:
+                invoke(run.function_name, event)
+            except Exception:  # a failed run is retried at its next time, as Lambda's
+                logger.exception("scheduled worker failed", extra={"function": run.function_name})
 
     def drain(self, max_rounds: int = 100) -> int:
         """Rounds until one moves nothing and no mapped queue holds a message ready (a
