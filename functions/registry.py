@@ -173,14 +173,22 @@ JOBS = RouteGroup(
 
 APPROVALS = RouteGroup(
     name="approvals",
-    description="human in the loop: approve, reject or send back a gated phase",
+    description="human in the loop: approve, reject or send back a gated phase; requests "
+    "anyone opens (POST /approvals), decided the same way",
     prefixes=("approvals", "hitl", "checkpoints", "experiences"),
     # Approving a job's budget approval may raise the team's budget or a user's allowance;
-    # a rejection follows the team's on_reject setting (events).
-    tables={**IDENTITY_FOR_AUTH, "jobs": "read_write", "costs": "read_write", "events": "read"},
+    # a rejection follows the team's on_reject setting (events). A request's callback
+    # endpoint is checked, and its decision delivered there (events: endpoints, deliveries).
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "jobs": "read_write",
+        "costs": "read_write",
+        "events": "read_write",
+    },
     bucket="read_write",
     publishes_events=True,
     controls_executions=True,
+    sends_to=("webhook-deliveries",),
 )
 
 AGENTS = RouteGroup(

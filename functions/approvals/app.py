@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import Query
 
 from functions.approvals import service
-from functions.approvals.schemas import ApprovalDetail, ApprovalPublic, ApprovalQueue, ApproveBody
+from functions.approvals.schemas import (
+    ApprovalDetail,
+    ApprovalPublic,
+    ApprovalQueue,
+    ApprovalRequest,
+    ApproveBody,
+)
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
 from shared.errors import error_responses
@@ -50,13 +56,28 @@ async def list_approvals(
 )
 async def get_approval(approval_id: str, principal: CurrentPrincipal) -> ApprovalDetail:
     review = service.review(principal.team_id, approval_id)
+    job = review.job
     return ApprovalDetail(
         **_public(review.approval).model_dump(),
-        job_slug=review.job.slug,
-        job_name=review.job.spec.name,
+        job_slug=job.slug if job else None,
+        job_name=job.spec.name if job else None,
         what=review.what,
         output=review.output,
     )
+
+
+@router.post(
+    "/approvals",
+    response_model=ApprovalPublic,
+    status_code=201,
+    responses=error_responses(404),
+    summary="Ask the team to approve something",
+    description="A request (kind request), listed and decided like a job's approvals. A "
+    "callback_webhook_id must be one of the team's webhook endpoints (404 otherwise); the "
+    "decision is delivered there, signed, as approval.decided, and published as an event.",
+)
+async def create_approval(body: ApprovalRequest, principal: CurrentPrincipal) -> ApprovalPublic:
+    return _public(service.open_request(principal, body))
 
 
 def _register_decisions(prefix: str, include_in_schema: bool) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from functions.approvals.schemas import ApprovalRequest
 from shared import artifacts
+from shared.approvals import requests
 from shared.auth.principal import Principal
 from shared.aws import client
 from shared.costs.limits import raise_limit
@@ -37,23 +39,35 @@ class Review:
     """An approval with what a reviewer needs to decide it."""
 
     approval: Approval
-    job: Job
+    job: Job | None  # None for a request
     what: str  # what is being asked, in a sentence
     output: str | None  # the phase output to review; None for a budget approval
 
 
+def _job_id(approval: Approval) -> str:
+    if approval.job_id is None:  # a request: the callers below handle jobs' approvals only
+        raise ValueError(f"approval {approval.id} is a request, not a job's")
+    return approval.job_id
+
+
+def _phase(approval: Approval) -> str:
+    return approval.phase or ""
+
+
 def review(team_id: str, approval_id: str) -> Review:
     approval = approvals.get_approval(team_id, approval_id)
-    job = store.get_job(team_id, approval.job_id)
+    if approval.kind == "request":
+        return Review(approval, None, requests.what_is_asked(approval), requests.output(approval))
+    job = store.get_job(team_id, _job_id(approval))
     return Review(approval, job, what_is_asked(approval), output_to_review(approval))
 
 
 def what_is_asked(approval: Approval) -> str:
     hold = approval.budget
     if hold is None:
-        return f"the {approval.phase} phase's output"
+        return f"the {_phase(approval)} phase's output"
     return (
-        f"extend the budget? The {approval.phase} phase stopped: the {hold.limit.lower()} is "
+        f"extend the budget? The {_phase(approval)} phase stopped: the {hold.limit.lower()} is "
         f"exhausted ({hold.spent_usd} USD spent of {hold.limit_usd} USD). Approve with "
         "new_limit_usd to raise it (admins), or after raising it, and the phase runs again; "
         "reject and the job fails"
@@ -67,10 +81,10 @@ def output_to_review(approval: Approval) -> str | None:
 
     if approval.kind == "budget":
         return None
-    if approval.phase == "dev":
-        return render_files(artifacts.load_tree(approval.team_id, approval.job_id))
-    name = DOCUMENTS.get(approval.phase, approval.phase)
-    return artifacts.load_documents(approval.team_id, approval.job_id).get(name)
+    if _phase(approval) == "dev":
+        return render_files(artifacts.load_tree(approval.team_id, _job_id(approval)))
+    name = DOCUMENTS.get(_phase(approval), _phase(approval))
+    return artifacts.load_documents(approval.team_id, _job_id(approval)).get(name)
 
 
 def queue(team_id: str, status: str) -> tuple[list[Approval], dict[str, int]]:
@@ -98,16 +112,18 @@ def _checked_edit(phase: str, edited_output: str) -> dict[str, str] | str:
 def _store_edit(approval: Approval, edit: dict[str, str] | str) -> None:
     """Put the reviewer's version where the next phases read the phase's output."""
     if isinstance(edit, dict):
-        tree = artifacts.load_tree(approval.team_id, approval.job_id)
-        artifacts.save_tree(approval.team_id, approval.job_id, {**tree, **edit})
+        tree = artifacts.load_tree(approval.team_id, _job_id(approval))
+        artifacts.save_tree(approval.team_id, _job_id(approval), {**tree, **edit})
     else:
-        artifacts.save_document(approval.team_id, approval.job_id, DOCUMENTS[approval.phase], edit)
+        artifacts.save_document(
+            approval.team_id, _job_id(approval), DOCUMENTS[_phase(approval)], edit
+        )
 
 
 def _resume(job: Job, approval: Approval) -> None:
     job.status = "running"
     # A gated phase is done; a phase held by its budget runs again.
-    job.phase(approval.phase).status = "pending" if approval.kind == "budget" else "passed"
+    job.phase(_phase(approval)).status = "pending" if approval.kind == "budget" else "passed"
 
 
 def _check_budget_decision(
@@ -133,6 +149,17 @@ def _check_budget_decision(
         )
 
 
+def open_request(principal: Principal, request: ApprovalRequest) -> Approval:
+    return requests.open_approval(
+        principal.team_id,
+        principal.subject,
+        request.title,
+        request.payload,
+        description=request.description,
+        callback_webhook_id=request.callback_webhook_id,
+    )
+
+
 def approve(
     principal: Principal,
     approval_id: str,
@@ -141,15 +168,19 @@ def approve(
 ) -> Approval:
     team_id = principal.team_id
     pending = approvals.get_approval(team_id, approval_id)
+    if pending.kind == "request":
+        if edited_output is not None or new_limit_usd is not None:
+            raise Conflict("a request is approved or rejected as it is: no edit, no new limit")
+        return requests.decide(pending, approved=True, decided_by=principal.subject, reason=None)
     if pending.status == "pending":
         _check_budget_decision(pending, principal, edited_output, new_limit_usd)
         if edited_output is not None:
             # Checked into the phase's output form: file blocks for dev, a document else.
-            _store_edit(pending, _checked_edit(pending.phase, edited_output))
+            _store_edit(pending, _checked_edit(_phase(pending), edited_output))
         if pending.budget is not None and new_limit_usd is not None:
             # Before the decision, which hands the task token over: a failure here leaves
             # the approval pending to try again, not a job waiting for a decision made.
-            payer = store.get_job(team_id, pending.job_id).payer
+            payer = store.get_job(team_id, _job_id(pending)).payer
             raise_limit(team_id, payer, pending.budget.limit, new_limit_usd)
     approval, token = approvals.decide(
         team_id,
@@ -160,12 +191,13 @@ def approve(
         edited_output=edited_output is not None,
         new_limit_usd=new_limit_usd,
     )
-    job = store.update_job(team_id, approval.job_id, lambda job: _resume(job, approval))
+    assert token is not None  # a job's approval always holds one (decide checks)
+    job = store.update_job(team_id, _job_id(approval), lambda job: _resume(job, approval))
     store.add_event(
         team_id,
         job.id,
         "approval.approved",
-        phase=approval.phase,
+        phase=_phase(approval),
         data={
             "approval_id": approval.id,
             "kind": approval.kind,
@@ -190,7 +222,12 @@ def reject(
     """Fail the job, or (send_back) run the phase again with `reason` as the reviewer's note.
     `send_back` None follows the team's `on_reject` setting; a budget approval is never
     sent back (there is no output to redo)."""
-    is_budget = approvals.get_approval(team_id, approval_id).kind == "budget"
+    pending = approvals.get_approval(team_id, approval_id)
+    if pending.kind == "request":
+        if send_back:
+            raise Conflict("a request is approved or rejected, not sent back")
+        return requests.decide(pending, approved=False, decided_by=user_id, reason=reason)
+    is_budget = pending.kind == "budget"
     if send_back and is_budget:
         raise Conflict("a budget approval is approved or rejected, not sent back")
     if send_back is None:
@@ -203,28 +240,29 @@ def reject(
         reason=reason,
         edited_output=False,
     )
+    assert token is not None  # a job's approval always holds one (decide checks)
     sfn = client("stepfunctions")
     if send_back:
 
         def note(job: Job) -> None:
-            job.revision_notes[approval.phase] = reason or "the reviewer asked for changes"
+            job.revision_notes[_phase(approval)] = reason or "the reviewer asked for changes"
             job.status = "running"
 
-        store.update_job(team_id, approval.job_id, note)
+        store.update_job(team_id, _job_id(approval), note)
         store.add_event(
             team_id,
-            approval.job_id,
+            _job_id(approval),
             "approval.sent_back",
-            phase=approval.phase,
+            phase=_phase(approval),
             message=reason or "",
         )
         sfn.send_task_success(taskToken=token, output=json.dumps({"decision": "revise"}))
     else:
         store.add_event(
             team_id,
-            approval.job_id,
+            _job_id(approval),
             "approval.rejected",
-            phase=approval.phase,
+            phase=_phase(approval),
             message=reason or "",
         )
         sfn.send_task_failure(

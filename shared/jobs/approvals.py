@@ -3,6 +3,8 @@ except to the code that resumes or fails that execution."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.db.base import storage_errors, team_partition
 from shared.errors import Conflict
 from shared.ids import new_id, utcnow
@@ -35,6 +37,12 @@ def _to_approval(item: ApprovalItem) -> Approval:
             "reason": item.reason,
             "edited_output": item.edited_output,
             "budget": _budget(item),
+            "title": item.title,
+            "description": item.description,
+            "payload": item.payload,
+            "callback_webhook_id": item.callback_webhook_id,
+            "requested_by": item.requested_by,
+            "origin": item.origin,
         }
     )
 
@@ -60,6 +68,39 @@ def create_approval(
     )
     with storage_errors("approval"):
         item.save()
+    return _to_approval(item)
+
+
+def create_request(
+    team_id: str,
+    requested_by: str | None,
+    title: str,
+    *,
+    description: str | None,
+    payload: dict[str, Any] | None,
+    callback_webhook_id: str | None,
+    task_token: str | None,
+    origin: dict[str, Any] | None,
+) -> Approval:
+    """A pending request: no job, decided like the others (its token, if any, answered)."""
+    approval_id = new_id()
+    item = ApprovalItem(
+        team_partition(team_id),
+        approval_key(approval_id),
+        team_id=team_id,
+        approval_id=approval_id,
+        status="pending",
+        task_token=task_token,
+        requested_at=utcnow(),
+        title=title,
+        description=description,
+        payload=payload,
+        callback_webhook_id=callback_webhook_id,
+        requested_by=requested_by,
+        origin=origin,
+    )
+    with storage_errors("approval"):
+        item.save(condition=ApprovalItem.pk.does_not_exist())
     return _to_approval(item)
 
 
@@ -90,12 +131,13 @@ def decide(
     reason: str | None,
     edited_output: bool,
     new_limit_usd: float | None = None,
-) -> tuple[Approval, str]:
+) -> tuple[Approval, str | None]:
     """Record a decision on a pending approval, once: a second decision is a Conflict.
-    Returns the approval and the task token that resumes (or fails) the execution."""
+    Returns the approval and the task token that resumes (or fails) the execution: a
+    job's approval always has one, a request only when a workflow step waits on it."""
     with storage_errors("approval"):
         item = ApprovalItem.get(team_partition(team_id), approval_key(approval_id))
-    if item.status != "pending" or not item.task_token:
+    if item.status != "pending" or (item.job_id is not None and not item.task_token):
         raise Conflict(f"approval is already {item.status}")
     token = item.task_token
     item.status, item.decided_at, item.decided_by = status, utcnow(), decided_by

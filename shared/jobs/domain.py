@@ -166,7 +166,7 @@ class JobEvent(BaseModel):
 
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "revise", "expired"]
-ApprovalKind = Literal["phase", "budget"]
+ApprovalKind = Literal["phase", "budget", "request"]
 
 
 class BudgetHold(BaseModel):
@@ -187,8 +187,10 @@ class Approval(BaseModel):
 
     id: str
     team_id: str
-    job_id: str
-    phase: str
+    # A job's approvals name the job and phase; a request (POST /approvals, a workflow's
+    # approval step) names neither, and says what it asks in its title and payload.
+    job_id: str | None = None
+    phase: str | None = None
     status: ApprovalStatus = "pending"
     requested_at: datetime
     decided_at: datetime | None = None
@@ -196,11 +198,21 @@ class Approval(BaseModel):
     reason: str | None = None
     edited_output: bool = False
     budget: BudgetHold | None = None
+    title: str | None = None
+    description: str | None = None
+    payload: dict[str, Any] | None = None
+    callback_webhook_id: str | None = None
+    requested_by: str | None = None
+    # What opened a request besides a person: {"workflow_run_id", "step_id"}, say.
+    origin: dict[str, Any] | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def kind(self) -> ApprovalKind:
-        """ "budget": a limit a job's model call hit; "phase": a gated phase's output."""
+        """ "budget": a limit a job's model call hit; "phase": a gated phase's output;
+        "request": anything else someone asked to have approved."""
+        if self.job_id is None:
+            return "request"
         return "phase" if self.budget is None else "budget"
 
 

@@ -72,8 +72,9 @@ class ApprovalItem(TeamItem):
     Meta = table_meta("jobs")
 
     approval_id = UnicodeAttribute()
-    job_id = UnicodeAttribute()
-    phase = UnicodeAttribute()
+    # None for a request (POST /approvals, a workflow's approval step).
+    job_id = UnicodeAttribute(null=True)
+    phase = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     # Never leaves storage: whoever holds it can resume or fail the execution.
     task_token = UnicodeAttribute(null=True)
@@ -89,3 +90,10 @@ class ApprovalItem(TeamItem):
     spent_usd = NumberAttribute(null=True)
     limit_usd = NumberAttribute(null=True)
     new_limit_usd = NumberAttribute(null=True)
+    # A request's: what it asks, for whom it was opened, where its decision is delivered.
+    title = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    payload = JSONAttribute(null=True)
+    callback_webhook_id = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute(null=True)
+    origin = JSONAttribute(null=True)

@@ -145,6 +145,21 @@ EVENT_TYPES: tuple[EventType, ...] = (
         ),
     ),
     EventType(
+        "approval.decided",
+        "a request (POST /approvals, a workflow's approval step) was approved or rejected",
+        {
+            "team_id": _TEAM,
+            "approval_id": "01JF3ZB1C2D3E4F5G6H7J8K9M0",
+            "kind": "request",
+            "title": "Ship 1.2 to production",
+            "status": "approved",
+            "decided_by": "01JF3Z9ADM1N0000000000000A",
+            "reason": None,
+            "payload": {"version": "1.2.0"},
+            "origin": None,
+        },
+    ),
+    EventType(
         "job.completed",
         "a job finished: every phase passed",
         _job(status="completed", tokens_in=18234, tokens_out=40211, cost_usd=0.42),
