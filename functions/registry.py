@@ -403,6 +403,16 @@ FLEET = RouteGroup(
     answers_workflow_tokens=True,
 )
 
+MESSAGES = RouteGroup(
+    name="messages",
+    description="agent-to-agent messages with channels and read marks",
+    prefixes=("messages",),
+    # Messages (work); both agents of a message must be the team's (agents).
+    tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
+    # message.new.
+    publishes_events=True,
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -421,6 +431,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     TASKS,
     WORKFLOWS,
     FLEET,
+    MESSAGES,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.fleet.domain import WorkerStatus
 from shared.numbers import JSON_NUMBER
@@ -48,7 +48,7 @@ class WorkerHeartbeat(BaseModel):
 class WorkerApproval(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    is_approved: bool
+    is_approved: StrictBool
     group: Group | None = None
 
 

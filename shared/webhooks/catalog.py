@@ -293,6 +293,18 @@ EVENT_TYPES: tuple[EventType, ...] = (
         _worker(status="offline"),
     ),
     EventType(
+        "message.new",
+        "an agent sent another agent of the team a message (read it by id)",
+        {
+            "team_id": _TEAM,
+            "message_id": "01JF3ZN1P2Q3R4S5T6V7W8X9Y0",
+            "sender_agent_id": "01JF3ZJ1K2M3N4P5Q6R7S8T9V0",
+            "recipient_agent_id": "01JF3ZP1Q2R3S4T5V6W7X8Y9Z0",
+            "channel": "general",
+            "subject": "Review ready",
+        },
+    ),
+    EventType(
         TEST,
         "sent by POST /webhooks/{id}/test to check an endpoint",
         {"team_id": _TEAM, "webhook_id": "01JF3ZD1E2F3G4H5J6K7M8N9P0", "message": "hello"},

@@ -289,6 +289,16 @@ def owner(aws: None) -> Iterator[Team]:
         "/api/v1/workers/register", headers=headers, json={"name": "Owned", "hostname": "h"}
     )
     assert worker.status_code == 201, worker.text
+    message = client.post(
+        "/api/v1/messages/send",
+        headers=headers,
+        json={
+            "sender_agent_id": llm_agent.json()["id"],
+            "recipient_agent_id": llm_agent.json()["id"],
+            "body": "owned",
+        },
+    )
+    assert message.status_code == 201, message.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -318,6 +328,7 @@ def owner(aws: None) -> Iterator[Team]:
         "step_id": step.json()["id"],
         "run_id": run.json()["run_id"],
         "worker_id": worker.json()["id"],
+        "message_id": message.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],

@@ -84,6 +84,7 @@ EXPECTED_LAYERS = {
     # The fleet (issue 14): the group checks tokens; the scheduled sweep core alone.
     "fleet": ("core", "tokens"),
     "fleet_sweep": ("core",),
+    "messages": ("core", "tokens"),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

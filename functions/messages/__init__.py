@@ -1,0 +1,1 @@
+"""The messages group: agent-to-agent messages (and, later, collaboration sessions)."""

@@ -1,0 +1,1 @@
+"""Agent-to-agent messages with channels and read marks."""
