@@ -300,6 +300,7 @@ DEAD_LETTER = RouteGroup(
         "notification-events",
         "chat-tickets",
         "task-runs",
+        "workflow-steps",
     ),
 )
 
@@ -370,6 +371,7 @@ TASKS = RouteGroup(
     tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
     # task.created / task.updated / task.failed (a cancel); a workflow's task answered.
     publishes_events=True,
+    answers_workflow_tokens=True,
     # A task for an agent in the cloud is a message on task-runs.
     sends_to=("task-runs",),
 )
@@ -591,10 +593,11 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
     description="archives dead-letter queue messages as dead-letter items an admin can retry",
     handler="functions.dead_letter_archiver.handler.handler",
     # Items and their counts (events); once per SQS message id (idempotency). A dead
-    # task run or chat ticket is settled failed (work) and says so (an event):
-    # shared/dead_letter/settlers.py.
+    # task run, chat ticket or workflow wait is settled failed (work) and says so (an
+    # event, a workflow's task token answered): shared/dead_letter/settlers.py.
     tables={"events": "read_write", "idempotency": "read_write", "work": "read_write"},
     publishes_events=True,
+    answers_workflow_tokens=True,
     # Every work queue's dead-letter queue (shared.queues), and the bus's own
     # (shared.queues.BUS_DEAD_LETTER_KEY: what the bus rule and schedules could not deliver).
     consumes=(
@@ -608,6 +611,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "notification-events-dlq",
         "chat-tickets-dlq",
         "task-runs-dlq",
+        "workflow-steps-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -744,6 +748,8 @@ TASK_RUNNER = WorkerFunction(
     },
     publishes_events=True,
     provider_keys="read",
+    # A workflow step's task answers the run's task token when it ends.
+    answers_workflow_tokens=True,
     consumes=("task-runs",),
     memory_mb=512,
     # Two model calls (the provider and the fallback), each waiting at most 125 s.
@@ -761,10 +767,25 @@ WORKFLOW_STEP = WorkerFunction(
     publishes_events=True,
     # Releases steps (their Ready tokens) and answers a webhook or a zero wait at once.
     answers_workflow_tokens=True,
-    # A task for an agent in the cloud is a message on task-runs.
-    sends_to=("task-runs",),
+    # A task for an agent in the cloud is a message on task-runs; a wait step's end, a
+    # delayed message on workflow-steps (a one-time schedule beyond SQS's 15 minutes).
+    sends_to=("task-runs", "workflow-steps"),
+    manages_schedules=True,
     memory_mb=256,
     # One webhook call (10 s) at most.
+    timeout_seconds=30,
+)
+
+# Answers a wait step's task token when its delayed message (workflow-steps) arrives.
+WORKFLOW_RUNNER = WorkerFunction(
+    name="workflow_runner",
+    description="ends workflow wait steps when their delayed messages arrive",
+    handler="functions.workflow_runner.handler.handler",
+    # The step's reason noted on a failure (work); once per message (idempotency).
+    tables={"work": "read_write", "idempotency": "read_write"},
+    answers_workflow_tokens=True,
+    consumes=("workflow-steps",),
+    memory_mb=256,
     timeout_seconds=30,
 )
 
@@ -798,6 +819,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     CHAT_RUNNER,
     TASK_RUNNER,
     WORKFLOW_STEP,
+    WORKFLOW_RUNNER,
     FLEET_SWEEP,
 )
 

@@ -141,6 +141,17 @@ QUEUES: tuple[QueueSpec, ...] = (
         max_receive_count=3,
         batch_size=1,
     ),
+    QueueSpec(
+        "workflow-steps",
+        "one delayed message per wait step of a workflow run: when it arrives, the step's "
+        "wait is over and its task token is answered",
+        consumer="workflow_runner",
+        # Six times workflow_runner's 30 s; a message that failed 3 times is dead-lettered
+        # and its step failed by the settler, so the run does not wait out its 7 days.
+        visibility_timeout_seconds=180,
+        max_receive_count=3,
+        batch_size=10,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

@@ -24,6 +24,7 @@ QueueKey = Literal[
     "notification-events",
     "chat-tickets",
     "task-runs",
+    "workflow-steps",
 ]
 
 

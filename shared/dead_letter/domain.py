@@ -22,6 +22,7 @@ Source = Literal[
     "notification-events",
     "chat-tickets",
     "task-runs",
+    "workflow-steps",
     "bus",
     "manual",
 ]

@@ -67,6 +67,7 @@ class DeadLetterStatsItem(TeamItem):
     notification_events = NumberAttribute(default=0, attr_name="pending_notification-events")
     chat_tickets = NumberAttribute(default=0, attr_name="pending_chat-tickets")
     task_runs = NumberAttribute(default=0, attr_name="pending_task-runs")
+    workflow_steps = NumberAttribute(default=0, attr_name="pending_workflow-steps")
 
 
 def counter_name(source: str) -> str:

@@ -31,3 +31,7 @@ def settle(queue_key: str, payload: Any) -> None:
         from shared.tasks.runs import settle_dead_letter as settle_task
 
         settle_task(payload)
+    elif origin == "workflow-steps":
+        from shared.workflows.runs import settle_dead_letter as settle_step
+
+        settle_step(payload)

@@ -253,8 +253,40 @@ def _wait(run: Run, step: RunStep, token: str) -> None:
         return
     from shared.schedules import send_later
 
-    message = {"token": token, "waited_seconds": seconds}
+    message = {
+        "team_id": run.team_id,
+        "run_id": run.id,
+        "step_id": step.step_id,
+        "once": f"{run.id}#{step.step_id}",
+        "waited_seconds": seconds,
+    }
     send_later(WAIT_QUEUE, message, utcnow() + timedelta(seconds=seconds))
+
+
+def _waiting_token(message: dict[str, Any]) -> str | None:
+    """The Run token of the running wait step the message names (None: it ended)."""
+    step = run_store.get_step(message["team_id"], message["run_id"], message["step_id"])
+    if step is None or step.status != "running":
+        return None
+    return step.run_token
+
+
+def end_wait(message: dict[str, Any]) -> None:
+    """A wait step's delayed message arrived: its wait is over."""
+    token = _waiting_token(message)
+    if token is not None:
+        succeed(token, {"waited_seconds": message.get("waited_seconds")})
+
+
+def settle_dead_letter(payload: Any) -> None:
+    """A wait step's message that could not be handled: the step fails (its dependents
+    and the run with it) rather than wait out its 7 days."""
+    if not isinstance(payload, dict) or not {"team_id", "run_id", "step_id"} <= payload.keys():
+        return
+    token = _waiting_token(payload)
+    if token is not None:
+        key = (payload["team_id"], payload["run_id"], payload["step_id"])
+        fail(token, "WaitFailed", "the wait's message could not be handled", key=key)
 
 
 _STARTERS = {"agent_task": _agent_task, "approval": _approval, "webhook": _webhook, "wait": _wait}

@@ -3,16 +3,19 @@ execution of the workflows state machine (moto's interpreter, the real document)
 step worker creates agent tasks the task runner answers through the pump (built-in
 template provider); a step starts only once its dependencies passed, a failed step fails
 its dependents and the run but never its siblings, and a cancel stops the execution and
-cancels the run's running task."""
+cancels the run's running task; a wait step ends when its delayed message arrives (a
+driven clock)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+import time_machine
 
 from shared.workflows import runs
 from tests.api.test_tasks_api import make_agent, task_of
@@ -209,3 +212,26 @@ def test_an_empty_workflow_is_not_run_and_runs_are_the_teams_own(
     assert_error(other.client.post(f"{path}/cancel", headers=other.headers), 404)
     # The run is not found under another workflow of the team either.
     assert_error(admin.client.get(f"{WORKFLOWS}/{empty}/runs/{run_id}", headers=admin.headers), 404)
+
+
+def test_a_wait_step_ends_when_its_delayed_message_arrives(admin: Account, pump: Any) -> None:
+    workflow = make_workflow(admin)["id"]
+    add_step(admin, workflow, "pause", step_type="wait", config={"seconds": 60})
+    add_step(
+        admin, workflow, "after", step_type="wait", config={"seconds": 0}, depends_on=["pause"]
+    )
+    with time_machine.travel(datetime.now(UTC), tick=True) as clock:
+        run_id = start(admin, workflow)
+        wait_until(
+            pump, lambda: by_name(run_of(admin, workflow, run_id))["pause"]["status"] == "running"
+        )
+        pump.drain()  # nothing is due: the wait's message is delayed a minute
+        run = run_of(admin, workflow, run_id)
+        assert run["status"] == "running"
+        assert by_name(run)["after"]["status"] == "waiting"
+
+        clock.shift(timedelta(seconds=61))
+        run = ended(admin, workflow, run_id, pump)
+    assert run["status"] == "completed"
+    assert by_name(run)["pause"]["output"] == {"waited_seconds": 60.0}
+    assert by_name(run)["after"]["status"] == "passed"

@@ -37,6 +37,7 @@ DEAD_LETTER_SOURCES = (
     "notification-events",
     "chat-tickets",
     "task-runs",
+    "workflow-steps",
     "bus",
     "manual",
 )
