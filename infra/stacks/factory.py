@@ -31,7 +31,6 @@ from infra.constructs.functions import (
     function_environment,
 )
 from infra.constructs.live import LIVE_ID, LiveConstruct
-from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.pipeline import PipelineConstruct
 from infra.constructs.queues import QueuesConstruct, minimum_visibility_seconds
 from infra.constructs.secrets import TokenSecretsConstruct
@@ -51,6 +50,7 @@ from infra.names import (
     stack_name,
 )
 from infra.specs import rotates_signing_key
+from infra.stacks.monitoring import MonitoringStack
 from shared.queues import BUS_DEAD_LETTER_KEY
 
 
@@ -132,7 +132,7 @@ class FactoryStack(Stack):
         connect_execution_control(self.functions.values(), self.pipeline.state_machine)
         self.queues.connect(self.functions.values())
         self.live.connect(self.functions.values())
-        self.monitoring = MonitoringConstruct(
+        self.monitoring_stack = MonitoringStack(
             self,
             MONITORING_ID,
             config=config,
@@ -142,6 +142,7 @@ class FactoryStack(Stack):
             http_api=self.api.http_api,
             state_machines={GENERATION_STATE_MACHINE: self.pipeline.state_machine},
         )
+        self.monitoring = self.monitoring_stack.monitoring
         for key, value in (("project", SERVICE_NAME), ("stage", config.stage)):
             Tags.of(self).add(key, value)
 

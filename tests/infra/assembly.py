@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, CfnElement
+from aws_cdk import App, CfnElement, Stack
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
@@ -53,7 +53,36 @@ class Synthesized:
     def logical_id(self, construct: IConstruct) -> str:
         element = construct if isinstance(construct, CfnElement) else construct.node.default_child
         assert isinstance(element, CfnElement), f"{construct.node.path} has no CFN resource"
-        return self.stack.resolve(element.logical_id)  # type: ignore[no-any-return]
+        # Its own stack's id: the monitoring stack is nested (infra/stacks/monitoring.py).
+        return Stack.of(element).resolve(element.logical_id)  # type: ignore[no-any-return]
+
+    @cached_property
+    def monitoring_json(self) -> dict[str, Any]:
+        """The nested monitoring stack's template, each of its parameters replaced by what
+        the stage's template passes in (a function's `Ref`, a queue's `Fn::GetAtt`), so its
+        resources read as if they were in the stage's template."""
+        nested = self.stack.monitoring_stack
+        template = json.loads((self.outdir / nested.template_file).read_text())
+        (stack_resource,) = self.resources("AWS::CloudFormation::Stack").values()
+        passed = stack_resource["Properties"].get("Parameters", {})
+
+        def resolved(value: Any) -> Any:
+            if isinstance(value, dict):
+                if set(value) == {"Ref"} and value["Ref"] in passed:
+                    return passed[value["Ref"]]
+                return {key: resolved(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [resolved(item) for item in value]
+            return value
+
+        return resolved(template)  # type: ignore[no-any-return]
+
+    def monitoring_resources(self, resource_type: str) -> dict[str, Resource]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.monitoring_json["Resources"].items()
+            if resource["Type"] == resource_type
+        }
 
     def resource(self, construct: IConstruct) -> Resource:
         resource: Resource = self.template_json["Resources"][self.logical_id(construct)]

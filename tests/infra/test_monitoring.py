@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
 
 def alarms(synth: Synthesized) -> list[Resource]:
-    return list(synth.resources("AWS::CloudWatch::Alarm").values())
+    # In the nested monitoring stack, with what it watches as the stage's template names it.
+    return list(synth.monitoring_resources("AWS::CloudWatch::Alarm").values())
 
 
 def alarm_on(synth: Synthesized, metric: str, dimension: Mapping[str, object]) -> Resource:
@@ -80,16 +81,24 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     assert len(alarms(synthesized)) == 2 * functions + 1 + len(QUEUES) + 1 + 3
     for alarm in alarms(synthesized):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
-    topic = synthesized.template_json["Resources"][topic_id]
+    topic = synthesized.monitoring_json["Resources"][topic_id]
     key_id = synthesized.logical_id(synthesized.stack.monitoring.key)
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    key = synthesized.template_json["Resources"][key_id]["Properties"]
+    key = synthesized.monitoring_json["Resources"][key_id]["Properties"]
     assert key["EnableKeyRotation"] is True
     # CloudWatch must be able to use the key, or encrypted alarm notifications are lost.
     principals = [s.get("Principal", {}) for s in key["KeyPolicy"]["Statement"]]
     assert {"Service": "cloudwatch.amazonaws.com"} in principals
-    (policy,) = synthesized.resources("AWS::SNS::TopicPolicy").values()
+    (policy,) = synthesized.monitoring_resources("AWS::SNS::TopicPolicy").values()
     assert any(
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     )
+
+
+def test_each_stack_stays_within_cloudformations_resource_limit(dev: Synthesized) -> None:
+    # CloudFormation refuses a stack of more than 500 resources; the alarms live in their
+    # own nested stack so the stage's functions and routes can grow.
+    stage, alarms_stack = dev.template_json["Resources"], dev.monitoring_json["Resources"]
+    assert len(stage) <= 500 - 25, f"{len(stage)} resources: split the stage further"
+    assert len(alarms_stack) <= 500

@@ -107,7 +107,7 @@ def test_failed_timed_out_and_throttled_executions_alarm(synthesized: Synthesize
         "Name": "StateMachineArn",
         "Value": {"Ref": synthesized.logical_id(synthesized.stack.pipeline.state_machine)},
     }
-    alarms = synthesized.resources("AWS::CloudWatch::Alarm").values()
+    alarms = synthesized.monitoring_resources("AWS::CloudWatch::Alarm").values()
     for metric in STATE_MACHINE_ALARMS:
         (alarm,) = [
             a
