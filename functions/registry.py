@@ -761,8 +761,9 @@ WORKFLOW_STEP = WorkerFunction(
     description="a workflow run's steps as the workflows state machine asks: wait on "
     "dependencies, start by type, record the end, release dependents, settle the run",
     handler="functions.workflow_step.handler.handler",
-    # Runs and their steps, an agent_task step's task (work); its agent (agents).
-    tables={"work": "read_write", "agents": "read"},
+    # Runs and their steps, an agent_task step's task (work); its agent (agents); an
+    # approval step's request, beside the jobs' approvals (jobs).
+    tables={"work": "read_write", "agents": "read", "jobs": "read_write"},
     # workflow.run.completed / .failed; a task's events.
     publishes_events=True,
     # Releases steps (their Ready tokens) and answers a webhook or a zero wait at once.

@@ -21,13 +21,13 @@ from functions.fleet.schemas import (
     WorkerRegister,
     WorkerTaskFinish,
 )
-from functions.tasks.schemas import TaskPublic
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
 from shared.fleet.domain import Worker
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 from shared.tasks.domain import Task
+from shared.tasks.schemas import TaskPublic
 
 router = group_router(tags=["workers"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)

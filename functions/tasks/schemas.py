@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.pagination import PageParams
 from shared.request_fields import omittable, trimmed
-from shared.tasks.domain import Priority, TaskStatus
+from shared.tasks.domain import TaskStatus
 from shared.tasks.requests import TaskCreate, TaskUpdate
+from shared.tasks.schemas import TaskPublic
 
 __all__ = [
     "AgentTaskStatus",
@@ -40,31 +41,6 @@ class TaskListParams(PageParams):
 
     status: TaskStatus | None = None
     status_filter: TaskStatus | None = Field(default=None, description="seed 003's `status`")
-
-
-class TaskPublic(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    id: str
-    title: str
-    description: str
-    instructions: str
-    priority: Priority
-    agent_id: str | None
-    deadline: datetime | None
-    required_tools: list[str]
-    board_id: str | None
-    status: TaskStatus
-    result: str | None
-    tokens: int | None
-    cost_usd: float | None
-    error: str | None
-    worker_id: str | None
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None
-    completed_at: datetime | None
 
 
 class TaskStatsPublic(BaseModel):

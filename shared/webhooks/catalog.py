@@ -160,6 +160,50 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        "workflow.run.started",
+        "a workflow run started: its steps run as their dependencies pass",
+        {
+            "team_id": _TEAM,
+            "workflow_id": "01JF3ZC1D2E3F4G5H6J7K8M9N0",
+            "run_id": "01JF3ZC9R8Q7P6N5M4K3J2H1G0",
+            "status": "running",
+            "error": None,
+        },
+    ),
+    EventType(
+        "workflow.run.completed",
+        "a workflow run ended with every step passed",
+        {
+            "team_id": _TEAM,
+            "workflow_id": "01JF3ZC1D2E3F4G5H6J7K8M9N0",
+            "run_id": "01JF3ZC9R8Q7P6N5M4K3J2H1G0",
+            "status": "completed",
+            "error": None,
+        },
+    ),
+    EventType(
+        "workflow.run.failed",
+        "a workflow run ended with a step failed (its dependents failed with it)",
+        {
+            "team_id": _TEAM,
+            "workflow_id": "01JF3ZC1D2E3F4G5H6J7K8M9N0",
+            "run_id": "01JF3ZC9R8Q7P6N5M4K3J2H1G0",
+            "status": "failed",
+            "error": "step deploy: the webhook answered 500",
+        },
+    ),
+    EventType(
+        "workflow.run.cancelled",
+        "a workflow run was cancelled: its execution stopped, its tasks cancelled",
+        {
+            "team_id": _TEAM,
+            "workflow_id": "01JF3ZC1D2E3F4G5H6J7K8M9N0",
+            "run_id": "01JF3ZC9R8Q7P6N5M4K3J2H1G0",
+            "status": "cancelled",
+            "error": None,
+        },
+    ),
+    EventType(
         "job.completed",
         "a job finished: every phase passed",
         _job(status="completed", tokens_in=18234, tokens_out=40211, cost_usd=0.42),

@@ -210,15 +210,21 @@ def _agent_task(run: Run, step: RunStep, token: str) -> None:
 
 
 def _approval(run: Run, step: RunStep, token: str) -> None:
-    # Generic approvals that answer a task token (shared.approvals.requests.open_approval)
-    # are not built yet: until they are, an approval step fails saying so, and its
-    # dependents with it, rather than waiting for a decision nobody can make.
-    fail(
-        token,
-        "ApprovalUnavailable",
-        "approval steps are not available yet (no generic approvals)",
-        key=_key(run, step),
+    # A request the team decides like any approval (GET /approvals): the decision answers
+    # the token, approved passing the step and rejected failing it (and its dependents).
+    from shared.approvals.requests import open_approval
+
+    config = step.config
+    approval = open_approval(
+        run.team_id,
+        run.created_by,
+        str(config.get("title") or f"Approve step {step.name!r}")[:200],
+        {"workflow_id": run.workflow_id, "run_id": run.id, "step": step.name},
+        description=str(config["description"])[:4000] if config.get("description") else None,
+        task_token=token,
+        origin={"workflow_id": run.workflow_id, "run_id": run.id, "step_id": step.step_id},
     )
+    run_store.set_step_work(run.team_id, run.id, step.step_id, approval_id=approval.id)
 
 
 def _webhook(run: Run, step: RunStep, token: str) -> None:

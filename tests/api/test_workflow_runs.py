@@ -235,3 +235,49 @@ def test_a_wait_step_ends_when_its_delayed_message_arrives(admin: Account, pump:
     assert run["status"] == "completed"
     assert by_name(run)["pause"]["output"] == {"waited_seconds": 60.0}
     assert by_name(run)["after"]["status"] == "passed"
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_an_approval_step_waits_for_the_teams_decision(
+    admin: Account, pump: Any, decision: str
+) -> None:
+    agent = make_agent(admin)
+    workflow = make_workflow(admin)["id"]
+    add_step(admin, workflow, "sign-off", step_type="approval", config={"title": "Ship it?"})
+    add_step(
+        admin,
+        workflow,
+        "announce",
+        step_type="agent_task",
+        agent_id=agent,
+        config={"instructions": "Announce the release"},
+        depends_on=["sign-off"],
+    )
+    run_id = start(admin, workflow)
+
+    # The request shows in the team's queue, and nothing after it starts until decided.
+    def queued() -> list[dict[str, Any]]:
+        answer = admin.client.get("/api/v1/approvals", headers=admin.headers)
+        return list(answer.json()["items"])
+
+    wait_until(pump, lambda: len(queued()) == 1)
+    [request] = queued()
+    assert (request["kind"], request["title"]) == ("request", "Ship it?")
+    assert request["payload"]["run_id"] == run_id
+    assert by_name(run_of(admin, workflow, run_id))["announce"]["status"] != "passed"
+
+    decided = admin.client.post(
+        f"/api/v1/approvals/{request['id']}/{decision}?reason=not+now", headers=admin.headers
+    )
+    assert decided.status_code == 200, decided.text
+    run = ended(admin, workflow, run_id, pump)
+
+    steps = by_name(run)
+    if decision == "approve":
+        assert run["status"] == "completed", run
+        assert steps["sign-off"]["status"] == steps["announce"]["status"] == "passed"
+    else:
+        assert run["status"] == "failed", run
+        assert steps["sign-off"]["status"] == "failed"
+        assert steps["announce"]["status"] == "failed"
+        assert steps["announce"].get("task_id") is None  # never started

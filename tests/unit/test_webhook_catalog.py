@@ -23,6 +23,8 @@ DYNAMIC: dict[str, set[str]] = {
     # f"job.{status}" for the statuses the reconciler settles a job in ("passed" is
     # published as job.completed).
     "functions.reconciler.service": {"job.failed", "job.cancelled", "job.completed"},
+    # A run's settle: failed if a step failed, else completed.
+    "shared.workflows.runs": {"workflow.run.failed", "workflow.run.completed"},
 }
 
 
