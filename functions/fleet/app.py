@@ -29,7 +29,7 @@ from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 from shared.tasks.domain import Task
 from shared.tasks.schemas import TaskPublic
 
-router = group_router(tags=["workers"], responses=error_responses(401, 403, 422))
+router = group_router(tags=["fleet"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
