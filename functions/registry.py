@@ -378,8 +378,7 @@ TASKS = RouteGroup(
 
 WORKFLOWS = RouteGroup(
     name="workflows",
-    description="workflows and their steps (dependencies checked for cycles), templates "
-    "copied",
+    description="workflows and their steps (dependencies checked for cycles), templates copied",
     prefixes=("workflows",),
     # Workflows with their steps inline, runs and their steps (work); a step's agent must
     # be the team's (agents).
