@@ -188,6 +188,8 @@ APPROVALS = RouteGroup(
     bucket="read_write",
     publishes_events=True,
     controls_executions=True,
+    # A workflow approval step's request answers its step's task token when decided.
+    answers_workflow_tokens=True,
     sends_to=("webhook-deliveries",),
 )
 

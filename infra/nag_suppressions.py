@@ -21,9 +21,16 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
+from functions.registry import WORKFLOWS_STATE_MACHINE
 from infra.constructs.live import manages_connections
-from infra.names import schedule_group_name
-from infra.specs import FunctionSpec, channel_secrets, manages_schedules, sends_email
+from infra.names import schedule_group_name, state_machine_name
+from infra.specs import (
+    FunctionSpec,
+    channel_secrets,
+    manages_schedules,
+    runs_workflows,
+    sends_email,
+)
 from shared.db.tables import TABLES_BY_KEY
 
 if TYPE_CHECKING:
@@ -67,6 +74,7 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
             "Workers/*/Role/DefaultPolicy/Resource",
             "Live/*/Role/DefaultPolicy/Resource",
             "Pipeline/Role/DefaultPolicy/Resource",
+            "Workflows/Role/DefaultPolicy/Resource",
         ),
         reason="Only actions that support no resource-level permission use '*': X-Ray's "
         "trace and sampling calls (Tracing.ACTIVE on functions, tracing on the state "
@@ -135,6 +143,12 @@ TABLE_INDEX_REASON = (
     "CDK's read / read_write grant on a table covers that table's own indexes "
     "(`<table ARN>/index/*`): the function queries the GSIs shared/db/tables.py defines for "
     "it, as its registry entry asks; the wildcard reaches no other table."
+)
+WORKFLOW_RUNS_REASON = (
+    "states:StopExecution and states:DescribeExecution on the executions of the workflows "
+    "state machine only, for functions whose registry entry runs workflows: each run's "
+    "execution is named by its run id at run time, so no fixed ARN exists; no other state "
+    "machine matches."
 )
 EXECUTIONS_REASON = (
     "states:StopExecution and states:DescribeExecution on the executions of the generation "
@@ -260,6 +274,12 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         f"<{state_machine}.Name>:*",
         policies(lambda spec: spec.controls_executions),
         EXECUTIONS_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+        f"{state_machine_name(stack.config.prefix, WORKFLOWS_STATE_MACHINE)}:*",
+        policies(runs_workflows),
+        WORKFLOW_RUNS_REASON,
     )
     return tuple(found)
 

@@ -69,6 +69,16 @@ def authenticates(spec: FunctionSpec) -> bool:
     return _flag(spec, "authenticates") or signs_tokens(spec)
 
 
+def runs_workflows(spec: FunctionSpec) -> bool:
+    """Starts, stops and describes runs of the workflows state machine (sockets never do)."""
+    return getattr(spec, "runs_workflows", False) is True
+
+
+def answers_workflow_tokens(spec: FunctionSpec) -> bool:
+    """Answers the workflows state machine's task tokens (a step's task, approval, wait)."""
+    return getattr(spec, "answers_workflow_tokens", False) is True
+
+
 def signs_tokens(spec: FunctionSpec) -> bool:
     """Signs tokens: creates the signing key on first use, reads the admin key secret."""
     return _flag(spec, "signs_tokens")

@@ -15,6 +15,8 @@ from functions.registry import (
     SIGNING_KEY_ROTATION_DAYS,
     SOCKETS,
     WORKERS,
+    WORKFLOW_STEP,
+    WORKFLOWS_STATE_MACHINE,
     RouteGroup,
     SocketFunction,
     WorkerFunction,
@@ -35,6 +37,7 @@ from infra.constructs.pipeline import PipelineConstruct
 from infra.constructs.queues import QueuesConstruct, minimum_visibility_seconds
 from infra.constructs.secrets import TokenSecretsConstruct
 from infra.constructs.workers import WorkersConstruct
+from infra.constructs.workflows import WorkflowsConstruct
 from infra.names import (
     API_ID,
     ARTIFACTS_ID,
@@ -46,6 +49,7 @@ from infra.names import (
     SECRETS_ID,
     SERVICE_NAME,
     WORKERS_ID,
+    WORKFLOWS_ID,
     StageConfig,
     stack_name,
 )
@@ -130,6 +134,13 @@ class FactoryStack(Stack):
             worker=self.workers.functions[PIPELINE_WORKER.name],
         )
         connect_execution_control(self.functions.values(), self.pipeline.state_machine)
+        self.workflows = WorkflowsConstruct(
+            self,
+            WORKFLOWS_ID,
+            config=config,
+            worker=self.workers.functions[WORKFLOW_STEP.name],
+        )
+        self.workflows.connect(self.functions.values())
         self.queues.connect(self.functions.values())
         self.live.connect(self.functions.values())
         self.monitoring_stack = MonitoringStack(
@@ -140,7 +151,10 @@ class FactoryStack(Stack):
             dead_letter_queue=self.events.dead_letter_queue,
             queue_dead_letter_queues=self.queues.dead_letter_queues,
             http_api=self.api.http_api,
-            state_machines={GENERATION_STATE_MACHINE: self.pipeline.state_machine},
+            state_machines={
+                GENERATION_STATE_MACHINE: self.pipeline.state_machine,
+                WORKFLOWS_STATE_MACHINE: self.workflows.state_machine,
+            },
         )
         self.monitoring = self.monitoring_stack.monitoring
         for key, value in (("project", SERVICE_NAME), ("stage", config.stage)):
@@ -151,6 +165,7 @@ class FactoryStack(Stack):
         CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
+        CfnOutput(self, "WorkflowsStateMachineArn", value=self.workflows.arn)
         CfnOutput(self, "ScheduleGroupName", value=self.queues.schedule_group.ref)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 

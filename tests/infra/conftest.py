@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from functions.registry import PIPELINE_WORKER
+from functions.registry import PIPELINE_WORKER, WORKFLOW_STEP
 from tests.infra.assembly import (
     SYNTHETIC_GROUP,
     SYNTHETIC_WORKER,
@@ -39,7 +39,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize_stack(
         tmp_path_factory.mktemp("cdk-synthetic"),
         groups=(SYNTHETIC_GROUP,),
-        workers=(PIPELINE_WORKER, SYNTHETIC_WORKER),
+        workers=(PIPELINE_WORKER, WORKFLOW_STEP, SYNTHETIC_WORKER),
     )
 
 

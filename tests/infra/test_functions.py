@@ -11,10 +11,12 @@ import pytest
 from functions.registry import GROUPS, SOCKETS, WORKERS
 from infra.specs import (
     FunctionSpec,
+    answers_workflow_tokens,
     authenticates,
     channel_secrets,
     layers_for,
     rotates_signing_key,
+    runs_workflows,
     signs_tokens,
 )
 from shared.db.tables import TABLES
@@ -120,6 +122,31 @@ def test_layers_are_for_python312_on_arm64(dev: Synthesized) -> None:
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
+WORKFLOW_TOKEN_ACTIONS = {
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+}
+
+
+def workflows_arn(resource: str, stage: str) -> dict[str, Any]:
+    """The workflows machine's ARN as the stage builds it from its fixed name."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":states:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}:factory-{stage}-workflows",
+            ],
+        ]
+    }
+
+
 def test_functions_get_the_environment_settings_reads(synthesized: Synthesized) -> None:
     state_machine = synthesized.logical_id(synthesized.stack.pipeline.state_machine)
     admin_api_key = synthesized.logical_id(synthesized.stack.secrets.admin_api_key)
@@ -128,6 +155,8 @@ def test_functions_get_the_environment_settings_reads(synthesized: Synthesized) 
         expected = base_environment(synthesized)
         if spec.controls_executions:
             expected["STATE_MACHINE_ARN"] = {"Ref": state_machine}
+        if runs_workflows(spec):
+            expected["WORKFLOWS_MACHINE_ARN"] = workflows_arn("stateMachine", synthesized.stage)
         if signs_tokens(spec):
             expected["ADMIN_API_KEY_SECRET"] = {"Ref": admin_api_key}
         expected |= queue_environment(synthesized, spec)
@@ -199,7 +228,13 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         assert (bucket_arn in s3) == (spec.bucket is not None), spec.name
         assert by_action.get("events:PutEvents", []) == ([bus_arn] if spec.publishes_events else [])
         states = {action for action in by_action if action.startswith("states:")}
-        assert states == (EXECUTION_CONTROL if spec.controls_executions else set()), spec.name
+        expected_states = EXECUTION_CONTROL if spec.controls_executions else set()
+        if runs_workflows(spec):
+            expected_states |= {"states:StartExecution", "states:StopExecution"}
+            expected_states |= {"states:DescribeExecution"}
+        if answers_workflow_tokens(spec):
+            expected_states |= WORKFLOW_TOKEN_ACTIONS
+        assert states == expected_states, spec.name
         secrets = {action for action in by_action if action.startswith("secretsmanager:")}
         rotates = rotates_signing_key(spec)
         reads_keys = spec.provider_keys is not None or channel_secrets(spec) is not None
@@ -226,7 +261,12 @@ def test_execution_control_is_scoped_to_the_generation_state_machine(
     for spec in controllers:
         by_action = granted(synthesized, spec)
         for action in ("states:StartExecution", "states:SendTaskSuccess"):
-            assert by_action[action] == [state_machine]
+            # The generation machine; a function that also runs or answers workflows has
+            # the workflows machine besides (test_workflows_machine.py).
+            assert by_action[action][0] == state_machine
+            assert set(map(str, by_action[action][1:])) <= {
+                str(workflows_arn("stateMachine", synthesized.stage))
+            }
         for action in ("states:StopExecution", "states:DescribeExecution"):
             assert by_action[action] == [execution_arns(synthesized)]
 

@@ -76,9 +76,9 @@ def test_api_alarms_on_5xx(dev: Synthesized) -> None:
 def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesized) -> None:
     topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
     # Errors and throttles per function, the bus's DLQ, each queue's DLQ, API 5xx, three on
-    # the state machine.
+    # each state machine (jobs' pipeline and the workflows interpreter).
     functions = len(GROUPS) + len(WORKERS) + len(SOCKETS)
-    assert len(alarms(synthesized)) == 2 * functions + 1 + len(QUEUES) + 1 + 3
+    assert len(alarms(synthesized)) == 2 * functions + 1 + len(QUEUES) + 1 + 3 * 2
     for alarm in alarms(synthesized):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     topic = synthesized.monitoring_json["Resources"][topic_id]

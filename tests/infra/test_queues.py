@@ -14,7 +14,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sqs as sqs
 
-from functions.registry import HEALTH, PIPELINE_WORKER, WORKERS, WorkerFunction
+from functions.registry import HEALTH, PIPELINE_WORKER, WORKERS, WORKFLOW_STEP, WorkerFunction
 from infra.app import cdk_json_context
 from infra.constructs.queues import QueuesConstruct
 from infra.names import stage_config
@@ -315,7 +315,7 @@ def local_specs(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize_stack(
         tmp_path_factory.mktemp("cdk-queues"),
         groups=(HEALTH,),
-        workers=(PIPELINE_WORKER, ARCHIVER, SCHEDULER),
+        workers=(PIPELINE_WORKER, WORKFLOW_STEP, ARCHIVER, SCHEDULER),
     )
 
 
@@ -397,7 +397,7 @@ def test_queue_data_that_would_deploy_wrong_is_refused(
 def test_sending_to_an_unknown_queue_is_refused(tmp_path: Path) -> None:
     group = replace(HEALTH, sends_to=("no-such-queue",))
     with pytest.raises(ValueError, match="no queue 'no-such-queue'"):
-        synthesize_stack(tmp_path, groups=(group,), workers=(PIPELINE_WORKER,))
+        synthesize_stack(tmp_path, groups=(group,), workers=(PIPELINE_WORKER, WORKFLOW_STEP))
 
 
 def test_registry_names_only_known_queues() -> None:
