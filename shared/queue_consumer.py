@@ -22,6 +22,15 @@ def json_body(record: Any) -> dict[str, Any]:
     return body
 
 
+def last_receive(record: Any, queue_key: str) -> bool:
+    """Whether this receive is the record's last before SQS moves it to the queue's DLQ: a
+    consumer whose unit of work a user waits on ends it failed then, with the reason."""
+    from shared.queues import QUEUES_BY_KEY
+
+    receives = int(record.attributes.approximate_receive_count or 1)
+    return receives >= QUEUES_BY_KEY[queue_key].max_receive_count
+
+
 @cache
 def _once(work: Work, key: str, keep_seconds: int) -> tuple[Work, Any]:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function

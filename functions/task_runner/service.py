@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.queue_consumer import consume, json_body
-from shared.queues import QUEUES_BY_KEY
+from shared.queue_consumer import consume, json_body, last_receive
 from shared.tasks.runs import run_task
 
 QUEUE = "task-runs"
@@ -24,12 +23,11 @@ IDEMPOTENCY_SECONDS = 24 * 3600
 def _message(record: Any) -> dict[str, Any]:
     """The body with `once` (the task) and whether this is the message's last receive."""
     body = json_body(record)
-    receives = int(record.attributes.approximate_receive_count or 1)
     return {
         "team_id": str(body["team_id"]),
         "task_id": str(body["task_id"]),
         "once": f"{body['team_id']}#{body['task_id']}",
-        "last_receive": receives >= QUEUES_BY_KEY[QUEUE].max_receive_count,
+        "last_receive": last_receive(record, QUEUE),
     }
 
 
