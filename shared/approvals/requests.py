@@ -3,7 +3,9 @@ workflow's approval step opens with its Step Functions task token.
 
 A request is stored beside the jobs' approvals (the jobs table, `APPROVAL#<id>`), so the
 team's queue (`GET /approvals`) lists and counts them together and one conditional write
-decides either kind: a second decision is 409. Deciding a request:
+decides either kind: a second decision is 409. Opening one publishes
+`approval.requested` (the team's "Approval waiting" notification), as a job's gate does.
+Deciding a request:
 
 - answers its task token, if a workflow step waits on it: approved → SendTaskSuccess with
   `{approved, decided_by, reason}`, rejected → SendTaskFailure (`Rejected`, the reason).
@@ -26,6 +28,7 @@ from shared.jobs import approvals
 from shared.jobs.domain import Approval
 from shared.observability import logger
 
+REQUESTED: Final = "approval.requested"
 DECIDED: Final = "approval.decided"
 # What Step Functions answers for a token it no longer waits on.
 _GONE: Final = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
@@ -49,7 +52,7 @@ def open_approval(
 
         if endpoint_store.get_webhook(team_id, callback_webhook_id) is None:
             raise NotFound(f"webhook endpoint {callback_webhook_id} not found")
-    return approvals.create_request(
+    approval = approvals.create_request(
         team_id,
         created_by,
         title,
@@ -59,6 +62,23 @@ def open_approval(
         task_token=task_token,
         origin=origin,
     )
+    # As a job's gate does: the team's "Approval waiting" notification and any webhook or
+    # trigger on it learn that someone must decide.
+    events.publish(REQUESTED, requested_data(approval))
+    return approval
+
+
+def requested_data(approval: Approval) -> dict[str, Any]:
+    return {
+        "team_id": approval.team_id,
+        "approval_id": approval.id,
+        "kind": approval.kind,
+        "title": approval.title,
+        "description": approval.description,
+        "requested_by": approval.requested_by,
+        "payload": approval.payload,
+        "origin": approval.origin,
+    }
 
 
 def what_is_asked(approval: Approval) -> str:

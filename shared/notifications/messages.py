@@ -45,6 +45,11 @@ def _job_failed(f: _Fields) -> tuple[str, str]:
 
 
 def _approval(f: _Fields) -> tuple[str, str]:
+    if f.data.get("kind") == "request":  # POST /approvals, a workflow's approval step
+        return (
+            f"Approval waiting: {f['title']}",
+            f"{f['title']} waits for a decision.{f.say('description', ' ')}",
+        )
     return (
         f"Approval waiting: {f.job()}",
         f"The {f['phase']} phase of job {f.job()} waits for a person's approval"

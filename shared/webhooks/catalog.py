@@ -136,7 +136,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "approval.requested",
-        "a phase waits for a person's approval",
+        "a phase, a request (POST /approvals) or a workflow's approval step waits for a "
+        "person's decision",
         _job(
             phase="architecture",
             status="waiting_approval",

@@ -65,6 +65,10 @@ def test_a_request_is_listed_shown_and_decided_once(
     again = admin.client.post(f"{APPROVALS}/{request['id']}/reject", headers=admin.headers)
     assert_error(again, 409)
 
+    requested = [detail for kind, detail in published if kind == "approval.requested"]
+    assert [(d["approval_id"], d["kind"], d["title"]) for d in requested] == [
+        (request["id"], "request", "Ship 1.2 to production")
+    ]
     decided = [detail for kind, detail in published if kind == "approval.decided"]
     assert [(d["approval_id"], d["status"]) for d in decided] == [(request["id"], "approved")]
 

@@ -419,6 +419,11 @@ def test_every_team_has_the_built_in_rules(admin: Account) -> None:
             "Approval waiting: todo-api",
         ),
         (
+            "approval.requested",
+            {"kind": "request", "title": "Ship 1.2", "approval_id": "01JF3ZB1C2D3E4F5G6H7J8K9M0"},
+            "Approval waiting: Ship 1.2",
+        ),
+        (
             "budget.threshold_crossed",
             {"period": "day", "threshold": 80, "spent_usd": 8.1, "limit_usd": 10.0},
             "Budget at 80% of the daily limit",
