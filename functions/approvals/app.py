@@ -9,6 +9,7 @@ from fastapi import Query
 from functions.approvals import service
 from functions.approvals.schemas import (
     ApprovalDetail,
+    ApprovalListParams,
     ApprovalPublic,
     ApprovalQueue,
     ApprovalRequest,
@@ -18,6 +19,7 @@ from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
 from shared.errors import error_responses
 from shared.jobs.domain import Approval
+from shared.pagination import LIST_RESPONSES
 
 router = group_router(tags=["approvals"], responses=error_responses(401, 422))
 _DECIDE = error_responses(400, 403, 404, 409)
@@ -32,20 +34,30 @@ def _public(approval: Approval) -> ApprovalPublic:
     return ApprovalPublic(**approval.model_dump(exclude={"team_id"}))
 
 
-def _queue(principal: CurrentPrincipal, status: str) -> ApprovalQueue:
-    chosen, counts = service.queue(principal.team_id, status)
-    return ApprovalQueue(items=[_public(a) for a in chosen], total=len(chosen), counts=counts)
-
-
-StatusFilter = Annotated[str, Query(pattern="^(pending|approved|rejected|revise|all)$")]
-
-
-@router.get("/approvals", response_model=ApprovalQueue, summary="The team's approvals")
-@router.get("/hitl/queue", response_model=ApprovalQueue, summary="Pending checkpoints (alias)")
+@router.get(
+    "/approvals",
+    response_model=ApprovalQueue,
+    responses=LIST_RESPONSES,
+    summary="The team's approvals",
+)
+@router.get(
+    "/hitl/queue",
+    response_model=ApprovalQueue,
+    responses=LIST_RESPONSES,
+    summary="Pending checkpoints (alias)",
+)
 async def list_approvals(
-    principal: CurrentPrincipal, status: StatusFilter = "pending"
+    principal: CurrentPrincipal, params: Annotated[ApprovalListParams, Query()]
 ) -> ApprovalQueue:
-    return _queue(principal, status)
+    chosen, total, cursor, counts = service.queue(principal.team_id, params, params.status)
+    return ApprovalQueue(
+        items=[_public(a) for a in chosen],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+        next_cursor=cursor,
+        counts=counts,
+    )
 
 
 @router.get(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.costs.amounts import MAX_LIMIT_USD
 from shared.jobs.domain import ApprovalKind, BudgetHold
 from shared.numbers import JSON_NUMBER
+from shared.pagination import Page, PageParams
 from shared.request_fields import trimmed
 
 
@@ -49,12 +50,16 @@ class ApprovalDetail(ApprovalPublic):
     )
 
 
-class ApprovalQueue(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+class ApprovalQueue(Page[ApprovalPublic]):
+    """A page of one status (or every one), and how many the team has in each status."""
 
-    items: list[ApprovalPublic]
-    total: int
     counts: dict[str, int]
+
+
+class ApprovalListParams(PageParams):
+    """GET /approvals: a page of one status's index, or of every approval (`all`)."""
+
+    status: Literal["pending", "approved", "rejected", "revise", "all"] = "pending"
 
 
 class ApproveBody(BaseModel):

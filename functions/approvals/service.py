@@ -21,6 +21,7 @@ from shared.errors import BadRequest, Conflict, Forbidden
 from shared.jobs import approvals, store
 from shared.jobs.domain import Approval, Job
 from shared.llm.files import UnsafePath, parse_files
+from shared.pagination import PageParams
 from shared.team_settings import get_team_settings
 
 # The document each gateable phase writes (the same names the pipeline uses).
@@ -87,13 +88,15 @@ def output_to_review(approval: Approval) -> str | None:
     return artifacts.load_documents(approval.team_id, _job_id(approval)).get(name)
 
 
-def queue(team_id: str, status: str) -> tuple[list[Approval], dict[str, int]]:
-    """The team's approvals with `status` ("all" for every one), and counts per status."""
-    everything = approvals.list_approvals(team_id)
-    counts: dict[str, int] = {}
-    for approval in everything:
-        counts[approval.status] = counts.get(approval.status, 0) + 1
-    return [a for a in everything if status == "all" or a.status == status], counts
+def queue(
+    team_id: str, params: PageParams, status: str
+) -> tuple[list[Approval], int, str | None, dict[str, int]]:
+    """A page of the team's approvals with `status` ("all" for every one), its total and
+    next cursor, and the team's counts per status (from counters)."""
+    items, total, cursor = approvals.list_approvals(
+        team_id, params, None if status == "all" else status
+    )
+    return items, total, cursor, dict(approvals.counts(team_id))
 
 
 def _checked_edit(phase: str, edited_output: str) -> dict[str, str] | str:

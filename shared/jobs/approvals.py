@@ -1,15 +1,28 @@
 """Approval storage. The task token that resumes the execution never leaves this module
-except to the code that resumes or fails that execution."""
+except to the code that resumes or fails that execution.
+
+Each approval is indexed by its status (gsi1, shared.jobs.models.approvals_in) and counted
+per status (shared.jobs.counters, kind APPROVAL) in the same transaction as the write that
+creates or decides it: the queue of one status is a page of one Query and its counts a
+handful of items, however many approvals the team has decided.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from pynamodb.transactions import TransactWrite
+
 from shared.db.base import storage_errors, team_partition
+from shared.db.query import query_page
+from shared.db.transactions import transact
 from shared.errors import Conflict
 from shared.ids import new_id, utcnow
+from shared.jobs import counters
 from shared.jobs.domain import Approval, BudgetHold
-from shared.jobs.models import ApprovalItem, approval_key
+from shared.jobs.models import ApprovalItem, approval_key, approvals_in
+from shared.pagination import PageParams
 
 
 def _budget(item: ApprovalItem) -> BudgetHold | None:
@@ -66,8 +79,7 @@ def create_approval(
         spent_usd=budget.spent_usd if budget else None,
         limit_usd=budget.limit_usd if budget else None,
     )
-    with storage_errors("approval"):
-        item.save()
+    _create(item)
     return _to_approval(item)
 
 
@@ -99,9 +111,24 @@ def create_request(
         requested_by=requested_by,
         origin=origin,
     )
-    with storage_errors("approval"):
-        item.save(condition=ApprovalItem.pk.does_not_exist())
+    _create(item)
     return _to_approval(item)
+
+
+def _indexed(item: ApprovalItem) -> None:
+    item.gsi1pk, item.gsi1sk = approvals_in(item.team_id, item.status), item.sk
+
+
+def _create(item: ApprovalItem) -> None:
+    """Store a new pending approval and count it, both or neither."""
+    _indexed(item)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(item, condition=ApprovalItem.pk.does_not_exist())
+        counters.add(transaction, item.team_id, "APPROVAL", item.status, 1)
+
+    if transact(write, what="approval"):
+        raise Conflict("approval already exists")
 
 
 def get_approval(team_id: str, approval_id: str) -> Approval:
@@ -143,18 +170,35 @@ def decide(
     item.status, item.decided_at, item.decided_by = status, utcnow(), decided_by
     item.reason, item.edited_output, item.task_token = reason, edited_output, None
     item.new_limit_usd = new_limit_usd
-    with storage_errors("approval"):
-        item.save()  # conditional on the version read: two deciders cannot both win
+    _indexed(item)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(item)  # on the version read: two deciders cannot both win
+        counters.moved(transaction, team_id, "APPROVAL", "pending", status)
+
+    if transact(write, what="approval"):
+        raise Conflict("approval was decided by another request")
     return _to_approval(item), token
 
 
-def list_approvals(team_id: str, status: str | None = None) -> list[Approval]:
-    condition = ApprovalItem.status == status if status else None
-    with storage_errors("approval"):
-        items = ApprovalItem.query(
+def list_approvals(
+    team_id: str, params: PageParams, status: str | None = None
+) -> tuple[list[Approval], int, str | None]:
+    """A page of the team's approvals, newest first: every one, or those in `status`."""
+    if status is None:
+        items, total, cursor = query_page(
+            ApprovalItem,
             team_partition(team_id),
-            ApprovalItem.sk.startswith(approval_key()),
-            filter_condition=condition,
-            scan_index_forward=False,
+            params,
+            range_key_condition=ApprovalItem.sk.startswith(approval_key()),
         )
-        return [_to_approval(item) for item in items]
+    else:
+        items, total, cursor = query_page(
+            ApprovalItem.by_status, approvals_in(team_id, status), params
+        )
+    return [_to_approval(item) for item in items], total, cursor
+
+
+def counts(team_id: str) -> Counter[str]:
+    """How many of the team's approvals are in each status (those at zero left out)."""
+    return counters.counts_of(team_id, "APPROVAL")

@@ -3,6 +3,7 @@ read a handful of items however long the team's history.
 
     jobs table:  pk = TEAM#<team>   sk = COUNT#JOB#<status>       jobs in that status
                                     sk = COUNT#PROJECT#<status>   projects in that status
+                                    sk = COUNT#APPROVAL#<status>  approvals in that status
 
 Each counter changes only by ``ADD``, in the same transaction as the write it counts (a
 job or project created, its status changed, deleted): the count and the items cannot
@@ -22,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.db.base import TeamItem, storage_errors, table_meta, team_partition
 
-Kind = Literal["JOB", "PROJECT"]
+Kind = Literal["JOB", "PROJECT", "APPROVAL"]
 _PREFIX = "COUNT#"
 
 
@@ -31,7 +32,7 @@ def counter_key(kind: Kind, status: str) -> str:
 
 
 class CounterItem(TeamItem):
-    """How many of the team's jobs or projects are in one status. Only ever ``ADD``ed
+    """How many of the team's jobs, projects or approvals are in one status. Only ever ``ADD``ed
     (its version stays unset: nothing reads it to write it back)."""
 
     Meta = table_meta("jobs")
@@ -79,6 +80,21 @@ def team_counts(team_id: str) -> TeamCounts:
         for item in items:
             kind, status = item.sk.removeprefix(_PREFIX).split("#", 1)
             count = int(item.total)
-            if count:
+            if count and kind in ("JOB", "PROJECT"):
                 (jobs if kind == "JOB" else projects)[status] = count
     return TeamCounts(jobs=jobs, projects=projects)
+
+
+def counts_of(team_id: str, kind: Kind) -> Counter[str]:
+    """The team's `kind` by status: one Query of one item per status in use."""
+    found: Counter[str] = Counter()
+    with storage_errors("counts"):
+        items = CounterItem.query(
+            team_partition(team_id),
+            CounterItem.sk.startswith(f"{_PREFIX}{kind}#"),
+            consistent_read=True,
+        )
+        for item in items:
+            if int(item.total):
+                found[item.sk.rsplit("#", 1)[1]] = int(item.total)
+    return found

@@ -6,7 +6,9 @@
                        sk = APPROVAL#<approval id>     a pending or decided approval
 
 While a job is active its item also carries gsi1pk = ACTIVE_JOBS (a sparse index the
-reconciler reads); the attribute is removed when the job ends.
+reconciler reads); the attribute is removed when the job ends. An approval carries
+gsi1pk = TEAM#<team>#APPROVALS#<status> (gsi1sk its sk), so the queue of one status is one
+Query however many the team has decided.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def event_key(job_id: str, event_id: str = "") -> str:
 
 def approval_key(approval_id: str = "") -> str:
     return f"APPROVAL#{approval_id}"
+
+
+def approvals_in(team_id: str, status: str) -> str:
+    """The gsi1 partition of the team's approvals in `status`."""
+    return f"TEAM#{team_id}#APPROVALS#{status}"
 
 
 class JobItem(TeamItem):
@@ -97,3 +104,4 @@ class ApprovalItem(TeamItem):
     callback_webhook_id = UnicodeAttribute(null=True)
     requested_by = UnicodeAttribute(null=True)
     origin = JSONAttribute(null=True)
+    by_status: Gsi1Index[ApprovalItem] = Gsi1Index()

@@ -172,3 +172,25 @@ def test_a_callback_endpoint_or_request_of_another_team_is_not_found(
     assert_error(admin.client.get(f"{APPROVALS}/{request['id']}", headers=admin.headers), 404)
     decided = admin.client.post(f"{APPROVALS}/{request['id']}/approve", headers=admin.headers)
     assert_error(decided, 404)
+
+
+def test_the_queue_is_paged_per_status_with_counts_from_counters(admin: Account) -> None:
+    first, second, third = (opened(admin, title=f"Release {n}") for n in (1, 2, 3))
+    decided = admin.client.post(f"{APPROVALS}/{second['id']}/reject", headers=admin.headers)
+    assert decided.status_code == 200, decided.text
+
+    page = admin.client.get(f"{APPROVALS}?limit=1", headers=admin.headers).json()
+    assert [item["id"] for item in page["items"]] == [third["id"]]  # newest first
+    assert (page["total"], page["counts"]) == (2, {"pending": 2, "rejected": 1})
+    rest = admin.client.get(
+        APPROVALS, headers=admin.headers, params={"limit": 1, "cursor": page["next_cursor"]}
+    ).json()
+    assert [item["id"] for item in rest["items"]] == [first["id"]]
+    rejected = admin.client.get(f"{APPROVALS}?status=rejected", headers=admin.headers).json()
+    assert [item["id"] for item in rejected["items"]] == [second["id"]]
+    everything = admin.client.get(f"{APPROVALS}?status=all", headers=admin.headers).json()
+    assert [item["id"] for item in everything["items"]] == [
+        third["id"],
+        second["id"],
+        first["id"],
+    ]

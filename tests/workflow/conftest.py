@@ -7,7 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from shared.jobs import approvals
+from shared.jobs.domain import Approval
+from shared.pagination import PageParams
 from tests.factories import ScriptedProvider
+
+
+def pending_of(team_id: str) -> list[Approval]:
+    """The team's pending approvals (a page of 100: the tests open a few)."""
+    return approvals.list_approvals(team_id, PageParams(limit=100), "pending")[0]
+
 
 pytestmark = pytest.mark.usefixtures("aws")
 

@@ -27,6 +27,7 @@ from tests.factories import (
     wait_for,
 )
 from tests.fake_servers import Reply, fake_openai, openai_chat
+from tests.workflow.conftest import pending_of
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
 
@@ -45,7 +46,7 @@ def held_job(team_id: str, **limits: float) -> tuple[Job, Approval]:
 
 
 def pending_budget_approval(team_id: str, job_id: str) -> Approval:
-    found = [a for a in approvals.list_approvals(team_id, "pending") if a.job_id == job_id]
+    found = [a for a in pending_of(team_id) if a.job_id == job_id]
     assert len(found) == 1, found
     assert found[0].kind == "budget"
     return found[0]
@@ -170,7 +171,7 @@ def test_approving_without_a_new_limit_asks_again_while_the_budget_is_exhausted(
     approvals_service.approve(reviewer(team), first.id)  # anyone may let it try again
 
     def asked_again(current: Job) -> bool:
-        pending = approvals.list_approvals(team, "pending")
+        pending = pending_of(team)
         return any(a.job_id == job.id and a.id != first.id for a in pending) or finished(current)
 
     wait_for(team, job.id, asked_again)

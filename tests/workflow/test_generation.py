@@ -29,6 +29,7 @@ from tests.factories import (
     start_job,
     wait_for,
 )
+from tests.workflow.conftest import pending_of
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
 
@@ -122,7 +123,7 @@ def test_cancel_stops_at_the_next_phase_boundary(provider: ScriptedProvider) -> 
 
 def pending_approval(team: str, job_id: str) -> str:
     wait_for(team, job_id, lambda job: job.status == "waiting_approval" or finished(job))
-    pending = [a for a in approvals.list_approvals(team, "pending") if a.job_id == job_id]
+    pending = [a for a in pending_of(team) if a.job_id == job_id]
     assert pending, "the gate asked for an approval"
     return pending[0].id
 
@@ -173,10 +174,7 @@ def test_send_back_runs_the_phase_again_with_the_note(
     wait_for(
         team,
         job.id,
-        lambda j: (
-            len([a for a in approvals.list_approvals(team, "pending") if a.job_id == job.id]) == 1
-            or finished(j)
-        ),
+        lambda j: len([a for a in pending_of(team) if a.job_id == job.id]) == 1 or finished(j),
     )
     second = pending_approval(team, job.id)
     approvals_service.approve(reviewer(team, "r1"), second)

@@ -8,10 +8,10 @@ import pytest
 from functions.approvals import service as approvals_service
 from functions.jobs import service as jobs_service
 from shared import artifacts
-from shared.jobs import approvals
 from shared.jobs.domain import Job
 from shared.llm.files import render_files
 from tests.factories import event_types, finished, reviewer, start_job, wait_for
+from tests.workflow.conftest import pending_of
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
 
@@ -23,9 +23,7 @@ FAILING_TEST = "def test_planted_by_a_reviewer() -> None:\n    assert 1 + 1 == 3
 def dev_approval(team: str, job_id: str) -> str:
     """The pending approval of the job's gated dev phase, once the job waits on it."""
     wait_for(team, job_id, lambda job: job.status == "waiting_approval" or finished(job))
-    pending = [
-        a for a in approvals.list_approvals(team, "pending") if a.job_id == job_id and a.kind
-    ]
+    pending = [a for a in pending_of(team) if a.job_id == job_id and a.kind]
     assert [a.phase for a in pending] == ["dev"], pending
     return pending[0].id
 
