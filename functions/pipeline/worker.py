@@ -229,7 +229,7 @@ def _reason(team_id: str, job: Job, error: dict[str, Any]) -> str:
     """A message fit for users: our own errors' text, never an unexpected one's."""
     name = str(error.get("Error", ""))
     if name == "ApprovalRejected" and job.current_phase:
-        decision = approvals.latest_decision(team_id, job.id, job.current_phase)
+        decision = approvals.latest_rejection(team_id, job.id, job.current_phase)
         why = f": {decision.reason}" if decision and decision.reason else ""
         if decision and decision.budget:
             return (

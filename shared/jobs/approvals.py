@@ -136,17 +136,17 @@ def get_approval(team_id: str, approval_id: str) -> Approval:
         return _to_approval(ApprovalItem.get(team_partition(team_id), approval_key(approval_id)))
 
 
-def latest_decision(team_id: str, job_id: str, phase: str) -> Approval | None:
-    """The newest decided approval of a job's phase (a rejection's reason, say)."""
+def latest_rejection(team_id: str, job_id: str, phase: str) -> Approval | None:
+    """The newest rejected approval of a job's phase (its reason). Read lazily from the
+    newest of the team's rejections: the one asked for was just decided, so it comes first."""
     with storage_errors("approval"):
-        items = ApprovalItem.query(
-            team_partition(team_id),
-            ApprovalItem.sk.startswith(approval_key()),
+        items = ApprovalItem.by_status.query(
+            approvals_in(team_id, "rejected"),
             filter_condition=(ApprovalItem.job_id == job_id) & (ApprovalItem.phase == phase),
             scan_index_forward=False,
         )
-        decided = [item for item in items if item.status != "pending"]
-    return _to_approval(decided[0]) if decided else None
+        found = next(iter(items), None)
+    return None if found is None else _to_approval(found)
 
 
 def decide(
