@@ -408,11 +408,12 @@ FLEET = RouteGroup(
 
 MESSAGES = RouteGroup(
     name="messages",
-    description="agent-to-agent messages with channels and read marks",
-    prefixes=("messages",),
-    # Messages (work); both agents of a message must be the team's (agents).
+    description="agent-to-agent messages with channels and read marks, collaboration sessions",
+    prefixes=("messages", "collaboration"),
+    # Messages and collaboration sessions (work); both agents of a message, and every
+    # participant of a session, must be the team's (agents).
     tables={**IDENTITY_FOR_AUTH, "work": "read_write", "agents": "read"},
-    # message.new.
+    # message.new, collaboration.message, collaboration.closed.
     publishes_events=True,
 )
 

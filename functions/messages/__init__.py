@@ -1,1 +1,1 @@
-"""The messages group: agent-to-agent messages (and, later, collaboration sessions)."""
+"""The messages group: agent-to-agent messages and collaboration sessions."""

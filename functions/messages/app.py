@@ -1,7 +1,8 @@
 """The messages group's app (seed 003 Messages): an agent sends another agent of the team
 a message on a channel; the team lists them by recipient and channel, newest first and
 paginated (one Query however long the history), and marks them read. Another team's
-agent or message is 404."""
+agent or message is 404. The group also serves /collaboration
+(functions.messages.collaboration)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 
-from functions.messages import service
+from functions.messages import collaboration, service
 from functions.messages.schemas import (
     ID_PATTERN,
     AgentMessageListParams,
@@ -72,4 +73,4 @@ async def mark_read(
     return _message(service.mark_read(principal.team_id, message_id))
 
 
-app = create_app("messages", router)
+app = create_app("messages", router, collaboration.router)

@@ -350,6 +350,27 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        "collaboration.message",
+        "a participant posted in a collaboration session (read the text from the session)",
+        {
+            "team_id": _TEAM,
+            "session_id": "01JF3ZQ1R2S3T4V5W6X7Y8Z9A0",
+            "message_id": "01JF3ZR1S2T3V4W5X6Y7Z8A9B0",
+            "agent_id": "01JF3ZJ1K2M3N4P5Q6R7S8T9V0",
+            "message_type": "proposal",
+        },
+    ),
+    EventType(
+        "collaboration.closed",
+        "a collaboration session was closed: it takes no more messages or context changes",
+        {
+            "team_id": _TEAM,
+            "session_id": "01JF3ZQ1R2S3T4V5W6X7Y8Z9A0",
+            "name": "API design review",
+            "message_count": 12,
+        },
+    ),
+    EventType(
         TEST,
         "sent by POST /webhooks/{id}/test to check an endpoint",
         {"team_id": _TEAM, "webhook_id": "01JF3ZD1E2F3G4H5J6K7M8N9P0", "message": "hello"},

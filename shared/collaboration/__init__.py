@@ -1,0 +1,1 @@
+"""Collaboration sessions: agents of a team working together on one shared context."""
