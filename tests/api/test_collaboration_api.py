@@ -7,11 +7,13 @@ a context over its cap 413, validation 422)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from shared.collaboration.domain import MAX_CONTEXT_BYTES
+from shared.collaboration import store
+from shared.collaboration.domain import MAX_CONTEXT_BYTES, SessionMessage
 from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from tests.factories import Account, assert_error
 
@@ -92,7 +94,7 @@ def test_a_session_holds_participants_messages_and_context_until_closed(
         {"goal": "v1"},
         0,
     )
-    assert session["closed_at"] is None
+    assert (session["closed_at"], session["created_by"]) == (None, admin.user_id)
 
     first = post(
         admin, session["id"], agent_id=alice, message="Use cursors", message_type="proposal"
@@ -277,3 +279,32 @@ def test_bad_input_is_422(admin: Account) -> None:
         assert_error(context(admin, session["id"], changes), 422)
     assert_error(get(admin, "/not-an-id"), 422)
     assert get(admin, f"/{session['id']}").json()["message_count"] == 0
+
+
+def test_a_write_from_a_stale_read_is_refused_not_lost(admin: Account) -> None:
+    """The races the conditions guard: a message to a session closed since it was read is
+    refused; a context change from an older version is not written over a newer one."""
+    alice = make_agent(admin, "Alice")
+    session_id = opened(admin, [alice], initial_context={"a": 1})["id"]
+    team_id = admin.team_id
+    read = store.get_session(team_id, session_id, consistent=True)
+    assert read is not None
+
+    assert context(admin, session_id, {"b": 2}).status_code == 200
+    assert store.set_context(read, {"stale": True}, datetime.now(UTC)) is None
+    assert get(admin, f"/{session_id}").json()["context"] == {"a": 1, "b": 2}
+
+    assert close(admin, session_id).status_code == 200
+    late = SessionMessage(
+        team_id=team_id,
+        session_id=session_id,
+        message_id="01JF3ZS1T2V3W4X5Y6Z7A8B9C0",
+        agent_id=alice,
+        message="late",
+        message_type="text",
+        created_at=datetime.now(UTC),
+    )
+    assert store.add_message(read, late) is False
+    assert store.close_session(read, datetime.now(UTC)) is None
+    detail = get(admin, f"/{session_id}").json()
+    assert (detail["message_count"], detail["messages"]["items"]) == (0, [])
