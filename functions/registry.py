@@ -174,16 +174,18 @@ JOBS = RouteGroup(
 APPROVALS = RouteGroup(
     name="approvals",
     description="human in the loop: approve, reject or send back a gated phase; requests "
-    "anyone opens (POST /approvals), decided the same way",
-    prefixes=("approvals", "hitl", "checkpoints", "experiences"),
+    "anyone opens (POST /approvals), decided the same way; code reviews",
+    prefixes=("approvals", "hitl", "checkpoints", "experiences", "code-reviews"),
     # Approving a job's budget approval may raise the team's budget or a user's allowance;
     # a rejection follows the team's on_reject setting (events). A request's callback
     # endpoint is checked, and its decision delivered there (events: endpoints, deliveries).
+    # Code reviews and their comments (work).
     tables={
         **IDENTITY_FOR_AUTH,
         "jobs": "read_write",
         "costs": "read_write",
         "events": "read_write",
+        "work": "read_write",
     },
     bucket="read_write",
     publishes_events=True,
@@ -307,10 +309,12 @@ DEAD_LETTER = RouteGroup(
 )
 
 # What running a trigger's action touches (shared/triggers/actions.py): a job started as
-# POST /jobs starts one, an agent run through the router, a webhook delivery queued.
+# POST /jobs starts one, an agent run through the router, a webhook delivery queued, a task
+# created or a workflow run started (work).
 TRIGGER_ACTION_TABLES: dict[str, TableAccess] = {
     "events": "read_write",
     "jobs": "read_write",
+    "work": "read_write",
     "idempotency": "read_write",
     "agents": "read_write",
     "providers": "read_write",
@@ -325,9 +329,12 @@ TRIGGERS = RouteGroup(
     # A manual fire runs the action here, as the runner does.
     publishes_events=True,
     controls_executions=True,
+    # A run_workflow action starts the workflow interpreter's execution.
+    runs_workflows=True,
     provider_keys="read",
-    # Missed fires replayed on enabling; a webhook action's delivery.
-    sends_to=("trigger-fires", "webhook-deliveries"),
+    # Missed fires replayed on enabling; a webhook action's delivery; a create_task
+    # action's run.
+    sends_to=("trigger-fires", "webhook-deliveries", "task-runs"),
     # One EventBridge Scheduler schedule per schedule trigger, written with the trigger.
     manages_schedules=True,
 )
@@ -497,13 +504,15 @@ PIPELINE_WORKER = WorkerFunction(
     description="generation phases: model calls, real checks, artifacts in S3, job events",
     handler="functions.pipeline.handler.handler",
     # Model calls go through the team's router: each phase's agent and the team's settings,
-    # providers (and their breakers), the cost ledger and budgets, the provider keys.
+    # providers (and their breakers), the cost ledger and budgets, the provider keys. The
+    # reviewer phase opens the job's code review (work).
     tables={
         "jobs": "read_write",
         "agents": "read",
         "providers": "read_write",
         "costs": "read_write",
         "events": "read",
+        "work": "read_write",
     },
     bucket="read_write",
     publishes_events=True,
@@ -648,9 +657,12 @@ TRIGGER_RUNNER = WorkerFunction(
     bucket="read",
     publishes_events=True,
     controls_executions=True,
+    # A run_workflow action starts the workflow interpreter's execution.
+    runs_workflows=True,
     provider_keys="read",
-    # A queued fire comes back later (send_later); a webhook action's delivery.
-    sends_to=("trigger-fires", "webhook-deliveries"),
+    # A queued fire comes back later (send_later); a webhook action's delivery; a
+    # create_task action's run.
+    sends_to=("trigger-fires", "webhook-deliveries", "task-runs"),
     consumes=("trigger-fires",),
     # Pausing a trigger disables its schedule; a queued fire may wait past 15 minutes.
     manages_schedules=True,

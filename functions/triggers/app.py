@@ -29,8 +29,9 @@ from shared.triggers.domain import Trigger, TriggerRun
 
 router = group_router(tags=["triggers"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-# A config, a cron, a time zone or a template refused for a reason no schema states.
-_CHECKED = error_responses(422, 503)
+# A config, a cron, a time zone or a template refused for a reason no schema states; 404:
+# a run_workflow action's workflow the team does not have.
+_CHECKED = error_responses(404, 422, 503)
 # Toggling needs no body; one may ask for missed fires to be replayed.
 _NO_BODY = ToggleRequest()
 
@@ -52,6 +53,8 @@ def _public(trigger: Trigger) -> dict[str, Any]:
             "paused_reason",
             "last_run_id",
             "last_job_id",
+            "last_task_id",
+            "last_workflow_run_id",
             "last_fired_at",
             "created_at",
             "updated_at",
@@ -62,7 +65,17 @@ def _public(trigger: Trigger) -> dict[str, Any]:
 
 def _run(run: TriggerRun) -> dict[str, Any]:
     return run.model_dump(
-        include={"id", "reason", "fired_at", "scheduled_for", "outcome", "job_id", "error"}
+        include={
+            "id",
+            "reason",
+            "fired_at",
+            "scheduled_for",
+            "outcome",
+            "job_id",
+            "task_id",
+            "workflow_run_id",
+            "error",
+        }
     )
 
 
@@ -175,7 +188,13 @@ async def list_history(
 )
 async def fire_trigger(trigger_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
     run = service.fire_now(principal.team_id, trigger_id, principal.subject)
-    return {"run_id": run.id, "outcome": run.outcome, "job_id": run.job_id}
+    return {
+        "run_id": run.id,
+        "outcome": run.outcome,
+        "job_id": run.job_id,
+        "task_id": run.task_id,
+        "workflow_run_id": run.workflow_run_id,
+    }
 
 
 app = create_app("triggers", router)

@@ -115,6 +115,8 @@ class TriggerPublic(BaseModel):
     )
     last_run_id: str | None = None
     last_job_id: str | None = None
+    last_task_id: str | None = None
+    last_workflow_run_id: str | None = None
     last_fired_at: datetime | None = None
     schedule_description: str | None = Field(
         default=None, description="the schedule in words (schedule triggers)"
@@ -130,6 +132,8 @@ class FireAnswer(BaseModel):
     run_id: str
     outcome: RunOutcome
     job_id: str | None = None
+    task_id: str | None = None
+    workflow_run_id: str | None = None
 
 
 class RunPublic(BaseModel):
@@ -141,4 +145,6 @@ class RunPublic(BaseModel):
     scheduled_for: datetime
     outcome: RunOutcome
     job_id: str | None = None
+    task_id: str | None = None
+    workflow_run_id: str | None = None
     error: str | None = None

@@ -4,8 +4,9 @@ history, and a fire run now. Firing itself is shared.triggers.runner's.
 
 Checked at creation, not at fire time: a schedule's cron, rate, at, timezone and bounds
 (shared.triggers.schedule), an event pattern against the catalog
-(shared.event_rules.patterns), and every `{{event...}}` placeholder of the action against
-the event type's fields (a schedule has no event: none allowed).
+(shared.event_rules.patterns), every `{{event...}}` placeholder of the action against
+the event type's fields (a schedule has no event: none allowed), and a run_workflow
+action's workflow (the team's, else 404; its steps are checked when it runs).
 
 A schedule trigger's EventBridge Scheduler schedule is written after the trigger's item
 (shared.triggers.scheduler); a new trigger whose schedule cannot be written is taken back.
@@ -29,6 +30,7 @@ from shared.triggers import runner, scheduler, store
 from shared.triggers.domain import (
     FireRequest,
     Overlap,
+    RunWorkflowAction,
     Trigger,
     TriggerAction,
     TriggerRun,
@@ -42,9 +44,18 @@ _ACTION: TypeAdapter[TriggerAction] = TypeAdapter(TriggerAction)
 
 
 def _checked(
-    kind: TriggerType, config: dict[str, Any], action: TriggerAction, now: datetime
+    team_id: str,
+    kind: TriggerType,
+    config: dict[str, Any],
+    action: TriggerAction,
+    now: datetime,
 ) -> tuple[dict[str, Any], Schedule | None]:
-    """The config as stored and, for a schedule, what it is; 422 with the reason."""
+    """The config as stored and, for a schedule, what it is; 422 with the reason, 404 for
+    a workflow the team does not have."""
+    if isinstance(action, RunWorkflowAction):
+        from shared.workflows.service import get_workflow
+
+        get_workflow(team_id, action.workflow_id)
     template = _ACTION.dump_python(action, mode="json", exclude={"type"})
     if kind == "schedule":
         config = {key: value for key, value in config.items() if value is not None}
@@ -75,7 +86,7 @@ def create_trigger(
     failure_limit: int,
 ) -> Trigger:
     now = utcnow()
-    stored, schedule = _checked(kind, config, action, now)
+    stored, schedule = _checked(team_id, kind, config, action, now)
     trigger = Trigger(
         id=new_id(),
         team_id=team_id,
@@ -140,7 +151,7 @@ def replace_trigger(
     failure_limit: int,
 ) -> Trigger:
     now = utcnow()
-    stored, schedule = _checked(kind, config, action, now)
+    stored, schedule = _checked(team_id, kind, config, action, now)
 
     def change(current: Trigger) -> tuple[Trigger, Trigger]:
         update: dict[str, Any] = {

@@ -10,6 +10,13 @@
   and system prompt, as the agents' test call (budget checked before spending, breaker,
   fallback, cost in the ledger for the owner under call id `trigger-<run id>`, so a fire
   run again is not charged twice). The reply is kept, truncated, as the run's output.
+- `create_task`: exactly `POST /tasks` (shared.tasks.service.create_task: the body checked
+  as the route checks it, the agent and board the team's, `task.created`, the run queued on
+  `task-runs` unless the agent runs on a worker), the task the trigger's owner's, once per
+  run id (as start_job). The task runs on; the run records its id.
+- `run_workflow`: exactly `POST /workflows/{id}/run` (shared.workflows.runs.start_run: the
+  run recorded, its execution started, `workflow.run.started`), once per run id. A
+  workflow deleted since the trigger was written, or with no steps, is a failed run.
 - `webhook`: a delivery of type `trigger.fired` to one of the team's endpoints through the
   outbound webhooks' machinery (stored, then queued on `webhook-deliveries`: signed, retried
   on its schedule, dead-lettered). Its id comes from the run id and the endpoint, so a run
@@ -39,7 +46,14 @@ from shared.errors import DomainError, NotFound, ServiceUnavailable
 from shared.event_rules.inbound import HOOK_RECEIVED, with_sender_body
 from shared.event_rules.templates import RenderError, render
 from shared.ids import utcnow
-from shared.triggers.domain import RunAgentAction, StartJobAction, TriggerAction, WebhookAction
+from shared.triggers.domain import (
+    CreateTaskAction,
+    RunAgentAction,
+    RunWorkflowAction,
+    StartJobAction,
+    TriggerAction,
+    WebhookAction,
+)
 
 ActionOutcome = Literal["started", "succeeded", "failed"]
 
@@ -53,15 +67,19 @@ ERROR_CHARS: Final = 1000
 RUN_MAX_TOKENS: Final = 2048
 # Idempotency scope of a trigger's job start (the route's is "jobs.create").
 START_JOB_SCOPE: Final = "triggers.start_job"
+CREATE_TASK_SCOPE: Final = "triggers.create_task"
+RUN_WORKFLOW_SCOPE: Final = "triggers.run_workflow"
 
 
 @dataclass(frozen=True, slots=True)
 class ActionResult:
-    """What came of an action: `started` (a job that runs on), `succeeded` (an agent's
-    reply, a delivery queued) or `failed` with the error."""
+    """What came of an action: `started` (a job, a task or a workflow run that runs on),
+    `succeeded` (an agent's reply, a delivery queued) or `failed` with the error."""
 
     outcome: ActionOutcome
     job_id: str | None = None
+    task_id: str | None = None
+    workflow_run_id: str | None = None
     output: str | None = None
     error: str | None = None
 
@@ -100,6 +118,10 @@ def run_action(
             return _start_job(team_id, owner_id, rendered, run_id)
         if isinstance(rendered, RunAgentAction):
             return _run_agent(team_id, owner_id, rendered, run_id)
+        if isinstance(rendered, CreateTaskAction):
+            return _create_task(team_id, owner_id, rendered, run_id)
+        if isinstance(rendered, RunWorkflowAction):
+            return _run_workflow(team_id, owner_id, rendered, run_id)
         return _deliver(team_id, rendered, event, run_id, trigger_id, trigger_name)
     except ServiceUnavailable:
         raise  # ours and transient: the fire is retried
@@ -107,18 +129,37 @@ def run_action(
         return ActionResult.failed(exc.detail)
 
 
-def is_running(team_id: str, job_id: str | None) -> bool:
-    """Whether the job a run started is still going (queued, running or waiting for an
-    approval): what the `skip` and `queue` overlap policies ask. No job, or one deleted
-    since: nothing is running."""
-    from shared.jobs import store
+def is_running(
+    team_id: str,
+    job_id: str | None,
+    *,
+    task_id: str | None = None,
+    workflow_run_id: str | None = None,
+) -> bool:
+    """Whether what a run started is still going: the job (queued, running or waiting for
+    an approval), the task (pending, queued or running: not yet completed, failed or
+    cancelled) or the workflow run (running). What the `skip` and `queue` overlap
+    policies ask; one status read, no event needed. Nothing, or something deleted since:
+    nothing is running."""
+    if job_id is not None:
+        from shared.jobs import store
 
-    if job_id is None:
-        return False
-    try:
-        return store.get_job(team_id, job_id).is_active
-    except NotFound:
-        return False
+        try:
+            return store.get_job(team_id, job_id).is_active
+        except NotFound:
+            return False
+    if task_id is not None:
+        from shared.tasks import store as tasks
+        from shared.tasks.domain import ACTIVE
+
+        task = tasks.get_task(team_id, task_id)
+        return task is not None and task.status in ACTIVE
+    if workflow_run_id is not None:
+        from shared.workflows import run_store
+
+        run = run_store.get_run(team_id, workflow_run_id, with_steps=False)
+        return run is not None and run.status == "running"
+    return False
 
 
 # Rendering.
@@ -207,6 +248,50 @@ def _run_agent(
         # Provider errors name no key (the clients redact it).
         return ActionResult.failed(f"agent {agent.name!r}: {exc}")
     return ActionResult("succeeded", output=routed.completion.text[:OUTPUT_CHARS])
+
+
+# create_task.
+
+
+def _create_task(
+    team_id: str, owner_id: str | None, action: CreateTaskAction, run_id: str
+) -> ActionResult:
+    from shared.idempotency import IdempotencyKeyReused, run_once
+    from shared.jobs.domain import NO_CREATOR
+    from shared.tasks.service import create_task
+
+    def create() -> dict[str, Any]:
+        # A trigger nobody is recorded as owning creates its tasks as a creator-less job is.
+        return {"task_id": create_task(team_id, owner_id or NO_CREATOR, action.task).id}
+
+    body = action.task.model_dump(mode="json")
+    try:
+        answer = run_once(CREATE_TASK_SCOPE, team_id, run_id, body, create)
+    except IdempotencyKeyReused:
+        return ActionResult.failed(f"run {run_id} already created a task with another body")
+    return ActionResult("started", task_id=answer["task_id"])
+
+
+# run_workflow.
+
+
+def _run_workflow(
+    team_id: str, owner_id: str | None, action: RunWorkflowAction, run_id: str
+) -> ActionResult:
+    from shared.idempotency import IdempotencyKeyReused, run_once
+    from shared.jobs.domain import NO_CREATOR
+    from shared.workflows.runs import start_run
+
+    def start() -> dict[str, Any]:
+        run = start_run(team_id, owner_id or NO_CREATOR, action.workflow_id)
+        return {"workflow_run_id": run.id}
+
+    body = {"workflow_id": action.workflow_id}
+    try:
+        answer = run_once(RUN_WORKFLOW_SCOPE, team_id, run_id, body, start)
+    except IdempotencyKeyReused:
+        return ActionResult.failed(f"run {run_id} already started another workflow")
+    return ActionResult("started", workflow_run_id=answer["workflow_run_id"])
 
 
 # webhook.

@@ -13,8 +13,10 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The `POST /jobs` body: a trigger starts a job exactly as that route does.
+# The `POST /jobs` and `POST /tasks` bodies: a trigger starts a job or creates a task
+# exactly as those routes do.
 from shared.jobs.requests import JobCreate
+from shared.tasks.requests import EntityId, TaskCreate
 
 TriggerType = Literal["schedule", "event"]
 # skip: a fire while the previous run is still going is recorded as skipped (default);
@@ -23,7 +25,8 @@ Overlap = Literal["skip", "allow", "queue"]
 # Why a run was asked for: its schedule, a matching event, a missed fire replayed when the
 # trigger was enabled again, a queued fire coming back, or `POST /triggers/{id}/fire`.
 FireReason = Literal["schedule", "event", "replay", "queued", "manual"]
-# started: the action started something that runs on (a job); succeeded/failed: the
+# started: the action started something that runs on (a job, a task, a workflow run);
+# succeeded/failed: the
 # action's own answer (an agent's reply, a delivery queued); skipped: overlap policy.
 RunOutcome = Literal["started", "succeeded", "failed", "skipped"]
 
@@ -57,6 +60,26 @@ class RunAgentAction(BaseModel):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH)
 
 
+class CreateTaskAction(BaseModel):
+    """Create a task (the `POST /tasks` body; its strings may hold `{{event...}}`
+    placeholders): run by its agent, or pending for a person or a board's agent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["create_task"]
+    task: TaskCreate
+
+
+class RunWorkflowAction(BaseModel):
+    """Start a run of one of the team's workflows (as `POST /workflows/{id}/run`). The id
+    is a literal one, so it is checked when the trigger is written."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["run_workflow"]
+    workflow_id: EntityId
+
+
 class WebhookAction(BaseModel):
     """Deliver the fire (type `trigger.fired`) to one of the team's webhook endpoints."""
 
@@ -67,7 +90,8 @@ class WebhookAction(BaseModel):
 
 
 TriggerAction = Annotated[
-    StartJobAction | RunAgentAction | WebhookAction, Field(discriminator="type")
+    StartJobAction | RunAgentAction | WebhookAction | CreateTaskAction | RunWorkflowAction,
+    Field(discriminator="type"),
 ]
 
 
@@ -99,7 +123,11 @@ class Trigger(BaseModel):
     # Whose actions these are: the member who created the trigger (jobs are theirs).
     owner_id: str | None = None
     last_run_id: str | None = None
+    # What the last run that started something started (one of the three; the overlap
+    # policies ask whether it is still going).
     last_job_id: str | None = None
+    last_task_id: str | None = None
+    last_workflow_run_id: str | None = None
     last_fired_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
@@ -120,7 +148,10 @@ class TriggerRun(BaseModel):
     # The schedule's time for this fire (the event's time for an event, now for a manual fire).
     scheduled_for: datetime
     outcome: RunOutcome
+    # What the run started: a job, a task or a workflow run.
     job_id: str | None = None
+    task_id: str | None = None
+    workflow_run_id: str | None = None
     # The event that fired it (event triggers).
     event_id: str | None = None
     error: str | None = None

@@ -61,6 +61,8 @@ class TriggerItem(TeamItem):
     owner_id = UnicodeAttribute(null=True)
     last_run_id = UnicodeAttribute(null=True)
     last_job_id = UnicodeAttribute(null=True)
+    last_task_id = UnicodeAttribute(null=True)
+    last_workflow_run_id = UnicodeAttribute(null=True)
     last_fired_at = UTCDateTimeAttribute(null=True)
 
 
@@ -92,6 +94,8 @@ class RunItem(Model):
     scheduled_for = UTCDateTimeAttribute()
     outcome = UnicodeAttribute()
     job_id = UnicodeAttribute(null=True)
+    task_id = UnicodeAttribute(null=True)
+    workflow_run_id = UnicodeAttribute(null=True)
     event_id = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     output = UnicodeAttribute(null=True)

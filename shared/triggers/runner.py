@@ -13,7 +13,8 @@ raised (not a failed action: an error of ours, such as storage) is released, so 
 redelivery can run it.
 
 Overlap, for fires that are not manual (a person asking to run one now gets one):
-`skip` records a run `skipped` when the previous run's job is still going; `queue` puts
+`skip` records a run `skipped` when what the previous run started (a job, a task, a
+workflow run: whatever its action is) is still going; `queue` puts
 the fire back on the queue (`send_later`, every `QUEUE_RETRY`) until it is not, and
 records it skipped after `MAX_QUEUED` tries; `allow` runs. A trigger whose action fails
 `failure_limit` times in a row is turned off (its schedule disabled) and publishes
@@ -51,7 +52,8 @@ MAX_RUNS_PER_HOUR: Final = 120
 RUNAWAY_WINDOW: Final = timedelta(hours=1)
 
 RunAction = Callable[..., "ActionResult"]
-IsRunning = Callable[[str, str], bool]
+# (team, job id or None, task_id=..., workflow_run_id=...): shared.triggers.actions.is_running.
+IsRunning = Callable[..., bool]
 
 
 def _run_action() -> RunAction:
@@ -141,6 +143,8 @@ def fire(
             **base,
             outcome=result.outcome,
             job_id=result.job_id,
+            task_id=result.task_id,
+            workflow_run_id=result.workflow_run_id,
             error=_cut(result.error, MAX_ERROR_LENGTH),
             output=_cut(result.output, MAX_OUTPUT_LENGTH),
         )
@@ -164,11 +168,22 @@ def chain_of(event: dict[str, Any] | None) -> int:
 
 
 def _overlap(trigger: Trigger, request: FireRequest, is_running: IsRunning | None) -> str | None:
-    """`skipped` or `queued` when the previous run's job is still going and the policy says
-    so (a queued fire is sent back here); None to run."""
-    if trigger.overlap == "allow" or not trigger.last_job_id:
+    """`skipped` or `queued` when what the previous run started is still going and the
+    policy says so (a queued fire is sent back here); None to run."""
+    if trigger.overlap == "allow":
         return None
-    if not (is_running or _is_running())(trigger.team_id, trigger.last_job_id):
+    # A job is asked as before; a task or a workflow run by name (at most one is set).
+    others = {
+        name: value
+        for name, value in (
+            ("task_id", trigger.last_task_id),
+            ("workflow_run_id", trigger.last_workflow_run_id),
+        )
+        if value is not None
+    }
+    if trigger.last_job_id is None and not others:
+        return None
+    if not (is_running or _is_running())(trigger.team_id, trigger.last_job_id, **others):
         return None
     if trigger.overlap == "skip" or request.queued >= MAX_QUEUED:
         return "skipped"
@@ -198,8 +213,14 @@ def _after_run(trigger: Trigger, run: TriggerRun, *, counts: bool, chain: int) -
 
     def change(current: Trigger) -> Trigger:
         update: dict[str, Any] = {"last_run_id": run.id, "last_fired_at": run.fired_at}
-        if run.job_id is not None:
-            update["last_job_id"] = run.job_id
+        started = {
+            "last_job_id": run.job_id,
+            "last_task_id": run.task_id,
+            "last_workflow_run_id": run.workflow_run_id,
+        }
+        if any(value is not None for value in started.values()):
+            # The newest work replaces the last (its action may have changed kind since).
+            update.update(started)
         if counts:
             update.update(_window(current, run.fired_at))
             if update["window_runs"] > MAX_RUNS_PER_HOUR and current.enabled:

@@ -226,7 +226,18 @@ def test_a_manual_fire_is_recorded_in_the_history_and_published(
     assert page["total"] == 2
     assert page["items"][0]["id"] == second["run_id"]
     row = page["items"][0]
-    assert set(row) == {"id", "reason", "fired_at", "scheduled_for", "outcome", "job_id", "error"}
+    assert set(row) == {
+        "id",
+        "reason",
+        "fired_at",
+        "scheduled_for",
+        "outcome",
+        "job_id",
+        "task_id",
+        "workflow_run_id",
+        "error",
+    }
+    assert (row["task_id"], row["workflow_run_id"]) == (None, None)
     assert row["reason"] == "manual"
     assert row["job_id"] == "JOB0002"
     assert row["error"] is None

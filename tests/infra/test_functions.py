@@ -129,8 +129,9 @@ WORKFLOW_TOKEN_ACTIONS = {
 }
 
 
-def workflows_arn(resource: str, stage: str) -> dict[str, Any]:
-    """The workflows machine's ARN as the stage builds it from its fixed name."""
+def workflows_arn(resource: str, stage: str, suffix: str = "") -> dict[str, Any]:
+    """The workflows machine's ARN as the stage builds it from its fixed name (`suffix`
+    `:*` for its executions)."""
     return {
         "Fn::Join": [
             "",
@@ -141,7 +142,7 @@ def workflows_arn(resource: str, stage: str) -> dict[str, Any]:
                 {"Ref": "AWS::Region"},
                 ":",
                 {"Ref": "AWS::AccountId"},
-                f":{resource}:factory-{stage}-workflows",
+                f":{resource}:factory-{stage}-workflows{suffix}",
             ],
         ]
     }
@@ -268,7 +269,12 @@ def test_execution_control_is_scoped_to_the_generation_state_machine(
                 str(workflows_arn("stateMachine", synthesized.stage))
             }
         for action in ("states:StopExecution", "states:DescribeExecution"):
-            assert by_action[action] == [execution_arns(synthesized)]
+            # The generation machine's executions; the workflows machine's besides for a
+            # function that also runs workflows (a trigger's run_workflow action).
+            assert by_action[action][0] == execution_arns(synthesized)
+            assert set(map(str, by_action[action][1:])) <= {
+                str(workflows_arn("execution", synthesized.stage, ":*"))
+            }
 
 
 def test_health_role_may_only_describe_tables_and_list_the_bucket(synthesized: Synthesized) -> None:
