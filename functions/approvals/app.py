@@ -1,4 +1,5 @@
-"""Approval routes, with the aliases the contract names (/hitl, /checkpoints, /experiences)."""
+"""Approval routes, with the aliases the contract names (/hitl, /checkpoints, /experiences);
+the group also serves /code-reviews (functions.approvals.reviews)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from functions.approvals import service
+from functions.approvals import reviews, service
 from functions.approvals.schemas import (
     ApprovalDetail,
     ApprovalListParams,
@@ -133,4 +134,4 @@ _register_decisions("/approvals", include_in_schema=True)
 for _alias in ("/checkpoints", "/experiences", "/hitl"):
     _register_decisions(_alias, include_in_schema=False)
 
-app = create_app("approvals", router)
+app = create_app("approvals", router, reviews.router)

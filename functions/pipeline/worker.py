@@ -70,8 +70,22 @@ def run(team_id: str, job_id: str, phase_name: str) -> Answer:
         _finish_failed(job, phase.name, f"{phase.name} failed unexpectedly", None, assignment)
         raise PhaseFailed(f"{phase.name} failed unexpectedly") from exc
     job = _finish_passed(job, phase.name, result, assignment)
+    if phase.name == "reviewer" and result.outcome == "passed":
+        _open_code_review(job)
     gate = result.outcome == "passed" and phase.name in job.approval_gates
     return {**_NOT_GATED, "outcome": result.outcome, "gate": gate, "recheck": result.recheck}
+
+
+def _open_code_review(job: Job) -> None:
+    """The job's code review (its files, the reviewer's report and findings), opened once
+    per job whatever retries the phase. A review that cannot be opened is logged, not the
+    job's failure: the phase passed, and running it again would only repeat its model call."""
+    from shared.approvals.reviews import open_for_job
+
+    try:
+        open_for_job(job)
+    except Exception:
+        logger.exception("the job's code review was not opened")
 
 
 def _provider_failure(job: Job, phase_name: str, exc: Exception) -> PhaseFailure | None:

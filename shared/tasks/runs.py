@@ -10,6 +10,8 @@ router, and what ends a task the consumer could not.
 - The result, tokens (None when the provider counted none: the template generator) and
   cost are stored by a write conditioned on the task still running: a task cancelled
   meanwhile keeps `cancelled` and the result is dropped.
+- A completed task whose result holds a fenced code block opens a code review, once per
+  task (shared.approvals.reviews.open_for_task).
 - What the task asked for that cannot be done (no provider answered, a spent budget, its
   agent deleted or stopped) ends it `failed` with the reason. A failure of our own raises
   (SQS delivers again) after putting the task back to queued; on the last receive the
@@ -25,7 +27,7 @@ from shared.errors import DomainError, NotFound, ServiceUnavailable
 from shared.ids import utcnow
 from shared.observability import logger
 from shared.tasks import service, store
-from shared.tasks.domain import ACTIVE, QUEUED, RUNNING, STALE_RUN, Task
+from shared.tasks.domain import ACTIVE, COMPLETED, QUEUED, RUNNING, STALE_RUN, Task
 
 MAX_TOKENS: Final = 4096
 
@@ -51,9 +53,11 @@ def run_task(team_id: str, task_id: str, *, last_receive: bool = False) -> Task 
         return None
     running = _claim(task)
     if running is None:
-        return task  # run or being run by another delivery, ended, cancelled, on a worker
+        # Run or being run by another delivery, ended, cancelled, on a worker. A redelivery
+        # after a completed run opens the code review that run may not have opened.
+        return _reviewed(task)
     try:
-        return _run(running)
+        ended = _run(running)
     except DomainError as exc:
         if isinstance(exc, ServiceUnavailable):
             return _our_failure(running, exc.detail, last_receive, exc)
@@ -63,6 +67,19 @@ def run_task(team_id: str, task_id: str, *, last_receive: bool = False) -> Task 
         return _our_failure(
             running, f"the task runner failed ({type(exc).__name__})", last_receive, exc
         )
+    return _reviewed(ended)
+
+
+def _reviewed(task: Task) -> Task:
+    """A completed task whose result holds code opens its code review, once per task
+    (shared.approvals.reviews.open_for_task). Outside the run's failure handling: the task
+    stays completed, and a failure to open raises so that SQS delivers the message again
+    and the redelivery opens it."""
+    if task.status == COMPLETED:
+        from shared.approvals.reviews import open_for_task
+
+        open_for_task(task)
+    return task
 
 
 def _our_failure(task: Task, reason: str, last_receive: bool, exc: Exception) -> Task:

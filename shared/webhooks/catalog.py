@@ -77,6 +77,22 @@ def _task(**changes: Any) -> dict[str, Any]:
     }
 
 
+def _review(**changes: Any) -> dict[str, Any]:
+    return {
+        "team_id": _TEAM,
+        "review_id": "task01JF3ZH1J2K3M4N5P6Q7R8S9T0",
+        "status": "open",
+        "source_kind": "task",
+        "source_id": "01JF3ZH1J2K3M4N5P6Q7R8S9T0",
+        "agent_id": "01JF3ZJ1K2M3N4P5Q6R7S8T9V0",
+        "title": "Task: Write the health check handler",
+        "file_count": 1,
+        "decided_by": None,
+        "reason": None,
+        **changes,
+    }
+
+
 def _worker(**changes: Any) -> dict[str, Any]:
     return {
         "team_id": _TEAM,
@@ -368,6 +384,38 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "session_id": "01JF3ZQ1R2S3T4V5W6X7Y8Z9A0",
             "name": "API design review",
             "message_count": 12,
+        },
+    ),
+    EventType(
+        "code_review.opened",
+        "a code review was opened: a job's reviewer phase, or a task whose result holds code",
+        _review(),
+    ),
+    EventType(
+        "code_review.approved",
+        "a code review was approved",
+        _review(status="approved", decided_by="01JF3ZB1C2D3E4F5G6H7J8K9M0"),
+    ),
+    EventType(
+        "code_review.rejected",
+        "a code review was rejected, with the reason",
+        _review(
+            status="rejected",
+            decided_by="01JF3ZB1C2D3E4F5G6H7J8K9M0",
+            reason="the handler swallows errors",
+        ),
+    ),
+    EventType(
+        "code_review.commented",
+        "someone commented on an open code review (read the text from the review)",
+        {
+            "team_id": _TEAM,
+            "review_id": "task01JF3ZH1J2K3M4N5P6Q7R8S9T0",
+            "comment_id": "01JF3ZS1T2V3W4X5Y6Z7A8B9C0",
+            "author_kind": "user",
+            "author_id": "01JF3ZB1C2D3E4F5G6H7J8K9M0",
+            "path": "app/main.py",
+            "line": 12,
         },
     ),
     EventType(

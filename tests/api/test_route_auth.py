@@ -188,6 +188,25 @@ def _notification(team_id: str) -> str:
     return note.id
 
 
+def _code_review(team_id: str) -> str:
+    """A code review of team A, opened as a completed task with code opens one."""
+    from shared.approvals import reviews
+    from shared.ids import new_id
+    from shared.tasks.domain import Task
+
+    task = Task(
+        team_id=team_id,
+        id=new_id(),
+        title="Owned",
+        instructions="keep",
+        status="completed",
+        result="```python\nprint('owned')\n```\n",
+    )
+    review = reviews.open_for_task(task)
+    assert review is not None
+    return review.id
+
+
 @pytest.fixture(scope="module")
 def owner(aws: None) -> Iterator[Team]:
     """Team A, with one resource of every kind a path names."""
@@ -299,6 +318,7 @@ def owner(aws: None) -> Iterator[Team]:
         },
     )
     assert message.status_code == 201, message.text
+    review = _code_review(client.get("/api/v1/auth/me", headers=headers).json()["team_id"])
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -329,6 +349,7 @@ def owner(aws: None) -> Iterator[Team]:
         "run_id": run.json()["run_id"],
         "worker_id": worker.json()["id"],
         "message_id": message.json()["id"],
+        "review_id": review,
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -388,6 +409,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "config": {"seconds": 1},
     },
     "PATCH /api/v1/workflows/{workflow_id}/steps/{step_id}": {"name": "Taken over"},
+    "POST /api/v1/code-reviews/{review_id}/comment": {"body": "planted"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",
