@@ -1,8 +1,9 @@
 """`factory triggers`: the team's triggers (list, add-schedule, add-on-event, fire, history,
 toggle), with what each sends (API.md's Triggers rows) and what it prints. A trigger's
 action here is `start_job` (a job's name, platform, description and features, as
-`factory generate` takes them), `run_agent` (--agent and --prompt) or `webhook`
-(--webhook)."""
+`factory generate` takes them), `run_agent` (--agent and --prompt), `webhook`
+(--webhook), `create_task` (--task TITLE with --instructions, optionally --task-agent) or
+`run_workflow` (--workflow)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ class Run(_Answer):
     scheduled_for: datetime
     outcome: str
     job_id: str | None = None
+    task_id: str | None = None
+    workflow_run_id: str | None = None
     error: str | None = None
 
 
@@ -62,6 +65,19 @@ class Fired(_Answer):
     run_id: str
     outcome: str
     job_id: str | None = None
+    task_id: str | None = None
+    workflow_run_id: str | None = None
+
+
+def _started(answer: Run | Fired) -> str:
+    """What a run started: a job, a task or a workflow run (at most one), or nothing."""
+    if answer.job_id:
+        return f"job {answer.job_id}"
+    if answer.task_id:
+        return f"task {answer.task_id}"
+    if answer.workflow_run_id:
+        return f"workflow run {answer.workflow_run_id}"
+    return ""
 
 
 class Toggled(_Answer):
@@ -107,9 +123,22 @@ def toggle(client: ApiClient, trigger_id: str, *, replay_missed: bool = False) -
 
 
 def _action(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = [bool(args.job), bool(args.agent), bool(args.webhook)]
+    chosen = [bool(args.job), bool(args.agent), bool(args.webhook), bool(args.task)]
+    chosen.append(bool(args.workflow))
     if sum(chosen) != 1:
-        raise UsageError("give one action: --job NAME, --agent ID with --prompt, or --webhook ID")
+        raise UsageError(
+            "give one action: --job NAME, --agent ID with --prompt, --webhook ID, "
+            "--task TITLE with --instructions, or --workflow ID"
+        )
+    if args.task:
+        if not args.instructions:
+            raise UsageError("--task needs --instructions")
+        task: dict[str, Any] = {"title": args.task, "instructions": args.instructions}
+        if args.task_agent:
+            task["agent_id"] = args.task_agent
+        return {"type": "create_task", "task": task}
+    if args.workflow:
+        return {"type": "run_workflow", "workflow_id": args.workflow}
     if args.agent:
         if not args.prompt:
             raise UsageError("--agent needs --prompt")
@@ -205,8 +234,8 @@ def fire_command(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         ctx.json(fired.as_json())
     else:
-        job = f", job {fired.job_id}" if fired.job_id else ""
-        ctx.say(f"run {fired.run_id}: {fired.outcome}{job}")
+        started = _started(fired)
+        ctx.say(f"run {fired.run_id}: {fired.outcome}{', ' + started if started else ''}")
     return OK if fired.outcome != "failed" else 1
 
 
@@ -225,12 +254,13 @@ def history_command(ctx: Context, args: argparse.Namespace) -> int:
             run.scheduled_for.isoformat(),
             run.reason,
             run.outcome,
-            run.job_id or "",
+            _started(run),
             run.error or "",
         ]
         for run in page.items
     ]
-    ctx.say(render.table(["fired", "scheduled for", "reason", "outcome", "job", "error"], rows))
+    headers = ["fired", "scheduled for", "reason", "outcome", "started", "error"]
+    ctx.say(render.table(headers, rows))
     if page.next_cursor:
         ctx.say(f"more: factory triggers history {args.id} --cursor {page.next_cursor}")
     return OK
@@ -252,6 +282,10 @@ def _action_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", metavar="ID", help="run this agent (with --prompt)")
     parser.add_argument("--prompt", help="the agent's prompt ({{event.data...}} for events)")
     parser.add_argument("--webhook", metavar="ID", help="deliver to this webhook endpoint")
+    parser.add_argument("--task", metavar="TITLE", help="create a task (with --instructions)")
+    parser.add_argument("--instructions", help="the task's instructions")
+    parser.add_argument("--task-agent", metavar="ID", help="the agent that runs the task")
+    parser.add_argument("--workflow", metavar="ID", help="start a run of this workflow")
     parser.add_argument(
         "--overlap",
         choices=["skip", "allow", "queue"],
