@@ -3,8 +3,9 @@
 Configuration: --url or FACTORY_URL (default http://127.0.0.1:8000, what `make dev`
 serves), --token or FACTORY_TOKEN (`factory login` prints one).
 
-Exit codes: 0 done (a watched job passed), 1 a watched job failed or was cancelled,
-2 bad usage or an API error, 130 interrupted.
+Exit codes: 0 done (a watched job passed, a followed workflow run completed), 1 a
+watched job or a followed run failed or was cancelled, 2 bad usage or an API error, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import httpx
 from tools.cli import chat as chat_commands
 from tools.cli import commands, notifications_commands, triggers_commands
 from tools.cli import tasks as tasks_commands
+from tools.cli import workflows as workflows_commands
 from tools.cli.client import DEFAULT_URL, ApiError
 from tools.cli.commands import ERROR, INTERRUPTED, Context, UsageError
 from tools.cli.watch import Polling
@@ -297,6 +299,9 @@ def build_parser(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> argparse
     chat_commands.add_command(command)
     tasks_commands.add_commands(
         group("tasks", "tasks for agents and people: add, list, show, cancel")
+    )
+    workflows_commands.add_commands(
+        group("workflows", "workflows: run (and follow), a run's status, list")
     )
 
     download = command("download", commands.download, "save a passed job's ZIP")
