@@ -21,6 +21,7 @@ from shared.pagination import PageParams
 from shared.tasks import callbacks, store
 from shared.tasks.domain import (
     ACTIVE,
+    COMPLETED,
     ERROR_CHARS,
     EVENT_RESULT_CHARS,
     NOT_STARTED,
@@ -263,21 +264,30 @@ def finish_for_worker(
     tokens: int | None,
     cost_usd: float | None,
 ) -> Task:
-    """running on `worker_id` → completed/failed; Conflict if it is not running there."""
+    """running on `worker_id` → completed/failed; Conflict if it is not running there. A
+    report the worker sends again (its answer was lost) is answered as the first was, and a
+    completed task's code review, should the first report have failed to open it, opens."""
     task = get_task(team_id, task_id)
-    if task.status != RUNNING or task.worker_id != worker_id:
+    if task.worker_id == worker_id and task.status == status:
+        ended: Task | None = task
+    elif task.status != RUNNING or task.worker_id != worker_id:
         raise Conflict(f"task {task_id} is not running on worker {worker_id}")
-    ended = end(
-        task,
-        status,
-        result=result,
-        error=error,
-        tokens=tokens,
-        cost_usd=cost_usd,
-        worker_id=worker_id,
-    )
+    else:
+        ended = end(
+            task,
+            status,
+            result=result,
+            error=error,
+            tokens=tokens,
+            cost_usd=cost_usd,
+            worker_id=worker_id,
+        )
     if ended is None:
         raise Conflict(f"task {task_id} is not running on worker {worker_id}")
+    if ended.status == COMPLETED:
+        from shared.approvals.reviews import open_for_task
+
+        open_for_task(ended)
     return ended
 
 

@@ -119,6 +119,9 @@ def test_register_heartbeat_approve_and_overview(admin: Account) -> None:
     assert listed.json()["items"][0]["metrics"]["disk_usage_percent"] == 70.0
 
 
+CODE_RESULT = "Built it:\n```python\nprint('release 1.2')\n```\n"
+
+
 def test_a_worker_pulls_claims_and_completes_its_agents_tasks(admin: Account) -> None:
     worker = register(admin)
     agent_id = make_agent(admin, worker["id"])
@@ -141,17 +144,23 @@ def test_a_worker_pulls_claims_and_completes_its_agents_tasks(admin: Account) ->
     # Claimed twice: conflict.
     assert_error(admin.client.post(f"{tasks_url}/{task_id}/claim", headers=admin.headers), 409)
 
-    done = admin.client.post(
-        f"{tasks_url}/{task_id}/complete",
-        headers=admin.headers,
-        json={"status": "completed", "result": "built", "tokens": 10, "cost_usd": 0.01},
-    )
+    report = {"status": "completed", "result": CODE_RESULT, "tokens": 10, "cost_usd": 0.01}
+    done = admin.client.post(f"{tasks_url}/{task_id}/complete", headers=admin.headers, json=report)
     assert done.status_code == 200, done.text
     assert (done.json()["status"], done.json()["result"], done.json()["tokens"]) == (
         "completed",
-        "built",
+        CODE_RESULT,
         10,
     )
+    # The same report again (the worker lost the answer): answered as the first was.
+    repeated = admin.client.post(
+        f"{tasks_url}/{task_id}/complete", headers=admin.headers, json=report
+    )
+    assert repeated.status_code == 200, repeated.text
+    assert repeated.json() == done.json()
+    # Its code is up for review, once.
+    reviews = admin.client.get("/api/v1/code-reviews", headers=admin.headers).json()["items"]
+    assert [r["source"] for r in reviews] == [{"kind": "task", "id": task_id}]
     # Completed already: not running on the worker any more.
     again = admin.client.post(
         f"{tasks_url}/{task_id}/complete", headers=admin.headers, json={"status": "failed"}
