@@ -30,6 +30,7 @@ from bench import (
     trigger_rules,
     triggers,
     warm,
+    workflows,
 )
 from bench.common import REPO_ROOT
 from bench.report import Check, Table, checks_table
@@ -49,6 +50,7 @@ SECTIONS = (
     "live",
     "chat",
     "tasks",
+    "workflows",
 )
 
 
@@ -81,6 +83,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--tasks", type=int, default=50, help="tasks timed end to end (tasks)")
     parser.add_argument(
         "--team-tasks", type=int, default=10_000, help="tasks of the big team (tasks)"
+    )
+    parser.add_argument(
+        "--workflow-runs", type=int, default=10, help="10-step workflow runs timed (workflows)"
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -277,6 +282,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         tasks_report = tasks.measure(args.tasks, big=args.team_tasks)
         tables.append(tasks.table(tasks_report))
         checks += tasks.checks(tasks_report)
+    if "workflows" in only:
+        print(f"workflows: {args.workflow_runs} runs vs steps run directly ...", file=sys.stderr)
+        workflows_report = workflows.measure(args.workflow_runs)
+        tables.append(workflows.table(workflows_report))
+        checks += workflows.checks(workflows_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)
