@@ -314,6 +314,8 @@ def _deliver(
         "run_id": run_id,
         "outcome": "succeeded",
         "job_id": None,
+        "task_id": None,
+        "workflow_run_id": None,
         # The event that fired it, without an inbound sender's body (`payload`): that can
         # be far larger than a delivery may be, and the receiver asked for the fire.
         "event": None if event is None else {k: v for k, v in event.items() if k != "payload"},

@@ -294,6 +294,8 @@ def _publish_fired(trigger: Trigger, run: TriggerRun, chain: int) -> None:
             "run_id": run.id,
             "outcome": run.outcome,
             "job_id": run.job_id,
+            "task_id": run.task_id,
+            "workflow_run_id": run.workflow_run_id,
             "chain": chain,
         },
     )

@@ -275,7 +275,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "trigger.fired",
-        "a trigger fired: its run's outcome (started, succeeded, failed, skipped) and job",
+        "a trigger fired: its run's outcome (started, succeeded, failed, skipped) and the job, "
+        "task or workflow run it started",
         {
             "team_id": _TEAM,
             "trigger_id": "01JF3ZE2F3G4H5J6K7M8N9P0Q1",
@@ -283,6 +284,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "run_id": "01JF3ZE3G4H5J6K7M8N9P0Q1R2",
             "outcome": "started",
             "job_id": "01JF3Z9A1B2C3D4E5F6G7H8J9K",
+            "task_id": None,
+            "workflow_run_id": None,
             # 1, or one more than the trigger.* event that fired it (cycles stop at 5).
             "chain": 1,
         },

@@ -98,7 +98,7 @@ def test_a_task_trigger_on_job_completed_creates_the_task_and_the_runner_complet
 
 
 def test_a_workflow_trigger_fired_now_starts_a_run_that_completes(
-    member: Account, pump: Any
+    member: Account, pump: Any, published: list[tuple[str, dict[str, Any]]]
 ) -> None:
     agent = make_agent(member)
     workflow = make_workflow(member)["id"]
@@ -119,6 +119,10 @@ def test_a_workflow_trigger_fired_now_starts_a_run_that_completes(
     assert (answer["job_id"], answer["task_id"]) == (None, None)
     run_id = answer["workflow_run_id"]
     assert run_id
+    fired = [data for kind, data in published if kind == "trigger.fired"]
+    assert [(d["run_id"], d["workflow_run_id"], d["task_id"]) for d in fired] == [
+        (answer["run_id"], run_id, None)
+    ]
     wait_until(pump, lambda: run_of(member, workflow, run_id)["status"] != "running")
     assert run_of(member, workflow, run_id)["status"] == "completed"
     [row] = history(member, trigger["id"])

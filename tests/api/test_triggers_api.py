@@ -255,6 +255,8 @@ def test_a_manual_fire_is_recorded_in_the_history_and_published(
         "run_id": first.json()["run_id"],
         "outcome": "started",
         "job_id": "JOB0001",
+        "task_id": None,
+        "workflow_run_id": None,
         "chain": 1,
     }
     shown = member.client.get(url, headers=member.headers).json()
