@@ -33,11 +33,12 @@ from shared.approvals.review_models import (
     review_key,
     status_key,
 )
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import get_or_none, team_partition
 from shared.db.batch import get_many
+from shared.db.query import prefix_page
 from shared.db.transactions import condition_failed, transact
-from shared.errors import BadRequest, Conflict
-from shared.pagination import PageParams, decode_cursor, encode_cursor
+from shared.errors import Conflict
+from shared.pagination import PageParams
 
 
 def _moment(created_at: datetime) -> str:
@@ -301,38 +302,6 @@ def add_comment(review: CodeReview, comment: ReviewComment) -> bool:
     return not transact(write, what="code review comment")
 
 
-def _page(
-    model: type[ReviewListItem | ReviewCommentItem],
-    partition: str,
-    prefix: str,
-    params: PageParams,
-    *,
-    newest_first: bool,
-) -> tuple[list[Any], str | None]:
-    """One page of the items under `prefix`, without a count (the caller has one)."""
-    start_key: dict[str, Any] | None = None
-    skip = params.offset
-    if params.cursor is not None:
-        flat = decode_cursor(params.cursor)
-        # A cursor of another list (another team, filter or review) is not this one's.
-        if flat.get("pk") != partition or not flat.get("sk", "").startswith(prefix):
-            raise BadRequest("Invalid cursor")
-        start_key = {name: {"S": value} for name, value in flat.items()}
-        skip = 0
-    with storage_errors("code reviews"):
-        results = model.query(
-            partition,
-            model.sk.startswith(prefix),
-            scan_index_forward=not newest_first,
-            limit=skip + params.limit,
-            last_evaluated_key=start_key,
-        )
-        items = list(results)[skip:]
-        last = results.last_evaluated_key
-    cursor = encode_cursor({k: v["S"] for k, v in last.items()}) if last and items else None
-    return items, cursor
-
-
 def _counts(team_id: str, agent_id: str | None) -> dict[ReviewStatus, int]:
     partition = team_partition(team_id)
     keys = {
@@ -360,7 +329,7 @@ def list_reviews(
     else:
         prefix = agent_key(agent_id) if status is None else agent_status_key(agent_id, status)
     total = sum(counts.values()) if status is None else counts[status]
-    items, cursor = _page(
+    items, cursor = prefix_page(
         ReviewListItem, team_partition(team_id), prefix, params, newest_first=True
     )
     return [_to_summary(item) for item in items], total, cursor
@@ -371,7 +340,7 @@ def list_comments(
 ) -> tuple[list[ReviewComment], int, str | None]:
     """The review's comments oldest first (a conversation reads in order); the total is
     the review's count."""
-    items, cursor = _page(
+    items, cursor = prefix_page(
         ReviewCommentItem,
         team_partition(review.team_id),
         comment_key(review.id),

@@ -22,10 +22,11 @@ from shared.collaboration.models import (
 )
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.batch import get_many
+from shared.db.query import prefix_page
 from shared.db.transactions import transact
-from shared.errors import BadRequest, Conflict
+from shared.errors import Conflict
 from shared.ids import looks_like_id
-from shared.pagination import PageParams, decode_cursor, encode_cursor
+from shared.pagination import PageParams
 
 
 def _to_session(item: SessionItem | SessionStatusItem) -> Session:
@@ -202,37 +203,6 @@ def close_session(session: Session, moment: datetime) -> Session | None:
     return replace(after, version=session.version + 1)
 
 
-def _page(
-    model: type[SessionItem | SessionStatusItem | SessionMessageItem],
-    hash_key: str,
-    prefix: str,
-    params: PageParams,
-) -> tuple[list[Any], str | None]:
-    """One page of the items under `prefix`, newest first, without a count (the caller
-    has one from its counters)."""
-    start_key: dict[str, Any] | None = None
-    skip = params.offset
-    if params.cursor is not None:
-        flat = decode_cursor(params.cursor)
-        # A cursor of another list (another team, status or session) is not this one's.
-        if flat.get("pk") != hash_key or not flat.get("sk", "").startswith(prefix):
-            raise BadRequest("Invalid cursor")
-        start_key = {name: {"S": value} for name, value in flat.items()}
-        skip = 0
-    with storage_errors("collaboration"):
-        results = model.query(
-            hash_key,
-            model.sk.startswith(prefix),
-            scan_index_forward=False,
-            limit=skip + params.limit,
-            last_evaluated_key=start_key,
-        )
-        items = list(results)[skip:]
-        last = results.last_evaluated_key
-    cursor = encode_cursor({k: v["S"] for k, v in last.items()}) if last and items else None
-    return items, cursor
-
-
 def count_sessions(team_id: str) -> dict[Status, int]:
     partition = team_partition(team_id)
     keys = {status: (SessionCounterItem, partition, count_key(status)) for status in STATUSES}
@@ -250,17 +220,17 @@ def list_sessions(
     counts = count_sessions(team_id)
     partition = team_partition(team_id)
     if status is None:
-        items, cursor = _page(SessionItem, partition, SESSION_PREFIX, params)
+        items, cursor = prefix_page(SessionItem, partition, SESSION_PREFIX, params)
         return [_to_session(item) for item in items], sum(counts.values()), cursor
-    items, cursor = _page(SessionStatusItem, partition, status_key(status), params)
-    return [_to_session(item) for item in items], counts[status], cursor
+    listed, cursor = prefix_page(SessionStatusItem, partition, status_key(status), params)
+    return [_to_session(item) for item in listed], counts[status], cursor
 
 
 def list_messages(
     session: Session, params: PageParams
 ) -> tuple[list[SessionMessage], int, str | None]:
     """The session's messages newest first (one Query); the total is the session's count."""
-    items, cursor = _page(
+    items, cursor = prefix_page(
         SessionMessageItem,
         team_partition(session.team_id),
         message_key(session.session_id),

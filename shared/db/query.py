@@ -8,7 +8,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import Index
 from pynamodb.models import Model
 
-from shared.db.base import storage_errors
+from shared.db.base import TeamItem, storage_errors
 from shared.errors import BadRequest
 from shared.pagination import PageParams, decode_cursor, encode_cursor
 
@@ -54,3 +54,35 @@ def query_page[M: Model](
         total = source.count(hash_key, range_key_condition, filter_condition=filter_condition)
     next_cursor = encode_cursor(_flatten(last_key)) if last_key and items else None
     return items, total, next_cursor
+
+
+def prefix_page[M: TeamItem](
+    model: type[M],
+    partition: str,
+    prefix: str,
+    params: PageParams,
+    *,
+    newest_first: bool = True,
+) -> tuple[list[M], str | None]:
+    """One page of the items of `partition` whose sort key starts with `prefix`: (items,
+    next_cursor), without a count (the caller keeps one in counters). A cursor of another
+    list (another team, prefix or parent) is refused: "Invalid cursor"."""
+    start_key: dict[str, Any] | None = None
+    skip = params.offset
+    if params.cursor is not None:
+        flat = decode_cursor(params.cursor)
+        if flat.get("pk") != partition or not flat.get("sk", "").startswith(prefix):
+            raise BadRequest("Invalid cursor")
+        start_key = {name: {"S": value} for name, value in flat.items()}
+        skip = 0
+    with storage_errors("list"):
+        results = model.query(
+            partition,
+            model.sk.startswith(prefix),
+            scan_index_forward=not newest_first,
+            limit=skip + params.limit,
+            last_evaluated_key=start_key,
+        )
+        items = list(results)[skip:]
+        last = results.last_evaluated_key
+    return items, encode_cursor(_flatten(last)) if last and items else None
