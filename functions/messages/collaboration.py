@@ -109,30 +109,32 @@ async def create_session(body: CollaborationCreate, principal: CurrentPrincipal)
 
 
 @router.get(
-    "/collaboration/{session_id}",
+    "/collaboration/{collaboration_id}",
     response_model=CollaborationDetail,
     responses=_FOUND,
     summary="A session: its participants, shared context, status and newest messages",
 )
-async def get_session(session_id: SessionId, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_session(collaboration_id: SessionId, principal: CurrentPrincipal) -> dict[str, Any]:
     params = PageParams()
-    session, messages, total, cursor = service.list_messages(principal.team_id, session_id, params)
+    session, messages, total, cursor = service.list_messages(
+        principal.team_id, collaboration_id, params
+    )
     page = page_answer([_message(item) for item in messages], total, params, cursor)
     return {**_session(session), "messages": page}
 
 
 @router.get(
-    "/collaboration/{session_id}/messages",
+    "/collaboration/{collaboration_id}/messages",
     response_model=Page[CollaborationMessagePublic],
     responses={**LIST_RESPONSES, **_FOUND},
     summary="A session's messages, newest first",
 )
 async def list_messages(
-    session_id: SessionId,
+    collaboration_id: SessionId,
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Query()],
 ) -> dict[str, Any]:
-    _, messages, total, cursor = service.list_messages(principal.team_id, session_id, params)
+    _, messages, total, cursor = service.list_messages(principal.team_id, collaboration_id, params)
     return page_answer([_message(item) for item in messages], total, params, cursor)
 
 
@@ -143,18 +145,18 @@ _POST_CONFLICT[409]["description"] = (
 
 
 @router.post(
-    "/collaboration/{session_id}/messages",
+    "/collaboration/{collaboration_id}/messages",
     status_code=201,
     response_model=CollaborationMessagePublic,
     responses={**_FOUND, **_POST_CONFLICT},
     summary="Post a participant's message in a session",
 )
 async def post_message(
-    session_id: SessionId, body: CollaborationMessageCreate, principal: CurrentPrincipal
+    collaboration_id: SessionId, body: CollaborationMessageCreate, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     message = service.post_message(
         principal.team_id,
-        session_id,
+        collaboration_id,
         agent_id=body.agent_id,
         message=body.message,
         message_type=body.message_type,
@@ -163,22 +165,22 @@ async def post_message(
 
 
 @router.post(
-    "/collaboration/{session_id}/context",
+    "/collaboration/{collaboration_id}/context",
     response_model=CollaborationPublic,
     responses={**_FOUND, **_CLOSED, **_TOO_LARGE},
     summary="Merge keys into a session's shared context (a null value removes its key)",
 )
 async def update_context(
-    session_id: SessionId, body: ContextUpdate, principal: CurrentPrincipal
+    collaboration_id: SessionId, body: ContextUpdate, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return _session(service.update_context(principal.team_id, session_id, body.root))
+    return _session(service.update_context(principal.team_id, collaboration_id, body.root))
 
 
 @router.post(
-    "/collaboration/{session_id}/close",
+    "/collaboration/{collaboration_id}/close",
     response_model=CollaborationPublic,
     responses={**_FOUND, **_CLOSED},
     summary="Close a session (it then takes no message and no context change)",
 )
-async def close_session(session_id: SessionId, principal: CurrentPrincipal) -> dict[str, Any]:
-    return _session(service.close_session(principal.team_id, session_id))
+async def close_session(collaboration_id: SessionId, principal: CurrentPrincipal) -> dict[str, Any]:
+    return _session(service.close_session(principal.team_id, collaboration_id))

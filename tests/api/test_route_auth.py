@@ -319,6 +319,12 @@ def owner(aws: None) -> Iterator[Team]:
     )
     assert message.status_code == 201, message.text
     review = _code_review(client.get("/api/v1/auth/me", headers=headers).json()["team_id"])
+    session = client.post(
+        "/api/v1/collaboration",
+        headers=headers,
+        json={"name": "Owned", "participants": [llm_agent.json()["id"]]},
+    )
+    assert session.status_code == 201, session.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -350,6 +356,7 @@ def owner(aws: None) -> Iterator[Team]:
         "worker_id": worker.json()["id"],
         "message_id": message.json()["id"],
         "review_id": review,
+        "collaboration_id": session.json()["id"],
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -410,6 +417,11 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "PATCH /api/v1/workflows/{workflow_id}/steps/{step_id}": {"name": "Taken over"},
     "POST /api/v1/code-reviews/{review_id}/comment": {"body": "planted"},
+    "POST /api/v1/collaboration/{collaboration_id}/messages": {
+        "agent_id": "01JF3ZA1B2C3D4E5F6G7H8J9K0",
+        "message": "planted",
+    },
+    "POST /api/v1/collaboration/{collaboration_id}/context": {"planted": True},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",
