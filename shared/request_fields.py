@@ -8,9 +8,10 @@ with no null and no default; null is refused by the type itself.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 
 def _without_default(schema: dict[str, Any]) -> None:
@@ -23,6 +24,15 @@ def _without_default(schema: dict[str, Any]) -> None:
 # space: pydantic (Rust, Unicode White_Space) also counts U+0085 and trims it, ECMA-262
 # (a client's validator) also counts U+FEFF; neither may count as content.
 NOT_BLANK = r"[^\s\u0085\ufeff]"
+
+# Exactly what Python's str.isspace() (and so str.strip() and split()) counts as white
+# space, spelled out: `\s` differs between the document's dialect (ECMA-262, which
+# schemathesis and clients read), Python's re and pydantic's Rust engine (U+001C to U+001F,
+# U+0085, U+FEFF), while these classes mean the same in all three. For patterns whose text
+# the server then strips or splits with Python.
+PY_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+SPACE = f"[{PY_SPACE}]"
+NOT_SPACE = f"[^{PY_SPACE}]"
 
 
 def omittable(**options: Any) -> Any:
@@ -45,3 +55,17 @@ def trimmed(max_length: int) -> StringConstraints:
     return StringConstraints(
         strip_whitespace=True, min_length=1, max_length=max_length, pattern=NOT_BLANK
     )
+
+
+def _text_only(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("a date-time is an RFC 3339 string, such as 2026-12-31T17:00:00Z")
+    return value
+
+
+# A date-time as the document states it: an RFC 3339 string with its offset (pydantic alone
+# would also take a number of seconds since 1970, and a time without a zone), kept in UTC
+# as every time the API answers is.
+DateTimeText = Annotated[
+    AwareDatetime, BeforeValidator(_text_only), AfterValidator(lambda at: at.astimezone(UTC))
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.fleet.domain import WorkerStatus
 from shared.numbers import JSON_NUMBER
@@ -20,7 +20,11 @@ IpAddress = Annotated[
 ]
 OsInfo = Annotated[str, StringConstraints(max_length=500)]
 Group = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Percent = Annotated[float, Field(ge=0, le=100), JSON_NUMBER]
+# Stored as DynamoDB numbers, which hold no magnitude below 1e-130: a reading is kept to
+# what it means (0.01 of a percent, a micro-dollar), so 2e-157 is 0, not a storage error.
+Percent = Annotated[
+    float, Field(ge=0, le=100), JSON_NUMBER, AfterValidator(lambda value: round(value, 2))
+]
 ResultText = Annotated[str, StringConstraints(max_length=100_000)]
 ErrorText = Annotated[str, StringConstraints(max_length=10_000)]
 
@@ -61,7 +65,15 @@ class WorkerTaskFinish(BaseModel):
     result: ResultText | None = None
     error: ErrorText | None = None
     tokens: Annotated[int, Field(ge=0, le=100_000_000), JSON_NUMBER] | None = None
-    cost_usd: Annotated[float, Field(ge=0, le=1_000_000), JSON_NUMBER] | None = None
+    cost_usd: (
+        Annotated[
+            float,
+            Field(ge=0, le=1_000_000),
+            JSON_NUMBER,
+            AfterValidator(lambda value: round(value, 6)),
+        ]
+        | None
+    ) = None
 
 
 class WorkerMetrics(BaseModel):

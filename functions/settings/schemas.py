@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.costs.amounts import MAX_THRESHOLDS, Percent, Usd
+from shared.llm.provider_names import PROVIDER_NAME_CHAR as _NAME_CHAR
 from shared.numbers import JSON_NUMBER
 from shared.pipeline.definition import GATEABLE_PHASES
-from shared.request_fields import omittable
+from shared.request_fields import NOT_SPACE, SPACE, omittable
 
 
 class StatusCounts(BaseModel):
@@ -66,11 +67,13 @@ _DIGITS_0_10 = r"^(?:[0-9]|10)$"
 _DIGITS_1_100 = r"^(?:[1-9][0-9]?|100)$"
 _DIGITS_5_3600 = r"^(?:[5-9]|[1-9][0-9]{1,2}|[12][0-9]{3}|3[0-5][0-9]{2}|3600)$"
 # USD 0 to 1e9; blank (or null) clears the limit.
-_USD_TEXT = r"^\s*(?:[0-9]{1,9}(?:\.[0-9]+)?|1000000000(?:\.0+)?)?\s*$"
+# White space as the service strips it (shared.request_fields.SPACE: the same in every
+# regex dialect).
+_USD_TEXT = rf"^{SPACE}*(?:[0-9]{{1,9}}(?:\.[0-9]+)?|1000000000(?:\.0+)?)?{SPACE}*$"
 # '<provider>:<model>' (or '/'), as shared.team_settings.parse_model_ref reads it; blank clears.
-_MODEL_REF = r"^\s*(?:[^\s:/]{1,64}[:/]\S{1,200})?\s*$"
+_MODEL_REF = rf"^{SPACE}*(?:{_NAME_CHAR}{{1,64}}[:/]{NOT_SPACE}{{1,200}})?{SPACE}*$"
 # A provider name (shared.llm.provider_names.PROVIDER_NAME_PATTERN), or blank to clear it.
-_PROVIDER_OR_BLANK = r"^(?:[^\s:/]{1,64}|\s*)$"
+_PROVIDER_OR_BLANK = rf"^(?:{_NAME_CHAR}{{1,64}}|{SPACE}*)$"
 
 
 RepairAttempts = (
@@ -95,8 +98,7 @@ class SettingsPatch(BaseModel):
     alert_thresholds (PUT /costs/budget). null, or a blank text, clears a nullable setting.
     """
 
-    # Python's `re`, as the document's reader has: both must agree on what `\s` matches.
-    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+    model_config = ConfigDict(extra="forbid")
 
     daily_cost_limit: Usd | UsdText | None = Field(
         default=None, description="USD per UTC day; null or blank: no limit"

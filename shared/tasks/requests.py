@@ -3,12 +3,11 @@ anything else that creates a task the same way (a workflow's agent_task step).""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.request_fields import omittable, refuse_nulls, trimmed
+from shared.request_fields import DateTimeText, omittable, refuse_nulls, trimmed
 from shared.tasks.domain import Priority
 
 MAX_INSTRUCTIONS = 20_000
@@ -37,7 +36,7 @@ class TaskCreate(BaseModel):
         description="one of the team's agents: it runs the task (on its worker, if it has "
         "one); left out, the task waits for a person or a board's agent",
     )
-    deadline: datetime | None = None
+    deadline: DateTimeText | None = None
     required_tools: Tools = Field(default_factory=list)
     board_id: EntityId | None = Field(default=None, description="one of the team's boards")
 
@@ -58,7 +57,7 @@ class TaskUpdate(BaseModel):
     instructions: Instructions = omittable()
     priority: Priority = omittable()
     agent_id: EntityId = omittable()
-    deadline: datetime = omittable()
+    deadline: DateTimeText = omittable()
     required_tools: Tools = omittable()
     board_id: EntityId = omittable()
 

@@ -250,6 +250,26 @@ def test_a_heartbeat_out_of_range_is_422(admin: Account, body: dict[str, Any]) -
     assert_error(answer, 422)
 
 
+def test_a_reading_finer_than_storage_holds_is_kept_rounded(admin: Account) -> None:
+    """DynamoDB numbers hold nothing below 1e-130: a reading is kept to 0.01 %."""
+    worker = register(admin)
+    answer = admin.client.post(
+        f"{WORKERS}/{worker['id']}/heartbeat",
+        headers=admin.headers,
+        json={
+            "cpu_usage_percent": 17.0070976326449,
+            "memory_usage_percent": 2.4354464660682257e-157,
+            "disk_usage_percent": 99.999,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["metrics"] == {
+        "cpu_usage_percent": 17.01,
+        "memory_usage_percent": 0.0,
+        "disk_usage_percent": 100.0,
+    }
+
+
 def test_bad_registrations_are_422(admin: Account) -> None:
     for body in (
         {"name": "", "hostname": "h"},

@@ -180,10 +180,21 @@ def test_another_teams_agent_board_or_task_is_not_found(
         {"title": "t", "instructions": "i", "priority": "urgent"},
         {"title": "t", "instructions": "i", "agent_id": None, "unknown": 1},
         {"title": " ", "instructions": "i"},
+        # A deadline is an RFC 3339 string with its offset, as the document says.
+        {"title": "t", "instructions": "i", "deadline": 0},
+        {"title": "t", "instructions": "i", "deadline": "2026-12-31T17:00:00"},
     ],
 )
 def test_a_bad_task_is_422(admin: Account, body: dict[str, Any]) -> None:
     assert_error(admin.client.post(TASKS, headers=admin.headers, json=body), 422)
+
+
+def test_a_deadline_is_kept_in_utc_and_not_changed_by_a_number(admin: Account) -> None:
+    task = add_task(admin, deadline="2026-12-31T18:00:00+01:00").json()
+    assert task["deadline"] == "2026-12-31T17:00:00Z"
+    url = f"{TASKS}/{task['id']}"
+    assert_error(admin.client.patch(url, headers=admin.headers, json={"deadline": 0}), 422)
+    assert admin.client.get(url, headers=admin.headers).json()["deadline"] == task["deadline"]
 
 
 def test_a_task_for_an_agent_on_a_worker_waits_for_the_worker(

@@ -315,7 +315,7 @@ def test_transitions_reach_the_event_bus() -> None:
     ):
         for message in batch:
             event = json.loads(message["Body"])
-            if event["detail"]["job_id"] == job.id:
+            if event["detail"].get("job_id") == job.id:
                 seen.append((event["detail-type"], event["detail"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     types = [detail_type for detail_type, _ in seen]
