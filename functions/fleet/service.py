@@ -13,6 +13,7 @@ from functions.fleet.schemas import (
     WorkerTaskFinish,
 )
 from shared import events
+from shared.approvals.reviews import open_for_task
 from shared.errors import Conflict, NotFound
 from shared.fleet import store
 from shared.fleet.domain import ONLINE, ONLINE_EVENT, Metrics, Worker, event_data
@@ -96,8 +97,11 @@ def claim(team_id: str, worker_id: str, task_id: str) -> Task:
 
 
 def finish(team_id: str, worker_id: str, task_id: str, body: WorkerTaskFinish) -> Task:
+    """The worker's report recorded (a repeated one answered as the first), and a completed
+    task's code opened for review, as the task runner does for tasks it runs: once per task,
+    so a repeated report opens it if the first failed to."""
     get_worker(team_id, worker_id)
-    return tasks.finish_for_worker(
+    ended = tasks.finish_for_worker(
         team_id,
         task_id,
         worker_id,
@@ -107,6 +111,8 @@ def finish(team_id: str, worker_id: str, task_id: str, body: WorkerTaskFinish) -
         tokens=body.tokens,
         cost_usd=body.cost_usd,
     )
+    open_for_task(ended)
+    return ended
 
 
 def overview(team_id: str) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from shared.pagination import PageParams
 from shared.tasks import callbacks, store
 from shared.tasks.domain import (
     ACTIVE,
-    COMPLETED,
     ERROR_CHARS,
     EVENT_RESULT_CHARS,
     NOT_STARTED,
@@ -265,8 +264,7 @@ def finish_for_worker(
     cost_usd: float | None,
 ) -> Task:
     """running on `worker_id` → completed/failed; Conflict if it is not running there. A
-    report the worker sends again (its answer was lost) is answered as the first was, and a
-    completed task's code review, should the first report have failed to open it, opens."""
+    report the worker sends again (its answer was lost) is answered as the first was."""
     task = get_task(team_id, task_id)
     if task.worker_id == worker_id and task.status == status:
         ended: Task | None = task
@@ -284,10 +282,6 @@ def finish_for_worker(
         )
     if ended is None:
         raise Conflict(f"task {task_id} is not running on worker {worker_id}")
-    if ended.status == COMPLETED:
-        from shared.approvals.reviews import open_for_task
-
-        open_for_task(ended)
     return ended
 
 
