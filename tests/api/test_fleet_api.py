@@ -13,8 +13,7 @@ import pytest
 import time_machine
 
 from functions.registry import group_for_path
-from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
-from tests.factories import Account, assert_error
+from tests.factories import Account, assert_error, make_agent
 
 WORKERS = "/api/v1/workers"
 ADMIN = "/api/v1/admin/workers"
@@ -49,22 +48,6 @@ def approve(account: Account, worker_id: str, **body: Any) -> Any:
         headers=account.headers,
         json={"is_approved": True, **body},
     )
-
-
-def make_agent(account: Account, worker_id: str) -> str:
-    answer = account.client.post(
-        "/api/v1/agents",
-        headers=account.headers,
-        json={
-            "name": "Local",
-            "role": "writer",
-            "llm_provider": "templates",
-            "llm_model": TEMPLATES_MODEL,
-            "worker_id": worker_id,
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
 
 
 def add_task(account: Account, agent_id: str) -> str:
@@ -124,7 +107,7 @@ CODE_RESULT = "Built it:\n```python\nprint('release 1.2')\n```\n"
 
 def test_a_worker_pulls_claims_and_completes_its_agents_tasks(admin: Account) -> None:
     worker = register(admin)
-    agent_id = make_agent(admin, worker["id"])
+    agent_id = make_agent(admin, "Local", worker_id=worker["id"])
     task_id = add_task(admin, agent_id)
     tasks_url = f"{WORKERS}/{worker['id']}/tasks"
 
@@ -172,7 +155,7 @@ def test_a_task_of_another_workers_agent_is_not_this_workers(admin: Account) -> 
     mine, other = register(admin), register(admin, name="other")
     for worker in (mine, other):
         assert approve(admin, worker["id"]).status_code == 200
-    task_id = add_task(admin, make_agent(admin, other["id"]))
+    task_id = add_task(admin, make_agent(admin, "Local", worker_id=other["id"]))
     claim = f"{WORKERS}/{mine['id']}/tasks/{task_id}/claim"
     assert_error(admin.client.post(claim, headers=admin.headers), 404)
 
@@ -191,7 +174,7 @@ def test_the_sweep_marks_a_silent_worker_offline_and_requeues_its_tasks(
     )
     silent, alive = register(admin), register(admin, name="alive")
     assert approve(admin, silent["id"]).status_code == 200
-    task_id = add_task(admin, make_agent(admin, silent["id"]))
+    task_id = add_task(admin, make_agent(admin, "Local", worker_id=silent["id"]))
     claimed = admin.client.post(
         f"{WORKERS}/{silent['id']}/tasks/{task_id}/claim", headers=admin.headers
     )

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
-from tests.factories import Account, assert_error
+from tests.factories import Account, assert_error, make_agent
 
 MESSAGES = "/api/v1/messages"
 UNKNOWN = "01JF3ZK1M2N3P4Q5R6S7T8V9W0"
@@ -19,21 +18,6 @@ UNKNOWN = "01JF3ZK1M2N3P4Q5R6S7T8V9W0"
 @pytest.fixture
 def admin(new_account: Callable[..., Account]) -> Account:
     return new_account()
-
-
-def make_agent(account: Account, name: str) -> str:
-    answer = account.client.post(
-        "/api/v1/agents",
-        headers=account.headers,
-        json={
-            "name": name,
-            "role": "writer",
-            "llm_provider": "templates",
-            "llm_model": TEMPLATES_MODEL,
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
 
 
 def send(account: Account, **body: Any) -> Any:

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
 from shared.tasks import service
-from tests.factories import Account, assert_error
+from tests.factories import Account, assert_error, make_agent
 
 TASKS = "/api/v1/tasks"
 BOARDS = "/api/v1/boards"
@@ -24,22 +23,6 @@ WORKER = "01JF3ZK1M2N3P4Q5R6S7T8V9W0"
 @pytest.fixture
 def admin(new_account: Callable[..., Account]) -> Account:
     return new_account()
-
-
-def make_agent(account: Account, **changes: Any) -> str:
-    answer = account.client.post(
-        "/api/v1/agents",
-        headers=account.headers,
-        json={
-            "name": "Writer",
-            "role": "writer",
-            "llm_provider": "templates",
-            "llm_model": TEMPLATES_MODEL,
-            **changes,
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
 
 
 def add_task(account: Account, **body: Any) -> Any:
