@@ -69,10 +69,33 @@ def _failures(event: events.ScenarioFinished) -> list[str]:
     return found
 
 
+def quieten(app: Any, headers: dict[str, str]) -> None:
+    """Delete what the run left listening for events: its webhooks (whose generated URLs
+    fail, so every later event of the team's still-running jobs would queue eight
+    attempts each), channels and triggers. A later test's pump then carries none of it."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        for listing in ("/webhooks", "/notifications/channels", "/triggers"):
+            while True:
+                answer = client.get(f"/api/v1{listing}", params={"limit": 100}, headers=headers)
+                assert answer.status_code == 200, answer.text
+                ids = [item["id"] for item in answer.json()["items"]]
+                if not ids:
+                    break
+                for item_id in ids:
+                    gone = client.delete(f"/api/v1{listing}/{item_id}", headers=headers)
+                    assert gone.status_code in (204, 404), gone.text
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("aws")
 def test_the_api_answers_as_its_document_says(token_for: Any) -> None:
-    found, ran = failures_of(LocalGateway(), token_for("contract-team"))
+    headers = token_for("contract-team")
+    try:
+        found, ran = failures_of(LocalGateway(), headers)
+    finally:
+        quieten(LocalGateway(), headers)
 
     assert not found, f"{len(found)} failure(s):\n\n" + "\n\n".join(found)
     assert {"examples", "coverage", "fuzzing", "stateful"} <= ran

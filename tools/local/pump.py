@@ -155,6 +155,8 @@ class LocalPump:
         # the earliest time still to fire, so each scheduled time fires once.
         self._recurring: dict[tuple[str, str], tuple[datetime, datetime]] = {}
         self._lock = threading.Lock()
+        # What the last round moved, by queue: the error of a drain that never settles.
+        self.last_round: dict[str, int] = {}
 
     def _queue_url(self, name: str) -> str:
         if name not in self._urls:
@@ -168,9 +170,13 @@ class LocalPump:
         handed to a consumer or sent by a schedule."""
         with self._lock:
             receivable = receivable_queues(self.settings.aws_region)
-            moved = sum(self._pump(mapping, receivable) for mapping in self.mappings)
+            counts = {m.queue_key: self._pump(m, receivable) for m in self.mappings}
             self._run_scheduled()
-            return moved + self._fire_due_schedules()
+            fired = self._fire_due_schedules()
+            self.last_round = {key: n for key, n in counts.items() if n}
+            if fired:
+                self.last_round["schedules fired"] = fired
+            return sum(counts.values()) + fired
 
     def _run_scheduled(self) -> None:
         """Invoke each scheduled worker whose time has come, once however far the clock
@@ -202,7 +208,9 @@ class LocalPump:
             if not moved and not self._ready():
                 return total
             total += moved
-        raise RuntimeError(f"the queues still moved after {max_rounds} rounds")
+        raise RuntimeError(
+            f"the queues still moved after {max_rounds} rounds (the last: {self.last_round})"
+        )
 
     def _ready(self) -> bool:
         receivable = receivable_queues(self.settings.aws_region)
