@@ -61,6 +61,10 @@ class RouteGroup:
     # May create, update and delete schedules in the product's schedule group and pass the
     # role they run with (as `WorkerFunction.manages_schedules`): schedule triggers.
     manages_schedules: bool = False
+    # Worker functions (registry names) it invokes synchronously through Lambda's Invoke
+    # (shared.invoke): CDK grants lambda:InvokeFunction on exactly those functions. The
+    # sandbox that runs user code, say, which the calling group never runs in its process.
+    invokes: tuple[str, ...] = ()
     # Answers where live events are (the service info's `live_url`): CDK sets LIVE_URL, the
     # WebSocket API's URL (infra/constructs/live.py).
     announces_live_url: bool = False
@@ -337,6 +341,8 @@ TRIGGERS = RouteGroup(
     sends_to=("trigger-fires", "webhook-deliveries", "task-runs"),
     # One EventBridge Scheduler schedule per schedule trigger, written with the trigger.
     manages_schedules=True,
+    # Cron expressions and time zones are read here (and by the runner) alone.
+    extra_layers=("schedules",),
 )
 
 NOTIFICATIONS = RouteGroup(
@@ -487,6 +493,8 @@ class WorkerFunction:
     # Dependency layers beyond core (and tokens, which `authenticates` brings): see
     # layers/build.py for what each holds.
     extra_layers: tuple[str, ...] = ()
+    # Worker functions it invokes synchronously (as `RouteGroup.invokes`).
+    invokes: tuple[str, ...] = ()
     # Secrets Manager's rotation function for the token signing key (CDK wires the schedule
     # and the grants rotation needs on that one secret).
     rotates_signing_key: bool = False
@@ -666,6 +674,7 @@ TRIGGER_RUNNER = WorkerFunction(
     consumes=("trigger-fires",),
     # Pausing a trigger disables its schedule; a queued fire may wait past 15 minutes.
     manages_schedules=True,
+    extra_layers=("schedules",),
     memory_mb=512,
     timeout_seconds=60,
 )

@@ -97,6 +97,11 @@ def sends_to(spec: FunctionSpec) -> tuple[str, ...]:
     return _keys(spec, "sends_to")
 
 
+def invokes(spec: FunctionSpec) -> tuple[str, ...]:
+    """The functions (registry names) the function invokes synchronously."""
+    return _keys(spec, "invokes")
+
+
 def consumes(spec: FunctionSpec) -> tuple[str, ...]:
     """The queues whose event-source mappings invoke the function (workers only)."""
     return _keys(spec, "consumes")
@@ -175,7 +180,11 @@ def modules_absent_from(spec: FunctionSpec | None) -> tuple[str, ...]:
 
 # Layers built to sit over others (layers/build.py's STACKED_ON, which the layer tests
 # hold this to): such a layer lacks what its bases ship.
-STACKED_ON: dict[str, tuple[str, ...]] = {"accounts": (TOKENS_LAYER,)}
+STACKED_ON: dict[str, tuple[str, ...]] = {
+    "accounts": (TOKENS_LAYER,),
+    "connectors": (TOKENS_LAYER, "schemas"),
+    "ssh": (TOKENS_LAYER,),
+}
 
 
 def layers_for(spec: FunctionSpec) -> tuple[str, ...]:

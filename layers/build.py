@@ -1,13 +1,17 @@
 """Build the Lambda dependency layers once: `python layers/build.py` (or `make layer`).
 
 The pins come from `[project].dependencies` in pyproject.toml, the one list of runtime
-dependencies (a dev install still gets all of them). They are split into four layers, so
-that no function carries what it never imports and each stays within Lambda's size budget:
+dependencies (a dev install still gets all of them). They are split into layers, so that
+no function carries what it never imports and each stays within Lambda's size budget:
 
 - `core`: every pin that `EXTRA_LAYERS` does not name; every function gets it.
 - `tokens`: pyjwt and cryptography; only functions that verify tokens get it.
 - `checks`: pytest and pyyaml; only the pipeline worker (it runs generated projects' tests).
 - `accounts`: argon2-cffi, pyotp, segno; only the auth function (passwords, TOTP MFA).
+- `schedules`: cronsim and tzdata; only the functions that read a schedule trigger.
+- `schemas`: jsonschema; the functions that check code agents' input and output.
+- `connectors`: the mcp SDK and openapi-spec-validator; the connectors worker only.
+- `ssh`: asyncssh; the SSH worker only.
 
 Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
 An extra layer is installed against core's versions (a pip constraint) and then loses every
@@ -52,12 +56,26 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     "checks": ("pytest", "pyyaml"),
     # Only the auth function hashes passwords and checks TOTP codes.
     "accounts": ("argon2-cffi", "pyotp", "segno"),
+    # Schedule triggers' cron and time zones: only the functions that read a schedule
+    # (tzdata alone is ~0.3 MB zipped, which every other function carried).
+    "schedules": ("cronsim", "tzdata"),
+    # JSON Schema checks of code agents' input and output (the sandbox, deployments).
+    "schemas": ("jsonschema",),
+    # Outbound connectors (the connectors worker): MCP servers over Streamable HTTP and
+    # imported OpenAPI documents. The mcp SDK needs pyjwt[crypto], so it sits on tokens.
+    "connectors": ("mcp", "openapi-spec-validator"),
+    # The team's machines over SSH (asyncssh, on tokens' cryptography).
+    "ssh": ("asyncssh",),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 # An extra layer that is only ever stacked over others is built against them too, and
 # drops what they already ship (accounts: cffi, which tokens has for cryptography).
 # infra.specs.layers_for refuses a function that gets a layer without its bases.
-STACKED_ON: dict[str, tuple[str, ...]] = {"accounts": ("tokens",)}
+STACKED_ON: dict[str, tuple[str, ...]] = {
+    "accounts": ("tokens",),
+    "connectors": ("tokens", "schemas"),
+    "ssh": ("tokens",),
+}
 
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 PYTHON_VERSION = "3.12"

@@ -44,6 +44,7 @@ from infra.specs import (
     FunctionSpec,
     authenticates,
     channel_secrets,
+    invokes,
     layers_for,
     sends_email,
     signs_tokens,
@@ -214,6 +215,16 @@ class ServiceFunction(Construct):
             raise ValueError(f"{self.spec.name} does not control executions (registry)")
         self.function.add_environment(STATE_MACHINE_ARN_VARIABLE, state_machine.state_machine_arn)
         grant_execution_control(state_machine, self.function)
+
+
+def connect_invocations(functions: Mapping[str, ServiceFunction]) -> None:
+    """lambda:InvokeFunction for every function on exactly the functions its entry's
+    `invokes` names (all are built by then: a name with no function fails the synth)."""
+    for built in functions.values():
+        for target in invokes(built.spec):
+            if target not in functions:
+                raise ValueError(f"{built.spec.name}: invokes {target!r}, no such function")
+            functions[target].function.grant_invoke(built.function)
 
 
 def connect_execution_control(

@@ -29,6 +29,7 @@ from infra.constructs.functions import (
     FunctionResources,
     ServiceFunction,
     connect_execution_control,
+    connect_invocations,
     dependency_layers,
     function_environment,
 )
@@ -142,6 +143,7 @@ class FactoryStack(Stack):
         )
         self.workflows.connect(self.functions.values())
         self.queues.connect(self.functions.values())
+        connect_invocations(self.functions)
         self.live.connect(self.functions.values())
         self.monitoring_stack = MonitoringStack(
             self,

@@ -62,10 +62,10 @@ EXPECTED_LAYERS = {
     "dead_letter_archiver": ("core",),
     # Triggers, notifications and live events (issue 13): the groups and the socket
     # function check tokens; every queue consumer has core alone.
-    "triggers": ("core", "tokens"),
+    "triggers": ("core", "tokens", "schedules"),
     "notifications": ("core", "tokens"),
     "live": ("core", "tokens"),
-    "trigger_runner": ("core",),
+    "trigger_runner": ("core", "schedules"),
     "trigger_matcher": ("core",),
     "notifier": ("core",),
     "notification_delivery": ("core",),
@@ -162,11 +162,24 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
     )
     assert build._distribution_name("python-dateutil==2.9") == "python_dateutil"
     plan = build.layer_pins()
-    assert list(plan) == ["core", "tokens", "checks", "accounts"] == list(build.LAYERS)
+    assert list(plan) == [
+        "core",
+        "tokens",
+        "checks",
+        "accounts",
+        "schedules",
+        "schemas",
+        "connectors",
+        "ssh",
+    ] == list(build.LAYERS)
     named = {layer: {build._distribution_name(pin) for pin in plan[layer]} for layer in plan}
     assert named["tokens"] == {"pyjwt", "cryptography"}
     assert named["checks"] == {"pytest", "pyyaml"}
     assert named["accounts"] == {"argon2_cffi", "pyotp", "segno"}
+    assert named["schedules"] == {"cronsim", "tzdata"}
+    assert named["schemas"] == {"jsonschema"}
+    assert named["connectors"] == {"mcp", "openapi_spec_validator"}
+    assert named["ssh"] == {"asyncssh"}
     assert {"fastapi", "pydantic", "httpx"} <= named["core"]
     placed = [pin for layer_pins in plan.values() for pin in layer_pins]
     left_out = [pin for pin in pins if pin not in placed]
@@ -191,7 +204,7 @@ def test_build_installs_strips_dedupes_and_zips_each_layer_under_python(
     calls: list[PipCall] = []
     monkeypatch.setattr(build, "_pip_install", fake_pip(build, calls))
     archives = build.build_layers(tmp_path)
-    assert list(archives) == ["core", "tokens", "checks", "accounts"]
+    assert list(archives) == list(build.LAYERS)
     plan = build.layer_pins()
     # Core first, without a constraint; each extra layer pinned to what core installed, and
     # a stacked one (accounts, over tokens) to what its bases installed too.
@@ -243,10 +256,10 @@ def test_second_build_is_a_no_op(
     first = build.build_layers(tmp_path)
     digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in first.items()}
     assert build.build_layers(tmp_path) == first
-    assert len(calls) == 4
+    assert len(calls) == len(build.LAYERS)
     # A forced rebuild of the same inputs gives the same bytes: stable asset hashes.
     build.build_layers(tmp_path, force=True)
-    assert len(calls) == 8
+    assert len(calls) == 2 * len(build.LAYERS)
     assert {
         name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in first.items()
     } == digests
@@ -280,7 +293,7 @@ def test_a_changed_pin_rebuilds_what_it_changes(
     calls.clear()
     monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest==", "pyjwt==", "fastapi=="))
     build.build_layers(tmp_path)
-    assert len(calls) == 4
+    assert len(calls) == len(build.LAYERS)
     # Only boto3 (runtime-provided): nothing.
     calls.clear()
     monkeypatch.setattr(
