@@ -25,7 +25,9 @@ def function_name(worker: str) -> str:
     return f"{get_settings().resource_prefix}-{worker}"
 
 
-def invoke_worker(worker: str, payload: dict[str, Any], *, timeout_seconds: float) -> dict[str, Any]:
+def invoke_worker(
+    worker: str, payload: dict[str, Any], *, timeout_seconds: float
+) -> dict[str, Any]:
     """What the worker's handler answers for `payload`, waiting up to `timeout_seconds` (the
     worker's own timeout plus its start: a read timeout shorter than that would retry work
     that is still running). Never retried here: the caller knows whether a second run is safe."""

@@ -162,16 +162,20 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
     )
     assert build._distribution_name("python-dateutil==2.9") == "python_dateutil"
     plan = build.layer_pins()
-    assert list(plan) == [
-        "core",
-        "tokens",
-        "checks",
-        "accounts",
-        "schedules",
-        "schemas",
-        "connectors",
-        "ssh",
-    ] == list(build.LAYERS)
+    assert (
+        list(plan)
+        == [
+            "core",
+            "tokens",
+            "checks",
+            "accounts",
+            "schedules",
+            "schemas",
+            "connectors",
+            "ssh",
+        ]
+        == list(build.LAYERS)
+    )
     named = {layer: {build._distribution_name(pin) for pin in plan[layer]} for layer in plan}
     assert named["tokens"] == {"pyjwt", "cryptography"}
     assert named["checks"] == {"pytest", "pyyaml"}
