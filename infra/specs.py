@@ -182,7 +182,8 @@ def modules_absent_from(spec: FunctionSpec | None) -> tuple[str, ...]:
 # hold this to): such a layer lacks what its bases ship.
 STACKED_ON: dict[str, tuple[str, ...]] = {
     "accounts": (TOKENS_LAYER,),
-    "connectors": (TOKENS_LAYER, "schemas"),
+    "checks": ("yaml",),
+    "connectors": (TOKENS_LAYER, "schemas", "yaml"),
     "ssh": (TOKENS_LAYER,),
 }
 

@@ -6,7 +6,8 @@ no function carries what it never imports and each stays within Lambda's size bu
 
 - `core`: every pin that `EXTRA_LAYERS` does not name; every function gets it.
 - `tokens`: pyjwt and cryptography; only functions that verify tokens get it.
-- `checks`: pytest and pyyaml; only the pipeline worker (it runs generated projects' tests).
+- `yaml`: pyyaml; beneath `checks` and `connectors`, which both read YAML.
+- `checks`: pytest; only the pipeline worker (it runs generated projects' tests).
 - `accounts`: argon2-cffi, pyotp, segno; only the auth function (passwords, TOTP MFA).
 - `schedules`: cronsim and tzdata; only the functions that read a schedule trigger.
 - `schemas`: jsonschema; the functions that check code agents' input and output.
@@ -52,8 +53,11 @@ CORE = "core"
 EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     # Measured (aarch64 wheels, stripped): cryptography alone is ~4.9 MB zipped.
     "tokens": ("pyjwt", "cryptography"),
+    # YAML: the pipeline's checks (pubspec.yaml) and imported OpenAPI documents both read
+    # it, so it is a layer of its own beneath both rather than a copy in each.
+    "yaml": ("pyyaml",),
     # pytest imports pygments at module level (~3 MB zipped), plus pluggy, iniconfig, ...
-    "checks": ("pytest", "pyyaml"),
+    "checks": ("pytest",),
     # Only the auth function hashes passwords and checks TOTP codes.
     "accounts": ("argon2-cffi", "pyotp", "segno"),
     # Schedule triggers' cron and time zones: only the functions that read a schedule
@@ -73,7 +77,8 @@ LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 # infra.specs.layers_for refuses a function that gets a layer without its bases.
 STACKED_ON: dict[str, tuple[str, ...]] = {
     "accounts": ("tokens",),
-    "connectors": ("tokens", "schemas"),
+    "checks": ("yaml",),
+    "connectors": ("tokens", "schemas", "yaml"),
     "ssh": ("tokens",),
 }
 
@@ -99,19 +104,26 @@ RUNTIME_PROVIDED = frozenset(
 # below a top-level package, so a distribution whose import name is "tests" would survive.
 STRIP_DIRS = frozenset({"__pycache__", "tests", "test"})
 # Powertools features this project never uses (it has its own DynamoDB-backed circuit
-# breaker; no Kafka, feature flags, data masking, streaming or the auth alpha): ~1.3 MB
-# unzipped every function would carry. No other part of Powertools imports them, and
-# tests/infra/test_layer.py fails if our code ever does.
-UNUSED_PACKAGES = tuple(
-    f"aws_lambda_powertools/utilities/{name}"
-    for name in (
-        "auth_alpha",
-        "circuit_breaker",
-        "data_masking",
-        "feature_flags",
-        "kafka",
-        "streaming",
-    )
+# breaker; no Kafka, feature flags, data masking, streaming or the auth alpha; FastAPI, not
+# Powertools' event handler, serves the routes; pydantic models, not its parser or
+# validation utilities, check what comes in): ~1 MB zipped every function would carry. No
+# part of Powertools we use imports them, and tests/infra/test_layer.py fails if our code
+# ever does.
+UNUSED_PACKAGES = (
+    "aws_lambda_powertools/event_handler",
+    *(
+        f"aws_lambda_powertools/utilities/{name}"
+        for name in (
+            "auth_alpha",
+            "circuit_breaker",
+            "data_masking",
+            "feature_flags",
+            "kafka",
+            "parser",
+            "streaming",
+            "validation",
+        )
+    ),
 )
 STRIP_SUFFIXES = (".pyc", ".pyo", ".pyi")
 

@@ -48,7 +48,7 @@ EXPECTED_LAYERS = {
     PROVIDERS.name: ("core", "tokens"),
     COSTS.name: ("core", "tokens"),
     SETTINGS.name: ("core", "tokens"),
-    PIPELINE_WORKER.name: ("core", "checks"),
+    PIPELINE_WORKER.name: ("core", "yaml", "checks"),
     RECONCILER.name: ("core",),
     KEY_ROTATION.name: ("core", "tokens"),
     # The event path (issue 12): the groups behind a token, the public /hooks and the
@@ -167,6 +167,7 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
         == [
             "core",
             "tokens",
+            "yaml",
             "checks",
             "accounts",
             "schedules",
@@ -178,7 +179,8 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
     )
     named = {layer: {build._distribution_name(pin) for pin in plan[layer]} for layer in plan}
     assert named["tokens"] == {"pyjwt", "cryptography"}
-    assert named["checks"] == {"pytest", "pyyaml"}
+    assert named["yaml"] == {"pyyaml"}
+    assert named["checks"] == {"pytest"}
     assert named["accounts"] == {"argon2_cffi", "pyotp", "segno"}
     assert named["schedules"] == {"cronsim", "tzdata"}
     assert named["schemas"] == {"jsonschema"}
@@ -194,10 +196,10 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
 def test_an_extra_layer_must_name_real_pins(
     build: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(build.EXTRA_LAYERS, "checks", ("pytest", "pyyml"))
+    monkeypatch.setitem(build.EXTRA_LAYERS, "yaml", ("pyyml",))
     with pytest.raises(SystemExit, match="pyyml is not in"):
         build.layer_pins()
-    monkeypatch.setitem(build.EXTRA_LAYERS, "checks", ("pytest", "pyjwt"))
+    monkeypatch.setitem(build.EXTRA_LAYERS, "yaml", ("pyyaml", "pyjwt"))
     with pytest.raises(SystemExit, match="pyjwt is already placed"):
         build.layer_pins()
 
@@ -211,7 +213,7 @@ def test_build_installs_strips_dedupes_and_zips_each_layer_under_python(
     assert list(archives) == list(build.LAYERS)
     plan = build.layer_pins()
     # Core first, without a constraint; each extra layer pinned to what core installed, and
-    # a stacked one (accounts, over tokens) to what its bases installed too.
+    # a stacked one (checks over yaml, accounts over tokens) to what its bases installed too.
     assert [pins for pins, _ in calls] == [plan[layer] for layer in build.LAYERS]
     assert not any(pin.startswith(("boto3", "pyjwt", "pytest")) for pin in calls[0][0])
     assert calls[0][1] == ""
@@ -219,8 +221,9 @@ def test_build_installs_strips_dedupes_and_zips_each_layer_under_python(
     assert "shared_dep==1.0\n" in calls[1][1]
     assert calls[1][1] == calls[2][1]
     assert "pyjwt==1.0\n" not in calls[1][1]
-    assert "pyjwt==1.0\n" in calls[3][1]
-    assert "fastapi==1.0\n" in calls[3][1]
+    assert "pyyaml==1.0\n" in calls[3][1]
+    assert "pyjwt==1.0\n" in calls[4][1]
+    assert "fastapi==1.0\n" in calls[4][1]
     names = {layer: zip_names(archive) for layer, archive in archives.items()}
     # Sources and their bytecode (Lambda cannot write it: /opt is read-only), no stubs,
     # tests, scripts or runtime-provided packages.
@@ -235,7 +238,8 @@ def test_build_installs_strips_dedupes_and_zips_each_layer_under_python(
         "python/pyjwt/__init__.py",
         "python/pyjwt/__pycache__/__init__.cpython-312.pyc",
     ]
-    assert distributions(names["checks"]) == {"pytest", "pyyaml"}
+    assert distributions(names["yaml"]) == {"pyyaml"}
+    assert distributions(names["checks"]) == {"pytest"}
     for layer, entries in names.items():
         assert all(name.startswith("python/") for name in entries), layer
         assert not any("/tests/" in name or name.endswith(".pyi") for name in entries), layer
@@ -285,13 +289,12 @@ def test_a_changed_pin_rebuilds_what_it_changes(
     monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest=="))
     build.build_layers(tmp_path)
     assert [pins for pins, _ in calls] == [build.layer_pins()["checks"]]
-    # A tokens pin: tokens, and accounts (stacked on it).
+    # A tokens pin: tokens, and the layers stacked on it.
     calls.clear()
     monkeypatch.setattr(build, "runtime_pins", lambda: bumped("pytest==", "pyjwt=="))
     build.build_layers(tmp_path)
     assert [pins for pins, _ in calls] == [
-        build.layer_pins()["tokens"],
-        build.layer_pins()["accounts"],
+        build.layer_pins()[layer] for layer in ("tokens", "accounts", "connectors", "ssh")
     ]
     # A core pin: core, and every extra layer (installed against it, deduplicated by it).
     calls.clear()
@@ -351,7 +354,8 @@ def test_no_distribution_ships_in_two_layers() -> None:
                 assert not set(entries) & set(names[other]), (layer, other)
     assert {"pyjwt", "cryptography", "pytest", "pyyaml"}.isdisjoint(dists["core"])
     assert {"pyjwt", "cryptography", "cffi"} <= dists["tokens"]
-    assert {"pytest", "pyyaml", "pygments", "pluggy"} <= dists["checks"]
+    assert {"pytest", "pygments", "pluggy"} <= dists["checks"]
+    assert dists["yaml"] == {"pyyaml"}
     assert {"argon2_cffi", "argon2_cffi_bindings", "pyotp", "segno"} <= dists["accounts"]
     # Left to the layer it is stacked on: cffi is the tokens layer's.
     assert "cffi" not in dists["accounts"]
