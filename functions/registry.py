@@ -526,7 +526,7 @@ PIPELINE_WORKER = WorkerFunction(
     publishes_events=True,
     provider_keys="read",
     # Phases run the generated project's own tests (pytest) and read pubspec.yaml (pyyaml).
-    extra_layers=("checks",),
+    extra_layers=("yaml", "checks"),
     # Phases run the generated project's own tests; memory buys CPU in Lambda.
     memory_mb=2048,
     timeout_seconds=600,
