@@ -2,14 +2,9 @@
 words), replace, delete, turn on and off (replaying missed fires only when asked), the
 history, and a fire run now. Firing itself is shared.triggers.runner's.
 
-Checked at creation, not at fire time: a schedule's cron, rate, at, timezone and bounds
-(shared.triggers.schedule), an event pattern against the catalog
-(shared.event_rules.patterns), every `{{event...}}` placeholder of the action against
-the event type's fields (a schedule has no event: none allowed), and a run_workflow
-action's workflow (the team's, else 404; its steps are checked when it runs).
-
-A schedule trigger's EventBridge Scheduler schedule is written after the trigger's item
-(shared.triggers.scheduler); a new trigger whose schedule cannot be written is taken back.
+Creating one, and the checks every write makes, are shared.triggers.service's (a
+marketplace template's install creates triggers too); a replacement is checked the same
+way, and its schedule rewritten after its item.
 """
 
 from __future__ import annotations
@@ -17,100 +12,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from pydantic import TypeAdapter, ValidationError
-
 from shared import queues
 from shared.db.versioned import update_versioned
-from shared.errors import NotFound, Unprocessable
-from shared.event_rules.patterns import EventPattern, check_pattern
-from shared.event_rules.templates import check_template
+from shared.errors import NotFound
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 from shared.triggers import runner, scheduler, store
 from shared.triggers.domain import (
     FireRequest,
     Overlap,
-    RunWorkflowAction,
     Trigger,
     TriggerAction,
     TriggerRun,
     TriggerType,
 )
-from shared.triggers.schedule import Schedule, next_fire_times, parse_schedule, validate_schedule
+from shared.triggers.schedule import next_fire_times, parse_schedule
+from shared.triggers.service import check_trigger
+from shared.triggers.service import create_trigger as create_trigger
 
 NEXT_FIRES: Final = 5
 MAX_REPLAY: Final = 100
-_ACTION: TypeAdapter[TriggerAction] = TypeAdapter(TriggerAction)
-
-
-def _checked(
-    team_id: str,
-    kind: TriggerType,
-    config: dict[str, Any],
-    action: TriggerAction,
-    now: datetime,
-) -> tuple[dict[str, Any], Schedule | None]:
-    """The config as stored and, for a schedule, what it is; 422 with the reason, 404 for
-    a workflow the team does not have."""
-    if isinstance(action, RunWorkflowAction):
-        from shared.workflows.service import get_workflow
-
-        get_workflow(team_id, action.workflow_id)
-    template = _ACTION.dump_python(action, mode="json", exclude={"type"})
-    if kind == "schedule":
-        config = {key: value for key, value in config.items() if value is not None}
-        schedule = validate_schedule(config, now)
-        check_template(template, None)
-        return config, schedule
-    try:
-        pattern = check_pattern(EventPattern.model_validate(config))
-    except ValidationError:
-        raise Unprocessable(
-            "an event trigger's config is {event, filters?}: an event type, a prefix such as"
-            ' "job.*" or "*", and optional filters'
-        ) from None
-    check_template(template, pattern.event)
-    return pattern.model_dump(mode="json"), None
-
-
-def create_trigger(
-    team_id: str,
-    user_id: str | None,
-    *,
-    name: str,
-    kind: TriggerType,
-    config: dict[str, Any],
-    action: TriggerAction,
-    overlap: Overlap,
-    enabled: bool,
-    failure_limit: int,
-) -> Trigger:
-    now = utcnow()
-    stored, schedule = _checked(team_id, kind, config, action, now)
-    trigger = Trigger(
-        id=new_id(),
-        team_id=team_id,
-        name=name,
-        type=kind,
-        config=stored,
-        action=action,
-        overlap=overlap,
-        enabled=enabled,
-        failure_limit=failure_limit,
-        disabled_at=None if enabled else now,
-        owner_id=user_id,
-        created_at=now,
-        updated_at=now,
-    )
-    trigger = store.create_trigger(trigger)
-    if schedule is not None:
-        try:
-            scheduler.put_schedule(trigger, schedule, now)
-        except Exception:
-            # No trigger without its schedule: take the item back, the caller may retry.
-            store.delete_trigger(trigger)
-            raise
-    return trigger
 
 
 def get_trigger(team_id: str, trigger_id: str) -> Trigger:
@@ -151,7 +72,7 @@ def replace_trigger(
     failure_limit: int,
 ) -> Trigger:
     now = utcnow()
-    stored, schedule = _checked(team_id, kind, config, action, now)
+    stored, schedule = check_trigger(team_id, kind, config, action, now)
 
     def change(current: Trigger) -> tuple[Trigger, Trigger]:
         update: dict[str, Any] = {
