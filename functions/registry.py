@@ -430,6 +430,27 @@ MESSAGES = RouteGroup(
     publishes_events=True,
 )
 
+MARKETPLACE = RouteGroup(
+    name="marketplace",
+    description="shipped templates: list, read, install (their agents, workflows and "
+    "triggers made in the team, once)",
+    prefixes=("marketplace",),
+    # Installs and the workflows they make (work); agents (agents); triggers and their
+    # event index, and a GitHub template's inbound source checked (events).
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "work": "read_write",
+        "agents": "read_write",
+        "events": "read_write",
+    },
+    # A schedule trigger's EventBridge Scheduler schedule targets trigger-fires (and
+    # dead-letters into its DLQ), written with the trigger as POST /triggers does.
+    sends_to=("trigger-fires",),
+    manages_schedules=True,
+    # Schedules are checked (cron, time zones) before anything is made.
+    extra_layers=("schedules",),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -449,6 +470,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     WORKFLOWS,
     FLEET,
     MESSAGES,
+    MARKETPLACE,
 )
 
 

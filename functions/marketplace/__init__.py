@@ -1,0 +1,1 @@
+"""The marketplace group: shipped templates, listed, read and installed into a team."""
