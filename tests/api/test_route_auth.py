@@ -357,6 +357,8 @@ def owner(aws: None) -> Iterator[Team]:
         "message_id": message.json()["id"],
         "review_id": review,
         "collaboration_id": session.json()["id"],
+        # A shipped template: every team's to read and install (see CATALOG below).
+        "template_id": "release-checklist",
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -448,9 +450,16 @@ UPSERTS = {"POST /api/v1/providers/{name}"}
 # A session id is the client's own name (seed 002): another team's caller configures a
 # session of its own under it (the owner's stays the owner's, as the chat tests check).
 UPSERTS |= {"POST /api/v1/sessions/{session_id}/config"}
+# A marketplace template id names the shipped catalog, not a team's resource: every team
+# reads it and installs it into its own team (tests/api/test_marketplace_api.py checks one
+# team's install neither shows nor reaches another's objects).
+CATALOG = {
+    "GET /api/v1/marketplace/templates/{template_id}",
+    "POST /api/v1/marketplace/templates/{template_id}/install",
+}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
-WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC]
+WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC | CATALOG]
 
 
 @pytest.mark.parametrize("operation", WITH_IDS, ids=[op.id for op in WITH_IDS])
