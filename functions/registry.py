@@ -451,6 +451,31 @@ MARKETPLACE = RouteGroup(
     extra_layers=("schedules",),
 )
 
+DEMOS = RouteGroup(
+    name="demos",
+    description="demo apps: a page generated through the router that calls the team's "
+    "deployed APIs, stored (CRUD) and served from S3 by presigned URL under a CSP",
+    prefixes=("demos",),
+    # Demos sit with the team's other work products (tasks, workflows, reviews): work.
+    # A selected API's deployment and its agent's input schema (agents); generating goes
+    # through the router: providers and their breakers, the ledger and budgets (costs),
+    # the team's settings (events).
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "work": "read_write",
+        "agents": "read",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read",
+    },
+    # Each demo's page (demos/<team>/<demo>/v<version>/index.html), written, presigned
+    # and deleted here.
+    bucket="read_write",
+    # demo.created / demo.updated / demo.deleted.
+    publishes_events=True,
+    provider_keys="read",
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -471,6 +496,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     FLEET,
     MESSAGES,
     MARKETPLACE,
+    DEMOS,
 )
 
 

@@ -57,6 +57,16 @@ def _chat(**changes: Any) -> dict[str, Any]:
     }
 
 
+def _demo() -> dict[str, Any]:
+    return {
+        "team_id": _TEAM,
+        "demo_id": "01JF3ZT1V2W3X4Y5Z6A7B8C9D0",
+        "name": "Weather desk",
+        "selected_apis": ["weather-summary"],
+        "actor": "01JF3ZB1C2D3E4F5G6H7J8K9M0",
+    }
+
+
 def _task(**changes: Any) -> dict[str, Any]:
     return {
         "team_id": _TEAM,
@@ -421,6 +431,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "line": 12,
         },
     ),
+    EventType(
+        "demo.created",
+        "a demo app was saved: its page is in S3, calling only its selected APIs",
+        _demo(),
+    ),
+    EventType("demo.updated", "a demo app's content was replaced, and its page with it", _demo()),
+    EventType("demo.deleted", "a demo app and its page were deleted", _demo()),
     EventType(
         TEST,
         "sent by POST /webhooks/{id}/test to check an endpoint",
