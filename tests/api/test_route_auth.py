@@ -207,6 +207,32 @@ def _code_review(team_id: str) -> str:
     return review.id
 
 
+def _demo(team_id: str) -> str:
+    """A demo app of team A, stored as POST /demos stores one (its page is not needed to
+    walk its routes)."""
+    from shared.demos import store
+    from shared.demos.domain import Demo, GeneratedCode
+    from shared.ids import new_id, utcnow
+
+    now = utcnow()
+    demo = Demo(
+        team_id=team_id,
+        id=new_id(),
+        name="Owned",
+        description="",
+        selected_apis=("owned-api",),
+        api_urls=("http://127.0.0.1:8000/api/v1/rest/owned-api",),
+        model_config=None,
+        user_prompt="",
+        generated_code=GeneratedCode(html="<p>owned</p>"),
+        composer_thoughts=None,
+        created_by="owner",
+        created_at=now,
+        updated_at=now,
+    )
+    return store.create_demo(demo).id
+
+
 @pytest.fixture(scope="module")
 def owner(aws: None) -> Iterator[Team]:
     """Team A, with one resource of every kind a path names."""
@@ -357,6 +383,7 @@ def owner(aws: None) -> Iterator[Team]:
         "message_id": message.json()["id"],
         "review_id": review,
         "collaboration_id": session.json()["id"],
+        "demo_id": _demo(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
         # A shipped template: every team's to read and install (see CATALOG below).
         "template_id": "release-checklist",
         # Not ids: carried along for the agent and member walks below.
@@ -424,6 +451,11 @@ BODIES: dict[str, dict[str, Any]] = {
         "message": "planted",
     },
     "POST /api/v1/collaboration/{collaboration_id}/context": {"planted": True},
+    "PUT /api/v1/demos/{demo_id}": {
+        "name": "Taken over",
+        "selectedApis": ["owned-api"],
+        "generatedCode": {"html": "<p>planted</p>"},
+    },
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",
