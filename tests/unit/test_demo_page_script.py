@@ -86,7 +86,7 @@ def test_the_page_posts_typed_input_to_its_api_and_shows_the_answer() -> None:
     page = _page()
     parsed = _Form()
     parsed.feed(page["html"])
-    values = {
+    values: dict[str, dict[str, Any]] = {
         "city": {"value": "Lyon"},
         "days": {"value": "3"},
         "units": {"value": '"imperial"'},
