@@ -25,6 +25,16 @@ from shared.pagination import LIST_RESPONSES, Page, page_answer
 
 router = group_router(tags=["marketplace"], responses=error_responses(401, 403, 422))
 TemplateId = Annotated[str, Path(pattern=TEMPLATE_ID_PATTERN)]
+# What each template declares no schema states: its parameters (a name it does not take, a
+# required one left out, a value not fitting its pattern), and what the values make (a
+# time zone the IANA database lacks, say): 422 with the reason, nothing made. 404 also for
+# a GitHub source the team lacks; 409 for an install under way or other parameters; 503
+# when storage or the scheduler is unavailable (the next call resumes the install).
+_INSTALL = error_responses(404, 409, 422, 503)
+_INSTALL[422]["description"] = (
+    "A parameter the template does not declare, a required one left out, a value not "
+    "fitting its pattern, or a value the objects it makes refuse"
+)
 
 
 def _template(template: Template) -> dict[str, Any]:
@@ -99,7 +109,7 @@ async def get_template(template_id: TemplateId, principal: CurrentPrincipal) -> 
     status_code=201,
     responses={
         200: {"description": "Installed already: the same objects, nothing new made"},
-        **error_responses(404, 409),
+        **_INSTALL,
     },
     summary="Install a template in the team (its agents, workflows and triggers), once",
 )
