@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Request
+from starlette.convertors import Convertor, register_url_convertor
 
 from functions.demos.schemas import (
     ID_PATTERN,
@@ -24,6 +25,21 @@ from shared.demos.domain import PAGE_URL_SECONDS, Demo, DemoDraft, GeneratedCode
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 
+
+class _IdConvertor(Convertor[str]):
+    """A demo's id in its path: only a ULID matches, so `PUT /demos/generate-code` is the
+    generate route's (405, Allow: POST), not a replace of a demo called "generate-code"."""
+
+    regex = ID_PATTERN.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("demo_ulid", _IdConvertor())
 router = group_router(tags=["demos"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -152,13 +168,15 @@ async def create_demo(
     return _demo(demo)
 
 
-@router.get("/demos/{demo_id}", response_model=DemoAppPublic, responses=_FOUND, summary="A demo")
+@router.get(
+    "/demos/{demo_id:demo_ulid}", response_model=DemoAppPublic, responses=_FOUND, summary="A demo"
+)
 async def get_demo(demo_id: IdPath, principal: CurrentPrincipal) -> dict[str, Any]:
     return _demo(service.get_demo(principal.team_id, demo_id))
 
 
 @router.put(
-    "/demos/{demo_id}",
+    "/demos/{demo_id:demo_ulid}",
     response_model=DemoAppPublic,
     responses={**_FOUND, **_WRITE, **error_responses(409)},
     summary="Replace a demo's content (the creation shape); its page is rewritten",
@@ -173,7 +191,10 @@ async def replace_demo(
 
 
 @router.delete(
-    "/demos/{demo_id}", status_code=204, responses=_FOUND, summary="Delete a demo and its page"
+    "/demos/{demo_id:demo_ulid}",
+    status_code=204,
+    responses=_FOUND,
+    summary="Delete a demo and its page",
 )
 async def delete_demo(demo_id: IdPath, principal: CurrentPrincipal) -> None:
     service.delete_demo(principal.team_id, principal.subject, demo_id)

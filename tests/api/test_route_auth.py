@@ -451,7 +451,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "message": "planted",
     },
     "POST /api/v1/collaboration/{collaboration_id}/context": {"planted": True},
-    "PUT /api/v1/demos/{demo_id}": {
+    "PUT /api/v1/demos/{demo_id:demo_ulid}": {
         "name": "Taken over",
         "selectedApis": ["owned-api"],
         "generatedCode": {"html": "<p>planted</p>"},
