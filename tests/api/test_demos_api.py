@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -37,7 +37,7 @@ def admin(new_account: Callable[..., Account]) -> Account:
 
 
 @pytest.fixture
-def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
+def deploy(monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
     """`deploy(account, name)`: one of the account's team's agents deployed as `name`."""
     deployed: dict[str, Any] = {}
     module = ModuleType("shared.deployments.store")
