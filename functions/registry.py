@@ -199,21 +199,43 @@ APPROVALS = RouteGroup(
     sends_to=("webhook-deliveries",),
 )
 
+# What a group that runs user code needs (shared/sandbox/client.py): the sandbox itself
+# and the connectors' worker (the tools the code calls), and for its `tools.llm` the router:
+# providers and their breakers, the cost ledger and budgets (costs), the team's settings
+# (events), the provider keys. Spread into the entry: `**RUNS_CODE.tables`, ...
+@dataclass(frozen=True, slots=True)
+class CodeRunning:
+    tables: dict[str, TableAccess]
+    provider_keys: ProviderKeyAccess
+    invokes: tuple[str, ...]
+
+
+RUNS_CODE = CodeRunning(
+    tables={"providers": "read_write", "costs": "read_write", "events": "read"},
+    provider_keys="read",
+    # + "connector_runner" (the mcp and http tools) once that worker is in WORKERS: CDK
+    # refuses to grant an invoke of a function that does not exist.
+    invokes=("sandbox",),
+)
+
 AGENTS = RouteGroup(
     name="agents",
     description="agents, their per-phase configs and memories; test calls through the router",
     prefixes=("agents",),
     # A test call goes through the router: providers (and their breakers), the cost ledger
     # and budgets, the team's settings; the first config read creates the default agents.
+    # POST /agents/run-code runs code in the sandbox (RUNS_CODE).
     tables={
         **IDENTITY_FOR_AUTH,
+        **RUNS_CODE.tables,
         "agents": "read_write",
         "providers": "read_write",
         "costs": "read_write",
         "events": "read",
     },
     publishes_events=True,
-    provider_keys="read",
+    provider_keys=RUNS_CODE.provider_keys,
+    invokes=RUNS_CODE.invokes,
 )
 
 PROVIDERS = RouteGroup(
@@ -543,6 +565,10 @@ class WorkerFunction:
     extra_layers: tuple[str, ...] = ()
     # Worker functions it invokes synchronously (as `RouteGroup.invokes`).
     invokes: tuple[str, ...] = ()
+    # Runs in the stack's isolated subnets (no NAT, no internet gateway, a security group
+    # with no egress) without X-Ray: no way out of the VPC, and a role that can only write
+    # its logs (infra/constructs/sandbox.py). For code we did not write.
+    isolated_network: bool = False
     # Secrets Manager's rotation function for the token signing key (CDK wires the schedule
     # and the grants rotation needs on that one secret).
     rotates_signing_key: bool = False
@@ -875,6 +901,22 @@ FLEET_SWEEP = WorkerFunction(
     timeout_seconds=60,
 )
 
+# Runs user code (POST /agents/run-code, deployed agents) in a child process with limits:
+# no tables, no bucket, no events, no secrets, no network; the JSON Schemas of its input and
+# output are checked here (jsonschema). Invoked synchronously (shared/sandbox/client.py).
+SANDBOX = WorkerFunction(
+    name="sandbox",
+    description="runs user code in a child process with CPU, memory and time limits, "
+    "no network and no grants; checks its input and output schemas",
+    handler="functions.sandbox.handler.handler",
+    isolated_network=True,
+    extra_layers=("schemas",),
+    # The child's address space is capped at 256 MB (shared/sandbox/runner.py).
+    memory_mb=512,
+    # The code's limit is at most 20 s (shared/sandbox/worker.py), plus the child's start.
+    timeout_seconds=25,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -893,6 +935,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     WORKFLOW_STEP,
     WORKFLOW_RUNNER,
     FLEET_SWEEP,
+    SANDBOX,
 )
 
 
