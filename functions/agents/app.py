@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Response
 
 from functions.agents import service
+from functions.agents.run_code_routes import router as run_code_router
 from functions.agents.schemas import AgentFilters, AgentTestResult, MemoryFilters
 from shared.agents import memories
 from shared.agents import service as agents
@@ -226,4 +227,4 @@ async def memory_stats(agent_id: str, principal: CurrentPrincipal) -> MemoryStat
     return memories.memory_stats(principal.team_id, agent_id)
 
 
-app = create_app("agents", router)
+app = create_app("agents", router, run_code_router)
