@@ -27,6 +27,7 @@ from infra.names import schedule_group_name, state_machine_name
 from infra.specs import (
     FunctionSpec,
     channel_secrets,
+    invokes,
     manages_schedules,
     runs_workflows,
     sends_email,
@@ -81,8 +82,35 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
         "machine), bedrock:ListFoundationModels (the provider check, for functions whose "
         "registry entry has provider_keys) and the CloudWatch Logs log-delivery calls Step "
         "Functions needs to log to its log group (logs:*LogDelivery*, *ResourcePolicy*, "
-        "DescribeLogGroups). Every table, bucket, bus, queue, function and log-group "
-        "statement names its ARN.",
+        "DescribeLogGroups), and the network-interface calls Lambda makes with an "
+        "isolated_network function's role to place it in its VPC (ec2:Describe* has no "
+        "resource-level permission; the interfaces are named at run time). Every table, "
+        "bucket, bus, queue, function and log-group statement names its ARN.",
+    ),
+    NagAcknowledgement(
+        rule="Serverless-LambdaDLQ",
+        paths=("Workers/sandbox/Function/Resource",),
+        reason="The sandbox (user code) is only ever invoked synchronously "
+        "(shared/sandbox/client.py: RequestResponse), whose failures go back to the caller; "
+        "Lambda never retries it or sends it anywhere, and a dead-letter target would put "
+        "sqs:SendMessage on the one role that must hold nothing but its logs.",
+    ),
+    NagAcknowledgement(
+        rule="Serverless-LambdaTracing",
+        paths=("Workers/sandbox/Function/Resource",),
+        reason="X-Ray is off for the sandbox on purpose: active tracing grants its role "
+        "xray:PutTraceSegments on '*', and the role of the function that runs user code may "
+        "only write its own logs. Its callers' traces show each invocation's duration.",
+    ),
+    NagAcknowledgement(
+        rule="AwsSolutions-VPC7",
+        paths=("IsolatedNetwork/Vpc/Resource",),
+        reason="The sandbox's VPC (infra/constructs/sandbox.py) has isolated subnets only, "
+        "no NAT or internet gateway, no endpoint and one security group with no egress: no "
+        "packet leaves it, and it holds nothing but the sandbox function's interfaces. Flow "
+        "logs would record only refused attempts, which the child's audit hook refuses first "
+        "(the run fails naming the attempt), at the cost of four resources in a stack near "
+        "CloudFormation's 500.",
     ),
     NagAcknowledgement(
         rule="AwsSolutions-L1",
@@ -197,6 +225,12 @@ SEND_EMAIL_REASON = (
     "address or its domain), not a resource of this stack, so the grant is on this account's "
     "identities in this region; no other SES action is granted."
 )
+INVOKES_REASON = (
+    "lambda:InvokeFunction on exactly the worker functions a registry entry `invokes` (the "
+    "sandbox that runs user code, say): CDK's grant_invoke names the function's ARN and "
+    "`<ARN>:*`, its versions and aliases, for a caller invoking a qualified name; no other "
+    "function matches."
+)
 # What CDK's bucket grants print beyond a plain ARN, per access level.
 BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
 BUCKET_WRITE_ACTIONS = ("s3:DeleteObject*", "s3:Abort*")
@@ -268,6 +302,10 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         policies(manages_connections),
         CONNECTIONS_REASON,
     )
+    for target, built in functions.items():
+        callers = policies(lambda spec, name=target: name in invokes(spec))  # type: ignore[misc]
+        function_arn = _logical_id(stack, built.function)
+        found += entry(f"Resource::<{function_arn}.Arn>:*", callers, INVOKES_REASON)
     state_machine = _logical_id(stack, stack.pipeline.state_machine)
     found += entry(
         "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -23,6 +24,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.logs import stage_log_group
+from infra.constructs.sandbox import ENI_ACTIONS, SUBNETS, IsolatedNetwork, isolated_network
 from infra.grants import (
     bedrock_model_arns,
     channel_secrets_arn,
@@ -137,6 +139,7 @@ class ServiceFunction(Construct):
             description=f"{name}: its log group and the grants its registry entry lists",
         )
         self.log_group.grant_write(self.role)
+        placement = self._placement(resources)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -149,15 +152,39 @@ class ServiceFunction(Construct):
             layers=self._layers(resources),
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
-            tracing=lambda_.Tracing.ACTIVE,
-            role=self.role,
             log_group=self.log_group,
             environment=self._environment(resources),
-            # API calls and Step Functions tasks are synchronous; an asynchronous invocation
-            # that still fails (a schedule, a retry tool) lands in the one alarmed DLQ.
-            dead_letter_queue=resources.dead_letter_queue,
+            **placement,
         )
+
         self._grant(resources)
+
+    def _placement(self, resources: FunctionResources) -> dict[str, Any]:
+        """Tracing, role, network and dead-letter queue. An `isolated_network` function (user
+        code) sits in the isolated subnets with no X-Ray, no DLQ and a role CDK cannot add
+        to (it would attach AWSLambdaVPCAccessExecutionRole, logs on every group): its log
+        group and the network-interface calls Lambda makes to place it in the VPC, nothing
+        else."""
+        if not isolated_network(self.spec):
+            return {
+                "tracing": lambda_.Tracing.ACTIVE,
+                "role": self.role,
+                # API calls and Step Functions tasks are synchronous; an asynchronous
+                # invocation that still fails (a schedule, a retry tool) lands in the one
+                # alarmed DLQ.
+                "dead_letter_queue": resources.dead_letter_queue,
+            }
+        network = IsolatedNetwork.of(self)
+        # Describe* has no resource-level permission, and the interfaces Lambda creates are
+        # named at run time (cdk-nag's IAM5 entry says so).
+        self.role.add_to_policy(iam.PolicyStatement(actions=list(ENI_ACTIONS), resources=["*"]))
+        return {
+            "tracing": lambda_.Tracing.DISABLED,
+            "role": self.role.without_policy_updates(),
+            "vpc": network.vpc,
+            "vpc_subnets": SUBNETS,
+            "security_groups": [network.security_group],
+        }
 
     def _layers(self, resources: FunctionResources) -> list[lambda_.ILayerVersion]:
         """Exactly the layers `layers_for(spec)` names, in that order."""
@@ -176,6 +203,8 @@ class ServiceFunction(Construct):
     def _grant(self, resources: FunctionResources) -> None:
         """Exactly what the entry lists: its tables, the bucket, the bus, the token secrets,
         provider keys and Bedrock."""
+        if isolated_network(self.spec) and _grants_anything(self.spec):
+            raise ValueError(f"{self.spec.name}: an isolated_network function gets no grants")
         for table_key, access in self.spec.tables.items():
             if table_key not in resources.tables:
                 raise ValueError(f"{self.spec.name}: no table {table_key!r} in the stack")
@@ -215,6 +244,20 @@ class ServiceFunction(Construct):
             raise ValueError(f"{self.spec.name} does not control executions (registry)")
         self.function.add_environment(STATE_MACHINE_ARN_VARIABLE, state_machine.state_machine_arn)
         grant_execution_control(state_machine, self.function)
+
+
+def _grants_anything(spec: FunctionSpec) -> bool:
+    return bool(
+        spec.tables
+        or spec.bucket
+        or spec.publishes_events
+        or spec.controls_executions
+        or authenticates(spec)
+        or spec.provider_keys
+        or channel_secrets(spec)
+        or sends_email(spec)
+        or invokes(spec)
+    )
 
 
 def connect_invocations(functions: Mapping[str, ServiceFunction]) -> None:

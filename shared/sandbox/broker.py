@@ -95,29 +95,26 @@ def _llm(
 
 
 def _mcp(tool: Mapping[str, Any], name: str, arguments: dict[str, Any]) -> Any:
-    from shared.connectors import client as connectors  # type: ignore[import-not-found,unused-ignore]
-    from shared.invoke import InvocationFailed
-
     url = tool.get("mcp_url")
     if not isinstance(url, str):
         raise ToolFailed(f"tool {name!r}: an mcp tool needs its mcp_url")
     token = tool.get("auth_token")
-    try:
-        return connectors.call_mcp_tool(
-            url, token if isinstance(token, str) else None, name, arguments
-        )
-    except DomainError as exc:
-        raise ToolFailed(f"tool {name!r}: {exc.detail}") from exc
-    except InvocationFailed as exc:
-        raise ToolFailed(f"tool {name!r}: the connector did not answer") from exc
+    auth = token if isinstance(token, str) else None
+    return _connector("call_mcp_tool", name, url, auth, name, arguments)
 
 
 def _http(tool: Mapping[str, Any], name: str, arguments: dict[str, Any]) -> Any:
+    return _connector("call_operation", name, dict(tool), arguments)
+
+
+def _connector(function: str, name: str, *arguments: Any) -> Any:
+    """`shared.connectors.client.<function>(*arguments)` (the connector_runner worker's
+    caller), its failures named for the tool."""
     from shared.connectors import client as connectors  # type: ignore[import-not-found,unused-ignore]
     from shared.invoke import InvocationFailed
 
     try:
-        return connectors.call_operation(dict(tool), arguments)
+        return getattr(connectors, function)(*arguments)
     except DomainError as exc:
         raise ToolFailed(f"tool {name!r}: {exc.detail}") from exc
     except InvocationFailed as exc:

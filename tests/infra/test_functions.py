@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from functions.registry import GROUPS, SOCKETS, WORKERS
+from infra.constructs.sandbox import ENI_ACTIONS, isolated_network
 from infra.specs import (
     FunctionSpec,
     answers_workflow_tokens,
@@ -107,10 +108,15 @@ def test_one_arm64_python312_function_per_group_and_worker(synthesized: Synthesi
         assert props["Architectures"] == ["arm64"]
         assert props["MemorySize"] == spec.memory_mb
         assert props["Timeout"] == spec.timeout_seconds
-        assert props["TracingConfig"] == {"Mode": "Active"}
         assert sorted(layer["Ref"] for layer in props["Layers"]) == sorted(
             synthesized.logical_id(layers[name]) for name in layers_for(spec)
         )
+        if isolated_network(spec):
+            # User code: no X-Ray, no DLQ (both would be grants); test_sandbox_network.
+            assert "TracingConfig" not in props
+            assert "DeadLetterConfig" not in props
+            continue
+        assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["DeadLetterConfig"] == {"TargetArn": arn_of(dead_letter)}
 
 
@@ -249,6 +255,8 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         # it to a rotation function) and Bedrock's model list (provider checks); nothing
         # else may use "*".
         wildcard = XRAY_ACTIONS | ({RANDOM_PASSWORD} if rotates else set())
+        # An isolated function has no X-Ray, and Lambda places its network interfaces.
+        wildcard = set(ENI_ACTIONS) if isolated_network(spec) else wildcard
         wildcard |= {LIST_MODELS} if spec.provider_keys is not None else set()
         for action, resources in by_action.items():
             assert ("*" in resources) == (action in wildcard), (spec.name, action)

@@ -9,6 +9,7 @@ from aws_cdk import App
 
 from functions.registry import HEALTH, PIPELINE_WORKER, WORKERS, WorkerFunction
 from infra.app import cdk_json_context
+from infra.constructs.sandbox import isolated_network
 from infra.names import stage_config
 from infra.stacks.factory import FactoryStack
 from tests.infra.assembly import SYNTHETIC_WORKER, Resource, Synthesized, arn_of
@@ -162,4 +163,5 @@ def test_worker_code_holds_its_package_and_not_the_other_functions(
         assert shipped == {folder, "__pycache__"}, shipped
         handler_module = worker.handler.rsplit(".", 1)[0].replace(".", "/")
         assert (asset / f"{handler_module}.py").exists()
-        assert (asset / "shared" / "settings.py").exists()
+        # Every worker reads the settings but the sandbox, which touches no AWS resource.
+        assert (asset / "shared" / "settings.py").exists() != isolated_network(worker)
