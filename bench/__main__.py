@@ -25,6 +25,7 @@ from bench import (
     llm,
     notifications,
     pipeline,
+    sandbox,
     sizes,
     tasks,
     trigger_rules,
@@ -51,6 +52,7 @@ SECTIONS = (
     "chat",
     "tasks",
     "workflows",
+    "sandbox",
 )
 
 
@@ -86,6 +88,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--workflow-runs", type=int, default=10, help="10-step workflow runs timed (workflows)"
+    )
+    parser.add_argument(
+        "--sandbox-runs", type=int, default=100, help="trivial agents run in the sandbox"
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -287,6 +292,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         workflows_report = workflows.measure(args.workflow_runs)
         tables.append(workflows.table(workflows_report))
         checks += workflows.checks(workflows_report)
+    if "sandbox" in only:
+        print(f"sandbox: {args.sandbox_runs} runs vs in-process ...", file=sys.stderr)
+        sandbox_report = sandbox.measure(args.sandbox_runs)
+        tables.append(sandbox.table(sandbox_report))
+        checks += sandbox.checks(sandbox_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

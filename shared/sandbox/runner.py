@@ -101,6 +101,23 @@ class _Capped:
         return text
 
 
+def _answered(results: _Capped) -> bool:
+    """Whether the result pipe holds a complete answer (a line after the ready line)."""
+    return results.kept.count(b"\n") >= 2 or (results.dropped > 0)
+
+
+def _drain(streams: dict[int, _Capped]) -> None:
+    for fd, capped in streams.items():
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            capped.add(chunk)
+
+
 class _Child:
     """One started child process, waiting for its code."""
 
@@ -183,6 +200,14 @@ class _Child:
                     else:
                         selector.unregister(fd)
                         open_streams -= 1
+                    if fd == self.result_read and _answered(results):
+                        # The child flushed its output before answering: take what the
+                        # pipes hold, without waiting for its exit (a namespace's teardown).
+                        _drain(streams)
+                        break
+                else:
+                    continue
+                break
         self._end()
         duration_ms = (time.perf_counter() - started) * 1000
         outcome = self._outcome(results, timed_out)
@@ -205,7 +230,10 @@ class _Child:
                 answer = message
         isolated = bool(ready.get("isolated_network"))
         seconds = f"{self.limits.timeout_seconds:g}"
-        if timed_out or self.process.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        # The CPU limit's signals, when the child did not answer first (the parent kills
+        # every child with SIGKILL once done).
+        cpu_limit = answer is None and self.process.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+        if timed_out or cpu_limit:
             return Outcome(
                 "error",
                 error_kind="timeout",
@@ -320,7 +348,8 @@ def run(
         outcome = child.run({"code": code, "input": input_dict, "tool_results": list(tool_results)})
     finally:
         if keep_spare:
-            _spare.refill(limits)
+            # Started beside the answer, not before it: the fork and exec are off the path.
+            threading.Thread(target=_spare.refill, args=(limits,), daemon=True).start()
     return outcome
 
 
