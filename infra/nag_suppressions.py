@@ -56,8 +56,8 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
     NagAcknowledgement(
         rule="AwsSolutions-APIG4",
         paths=(
-            "Api/HttpApi/*/Resource",
-            "Api/DefaultRoute/Resource",
+            "Api/Stack/ANY*/Resource",
+            "Api/Stack/DefaultRoute/Resource",
             "Live/WebSocketApi/*-Route/Resource",
         ),
         reason="Authorization happens in the functions, not in API Gateway: a request may "

@@ -3,6 +3,12 @@
 Nothing here names a group: adding a group to `GROUPS` adds its function (a
 `ServiceFunction`, infra/constructs/functions.py), its routes and exactly the grants its
 entry lists. A hand-written method per function is what we avoid.
+
+The API itself (the HttpApi, its stage and access logs, every route, integration and
+invoke permission) is a nested stack of its own: CloudFormation refuses a stack of more
+than 500 resources, and the routes (four per prefix: two bases, the prefix and below it)
+were a third of the stage. The functions stay in the stage, where their grants are; CDK
+passes their ARNs in and the API's id and endpoint back out.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import json
 from collections.abc import Sequence
 
 import jsii
+from aws_cdk import NestedStack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -66,11 +73,19 @@ class ApiConstruct(Construct):
             for group in groups
         }
 
+        self.api_stack = NestedStack(
+            self,
+            "Stack",
+            description=f"{config.prefix}: the HTTP API, its stage, routes and integrations",
+        )
         self.access_logs = stage_log_group(
-            self, "AccessLogs", f"/aws/apigateway/{api_name(config.prefix)}/access", config
+            self.api_stack,
+            "AccessLogs",
+            f"/aws/apigateway/{api_name(config.prefix)}/access",
+            config,
         )
         self.http_api = apigwv2.HttpApi(
-            self,
+            self.api_stack,
             "HttpApi",
             api_name=api_name(config.prefix),
             description="Software Factory API: every route group behind one endpoint",
@@ -78,7 +93,7 @@ class ApiConstruct(Construct):
             create_default_stage=False,
         )
         self.stage = apigwv2.HttpStage(
-            self,
+            self.api_stack,
             "DefaultStage",
             http_api=self.http_api,
             auto_deploy=True,
@@ -97,12 +112,18 @@ class ApiConstruct(Construct):
             f"{group.name}-integration", function, scope_permission_to_route=False
         )
         for path in group.route_paths():
-            self.http_api.add_routes(
-                path=path, methods=[apigwv2.HttpMethod.ANY], integration=integration
+            # In the API's stack, as `add_routes` would name it; the integration and the
+            # permission are made in the first route's scope, so they land there too.
+            apigwv2.HttpRoute(
+                self.api_stack,
+                f"ANY{path}",
+                http_api=self.http_api,
+                route_key=apigwv2.HttpRouteKey.with_(path, apigwv2.HttpMethod.ANY),
+                integration=integration,
             )
         if group.default_route:
             apigwv2.HttpRoute(
-                self,
+                self.api_stack,
                 "DefaultRoute",
                 http_api=self.http_api,
                 route_key=apigwv2.HttpRouteKey.DEFAULT,

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, CfnElement, Stack
+from aws_cdk import App, CfnElement, NestedStack, Stack
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
@@ -44,38 +44,66 @@ class Synthesized:
         return Template.from_json(self.template_json)
 
     def resources(self, resource_type: str) -> dict[str, Resource]:
+        """The stage's resources of a type, the nested API stack's included (as if they
+        were in the stage's template: see `nested_json`)."""
         return {
             logical_id: resource
-            for logical_id, resource in self.template_json["Resources"].items()
+            for logical_id, resource in self.stage_resources.items()
             if resource["Type"] == resource_type
         }
+
+    @cached_property
+    def stage_resources(self) -> dict[str, Resource]:
+        """The stage's template's resources and the API stack's (infra/constructs/api.py)."""
+        return {**self.template_json["Resources"], **self.api_json["Resources"]}
 
     def logical_id(self, construct: IConstruct) -> str:
         element = construct if isinstance(construct, CfnElement) else construct.node.default_child
         assert isinstance(element, CfnElement), f"{construct.node.path} has no CFN resource"
-        # Its own stack's id: the monitoring stack is nested (infra/stacks/monitoring.py).
+        # Its own stack's id: the monitoring and API stacks are nested.
         return Stack.of(element).resolve(element.logical_id)  # type: ignore[no-any-return]
 
-    @cached_property
-    def monitoring_json(self) -> dict[str, Any]:
-        """The nested monitoring stack's template, each of its parameters replaced by what
-        the stage's template passes in (a function's `Ref`, a queue's `Fn::GetAtt`), so its
-        resources read as if they were in the stage's template."""
-        nested = self.stack.monitoring_stack
+    def nested_json(self, nested: NestedStack) -> dict[str, Any]:
+        """A nested stack's template, each of its parameters replaced by what the stage's
+        template passes in (a function's `Ref`, a queue's `Fn::GetAtt`), so its resources
+        read as if they were in the stage's template."""
         template = json.loads((self.outdir / nested.template_file).read_text())
-        (stack_resource,) = self.resources("AWS::CloudFormation::Stack").values()
+        stack_resource = self.template_json["Resources"][
+            self.logical_id(nested.nested_stack_resource)  # type: ignore[arg-type]
+        ]
         passed = stack_resource["Properties"].get("Parameters", {})
 
         def resolved(value: Any) -> Any:
             if isinstance(value, dict):
                 if set(value) == {"Ref"} and value["Ref"] in passed:
-                    return passed[value["Ref"]]
+                    return resolved(passed[value["Ref"]])
+                if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][0] in self._outputs:
+                    # Another nested stack's output (the API's id for its alarm): what it is.
+                    stack_id, attribute = value["Fn::GetAtt"]
+                    return self._outputs[stack_id][attribute.removeprefix("Outputs.")]["Value"]
                 return {key: resolved(item) for key, item in value.items()}
             if isinstance(value, list):
                 return [resolved(item) for item in value]
             return value
 
         return resolved(template)  # type: ignore[no-any-return]
+
+    @cached_property
+    def _outputs(self) -> dict[str, dict[str, Any]]:
+        """The API stack's outputs as they are in its template, by its logical id in the
+        stage (the monitoring stack takes the API's id from there)."""
+        nested = self.stack.api.api_stack
+        template = json.loads((self.outdir / nested.template_file).read_text())
+        stack_id = self.logical_id(nested.nested_stack_resource)  # type: ignore[arg-type]
+        return {stack_id: template.get("Outputs", {})}
+
+    @cached_property
+    def monitoring_json(self) -> dict[str, Any]:
+        return self.nested_json(self.stack.monitoring_stack)
+
+    @cached_property
+    def api_json(self) -> dict[str, Any]:
+        return self.nested_json(self.stack.api.api_stack)
 
     def monitoring_resources(self, resource_type: str) -> dict[str, Resource]:
         return {
@@ -85,7 +113,7 @@ class Synthesized:
         }
 
     def resource(self, construct: IConstruct) -> Resource:
-        resource: Resource = self.template_json["Resources"][self.logical_id(construct)]
+        resource: Resource = self.stage_resources[self.logical_id(construct)]
         return resource
 
     def asset_dir(self, function_resource: Resource) -> Path:

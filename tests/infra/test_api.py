@@ -37,7 +37,7 @@ def function_behind(synth: Synthesized, route: Resource) -> str:
     """The logical id of the function a route's integration invokes."""
     target = route["Properties"]["Target"]["Fn::Join"][1]
     assert target[0] == "integrations/"
-    integration = synth.template_json["Resources"][target[1]["Ref"]]
+    integration = synth.stage_resources[target[1]["Ref"]]
     uri = integration["Properties"]["IntegrationUri"]
     logical_id: str = uri["Fn::GetAtt"][0]
     return logical_id
@@ -98,5 +98,5 @@ def test_default_stage_throttles_and_writes_json_access_logs(synthesized: Synthe
     assert fields["status"] == "$context.status"
     access_logs = synthesized.logical_id(synthesized.stack.api.access_logs)
     assert props["AccessLogSettings"]["DestinationArn"] == arn_of(access_logs)
-    log_group = synthesized.template_json["Resources"][access_logs]
+    log_group = synthesized.stage_resources[access_logs]
     assert log_group["Properties"]["RetentionInDays"] > 0

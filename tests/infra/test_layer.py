@@ -34,9 +34,16 @@ from tests.infra.assembly import FUNCTION_SPECS, Synthesized
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("synth")]
 
 MB = 1_000_000
-# Lambda's limits for a function and its layers together.
+# Our budget for a function and its layers together, for its cold start (Lambda's own
+# limits are far above: 250 MB unzipped, 50 MB zipped for a direct upload).
 UNZIPPED_BUDGET = 50 * MB
 ZIPPED_BUDGET = 15 * MB
+# The one function allowed past it, and why: `import mcp` (2.x) imports the SDK's server
+# side too (uvicorn, starlette, sse-starlette, and cryptography through pyjwt[crypto]), so
+# the connectors worker carries tokens' 5.6 MB for a client that signs nothing. Measured
+# with core: 17.7 MB zipped, 53 MB unzipped. It serves two rare routes (MCP tool lists,
+# spec imports) and tools' calls, never sign-in or a job; no route group carries it.
+OVER_BUDGET = {"connector_runner": (56 * MB, 18 * MB)}
 RUNTIME_PACKAGES = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six"}
 # Who gets what: tokens for every function that verifies tokens, checks for the pipeline.
 EXPECTED_LAYERS = {
@@ -85,6 +92,11 @@ EXPECTED_LAYERS = {
     "fleet": ("core", "tokens"),
     "fleet_sweep": ("core",),
     "messages": ("core", "tokens"),
+    # Agents as APIs (issue 15). Marketplace installs make schedule triggers (schedules).
+    "marketplace": ("core", "tokens", "schedules"),
+    "demos": ("core", "tokens"),
+    # The sandbox checks code agents' input and output against their JSON Schemas.
+    "sandbox": ("core", "schemas"),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)
@@ -399,8 +411,14 @@ def test_each_function_and_its_layers_fit_lambdas_size_budget(
         layers = layers_for(spec)
         total_unzipped = sum(unzipped[layer] for layer in layers) + tree_size(staged)
         total_zipped = sum(zipped[layer] for layer in layers) + function_zip.stat().st_size
-        assert total_unzipped <= UNZIPPED_BUDGET, (spec.name, layers, total_unzipped)
-        assert total_zipped <= ZIPPED_BUDGET, (spec.name, layers, total_zipped)
+        unzipped_budget, zipped_budget = OVER_BUDGET.get(
+            spec.name, (UNZIPPED_BUDGET, ZIPPED_BUDGET)
+        )
+        assert total_unzipped <= unzipped_budget, (spec.name, layers, total_unzipped)
+        assert total_zipped <= zipped_budget, (spec.name, layers, total_zipped)
+        # An exception no longer needed is dropped, not kept as slack.
+        if spec.name in OVER_BUDGET:
+            assert total_zipped > ZIPPED_BUDGET, (spec.name, total_zipped)
 
 
 def test_no_code_of_ours_imports_what_the_layers_leave_out() -> None:
