@@ -132,7 +132,7 @@ def _release(install: Install) -> None:
         store.save_install(replace(latest, lease_until=None))
 
 
-def _record(install: Install, kind: str, key: str, object_id: str) -> Install:
+def _note_made(install: Install, kind: str, key: str, object_id: str) -> Install:
     created = {name: dict(ids) for name, ids in install.created.items()}
     created.setdefault(kind, {})[key] = object_id
     try:
@@ -154,13 +154,13 @@ def _make_objects(template: Template, install: Install, user_id: str) -> Install
     for spec in template.agents:
         if install.made("agents", spec.key) is None:
             agent = agents.create_agent(install.team_id, _agent_request(spec, install.parameters))
-            install = _record(install, "agents", spec.key, agent.id)
+            install = _note_made(install, "agents", spec.key, agent.id)
     for workflow in template.workflows:
         install = _make_workflow(workflow, install, user_id)
     for trigger in template.triggers:
         if install.made("triggers", trigger.key) is None:
             made = _make_trigger(trigger, install, user_id)
-            install = _record(install, "triggers", trigger.key, made)
+            install = _note_made(install, "triggers", trigger.key, made)
     return install
 
 
@@ -171,7 +171,7 @@ def _make_workflow(spec: WorkflowSpec, install: Install, user_id: str) -> Instal
     if workflow_id is None:
         request = _workflow_request(spec, install.parameters)
         workflow_id = workflows.create_workflow(install.team_id, user_id, request).id
-        install = _record(install, "workflows", spec.key, workflow_id)
+        install = _note_made(install, "workflows", spec.key, workflow_id)
     try:
         workflow = workflows.get_workflow(install.team_id, workflow_id)
     except NotFound:
