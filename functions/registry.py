@@ -917,6 +917,23 @@ SANDBOX = WorkerFunction(
     timeout_seconds=25,
 )
 
+# Talks to a team's MCP servers (the official mcp SDK over Streamable HTTP) and fetches and
+# calls the APIs of imported OpenAPI documents: the only function that does, each URL
+# through the outbound policy. No tables, no bucket, no secrets: a URL it is given reaches
+# nothing of ours. Invoked synchronously (shared/connectors/client.py).
+CONNECTOR_RUNNER = WorkerFunction(
+    name="connector_runner",
+    description="lists and calls MCP servers' tools, fetches and validates OpenAPI "
+    "documents and calls their operations, through the outbound URL policy",
+    handler="functions.connector_runner.handler.handler",
+    # mcp (connectors) needs cryptography (tokens); openapi-spec-validator needs jsonschema
+    # (schemas); PyYAML reads YAML documents (yaml).
+    extra_layers=("tokens", "schemas", "yaml", "connectors"),
+    memory_mb=512,
+    # An MCP session 20 s at most, a request 10 s (shared/connectors): under the group's 29 s.
+    timeout_seconds=30,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -936,6 +953,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     WORKFLOW_RUNNER,
     FLEET_SWEEP,
     SANDBOX,
+    CONNECTOR_RUNNER,
 )
 
 

@@ -1,0 +1,1 @@
+"""The connectors' worker: the only function that talks to MCP servers and imported APIs."""
