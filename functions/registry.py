@@ -20,6 +20,9 @@ ProviderKeyAccess = Literal["read", "manage"]
 # Notification channels' secrets in Secrets Manager (`<prefix>/channels/*`): read them to
 # deliver through a channel, or manage them (create, replace, delete) as the channel routes do.
 ChannelSecretAccess = Literal["read", "manage"]
+# SSH connections' credentials in Secrets Manager (`<prefix>/ssh/*`): read them to connect
+# (the runner), or manage them (create, replace, delete) as the connection routes do.
+SshSecretAccess = Literal["read", "manage"]
 
 API_BASES: tuple[str, ...] = ("/api/v1", "/api")
 
@@ -53,6 +56,7 @@ class RouteGroup:
     signs_tokens: bool = False
     provider_keys: ProviderKeyAccess | None = None
     channel_secrets: ChannelSecretAccess | None = None
+    ssh_secrets: SshSecretAccess | None = None
     # Sends e-mail through Amazon SES (notification channels), from the sender setting.
     sends_email: bool = False
     # Queues (shared.queues keys) it may send to; CDK grants SendMessage and sets
@@ -213,9 +217,8 @@ class CodeRunning:
 RUNS_CODE = CodeRunning(
     tables={"providers": "read_write", "costs": "read_write", "events": "read"},
     provider_keys="read",
-    # + "connector_runner" (the mcp and http tools) once that worker is in WORKERS: CDK
-    # refuses to grant an invoke of a function that does not exist.
-    invokes=("sandbox",),
+    # The code's mcp and http tools go through the connectors' worker.
+    invokes=("sandbox", "connector_runner"),
 )
 
 AGENTS = RouteGroup(
@@ -498,6 +501,21 @@ DEMOS = RouteGroup(
     provider_keys="read",
 )
 
+# Admin only: the team's own machines. The group stores connections and their credentials
+# and never opens one: test and execute are the runner's (SSH_RUNNER below).
+SSH = RouteGroup(
+    name="ssh",
+    description="SSH connections to the team's machines: CRUD with the credential in "
+    "Secrets Manager, test and execute through the SSH runner, host keys pinned",
+    prefixes=("ssh-connections",),
+    # Connections sit with the team's other configured things (workers, demos): work. The
+    # audit log (identity) is IDENTITY_FOR_AUTH's table.
+    tables={**IDENTITY_FOR_AUTH, "work": "read_write"},
+    # Each connection's credential is written, replaced and deleted with it.
+    ssh_secrets="manage",
+    invokes=("ssh_runner",),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -519,6 +537,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     MESSAGES,
     MARKETPLACE,
     DEMOS,
+    SSH,
 )
 
 
@@ -546,6 +565,7 @@ class WorkerFunction:
     signs_tokens: bool = False
     provider_keys: ProviderKeyAccess | None = None
     channel_secrets: ChannelSecretAccess | None = None
+    ssh_secrets: SshSecretAccess | None = None
     # Sends e-mail through Amazon SES (notification channels), from the sender setting.
     sends_email: bool = False
     # Queues (shared.queues keys) it may send to, as on `RouteGroup`.
@@ -934,6 +954,24 @@ CONNECTOR_RUNNER = WorkerFunction(
     timeout_seconds=30,
 )
 
+# Opens the SSH connections of the ssh group's test and execute, one per invocation: the
+# only function that does. Reads the connection's credential (the version its item names),
+# checks the host against the outbound policy and connects to the address it checked; no
+# tables (the group pins host keys and audits).
+SSH_RUNNER = WorkerFunction(
+    name="ssh_runner",
+    description="opens SSH connections for the ssh group: host key checked against the "
+    "pin, a command run with a timeout, its output capped",
+    handler="functions.ssh_runner.handler.handler",
+    ssh_secrets="read",
+    # asyncssh, stacked on tokens (cryptography).
+    extra_layers=("tokens", "ssh"),
+    memory_mb=256,
+    # A command runs 20 s at most, its connection 5 s (shared/ssh/domain.py): the group
+    # waits under API Gateway's 30 s, so a runner running longer would answer no one.
+    timeout_seconds=30,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -954,6 +992,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     FLEET_SWEEP,
     SANDBOX,
     CONNECTOR_RUNNER,
+    SSH_RUNNER,
 )
 
 

@@ -384,6 +384,17 @@ def owner(aws: None) -> Iterator[Team]:
         "review_id": review,
         "collaboration_id": session.json()["id"],
         "demo_id": _demo(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
+        "connection_id": client.post(
+            "/api/v1/ssh-connections",
+            headers=headers,
+            json={
+                "name": "Owned host",
+                "hostname": "127.0.0.1",
+                "username": "owner",
+                "auth_method": "password",
+                "password": "owned-password",
+            },
+        ).json()["id"],
         # A shipped template: every team's to read and install (see CATALOG below).
         "template_id": "release-checklist",
         # Not ids: carried along for the agent and member walks below.
@@ -456,6 +467,8 @@ BODIES: dict[str, dict[str, Any]] = {
         "selectedApis": ["owned-api"],
         "generatedCode": {"html": "<p>planted</p>"},
     },
+    "PUT /api/v1/ssh-connections/{connection_id}": {"name": "Taken over"},
+    "POST /api/v1/ssh-connections/{connection_id}/execute": {"command": "echo planted"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",
         "event": "job.failed",
