@@ -28,6 +28,7 @@ from functions.registry import (
     BucketAccess,
     ChannelSecretAccess,
     ProviderKeyAccess,
+    SshSecretAccess,
     TableAccess,
 )
 
@@ -158,6 +159,35 @@ def grant_channel_secrets(
     grantee: iam.IGrantable, access: ChannelSecretAccess, secrets_arn: str
 ) -> None:
     actions = READ_CHANNEL_SECRET_ACTIONS if access == "read" else MANAGE_CHANNEL_SECRET_ACTIONS
+    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+
+
+# SSH connections' credentials, one secret each under `<prefix>/ssh/`
+# (shared/ssh/secrets.py): the runner reads the version its connection names; the
+# connection routes create, add versions to and delete them.
+READ_SSH_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+MANAGE_SSH_SECRET_ACTIONS = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:DeleteSecret",
+)
+
+
+def ssh_secrets_arn(scope: Construct, resource_prefix: str) -> str:
+    """Every SSH connection's secret: `arn:...:secret:<prefix>/ssh/*` (the `*` also covers
+    the random suffix Secrets Manager adds), neither the providers' nor the channels'."""
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{resource_prefix}/ssh/*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_ssh_secrets(grantee: iam.IGrantable, access: SshSecretAccess, secrets_arn: str) -> None:
+    actions = READ_SSH_SECRET_ACTIONS if access == "read" else MANAGE_SSH_SECRET_ACTIONS
     iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
 
 

@@ -31,6 +31,7 @@ from infra.specs import (
     manages_schedules,
     runs_workflows,
     sends_email,
+    ssh_secrets,
 )
 from shared.db.tables import TABLES_BY_KEY
 
@@ -219,6 +220,14 @@ CHANNEL_SECRETS_REASON = (
     "create/replace/delete for the channel routes, as each registry entry's `channel_secrets` "
     "says; the providers' keys (`<prefix>/teams/*`) are not reached."
 )
+SSH_SECRETS_REASON = (
+    "SSH connections' credentials (a password or a private key) are one secret each, named "
+    "`<prefix>/ssh/<team>/<connection>` when an admin adds a connection, so no fixed ARN "
+    "exists: the grant is on that name prefix in this account and region (the `*` also "
+    "covers the suffix Secrets Manager adds), read-only for the SSH runner, create/replace/"
+    "delete for the connection routes, as each registry entry's `ssh_secrets` says; neither "
+    "the providers' keys nor the channels' secrets are reached."
+)
 SEND_EMAIL_REASON = (
     "ses:SendEmail for functions whose registry entry sends_email (notification e-mail): "
     "the sender is an SES identity the operator verifies in this account and region (an "
@@ -282,6 +291,12 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         f"{stack.config.prefix}/channels/*",
         policies(lambda spec: channel_secrets(spec) is not None),
         CHANNEL_SECRETS_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+        f"{stack.config.prefix}/ssh/*",
+        policies(lambda spec: ssh_secrets(spec) is not None),
+        SSH_SECRETS_REASON,
     )
     found += entry(
         "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*",

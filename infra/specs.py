@@ -16,6 +16,7 @@ from functions.registry import (
     BucketAccess,
     ChannelSecretAccess,
     ProviderKeyAccess,
+    SshSecretAccess,
     TableAccess,
 )
 
@@ -121,6 +122,14 @@ def channel_secrets(spec: FunctionSpec) -> ChannelSecretAccess | None:
     value = getattr(spec, "channel_secrets", None)
     if value not in (None, "read", "manage"):
         raise TypeError(f"{spec.name}: channel_secrets must be read, manage or None: {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def ssh_secrets(spec: FunctionSpec) -> SshSecretAccess | None:
+    """SSH connections' credentials: read (the runner connects) or manage (the routes)."""
+    value = getattr(spec, "ssh_secrets", None)
+    if value not in (None, "read", "manage"):
+        raise TypeError(f"{spec.name}: ssh_secrets must be read, manage or None: {value!r}")
     return value  # type: ignore[no-any-return]
 
 

@@ -36,9 +36,11 @@ from infra.grants import (
     grant_provider_keys,
     grant_put_events,
     grant_send_email,
+    grant_ssh_secrets,
     grant_table,
     grant_token_secrets,
     provider_keys_arn,
+    ssh_secrets_arn,
 )
 from infra.names import LAYER_ID, METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
 from infra.packaging import layer_zip, stage_function
@@ -50,6 +52,7 @@ from infra.specs import (
     layers_for,
     sends_email,
     signs_tokens,
+    ssh_secrets,
 )
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -232,6 +235,8 @@ class ServiceFunction(Construct):
             grant_channel_secrets(
                 self.function, channels, channel_secrets_arn(self, resources.config.prefix)
             )
+        if (ssh := ssh_secrets(self.spec)) is not None:
+            grant_ssh_secrets(self.function, ssh, ssh_secrets_arn(self, resources.config.prefix))
         if sends_email(self.spec):
             grant_send_email(self.function, email_identities_arn(self))
 
@@ -255,6 +260,7 @@ def _grants_anything(spec: FunctionSpec) -> bool:
         or authenticates(spec)
         or spec.provider_keys
         or channel_secrets(spec)
+        or ssh_secrets(spec)
         or sends_email(spec)
         or invokes(spec)
     )

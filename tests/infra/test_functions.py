@@ -19,6 +19,7 @@ from infra.specs import (
     rotates_signing_key,
     runs_workflows,
     signs_tokens,
+    ssh_secrets,
 )
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
@@ -246,10 +247,14 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         assert states == expected_states, spec.name
         secrets = {action for action in by_action if action.startswith("secretsmanager:")}
         rotates = rotates_signing_key(spec)
-        reads_keys = spec.provider_keys is not None or channel_secrets(spec) is not None
+        reads_keys = (
+            spec.provider_keys is not None
+            or channel_secrets(spec) is not None
+            or ssh_secrets(spec) is not None
+        )
         assert bool(secrets) == (authenticates(spec) or rotates or reads_keys), spec.name
         writes = "secretsmanager:PutSecretValue" in secrets
-        manages_keys = "manage" in (spec.provider_keys, channel_secrets(spec))
+        manages_keys = "manage" in (spec.provider_keys, channel_secrets(spec), ssh_secrets(spec))
         assert writes == (signs_tokens(spec) or rotates or manages_keys), spec.name
         # Only X-Ray has no resource-level permissions, nor have GetRandomPassword (CDK gives
         # it to a rotation function) and Bedrock's model list (provider checks); nothing

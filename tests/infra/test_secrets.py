@@ -14,12 +14,15 @@ from infra.constructs.functions import ADMIN_API_KEY_SECRET_VARIABLE
 from infra.grants import (
     MANAGE_CHANNEL_SECRET_ACTIONS,
     MANAGE_PROVIDER_KEY_ACTIONS,
+    MANAGE_SSH_SECRET_ACTIONS,
     READ_CHANNEL_SECRET_ACTIONS,
     READ_PROVIDER_KEY_ACTIONS,
+    READ_SSH_SECRET_ACTIONS,
     SEND_EMAIL_ACTIONS,
     channel_secrets_arn,
     email_identities_arn,
     provider_keys_arn,
+    ssh_secrets_arn,
 )
 from infra.specs import (
     authenticates,
@@ -27,6 +30,7 @@ from infra.specs import (
     rotates_signing_key,
     sends_email,
     signs_tokens,
+    ssh_secrets,
 )
 from shared.auth.signing import PLACEHOLDER
 from shared.settings import Settings
@@ -187,6 +191,10 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
                 wanted = MANAGE_CHANNEL_SECRET_ACTIONS
             for action in wanted:
                 expected.setdefault(action, []).append(channel_secret_arns(synthesized))
+        if (ssh := ssh_secrets(spec)) is not None:
+            wanted = READ_SSH_SECRET_ACTIONS if ssh == "read" else MANAGE_SSH_SECRET_ACTIONS
+            for action in wanted:
+                expected.setdefault(action, []).append(ssh_secret_arns(synthesized))
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
@@ -216,6 +224,8 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
                 continue  # teams' provider keys: the one name prefix, checked below
             if resource == channel_secret_arns(synthesized):
                 continue  # notification channels' secrets: their one name prefix, below
+            if resource == ssh_secret_arns(synthesized):
+                continue  # SSH connections' credentials: their one name prefix, below
             assert resource in (signing, admin), (logical_id, resource)
             assert "*" not in json.dumps(resource), (logical_id, resource)
         holders.add(logical_id)
@@ -228,6 +238,7 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
         or rotates_signing_key(spec)
         or spec.provider_keys is not None
         or channel_secrets(spec) is not None
+        or ssh_secrets(spec) is not None
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements
@@ -273,6 +284,31 @@ def test_channel_secrets_are_granted_on_their_own_prefix_only(synthesized: Synth
         if spec.provider_keys is not None and channel_secrets(spec) is None:
             grants = secret_grants(synthesized, spec.name).values()
             assert all(channel_secret_arns(synthesized) not in r for r in grants), spec.name
+
+
+def ssh_secret_arns(synthesized: Synthesized) -> Any:
+    """The SSH connections' secrets ARN as the template writes it."""
+    stack = synthesized.stack
+    return stack.resolve(ssh_secrets_arn(stack, stack.config.prefix))
+
+
+def test_ssh_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthesized) -> None:
+    """Managed by the ssh routes, read by the SSH runner alone, and on `<prefix>/ssh/*`
+    only: no other function reaches the credentials of a team's machines."""
+    arn = json.dumps(ssh_secret_arns(synthesized))
+    assert f":secret:factory-{synthesized.stage}/ssh/*" in arn
+
+    assert secret_grants(synthesized, "ssh_runner") == {
+        "secretsmanager:GetSecretValue": [ssh_secret_arns(synthesized)]
+    }
+    managed = {a: r for a, r in secret_grants(synthesized, "ssh").items() if a not in READ}
+    assert set(managed) == set(MANAGE_SSH_SECRET_ACTIONS) - READ
+    for resources in managed.values():
+        assert resources == [ssh_secret_arns(synthesized)]
+    for spec in FUNCTION_SPECS:
+        if spec.name not in ("ssh", "ssh_runner"):
+            grants = secret_grants(synthesized, spec.name).values()
+            assert all(ssh_secret_arns(synthesized) not in r for r in grants), spec.name
 
 
 def test_only_the_functions_that_send_email_may_and_only_ses_send_email(
