@@ -516,6 +516,18 @@ SSH = RouteGroup(
     invokes=("ssh_runner",),
 )
 
+# A team's MCP servers' tools and OpenAPI documents (seed 002 MCP connectors, Specs): the
+# group never reaches them; the connector_runner does (its URL policy, its timeout). No
+# table beyond authentication's: nothing is stored.
+CONNECTORS = RouteGroup(
+    name="connectors",
+    description="MCP servers' tools and OpenAPI documents' operations, through the "
+    "connector_runner",
+    prefixes=("mcp", "specs"),
+    tables={**IDENTITY_FOR_AUTH},
+    invokes=("connector_runner",),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -537,6 +549,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     MESSAGES,
     MARKETPLACE,
     DEMOS,
+    CONNECTORS,
     SSH,
 )
 

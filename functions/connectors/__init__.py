@@ -1,0 +1,1 @@
+"""The connectors group: MCP servers' tools and OpenAPI documents, through the connector_runner."""
