@@ -110,7 +110,7 @@ def _http(tool: Mapping[str, Any], name: str, arguments: dict[str, Any]) -> Any:
 def _connector(function: str, name: str, *arguments: Any) -> Any:
     """`shared.connectors.client.<function>(*arguments)` (the connector_runner worker's
     caller), its failures named for the tool."""
-    from shared.connectors import client as connectors  # type: ignore[import-not-found,unused-ignore]
+    from shared.connectors import client as connectors
     from shared.invoke import InvocationFailed
 
     try:
