@@ -97,6 +97,13 @@ EXPECTED_LAYERS = {
     "demos": ("core", "tokens"),
     # The sandbox checks code agents' input and output against their JSON Schemas.
     "sandbox": ("core", "schemas"),
+    # MCP servers and imported specs: the group checks tokens and invokes the worker, which
+    # alone carries the mcp SDK (on tokens' cryptography), jsonschema and PyYAML.
+    "connectors": ("core", "tokens"),
+    "connector_runner": ("core", "tokens", "schemas", "yaml", "connectors"),
+    # SSH: the group checks tokens; its runner alone carries asyncssh (on cryptography).
+    "ssh": ("core", "tokens"),
+    "ssh_runner": ("core", "tokens", "ssh"),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)
