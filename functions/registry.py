@@ -223,8 +223,10 @@ RUNS_CODE = CodeRunning(
 
 AGENTS = RouteGroup(
     name="agents",
-    description="agents, their per-phase configs and memories; test calls through the router",
-    prefixes=("agents",),
+    description="agents (phase and code agents), their per-phase configs and memories; test "
+    "calls through the router; generate-code; deployments",
+    # GET /deployments: the team's deployed agents (shared.deployments, in the agents table).
+    prefixes=("agents", "deployments"),
     # A test call goes through the router: providers (and their breakers), the cost ledger
     # and budgets, the team's settings; the first config read creates the default agents.
     # POST /agents/run-code runs code in the sandbox (RUNS_CODE).
@@ -237,6 +239,26 @@ AGENTS = RouteGroup(
         "events": "read",
     },
     publishes_events=True,
+    provider_keys=RUNS_CODE.provider_keys,
+    invokes=RUNS_CODE.invokes,
+    # A code agent's input and output schemas are checked as JSON Schemas (jsonschema).
+    extra_layers=("schemas",),
+)
+
+# Public: a deployed agent's own key (or none, for a public deployment) is the credential
+# (no token check, no tokens layer). Each call runs the agent's code in the sandbox
+# (RUNS_CODE), counts against the deployment's rate limit (identity: the sliding logs) and
+# monthly quota (agents: the usage counters), and is metered in the ledger (costs).
+REST = RouteGroup(
+    name="rest",
+    description="deployed agents: POST /rest/<friendly_name> runs one, its OpenAPI document",
+    prefixes=("rest",),
+    tables={
+        **RUNS_CODE.tables,
+        "agents": "read_write",
+        "identity": "read_write",
+    },
+    authenticates=False,
     provider_keys=RUNS_CODE.provider_keys,
     invokes=RUNS_CODE.invokes,
 )
@@ -549,6 +571,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     MESSAGES,
     MARKETPLACE,
     DEMOS,
+    REST,
     CONNECTORS,
     SSH,
 )

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Response
 
 from functions.agents import service
+from functions.agents.code_agent_routes import router as code_agent_router
 from functions.agents.run_code_routes import router as run_code_router
 from functions.agents.schemas import AgentFilters, AgentTestResult, MemoryFilters
 from shared.agents import memories
@@ -52,7 +53,7 @@ async def list_agents(principal: CurrentPrincipal, params: AgentFilters) -> dict
     items, total, cursor = agents.list_agents(
         principal.team_id, params, status_filter=params.status_filter, role=params.role
     )
-    return page_answer(items, total, params, cursor)
+    return page_answer([agent.summary() for agent in items], total, params, cursor)
 
 
 # 404: an llm_provider the team does not have. 409: none named, and the team has no
@@ -68,7 +69,7 @@ _NAMES_A_PROVIDER = error_responses(404, 409)
     summary="Create an agent",
 )
 async def create_agent(body: AgentCreate, principal: AdminPrincipal) -> Agent:
-    return service.create_agent(principal.team_id, body)
+    return service.create_agent(principal.team_id, body, principal.subject)
 
 
 @router.get(
@@ -134,16 +135,21 @@ async def update_agent(agent_id: str, body: AgentUpdate, principal: AdminPrincip
     "/agents/{agent_id}",
     response_model=AgentPublic,
     responses=_NAMES_A_PROVIDER,
-    summary="Replace the agent (fields left out take their defaults)",
+    summary="Replace the agent (with role: fields left out take their defaults) or change "
+    "the fields given (without role); code fields always merge",
 )
 async def replace_agent(agent_id: str, body: AgentReplace, principal: AdminPrincipal) -> Agent:
     return service.replace_agent(principal.team_id, agent_id, body)
 
 
+_DELETES = error_responses(404, 409)
+_DELETES[409]["description"] = "The agent is deployed: undeploy it first"
+
+
 @router.delete(
     "/agents/{agent_id}",
     status_code=204,
-    responses=_FOUND,
+    responses=_DELETES,
     summary="Delete the agent (soft: costs and jobs still name it)",
 )
 async def delete_agent(agent_id: str, principal: AdminPrincipal) -> Response:
@@ -227,4 +233,4 @@ async def memory_stats(agent_id: str, principal: CurrentPrincipal) -> MemoryStat
     return memories.memory_stats(principal.team_id, agent_id)
 
 
-app = create_app("agents", router, run_code_router)
+app = create_app("agents", router, code_agent_router, run_code_router)

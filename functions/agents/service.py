@@ -18,6 +18,7 @@ from shared.agents.schemas import (
     AgentUpdate,
 )
 from shared.errors import Conflict, NotFound
+from shared.llm.providers.templates import KIND as TEMPLATES
 from shared.llm.providers.templates import is_builtin_name
 from shared.llm.types import CompletionRequest, Message, ProviderError
 from shared.team_settings import get_team_settings
@@ -28,18 +29,25 @@ TEST_MAX_TOKENS = 100
 DETAIL_CHARS = 500
 
 
-def create_agent(team_id: str, body: AgentCreate) -> Agent:
-    """A new agent; naming no provider, it takes the team's `default_provider`."""
+def create_agent(team_id: str, body: AgentCreate, created_by: str | None = None) -> Agent:
+    """A new agent; naming no provider, it takes the team's `default_provider` (a code
+    agent, else the built-in template generator, as its `tools.llm` calls do)."""
     return agents.create_agent(
-        team_id, with_provider(team_id, body), provider_exists=provider_exists
+        team_id,
+        with_provider(team_id, body),
+        provider_exists=provider_exists,
+        created_by=created_by,
     )
 
 
 def replace_agent(team_id: str, agent_id: str, body: AgentReplace) -> Agent:
-    """The agent replaced; naming no provider, it takes the team's `default_provider`."""
-    return agents.replace_agent(
-        team_id, agent_id, with_provider(team_id, body), provider_exists=provider_exists
-    )
+    """The agent replaced (a body with `role`; naming no provider, it takes the team's
+    `default_provider`) or merged (without `role`)."""
+    if body.replaces and body.llm_provider is None:
+        default = with_provider(team_id, body.replacement()).llm_provider
+        body = body.model_copy(update={"llm_provider": default})
+        body.model_fields_set.add("llm_provider")
+    return agents.replace_agent(team_id, agent_id, body, provider_exists=provider_exists)
 
 
 def update_agent(team_id: str, agent_id: str, body: AgentUpdate) -> Agent:
@@ -52,6 +60,8 @@ def with_provider[Body: AgentCreate](team_id: str, body: Body) -> Body:
     if body.llm_provider is not None:
         return body
     default = get_team_settings(team_id).default_provider
+    if default is None and body.code is not None:
+        default = TEMPLATES
     if default is None:
         # The team's state, not the body, is what is missing: a conflict (409).
         raise Conflict(

@@ -18,6 +18,7 @@ count, so they are exact without ever reading the memories.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -65,6 +66,21 @@ class AgentItem(TeamItem):
     worker_id = UnicodeAttribute(null=True)
     # Soft delete: the item stays (costs and jobs still name the agent) but no route finds it.
     deleted_at = UTCDateTimeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    # The code form (seed 002; shared.agents.code_schemas): absent on a phase agent. The
+    # JSON values are stored as JSON text, read whole with the agent.
+    code = UnicodeAttribute(null=True)
+    friendly_name = UnicodeAttribute(null=True)
+    tools = JSONAttribute(null=True)
+    input_schema = JSONAttribute(null=True)
+    output_schema = JSONAttribute(null=True)
+    invokable_models = JSONAttribute(null=True)
+    docstring = UnicodeAttribute(null=True)
+    composer_thoughts = UnicodeAttribute(null=True)
+    composer_model_config = JSONAttribute(null=True)
+    # The friendly name it is deployed under (shared.deployments writes it in the deploy's
+    # transaction, so an agent has one deployment at most and keeps its code while it has).
+    deployed_as = UnicodeAttribute(null=True)
 
 
 class AgentConfigItem(TeamItem):

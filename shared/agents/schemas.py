@@ -10,8 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+    model_validator,
+)
 
+from shared.agents.code_schemas import CodeForm
 from shared.llm.provider_names import ProviderName
 from shared.numbers import JsonInt
 from shared.pipeline.definition import PHASE_NAMES
@@ -68,19 +76,50 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-class AgentCreate(BaseModel):
-    """POST /agents."""
+# The phase form's fields (the code form's are shared.agents.code_schemas.CODE_FIELDS).
+PHASE_FIELDS = (
+    "name",
+    "description",
+    "role",
+    "llm_provider",
+    "llm_model",
+    "system_prompt",
+    "enabled_tools",
+    "worker_id",
+)
+# A code agent's role when it names none.
+CODE_ROLE = "code"
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+class AgentCreate(CodeForm):
+    """POST /agents: a phase agent (`role` and `llm_model`), or a code agent (`code`, seed
+    002's CreateAgentRequest), or both. A code agent naming no role serves the role `code`;
+    naming no model, its provider's default model."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        defer_build=True,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["code"], "properties": {"code": {"type": "string"}}},
+                {"required": ["role", "llm_model"]},
+            ]
+        },
+    )
 
     name: AgentName
     description: Description = ""
-    role: Role = Field(description="the pipeline phase the agent serves, or a free role")
+    role: Role = omittable(
+        description="the pipeline phase the agent serves, or a free role (required without "
+        "code; a code agent's default is `code`)"
+    )
     llm_provider: ProviderName | None = Field(
         default=None,
         description="a provider name of the team; left out: the team's default_provider setting",
     )
-    llm_model: ModelId
+    llm_model: ModelId = omittable(
+        description="required without code; a code agent's default is its provider's default"
+    )
     system_prompt: SystemPrompt = ""
     enabled_tools: Tools = Field(default_factory=list)
     worker_id: WorkerId | None = Field(
@@ -94,9 +133,77 @@ class AgentCreate(BaseModel):
         self.enabled_tools = _unique(self.enabled_tools)
         return self
 
+    @model_validator(mode="after")
+    def _a_form(self) -> Self:
+        if self.code is None:
+            missing = [n for n in ("role", "llm_model") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"{' and '.join(missing)} required for an agent without code")
+        if self.role is None:
+            self.role = CODE_ROLE
+        if self.llm_model is None:
+            self.llm_model = ""
+        return self
 
-class AgentReplace(AgentCreate):
-    """PUT /agents/{id}: every field; one left out takes its default, as on creation."""
+    def phase_fields(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in PHASE_FIELDS}
+
+
+class AgentReplace(CodeForm):
+    """PUT /agents/{id}. With `role` (the phase form, as before): the phase fields are
+    replaced, those left out taking their defaults. Without it (seed 002's
+    UpdateAgentRequest): only the fields given change. Either way the code form's fields
+    merge (those left out are kept, a null clears one) and the creation metadata stays."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        defer_build=True,
+        json_schema_extra={
+            "anyOf": [
+                {"not": {"required": ["role"]}},
+                {"required": ["name", "role", "llm_model"]},
+            ]
+        },
+    )
+
+    name: AgentName = omittable()
+    description: Description = omittable()
+    role: Role = omittable(description="given: the phase fields are replaced as a whole")
+    llm_provider: ProviderName = omittable()
+    llm_model: ModelId = omittable()
+    system_prompt: SystemPrompt = omittable()
+    enabled_tools: Tools = omittable()
+    worker_id: WorkerId | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _phase_fields_not_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            refuse_nulls({k: v for k, v in data.items() if k in PHASE_FIELDS[:-1]})
+        return data
+
+    @model_validator(mode="after")
+    def _replace_is_whole(self) -> Self:
+        if self.role is not None:
+            missing = [n for n in ("name", "llm_model") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"{' and '.join(missing)} required with role (a replacement)")
+        if self.enabled_tools is not None:
+            self.enabled_tools = _unique(self.enabled_tools)
+        return self
+
+    @property
+    def replaces(self) -> bool:
+        return self.role is not None
+
+    def replacement(self) -> AgentCreate:
+        """The phase form as a replacement (fields left out take their defaults)."""
+        given = {n: getattr(self, n) for n in PHASE_FIELDS if n in self.model_fields_set}
+        return AgentCreate.model_validate(given)
+
+    def merged(self) -> dict[str, object]:
+        """The phase fields given, by name."""
+        return {n: getattr(self, n) for n in PHASE_FIELDS if n in self.model_fields_set}
 
 
 class AgentUpdate(BaseModel):
@@ -128,6 +235,11 @@ class AgentUpdate(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+def _when_set(**options: Any) -> Any:
+    """A field left out of answers while it is None."""
+    return Field(default=None, exclude_if=lambda value: value is None, **options)
+
+
 class AgentPublic(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -143,12 +255,51 @@ class AgentPublic(BaseModel):
     worker_id: str | None = None
     created_at: datetime
     updated_at: datetime
+    # Creation metadata and the code form, answered only when set: a phase agent answers
+    # as before.
+    created_by: str | None = _when_set(description="who created it (older agents: none)")
+    code: str | None = _when_set()
+    friendly_name: str | None = _when_set()
+    tools: list[dict[str, Any]] | None = _when_set()
+    input_schema: dict[str, Any] | None = _when_set()
+    output_schema: dict[str, Any] | None = _when_set()
+    invokable_models: list[dict[str, Any]] | None = _when_set()
+    docstring: str | None = _when_set()
+    composer_thoughts: str | None = _when_set()
+    composer_model_config: dict[str, Any] | None = _when_set()
+
+    @field_serializer("tools")
+    def _without_tokens(self, tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """An MCP tool's auth_token is a credential: answers say only that it is set (give
+        it again when replacing the tools)."""
+        if tools is None:
+            return None
+        return [
+            {k: v for k, v in tool.items() if k != "auth_token"}
+            | ({"has_auth_token": True} if tool.get("auth_token") else {})
+            for tool in tools
+        ]
 
 
 class Agent(AgentPublic):
     """The domain object services answer; a route answering ``AgentPublic`` drops the rest."""
 
     team_id: str
+    # The friendly name it is deployed under (shared.deployments), if it is.
+    deployed_as: str | None = None
+
+    def summary(self) -> Agent:
+        """The agent without its code, tools, schemas and composer thoughts: a list of 100
+        code agents would otherwise pass Lambda's 6 MB answer."""
+        return self.model_copy(
+            update={
+                "code": None,
+                "tools": None,
+                "input_schema": None,
+                "output_schema": None,
+                "composer_thoughts": None,
+            }
+        )
 
 
 class AgentConfigUpdate(BaseModel):

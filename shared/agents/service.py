@@ -33,7 +33,7 @@ from shared.agents.schemas import (
     AgentUpdate,
 )
 from shared.db.versioned import LostRace, update_versioned
-from shared.errors import NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.llm.providers.templates import KIND as TEMPLATES
 from shared.llm.providers.templates import MODEL as TEMPLATES_MODEL
@@ -59,18 +59,35 @@ def _check_provider(team_id: str, name: str | None, provider_exists: ProviderExi
         raise NotFound(f"llm_provider '{name}' is not a provider of this team")
 
 
+def _check_code(code: object) -> None:
+    """A code agent's code must compile (422 naming the line; never executed)."""
+    if isinstance(code, str):
+        from shared.sandbox.client import check_syntax
+
+        check_syntax(code)
+
+
 def create_agent(
-    team_id: str, data: AgentCreate, *, provider_exists: ProviderExists | None = None
+    team_id: str,
+    data: AgentCreate,
+    *,
+    provider_exists: ProviderExists | None = None,
+    created_by: str | None = None,
 ) -> Agent:
     _check_provider(team_id, data.llm_provider, provider_exists)
+    _check_code(data.code)
     now = utcnow()
-    agent = Agent(
-        id=new_id(),
-        team_id=team_id,
-        status=IDLE,
-        created_at=now,
-        updated_at=now,
-        **data.model_dump(),
+    agent = Agent.model_validate(
+        {
+            "id": new_id(),
+            "team_id": team_id,
+            "status": IDLE,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": created_by,
+            **data.phase_fields(),
+            **data.code_fields(given_only=False),
+        }
     )
     return store.create_agent(agent)
 
@@ -115,15 +132,43 @@ def replace_agent(
     *,
     provider_exists: ProviderExists | None = None,
 ) -> Agent:
-    """PUT: every field is set (those left out of the body to their defaults)."""
-    _check_provider(team_id, data.llm_provider, provider_exists)
-    return store.update_agent(team_id, agent_id, data.model_dump())
+    """PUT. With `role`, the phase fields are replaced (those left out of the body take
+    their defaults); without, the phase fields given change. The code form's fields given
+    change (null clears one) and the rest are kept; so are created_at and created_by.
+    Clearing the code of a deployed agent is Conflict: undeploy it first."""
+    changes: dict[str, object]
+    if data.replaces:
+        replacement = data.replacement()
+        _check_provider(team_id, replacement.llm_provider, provider_exists)
+        changes = replacement.phase_fields()
+    else:
+        changes = data.merged()
+        if "llm_provider" in changes:
+            _check_provider(team_id, data.llm_provider, provider_exists)
+    code = data.code_fields(given_only=True)
+    _check_code(code.get("code"))
+    clears_code = "code" in code and code["code"] is None
+    try:
+        return store.update_agent(team_id, agent_id, changes | code, keep_code=clears_code)
+    except NotFound:
+        if clears_code and store.get_live_agent(team_id, agent_id) is not None:
+            raise Conflict("the agent is deployed: undeploy it before removing its code") from None
+        raise
 
 
 def delete_agent(team_id: str, agent_id: str) -> None:
     """Soft: the agent stays stored (costs and jobs name it) but is found no more. A phase
-    config naming it is kept; `config` shows that phase without an agent."""
-    store.delete_agent(team_id, agent_id)
+    config naming it is kept; `config` shows that phase without an agent. A deployed agent
+    is Conflict: undeploy it first (its friendly name stays taken while it is deployed)."""
+    try:
+        store.delete_agent(team_id, agent_id)
+    except NotFound:
+        agent = store.get_live_agent(team_id, agent_id)
+        if agent is not None and agent.deployed_as is not None:
+            raise Conflict(
+                f"the agent is deployed as '{agent.deployed_as}': undeploy it first"
+            ) from None
+        raise
 
 
 def start_agent(team_id: str, agent_id: str) -> Agent:

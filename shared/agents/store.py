@@ -53,6 +53,27 @@ def check_live(transaction: TransactWrite, team_id: str, agent_id: str) -> None:
     transaction.condition_check(AgentItem, team_partition(team_id), agent_key(agent_id), _live())
 
 
+def mark_deployed(transaction: TransactWrite, team_id: str, agent_id: str, name: str) -> None:
+    """Add to `transaction` marking the agent deployed as `name`, on condition that it is
+    live, holds code and is not deployed already (shared.deployments' deploy)."""
+    transaction.update(
+        unread(AgentItem(team_partition(team_id), agent_key(agent_id))),
+        actions=[AgentItem.deployed_as.set(name)],
+        condition=_live() & AgentItem.code.exists() & AgentItem.deployed_as.does_not_exist(),
+        add_version_condition=False,
+    )
+
+
+def mark_undeployed(transaction: TransactWrite, team_id: str, agent_id: str, name: str) -> None:
+    """Add to `transaction` clearing the agent's deployment, on condition that it is `name`."""
+    transaction.update(
+        unread(AgentItem(team_partition(team_id), agent_key(agent_id))),
+        actions=[AgentItem.deployed_as.remove()],
+        condition=AgentItem.deployed_as == name,
+        add_version_condition=False,
+    )
+
+
 def _to_agent(item: AgentItem) -> Agent:
     return Agent(
         id=item.agent_id,
@@ -68,6 +89,17 @@ def _to_agent(item: AgentItem) -> Agent:
         worker_id=item.worker_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
+        created_by=item.created_by,
+        code=item.code,
+        friendly_name=item.friendly_name,
+        tools=item.tools,
+        input_schema=item.input_schema,
+        output_schema=item.output_schema,
+        invokable_models=item.invokable_models,
+        docstring=item.docstring,
+        composer_thoughts=item.composer_thoughts,
+        composer_model_config=item.composer_model_config,
+        deployed_as=item.deployed_as,
     )
 
 
@@ -88,6 +120,16 @@ def _to_item(agent: Agent) -> AgentItem:
         worker_id=agent.worker_id,
         created_at=agent.created_at,
         updated_at=agent.updated_at,
+        created_by=agent.created_by,
+        code=agent.code,
+        friendly_name=agent.friendly_name,
+        tools=agent.tools,
+        input_schema=agent.input_schema,
+        output_schema=agent.output_schema,
+        invokable_models=agent.invokable_models,
+        docstring=agent.docstring,
+        composer_thoughts=agent.composer_thoughts,
+        composer_model_config=agent.composer_model_config,
     )
 
 
@@ -153,14 +195,17 @@ def _update(
     return _to_agent(item)  # UpdateItem answered every attribute
 
 
-def update_agent(team_id: str, agent_id: str, changes: Mapping[str, object]) -> Agent:
+def update_agent(
+    team_id: str, agent_id: str, changes: Mapping[str, object], *, keep_code: bool = False
+) -> Agent:
     """Set the agent's fields named in `changes` (one UpdateItem); NotFound when the agent
-    is not there or deleted."""
+    is not there or deleted, or (`keep_code`: the change clears its code) deployed."""
     actions = [
         getattr(AgentItem, name).remove() if value is None else getattr(AgentItem, name).set(value)
         for name, value in changes.items()
     ]
-    return _update(team_id, agent_id, actions)
+    condition = AgentItem.deployed_as.does_not_exist() if keep_code else None
+    return _update(team_id, agent_id, actions, condition)
 
 
 def set_status(
@@ -174,8 +219,13 @@ def set_status(
 
 def delete_agent(team_id: str, agent_id: str) -> None:
     """Soft: the agent is marked deleted and stopped (one UpdateItem); NotFound when it is
-    not there or deleted already."""
-    _update(team_id, agent_id, [AgentItem.deleted_at.set(utcnow()), AgentItem.status.set(STOPPED)])
+    not there or deleted already, or deployed."""
+    _update(
+        team_id,
+        agent_id,
+        [AgentItem.deleted_at.set(utcnow()), AgentItem.status.set(STOPPED)],
+        AgentItem.deployed_as.does_not_exist(),
+    )
 
 
 def provider_in_use(team_id: str, provider_name: str) -> bool:

@@ -341,7 +341,7 @@ def test_another_teams_agent_is_404_on_every_route_with_an_id(
     url = f"{API}/agents/{agent['id']}"
     memory = client.post(f"{url}/memories", headers=team.admin, json={"content": "Mine."})
     ids = {"agent_id": agent["id"], "memory_id": memory.json()["id"]}
-    assert len(ROUTES_WITH_IDS) == 13
+    assert len(ROUTES_WITH_IDS) == 16  # with deploy, undeploy and deployment (issue 15)
 
     for method, path in ROUTES_WITH_IDS:
         answer = client.request(

@@ -89,6 +89,9 @@ PUBLIC = {
     "POST /api/v1/auth/token",
     # Inbound webhooks: the sender's signature with the source's secret is the credential.
     "POST /api/v1/hooks/{source_id}",
+    # Deployed agents: public by choice, or the deployment's own key is the credential.
+    "POST /api/v1/rest/{friendly_name}",
+    "GET /api/v1/rest/{friendly_name}/openapi.json",
 }
 # Reviewed: what an agent identity may call (read its jobs, know who it is).
 AGENT_ROUTES = {

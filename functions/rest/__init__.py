@@ -1,0 +1,1 @@
+"""Rest: deployed agents called by their friendly name (POST /rest/{friendly_name})."""

@@ -1,0 +1,1 @@
+"""Deployments: a code agent served as `POST /rest/<friendly_name>` (seed 002)."""
