@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench import (
     chat,
+    deployments,
     events,
     imports,
     live,
@@ -53,6 +54,7 @@ SECTIONS = (
     "tasks",
     "workflows",
     "sandbox",
+    "deployments",
 )
 
 
@@ -91,6 +93,15 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sandbox-runs", type=int, default=100, help="trivial agents run in the sandbox"
+    )
+    parser.add_argument(
+        "--rest-calls", type=int, default=200, help="POST /rest/{name} calls timed (deployments)"
+    )
+    parser.add_argument(
+        "--deployments",
+        type=int,
+        default=10_000,
+        help="deployments stored for the flat lookup (deployments)",
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -202,6 +213,11 @@ def markdown(
         "timed over moto, with moto's recorded answers replayed to botocore (the targets), "
         "and replayed past botocore (see the table's notes for why); events published to a "
         "loopback receiver on the local runtime with its pump thread running.",
+        "- Deployments: `bench/deployments.py` in its own interpreter over emulated AWS: a "
+        "trivial code agent created and deployed through the routes, then `POST /rest/{name}` "
+        "through the local gateway one call at a time (its sandbox run in the runner's child "
+        "process); the lookup by name with 10 and then 10,000 deployments stored, its "
+        "recorded answers replayed to botocore in blocks taken in turn; medians compared.",
         "- New route groups are picked up from the registry (import time, sizes). To time "
         "another route warm (an authenticated one, say), add a `Scenario` to "
         "`bench/scenarios.py`; its optional `setup` hook can seed data and return headers.",
@@ -297,6 +313,14 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         sandbox_report = sandbox.measure(args.sandbox_runs)
         tables.append(sandbox.table(sandbox_report))
         checks += sandbox.checks(sandbox_report)
+    if "deployments" in only:
+        print(
+            f"deployments: {args.rest_calls} calls of /rest, lookup 10 vs {args.deployments} ...",
+            file=sys.stderr,
+        )
+        deployments_report = deployments.measure(args.rest_calls, args.deployments)
+        tables.append(deployments.table(deployments_report))
+        checks += deployments.checks(deployments_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

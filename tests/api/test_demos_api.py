@@ -10,7 +10,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
-from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import httpx
@@ -29,6 +28,7 @@ INPUT_SCHEMA = {
     },
     "required": ["city"],
 }
+CODE = "def run(input_dict, tools):\n    return {'city': input_dict['city']}\n"
 
 
 @pytest.fixture
@@ -37,28 +37,24 @@ def admin(new_account: Callable[..., Account]) -> Account:
 
 
 @pytest.fixture
-def deploy(monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
-    """`deploy(account, name)`: one of the account's team's agents deployed as `name`."""
-    deployed: dict[str, Any] = {}
-    module = ModuleType("shared.deployments.store")
-    module.get_by_name = deployed.get  # type: ignore[attr-defined]
-    package = ModuleType("shared.deployments")
-    package.store = module  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, "shared.deployments", package)
-    monkeypatch.setitem(__import__("sys").modules, "shared.deployments.store", module)
+def deploy() -> Callable[..., str]:
+    """`deploy(account, name)`: a code agent of the account's team deployed as `name`
+    (POST /agents/{id}/deploy), its input schema the form its page shows."""
 
     def make(account: Account, name: str) -> str:
-        agent = make_agent(account, f"Agent {name}")
-        team = account.client.get("/api/v1/auth/me", headers=account.headers).json()["team_id"]
-        deployed[name] = SimpleNamespace(
-            friendly_name=name,
-            team_id=team,
-            agent_id=agent,
-            public=True,
-            url=f"/api/v1/rest/{name}",
-            input_schema=INPUT_SCHEMA,
+        agent = make_agent(
+            account,
+            f"Agent {name}",
             description=f"{name} answers",
+            code=CODE,
+            input_schema=INPUT_SCHEMA,
         )
+        answer = account.client.post(
+            f"/api/v1/agents/{agent}/deploy",
+            headers=account.headers,
+            json={"friendly_name": name, "public": True},
+        )
+        assert answer.status_code == 201, answer.text
         return name
 
     return make
