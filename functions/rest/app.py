@@ -10,14 +10,15 @@ origins, so they answer CORS for any origin, without credentials.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import Body, Header, Path
+from fastapi import Header, Path, Request
 from starlette.middleware.cors import CORSMiddleware
 
 from shared.app_factory import create_app, group_router
 from shared.deployments import calls
-from shared.errors import error_responses
+from shared.errors import Unprocessable, error_responses
 
 FRIENDLY_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 NamePath = Annotated[str, Path(pattern=FRIENDLY_NAME, description="the deployment's name")]
@@ -41,9 +42,9 @@ _CALL[402]["description"] = (
 _CALL[404]["description"] = "No deployed API by this name"
 _CALL[413]["description"] = "The body is over 1 MiB"
 _CALL[422]["description"] = (
-    "The input does not match the agent's input schema, or the agent failed: it raised (the "
-    "line is named), ran past its time or memory limit, answered something that does not "
-    "match its output schema, or a tool it called failed"
+    "The body is not JSON, the input does not match the agent's input schema, or the agent "
+    "failed: it raised (the line is named), ran past its time or memory limit, answered "
+    "something that does not match its output schema, or a tool it called failed"
 )
 _CALL[429]["description"] = (
     "Over the deployment's rate limit (per minute) or its monthly call quota (Retry-After: "
@@ -60,18 +61,37 @@ def _key(api_key: str | None, authorization: str | None) -> str | None:
     return None
 
 
+def _input(raw: bytes) -> Any:
+    """The body as the agent's input: any JSON, whatever Content-Type says (an empty body
+    is `{}`)."""
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        raise Unprocessable("the body must be JSON: the agent's input") from None
+
+
 @router.post(
     "/rest/{friendly_name}",
     responses=_CALL,
     summary="Call a deployed agent: the JSON body is its input, the answer its output",
+    # The body is read as JSON whatever its Content-Type (curl -d sends a form's).
+    openapi_extra={
+        "requestBody": {
+            "description": "the agent's input_dict (any JSON; empty: {})",
+            "required": False,
+            "content": {"application/json": {"schema": {}}},
+        }
+    },
 )
 async def call_deployment(
     friendly_name: NamePath,
-    body: Annotated[Any, Body(description="the agent's input_dict (any JSON)")] = None,
+    request: Request,
     x_api_key: ApiKey = None,
     authorization: Authorization = None,
 ) -> Any:
-    return calls.call(friendly_name, _key(x_api_key, authorization), {} if body is None else body)
+    return calls.call(friendly_name, _key(x_api_key, authorization), _input(await request.body()))
 
 
 @router.get(

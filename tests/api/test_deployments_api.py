@@ -350,6 +350,23 @@ def test_input_not_matching_the_schema_is_422(admin: Account, client_at: Any) ->
     assert answer.json()["detail"] == "input: 'text' is a required property"
 
 
+def test_the_body_is_read_as_json_whatever_its_content_type(
+    admin: Account, client_at: Any
+) -> None:
+    _, body = deployed(admin, public=True)
+    url = f"{API}/rest/{body['friendly_name']}"
+    caller = client_at()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}  # what curl -d sends
+
+    as_form = caller.post(url, content=b'{"text": "a b"}', headers=form)
+    not_json = caller.post(url, content=b"text=a+b", headers=form)
+
+    assert as_form.status_code == 200, as_form.text
+    assert as_form.json() == {"count": 2}
+    assert_error(not_json, 422)
+    assert "JSON" in not_json.json()["detail"]
+
+
 def test_over_the_rate_limit_is_429_with_retry_after(admin: Account, client_at: Any) -> None:
     _, body = deployed(admin, public=True, rate_limit_per_minute=2)
     caller = client_at()
