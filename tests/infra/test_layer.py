@@ -51,7 +51,8 @@ EXPECTED_LAYERS = {
     AUTH.name: ("core", "tokens", "accounts"),
     JOBS.name: ("core", "tokens"),
     APPROVALS.name: ("core", "tokens"),
-    AGENTS.name: ("core", "tokens"),
+    # Code agents' input and output schemas are checked when written (jsonschema).
+    AGENTS.name: ("core", "tokens", "schemas"),
     PROVIDERS.name: ("core", "tokens"),
     COSTS.name: ("core", "tokens"),
     SETTINGS.name: ("core", "tokens"),
@@ -97,6 +98,8 @@ EXPECTED_LAYERS = {
     "demos": ("core", "tokens"),
     # The sandbox checks code agents' input and output against their JSON Schemas.
     "sandbox": ("core", "schemas"),
+    # The public /rest group checks each deployment's own key, not tokens.
+    "rest": ("core",),
     # MCP servers and imported specs: the group checks tokens and invokes the worker, which
     # alone carries the mcp SDK (on tokens' cryptography), jsonschema and PyYAML.
     "connectors": ("core", "tokens"),
