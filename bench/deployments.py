@@ -14,12 +14,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import statistics
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bench.common import percentile, run_child
@@ -31,6 +33,7 @@ DEFAULT_BIG = 10_000
 DEFAULT_CALLS = 200
 WARMUP = 20
 PAUSE_SECONDS = 0.05
+RATE_LIMIT = 60  # a minute: the deploy's default
 LOOKUPS = 400
 BLOCK = 50
 NAME = "bench-adder"
@@ -61,7 +64,7 @@ def _environment() -> Any:
 
 
 def _deploy(http: Any, headers: dict[str, str]) -> str:
-    """The agent created and deployed through the routes (public, no quota, the highest
+    """The agent created and deployed through the routes (public, no quota, the default
     rate limit): its friendly name."""
     created = http.post(
         "/api/v1/agents",
@@ -77,7 +80,7 @@ def _deploy(http: Any, headers: dict[str, str]) -> str:
             "friendly_name": NAME,
             "public": True,
             "monthly_quota": None,
-            "rate_limit_per_minute": 6_000,
+            "rate_limit_per_minute": RATE_LIMIT,
         },
     )
     if deployed.status_code != 201:
@@ -178,6 +181,19 @@ def _replayed(answers: Any, name: str, worlds: dict[str, dict[str, Any]]) -> Non
         del world["sent"], world["parsed"]
 
 
+def _drive_calls_clock() -> None:
+    """The calls' clock advanced by 60 / RATE_LIMIT seconds per call: the deployment called
+    at its limit, its sliding log (RATE_LIMIT to twice as many times) in its steady state.
+    With real time the calls would be refused past RATE_LIMIT a minute; with a limit
+    raised to let them through, the log would grow with every call timed."""
+    from shared.deployments import calls
+
+    started = calls.utcnow()
+    ticks = itertools.count()
+    step = timedelta(seconds=60 / RATE_LIMIT)
+    calls.utcnow = lambda: started + next(ticks) * step  # type: ignore[assignment]
+
+
 def _in_process() -> list[float]:
     from bench.sandbox import _in_process as once
 
@@ -203,6 +219,7 @@ def _deployments_child(calls: int, big: int) -> dict[str, Any]:
         try:
             with TestClient(LocalGateway()) as http:  # type: ignore[arg-type]
                 name = _deploy(http, headers)
+                _drive_calls_clock()
                 for _ in range(WARMUP):
                     _call(http, name)
                 back_to_back = [_call(http, name) for _ in range(calls)]
@@ -298,7 +315,9 @@ def table(report: DeploymentsReport) -> Table:
     )
     out.notes.append(
         "POST /rest/{name} through the local gateway in process, one call at a time after "
-        f"{WARMUP} untimed ones: the name's GetItem, the rate limit's sliding log, the "
+        f"{WARMUP} untimed ones, the deployment's clock advanced {60 / RATE_LIMIT:.0f} s "
+        f"per call (called at its default limit, {RATE_LIMIT} a minute: its sliding log "
+        "in its steady state): the name's GetItem, the rate limit's sliding log, the "
         "month's counter (a conditional ADD), the agent's GetItem, the run in the sandbox "
         "worker (emulated Lambda in process: the runner's child process), the ledger's "
         f"entry; all over moto. Spare ready: {PAUSE_SECONDS * 1000:.0f} ms between calls, "
