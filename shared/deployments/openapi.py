@@ -38,6 +38,7 @@ def document(deployment: Deployment, agent: Agent) -> dict[str, Any]:
                 "description": "What the agent answered",
                 "content": {"application/json": {"schema": agent.output_schema or {}}},
             },
+            "402": _error("A model call of the agent would go over its team's spending limit"),
             "404": _error("No deployed API by this name"),
             "422": _error(
                 "The input does not match the input schema, or the agent failed (the detail "
