@@ -203,6 +203,7 @@ APPROVALS = RouteGroup(
     sends_to=("webhook-deliveries",),
 )
 
+
 # What a group that runs user code needs (shared/sandbox/client.py): the sandbox itself
 # and the connectors' worker (the tools the code calls), and for its `tools.llm` the router:
 # providers and their breakers, the cost ledger and budgets (costs), the team's settings

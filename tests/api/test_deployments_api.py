@@ -350,9 +350,7 @@ def test_input_not_matching_the_schema_is_422(admin: Account, client_at: Any) ->
     assert answer.json()["detail"] == "input: 'text' is a required property"
 
 
-def test_the_body_is_read_as_json_whatever_its_content_type(
-    admin: Account, client_at: Any
-) -> None:
+def test_the_body_is_read_as_json_whatever_its_content_type(admin: Account, client_at: Any) -> None:
     _, body = deployed(admin, public=True)
     url = f"{API}/rest/{body['friendly_name']}"
     caller = client_at()
