@@ -6,8 +6,6 @@ is a ConnectorError.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +17,7 @@ from mcp.shared.exceptions import MCPError
 
 from shared.connectors import outbound
 from shared.connectors.errors import ConnectorError
+from shared.run_async import run_to_end
 
 FIELD = "mcp_url"
 # A request's own wait, and the whole session's (connect, initialize, the call, the close).
@@ -72,7 +71,7 @@ def list_tools(mcp_url: str, auth_token: str | None) -> list[dict[str, Any]]:
                 break
         return tools
 
-    return _run(_session(mcp_url, auth_token, listing))
+    return run_to_end(lambda: _session(mcp_url, auth_token, listing))
 
 
 def call_tool(mcp_url: str, auth_token: str | None, name: str, arguments: dict[str, Any]) -> Any:
@@ -89,7 +88,7 @@ def call_tool(mcp_url: str, auth_token: str | None, name: str, arguments: dict[s
             return result.structured_content
         return blocks[0] if len(blocks) == 1 else blocks
 
-    return _run(_session(mcp_url, auth_token, calling))
+    return run_to_end(lambda: _session(mcp_url, auth_token, calling))
 
 
 def _block(block: Any) -> Any:
@@ -141,18 +140,3 @@ def _failure(exc: BaseException) -> BaseException:
             "unreachable", f"{FIELD} did not answer as an MCP server ({type(exc).__name__})"
         )
     return exc  # KeyboardInterrupt, cancellation: not ours to turn into an answer
-
-
-def _run[T](work: Awaitable[T]) -> T:
-    """`work` to its end on an event loop of its own: deployed there is none running; the
-    local emulator runs this handler inside the calling group's loop, so there a thread."""
-
-    async def main() -> T:
-        return await work
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main()).result()

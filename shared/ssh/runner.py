@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import asyncssh
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.observability import logger
+from shared.run_async import run_to_end
 from shared.ssh import hosts, secrets
 from shared.ssh.domain import (
     CONNECT_SECONDS,
@@ -92,23 +91,7 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
     except UrlRefused as exc:
         return {"status": "refused", "detail": exc.detail}
     credential = secrets.read(request.team_id, request.connection_id, request.secret_version)
-    return _run_sync(lambda: _session(request, address, credential))
-
-
-def _run_sync(make: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    """Run the session's coroutine to its end. Deployed no loop runs in this thread; locally
-    the emulated Lambda runs this handler inside the calling request, whose event loop does,
-    so the session gets a thread (and a loop) of its own there."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_awaited(make))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(_awaited(make))).result()
-
-
-async def _awaited(make: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    return await make()
+    return run_to_end(lambda: _session(request, address, credential))
 
 
 def _options(request: RunnerRequest, credential: Credential) -> dict[str, Any]:

@@ -205,13 +205,14 @@ def test_an_unavailable_secret_store_is_a_declared_503(
     from botocore.exceptions import EndpointConnectionError
 
     from functions.notifications.app import app
-    from shared.notifications import channel_secrets
+    from shared import versioned_secrets
+    from shared.notifications.channel_secrets import CHANNEL_SECRETS
 
     created = slack_channel(admin, slack)
     path = f"{CHANNELS}/{created['id']}"
 
     class Unreachable:
-        exceptions = channel_secrets.client("secretsmanager").exceptions
+        exceptions = versioned_secrets.client("secretsmanager").exceptions
 
         def __getattr__(self, name: str) -> Any:
             def call(**kwargs: Any) -> Any:
@@ -220,8 +221,8 @@ def test_an_unavailable_secret_store_is_a_declared_503(
             return call
 
     # Given Secrets Manager out of reach (and nothing cached for the container)
-    monkeypatch.setattr(channel_secrets, "client", lambda name: Unreachable())
-    monkeypatch.setattr(channel_secrets, "_cache", {})
+    monkeypatch.setattr(versioned_secrets, "client", lambda name: Unreachable())
+    monkeypatch.setattr(CHANNEL_SECRETS, "_cache", {})
     slack_body = {"name": "ops", "type": "slack", "config": {"webhook_url": slack.url + SLACK_PATH}}
     telegram = {"name": "tg", "type": "telegram", "config": {"chat_id": 1, "bot_token": BOT_TOKEN}}
 
