@@ -127,8 +127,12 @@ class TeamSettings(BaseModel):
     @field_validator("daily_cost_limit", "smart_model_fallback", "default_provider", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        # Forms send "" for a cleared field; for these it means "no value".
-        return None if isinstance(value, str) and not value.strip() else value
+        # Forms send "" for a cleared field; for these it means "no value". Otherwise the
+        # text without the white space around it, as Python strips it (pydantic's number
+        # parsing strips only ASCII's: "\x1e5\u202f" matched the schema and failed here).
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
     @field_validator("smart_model_fallback")
     @classmethod

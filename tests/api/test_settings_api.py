@@ -191,7 +191,8 @@ def test_the_daily_limit_set_in_settings_is_the_budgets(
         client.post(
             SETTINGS,
             headers=headers,
-            json={"daily_cost_limit": "10.00", "budget_alert_thresholds": [75, 25]},
+            # White space around the number is any the schema allows (Python's), not ASCII's
+            json={"daily_cost_limit": "\x1e10.00\u202f", "budget_alert_thresholds": [75, 25]},
         )
     )
     budget = ok(costs.get(BUDGET, headers=headers))
