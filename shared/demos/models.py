@@ -11,7 +11,7 @@ The page itself is an S3 object (shared.demos.pages), written from the item.
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute
 
 from shared.db.base import TeamItem, table_meta
 
@@ -38,11 +38,3 @@ class DemoItem(TeamItem):
     js = UnicodeAttribute(default="")
     composer_thoughts = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
-
-
-class DemoCounterItem(TeamItem):
-    """How many demos the team has (only ever ADDed)."""
-
-    Meta = table_meta("work")
-
-    total = NumberAttribute(default=0)

@@ -8,11 +8,12 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
+from shared.db import work_counters
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import prefix_page
 from shared.db.transactions import transact
 from shared.demos.domain import Demo, GeneratedCode, ModelConfig
-from shared.demos.models import COUNT_KEY, DEMO_PREFIX, DemoCounterItem, DemoItem, demo_key
+from shared.demos.models import COUNT_KEY, DEMO_PREFIX, DemoItem, demo_key
 from shared.errors import Conflict
 from shared.ids import looks_like_id, utcnow
 from shared.pagination import PageParams
@@ -62,14 +63,6 @@ def _fields(demo: Demo) -> dict[str, Any]:
     }
 
 
-def _count(transaction: TransactWrite, team_id: str, delta: int) -> None:
-    transaction.update(
-        DemoCounterItem(team_partition(team_id), COUNT_KEY),
-        actions=[DemoCounterItem.total.add(delta), DemoCounterItem.team_id.set(team_id)],
-        add_version_condition=False,
-    )
-
-
 def create_demo(demo: Demo) -> Demo:
     """The demo and the team's count, in one transaction."""
     item = DemoItem(
@@ -85,7 +78,7 @@ def create_demo(demo: Demo) -> Demo:
 
     def write(transaction: TransactWrite) -> None:
         transaction.save(item, condition=DemoItem.pk.does_not_exist())
-        _count(transaction, demo.team_id, 1)
+        work_counters.add(transaction, demo.team_id, COUNT_KEY, 1)
 
     if transact(write, what="demo"):
         raise Conflict("the demo was stored by another request")
@@ -100,8 +93,7 @@ def get_demo(team_id: str, demo_id: str) -> Demo | None:
 
 
 def count_demos(team_id: str) -> int:
-    item = get_or_none(DemoCounterItem, team_partition(team_id), COUNT_KEY)
-    return 0 if item is None else max(int(item.total or 0), 0)
+    return work_counters.total(team_id, COUNT_KEY)
 
 
 def list_demos(team_id: str, params: PageParams) -> tuple[list[Demo], int, str | None]:
@@ -142,6 +134,6 @@ def delete_demo(team_id: str, demo_id: str) -> bool:
             condition=DemoItem.pk.exists(),
             add_version_condition=False,
         )
-        _count(transaction, team_id, -1)
+        work_counters.add(transaction, team_id, COUNT_KEY, -1)
 
     return not transact(write, what="demo")

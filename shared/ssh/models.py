@@ -40,11 +40,3 @@ class SshConnectionItem(TeamItem):
     host_key_public = UnicodeAttribute(null=True)
     host_key_pinned_at = UTCDateTimeAttribute(null=True)
     created_by = UnicodeAttribute()
-
-
-class SshCounterItem(TeamItem):
-    """How many SSH connections the team has (only ever ADDed)."""
-
-    Meta = table_meta("work")
-
-    total = NumberAttribute(default=0)

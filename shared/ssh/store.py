@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from pynamodb.transactions import TransactWrite
 
+from shared.db import work_counters
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import prefix_page
 from shared.db.transactions import transact
@@ -19,7 +20,6 @@ from shared.ssh.models import (
     COUNT_KEY,
     SSH_PREFIX,
     SshConnectionItem,
-    SshCounterItem,
     connection_key,
 )
 
@@ -61,14 +61,6 @@ def _fields(connection: SshConnection) -> dict[str, Any]:
     }
 
 
-def _count(transaction: TransactWrite, team_id: str, delta: int) -> None:
-    transaction.update(
-        SshCounterItem(team_partition(team_id), COUNT_KEY),
-        actions=[SshCounterItem.total.add(delta), SshCounterItem.team_id.set(team_id)],
-        add_version_condition=False,
-    )
-
-
 def create_connection(connection: SshConnection) -> SshConnection:
     """The connection and the team's count, in one transaction."""
     item = SshConnectionItem(
@@ -84,7 +76,7 @@ def create_connection(connection: SshConnection) -> SshConnection:
 
     def write(transaction: TransactWrite) -> None:
         transaction.save(item, condition=SshConnectionItem.pk.does_not_exist())
-        _count(transaction, connection.team_id, 1)
+        work_counters.add(transaction, connection.team_id, COUNT_KEY, 1)
 
     if transact(write, what="SSH connection"):
         raise Conflict("the SSH connection was stored by another request")
@@ -101,8 +93,7 @@ def get_connection(team_id: str, connection_id: str) -> SshConnection | None:
 
 
 def count_connections(team_id: str) -> int:
-    item = get_or_none(SshCounterItem, team_partition(team_id), COUNT_KEY)
-    return 0 if item is None else max(int(item.total or 0), 0)
+    return work_counters.total(team_id, COUNT_KEY)
 
 
 def list_connections(
@@ -186,6 +177,6 @@ def delete_connection(team_id: str, connection_id: str) -> bool:
             condition=SshConnectionItem.pk.exists(),
             add_version_condition=False,
         )
-        _count(transaction, team_id, -1)
+        work_counters.add(transaction, team_id, COUNT_KEY, -1)
 
     return not transact(write, what="SSH connection")
