@@ -13,6 +13,7 @@ no function carries what it never imports and each stays within Lambda's size bu
 - `schemas`: jsonschema; the functions that check code agents' input and output.
 - `connectors`: the mcp SDK and openapi-spec-validator; the connectors worker only.
 - `ssh`: asyncssh; the SSH worker only.
+- `reports`: xlsxwriter and prometheus-client; the analytics group (exports, /metrics).
 
 Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
 An extra layer is installed against core's versions (a pip constraint) and then loses every
@@ -70,6 +71,8 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     "connectors": ("mcp", "openapi-spec-validator"),
     # The team's machines over SSH (asyncssh, on tokens' cryptography).
     "ssh": ("asyncssh",),
+    # Exports to .xlsx and the Prometheus text format: only the analytics group.
+    "reports": ("xlsxwriter", "prometheus-client"),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 # An extra layer that is only ever stacked over others is built against them too, and

@@ -59,6 +59,12 @@ TABLES: tuple[TableSpec, ...] = (
         "sessions, chat conversations, tickets and session configs",
         indexes=_GSI1,
     ),
+    TableSpec(
+        "data",
+        "files' metadata, the secrets vault's metadata, knowledge base entries and their "
+        "search index versions",
+        indexes=_GSI1,
+    ),
     # Powertools idempotency persistence: its own key names and expiry attribute.
     TableSpec(
         "idempotency",

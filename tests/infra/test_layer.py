@@ -196,6 +196,7 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
             "schemas",
             "connectors",
             "ssh",
+            "reports",
         ]
         == list(build.LAYERS)
     )
@@ -208,7 +209,8 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
     assert named["schemas"] == {"jsonschema"}
     assert named["connectors"] == {"mcp", "openapi_spec_validator"}
     assert named["ssh"] == {"asyncssh"}
-    assert {"fastapi", "pydantic", "httpx"} <= named["core"]
+    assert named["reports"] == {"xlsxwriter", "prometheus_client"}
+    assert {"fastapi", "pydantic", "httpx", "python_multipart"} <= named["core"]
     placed = [pin for layer_pins in plan.values() for pin in layer_pins]
     left_out = [pin for pin in pins if pin not in placed]
     assert [build._distribution_name(pin) for pin in left_out] == ["boto3"]
