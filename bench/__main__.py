@@ -22,6 +22,7 @@ from bench import (
     deployments,
     events,
     imports,
+    knowledge,
     live,
     llm,
     notifications,
@@ -55,6 +56,7 @@ SECTIONS = (
     "workflows",
     "sandbox",
     "deployments",
+    "knowledge",
 )
 
 
@@ -102,6 +104,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         type=int,
         default=10_000,
         help="deployments stored for the flat lookup (deployments)",
+    )
+    parser.add_argument(
+        "--kb-entries",
+        type=int,
+        default=knowledge.DEFAULT_BIG,
+        help=f"entries of the big team, against {knowledge.SMALL} (knowledge)",
     )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
@@ -218,6 +226,11 @@ def markdown(
         "through the local gateway one call at a time (its sandbox run in the runner's child "
         "process); the lookup by name with 10 and then 10,000 deployments stored, its "
         "recorded answers replayed to botocore in blocks taken in turn; medians compared.",
+        "- Knowledge: `bench/knowledge.py` in its own interpreter over emulated AWS: a team "
+        "of 100 entries and one of 100,000, each index loaded in bulk through the indexer's "
+        "rebuild plus 20 entries through POST /knowledge and the indexer (a base and a "
+        "delta); `GET /knowledge?search=` through the local gateway with two words of one "
+        "of the team's entries, in interleaved blocks; medians compared.",
         "- New route groups are picked up from the registry (import time, sizes). To time "
         "another route warm (an authenticated one, say), add a `Scenario` to "
         "`bench/scenarios.py`; its optional `setup` hook can seed data and return headers.",
@@ -321,6 +334,14 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         deployments_report = deployments.measure(args.rest_calls, args.deployments)
         tables.append(deployments.table(deployments_report))
         checks += deployments.checks(deployments_report)
+    if "knowledge" in only:
+        print(
+            f"knowledge: search, {knowledge.SMALL} vs {args.kb_entries} entries ...",
+            file=sys.stderr,
+        )
+        knowledge_report = knowledge.measure(args.kb_entries)
+        tables.append(knowledge.table(knowledge_report))
+        checks += knowledge.checks(knowledge_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

@@ -238,7 +238,12 @@ AGENTS = RouteGroup(
         "providers": "read_write",
         "costs": "read_write",
         "events": "read",
+        # A test call adds the agent's knowledge category to its prompt: the index's
+        # pointer (data).
+        "data": "read",
     },
+    # The knowledge index's segments (shared.knowledge.search).
+    bucket="read",
     publishes_events=True,
     provider_keys=RUNS_CODE.provider_keys,
     invokes=RUNS_CODE.invokes,
@@ -357,6 +362,7 @@ DEAD_LETTER = RouteGroup(
         "chat-tickets",
         "task-runs",
         "workflow-steps",
+        "knowledge-index",
     ),
 )
 
@@ -551,6 +557,21 @@ CONNECTORS = RouteGroup(
     invokes=("connector_runner",),
 )
 
+# A team's knowledge base (seed 003): entries in the data table, ranked search over the
+# team's SQLite FTS5 index (shared/knowledge), which only the knowledge_indexer writes.
+KNOWLEDGE = RouteGroup(
+    name="knowledge",
+    description="knowledge base entries (CRUD) and their ranked full-text search with "
+    "highlights, over the team's SQLite FTS5 index",
+    prefixes=("knowledge",),
+    # Entries, their count and the index's version pointer (data).
+    tables={**IDENTITY_FOR_AUTH, "data": "read_write"},
+    # The index's segments (<team>/knowledge-index/...), read into /tmp by name.
+    bucket="read",
+    # Each write is a message to the team's single index writer.
+    sends_to=("knowledge-index",),
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -575,6 +596,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     REST,
     CONNECTORS,
     SSH,
+    KNOWLEDGE,
 )
 
 
@@ -762,6 +784,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "chat-tickets-dlq",
         "task-runs-dlq",
         "workflow-steps-dlq",
+        "knowledge-index-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -899,7 +922,11 @@ TASK_RUNNER = WorkerFunction(
         "costs": "read_write",
         "events": "read",
         "idempotency": "read_write",
+        # The agent's knowledge category for its prompt: the index's pointer (data) and
+        # segments (bucket), shared.knowledge.search.
+        "data": "read",
     },
+    bucket="read",
     publishes_events=True,
     provider_keys="read",
     # A workflow step's task answers the run's task token when it ends.
@@ -1009,6 +1036,24 @@ SSH_RUNNER = WorkerFunction(
     timeout_seconds=30,
 )
 
+# The single writer of each team's knowledge index (knowledge-index: FIFO, one message
+# group per team): applies entries' changes to the index's delta segment, merges it into
+# a new base past a threshold, publishes the new version (shared/knowledge/indexer.py).
+KNOWLEDGE_INDEXER = WorkerFunction(
+    name="knowledge_indexer",
+    description="applies knowledge base changes to the team's SQLite FTS5 index (a base "
+    "and a delta segment in S3) and publishes its new version",
+    handler="functions.knowledge_indexer.handler.handler",
+    # Entries read at apply time and the version pointer written (data). No idempotency
+    # record: applying an entry's current state twice leaves the same index.
+    tables={"data": "read_write"},
+    bucket="read_write",
+    consumes=("knowledge-index",),
+    # A merge rebuilds the base in /tmp: memory buys the CPU it runs on.
+    memory_mb=1024,
+    timeout_seconds=120,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -1030,6 +1075,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     SANDBOX,
     CONNECTOR_RUNNER,
     SSH_RUNNER,
+    KNOWLEDGE_INDEXER,
 )
 
 

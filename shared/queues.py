@@ -25,6 +25,8 @@ MAX_MESSAGE_BYTES = 256 * 1024
 BUS_DEAD_LETTER_KEY = "dead-letter"
 # Dead-letter queues keep a message for SQS's longest retention (infra: DEAD_LETTER_RETENTION).
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+# What SQS requires at the end of a FIFO queue's name.
+FIFO_SUFFIX = ".fifo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +54,20 @@ class QueueSpec:
     # notifications, live events) has its own queue, DLQ and retries, so one failing or
     # slow consumer neither blocks nor repeats another's work.
     from_bus: bool = False
+    # A FIFO queue (and FIFO dead-letter queue, as SQS requires): messages of one group,
+    # the body's `group_by` field, reach the consumer one batch at a time and in order (a
+    # single writer per group); each message is sent with its own deduplication id.
+    fifo: bool = False
+    group_by: str | None = None
 
     def physical_name(self, resource_prefix: str) -> str:
-        return f"{resource_prefix}-{self.key}"
+        return f"{resource_prefix}-{self.key}{FIFO_SUFFIX if self.fifo else ''}"
 
     def dead_letter_key(self) -> str:
         return f"{self.key}-dlq"
 
     def dead_letter_name(self, resource_prefix: str) -> str:
-        return f"{resource_prefix}-{self.dead_letter_key()}"
+        return f"{resource_prefix}-{self.dead_letter_key()}{FIFO_SUFFIX if self.fifo else ''}"
 
 
 QUEUES: tuple[QueueSpec, ...] = (
@@ -152,10 +159,49 @@ QUEUES: tuple[QueueSpec, ...] = (
         max_receive_count=3,
         batch_size=10,
     ),
+    QueueSpec(
+        "knowledge-index",
+        "one message per change of a knowledge base entry (or a team's rebuild), applied to "
+        "the team's search index by its single writer: FIFO, one message group per team",
+        consumer="knowledge_indexer",
+        fifo=True,
+        group_by="team_id",
+        # Six times knowledge_indexer's 120 s.
+        visibility_timeout_seconds=720,
+        max_receive_count=5,
+        batch_size=10,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}
 BUS_QUEUES: tuple[QueueSpec, ...] = tuple(queue for queue in QUEUES if queue.from_bus)
+
+
+def queue_name(resource_prefix: str, key: str) -> str:
+    """The physical name of what a key names: a queue, a `<key>-dlq` or the bus's DLQ
+    (`<prefix>-<key>`, with `.fifo` for a FIFO queue and its dead-letter queue)."""
+    spec = QUEUES_BY_KEY.get(key)
+    if spec is not None:
+        return spec.physical_name(resource_prefix)
+    origin = QUEUES_BY_KEY.get(key.removesuffix("-dlq"))
+    if key.endswith("-dlq") and origin is not None:
+        return origin.dead_letter_name(resource_prefix)
+    return f"{resource_prefix}-{key}"
+
+
+def _fifo_fields(key: str, body: dict[str, Any]) -> dict[str, str]:
+    """A FIFO queue's MessageGroupId (the body's `group_by` field) and a deduplication id
+    of its own per message: content-based deduplication would drop a second identical
+    message sent within five minutes, which for a "redo this" message is a lost change."""
+    spec = QUEUES_BY_KEY.get(key.removesuffix("-dlq"))
+    if spec is None or not spec.fifo:
+        return {}
+    from shared.ids import new_id
+
+    group = body.get(spec.group_by or "")
+    if not isinstance(group, str) or not group:
+        raise ValueError(f"a message to {key} needs its group field {spec.group_by!r}")
+    return {"MessageGroupId": group, "MessageDeduplicationId": new_id()}
 
 
 def bus_rule_name(resource_prefix: str, key: str) -> str:
@@ -180,7 +226,7 @@ def queue_url(key: str) -> str:
         raise RuntimeError(f"{queue_url_variable(key)} is not set: this function may not use {key}")
     return (
         f"https://sqs.{settings.aws_region}.amazonaws.com/{LOCAL_ACCOUNT_ID}/"
-        f"{settings.resource_prefix}-{key}"
+        f"{queue_name(settings.resource_prefix, key)}"
     )
 
 
@@ -190,8 +236,12 @@ def send(key: str, body: dict[str, Any], *, delay_seconds: int = 0) -> str:
 
     if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
         raise ValueError(f"delay_seconds must be 0-{MAX_DELAY_SECONDS}, not {delay_seconds}")
+    fifo = _fifo_fields(key, body)
+    if fifo and delay_seconds:
+        raise ValueError(f"{key} is a FIFO queue: SQS delays a FIFO queue, not a message")
+    options: dict[str, Any] = dict(fifo) if fifo else {"DelaySeconds": delay_seconds}
     answer = client("sqs").send_message(
-        QueueUrl=queue_url(key), MessageBody=json.dumps(body), DelaySeconds=delay_seconds
+        QueueUrl=queue_url(key), MessageBody=json.dumps(body), **options
     )
     return str(answer["MessageId"])
 
@@ -204,7 +254,10 @@ def send_many(key: str, bodies: list[dict[str, Any]]) -> None:
         chunk = bodies[start : start + 10]
         answer = client("sqs").send_message_batch(
             QueueUrl=queue_url(key),
-            Entries=[{"Id": str(i), "MessageBody": json.dumps(b)} for i, b in enumerate(chunk)],
+            Entries=[
+                {"Id": str(i), "MessageBody": json.dumps(b), **_fifo_fields(key, b)}
+                for i, b in enumerate(chunk)
+            ],
         )
         if answer.get("Failed"):
             raise RuntimeError(f"SQS refused {len(answer['Failed'])} message(s) on {key}")

@@ -58,6 +58,7 @@ def pump(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The local queue pump over the emulated AWS: after acting, `pump.drain()` carries
     every queued message to its worker and fires the due one-time schedules."""
     from shared.aws import client
+    from shared.queues import queue_name
     from shared.settings import get_settings
     from tools.local.pump import LocalPump
 
@@ -67,7 +68,7 @@ def pump(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     # (SQS allows one purge a minute; moto's setting lifts that for the tests.)
     monkeypatch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
     for mapping in pump.mappings:
-        name = f"{pump.settings.resource_prefix}-{mapping.queue_key}"
+        name = queue_name(pump.settings.resource_prefix, mapping.queue_key)
         client("sqs").purge_queue(QueueUrl=client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
     # Nor does it fire an earlier test's schedules (a trigger's recurring one, a retry's
     # one-time one) when it drives the clock ahead.

@@ -93,11 +93,16 @@ def test_agent(team_id: str, agent_id: str, user_id: str) -> AgentTestResult:
     A provider failure is an outcome, not an error; an exhausted budget raises
     BudgetExceeded (402) before any provider is called.
     """
+    from shared.knowledge.search import with_knowledge
     from shared.llm.router import CallContext, Target
     from shared.llm.team_router import router_for
 
     agent = agents.get_agent(team_id, agent_id)
-    system = (Message("system", agent.system_prompt),) if agent.system_prompt else ()
+    # As a task run would: the agent's knowledge category's entries for the prompt.
+    instructions = with_knowledge(
+        team_id, agent.system_prompt, agent.knowledge_category, TEST_PROMPT
+    )
+    system = (Message("system", instructions),) if instructions else ()
     request = CompletionRequest(
         model=agent.llm_model,
         messages=(*system, Message("user", TEST_PROMPT)),

@@ -25,6 +25,7 @@ QueueKey = Literal[
     "chat-tickets",
     "task-runs",
     "workflow-steps",
+    "knowledge-index",
 ]
 
 

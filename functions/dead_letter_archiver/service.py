@@ -13,7 +13,7 @@ from typing import Any
 from shared.dead_letter.archive import archive
 from shared.dead_letter.settlers import settle
 from shared.queue_consumer import consume
-from shared.queues import DEAD_LETTER_RETENTION_SECONDS
+from shared.queues import DEAD_LETTER_RETENTION_SECONDS, FIFO_SUFFIX
 from shared.settings import get_settings
 
 # As long as a dead-letter queue keeps a message: a redelivery is never archived twice.
@@ -26,7 +26,8 @@ def queue_key(event_source_arn: str) -> str:
     prefix = f"{get_settings().resource_prefix}-"
     if not name.startswith(prefix):
         raise ValueError(f"{name!r} is not one of this product's queues")
-    return name[len(prefix) :]
+    # A FIFO queue's name ends in .fifo; its key does not (shared.queues.queue_name).
+    return name[len(prefix) :].removesuffix(FIFO_SUFFIX)
 
 
 def archive_message(message: dict[str, Any]) -> dict[str, Any]:

@@ -213,6 +213,8 @@ class QueuesConstruct(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DEAD_LETTER_RETENTION,
+            # A FIFO queue's dead-letter queue must be FIFO too (its name ends in .fifo).
+            fifo=spec.fifo or None,
             # The dead-letter archiver may consume it: the same rule as a work queue.
             visibility_timeout=Duration.seconds(
                 minimum_visibility_seconds(dead_letter_key, workers)
@@ -227,6 +229,8 @@ class QueuesConstruct(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=QUEUE_RETENTION,
+            # One message group per writer (shared.queues.QueueSpec.group_by).
+            fifo=spec.fifo or None,
             visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=dead_letter, max_receive_count=spec.max_receive_count

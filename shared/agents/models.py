@@ -64,6 +64,8 @@ class AgentItem(TeamItem):
     status = UnicodeAttribute(default="idle")
     # The worker the agent runs on (shared.tasks: its tasks wait for that worker).
     worker_id = UnicodeAttribute(null=True)
+    # A knowledge base category whose entries its prompts get as context (shared.knowledge).
+    knowledge_category = UnicodeAttribute(null=True)
     # Soft delete: the item stays (costs and jobs still name the agent) but no route finds it.
     deleted_at = UTCDateTimeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)

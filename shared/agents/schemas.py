@@ -69,6 +69,7 @@ SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT)]
 Tool = Annotated[str, trimmed(100)]
 Tools = Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
 Tag = Annotated[str, trimmed(50)]
+KnowledgeCategory = Annotated[str, trimmed(100)]
 WorkerId = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
@@ -85,8 +86,11 @@ PHASE_FIELDS = (
     "llm_model",
     "system_prompt",
     "enabled_tools",
+    "knowledge_category",
     "worker_id",
 )
+# Phase fields a PUT may send as null (to clear them).
+NULLABLE_PHASE_FIELDS = ("knowledge_category", "worker_id")
 # A code agent's role when it names none.
 CODE_ROLE = "code"
 
@@ -122,6 +126,11 @@ class AgentCreate(CodeForm):
     )
     system_prompt: SystemPrompt = ""
     enabled_tools: Tools = Field(default_factory=list)
+    knowledge_category: KnowledgeCategory | None = Field(
+        default=None,
+        description="a knowledge base category (GET /knowledge?category=): its entries "
+        "that best match each prompt are added to the system prompt, size-capped",
+    )
     worker_id: WorkerId | None = Field(
         default=None,
         description="the worker (POST /workers/register) the agent runs on: its tasks wait "
@@ -173,13 +182,20 @@ class AgentReplace(CodeForm):
     llm_model: ModelId = omittable()
     system_prompt: SystemPrompt = omittable()
     enabled_tools: Tools = omittable()
+    knowledge_category: KnowledgeCategory | None = None
     worker_id: WorkerId | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _phase_fields_not_null(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            refuse_nulls({k: v for k, v in data.items() if k in PHASE_FIELDS[:-1]})
+            refuse_nulls(
+                {
+                    k: v
+                    for k, v in data.items()
+                    if k in PHASE_FIELDS and k not in NULLABLE_PHASE_FIELDS
+                }
+            )
         return data
 
     @model_validator(mode="after")
@@ -218,6 +234,7 @@ class AgentUpdate(BaseModel):
     llm_model: ModelId = omittable()
     system_prompt: SystemPrompt = omittable()
     enabled_tools: Tools = omittable()
+    knowledge_category: KnowledgeCategory = omittable()
 
     @model_validator(mode="before")
     @classmethod
@@ -255,6 +272,9 @@ class AgentPublic(BaseModel):
     worker_id: str | None = None
     created_at: datetime
     updated_at: datetime
+    knowledge_category: str | None = _when_set(
+        description="the knowledge base category whose entries its prompts get as context"
+    )
     # Creation metadata and the code form, answered only when set: a phase agent answers
     # as before.
     created_by: str | None = _when_set(description="who created it (older agents: none)")

@@ -23,6 +23,7 @@ Source = Literal[
     "chat-tickets",
     "task-runs",
     "workflow-steps",
+    "knowledge-index",
     "bus",
     "manual",
 ]

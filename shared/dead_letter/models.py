@@ -68,6 +68,7 @@ class DeadLetterStatsItem(TeamItem):
     chat_tickets = NumberAttribute(default=0, attr_name="pending_chat-tickets")
     task_runs = NumberAttribute(default=0, attr_name="pending_task-runs")
     workflow_steps = NumberAttribute(default=0, attr_name="pending_workflow-steps")
+    knowledge_index = NumberAttribute(default=0, attr_name="pending_knowledge-index")
 
 
 def counter_name(source: str) -> str:

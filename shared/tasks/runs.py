@@ -95,6 +95,7 @@ def _run(task: Task) -> Task:
     from shared.agents import service as agents
     from shared.agents.schemas import STOPPED
     from shared.jobs.domain import NO_CREATOR
+    from shared.knowledge.search import with_knowledge
     from shared.llm.router import CallContext, Target
     from shared.llm.team_router import router_for
     from shared.llm.types import CompletionRequest, Message, ProviderError
@@ -109,10 +110,15 @@ def _run(task: Task) -> Task:
     if agent.status == STOPPED:
         reason = f"agent {agent.name!r} is stopped: start it to run it"
         return service.end(task, "failed", error=reason) or task
-    system = (Message("system", agent.system_prompt),) if agent.system_prompt else ()
+    asked = prompt(task)
+    # The agent's knowledge category: its entries best matching the task, size-capped.
+    instructions = with_knowledge(
+        task.team_id, agent.system_prompt, agent.knowledge_category, asked
+    )
+    system = (Message("system", instructions),) if instructions else ()
     request = CompletionRequest(
         model=agent.llm_model,
-        messages=(*system, Message("user", prompt(task))),
+        messages=(*system, Message("user", asked)),
         max_tokens=MAX_TOKENS,
     )
     call = CallContext(

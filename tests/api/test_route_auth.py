@@ -387,6 +387,11 @@ def owner(aws: None) -> Iterator[Team]:
         "review_id": review,
         "collaboration_id": session.json()["id"],
         "demo_id": _demo(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
+        "entry_id": client.post(
+            "/api/v1/knowledge",
+            headers=headers,
+            json={"title": "Owned entry", "content": "team A's own knowledge"},
+        ).json()["id"],
         "connection_id": client.post(
             "/api/v1/ssh-connections",
             headers=headers,
@@ -428,6 +433,7 @@ _TRIGGER = {
 BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/triggers/{trigger_id}": {**_TRIGGER, "name": "Taken over"},
     "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},
+    "PUT /api/v1/knowledge/{entry_id}": {"title": "Taken over", "content": "planted"},
     "PUT /api/v1/admin/users/{user_id}": {"role": "admin"},
     "PATCH /api/v1/agents/{agent_id}": {"name": "Taken over"},
     "PUT /api/v1/agents/{agent_id}": {

@@ -17,8 +17,9 @@ from aws_cdk import aws_sqs as sqs
 from functions.registry import HEALTH, PIPELINE_WORKER, WORKERS, WORKFLOW_STEP, WorkerFunction
 from infra.app import cdk_json_context
 from infra.constructs.queues import QueuesConstruct
+from infra.grants import HEALTH_QUEUE_ACTIONS
 from infra.names import stage_config
-from infra.specs import FunctionSpec
+from infra.specs import FunctionSpec, checks_health
 from shared.events import SOURCE
 from shared.queues import BUS_DEAD_LETTER_KEY, QUEUES, QUEUES_BY_KEY
 from tests.infra.assembly import (
@@ -80,7 +81,9 @@ def test_each_queue_has_its_encrypted_tls_only_dead_letter_queue_and_redrive(
         queue = queue_id(synthesized, spec.key)
         dead_letter = queue_id(synthesized, spec.dead_letter_key())
         props = synthesized.template_json["Resources"][queue]["Properties"]
-        assert props["QueueName"] == f"{prefix}-{spec.key}"
+        assert props["QueueName"] == spec.physical_name(prefix)
+        assert props["QueueName"] == f"{prefix}-{spec.key}" + (".fifo" if spec.fifo else "")
+        assert props.get("FifoQueue", False) is spec.fifo
         assert props["RedrivePolicy"] == {
             "deadLetterTargetArn": arn_of(dead_letter),
             "maxReceiveCount": spec.max_receive_count,
@@ -88,7 +91,9 @@ def test_each_queue_has_its_encrypted_tls_only_dead_letter_queue_and_redrive(
         assert props["VisibilityTimeout"] == spec.visibility_timeout_seconds
         assert props["MessageRetentionPeriod"] == 4 * 24 * 3600
         dlq = synthesized.template_json["Resources"][dead_letter]["Properties"]
-        assert dlq["QueueName"] == f"{prefix}-{spec.key}-dlq"
+        # A FIFO queue's dead-letter queue is FIFO too, as SQS requires.
+        assert dlq["QueueName"] == f"{prefix}-{spec.key}-dlq" + (".fifo" if spec.fifo else "")
+        assert dlq.get("FifoQueue", False) is spec.fifo
         # A moved message keeps its first enqueue time: the DLQ must keep it longer.
         assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600 > props["MessageRetentionPeriod"]
         assert "RedrivePolicy" not in dlq
@@ -219,7 +224,9 @@ def test_senders_may_send_only_to_their_queues_and_the_invocation_dlq(
             map(str, [*dead_letter, *targets])
         ), spec.name
         if not getattr(spec, "consumes", ()) and granted:
-            assert set(granted) == {"sqs:SendMessage"}, spec.name
+            # A health check also reads each queue's state by name (GET /settings/health).
+            reads = set(HEALTH_QUEUE_ACTIONS) if checks_health(spec) else set()
+            assert set(granted) == {"sqs:SendMessage", *reads}, spec.name
 
 
 def test_schedule_group_and_the_role_its_schedules_run_with(synthesized: Synthesized) -> None:

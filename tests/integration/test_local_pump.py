@@ -116,7 +116,7 @@ def test_every_queue_has_its_dead_letter_queue_and_the_specs_redrive() -> None:
             "Attributes"
         ]
         redrive = json.loads(attributes["RedrivePolicy"])
-        assert redrive["deadLetterTargetArn"].endswith(f":{prefix}-{spec.key}-dlq")
+        assert redrive["deadLetterTargetArn"].endswith(f":{spec.dead_letter_name(prefix)}")
         assert int(redrive["maxReceiveCount"]) == spec.max_receive_count
         assert int(attributes["VisibilityTimeout"]) == spec.visibility_timeout_seconds
         sqs.get_queue_url(QueueName=spec.dead_letter_name(prefix))

@@ -40,6 +40,7 @@ DEAD_LETTER_SOURCES = (
     "chat-tickets",
     "task-runs",
     "workflow-steps",
+    "knowledge-index",
     "bus",
     "manual",
 )

@@ -322,10 +322,12 @@ def create_queue(spec: QueueSpec, settings: Settings) -> None:
     from shared.queues import DEAD_LETTER_RETENTION_SECONDS
 
     sqs = client("sqs")
+    # A FIFO queue's dead-letter queue must be FIFO too.
+    fifo = {"FifoQueue": "true"} if spec.fifo else {}
     dead_letter = spec.dead_letter_name(settings.resource_prefix)
     sqs.create_queue(
         QueueName=dead_letter,
-        Attributes={"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_SECONDS)},
+        Attributes={"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_SECONDS), **fifo},
     )
     redrive = {
         "deadLetterTargetArn": _queue_arn(settings, dead_letter),
@@ -336,6 +338,7 @@ def create_queue(spec: QueueSpec, settings: Settings) -> None:
         Attributes={
             "VisibilityTimeout": str(spec.visibility_timeout_seconds),
             "RedrivePolicy": json.dumps(redrive),
+            **fifo,
         },
     )
 

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.queues import QUEUES_BY_KEY
+from shared.queues import QUEUES_BY_KEY, queue_name
 from shared.settings import LOCAL_ACCOUNT_ID, Settings
 from tools.local.emulator import enabled_schedules, invoke, receivable_queues
 
@@ -215,12 +215,12 @@ class LocalPump:
     def _ready(self) -> bool:
         receivable = receivable_queues(self.settings.aws_region)
         prefix = self.settings.resource_prefix
-        return any(f"{prefix}-{mapping.queue_key}" in receivable for mapping in self.mappings)
+        return any(queue_name(prefix, mapping.queue_key) in receivable for mapping in self.mappings)
 
     def _pump(self, mapping: Mapping, receivable: set[str]) -> int:
         from shared.aws import client
 
-        name = f"{self.settings.resource_prefix}-{mapping.queue_key}"
+        name = queue_name(self.settings.resource_prefix, mapping.queue_key)
         if name not in receivable:
             return 0
         sqs = client("sqs")
