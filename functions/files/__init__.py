@@ -1,0 +1,1 @@
+"""The files group: uploaded files (seed 003 Files)."""
