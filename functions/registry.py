@@ -572,6 +572,32 @@ KNOWLEDGE = RouteGroup(
     sends_to=("knowledge-index",),
 )
 
+# The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
+# counters and daily rollups (shared/analytics), never by reading every item.
+ANALYTICS = RouteGroup(
+    name="analytics",
+    description="analytics from counters and daily rollups, exports (json, csv, xlsx) of "
+    "tasks, agents, jobs and costs, the team's Prometheus metrics",
+    prefixes=("analytics", "exports", "metrics"),
+    # Prometheus looks for /metrics at the root (served by the /api/v1 route).
+    exact_paths=("/metrics",),
+    # Tasks, their rollups and the fleet's workers (work); agents; the jobs' counters and
+    # jobs (jobs); the cost ledger and its rollups (costs). Exports read each table's rows.
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "work": "read",
+        "agents": "read",
+        "jobs": "read",
+        "costs": "read",
+    },
+    # A large export is put under exports/<team>/ and handed out by presigned GET.
+    bucket="read_write",
+    # xlsxwriter (xlsx exports) and prometheus-client (/metrics).
+    extra_layers=("reports",),
+    # Memory buys CPU: an export of 100,000 rows is written within the API's 29 s.
+    memory_mb=1024,
+)
+
 GROUPS: tuple[RouteGroup, ...] = (
     HEALTH,
     AUTH,
@@ -597,6 +623,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     CONNECTORS,
     SSH,
     KNOWLEDGE,
+    ANALYTICS,
 )
 
 

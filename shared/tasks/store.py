@@ -3,7 +3,8 @@ that touches the table; domain objects out.
 
 A task moves by `transition(before, after)`: one transaction that updates the fields that
 changed on condition that the task is still in the status it was read in, moves its
-board and agent index items and the status and priority counters. A condition that
+board and agent index items, the status and priority counters and the analytics
+rollups (shared.analytics.rollups: created, ended, running on a worker). A condition that
 failed answers None (another writer got there first: the caller reads again).
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from shared.analytics.rollups import task_written
 from shared.db.base import get_or_none, insert, storage_errors, team_partition
 from shared.db.batch import MAX_KEYS, ItemKey, get_many
 from shared.db.query import query_page
@@ -161,6 +163,7 @@ def create_task(task: Task) -> Task | None:
         transaction.save(item, condition=TaskItem.pk.does_not_exist())
         _indexes(transaction, None, task)
         _counters(transaction, None, task)
+        task_written(transaction, None, task, now)
 
     reasons = transact(write, what="task")
     if reasons:
@@ -209,6 +212,7 @@ def transition(
         _indexes(transaction, before, after)
         transaction.update(keys, list(actions), condition=check, add_version_condition=False)
         _counters(transaction, before, after)
+        task_written(transaction, before, after, now)
 
     if before.board_id != after.board_id and after.board_id:
         board = get_board(after.team_id, after.board_id)

@@ -405,6 +405,8 @@ def owner(aws: None) -> Iterator[Team]:
         ).json()["id"],
         # A shipped template: every team's to read and install (see CATALOG below).
         "template_id": "release-checklist",
+        # An export's format: a file type, not a resource (see FORMATS below).
+        "format": "csv",
         # Not ids: carried along for the agent and member walks below.
         "agent_token": agent.json()["key"],
         "member_token": member_headers["Authorization"],
@@ -511,9 +513,14 @@ CATALOG = {
     "GET /api/v1/marketplace/templates/{template_id}",
     "POST /api/v1/marketplace/templates/{template_id}/install",
 }
+# An export's format names a file type, not a team's resource: each team exports its own
+# data in it (tests/api/test_analytics_api.py checks an export holds none of another's).
+FORMATS = {"GET /api/v1/exports/{format}"}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
-WITH_IDS = [op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC | CATALOG]
+WITH_IDS = [
+    op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC | CATALOG | FORMATS
+]
 
 
 @pytest.mark.parametrize("operation", WITH_IDS, ids=[op.id for op in WITH_IDS])

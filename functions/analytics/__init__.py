@@ -1,0 +1,1 @@
+"""The analytics group: figures from rollups, exports, the team's Prometheus metrics."""

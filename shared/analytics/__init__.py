@@ -1,0 +1,1 @@
+"""Analytics: daily task rollups, the figures read from them, exports and /metrics."""
