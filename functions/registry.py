@@ -557,6 +557,22 @@ CONNECTORS = RouteGroup(
     invokes=("connector_runner",),
 )
 
+# A team's uploaded files (seed 003 Files): metadata in the data table, bytes in the
+# artifacts bucket at <team>/files/<file>, uploaded through S3 presigned POSTs (S3's
+# policy checks type and size) or directly for small files (python-multipart, in core).
+FILES = RouteGroup(
+    name="files",
+    description="uploaded files: presigned POST and direct uploads, metadata, lists by task "
+    "or job, downloads, presigned URLs, deletes",
+    prefixes=("files",),
+    # Files, pending uploads and their count (data); the task (work) or job (jobs) a file
+    # is attached to must be the team's.
+    tables={**IDENTITY_FOR_AUTH, "data": "read_write", "work": "read", "jobs": "read"},
+    # Presigned POSTs and GETs are signed with this function's role: it must be allowed
+    # to put and get what they reach; direct uploads, downloads and deletes.
+    bucket="read_write",
+)
+
 # A team's knowledge base (seed 003): entries in the data table, ranked search over the
 # team's SQLite FTS5 index (shared/knowledge), which only the knowledge_indexer writes.
 KNOWLEDGE = RouteGroup(
@@ -622,6 +638,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     REST,
     CONNECTORS,
     SSH,
+    FILES,
     KNOWLEDGE,
     ANALYTICS,
 )

@@ -403,6 +403,11 @@ def owner(aws: None) -> Iterator[Team]:
                 "password": "owned-password",
             },
         ).json()["id"],
+        "file_id": client.post(
+            "/api/v1/files/upload",
+            headers=headers,
+            files={"file": ("owned.txt", b"team A's own file", "text/plain")},
+        ).json()["id"],
         # A shipped template: every team's to read and install (see CATALOG below).
         "template_id": "release-checklist",
         # An export's format: a file type, not a resource (see FORMATS below).

@@ -427,16 +427,29 @@ def s3_over_http() -> Iterator[str]:
     """The emulated S3 also served over HTTP on a loopback port (moto's server mode, on
     the same in-process backends), so a presigned URL works from any HTTP client with no
     header, as deployed. The code's S3 clients point at that endpoint and moto still
-    answers them in-process; only presigned URLs followed from outside travel over HTTP."""
+    answers them in-process; only presigned URLs followed from outside travel over HTTP.
+    A presigned POST's form is checked against its policy first, as S3 does and moto does
+    not (tools.local.s3_post_policy)."""
     import logging
+    import threading
 
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from tools.local.s3_post_policy import PostPolicyCheck
 
     # werkzeug logs every request it serves; the local server logs its own.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    # What moto's ThreadedMotoServer runs, with the policy check in front of its app.
+    app = PostPolicyCheck(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = str(server.server_address[0]), server.server_address[1]
     endpoint = f"http://{host}:{port}"
     previous = {name: os.environ.get(name) for name in S3_ENDPOINT_VARIABLES}
     os.environ.update(dict.fromkeys(S3_ENDPOINT_VARIABLES, endpoint))
@@ -448,7 +461,8 @@ def s3_over_http() -> Iterator[str]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        server.stop()
+        server.shutdown()
+        thread.join()
 
 
 @contextmanager
