@@ -146,10 +146,13 @@ AUTH = RouteGroup(
     name="auth",
     description="accounts, sessions, MFA, service tokens, public keys, API keys and agent "
     "tokens, team administration and the audit log",
-    prefixes=("auth", "security", "admin"),
+    # GET /permissions: the team's permission denials, read from the audit log; POST
+    # /log/client: a client's log entry (seed 002), rate-limited in the identity table.
+    prefixes=("auth", "security", "admin", "permissions", "log"),
     exact_paths=tuple(f"{base}/.well-known/jwks.json" for base in ("", *API_BASES)),
-    # A new team gets its default agents at registration.
-    tables={**IDENTITY_FOR_AUTH, "agents": "read_write"},
+    # A new team gets its default agents at registration. The admin form (PUT
+    # /admin/users/{id}) sets an account's allowance, kept with the costs (seed 002).
+    tables={**IDENTITY_FOR_AUTH, "agents": "read_write", "costs": "read_write"},
     signs_tokens=True,
     # argon2id, TOTP and the QR code of its URI (layers/build.py).
     extra_layers=("accounts",),
@@ -290,9 +293,19 @@ COSTS = RouteGroup(
     name="costs",
     description="cost pages from pre-aggregated rollups, budgets, per-user usage and allowance",
     prefixes=("costs",),
-    # Only the caller's own usage paths: a `users` prefix would claim every /users/* path.
+    # Only the caller's own profile and usage paths (seed 002's /users/me family): a `users`
+    # prefix would claim every /users/* path.
     exact_paths=tuple(
-        f"{base}/users/me/{path}" for base in API_BASES for path in ("usage", "monthly-allowance")
+        f"{base}/users/me{path}"
+        for base in API_BASES
+        for path in (
+            "",
+            "/usage",
+            "/monthly-allowance",
+            "/spend-remaining",
+            "/allowance-reset-date",
+            "/reset-allowance",
+        )
     ),
     tables={**IDENTITY_FOR_AUTH, "costs": "read_write", "jobs": "read", "agents": "read"},
 )

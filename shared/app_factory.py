@@ -10,7 +10,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from shared import fastapi_compat
-from shared.errors import error_body_schema, error_responses, install_error_handlers
+from shared.denials import forbidden_answer
+from shared.errors import Forbidden, error_body_schema, error_responses, install_error_handlers
 from shared.middleware import KernelMiddleware
 from shared.settings import get_settings
 
@@ -57,7 +58,12 @@ def _declare_kernel_answers(document: dict[str, Any], max_body_bytes: int) -> No
                 responses.setdefault(str(status), answer)
 
 
-def create_app(group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = ()) -> FastAPI:
+def create_app(
+    group: str,
+    *routers: APIRouter,
+    root_aliases: tuple[str, ...] = (),
+    records_denials: bool = True,
+) -> FastAPI:
     """One group's app: the `routers`' routes are served under /api/v1 and, through the
     kernel middleware's path rewrite, under /api; `root_aliases` are root paths served by
     the route of the same name under /api/v1 (health's `/healthz`, say).
@@ -68,6 +74,8 @@ def create_app(group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = 
 
     The group's own OpenAPI and docs routes are off: ``/openapi.json`` is one merged
     document for every group, served by the health group.
+
+    `records_denials`: each 403 is recorded for the caller's team (shared.denials).
     """
     settings = get_settings()
     app = GroupApp(
@@ -79,6 +87,12 @@ def create_app(group: str, *routers: APIRouter, root_aliases: tuple[str, ...] = 
     )
     app.root_aliases = frozenset(root_aliases)
     install_error_handlers(app)
+    if records_denials:
+        # A 403 is recorded in the caller's team's audit log as it is answered (seed 001's
+        # GET /permissions). Off for the public groups: their callers present no token of
+        # ours (their credential is a deployment's key or a signature), and they hold
+        # neither the tokens layer nor the signing key to check one.
+        app.add_exception_handler(Forbidden, forbidden_answer)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,

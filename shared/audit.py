@@ -60,3 +60,10 @@ def record(
 def entries(team_id: str, params: PageParams) -> tuple[list[AuditRecord], int, str | None]:
     """The team's audit log, newest first."""
     return audit_log.entries_page(team_id, params)
+
+
+def entries_of(
+    team_id: str, action: str, params: PageParams
+) -> tuple[list[AuditRecord], int, str | None]:
+    """The team's audit entries of one action (`permission_denied`, say), newest first."""
+    return audit_log.action_entries_page(team_id, action, params)

@@ -1,7 +1,8 @@
 """The outermost ASGI layer of every group's app.
 
 It runs outside Starlette's own error middleware so that every answer, a 500 included,
-carries the request id and the security headers. It also caps request bodies: FastAPI's
+carries the request id and the security headers (seed 004's, each configurable by a
+SECURITY_HEADER_<NAME> variable, blank to turn it off). It also caps request bodies: FastAPI's
 own ``max_body_size`` answers an oversized declared body with plain text, not the
 ``{detail, request_id}`` body every error must have. Plain ASGI rather than
 ``BaseHTTPMiddleware``: it adds no task or stream per request on the warm path.
@@ -10,9 +11,11 @@ own ``max_body_size`` answers an oversized declared body with plain text, not th
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from functools import cache
 from typing import Any
 
 from shared.observability import logger
@@ -23,11 +26,45 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-)
+Header = tuple[bytes, bytes]
+
+# Seed 004's security headers and their defaults ("": off unless configured). Each is set
+# by SECURITY_HEADER_<NAME> (X_FRAME_OPTIONS, ...) in the environment; a blank value turns
+# it off.
+SECURITY_HEADER_DEFAULTS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "",
+}
+SECURITY_HEADER_PREFIX = "SECURITY_HEADER_"
+# What a header's value may hold: visible ASCII and spaces, never a line break (a value
+# that could end the header is refused at start, not sent).
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,1024}")
+
+
+def security_headers(environ: Mapping[str, str] | None = None) -> tuple[Header, ...]:
+    """The security headers every answer carries: the defaults, each replaced by its
+    SECURITY_HEADER_<NAME> variable when set (blank: the header is not sent). A value
+    with a line break or a character outside printable ASCII is refused (ValueError)."""
+    given = {key.upper(): value for key, value in (environ or os.environ).items()}
+    headers: list[Header] = []
+    for name, default in SECURITY_HEADER_DEFAULTS.items():
+        variable = SECURITY_HEADER_PREFIX + name.upper().replace("-", "_")
+        value = given.get(variable, default).strip()
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(f"{variable}: a header value is printable ASCII, one line")
+        if value:
+            headers.append((name.lower().encode(), value.encode()))
+    return tuple(headers)
+
+
+@cache
+def configured_security_headers() -> tuple[Header, ...]:
+    """`security_headers` of this process's environment, read once."""
+    return security_headers()
+
+
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -86,11 +123,18 @@ def _canonical_path(path: str, root_aliases: frozenset[str]) -> str | None:
 
 class KernelMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, root_aliases: frozenset[str] = frozenset()
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        root_aliases: frozenset[str] = frozenset(),
+        headers: tuple[Header, ...] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.root_aliases = root_aliases
+        # The security headers (None: those the environment configures).
+        self.headers = configured_security_headers() if headers is None else headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,7 +148,7 @@ class KernelMiddleware:
             # One route table serves both bases: half the routes to build and to match.
             scope["path"] = canonical
             scope["raw_path"] = canonical.encode()
-        extra_headers = [*SECURITY_HEADERS, (b"x-request-id", request_id.encode())]
+        extra_headers = [*self.headers, (b"x-request-id", request_id.encode())]
         started = False
 
         async def send_with_headers(message: Message) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Response
 
 from functions.agents import service
+from functions.agents.activity_routes import router as activity_router
 from functions.agents.code_agent_routes import router as code_agent_router
 from functions.agents.run_code_routes import router as run_code_router
 from functions.agents.schemas import AgentFilters, AgentTestResult, MemoryFilters
@@ -233,4 +234,5 @@ async def memory_stats(agent_id: str, principal: CurrentPrincipal) -> MemoryStat
     return memories.memory_stats(principal.team_id, agent_id)
 
 
-app = create_app("agents", router, code_agent_router, run_code_router)
+# The activity feed's static path first: `/agents/{agent_id}` would take it.
+app = create_app("agents", activity_router, router, code_agent_router, run_code_router)

@@ -47,6 +47,19 @@ def _public(approval: Approval) -> ApprovalPublic:
     responses=LIST_RESPONSES,
     summary="Pending checkpoints (alias)",
 )
+# Seed 001's listings: one queue holds what it calls checkpoints and experiences.
+@router.get(
+    "/checkpoints",
+    response_model=ApprovalQueue,
+    responses=LIST_RESPONSES,
+    summary="The team's checkpoints (alias of GET /approvals)",
+)
+@router.get(
+    "/experiences",
+    response_model=ApprovalQueue,
+    responses=LIST_RESPONSES,
+    summary="The team's experiences (alias of GET /approvals)",
+)
 async def list_approvals(
     principal: CurrentPrincipal, params: Annotated[ApprovalListParams, Query()]
 ) -> ApprovalQueue:

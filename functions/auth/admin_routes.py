@@ -1,12 +1,14 @@
-"""Team administration routes (admins only): accounts, invitations, roles, the audit log."""
+"""Team administration routes (admins only): accounts, invitations, roles (and seed 002's
+allowance fields), the audit log and its permission denials (seed 001's GET /permissions)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
+from pydantic import Field
 
-from functions.auth import team_admin
+from functions.auth import team_admin, user_allowances
 from functions.auth.account_routes import user_public
 from functions.auth.schemas import (
     AuditEntry,
@@ -19,7 +21,8 @@ from functions.auth.schemas import (
 from shared.app_factory import group_router
 from shared.auth.dependencies import AdminPrincipal
 from shared.errors import error_responses
-from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.identity.domain import AuditRecord
+from shared.pagination import LIST_RESPONSES, MAX_LIMIT, Page, PageParams, Pagination, page_answer
 from shared.ratelimit import client_ip
 
 router = group_router(tags=["admin"], responses=error_responses(401, 403, 422))
@@ -115,21 +118,30 @@ async def get_user(user_id: str, principal: AdminPrincipal) -> UserPublic:
     return user_public(team_admin.get_user(principal, user_id))
 
 
+_USER_UPDATE = error_responses(404, 409)
+_USER_UPDATE[409]["description"] = (
+    "Your own role or account (an admin cannot demote or disable themselves), spendRemaining "
+    "for an account without a monthly allowance, or a change that lost a race"
+)
+
+
 @router.put(
     "/admin/users/{user_id}",
     response_model=UserPublic,
-    responses=error_responses(404, 409),
-    summary="Change an account's role, name, or disable it (its sessions end)",
+    responses=_USER_UPDATE,
+    summary="Change an account's role, name, or disable it (its sessions end); its "
+    "allowance (seed 002's admin form)",
 )
 async def update_user(
     user_id: str, body: UserUpdate, principal: AdminPrincipal, request: Request
 ) -> UserPublic:
-    user = team_admin.update_user(
+    user = user_allowances.update_user(
         principal,
         user_id,
         role=body.role,
         disabled=body.disabled,
         full_name=body.full_name,
+        changes=body.allowance_changes(),
         ip=client_ip(request),
     )
     return user_public(user)
@@ -143,17 +155,38 @@ async def update_user(
 )
 async def audit_log(principal: AdminPrincipal, page: Pagination) -> dict[str, Any]:
     records, total, cursor = team_admin.audit_log(principal, page)
-    entries = [
-        AuditEntry(
-            id=record.entry_id,
-            at=record.at,
-            action=record.action,
-            outcome=record.outcome,
-            actor=record.actor,
-            target=record.target,
-            ip=record.ip,
-            detail=record.detail,
-        ).model_dump(mode="json")
-        for record in records
-    ]
-    return page_answer(entries, total, page, cursor)
+    return page_answer([_audit_entry(record) for record in records], total, page, cursor)
+
+
+def _audit_entry(record: AuditRecord) -> dict[str, Any]:
+    return AuditEntry(
+        id=record.entry_id,
+        at=record.at,
+        action=record.action,
+        outcome=record.outcome,
+        actor=record.actor,
+        target=record.target,
+        ip=record.ip,
+        detail=record.detail,
+    ).model_dump(mode="json")
+
+
+class DenialParams(PageParams):
+    """GET /permissions: seed 001's newest 100 by default."""
+
+    limit: int = Field(default=MAX_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
+
+
+@router.get(
+    "/permissions",
+    response_model=Page[AuditEntry],
+    responses=LIST_RESPONSES,
+    summary="The team's permission denials (403 answers), newest first",
+    description="Seed 001's `permission_denied` log entries: each 403 any group answered a "
+    "caller of the team, with who, what path and method, from where, and why.",
+)
+async def list_permission_denials(
+    principal: AdminPrincipal, page: Annotated[DenialParams, Query()]
+) -> dict[str, Any]:
+    records, total, cursor = team_admin.permission_denials(principal, page)
+    return page_answer([_audit_entry(record) for record in records], total, page, cursor)

@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import Header, Request
 
-from functions.auth import account_routes, admin_routes, key_routes, service_tokens
+from functions.auth import (
+    account_routes,
+    admin_routes,
+    client_log_routes,
+    key_routes,
+    service_tokens,
+)
 from functions.auth.schemas import ServiceTokenAnswer, TokenRequest
 from shared.app_factory import create_app, group_router
 from shared.auth.signing import public_jwks
@@ -47,5 +53,6 @@ app = create_app(
     router,
     key_routes.router,
     admin_routes.router,
+    client_log_routes.router,
     root_aliases=("/.well-known/jwks.json",),
 )

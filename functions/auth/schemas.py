@@ -7,9 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth.principal import Role, Scope
+from shared.costs.allowance_fields import (
+    RESET_DATE_HELP,
+    AllowanceChanges,
+    ResetDate,
+    reset_moment,
+)
+from shared.costs.amounts import Usd
 from shared.request_fields import trimmed
 
 DEFAULT_SCOPES: tuple[Scope, ...] = ("read", "write")
@@ -192,9 +199,41 @@ class Invitation(InvitationPublic):
 
 
 class UserUpdate(Strict):
+    """PUT /admin/users/{id}; with seed 002's admin form: any of `monthlyAllowance`,
+    `allowanceResetDate`, `spendRemaining` (snake_case too), applied in that order."""
+
     role: PersonRole | None = None
     disabled: bool | None = None
     full_name: Name | None = None
+    monthly_allowance: Usd | None = Field(
+        default=None,
+        validation_alias=AliasChoices("monthlyAllowance", "monthly_allowance"),
+        description="USD per UTC month (`monthly_allowance` too); null: unlimited; left "
+        "out: unchanged",
+    )
+    allowance_reset_date: ResetDate | None = Field(
+        default=None,
+        validation_alias=AliasChoices("allowanceResetDate", "allowance_reset_date"),
+        description=f"when the allowance next renews, in the future (`allowance_reset_date` "
+        f"too): {RESET_DATE_HELP}; null: at the next UTC month's start only; left out: "
+        "unchanged",
+    )
+    spend_remaining: Usd | None = Field(
+        default=None,
+        validation_alias=AliasChoices("spendRemaining", "spend_remaining"),
+        description="USD left of the allowance this period, at most the allowance "
+        "(`spend_remaining` too); left out: unchanged",
+    )
+
+    def allowance_changes(self) -> AllowanceChanges:
+        given = self.model_fields_set
+        return AllowanceChanges(
+            set_allowance="monthly_allowance" in given,
+            monthly_allowance=self.monthly_allowance,
+            set_reset_date="allowance_reset_date" in given,
+            reset_at=reset_moment(self.allowance_reset_date),
+            spend_remaining=self.spend_remaining,
+        )
 
 
 class AuditEntry(Answer):

@@ -14,6 +14,7 @@ from functions.auth.accounts import normalize_email
 from functions.auth.schemas import InvitationPublic
 from shared import audit
 from shared.auth.principal import Principal
+from shared.denials import PERMISSION_DENIED
 from shared.errors import Conflict, NotFound
 from shared.identity import opaque
 from shared.identity.domain import AuditRecord, Invitation, User
@@ -56,6 +57,13 @@ def audit_log(
 ) -> tuple[list[AuditRecord], int, str | None]:
     """The team's audit log, newest first."""
     return audit.entries(principal.team_id, params)
+
+
+def permission_denials(
+    principal: Principal, params: PageParams
+) -> tuple[list[AuditRecord], int, str | None]:
+    """The 403 answers given to the team's callers, newest first (shared.denials)."""
+    return audit.entries_of(principal.team_id, PERMISSION_DENIED, params)
 
 
 def invitations(

@@ -2,8 +2,11 @@
 allowances. HTTP shapes and auth only; the rules are in service.py.
 
 Who may: every member reads; an admin sets the budget and allowances. `GET /users/me/usage`
-and `PUT /users/me/monthly-allowance` take `user_id` for an admin to read or set another
-account's (the caller's own without it); a member asking for another's is 403.
+and the allowance's setters (`PUT /users/me/monthly-allowance`, `/spend-remaining`,
+`/allowance-reset-date`, `POST /users/me/reset-allowance`) take `user_id` for an admin to
+read or set another account's (the caller's own without it); a member asking for another's
+is 403. Seed 002's bodies are taken in its camelCase and in snake_case; `GET /users/me` is
+its `User` (`basicInfo`, `billingInfo`, `usageInfo`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from pydantic import BaseModel
 
 from functions.costs import service
 from functions.costs.schemas import (
+    MAX_USAGE_METADATA_BYTES,
     AgentCost,
     AllowanceUpdate,
+    BasicInfo,
+    BillingInfo,
     BudgetPublic,
     BudgetUpdate,
     CostOverview,
@@ -25,6 +31,11 @@ from functions.costs.schemas import (
     JobCost,
     ModelCost,
     ProviderCost,
+    ResetDateUpdate,
+    SpendRemainingUpdate,
+    UsageInfo,
+    UsageReport,
+    UserProfile,
 )
 from functions.costs.service import BudgetView, Listing, Named, Summary
 from shared.app_factory import create_app, group_router
@@ -234,6 +245,106 @@ async def set_monthly_allowance(
     body: AllowanceUpdate, principal: AdminPrincipal, request: Request, user_id: UserId = None
 ) -> UserUsage:
     return service.set_allowance(principal, body, user_id=user_id, ip=client_ip(request))
+
+
+@router.get(
+    "/users/me",
+    response_model=UserProfile,
+    summary="The caller's account, the team's budget and their usage (seed 002's User)",
+)
+async def get_me(principal: CurrentPrincipal) -> UserProfile:
+    found = service.profile(principal)
+    user, budget, usage = found.user, found.budget, found.usage
+    return UserProfile(
+        basic_info=BasicInfo(
+            user_id=principal.subject,
+            team_id=principal.team_id,
+            email=None if user is None else user.email,
+            display_name=None if user is None else user.full_name,
+            role=principal.role,
+            created_at=None if user is None else user.created_at,
+        ),
+        billing_info=BillingInfo(
+            team_monthly_limit=budget.budget.monthly_limit,
+            team_daily_limit=budget.budget.daily_limit,
+            team_month_spent=budget.month_spent_usd,
+        ),
+        usage_info=UsageInfo(
+            monthly_allowance=usage.monthly_allowance,
+            allowance_reset_date=usage.allowance_reset_at.timestamp(),
+            spend_remaining=usage.remaining_usd,
+            period_spent=usage.period_spent_usd,
+            month_spent=usage.spent_usd,
+            month=usage.month,
+            calls=usage.calls,
+        ),
+    )
+
+
+_NO_ALLOWANCE = error_responses(404, 409)
+_NO_ALLOWANCE[409]["description"] = "No monthly allowance is set: what remains is unlimited"
+
+
+@router.put(
+    "/users/me/spend-remaining",
+    response_model=UserUsage,
+    responses=_NO_ALLOWANCE,
+    summary="Set what remains of a monthly allowance this period (admins)",
+    description="At most the allowance (422 above). The caller's own, or another account's "
+    "with user_id.",
+)
+async def set_spend_remaining(
+    body: SpendRemainingUpdate, principal: AdminPrincipal, request: Request, user_id: UserId = None
+) -> UserUsage:
+    return service.set_spend_remaining(
+        principal, body.spend_remaining, user_id=user_id, ip=client_ip(request)
+    )
+
+
+@router.put(
+    "/users/me/allowance-reset-date",
+    response_model=UserUsage,
+    responses=error_responses(404),
+    summary="Set when a monthly allowance next renews (admins)",
+    description="A date in the future (422 otherwise); the allowance still renews at each "
+    "UTC month's start. The caller's own, or another account's with user_id.",
+)
+async def set_allowance_reset_date(
+    body: ResetDateUpdate, principal: AdminPrincipal, request: Request, user_id: UserId = None
+) -> UserUsage:
+    return service.set_reset_date(
+        principal, body.reset_at(), user_id=user_id, ip=client_ip(request)
+    )
+
+
+@router.post(
+    "/users/me/reset-allowance",
+    response_model=UserUsage,
+    responses=error_responses(404),
+    summary="Renew a monthly allowance now: this month's spend so far stops counting (admins)",
+)
+async def reset_allowance(
+    principal: AdminPrincipal, request: Request, user_id: UserId = None
+) -> UserUsage:
+    return service.reset_allowance(principal, user_id=user_id, ip=client_ip(request))
+
+
+_METADATA_CAP = error_responses(413)
+_METADATA_CAP[413]["description"] = (
+    f"The metadata is over {MAX_USAGE_METADATA_BYTES} bytes as JSON, or the body over the body cap"
+)
+
+
+@router.post(
+    "/users/me/usage",
+    response_model=UserUsage,
+    responses=_METADATA_CAP,
+    summary="Report a call made elsewhere with its cost: it counts against the caller's "
+    "allowance and the team's budget",
+    description="Recorded in the cost ledger as provider `client`, model `reported`.",
+)
+async def report_usage(body: UsageReport, principal: CurrentPrincipal) -> UserUsage:
+    return service.record_usage(principal, body.response_cost, body.metadata)
 
 
 app = create_app("costs", router)

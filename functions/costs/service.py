@@ -13,29 +13,47 @@ shared.costs (which keeps the ledger, its rollups, budgets and allowances).
   (shared.team_settings reads and writes them there).
 - Allowances: anyone reads their own usage; an admin also reads any account's of the team
   (`user_id`) and sets allowances, their own by default or another account's with
-  `user_id`. A member may not set even their own: an allowance limits them.
+  `user_id`. A member may not set even their own: an allowance limits them. The same holds
+  for what remains of it, its reset date and a reset (shared.costs.allowances keeps the
+  period). Anyone reports a usage of their own (POST /users/me/usage), which only adds to
+  their spend.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from functions.costs.schemas import OVERVIEW_DAYS, OVERVIEW_LINES, AllowanceUpdate, BudgetUpdate
+from functions.costs.schemas import (
+    MAX_USAGE_METADATA_BYTES,
+    OVERVIEW_DAYS,
+    OVERVIEW_LINES,
+    AllowanceUpdate,
+    BudgetUpdate,
+)
 from shared import audit
 from shared.agents import store as agents
 from shared.auth.principal import Principal
-from shared.costs import budget_store, budget_updates, summaries
+from shared.costs import allowances, budget_store, budget_updates, ledger, summaries
 from shared.costs.amounts import micros_to_usd, usd_to_micros
+from shared.costs.calls import CallRecord
 from shared.costs.domain import Budget
 from shared.costs.summaries import CostLine, CostSummary, DailyCost, UserUsage
-from shared.errors import Forbidden
+from shared.errors import Forbidden, PayloadTooLarge
+from shared.identity.domain import User
 from shared.identity.store import users
+from shared.ids import utcnow
 from shared.jobs import store as jobs
 from shared.pagination import MAX_LIMIT, PageParams
 
 # Agent rollups read to find the costliest agents (a team has tens).
 _AGENT_LINES = 2000
+# A usage a client reports (POST /users/me/usage) is a ledger call of this provider and
+# model: the cost pages show it as such.
+REPORTED_PROVIDER = "client"
+REPORTED_MODEL = "reported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +215,10 @@ def get_usage(principal: Principal, user_id: str | None = None) -> UserUsage:
     return summaries.user_usage(principal.team_id, _whose(principal, user_id))
 
 
+def _audited(principal: Principal, action: str, target: str, ip: str | None, **detail: Any) -> None:
+    audit.record(principal.team_id, action, actor=principal.subject, target=target, ip=ip, **detail)
+
+
 def set_allowance(
     principal: Principal, update: AllowanceUpdate, *, user_id: str | None, ip: str | None
 ) -> UserUsage:
@@ -213,3 +235,88 @@ def set_allowance(
         monthly_allowance=allowance.monthly_allowance,
     )
     return summaries.user_usage(principal.team_id, target)
+
+
+def set_spend_remaining(
+    principal: Principal, remaining_usd: float, *, user_id: str | None, ip: str | None
+) -> UserUsage:
+    """What remains of an allowance this period (the route admits admins only)."""
+    target = _whose(principal, user_id)
+    allowances.set_spend_remaining(principal.team_id, target, remaining_usd)
+    _audited(principal, "allowance.spend_remaining", target, ip, spend_remaining=remaining_usd)
+    return summaries.user_usage(principal.team_id, target)
+
+
+def set_reset_date(
+    principal: Principal, reset_at: datetime | None, *, user_id: str | None, ip: str | None
+) -> UserUsage:
+    """When an allowance next renews (the route admits admins only)."""
+    target = _whose(principal, user_id)
+    allowances.set_reset_date(principal.team_id, target, reset_at)
+    _audited(
+        principal,
+        "allowance.reset_date",
+        target,
+        ip,
+        reset_at=None if reset_at is None else reset_at.isoformat(),
+    )
+    return summaries.user_usage(principal.team_id, target)
+
+
+def reset_allowance(principal: Principal, *, user_id: str | None, ip: str | None) -> UserUsage:
+    """Renew an allowance now (the route admits admins only: a member would lift their own
+    limit)."""
+    target = _whose(principal, user_id)
+    allowances.reset_usage(principal.team_id, target)
+    _audited(principal, "allowance.reset", target, ip)
+    return summaries.user_usage(principal.team_id, target)
+
+
+def record_usage(
+    principal: Principal, cost_usd: float, metadata: dict[str, Any] | None
+) -> UserUsage:
+    """A call made elsewhere, reported by the caller with its cost: a ledger entry of
+    provider `client` (so the team's totals and the caller's allowance count it); a passed
+    reset date is applied first, as a budget check would."""
+    if metadata is not None:
+        size = len(json.dumps(metadata, separators=(",", ":")).encode())
+        if size > MAX_USAGE_METADATA_BYTES:
+            raise PayloadTooLarge(
+                f"metadata is {size} bytes as JSON; at most {MAX_USAGE_METADATA_BYTES}"
+            )
+    now = utcnow()
+    allowances.apply_due_reset(principal.team_id, principal.subject, now)
+    ledger.record_call(
+        CallRecord(
+            team_id=principal.team_id,
+            user_id=principal.subject,
+            provider=REPORTED_PROVIDER,
+            model=REPORTED_MODEL,
+            tokens_in=None,
+            tokens_out=None,
+            reported_cost_micros=usd_to_micros(cost_usd),
+            metadata=metadata,
+            at=now,
+        )
+    )
+    return summaries.user_usage(principal.team_id, principal.subject, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """GET /users/me: the account (None for an API key), the team's budget, the usage."""
+
+    principal: Principal
+    user: User | None
+    budget: BudgetView
+    usage: UserUsage
+
+
+def profile(principal: Principal) -> Profile:
+    user = users.get_user(principal.team_id, principal.subject) if principal.is_user else None
+    return Profile(
+        principal=principal,
+        user=user,
+        budget=get_budget(principal.team_id),
+        usage=summaries.user_usage(principal.team_id, principal.subject),
+    )

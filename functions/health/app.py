@@ -74,4 +74,9 @@ async def swagger_ui() -> HTMLResponse:
     return get_swagger_ui_html(openapi_url=f"{API_V1}/openapi.json", title="Software Factory API")
 
 
-app = create_app("health", router, root_aliases=tuple(f"/{path}" for path in HEALTH_PATHS))
+app = create_app(
+    "health",
+    router,
+    root_aliases=tuple(f"/{path}" for path in HEALTH_PATHS),
+    records_denials=False,
+)

@@ -105,7 +105,7 @@ async def deployment_openapi(
     return calls.describe(friendly_name, _key(x_api_key, authorization))
 
 
-app = create_app("rest", router)
+app = create_app("rest", router, records_denials=False)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=["*"],

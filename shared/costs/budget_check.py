@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from shared.costs import spend_store
+from shared.costs import allowances, spend_store
 from shared.costs.amounts import micros_to_usd
 from shared.costs.rollups import Spend
 from shared.db.batch import ItemKey
@@ -91,10 +91,15 @@ def check_budget(
         raise ValueError("the estimated cost cannot be negative")
     moment = now or utcnow()
     spend = spend_store.read_spend(team_id, moment.astimezone(UTC).date(), user_id, read=read)
+    # What counts against the allowance: the month's spend since its last reset.
+    user_spent = allowances.period_spent(spend.allowance, spend.user_month_spent_micros, moment)
+    allowances.reset_if_due(
+        team_id, user_id, spend.allowance, spend.user_month_spent_micros, moment
+    )
     checks = (
         (TEAM_DAILY, spend.daily_limit_micros, spend.day_spent_micros),
         (TEAM_MONTHLY, spend.monthly_limit_micros, spend.month_spent_micros),
-        (USER_MONTHLY, spend.allowance_micros, spend.user_month_spent_micros),
+        (USER_MONTHLY, spend.allowance_micros, user_spent),
     )
     for name, limit, spent in checks:
         if limit is not None and (spent >= limit or spent + estimated_cost_micros > limit):

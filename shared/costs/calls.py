@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from shared.costs.amounts import cost_micros, micros_to_usd
 from shared.ids import utcnow
@@ -31,6 +32,10 @@ class CallRecord:
     agent_id: str | None = None
     job_id: str | None = None
     at: datetime = field(default_factory=utcnow)
+    # A call made elsewhere and reported with its cost (POST /users/me/usage): that cost,
+    # not one priced from tokens, and what the client said of it.
+    reported_cost_micros: int | None = None
+    metadata: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not all((self.team_id, self.user_id, self.provider, self.model)):
@@ -42,12 +47,16 @@ class CallRecord:
         prices = (self.input_price_per_million, self.output_price_per_million)
         if not all(math.isfinite(price) and price >= 0 for price in prices):
             raise ValueError("prices must be finite and not negative")
+        if self.reported_cost_micros is not None and self.reported_cost_micros < 0:
+            raise ValueError("a reported cost cannot be negative")
         if self.at.tzinfo is None:
             raise ValueError("at must be timezone-aware")
         object.__setattr__(self, "at", self.at.astimezone(UTC))
 
     @property
     def cost_micros(self) -> int:
+        if self.reported_cost_micros is not None:
+            return self.reported_cost_micros
         return cost_micros(
             self.tokens_in,
             self.tokens_out,

@@ -34,4 +34,6 @@ class Allowance(BaseModel):
 
     user_id: str
     monthly_allowance: float | None = None
+    # An explicit next reset (shared.costs.allowances); None: the next UTC month's start.
+    reset_at: datetime | None = None
     updated_at: datetime | None = None

@@ -101,6 +101,7 @@ def _call_item(record: CallRecord, call_id: str, cost: int) -> CallItem:
         output_price_per_million=record.output_price_per_million,
         cost_micros=cost,
         at=record.at,
+        metadata=record.metadata,
         expires_at=record.at + RETENTION,
     )
 

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from pynamodb.attributes import (
+    JSONAttribute,
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
@@ -96,6 +97,8 @@ class CallItem(TeamItem):
     output_price_per_million = NumberAttribute()
     cost_micros = NumberAttribute()
     at = UTCDateTimeAttribute()
+    # A usage a client reported (POST /users/me/usage): what it said of its call.
+    metadata = JSONAttribute(null=True)
 
 
 class RollupItem(TeamItem):
@@ -128,6 +131,12 @@ class AllowanceItem(TeamItem):
 
     user_id = UnicodeAttribute()
     monthly_allowance_micros = NumberAttribute(null=True)  # None: unlimited
+    # What a reset (or a remaining amount set) took off the user's spend of `offset_month`
+    # (shared.costs.allowances); negative when a remaining amount set was below the rest.
+    usage_offset_micros = NumberAttribute(null=True)
+    offset_month = UnicodeAttribute(null=True)
+    # An explicit next reset, before the next UTC month's start (None: that start).
+    reset_at = UTCDateTimeAttribute(null=True)
 
 
 def _model_for(sort_key: str) -> type[TeamItem]:

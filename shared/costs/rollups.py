@@ -11,6 +11,17 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 
+class AllowanceState(NamedTuple):
+    """What a user's allowance item says of its period, in micro-dollars: the allowance
+    (None: unlimited), the offset taken off `offset_month`'s spend, an explicit reset date
+    (shared.costs.allowances)."""
+
+    allowance_micros: int | None = None
+    offset_micros: int = 0
+    offset_month: str | None = None
+    reset_at: datetime | None = None
+
+
 class Spend(NamedTuple):
     """The team's limits and what one UTC day and its month (and a user's month) have
     spent, as one read found them: what a budget check and the alerts decide on."""
@@ -27,6 +38,8 @@ class Spend(NamedTuple):
     # The user's, when the read was for one (None: unlimited, or no user read).
     allowance_micros: int | None = None
     user_month_spent_micros: int = 0
+    # The allowance item's period: its offset and explicit reset date.
+    allowance: AllowanceState = AllowanceState()
 
 
 class Rollup(NamedTuple):
@@ -39,3 +52,18 @@ class Rollup(NamedTuple):
     tokens_in: int | None
     tokens_out: int | None
     updated_at: datetime | None  # the time of its latest call
+
+
+class LedgerCall(NamedTuple):
+    """One call of the ledger as stored (`CALL#<id>`: ids sort by time)."""
+
+    call_id: str
+    at: datetime
+    user_id: str
+    agent_id: str | None
+    job_id: str | None
+    provider: str
+    model: str
+    tokens_in: int | None
+    tokens_out: int | None
+    cost_micros: int

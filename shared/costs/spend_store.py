@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pynamodb.exceptions import UpdateError
 
+from shared.costs import budget_store
 from shared.costs.models import (
     BUDGET,
     AllowanceItem,
@@ -99,6 +100,7 @@ def read_spend(
         month_fired=_fired(month_rollup),
         allowance_micros=None if allowance is None else _micros(allowance.monthly_allowance_micros),
         user_month_spent_micros=_spent(user_month),
+        allowance=budget_store.allowance_state(allowance),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.costs import summary_store
+from shared.costs import allowances, summary_store
 from shared.costs.amounts import micros_to_usd
 from shared.costs.models import month_of
 from shared.costs.rollups import Rollup
@@ -81,6 +81,14 @@ class UserUsage(BaseModel):
     calls: int
     monthly_allowance: float | None  # USD; None: unlimited
     remaining_usd: float | None  # never below 0; None: unlimited
+    period_spent_usd: float = Field(
+        description="what counts against the allowance: this month's spend since its last "
+        "reset (spent_usd when it was not reset this month)"
+    )
+    allowance_reset_at: datetime = Field(
+        description="when the allowance next renews: the next UTC month's start, or an "
+        "explicit reset date before it"
+    )
 
 
 def _today(now: datetime | None) -> date:
@@ -193,14 +201,19 @@ def daily(team_id: str, days: int, now: datetime | None = None) -> list[DailyCos
 
 def user_usage(team_id: str, user_id: str, now: datetime | None = None) -> UserUsage:
     """A user's spend this month and what remains of their allowance: one BatchGetItem."""
-    day = _today(now)
-    rollup, limit = summary_store.user_month(team_id, user_id, day)
+    moment = (now or utcnow()).astimezone(UTC)
+    day = moment.date()
+    rollup, state = summary_store.user_month(team_id, user_id, day)
     spent, calls, _, _ = _counts(rollup)
+    counted = allowances.period_spent(state, spent, moment)
+    limit = state.allowance_micros
     return UserUsage(
         user_id=user_id,
         month=month_of(day),
         spent_usd=micros_to_usd(spent),
         calls=calls,
         monthly_allowance=None if limit is None else micros_to_usd(limit),
-        remaining_usd=None if limit is None else micros_to_usd(max(0, limit - spent)),
+        remaining_usd=None if limit is None else micros_to_usd(max(0, limit - counted)),
+        period_spent_usd=micros_to_usd(counted),
+        allowance_reset_at=allowances.next_reset(state, moment),
     )

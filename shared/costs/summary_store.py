@@ -11,18 +11,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+from shared.costs import budget_store
 from shared.costs.models import (
     TOTAL_KEY,
     AllowanceItem,
+    CallItem,
     RollupItem,
     allowance_key,
+    call_key,
     day_key,
+    ledger_partition,
     load_many,
     month_key,
     rollup_prefix,
     user_month_key,
 )
-from shared.costs.rollups import Rollup
+from shared.costs.rollups import AllowanceState, LedgerCall, Rollup
 from shared.db.base import storage_errors, team_partition
 from shared.db.query import query_page
 from shared.errors import BadRequest
@@ -111,11 +115,45 @@ def days(team_id: str, first: date, last: date) -> dict[date, Rollup]:
     return {day: _rollup(found[day_key(day)]) for day in dates if day_key(day) in found}
 
 
-def user_month(team_id: str, user_id: str, day: date) -> tuple[Rollup | None, int | None]:
-    """The user's rollup of `day`'s month and their monthly allowance in micro-dollars
-    (None: unlimited): one BatchGetItem."""
+def user_month(team_id: str, user_id: str, day: date) -> tuple[Rollup | None, AllowanceState]:
+    """The user's rollup of `day`'s month and their allowance's period (its allowance in
+    micro-dollars, None: unlimited): one BatchGetItem."""
     spent_key, limit_key = user_month_key(user_id, day), allowance_key(user_id)
     items = load_many(team_id, [spent_key, limit_key])
     allowance: AllowanceItem | None = items.get(limit_key)
-    limit = None if allowance is None else allowance.monthly_allowance_micros
-    return _found(items.get(spent_key)), None if limit is None else int(limit)
+    return _found(items.get(spent_key)), budget_store.allowance_state(allowance)
+
+
+def _count(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def recent_agent_calls(team_id: str, limit: int) -> list[LedgerCall]:
+    """The team's newest `limit` calls that an agent made, newest first: one Query of the
+    ledger's partition backwards (ids sort by time), filtered to calls with an agent. Most
+    of a team's calls are agents' (phases, tests, tasks, code agents), so the filter
+    discards few; PynamoDB reads on until `limit` are found or the ledger ends."""
+    with storage_errors("cost"):
+        items = CallItem.query(
+            ledger_partition(team_id),
+            CallItem.sk.startswith(call_key("")),
+            filter_condition=CallItem.agent_id.exists(),
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        return [
+            LedgerCall(
+                call_id=item.sk.removeprefix(call_key("")),
+                at=item.at,
+                user_id=item.user_id,
+                agent_id=item.agent_id,
+                job_id=item.job_id,
+                provider=item.provider,
+                model=item.model,
+                tokens_in=_count(item.tokens_in),
+                tokens_out=_count(item.tokens_out),
+                cost_micros=int(item.cost_micros),
+            )
+            for item in items
+        ]

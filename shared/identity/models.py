@@ -34,7 +34,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from shared.db.base import TeamItem, table_meta
+from shared.db.base import Gsi1Index, TeamItem, table_meta
 
 TEAM = "TEAM"
 EMAIL_CLAIM = "EMAIL"
@@ -54,6 +54,12 @@ def invitation_key(invitation_id: str = "") -> str:
 
 def audit_key(entry_id: str = "") -> str:
     return f"AUDIT#{entry_id}"
+
+
+def audit_action_key(team_id: str, action: str) -> str:
+    """The gsi1 partition of the team's audit entries of one action (newest first by
+    gsi1sk, the entry's sort key): seed 001's permission denials are one Query."""
+    return f"TEAM#{team_id}#AUDIT#{action}"
 
 
 def email_key(email: str) -> str:
@@ -151,6 +157,7 @@ class AuditItem(TeamItem):
     ip = UnicodeAttribute(null=True)
     detail = JSONAttribute(default=dict)
     at = UTCDateTimeAttribute()
+    by_action: Gsi1Index[AuditItem] = Gsi1Index()
 
 
 class RateCounterItem(Model):

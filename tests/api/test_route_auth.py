@@ -92,6 +92,9 @@ PUBLIC = {
     # Deployed agents: public by choice, or the deployment's own key is the credential.
     "POST /api/v1/rest/{friendly_name}",
     "GET /api/v1/rest/{friendly_name}/openapi.json",
+    # Seed 002: a client's log entry (a client fails before its user signs in, too); capped
+    # in size and rate-limited per address.
+    "POST /api/v1/log/client",
 }
 # Reviewed: what an agent identity may call (read its jobs, know who it is).
 AGENT_ROUTES = {

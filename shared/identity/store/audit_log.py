@@ -9,7 +9,7 @@ from datetime import datetime
 from shared.db.base import storage_errors, team_partition
 from shared.db.query import query_page
 from shared.identity.domain import AuditRecord
-from shared.identity.models import AuditItem, audit_key
+from shared.identity.models import AuditItem, audit_action_key, audit_key
 from shared.pagination import PageParams
 
 
@@ -40,6 +40,8 @@ def append(team_id: str, entry: AuditRecord, *, expires_at: datetime) -> None:
         detail=entry.detail,
         at=entry.at,
         expires_at=expires_at,
+        gsi1pk=audit_action_key(team_id, entry.action),
+        gsi1sk=audit_key(entry.entry_id),
     )
     with storage_errors("audit entry"):
         item.save()
@@ -53,5 +55,16 @@ def entries_page(team_id: str, params: PageParams) -> tuple[list[AuditRecord], i
         params,
         range_key_condition=AuditItem.sk.startswith(audit_key()),
         newest_first=True,
+    )
+    return [_record(item) for item in items], total, cursor
+
+
+def action_entries_page(
+    team_id: str, action: str, params: PageParams
+) -> tuple[list[AuditRecord], int, str | None]:
+    """The team's audit entries of one action, newest first: a Query of that action's
+    gsi1 partition (entries stored before it was indexed are not in it)."""
+    items, total, cursor = query_page(
+        AuditItem.by_action, audit_action_key(team_id, action), params, newest_first=True
     )
     return [_record(item) for item in items], total, cursor
