@@ -23,6 +23,10 @@ ChannelSecretAccess = Literal["read", "manage"]
 # SSH connections' credentials in Secrets Manager (`<prefix>/ssh/*`): read them to connect
 # (the runner), or manage them (create, replace, delete) as the connection routes do.
 SshSecretAccess = Literal["read", "manage"]
+# The secrets vault's values in Secrets Manager (`<prefix>/vault/*`): read them to use a
+# secret by name (`{{secrets.NAME}}`, shared.vault.references), or manage them (create,
+# rotate, delete, reveal) as the secrets routes do.
+VaultSecretAccess = Literal["read", "manage"]
 
 API_BASES: tuple[str, ...] = ("/api/v1", "/api")
 
@@ -57,6 +61,7 @@ class RouteGroup:
     provider_keys: ProviderKeyAccess | None = None
     channel_secrets: ChannelSecretAccess | None = None
     ssh_secrets: SshSecretAccess | None = None
+    vault_secrets: VaultSecretAccess | None = None
     # Sends e-mail through Amazon SES (notification channels), from the sender setting.
     sends_email: bool = False
     # Queues (shared.queues keys) it may send to; CDK grants SendMessage and sets
@@ -390,6 +395,8 @@ TRIGGER_ACTION_TABLES: dict[str, TableAccess] = {
     "agents": "read_write",
     "providers": "read_write",
     "costs": "read_write",
+    # A run_agent prompt's `{{secrets.NAME}}`: checked when written, resolved when run.
+    "data": "read",
 }
 
 TRIGGERS = RouteGroup(
@@ -403,6 +410,8 @@ TRIGGERS = RouteGroup(
     # A run_workflow action starts the workflow interpreter's execution.
     runs_workflows=True,
     provider_keys="read",
+    # A run_agent prompt's secrets used by name, put in when the action runs.
+    vault_secrets="read",
     # Missed fires replayed on enabling; a webhook action's delivery; a create_task
     # action's run.
     sends_to=("trigger-fires", "webhook-deliveries", "task-runs"),
@@ -418,10 +427,13 @@ NOTIFICATIONS = RouteGroup(
     prefixes=("notifications",),
     # Inbox items, rules and their index, preferences, channels (events); a rule's user
     # recipient must be an account of the team (identity).
-    tables={**IDENTITY_FOR_AUTH, "events": "read_write"},
+    # A channel's `{{secrets.NAME}}` must name one of the team's secrets (data).
+    tables={**IDENTITY_FOR_AUTH, "events": "read_write", "data": "read"},
     # Channels' secrets (Slack and webhook URLs, Telegram tokens) are written, replaced and
-    # deleted with their channels; a channel's test is sent from here (e-mail through SES).
+    # deleted with their channels; a channel's test is sent from here (e-mail through SES),
+    # with the vault's secrets it uses by name.
     channel_secrets="manage",
+    vault_secrets="read",
     sends_email=True,
 )
 
@@ -601,6 +613,19 @@ KNOWLEDGE = RouteGroup(
     sends_to=("knowledge-index",),
 )
 
+# Admin only: a team's named secrets. Values in Secrets Manager (`vault_secrets`), metadata
+# in the data table; a reveal checks the admin's TOTP (pyotp: the accounts layer) and is
+# audited (identity). Other functions use a secret by name with the read grant alone.
+SECRETS = RouteGroup(
+    name="secrets",
+    description="the secrets vault: CRUD with values in Secrets Manager, rotate, expiring, "
+    "an audited reveal (admin, fresh TOTP)",
+    prefixes=("secrets",),
+    tables={**IDENTITY_FOR_AUTH, "data": "read_write"},
+    vault_secrets="manage",
+    extra_layers=("accounts",),
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -653,6 +678,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     SSH,
     FILES,
     KNOWLEDGE,
+    SECRETS,
     ANALYTICS,
 )
 
@@ -682,6 +708,7 @@ class WorkerFunction:
     provider_keys: ProviderKeyAccess | None = None
     channel_secrets: ChannelSecretAccess | None = None
     ssh_secrets: SshSecretAccess | None = None
+    vault_secrets: VaultSecretAccess | None = None
     # Sends e-mail through Amazon SES (notification channels), from the sender setting.
     sends_email: bool = False
     # Queues (shared.queues keys) it may send to, as on `RouteGroup`.
@@ -879,6 +906,8 @@ TRIGGER_RUNNER = WorkerFunction(
     # A run_workflow action starts the workflow interpreter's execution.
     runs_workflows=True,
     provider_keys="read",
+    # A run_agent prompt's secrets used by name, put in when the action runs.
+    vault_secrets="read",
     # A queued fire comes back later (send_later); a webhook action's delivery; a
     # create_task action's run.
     sends_to=("trigger-fires", "webhook-deliveries", "task-runs"),
@@ -913,9 +942,10 @@ NOTIFICATION_DELIVERY = WorkerFunction(
     description="delivers notifications through channels, records each attempt, retries",
     handler="functions.notification_delivery.handler.handler",
     # Channels and deliveries, dead-letter items (events); once per delivery and attempt
-    # (idempotency).
-    tables={"events": "read_write", "idempotency": "read_write"},
+    # (idempotency); the vault's metadata for a channel's `{{secrets.NAME}}` (data).
+    tables={"events": "read_write", "idempotency": "read_write", "data": "read"},
     channel_secrets="read",
+    vault_secrets="read",
     sends_email=True,
     # A retry within 15 minutes is a delayed message, a longer wait a one-time schedule.
     sends_to=("notification-deliveries",),
@@ -1060,8 +1090,10 @@ SANDBOX = WorkerFunction(
 
 # Talks to a team's MCP servers (the official mcp SDK over Streamable HTTP) and fetches and
 # calls the APIs of imported OpenAPI documents: the only function that does, each URL
-# through the outbound policy. No tables, no bucket, no secrets: a URL it is given reaches
-# nothing of ours. Invoked synchronously (shared/connectors/client.py).
+# through the outbound policy. No bucket, no other secrets, no writes: its one grant reads
+# the vault secrets a tool uses by name (an MCP auth_token, an HTTP tool's headers), found
+# by their names' claims in the data table. Invoked synchronously
+# (shared/connectors/client.py).
 CONNECTOR_RUNNER = WorkerFunction(
     name="connector_runner",
     description="lists and calls MCP servers' tools, fetches and validates OpenAPI "
@@ -1070,6 +1102,8 @@ CONNECTOR_RUNNER = WorkerFunction(
     # mcp (connectors) needs cryptography (tokens); openapi-spec-validator needs jsonschema
     # (schemas); PyYAML reads YAML documents (yaml).
     extra_layers=("tokens", "schemas", "yaml", "connectors"),
+    tables={"data": "read"},
+    vault_secrets="read",
     memory_mb=512,
     # An MCP session 20 s at most, a request 10 s (shared/connectors): under the group's 29 s.
     timeout_seconds=30,

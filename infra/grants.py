@@ -29,6 +29,7 @@ from functions.registry import (
     ChannelSecretAccess,
     ProviderKeyAccess,
     SshSecretAccess,
+    VaultSecretAccess,
     TableAccess,
 )
 
@@ -188,6 +189,40 @@ def ssh_secrets_arn(scope: Construct, resource_prefix: str) -> str:
 
 def grant_ssh_secrets(grantee: iam.IGrantable, access: SshSecretAccess, secrets_arn: str) -> None:
     actions = READ_SSH_SECRET_ACTIONS if access == "read" else MANAGE_SSH_SECRET_ACTIONS
+    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+
+
+# The secrets vault's values, one secret each under `<prefix>/vault/`
+# (shared/vault/values.py): a function using a secret by name reads the version its
+# metadata names; the secrets routes create, add versions to (rotate), read (reveal),
+# restore and delete them.
+READ_VAULT_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+MANAGE_VAULT_SECRET_ACTIONS = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:RestoreSecret",
+    "secretsmanager:DeleteSecret",
+)
+
+
+def vault_secrets_arn(scope: Construct, resource_prefix: str) -> str:
+    """Every vault secret: `arn:...:secret:<prefix>/vault/*` (the `*` also covers the
+    random suffix Secrets Manager adds), no other kind's."""
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{resource_prefix}/vault/*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_vault_secrets(
+    grantee: iam.IGrantable, access: VaultSecretAccess, secrets_arn: str
+) -> None:
+    actions = READ_VAULT_SECRET_ACTIONS if access == "read" else MANAGE_VAULT_SECRET_ACTIONS
     iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
 
 

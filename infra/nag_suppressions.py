@@ -32,6 +32,7 @@ from infra.specs import (
     runs_workflows,
     sends_email,
     ssh_secrets,
+    vault_secrets,
 )
 from shared.db.tables import TABLES_BY_KEY
 
@@ -228,6 +229,14 @@ SSH_SECRETS_REASON = (
     "delete for the connection routes, as each registry entry's `ssh_secrets` says; neither "
     "the providers' keys nor the channels' secrets are reached."
 )
+VAULT_SECRETS_REASON = (
+    "The secrets vault's values are one secret each, named `<prefix>/vault/<team>/<secret>` "
+    "when an admin stores a secret, so no fixed ARN exists: the grant is on that name prefix "
+    "in this account and region (the `*` also covers the suffix Secrets Manager adds), "
+    "read-only for the functions that use a secret by name (channel delivery, the connector "
+    "runner, trigger actions), create/rotate/reveal/delete for the secrets routes, as each "
+    "registry entry's `vault_secrets` says; no other kind of secret is reached."
+)
 SEND_EMAIL_REASON = (
     "ses:SendEmail for functions whose registry entry sends_email (notification e-mail): "
     "the sender is an SES identity the operator verifies in this account and region (an "
@@ -297,6 +306,12 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
         f"{stack.config.prefix}/ssh/*",
         policies(lambda spec: ssh_secrets(spec) is not None),
         SSH_SECRETS_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+        f"{stack.config.prefix}/vault/*",
+        policies(lambda spec: vault_secrets(spec) is not None),
+        VAULT_SECRETS_REASON,
     )
     found += entry(
         "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*",

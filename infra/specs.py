@@ -17,6 +17,7 @@ from functions.registry import (
     ChannelSecretAccess,
     ProviderKeyAccess,
     SshSecretAccess,
+    VaultSecretAccess,
     TableAccess,
 )
 
@@ -130,6 +131,14 @@ def ssh_secrets(spec: FunctionSpec) -> SshSecretAccess | None:
     value = getattr(spec, "ssh_secrets", None)
     if value not in (None, "read", "manage"):
         raise TypeError(f"{spec.name}: ssh_secrets must be read, manage or None: {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def vault_secrets(spec: FunctionSpec) -> VaultSecretAccess | None:
+    """The secrets vault's values: read (use a secret by name) or manage (the routes)."""
+    value = getattr(spec, "vault_secrets", None)
+    if value not in (None, "read", "manage"):
+        raise TypeError(f"{spec.name}: vault_secrets must be read, manage or None: {value!r}")
     return value  # type: ignore[no-any-return]
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from functions.auth import passwords, sessions, totp
+from functions.auth import passwords, sessions
 from shared import audit
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.errors import ServiceUnavailable, Unauthorized
-from shared.identity import opaque
-from shared.identity.domain import Account, Invitation, User
+from shared.identity import opaque, totp
+from shared.identity.domain import Invitation, User
 from shared.identity.store import invitations, users
 from shared.ids import new_id, utcnow
 from shared.observability import logger
@@ -151,7 +151,7 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
     if user.mfa_enabled:
         if not totp_code:
             raise Unauthorized(MFA_REQUIRED)
-        if not accept_totp(account, account.totp_secret, totp_code):
+        if not totp.accept(account, account.totp_secret, totp_code):
             audit.record(
                 user.team_id, "login", actor=user.user_id, outcome="failed", ip=ip, reason="totp"
             )
@@ -162,18 +162,6 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
     user = users.record_login(user.team_id, user.user_id, at=utcnow(), password_hash=rehashed)
     audit.record(user.team_id, "login", actor=user.user_id, ip=ip, mfa=user.mfa_enabled)
     return issue_pair(user, sessions.start(user.team_id, user.user_id))
-
-
-def accept_totp(account: Account, secret: str | None, code: str) -> bool:
-    """Whether `code` is good for `secret` and newer than the last one accepted; records it.
-
-    The store's conditional write makes a code good once, even when two requests race
-    with it.
-    """
-    step = totp.matching_step(secret, code) if secret else None
-    if step is None or step <= account.totp_last_step:
-        return False
-    return users.advance_totp_step(account.user.team_id, account.user.user_id, step)
 
 
 def refresh(refresh_token: str, ip: str) -> TokenPair:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from functions.auth import passwords, totp
-from functions.auth.accounts import accept_totp
+from functions.auth import passwords
 from shared import audit
 from shared.auth.principal import Principal
 from shared.errors import Conflict, Unauthorized
+from shared.identity import totp
 from shared.identity.store import users
-from shared.ratelimit import Limit
 
 INVALID_CODE = "Invalid code"
-# Six digits are a million guesses; a few per minute per account keeps that out of reach.
-ATTEMPTS_PER_USER = Limit("mfa-user", requests=10, window_seconds=300)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +32,14 @@ def setup(principal: Principal) -> Enrolment:
 
 def verify(principal: Principal, code: str, ip: str) -> None:
     """Enable MFA with the first code from the device set up."""
-    ATTEMPTS_PER_USER.hit(principal.subject)
+    totp.ATTEMPTS_PER_USER.hit(principal.subject)
     account = users.get_account(principal.team_id, principal.subject)
     user = account.user
     if user.mfa_enabled:
         raise Conflict("MFA is already enabled")
     if account.pending_totp_secret is None:
         raise Conflict("Start with /auth/mfa/setup")
-    if not accept_totp(account, account.pending_totp_secret, code):
+    if not totp.accept(account, account.pending_totp_secret, code):
         audit.record(user.team_id, "mfa.enable", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized(INVALID_CODE)
     users.enable_mfa(user.team_id, user.user_id, account.pending_totp_secret)
@@ -50,7 +47,7 @@ def verify(principal: Principal, code: str, ip: str) -> None:
 
 
 def disable(principal: Principal, code: str, password: str, ip: str) -> None:
-    ATTEMPTS_PER_USER.hit(principal.subject)
+    totp.ATTEMPTS_PER_USER.hit(principal.subject)
     account = users.get_account(principal.team_id, principal.subject)
     user = account.user
     if not user.mfa_enabled:
@@ -58,7 +55,7 @@ def disable(principal: Principal, code: str, password: str, ip: str) -> None:
     # The password first: a wrong one must not use up the code.
     if not (
         passwords.verify(account.password_hash, password)
-        and accept_totp(account, account.totp_secret, code)
+        and totp.accept(account, account.totp_secret, code)
     ):
         audit.record(user.team_id, "mfa.disable", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized("Invalid code or password")

@@ -51,7 +51,7 @@ _SPECS[422]["description"] = (
     summary="List an MCP server's tools (Streamable HTTP): name, description, input schema",
 )
 async def list_mcp_tools(body: McpToolsRequest, principal: CurrentPrincipal) -> McpToolsResponse:
-    tools = client.list_mcp_tools(body.mcp_url, body.auth_token)
+    tools = client.list_mcp_tools(body.mcp_url, body.auth_token, team_id=principal.team_id)
     return McpToolsResponse.model_validate(
         {"mcp_url": body.mcp_url, "tools": [tool.model_dump() for tool in tools]}
     )

@@ -28,7 +28,11 @@ class McpToolsRequest(BaseModel):
             StringConstraints(min_length=1, max_length=MAX_TOKEN_CHARS, pattern=rf"^{NOT_SPACE}+$"),
         ]
         | None
-    ) = Field(default=None, description="Sent as `Authorization: Bearer <auth_token>`")
+    ) = Field(
+        default=None,
+        description="Sent as `Authorization: Bearer <auth_token>`; `{{secrets.NAME}}` uses "
+        "the team's secret NAME (resolved by the connector, never answered)",
+    )
 
 
 class McpToolPublic(BaseModel):

@@ -2,7 +2,8 @@
 
 A request names its `type` and gives that type's `config`, checked strictly (an unknown
 field is 422). Secrets (a Slack or webhook URL, a Telegram bot token) are taken here and
-never answered: answers show each as `<field>_hint`, masked. On PUT a secret may be left
+never answered: answers show each as `<field>_hint`, masked. Each may instead be a vault
+secret's name, `{{secrets.NAME}}`, whose value is put in at each send. On PUT a secret may be left
 out to keep the stored one, unless the type changes.
 """
 
@@ -34,7 +35,15 @@ URL_PATTERN = (
     r"(?::(?:[0-9]{0,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
     r"(?:/[!-\"$->@-~]*)?(?:\?[!-\"$-~]*)?\s*$"
 )
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=URL_PATTERN)]
+# A secret of the vault used by name instead of the value (shared.vault.references): the
+# name must exist (422), the value is put in at each send.
+VAULT_REFERENCE = r"^\{\{ ?secrets\.[A-Za-z][A-Za-z0-9_-]{0,99} ?\}\}$"
+Url = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=2048, pattern=f"(?:{URL_PATTERN})|(?:{VAULT_REFERENCE})"
+    ),
+]
 # An e-mail address as WHATWG defines it for <input type="email">, at most 254 characters,
 # lower-cased (the accounts' rule, functions/auth/schemas.py).
 EmailStr = Annotated[
@@ -49,7 +58,11 @@ EmailStr = Annotated[
 ]
 # Telegram's bot tokens: `<bot id>:<secret>` as @BotFather hands them out.
 BotToken = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$")
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        pattern=f"(?:^[0-9]{{1,20}}:[A-Za-z0-9_-]{{20,100}}$)|(?:{VAULT_REFERENCE})",
+    ),
 ]
 # A chat's id (a number, negative for groups) or a public channel's @username.
 ChatId = (

@@ -50,14 +50,22 @@ def _settings(channel_type: ChannelType, config: dict[str, Any]) -> dict[str, An
     return {}
 
 
-def _given_secrets(channel_type: ChannelType, config: dict[str, Any]) -> dict[str, str]:
-    """The secrets the request gives, URLs checked (deployed: https to public addresses)."""
+def _given_secrets(
+    team_id: str, channel_type: ChannelType, config: dict[str, Any]
+) -> dict[str, str]:
+    """The secrets the request gives, URLs checked (deployed: https to public addresses). A
+    vault secret used by name (`{{secrets.NAME}}`) must exist (422); its URL is checked
+    when it is put in, at each send."""
     given: dict[str, str] = {}
     for field in GIVEN_SECRET_FIELDS[channel_type]:
         value = config.get(field)
         if value is None:
             continue
-        if field in _URL_FIELDS:
+        if _uses_vault(value):
+            from shared.vault.references import require_known
+
+            require_known(team_id, value, what=f"config.{field}")
+        elif field in _URL_FIELDS:
             value = check_url(
                 value,
                 strict=channel_senders.strict_urls(),
@@ -68,9 +76,16 @@ def _given_secrets(channel_type: ChannelType, config: dict[str, Any]) -> dict[st
     return given
 
 
+def _uses_vault(value: str) -> bool:
+    return "{{" in value and "secrets." in value
+
+
 def _hints(secrets: dict[str, str]) -> dict[str, str]:
+    # A vault secret's name is no secret: shown as given.
     return {
-        field: channel_secrets.url_hint(value)
+        field: value
+        if _uses_vault(value)
+        else channel_secrets.url_hint(value)
         if field in _URL_FIELDS
         else channel_secrets.token_hint(value)
         for field, value in secrets.items()
@@ -82,7 +97,7 @@ def create_channel(
 ) -> tuple[Channel, str | None]:
     """A new channel, and a webhook channel's signing secret (None for other types): the
     answer to this request is the only time it is shown."""
-    secrets = _given_secrets(channel_type, config)
+    secrets = _given_secrets(team_id, channel_type, config)
     signing_secret = None
     if channel_type == "webhook":
         signing_secret = signing.new_secret()
@@ -144,7 +159,7 @@ def replace_channel(
 ) -> Channel:
     """The channel as the request says. A secret left out keeps the stored one when the
     type stays; a new type needs all of its own (422 naming the missing)."""
-    given = _given_secrets(channel_type, config)
+    given = _given_secrets(team_id, channel_type, config)
 
     def write(current: Channel) -> Channel:
         secrets = dict(given)

@@ -39,8 +39,10 @@ from infra.grants import (
     grant_ssh_secrets,
     grant_table,
     grant_token_secrets,
+    grant_vault_secrets,
     provider_keys_arn,
     ssh_secrets_arn,
+    vault_secrets_arn,
 )
 from infra.names import LAYER_ID, METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
 from infra.packaging import layer_zip, stage_function
@@ -53,6 +55,7 @@ from infra.specs import (
     sends_email,
     signs_tokens,
     ssh_secrets,
+    vault_secrets,
 )
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -237,6 +240,10 @@ class ServiceFunction(Construct):
             )
         if (ssh := ssh_secrets(self.spec)) is not None:
             grant_ssh_secrets(self.function, ssh, ssh_secrets_arn(self, resources.config.prefix))
+        if (vault := vault_secrets(self.spec)) is not None:
+            grant_vault_secrets(
+                self.function, vault, vault_secrets_arn(self, resources.config.prefix)
+            )
         if sends_email(self.spec):
             grant_send_email(self.function, email_identities_arn(self))
 
@@ -261,6 +268,7 @@ def _grants_anything(spec: FunctionSpec) -> bool:
         or spec.provider_keys
         or channel_secrets(spec)
         or ssh_secrets(spec)
+        or vault_secrets(spec)
         or sends_email(spec)
         or invokes(spec)
     )

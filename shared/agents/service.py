@@ -67,6 +67,19 @@ def _check_code(code: object) -> None:
         check_syntax(code)
 
 
+def _check_secret_names(team_id: str, fields: dict[str, object]) -> None:
+    """The tools' `{{secrets.NAME}}` (an MCP auth_token, an HTTP tool's headers) must name
+    secrets of the team (422 naming those that do not)."""
+    from shared.agents.tools import secret_bearing
+
+    tools = fields.get("tools")
+    bearing = secret_bearing(tools if isinstance(tools, list) else None)
+    if bearing:
+        from shared.vault.references import require_known
+
+        require_known(team_id, bearing, what="the agent's tools")
+
+
 def create_agent(
     team_id: str,
     data: AgentCreate,
@@ -76,6 +89,7 @@ def create_agent(
 ) -> Agent:
     _check_provider(team_id, data.llm_provider, provider_exists)
     _check_code(data.code)
+    _check_secret_names(team_id, data.code_fields(given_only=False))
     now = utcnow()
     agent = Agent.model_validate(
         {
@@ -122,6 +136,7 @@ def update_agent(
     changes = data.changes()
     if data.llm_provider is not None:
         _check_provider(team_id, data.llm_provider, provider_exists)
+    _check_secret_names(team_id, changes)
     return store.update_agent(team_id, agent_id, changes)
 
 
@@ -147,6 +162,7 @@ def replace_agent(
             _check_provider(team_id, data.llm_provider, provider_exists)
     code = data.code_fields(given_only=True)
     _check_code(code.get("code"))
+    _check_secret_names(team_id, code)
     clears_code = "code" in code and code["code"] is None
     try:
         return store.update_agent(team_id, agent_id, changes | code, keep_code=clears_code)

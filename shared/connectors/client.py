@@ -1,6 +1,8 @@
 """Asking the connector_runner worker, for the groups that need a team's MCP server or an
 imported API (the connectors routes; the sandbox's broker for the tools code calls): the
-only function that talks to them, with the URL policy, its own timeout and no grants.
+only function that talks to them, with the URL policy and its own timeout. `team_id` names
+whose secrets an MCP `auth_token` or an HTTP tool's `headers` may use by name
+(`{{secrets.NAME}}`): the worker resolves them, so no value travels in the payload.
 
 Each function raises the project's errors: 422 for a URL the policy refuses, a document
 that is not OpenAPI, an argument or a tool's failure; 413 for an answer over the cap; 502
@@ -65,13 +67,22 @@ def _ask(payload: dict[str, Any]) -> Any:
     return answer.get("result")
 
 
-def list_mcp_tools(mcp_url: str, auth_token: str | None = None) -> list[McpTool]:
-    result = _ask({"op": "list_tools", "mcp_url": mcp_url, "auth_token": auth_token})
+def list_mcp_tools(
+    mcp_url: str, auth_token: str | None = None, *, team_id: str | None = None
+) -> list[McpTool]:
+    result = _ask(
+        {"op": "list_tools", "mcp_url": mcp_url, "auth_token": auth_token, "team_id": team_id}
+    )
     return [McpTool.model_validate(tool) for tool in result or []]
 
 
 def call_mcp_tool(
-    mcp_url: str, auth_token: str | None, name: str, arguments: dict[str, Any]
+    mcp_url: str,
+    auth_token: str | None,
+    name: str,
+    arguments: dict[str, Any],
+    *,
+    team_id: str | None = None,
 ) -> Any:
     return _ask(
         {
@@ -80,6 +91,7 @@ def call_mcp_tool(
             "auth_token": auth_token,
             "name": name,
             "arguments": arguments,
+            "team_id": team_id,
         }
     )
 
@@ -88,5 +100,7 @@ def fetch_spec(url: str) -> FetchedSpec:
     return FetchedSpec.model_validate(_ask({"op": "fetch_spec", "url": url}))
 
 
-def call_operation(tool: dict[str, Any], arguments: dict[str, Any]) -> Any:
-    return _ask({"op": "call_operation", "tool": tool, "arguments": arguments})
+def call_operation(
+    tool: dict[str, Any], arguments: dict[str, Any], *, team_id: str | None = None
+) -> Any:
+    return _ask({"op": "call_operation", "tool": tool, "arguments": arguments, "team_id": team_id})

@@ -58,7 +58,7 @@ def call_operation(tool: dict[str, Any], arguments: dict[str, Any]) -> Any:
         max_bytes=MAX_ANSWER_BYTES,
         params=params or None,
         json_body=body,
-        headers={"accept": "application/json"},
+        headers={"accept": "application/json", **_headers(tool)},
     )
     text = answer.body.decode("utf-8", errors="replace")
     if not 200 <= answer.status < 300:
@@ -71,6 +71,14 @@ def call_operation(tool: dict[str, Any], arguments: dict[str, Any]) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _headers(tool: dict[str, Any]) -> dict[str, str]:
+    """The tool's own headers (an API key's, say: its secrets resolved by the worker)."""
+    given = tool.get("headers")
+    if not isinstance(given, dict):
+        return {}
+    return {str(name): str(value) for name, value in given.items() if isinstance(value, str)}
 
 
 def _text(value: Any) -> str:

@@ -3,7 +3,10 @@ a status object: `{"status": "ok", "result": ...}` or `{"status": "error", "erro
 "detail": ...}` (shared.connectors.errors), never a raised error, so the caller can tell a
 team's unreachable server (its problem) from a failure of ours.
 
-The worker holds no grants: it reaches only the URLs it is given, through the URL policy.
+The worker reaches only the URLs it is given, through the URL policy. Its one grant is
+reading the team's vault secrets that an MCP `auth_token` or an HTTP tool's `headers` use by
+name (`{{secrets.NAME}}`, resolved here, just before the request): no value travels in a
+payload, and every value used is masked in what the worker answers (a server may echo it).
 """
 
 from __future__ import annotations
@@ -18,15 +21,61 @@ from shared.observability import logger
 def handle(event: Mapping[str, Any]) -> dict[str, Any]:
     op = event.get("op")
     run = _OPS.get(op) if isinstance(op, str) else None
+    used: list[str] = []
     try:
         if run is None:
             raise ConnectorError("invalid", f"unknown op {op!r}: one of {', '.join(sorted(_OPS))}")
-        return {"status": "ok", "result": run(event)}
+        result = run(_with_secrets(event, used))
+        return {"status": "ok", "result": _masked(result, used)}
     except ConnectorError as exc:
-        return {"status": "error", "error": exc.kind, "detail": exc.detail}
+        return {"status": "error", "error": exc.kind, "detail": _masked(exc.detail, used)}
     except Exception as exc:  # a bug of ours: logged, and answered without its text
         logger.exception("connector_runner failed", extra={"op": op})
         return {"status": "error", "error": "internal", "detail": type(exc).__name__}
+
+
+def _with_secrets(event: Mapping[str, Any], used: list[str]) -> Mapping[str, Any]:
+    """`event` with the secrets its `auth_token` and its tool's `headers` name resolved for
+    its `team_id` (the values put in are added to `used`)."""
+    resolved = dict(event)
+    token = event.get("auth_token")
+    if isinstance(token, str):
+        resolved["auth_token"] = _resolved(event, token, used)
+    tool = event.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("headers"), dict):
+        headers = {
+            str(name): _resolved(event, value, used) if isinstance(value, str) else value
+            for name, value in tool["headers"].items()
+        }
+        resolved["tool"] = {**tool, "headers": headers}
+    return resolved
+
+
+def _resolved(event: Mapping[str, Any], text: str, used: list[str]) -> str:
+    if "{{" not in text:
+        return text
+    from shared.errors import DomainError
+    from shared.vault import references
+
+    if not references.references_in(text):
+        return text
+    team_id = event.get("team_id")
+    if not isinstance(team_id, str) or not team_id:
+        raise ConnectorError("invalid", "a secret reference needs the team it belongs to")
+    try:
+        resolution = references.resolve(team_id, text)
+    except DomainError as exc:  # an unknown name (422), the vault unavailable (503)
+        raise ConnectorError("invalid", str(exc.detail)) from None
+    used.extend(resolution.values)
+    return resolution.text
+
+
+def _masked(value: Any, used: list[str]) -> Any:
+    if not used:
+        return value
+    from shared.vault.references import redact_within
+
+    return redact_within(value, used)
 
 
 def _text(event: Mapping[str, Any], name: str, *, optional: bool = False) -> str | None:

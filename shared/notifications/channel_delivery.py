@@ -18,7 +18,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 from shared.db.versioned import LostRace
+from shared.errors import Unprocessable
 from shared.ids import utcnow
 from shared.notifications import (
     channel_delivery_store,
@@ -27,8 +30,10 @@ from shared.notifications import (
     channel_store,
 )
 from shared.notifications.channel_domain import (
+    Attempt,
     Channel,
     ChannelDelivery,
+    ChannelSecrets,
     Notification,
     Recipient,
 )
@@ -83,9 +88,15 @@ def attempt(
     now = utcnow()
     number = len(delivery.attempts) + 1
     secrets = None
+    made = None
     if channel.secret_version is not None:
         secrets = channel_secrets.read(channel.team_id, channel.id, channel.secret_version)
-    made = channel_senders.send(channel, secrets, delivery, number, now)
+        try:
+            secrets = _with_vault_values(channel.team_id, secrets)
+        except Unprocessable as exc:  # a secret used by name deleted or renamed since
+            made = Attempt(number=number, at=now, status="failed", error=str(exc.detail))
+    if made is None:
+        made = channel_senders.send(channel, secrets, delivery, number, now)
     next_at = None
     if made.status == "failed" and retry and made.error not in PERMANENT_ERRORS:
         next_at = next_attempt_at(number - series_start + 1, now, made.retry_after)
@@ -98,6 +109,21 @@ def attempt(
         }
     )
     return channel_delivery_store.save_delivery(delivery, after, series_start)
+
+
+def _with_vault_values(team_id: str, secrets: ChannelSecrets) -> ChannelSecrets:
+    """`secrets` with each vault secret used by name (`{{secrets.NAME}}`) put in, now: a
+    rotated secret is sent from its next attempt on."""
+    if not any("{{" in secrets.get(field) for field in secrets.values):
+        return secrets
+    from shared.vault.references import resolve_references
+
+    return ChannelSecrets(
+        values={
+            field: SecretStr(resolve_references(team_id, secrets.get(field)))
+            for field in secrets.values
+        }
+    )
 
 
 def deliver(body: dict[str, Any]) -> str:

@@ -65,9 +65,9 @@ def call_tool(
     if kind == "llm":
         return _llm(arguments, team_id=team_id, actor=actor, call_id=call_id, name=name)
     if kind == "mcp":
-        return ToolAnswer(_mcp(tool, name, arguments), "mcp")
+        return ToolAnswer(_mcp(tool, name, arguments, team_id), "mcp")
     if kind == "http":
-        return ToolAnswer(_http(tool, name, arguments), "http")
+        return ToolAnswer(_http(tool, name, arguments, team_id), "http")
     raise ToolFailed(f"tool {name!r} has an unknown type {kind!r}")
 
 
@@ -94,27 +94,28 @@ def _llm(
     return ToolAnswer(routed.completion.text, "llm", routed.cost_usd)
 
 
-def _mcp(tool: Mapping[str, Any], name: str, arguments: dict[str, Any]) -> Any:
+def _mcp(tool: Mapping[str, Any], name: str, arguments: dict[str, Any], team_id: str) -> Any:
     url = tool.get("mcp_url")
     if not isinstance(url, str):
         raise ToolFailed(f"tool {name!r}: an mcp tool needs its mcp_url")
     token = tool.get("auth_token")
     auth = token if isinstance(token, str) else None
-    return _connector("call_mcp_tool", name, url, auth, name, arguments)
+    return _connector("call_mcp_tool", name, url, auth, name, arguments, team_id=team_id)
 
 
-def _http(tool: Mapping[str, Any], name: str, arguments: dict[str, Any]) -> Any:
-    return _connector("call_operation", name, dict(tool), arguments)
+def _http(tool: Mapping[str, Any], name: str, arguments: dict[str, Any], team_id: str) -> Any:
+    return _connector("call_operation", name, dict(tool), arguments, team_id=team_id)
 
 
-def _connector(function: str, name: str, *arguments: Any) -> Any:
+def _connector(function: str, name: str, *arguments: Any, team_id: str) -> Any:
     """`shared.connectors.client.<function>(*arguments)` (the connector_runner worker's
     caller), its failures named for the tool."""
     from shared.connectors import client as connectors
     from shared.invoke import InvocationFailed
 
     try:
-        return getattr(connectors, function)(*arguments)
+        # The team's `{{secrets.NAME}}` in the tool are resolved by the worker, by name.
+        return getattr(connectors, function)(*arguments, team_id=team_id)
     except DomainError as exc:
         raise ToolFailed(f"tool {name!r}: {exc.detail}") from exc
     except InvocationFailed as exc:

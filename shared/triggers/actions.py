@@ -54,6 +54,7 @@ from shared.triggers.domain import (
     TriggerAction,
     WebhookAction,
 )
+from shared.vault.references import references_in, resolve
 
 ActionOutcome = Literal["started", "succeeded", "failed"]
 
@@ -117,7 +118,10 @@ def run_action(
         if isinstance(rendered, StartJobAction):
             return _start_job(team_id, owner_id, rendered, run_id)
         if isinstance(rendered, RunAgentAction):
-            return _run_agent(team_id, owner_id, rendered, run_id)
+            # Only the secrets the stored prompt names: a reference an event brought in
+            # stays text.
+            written = action.prompt if isinstance(action, RunAgentAction) else ""
+            return _run_agent(team_id, owner_id, rendered, run_id, references_in(written))
         if isinstance(rendered, CreateTaskAction):
             return _create_task(team_id, owner_id, rendered, run_id)
         if isinstance(rendered, RunWorkflowAction):
@@ -213,7 +217,7 @@ def _start_job(
 
 
 def _run_agent(
-    team_id: str, owner_id: str | None, action: RunAgentAction, run_id: str
+    team_id: str, owner_id: str | None, action: RunAgentAction, run_id: str, secrets: set[str]
 ) -> ActionResult:
     # Imported here, as the agents' test call does: only this action needs the router.
     from shared.agents import service as agents
@@ -231,9 +235,12 @@ def _run_agent(
     if agent.status == STOPPED:
         return ActionResult.failed(f"agent {agent.name!r} is stopped: start it to run it")
     system = (Message("system", agent.system_prompt),) if agent.system_prompt else ()
+    # The team's secrets the prompt uses by name, put in now; the reply is masked of them
+    # (a model may repeat its prompt), so no value is kept in the run.
+    prompt = resolve(team_id, action.prompt, only=secrets)
     request = CompletionRequest(
         model=agent.llm_model,
-        messages=(*system, Message("user", action.prompt)),
+        messages=(*system, Message("user", prompt.text)),
         max_tokens=RUN_MAX_TOKENS,
     )
     # A trigger nobody is recorded as owning is charged as a creator-less job is.
@@ -246,8 +253,8 @@ def _run_agent(
         routed = router.complete(call, Target(agent.llm_provider, agent.llm_model), request)
     except ProviderError as exc:
         # Provider errors name no key (the clients redact it).
-        return ActionResult.failed(f"agent {agent.name!r}: {exc}")
-    return ActionResult("succeeded", output=routed.completion.text[:OUTPUT_CHARS])
+        return ActionResult.failed(prompt.redact(f"agent {agent.name!r}: {exc}"))
+    return ActionResult("succeeded", output=prompt.redact(routed.completion.text)[:OUTPUT_CHARS])
 
 
 # create_task.

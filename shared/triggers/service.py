@@ -26,12 +26,14 @@ from shared.ids import new_id, utcnow
 from shared.triggers import scheduler, store
 from shared.triggers.domain import (
     Overlap,
+    RunAgentAction,
     RunWorkflowAction,
     Trigger,
     TriggerAction,
     TriggerType,
 )
 from shared.triggers.schedule import Schedule, validate_schedule
+from shared.vault.references import references_within, require_known
 
 _ACTION: Final[TypeAdapter[TriggerAction]] = TypeAdapter(TriggerAction)
 
@@ -45,6 +47,7 @@ def check_trigger(
 ) -> tuple[dict[str, Any], Schedule | None]:
     """The config as stored and, for a schedule, what it is; 422 with the reason, 404 for
     a workflow the team does not have."""
+    _check_secret_names(team_id, action)
     if isinstance(action, RunWorkflowAction):
         from shared.workflows.service import get_workflow
 
@@ -64,6 +67,19 @@ def check_trigger(
         ) from None
     check_template(template, pattern.event)
     return pattern.model_dump(mode="json"), None
+
+
+def _check_secret_names(team_id: str, action: TriggerAction) -> None:
+    """The team's secrets are used by name (`{{secrets.NAME}}`) in a run_agent action's
+    prompt, which goes to the model and is never stored resolved: each must exist (422).
+    Anywhere else (a job's or task's body) the value would be stored and answered: 422."""
+    if isinstance(action, RunAgentAction):
+        require_known(team_id, action.prompt, what="the action's prompt")
+        return
+    if references_within(_ACTION.dump_python(action, mode="json")):
+        raise Unprocessable(
+            "secrets ({{secrets.NAME}}) may be used only in a run_agent action's prompt"
+        )
 
 
 def create_trigger(

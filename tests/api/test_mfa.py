@@ -38,7 +38,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     pinned = Clock()
-    monkeypatch.setattr("functions.auth.totp.time", pinned)
+    monkeypatch.setattr("shared.identity.totp.time", pinned)
     return pinned
 
 

@@ -406,6 +406,11 @@ def owner(aws: None) -> Iterator[Team]:
                 "password": "owned-password",
             },
         ).json()["id"],
+        "secret_id": client.post(
+            "/api/v1/secrets",
+            headers=headers,
+            json={"name": "OWNED_SECRET", "value": "team A's own secret"},
+        ).json()["id"],
         "file_id": client.post(
             "/api/v1/files/upload",
             headers=headers,
@@ -487,6 +492,9 @@ BODIES: dict[str, dict[str, Any]] = {
         "generatedCode": {"html": "<p>planted</p>"},
     },
     "PUT /api/v1/ssh-connections/{connection_id}": {"name": "Taken over"},
+    "PUT /api/v1/secrets/{secret_id}": {"name": "TAKEN_OVER"},
+    "POST /api/v1/secrets/{secret_id}/rotate": {"value": "planted"},
+    "POST /api/v1/secrets/{secret_id}/reveal": {},
     "POST /api/v1/ssh-connections/{connection_id}/execute": {"command": "echo planted"},
     "PUT /api/v1/notifications/rules/{rule_id}": {
         "name": "Taken over",

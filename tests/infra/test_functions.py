@@ -20,6 +20,7 @@ from infra.specs import (
     runs_workflows,
     signs_tokens,
     ssh_secrets,
+    vault_secrets,
 )
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
@@ -251,10 +252,16 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
             spec.provider_keys is not None
             or channel_secrets(spec) is not None
             or ssh_secrets(spec) is not None
+            or vault_secrets(spec) is not None
         )
         assert bool(secrets) == (authenticates(spec) or rotates or reads_keys), spec.name
         writes = "secretsmanager:PutSecretValue" in secrets
-        manages_keys = "manage" in (spec.provider_keys, channel_secrets(spec), ssh_secrets(spec))
+        manages_keys = "manage" in (
+            spec.provider_keys,
+            channel_secrets(spec),
+            ssh_secrets(spec),
+            vault_secrets(spec),
+        )
         assert writes == (signs_tokens(spec) or rotates or manages_keys), spec.name
         # Only X-Ray has no resource-level permissions, nor have GetRandomPassword (CDK gives
         # it to a rotation function) and Bedrock's model list (provider checks); nothing

@@ -15,14 +15,17 @@ from infra.grants import (
     MANAGE_CHANNEL_SECRET_ACTIONS,
     MANAGE_PROVIDER_KEY_ACTIONS,
     MANAGE_SSH_SECRET_ACTIONS,
+    MANAGE_VAULT_SECRET_ACTIONS,
     READ_CHANNEL_SECRET_ACTIONS,
     READ_PROVIDER_KEY_ACTIONS,
     READ_SSH_SECRET_ACTIONS,
+    READ_VAULT_SECRET_ACTIONS,
     SEND_EMAIL_ACTIONS,
     channel_secrets_arn,
     email_identities_arn,
     provider_keys_arn,
     ssh_secrets_arn,
+    vault_secrets_arn,
 )
 from infra.specs import (
     authenticates,
@@ -31,6 +34,7 @@ from infra.specs import (
     sends_email,
     signs_tokens,
     ssh_secrets,
+    vault_secrets,
 )
 from shared.auth.signing import PLACEHOLDER
 from shared.settings import Settings
@@ -195,6 +199,10 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
             wanted = READ_SSH_SECRET_ACTIONS if ssh == "read" else MANAGE_SSH_SECRET_ACTIONS
             for action in wanted:
                 expected.setdefault(action, []).append(ssh_secret_arns(synthesized))
+        if (vault := vault_secrets(spec)) is not None:
+            wanted = READ_VAULT_SECRET_ACTIONS if vault == "read" else MANAGE_VAULT_SECRET_ACTIONS
+            for action in wanted:
+                expected.setdefault(action, []).append(vault_secret_arns(synthesized))
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
@@ -226,6 +234,8 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
                 continue  # notification channels' secrets: their one name prefix, below
             if resource == ssh_secret_arns(synthesized):
                 continue  # SSH connections' credentials: their one name prefix, below
+            if resource == vault_secret_arns(synthesized):
+                continue  # the secrets vault's values: their one name prefix, below
             assert resource in (signing, admin), (logical_id, resource)
             assert "*" not in json.dumps(resource), (logical_id, resource)
         holders.add(logical_id)
@@ -239,6 +249,7 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
         or spec.provider_keys is not None
         or channel_secrets(spec) is not None
         or ssh_secrets(spec) is not None
+        or vault_secrets(spec) is not None
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements
@@ -309,6 +320,40 @@ def test_ssh_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthesiz
         if spec.name not in ("ssh", "ssh_runner"):
             grants = secret_grants(synthesized, spec.name).values()
             assert all(ssh_secret_arns(synthesized) not in r for r in grants), spec.name
+
+
+def vault_secret_arns(synthesized: Synthesized) -> Any:
+    """The secrets vault's values ARN as the template writes it."""
+    stack = synthesized.stack
+    return stack.resolve(vault_secrets_arn(stack, stack.config.prefix))
+
+
+# The functions that send a value where it is used by name (`{{secrets.NAME}}`).
+VAULT_READERS = {"notifications", "notification_delivery", "connector_runner", "triggers"}
+VAULT_READERS |= {"trigger_runner"}
+
+
+def test_vault_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthesized) -> None:
+    """Managed by the secrets routes; read only by the functions that use a secret by name
+    (a channel's delivery and test, the connector runner, trigger actions); on
+    `<prefix>/vault/*` alone."""
+    arn = json.dumps(vault_secret_arns(synthesized))
+    assert f":secret:factory-{synthesized.stage}/vault/*" in arn
+
+    managed = {a: r for a, r in secret_grants(synthesized, "secrets").items() if a not in READ}
+    assert set(managed) == set(MANAGE_VAULT_SECRET_ACTIONS) - READ
+    for resources in managed.values():
+        assert resources == [vault_secret_arns(synthesized)]
+    readers = {spec.name for spec in FUNCTION_SPECS if vault_secrets(spec) == "read"}
+    assert readers == VAULT_READERS
+    for spec in FUNCTION_SPECS:
+        grants = secret_grants(synthesized, spec.name)
+        reaches = any(vault_secret_arns(synthesized) in r for r in grants.values())
+        assert reaches == (spec.name in VAULT_READERS | {"secrets"}), spec.name
+        if spec.name in VAULT_READERS:
+            assert vault_secret_arns(synthesized) in grants["secretsmanager:GetSecretValue"]
+            writes = [a for a, r in grants.items() if vault_secret_arns(synthesized) in r]
+            assert writes == ["secretsmanager:GetSecretValue"], spec.name
 
 
 def test_only_the_functions_that_send_email_may_and_only_ses_send_email(

@@ -7,7 +7,7 @@ import base64
 import pyotp
 import pytest
 
-from functions.auth import totp
+from shared.identity import totp
 
 # RFC 6238 Appendix B: the SHA-1 seed is the ASCII string "12345678901234567890".
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
