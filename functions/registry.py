@@ -412,6 +412,9 @@ TRIGGERS = RouteGroup(
     provider_keys="read",
     # A run_agent prompt's secrets used by name, put in when the action runs.
     vault_secrets="read",
+    # A run_agent action's knowledge category: the index's segments (its pointer is in
+    # data, TRIGGER_ACTION_TABLES), as the runner reads them.
+    bucket="read",
     # Missed fires replayed on enabling; a webhook action's delivery; a create_task
     # action's run.
     sends_to=("trigger-fires", "webhook-deliveries", "task-runs"),

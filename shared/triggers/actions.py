@@ -223,6 +223,7 @@ def _run_agent(
     from shared.agents import service as agents
     from shared.agents.schemas import STOPPED
     from shared.jobs.domain import NO_CREATOR
+    from shared.knowledge.search import with_knowledge
     from shared.llm.router import CallContext, Target
     from shared.llm.team_router import router_for
     from shared.llm.types import CompletionRequest, Message, ProviderError
@@ -234,7 +235,12 @@ def _run_agent(
         return ActionResult.failed(f"agent {action.agent_id} not found")
     if agent.status == STOPPED:
         return ActionResult.failed(f"agent {agent.name!r} is stopped: start it to run it")
-    system = (Message("system", agent.system_prompt),) if agent.system_prompt else ()
+    # The agent's knowledge category, matched against the prompt as written (its secrets'
+    # names, never their values, are what a search sees).
+    instructions = with_knowledge(
+        team_id, agent.system_prompt, agent.knowledge_category, action.prompt
+    )
+    system = (Message("system", instructions),) if instructions else ()
     # The team's secrets the prompt uses by name, put in now; the reply is masked of them
     # (a model may repeat its prompt), so no value is kept in the run.
     prompt = resolve(team_id, action.prompt, only=secrets)

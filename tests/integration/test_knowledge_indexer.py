@@ -137,3 +137,40 @@ def test_a_merge_keeps_every_entry_and_the_old_segments_go() -> None:
     assert before.delta not in names
     assert after.base in names or after.base in version.previous
     assert segments.object_key("team-m", version.base).startswith("team-m/")
+
+
+def test_a_trigger_run_agent_prompt_gets_the_agents_knowledge_category(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.agents import service as agents
+    from shared.agents.schemas import AgentCreate
+    from shared.llm import team_router
+    from shared.triggers.actions import run_action
+    from shared.triggers.domain import RunAgentAction
+    from tests.api.test_knowledge_api import Recording, system_prompt
+
+    team = f"kb-{new_id()}"
+    recording = Recording()
+    monkeypatch.setattr(team_router, "client_for", lambda *args: recording)
+    entry = _entry(team, "Release checklist", "Tag the release, then publish the notes.")
+    indexer.apply(team, [entry.id])
+    agent = agents.create_agent(
+        team,
+        AgentCreate(
+            name="Releaser",
+            role="release",
+            llm_provider="templates",
+            llm_model="templates-1",
+            system_prompt="You ship releases.",
+            knowledge_category="general",
+        ),
+    )
+    action = RunAgentAction(type="run_agent", agent_id=agent.id, prompt="Prepare the release")
+
+    result = run_action(team, "owner", action, None, run_id=new_id())
+
+    assert result.outcome == "succeeded", result
+    [request] = recording.requests
+    system = system_prompt(request)
+    assert system.startswith("You ship releases.\n\nKnowledge base (general):")
+    assert "Tag the release, then publish the notes." in system
