@@ -22,6 +22,7 @@ from bench import (
     deployments,
     events,
     imports,
+    ip_rules,
     knowledge,
     live,
     llm,
@@ -57,6 +58,7 @@ SECTIONS = (
     "sandbox",
     "deployments",
     "knowledge",
+    "ip_rules",
 )
 
 
@@ -231,6 +233,10 @@ def markdown(
         "rebuild plus 20 entries through POST /knowledge and the indexer (a base and a "
         "delta); `GET /knowledge?search=` through the local gateway with two words of one "
         "of the team's entries, in interleaved blocks; medians compared.",
+        "- IP rules: `bench/ip_rules.py` in its own interpreter over emulated AWS: `GET "
+        "/api/v1/auth/me` with a member's token through the auth group's handler, for a team "
+        "with no IP rules and one with 1,000, in interleaved blocks after a warm-up; medians "
+        "compared; and the rule check alone.",
         "- New route groups are picked up from the registry (import time, sizes). To time "
         "another route warm (an authenticated one, say), add a `Scenario` to "
         "`bench/scenarios.py`; its optional `setup` hook can seed data and return headers.",
@@ -342,6 +348,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         knowledge_report = knowledge.measure(args.kb_entries)
         tables.append(knowledge.table(knowledge_report))
         checks += knowledge.checks(knowledge_report)
+    if "ip_rules" in only:
+        print(f"ip_rules: authed read, 0 vs {ip_rules.RULES} rules ...", file=sys.stderr)
+        ip_rules_report = ip_rules.measure(args.calls)
+        tables.append(ip_rules.table(ip_rules_report))
+        checks += ip_rules.checks(ip_rules_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

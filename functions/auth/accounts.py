@@ -16,7 +16,9 @@ from shared.errors import ServiceUnavailable, Unauthorized
 from shared.identity import opaque, totp
 from shared.identity.domain import Invitation, User
 from shared.identity.store import invitations, users
+from shared.identity.store import security as security_store
 from shared.ids import new_id, utcnow
+from shared.ip_rules import guard as ip_guard
 from shared.observability import logger
 from shared.ratelimit import Limit
 from shared.settings import get_settings
@@ -52,6 +54,8 @@ def principal_of(user: User, session_id: str | None = None) -> Principal:
         role=role,
         session_id=session_id,
         email=user.email,
+        # Its sign-ins need a TOTP code (login refuses one without), so this is an MFA session.
+        mfa=user.mfa_enabled,
     )
 
 
@@ -73,8 +77,12 @@ def register(
     """A new account: admin of a new team, or in the team (and role) of an invitation.
     `new_team_id` names the new team (the local first start's `default`); else a new id."""
     email = normalize_email(email)
-    passwords.check_policy(password, email=email)
+    passwords.check_policy(password, email=email)  # the floor, before anything is read
     invitation = _open_invitation(invitation_token, email) if invitation_token else None
+    if invitation is not None:
+        # An invited account joins a team: that team's policy, which may ask more.
+        policy = security_store.get_security(invitation.team_id).password_policy
+        passwords.check_policy(password, email=email, policy=policy)
     team_id = invitation.team_id if invitation else (new_team_id or new_id())
     role = invitation.role if invitation else "admin"
     user_id = new_id()
@@ -143,6 +151,8 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
             )
         raise Unauthorized(INVALID_LOGIN)
     user = account.user
+    # After the password check: an address refused by the team learns nothing of accounts.
+    ip_guard.enforce(user.team_id, ip)
     if user.disabled:
         audit.record(
             user.team_id, "login", actor=user.user_id, outcome="denied", ip=ip, reason="disabled"
@@ -165,6 +175,10 @@ def login(email: str, password: str, totp_code: str | None, ip: str) -> TokenPai
 
 
 def refresh(refresh_token: str, ip: str) -> TokenPair:
+    presented = opaque.parse(refresh_token, opaque.REFRESH)
+    if presented is not None:
+        # Before the rotation: a refused address does not use up the token.
+        ip_guard.enforce(presented.team_id, ip)
     outcome = sessions.rotate(refresh_token)
     if isinstance(outcome, sessions.Reused):
         session = outcome.session
@@ -200,7 +214,8 @@ def change_password(principal: Principal, current: str, new: str, ip: str) -> in
     if not passwords.verify(account.password_hash, current):
         audit.record(user.team_id, "password.change", actor=user.user_id, outcome="failed", ip=ip)
         raise Unauthorized("Invalid password")
-    passwords.check_policy(new, email=user.email)
+    policy = security_store.get_security(user.team_id).password_policy
+    passwords.check_policy(new, email=user.email, policy=policy)
     users.set_password(user.team_id, user.user_id, passwords.hash_password(new))
     revoked = sessions.revoke_all(
         user.team_id, user.user_id, "password changed", keep=principal.session_id

@@ -1,5 +1,6 @@
 """The auth group's app: accounts and sessions, service tokens and public keys, credentials,
-team administration. Routes live in the *_routes modules; the rules in their services."""
+security administration, team administration. Routes live in the *_routes modules; the
+rules in their services."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from functions.auth import (
     admin_routes,
     client_log_routes,
     key_routes,
+    security_routes,
     service_tokens,
 )
 from functions.auth.schemas import ServiceTokenAnswer, TokenRequest
@@ -52,6 +54,7 @@ app = create_app(
     account_routes.router,
     router,
     key_routes.router,
+    security_routes.router,
     admin_routes.router,
     client_log_routes.router,
     root_aliases=("/.well-known/jwks.json",),

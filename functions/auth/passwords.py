@@ -14,11 +14,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.errors import Unprocessable
+from shared.identity.domain import (
+    PASSWORD_FLOOR_LENGTH,
+    PASSWORD_FLOOR_UNIQUE,
+    PASSWORD_MAX_LENGTH,
+    PasswordPolicy,
+)
 from shared.settings import get_settings
 
-MIN_LENGTH = 12
+MIN_LENGTH = PASSWORD_FLOOR_LENGTH
 # Long enough for any passphrase; short enough that hashing it is no denial of service.
-MAX_LENGTH = 128
+MAX_LENGTH = PASSWORD_MAX_LENGTH
+FLOOR = PasswordPolicy()
 # The most used passwords of at least MIN_LENGTH (public breach lists); refused outright.
 COMMON = frozenset(
     {
@@ -42,6 +49,12 @@ COMMON = frozenset(
     }
 )
 
+# What every policy refuses, as GET /security/password-policy states it.
+ALWAYS_REFUSED = (
+    "one of the most used passwords",
+    f"fewer than {PASSWORD_FLOOR_UNIQUE} different characters",
+    "the email address's local part (4 characters or more) inside it",
+)
 
 OWASP_MIN_MEMORY_KIB = 19_456
 # Sized to the function: a sixteenth of its memory, between OWASP's floor and 64 MiB
@@ -74,18 +87,37 @@ def _decoy_hash() -> str:
     return hasher().hash("decoy password that matches nothing")
 
 
-def check_policy(password: str, *, email: str = "") -> None:
-    """Unprocessable (422) naming what is wrong with a new password."""
-    if len(password) < MIN_LENGTH:
-        raise Unprocessable(f"Password must be at least {MIN_LENGTH} characters")
+def check_policy(password: str, *, email: str = "", policy: PasswordPolicy = FLOOR) -> None:
+    """Unprocessable (422) naming what is wrong with a new password: the floor's rules,
+    then what the team's `policy` adds."""
+    wanted_length = max(MIN_LENGTH, policy.min_length)
+    if len(password) < wanted_length:
+        raise Unprocessable(f"Password must be at least {wanted_length} characters")
     if len(password) > MAX_LENGTH:
         raise Unprocessable(f"Password must be at most {MAX_LENGTH} characters")
     lowered = password.lower()
-    if lowered in COMMON or len(set(lowered)) < 4:
+    if lowered in COMMON or len(set(lowered)) < PASSWORD_FLOOR_UNIQUE:
         raise Unprocessable("Password is too easy to guess")
+    if len(set(password)) < policy.min_unique_characters:
+        raise Unprocessable(
+            f"Password must have at least {policy.min_unique_characters} different characters"
+        )
+    for required, present, what in (
+        (policy.require_uppercase, any(ch.isupper() for ch in password), "an upper-case letter"),
+        (policy.require_lowercase, any(ch.islower() for ch in password), "a lower-case letter"),
+        (policy.require_digit, any(ch.isdigit() for ch in password), "a digit"),
+        (policy.require_symbol, any(_is_symbol(ch) for ch in password), "a symbol"),
+    ):
+        if required and not present:
+            raise Unprocessable(f"Password must contain {what}")
     local_part = email.split("@", 1)[0].lower()
     if len(local_part) >= 4 and local_part in lowered:
         raise Unprocessable("Password must not contain the email address")
+
+
+def _is_symbol(character: str) -> bool:
+    """Neither a letter, a digit nor white space: punctuation, signs, emoji."""
+    return not character.isalnum() and not character.isspace()
 
 
 def hash_password(password: str) -> str:

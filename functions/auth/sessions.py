@@ -3,8 +3,9 @@
 A sign-in starts a family. Each refresh swaps the family's current token for a new one
 (a conditional write, so two uses of one token cannot both win) and remembers the old
 hash. Presenting a remembered hash means a token was copied: the whole family is revoked.
-A family lives `refresh_token_days` from its sign-in however often it is refreshed, and
-remembers its last `REMEMBERED_TOKENS` hashes, so its item stays small.
+A family lives `refresh_token_days` (or its team's shorter session lifetime) from its
+sign-in however often it is refreshed, and remembers its last `REMEMBERED_TOKENS` hashes,
+so its item stays small.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 from shared.errors import Unauthorized
 from shared.identity import opaque
 from shared.identity.domain import Session
+from shared.identity.store import security as security_store
 from shared.identity.store import sessions as store
 from shared.ids import new_id, utcnow
 from shared.settings import get_settings
@@ -38,8 +40,11 @@ class Reused:
     session: Session
 
 
-def _lifetime() -> timedelta:
-    return timedelta(days=get_settings().refresh_token_days)
+def lifetime(team_id: str) -> timedelta:
+    """How long a sign-in of the team lasts: its setting, capped by the deployment's."""
+    deployment = timedelta(days=get_settings().refresh_token_days)
+    hours = security_store.get_security(team_id).settings.session_lifetime_hours
+    return deployment if hours is None else min(deployment, timedelta(hours=hours))
 
 
 def start(team_id: str, user_id: str) -> Rotated:
@@ -52,7 +57,7 @@ def start(team_id: str, user_id: str) -> Rotated:
         user_id,
         current_hash=minted.digest,
         at=now,
-        expires_at=now + _lifetime(),
+        expires_at=now + lifetime(team_id),
     )
     return Rotated(session, minted.token)
 

@@ -16,10 +16,11 @@ router = group_router(tags=["hooks"])
 
 _ANSWERS = {
     200: {"model": HookDuplicate, "description": "A message id seen before, with the same body"},
-    **error_responses(400, 401, 404, 409, 413, 429, 503),
+    **error_responses(400, 401, 403, 404, 409, 413, 429, 503),
 }
 _ANSWERS[400]["description"] = "The body is not UTF-8 text"
 _ANSWERS[401]["description"] = "Missing or wrong signature, or a stale timestamp (the reason)"
+_ANSWERS[403]["description"] = "The source's team does not allow requests from this address"
 _ANSWERS[404]["description"] = "No such source"
 _ANSWERS[409]["description"] = "A message id seen before, with another body"
 _ANSWERS[413]["description"] = "The body is over 1 MiB"

@@ -3,7 +3,8 @@
 `POST /rest/{friendly_name}` runs the deployed agent with the JSON body as its
 `input_dict` and answers its result; `GET /rest/{friendly_name}/openapi.json` describes it.
 No caller token is checked here: a key-protected deployment checks its own key
-(`X-API-Key`, or `Authorization: Bearer <key>`), a public one none. The rules are
+(`X-API-Key`, or `Authorization: Bearer <key>`), a public one none; the owning team's
+IP rules apply to either. The rules are
 shared.deployments.calls'. Browsers' pages (demo apps) call these routes from other
 origins, so they answer CORS for any origin, without credentials.
 """
@@ -19,6 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from shared.app_factory import create_app, group_router
 from shared.deployments import calls
 from shared.errors import Unprocessable, error_responses
+from shared.ratelimit import client_ip
 
 FRIENDLY_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 NamePath = Annotated[str, Path(pattern=FRIENDLY_NAME, description="the deployment's name")]
@@ -31,9 +33,10 @@ Authorization = Annotated[
     Header(description="`Bearer <the deployment's key>`, instead of X-API-Key"),
 ]
 
-router = group_router(tags=["rest"], responses=error_responses(401, 404, 422, 429))
+router = group_router(tags=["rest"], responses=error_responses(401, 403, 404, 422, 429))
 
-_CALL = error_responses(401, 402, 404, 413, 422, 429, 503)
+_CALL = error_responses(401, 402, 403, 404, 413, 422, 429, 503)
+_CALL[403]["description"] = "The deployment's team does not allow calls from this address"
 _CALL[401]["description"] = "The deployment is key-protected and the key is missing or wrong"
 _CALL[402]["description"] = (
     "Budget exceeded: a tools.llm call of the agent would go over a spending limit of the "
@@ -91,7 +94,12 @@ async def call_deployment(
     x_api_key: ApiKey = None,
     authorization: Authorization = None,
 ) -> Any:
-    return calls.call(friendly_name, _key(x_api_key, authorization), _input(await request.body()))
+    return calls.call(
+        friendly_name,
+        _key(x_api_key, authorization),
+        _input(await request.body()),
+        address=client_ip(request),
+    )
 
 
 @router.get(
@@ -100,9 +108,12 @@ async def call_deployment(
     responses=error_responses(401, 404),
 )
 async def deployment_openapi(
-    friendly_name: NamePath, x_api_key: ApiKey = None, authorization: Authorization = None
+    friendly_name: NamePath,
+    request: Request,
+    x_api_key: ApiKey = None,
+    authorization: Authorization = None,
 ) -> dict[str, Any]:
-    return calls.describe(friendly_name, _key(x_api_key, authorization))
+    return calls.describe(friendly_name, _key(x_api_key, authorization), address=client_ip(request))
 
 
 app = create_app("rest", router, records_denials=False)

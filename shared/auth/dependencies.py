@@ -4,7 +4,11 @@ not on the reviewed public list (tests/api/test_route_auth.py) takes one of thes
 - ``CurrentPrincipal``: people and their API keys (roles admin and member).
 - ``AgentOrUser``: also agents (``X-Agent-Token``, or a token with role agent); only the
   routes marked for agents take it.
-- ``AdminPrincipal``: admins only (an API key also needs the ``admin`` scope).
+- ``AdminPrincipal``: admins only (an API key also needs the ``admin`` scope; a signed-in
+  admin of a team that requires it, MFA).
+
+Every one of them refuses (403) an address the team's IP rules refuse
+(shared.ip_rules.guard), once the credential names the team.
 
 Credentials, in order: ``X-Agent-Token``; ``Authorization: Bearer`` with an access token
 or an API key (``sfk_…``); the HttpOnly ``access_token`` cookie. An API key reads with
@@ -19,9 +23,11 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from shared.auth.principal import Principal
+from shared.auth.team_security import MFA_NEEDED, admins_need_mfa
 from shared.auth.tokens import verify_token
 from shared.errors import Forbidden, Unauthorized
 from shared.identity import opaque
+from shared.ip_rules.guard import enforce_async
 from shared.ratelimit import Limit, client_ip
 
 # Seed 004: agent authentication, 20 requests per 60 s per address.
@@ -42,9 +48,18 @@ def _api_key(token: str) -> Principal:
     return principal_for(token, opaque.API_KEY)
 
 
-# Async, so the common case (a cached access token) costs no thread hop; the credentials
-# that need DynamoDB are looked up in the thread pool, off the event loop.
+# Async, so the common case (a cached access token, the team's IP rules in this
+# container's copy) costs no thread hop; what needs DynamoDB is read in the thread pool,
+# off the event loop.
 async def authenticate(request: Request) -> Principal:
+    """The caller, once its credential is checked and its team's IP rules let its address
+    through (403 otherwise, before the route does anything)."""
+    principal = await _identify(request)
+    await enforce_async(principal.team_id, client_ip(request))
+    return principal
+
+
+async def _identify(request: Request) -> Principal:
     agent_token = request.headers.get("x-agent-token")
     if agent_token:
         return await run_in_threadpool(_agent, agent_token.strip(), client_ip(request))
@@ -74,6 +89,8 @@ async def require_user(principal: Annotated[Principal, Depends(authenticate)]) -
 async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if not principal.is_admin:
         raise Forbidden("Admins only")
+    if principal.is_user and not principal.mfa and await admins_need_mfa(principal.team_id):
+        raise Forbidden(MFA_NEEDED)
     return principal
 
 

@@ -24,6 +24,8 @@ class Principal:
     # The refresh-token family an access token was issued from (logout revokes it).
     session_id: str | None = None
     email: str | None = None
+    # Issued to an account with MFA on (its sign-ins need a TOTP code): the `amr` claim.
+    mfa: bool = False
 
     @property
     def is_user(self) -> bool:

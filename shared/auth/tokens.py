@@ -50,6 +50,8 @@ def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) ->
         claims["sid"] = principal.session_id
     if principal.email:
         claims["email"] = principal.email
+    if principal.mfa:
+        claims["amr"] = ["pwd", "otp"]  # RFC 8176: password and one-time password
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
@@ -101,5 +103,6 @@ def _verify(token: str, typ: str) -> tuple[Principal, int]:
         role=claims["role"],
         session_id=claims.get("sid"),
         email=claims.get("email"),
+        mfa="otp" in (claims.get("amr") or ()),
     )
     return principal, int(claims["exp"])

@@ -1,5 +1,6 @@
 """A call of a deployed agent (`POST /rest/<friendly_name>`), in the order a call is
-refused: unknown (404), a key-protected deployment without its key (401), over its rate
+refused: unknown (404), an address the owning team's IP rules refuse (403), a
+key-protected deployment without its key (401), over its rate
 limit (429, Retry-After), over its monthly quota (429, Retry-After: the next month), then
 the run in the sandbox (shared.sandbox.client: input and output checked against the
 agent's schemas, 422 naming what failed) and the ledger.
@@ -21,6 +22,7 @@ from shared.deployments.domain import Deployment
 from shared.deployments.service import key_hash, month_of
 from shared.errors import NotFound, RateLimited, Unauthorized
 from shared.ids import new_id, utcnow
+from shared.ip_rules import guard as ip_guard
 
 LEDGER_PROVIDER = "rest"
 RATE_SCOPE = "rest"
@@ -38,12 +40,14 @@ def _next_month(moment: datetime) -> datetime:
     return (first + timedelta(days=32)).replace(day=1)
 
 
-def authorize(friendly_name: str, api_key: str | None) -> Deployment:
+def authorize(friendly_name: str, api_key: str | None, *, address: str) -> Deployment:
     """The deployment, if the caller may call it: NotFound when there is none by that
-    name; Unauthorized when it is key-protected and `api_key` is not its key."""
+    name; Forbidden when the owning team's IP rules refuse `address`; Unauthorized when it
+    is key-protected and `api_key` is not its key."""
     access = store.get_access(friendly_name)
     if access is None:
         raise NotFound(f"no deployed API named '{friendly_name}'")
+    ip_guard.enforce(access.deployment.team_id, address)
     if not access.deployment.public:
         given = key_hash(api_key) if api_key else ""
         if access.key_hash is None or not hmac.compare_digest(given, access.key_hash):
@@ -78,13 +82,18 @@ def _admit(deployment: Deployment, now: datetime) -> None:
 
 
 def call(
-    friendly_name: str, api_key: str | None, input_dict: Any, *, now: datetime | None = None
+    friendly_name: str,
+    api_key: str | None,
+    input_dict: Any,
+    *,
+    address: str,
+    now: datetime | None = None,
 ) -> Any:
-    """Run the deployed agent on `input_dict` and answer its result."""
+    """Run the deployed agent on `input_dict` for the caller at `address`; its result."""
     from shared.agents import store as agents
     from shared.sandbox.client import run_code
 
-    deployment = authorize(friendly_name, api_key)
+    deployment = authorize(friendly_name, api_key, address=address)
     moment = now or utcnow()
     _admit(deployment, moment)
     agent = agents.get_live_agent(deployment.team_id, deployment.agent_id)
@@ -124,12 +133,12 @@ def _meter(deployment: Deployment, moment: datetime) -> None:
     )
 
 
-def describe(friendly_name: str, api_key: str | None) -> dict[str, Any]:
+def describe(friendly_name: str, api_key: str | None, *, address: str) -> dict[str, Any]:
     """The deployment's OpenAPI document (its key needed when it is key-protected)."""
     from shared.agents import store as agents
     from shared.deployments.openapi import document
 
-    deployment = authorize(friendly_name, api_key)
+    deployment = authorize(friendly_name, api_key, address=address)
     agent = agents.get_live_agent(deployment.team_id, deployment.agent_id)
     if agent is None:
         raise NotFound(f"no deployed API named '{friendly_name}'")

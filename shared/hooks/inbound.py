@@ -1,9 +1,10 @@
 """POST /hooks/{source_id}: the public path an outside system posts its signed events to.
 
 Per request: one UpdateItem (the sender's rate limit), one GetItem (the source's lookup),
-the signature check, one conditional PutItem (the replay claim) and one SendMessage; a body
-too large for SQS goes to S3 first and travels by reference. The answer (202) comes once
-the message is durably queued; storing and announcing it is shared.hooks.ingest's work.
+the owning team's IP rules (shared.ip_rules.guard: in memory when warm), the signature
+check, one conditional PutItem (the replay claim) and one SendMessage; a body too large
+for SQS goes to S3 first and travels by reference. The answer (202) comes once the
+message is durably queued; storing and announcing it is shared.hooks.ingest's work.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from shared.hooks.domain import Accepted
 from shared.hooks.payloads import put_payload
 from shared.hooks.signatures import body_digest, verify
 from shared.ids import new_id
+from shared.ip_rules import guard as ip_guard
 from shared.observability import logger
 from shared.ratelimit import Limit
 
@@ -40,7 +42,8 @@ def accept(
     now: float | None = None,
 ) -> Accepted:
     """Verify, deduplicate and queue one inbound message. `headers` are looked up by
-    lower-case name. NotFound (unknown source), SignatureRefused (401), Conflict (a
+    lower-case name. NotFound (unknown source), Forbidden (the owning team's IP rules
+    refuse `address`), SignatureRefused (401), Conflict (a
     message id seen with another body), PayloadTooLarge, RateLimited (429)."""
     moment = time.time() if now is None else now
     if len(body) > MAX_BODY_BYTES:
@@ -49,6 +52,7 @@ def accept(
     source = source_store.lookup(source_id)
     if source is None:
         raise NotFound("source not found")
+    ip_guard.enforce(source.team_id, address)  # the owning team's IP rules, before the rest
     message = verify(source, headers, body, moment)
     try:
         text = body.decode()

@@ -56,6 +56,8 @@ class Session:
     used_hashes: tuple[str, ...] = field(repr=False)
     revoked: bool
     expires_at: datetime | None
+    started_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +114,44 @@ class AuditRecord:
     target: str | None
     ip: str | None
     detail: dict[str, Any]
+
+
+# The password rules every team has, whatever its policy: a team may raise them, never
+# lower them. (Common passwords and the email inside a password are refused always.)
+PASSWORD_FLOOR_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
+PASSWORD_FLOOR_UNIQUE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """What a team's new passwords must have; the defaults are the floor."""
+
+    min_length: int = PASSWORD_FLOOR_LENGTH
+    min_unique_characters: int = PASSWORD_FLOOR_UNIQUE
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    require_digit: bool = False
+    require_symbol: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """A team's security settings."""
+
+    # Admin routes refuse an admin's access token that was not issued to an account with
+    # MFA (service tokens and API keys are not sign-ins: they are unaffected).
+    mfa_required_for_admins: bool = False
+    # How long a sign-in lasts; None: the deployment's refresh_token_days (which also caps it).
+    session_lifetime_hours: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSecurity:
+    """A team's settings and password policy; `version` is the stored item's (0: none yet)."""
+
+    settings: SecuritySettings
+    password_policy: PasswordPolicy
+    version: int
+    updated_at: datetime | None
+    updated_by: str | None

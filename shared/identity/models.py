@@ -9,6 +9,8 @@ Team-scoped items (every route reaches only these, under the caller's team):
                        sk = AGENTTOKEN#<id>            an agent token (hashed)
                        sk = INVITE#<id>                an invitation to join the team
                        sk = AUDIT#<id>                 the audit log, newest last
+                       sk = SECURITY                   security settings, password policy
+                       sk = IPRULES                    IP allow and block rules
 
 Two kinds of item are keyed by something other than a team, because the caller does not
 know its team yet; neither is ever returned by a route:
@@ -38,6 +40,8 @@ from shared.db.base import Gsi1Index, TeamItem, table_meta
 
 TEAM = "TEAM"
 EMAIL_CLAIM = "EMAIL"
+SECURITY = "SECURITY"
+IP_RULES = "IPRULES"
 
 
 def user_key(user_id: str = "") -> str:
@@ -170,3 +174,27 @@ class RateCounterItem(Model):
     sk = UnicodeAttribute(range_key=True)
     log = ListAttribute(of=NumberAttribute, default=list)
     expires_at = TTLAttribute(null=True)
+
+
+class SecurityItem(TeamItem):
+    """A team's security settings and password policy (absent: the defaults). Each is the
+    JSON of its domain object (shared.auth.team_security), so a new field needs no change
+    here; every write is conditioned on the version read."""
+
+    Meta = table_meta("identity")
+
+    settings = JSONAttribute(default=dict)
+    password_policy = JSONAttribute(default=dict)
+    updated_by = UnicodeAttribute(null=True)
+
+
+class IpRulesItem(TeamItem):
+    """A team's IP rules, all in one item (at most shared.ip_rules.service.MAX_RULES, a few
+    hundred KB at worst): the request path reads them with one GetItem per container and
+    freshness window. Every write is conditioned on the version read."""
+
+    Meta = table_meta("identity")
+
+    # [{id, cidr, action, description, created_at}], oldest first.
+    rules = JSONAttribute(default=list)
+    updated_by = UnicodeAttribute(null=True)

@@ -357,6 +357,14 @@ def owner(aws: None) -> Iterator[Team]:
         json={"name": "Owned", "participants": [llm_agent.json()["id"]]},
     )
     assert session.status_code == 201, session.text
+    sign_ins = client.get("/api/v1/security/sessions", headers=headers)
+    assert sign_ins.status_code == 200, sign_ins.text
+    ip_rule = client.post(
+        "/api/v1/security/ip-rules",
+        headers=headers,
+        json={"cidr": "100.64.0.0/10", "action": "block"},  # no walk comes from there
+    )
+    assert ip_rule.status_code == 201, ip_rule.text
     ids = {
         "name": provider.json()["name"],
         "model": "templates-1",
@@ -389,6 +397,8 @@ def owner(aws: None) -> Iterator[Team]:
         "message_id": message.json()["id"],
         "review_id": review,
         "collaboration_id": session.json()["id"],
+        "family_id": sign_ins.json()["items"][0]["id"],
+        "ip_rule_id": ip_rule.json()["id"],
         "demo_id": _demo(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
         "entry_id": client.post(
             "/api/v1/knowledge",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from functions.auth import passwords
 from shared.errors import Unprocessable
+from shared.identity.domain import PasswordPolicy
 from shared.settings import Settings
 
 
@@ -104,3 +105,34 @@ def test_the_policy_names_what_is_wrong(password: str, reason: str) -> None:
 
 def test_a_long_passphrase_passes_the_policy() -> None:
     passwords.check_policy("correct horse battery staple", email="ada@example.com")
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("correct horse battery", "at least 24"),
+        ("Aaaa-bbbb-aaaa-bbbb-aaaa 1", "at least 14 different"),
+        ("correct horse battery staple jump", "upper-case"),
+        ("Correct horse battery staple jump", "a digit"),
+        ("Correct horse battery staple jump 9", "a symbol"),
+    ],
+)
+def test_a_teams_policy_adds_its_own_rules(password: str, reason: str) -> None:
+    policy = PasswordPolicy(
+        min_length=24,
+        min_unique_characters=14,
+        require_uppercase=True,
+        require_digit=True,
+        require_symbol=True,
+    )
+    with pytest.raises(Unprocessable, match=reason):
+        passwords.check_policy(password, email="ada@example.com", policy=policy)
+    passwords.check_policy("Quick brown fox, jumps 12 lazy dogs!", policy=policy)
+
+
+def test_a_policy_under_the_floor_still_gets_the_floor() -> None:
+    lax = PasswordPolicy(min_length=6, min_unique_characters=1)
+    with pytest.raises(Unprocessable, match="at least 12"):
+        passwords.check_policy("abcdef", policy=lax)
+    with pytest.raises(Unprocessable, match="too easy"):
+        passwords.check_policy("abababababababab", policy=lax)

@@ -10,8 +10,10 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 
 from shared.db.base import get_or_none, insert, storage_errors, team_partition
+from shared.db.query import query_page
 from shared.identity.domain import Session
 from shared.identity.models import SessionItem, session_key
+from shared.pagination import PageParams
 
 
 def _session(item: SessionItem) -> Session:
@@ -23,6 +25,8 @@ def _session(item: SessionItem) -> Session:
         used_hashes=tuple(str(digest) for digest in item.used_hashes or ()),
         revoked=bool(item.revoked),
         expires_at=item.expires_at,
+        started_at=item.created_at,
+        last_used_at=item.last_used_at,
     )
 
 
@@ -102,3 +106,21 @@ def live_sessions(team_id: str, user_id: str) -> list[Session]:
             filter_condition=(SessionItem.user_id == user_id) & (SessionItem.revoked == False),  # noqa: E712 - a DynamoDB condition
         )
         return [_session(item) for item in families]
+
+
+def active_sessions_page(
+    team_id: str, params: PageParams, *, now: datetime, user_id: str | None = None
+) -> tuple[list[Session], int, str | None]:
+    """The team's sessions neither revoked nor expired (one user's, with `user_id`), newest
+    first: one Query on the team's partition, the others filtered out by DynamoDB."""
+    live = (SessionItem.revoked == False) & (SessionItem.expires_at > now)  # noqa: E712 - a DynamoDB condition
+    if user_id is not None:
+        live &= SessionItem.user_id == user_id
+    items, total, cursor = query_page(
+        SessionItem,
+        team_partition(team_id),
+        params,
+        range_key_condition=SessionItem.sk.startswith(session_key()),
+        filter_condition=live,
+    )
+    return [_session(item) for item in items], total, cursor
