@@ -321,3 +321,32 @@ def test_an_agent_without_a_category_keeps_its_prompt(
     agent_id = make_agent(admin, system_prompt="Plain.")
     admin.client.post(f"/api/v1/agents/{agent_id}/test", headers=admin.headers)
     assert [system_prompt(r) for r in recording.requests] == ["Plain."]
+
+
+def test_an_agents_knowledge_category_is_set_patched_and_cleared(admin: Account) -> None:
+    agent_id = make_agent(admin, knowledge_category="docs")
+    url = f"/api/v1/agents/{agent_id}"
+
+    patched = admin.client.patch(url, headers=admin.headers, json={"knowledge_category": "ops"})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["knowledge_category"] == "ops"
+    assert_error(
+        admin.client.patch(url, headers=admin.headers, json={"knowledge_category": None}), 422
+    )
+    # PUT in seed 002's form merges: null clears the category.
+    cleared = admin.client.put(url, headers=admin.headers, json={"knowledge_category": None})
+    assert cleared.status_code == 200, cleared.text
+    assert "knowledge_category" not in cleared.json()
+    assert_error(
+        admin.client.post(
+            "/api/v1/agents",
+            headers=admin.headers,
+            json={
+                "name": "Blank",
+                "role": "writer",
+                "llm_model": "templates-1",
+                "knowledge_category": " ",
+            },
+        ),
+        422,
+    )
