@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 # A name as `{{secrets.NAME}}` spells it: a letter, then letters, digits, `_` or `-`. Case
 # matters (API_KEY and api_key are two secrets).
@@ -14,7 +15,7 @@ MAX_NAME_CHARS = 100
 MAX_VALUE_CHARS = 32 * 1024
 DEFAULT_CATEGORY = "general"
 # What answers show in place of the value: a fixed mask, never a part of it.
-VALUE_PREVIEW = "****"
+VALUE_PREVIEW: Final = "****"
 # `GET /secrets/expiring?days=` looks this far ahead at most (and by default 30 days).
 MAX_EXPIRING_DAYS = 3650
 DEFAULT_EXPIRING_DAYS = 30
