@@ -247,9 +247,14 @@ async def set_monthly_allowance(
     return service.set_allowance(principal, body, user_id=user_id, ip=client_ip(request))
 
 
+_PROFILE = error_responses(404)
+_PROFILE[404]["description"] = "The signed-in account no longer exists"
+
+
 @router.get(
     "/users/me",
     response_model=UserProfile,
+    responses=_PROFILE,
     summary="The caller's account, the team's budget and their usage (seed 002's User)",
 )
 async def get_me(principal: CurrentPrincipal) -> UserProfile:

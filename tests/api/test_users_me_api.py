@@ -290,3 +290,14 @@ def test_the_admin_form_is_404_for_another_teams_account(new_account: Any) -> No
     )
 
     assert_error(answer, 404)
+
+
+def test_a_service_token_has_no_account_and_a_gone_account_is_404(
+    client: TestClient, team: str
+) -> None:
+    service = ok(client.get(ME, headers=bearer(team, "admin", f"service:{team}")))
+    gone = client.get(ME, headers=bearer(team, "member", "u-deleted"))
+
+    assert (service["basicInfo"]["email"], service["basicInfo"]["displayName"]) == (None, None)
+    assert service["basicInfo"]["userId"] == f"service:{team}"
+    assert_error(gone, 404)
