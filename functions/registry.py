@@ -74,6 +74,10 @@ class RouteGroup:
     # (shared.invoke): CDK grants lambda:InvokeFunction on exactly those functions. The
     # sandbox that runs user code, say, which the calling group never runs in its process.
     invokes: tuple[str, ...] = ()
+    # Reads the state of every queue and state machine of the stack (GET /settings/health):
+    # GetQueueUrl and GetQueueAttributes on the product's queues, DescribeStateMachine on its
+    # state machines; tables and bucket are asked for in `tables` and `bucket` as usual.
+    checks_health: bool = False
     # Answers where live events are (the service info's `live_url`): CDK sets LIVE_URL, the
     # WebSocket API's URL (infra/constructs/live.py).
     announces_live_url: bool = False
@@ -317,9 +321,12 @@ COSTS = RouteGroup(
 
 SETTINGS = RouteGroup(
     name="settings",
-    description="typed team settings, system status and KPIs",
+    description="typed team settings (also by category and key, in bulk), system status, "
+    "dependency health, KPIs, and wiping a team's data through the team_wipe worker",
     prefixes=("settings", "system", "kpis"),
-    # The daily limit and alert thresholds are the budget's (one source of truth).
+    # The daily limit and alert thresholds are the budget's (one source of truth); a wipe's
+    # record and claim (events) and its audit entries (identity). GET /settings/health
+    # describes every table (read includes DescribeTable) and heads the bucket.
     tables={
         **IDENTITY_FOR_AUTH,
         "events": "read_write",
@@ -327,7 +334,14 @@ SETTINGS = RouteGroup(
         "jobs": "read",
         "agents": "read",
         "providers": "read",
+        "work": "describe",
+        "data": "describe",
+        "idempotency": "describe",
     },
+    bucket="list",
+    checks_health=True,
+    # A wipe is a message to the team_wipe worker.
+    sends_to=("team-wipes",),
 )
 
 WEBHOOKS = RouteGroup(
@@ -381,6 +395,7 @@ DEAD_LETTER = RouteGroup(
         "task-runs",
         "workflow-steps",
         "knowledge-index",
+        "team-wipes",
     ),
 )
 
@@ -712,6 +727,9 @@ class WorkerFunction:
     channel_secrets: ChannelSecretAccess | None = None
     ssh_secrets: SshSecretAccess | None = None
     vault_secrets: VaultSecretAccess | None = None
+    # Finds a team's secrets of every kind by name (ListSecrets, which IAM cannot narrow)
+    # and deletes them: providers' keys, channels', SSH connections', the vault's (a wipe).
+    wipes_team_secrets: bool = False
     # Sends e-mail through Amazon SES (notification channels), from the sender setting.
     sends_email: bool = False
     # Queues (shared.queues keys) it may send to, as on `RouteGroup`.
@@ -872,6 +890,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "task-runs-dlq",
         "workflow-steps-dlq",
         "knowledge-index-dlq",
+        "team-wipes-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -1148,6 +1167,43 @@ KNOWLEDGE_INDEXER = WorkerFunction(
     timeout_seconds=120,
 )
 
+# Deletes a team's data (POST /settings/wipe), one wipe at a time per team, each part of
+# it once: its triggers' schedules, its secrets of every kind, its S3 objects, its items in
+# every table but identity and idempotency (a Scan per table: no per-team index lists them
+# all; never on a request path), then its default agents again. Accounts, keys and the
+# audit log stay.
+TEAM_WIPE = WorkerFunction(
+    name="team_wipe",
+    description="wipes a team's data (settings wipe): schedules, secrets, S3 objects, "
+    "table items, then its default agents; never accounts, keys or the audit log",
+    handler="functions.team_wipe.handler.handler",
+    # The tables it wipes; the wipe's record (events); its audit entry (identity: the
+    # audit log alone is written); once per wipe part (idempotency).
+    tables={
+        "jobs": "read_write",
+        "agents": "read_write",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read_write",
+        "work": "read_write",
+        "data": "read_write",
+        "identity": "read_write",
+        "idempotency": "read_write",
+    },
+    # Lists the team's prefixes and deletes their objects.
+    bucket="read_write",
+    # Deletes the team's triggers' schedules.
+    manages_schedules=True,
+    # The team's secrets of every kind, found by name (ListSecrets) and deleted.
+    wipes_team_secrets=True,
+    consumes=("team-wipes",),
+    # A wipe longer than one invocation continues in a new message.
+    sends_to=("team-wipes",),
+    memory_mb=512,
+    # Lambda's longest: a large team's Scans run as long as they may before continuing.
+    timeout_seconds=900,
+)
+
 WORKERS: tuple[WorkerFunction, ...] = (
     PIPELINE_WORKER,
     RECONCILER,
@@ -1170,6 +1226,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     CONNECTOR_RUNNER,
     SSH_RUNNER,
     KNOWLEDGE_INDEXER,
+    TEAM_WIPE,
 )
 
 

@@ -29,8 +29,8 @@ from functions.registry import (
     ChannelSecretAccess,
     ProviderKeyAccess,
     SshSecretAccess,
-    VaultSecretAccess,
     TableAccess,
+    VaultSecretAccess,
 )
 
 
@@ -224,6 +224,55 @@ def grant_vault_secrets(
 ) -> None:
     actions = READ_VAULT_SECRET_ACTIONS if access == "read" else MANAGE_VAULT_SECRET_ACTIONS
     iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+
+
+# A health check (GET /settings/health) reads each queue's state by name and each state
+# machine's description: the queues and state machines are the stack's, all named
+# `<prefix>-...`, so the grant is on that name prefix in this account and region.
+HEALTH_QUEUE_ACTIONS = ("sqs:GetQueueUrl", "sqs:GetQueueAttributes")
+HEALTH_STATE_MACHINE_ACTIONS = ("states:DescribeStateMachine",)
+
+
+def stack_queues_arn(scope: Construct, resource_prefix: str) -> str:
+    """Every queue of the stack: `arn:...:sqs:<region>:<account>:<prefix>-*`."""
+    return Stack.of(scope).format_arn(service="sqs", resource=f"{resource_prefix}-*")
+
+
+def stack_state_machines_arn(scope: Construct, resource_prefix: str) -> str:
+    """Every state machine of the stack: `arn:...:stateMachine:<prefix>-*`."""
+    return Stack.of(scope).format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=f"{resource_prefix}-*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_health_checks(grantee: iam.IGrantable, queues_arn: str, state_machines_arn: str) -> None:
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(HEALTH_QUEUE_ACTIONS), resource_arns=[queues_arn]
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=list(HEALTH_STATE_MACHINE_ACTIONS),
+        resource_arns=[state_machines_arn],
+    )
+
+
+# A team's wipe (functions/team_wipe): its secrets of every kind are found by name prefix
+# (`<prefix>/<kind>/<team>/`) with ListSecrets, an action IAM authorizes on "*" only, and
+# each is deleted: DeleteSecret on the four kinds' paths, nothing read or written.
+LIST_SECRETS_ACTIONS = ("secretsmanager:ListSecrets",)
+WIPE_SECRET_ACTIONS = ("secretsmanager:DeleteSecret",)
+
+
+def grant_wipe_team_secrets(grantee: iam.IGrantable, secrets_arns: list[str]) -> None:
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(LIST_SECRETS_ACTIONS), resource_arns=["*"]
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(WIPE_SECRET_ACTIONS), resource_arns=secrets_arns
+    )
 
 
 # E-mail notifications (sesv2 SendEmail, which IAM authorizes as ses:SendEmail on the

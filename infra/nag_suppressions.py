@@ -27,12 +27,14 @@ from infra.names import schedule_group_name, state_machine_name
 from infra.specs import (
     FunctionSpec,
     channel_secrets,
+    checks_health,
     invokes,
     manages_schedules,
     runs_workflows,
     sends_email,
     ssh_secrets,
     vault_secrets,
+    wipes_team_secrets,
 )
 from shared.db.tables import TABLES_BY_KEY
 
@@ -86,7 +88,10 @@ ACKNOWLEDGEMENTS: tuple[NagAcknowledgement, ...] = (
         "Functions needs to log to its log group (logs:*LogDelivery*, *ResourcePolicy*, "
         "DescribeLogGroups), and the network-interface calls Lambda makes with an "
         "isolated_network function's role to place it in its VPC (ec2:Describe* has no "
-        "resource-level permission; the interfaces are named at run time). Every table, "
+        "resource-level permission; the interfaces are named at run time), and "
+        "secretsmanager:ListSecrets for a worker that wipes a team's secrets (the team_wipe "
+        "worker finds them by name prefix; IAM authorizes ListSecrets on '*' only, and its "
+        "DeleteSecret is on the secret kinds' paths). Every table, "
         "bucket, bus, queue, function and log-group statement names its ARN.",
     ),
     NagAcknowledgement(
@@ -237,6 +242,17 @@ VAULT_SECRETS_REASON = (
     "runner, trigger actions), create/rotate/reveal/delete for the secrets routes, as each "
     "registry entry's `vault_secrets` says; no other kind of secret is reached."
 )
+HEALTH_REASON = (
+    "sqs:GetQueueUrl and GetQueueAttributes on the stack's queues, states:DescribeStateMachine "
+    "on its state machines, for functions whose registry entry checks_health (GET "
+    "/settings/health): every queue and state machine the stack builds is named "
+    "`<prefix>-...`, and the check reads each one's state by that name; the grant reads no "
+    "message, starts nothing and reaches no other stack's queues or state machines."
+)
+# Appended to each secret kind's reason: the worker that wipes a team may delete them too.
+WIPE_SECRETS_NOTE = (
+    " A worker whose registry entry wipes_team_secrets (a team's wipe) may only delete them."
+)
 SEND_EMAIL_REASON = (
     "ses:SendEmail for functions whose registry entry sends_email (notification e-mail): "
     "the sender is an SES identity the operator verifies in this account and region (an "
@@ -292,26 +308,39 @@ def access_acknowledgements(stack: FactoryStack) -> tuple[NagAcknowledgement, ..
     found += entry(
         "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
         f"{stack.config.prefix}/teams/*",
-        calls_providers,
-        PROVIDER_KEYS_REASON,
+        policies(lambda spec: spec.provider_keys is not None or wipes_team_secrets(spec)),
+        PROVIDER_KEYS_REASON + WIPE_SECRETS_NOTE,
     )
     found += entry(
         "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
         f"{stack.config.prefix}/channels/*",
-        policies(lambda spec: channel_secrets(spec) is not None),
-        CHANNEL_SECRETS_REASON,
+        policies(lambda spec: channel_secrets(spec) is not None or wipes_team_secrets(spec)),
+        CHANNEL_SECRETS_REASON + WIPE_SECRETS_NOTE,
     )
     found += entry(
         "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
         f"{stack.config.prefix}/ssh/*",
-        policies(lambda spec: ssh_secrets(spec) is not None),
-        SSH_SECRETS_REASON,
+        policies(lambda spec: ssh_secrets(spec) is not None or wipes_team_secrets(spec)),
+        SSH_SECRETS_REASON + WIPE_SECRETS_NOTE,
     )
     found += entry(
         "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
         f"{stack.config.prefix}/vault/*",
-        policies(lambda spec: vault_secrets(spec) is not None),
-        VAULT_SECRETS_REASON,
+        policies(lambda spec: vault_secrets(spec) is not None or wipes_team_secrets(spec)),
+        VAULT_SECRETS_REASON + WIPE_SECRETS_NOTE,
+    )
+    health = policies(checks_health)
+    found += entry(
+        "Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:"
+        f"{stack.config.prefix}-*",
+        health,
+        HEALTH_REASON,
+    )
+    found += entry(
+        "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:"
+        f"{stack.config.prefix}-*",
+        health,
+        HEALTH_REASON,
     )
     found += entry(
         "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*",

@@ -17,8 +17,8 @@ from functions.registry import (
     ChannelSecretAccess,
     ProviderKeyAccess,
     SshSecretAccess,
-    VaultSecretAccess,
     TableAccess,
+    VaultSecretAccess,
 )
 
 
@@ -140,6 +140,22 @@ def vault_secrets(spec: FunctionSpec) -> VaultSecretAccess | None:
     if value not in (None, "read", "manage"):
         raise TypeError(f"{spec.name}: vault_secrets must be read, manage or None: {value!r}")
     return value  # type: ignore[no-any-return]
+
+
+def checks_health(spec: FunctionSpec) -> bool:
+    """Reads the state of the stack's queues and state machines (a health check)."""
+    value = getattr(spec, "checks_health", False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{spec.name}: checks_health must be a bool, not {value!r}")
+    return value
+
+
+def wipes_team_secrets(spec: FunctionSpec) -> bool:
+    """Finds a team's secrets of every kind by name and deletes them (a team's wipe)."""
+    value = getattr(spec, "wipes_team_secrets", False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{spec.name}: wipes_team_secrets must be a bool, not {value!r}")
+    return value
 
 
 def sends_email(spec: FunctionSpec) -> bool:

@@ -160,6 +160,18 @@ QUEUES: tuple[QueueSpec, ...] = (
         batch_size=10,
     ),
     QueueSpec(
+        "team-wipes",
+        "one message per part of a wipe of a team's data (POST /settings/wipe), run to a "
+        "terminal state once",
+        consumer="team_wipe",
+        # Six times team_wipe's 900 s; a wipe whose part failed 5 times ends failed (on
+        # the last receive, or by the dead-letter settler).
+        visibility_timeout_seconds=5400,
+        max_receive_count=5,
+        batch_size=1,
+        max_concurrency=2,
+    ),
+    QueueSpec(
         "knowledge-index",
         "one message per change of a knowledge base entry (or a team's rebuild), applied to "
         "the team's search index by its single writer: FIFO, one message group per team",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
+from pydantic.fields import FieldInfo
 
+from shared import team_settings_categories as categories
 from shared.costs.amounts import MAX_THRESHOLDS, Percent, Usd
 from shared.llm.provider_names import PROVIDER_NAME_CHAR as _NAME_CHAR
 from shared.numbers import JSON_NUMBER
@@ -129,3 +131,83 @@ class SettingsPatch(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The settings sent, as sent (text and all): the service checks and converts."""
         return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+# --- settings by category and key (seed 003) ------------------------------------------
+
+
+class SettingUpdate(BaseModel):
+    """One setting's new value: as POST /settings takes it (a number or its plain text;
+    null or a blank text clears a nullable setting)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = Field(description="the setting's value, typed as GET /settings/categories shows")
+
+
+class SettingValue(BaseModel):
+    """One setting as it now is."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    category: str
+    key: str
+    value: Any
+
+
+def _by_dotted_name(name: str, info: FieldInfo) -> tuple[Any, Any]:
+    """SettingsPatch's field `name` under its `<category>.<key>`, typed the same."""
+    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    field = Field(
+        default=None,
+        alias=categories.dotted(name),
+        description=info.description,
+        json_schema_extra=info.json_schema_extra,
+    )
+    return annotation, field
+
+
+# The settings by `<category>.<key>`, each typed as POST /settings types it, no other key:
+# the document states every rule, and a body breaking several names each in its 422.
+BulkSettings: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "BulkSettings",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Settings by '<category>.<key>'; the others keep their values.",
+    **{name: _by_dotted_name(name, info) for name, info in SettingsPatch.model_fields.items()},
+)
+
+
+class SettingsBulk(BaseModel):
+    """Several settings at once, by `<category>.<key>`: all are applied or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settings: BulkSettings = Field(  # type: ignore[valid-type]
+        description='{"<category>.<key>": value, ...}; each unknown key or bad value is '
+        "named in the 422, and then nothing is changed"
+    )
+
+    def changes(self) -> dict[str, Any]:
+        """The settings sent, by `<category>.<key>`, as sent."""
+        sent: BaseModel = self.settings
+        return {categories.dotted(name): getattr(sent, name) for name in sent.model_fields_set}
+
+
+# --- wipe (seed 001) --------------------------------------------------------------------
+
+
+class WipeRequest(BaseModel):
+    """The team's id or its name, typed out: what makes a wipe deliberate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: str = Field(min_length=1, max_length=200, description="the team's id or name")
+
+
+class WipeAccepted(BaseModel):
+    """A wipe queued: follow it at GET /settings/wipe/{wipe_id}."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    wipe_id: str
+    status: str

@@ -1,28 +1,48 @@
-"""Team settings, the system status and the team's KPIs.
+"""Team settings (flat, and by category and key), wiping a team's data, the system status
+and the team's KPIs.
 
 The settings' rules live in shared.team_settings (two of them are the team budget's
 values, read and written there, so every reader sees what the router enforces); this
-module audits a change. KPIs read counters, never the team's jobs or projects: the jobs'
-and projects' counts by status are kept in the same write as each create, status change
-and delete (shared.jobs.counters), so a KPI read costs the same however long the team's
-history.
+module audits a change, and names each refused setting as its caller named it. A wipe is
+recorded and queued here and done by the team_wipe worker (shared.team_settings_wipe).
+KPIs read counters, never the team's jobs or projects: the jobs' and projects' counts by
+status are kept in the same write as each create, status change and delete
+(shared.jobs.counters), so a KPI read costs the same however long the team's history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, get_args
 
-from functions.settings.schemas import Kpis, StatusCounts, SystemStatus
+from pydantic import BaseModel, ValidationError
+
+from functions.settings.schemas import (
+    Kpis,
+    SettingsPatch,
+    SettingValue,
+    StatusCounts,
+    SystemStatus,
+)
 from shared import audit
+from shared import team_settings_categories as categories
+from shared import team_settings_wipe as wipes
 from shared.agents import service as agents
 from shared.costs import summaries
+from shared.errors import Conflict, DomainError, ServiceUnavailable, Unprocessable
 from shared.jobs import counters
-from shared.jobs.domain import JobStatus
+from shared.jobs.domain import ACTIVE_STATUSES, JobStatus
 from shared.settings import get_settings
-from shared.team_settings import TeamSettings, get_team_settings, update_team_settings
+from shared.team_settings import (
+    InvalidSettings,
+    TeamSettings,
+    get_team_settings,
+    update_team_settings,
+)
 
 QUEUE_BACKEND = "step-functions"
+# Where wipes are queued (functions/team_wipe consumes it).
+WIPE_QUEUE = "team-wipes"
 # Seed 001's project statuses, answered even at zero; any other status found is added.
 PROJECT_STATUSES = ("discovery", "development", "production", "blocked")
 
@@ -40,6 +60,138 @@ def update_settings(
     if patch:
         audit.record(team_id, "settings.update", actor=actor, ip=ip, settings=sorted(patch))
     return settings
+
+
+def settings_by_category(team_id: str) -> BaseModel:
+    """The team's settings grouped by category (shared.team_settings_categories)."""
+    return categories.by_category(get_team_settings(team_id))
+
+
+def _checked(
+    values: Mapping[str, Any], *, where: tuple[str, ...], label: Callable[[str], str]
+) -> dict[str, Any]:
+    """`values` (by setting name) checked and typed as POST /settings takes them (numbers
+    or their plain text, blanks and nulls clearing the nullable ones); SettingsRejected
+    naming `label(name)` for each bad one, all at once."""
+    try:
+        return SettingsPatch.model_validate(dict(values)).changes()
+    except ValidationError as exc:
+        problems: dict[str, tuple[list[str], str]] = {}
+        for error in exc.errors(include_url=False, include_input=False):
+            name = str(error["loc"][0]) if error["loc"] else ""
+            messages, _ = problems.setdefault(label(name), ([], error["type"]))
+            if error["msg"] not in messages:
+                messages.append(error["msg"])
+        raise categories.rejected(
+            where, [(name, "; ".join(msgs), kind) for name, (msgs, kind) in problems.items()]
+        ) from None
+
+
+def _update(
+    team_id: str,
+    patch: Mapping[str, Any],
+    *,
+    actor: str,
+    ip: str | None,
+    where: tuple[str, ...],
+    label: Callable[[str], str],
+) -> TeamSettings:
+    """`update_settings`, its refusals named as the caller named the settings."""
+    try:
+        return update_settings(team_id, patch, actor=actor, ip=ip)
+    except InvalidSettings as exc:
+        raise categories.rejected(
+            where,
+            [
+                (label(str(e["loc"][0]) if e["loc"] else ""), e["msg"], e["type"])
+                for e in exc.errors
+            ],
+        ) from None
+
+
+def update_setting(
+    team_id: str, category: str, key: str, value: Any, *, actor: str, ip: str | None
+) -> SettingValue:
+    """Set one setting by category and key (NotFound for a key the category lacks)."""
+    name = categories.setting_name(category, key)
+    where = ("body",)
+
+    def label(_: str) -> str:
+        return "value"
+
+    patch = _checked({name: value}, where=where, label=label)
+    settings = _update(team_id, patch, actor=actor, ip=ip, where=where, label=label)
+    return SettingValue(category=category, key=key, value=getattr(settings, name))
+
+
+def update_bulk(
+    team_id: str, values: Mapping[str, Any], *, actor: str, ip: str | None
+) -> BaseModel:
+    """Set several settings by `<category>.<key>`, all or none: every unknown key and bad
+    value is named in one SettingsRejected before anything is written."""
+    where = ("body", "settings")
+    unknown = [
+        (dotted, f"Unknown setting; known: {', '.join(categories.DOTTED_NAMES)}", "extra_forbidden")
+        for dotted in values
+        if categories.name_of(dotted) is None
+    ]
+    by_name = {
+        name: value
+        for dotted, value in values.items()
+        if (name := categories.name_of(dotted)) is not None
+    }
+    try:
+        patch = _checked(by_name, where=where, label=categories.dotted)
+    except categories.SettingsRejected as exc:
+        if not unknown:
+            raise
+        known_problems = [(e["loc"][-1], e["msg"], e["type"]) for e in exc.detail]  # type: ignore[union-attr]
+        raise categories.rejected(where, unknown + known_problems) from None
+    if unknown:
+        raise categories.rejected(where, unknown)
+    settings = _update(team_id, patch, actor=actor, ip=ip, where=where, label=categories.dotted)
+    return categories.by_category(settings)
+
+
+def request_wipe(team_id: str, confirm: str, *, actor: str, ip: str | None) -> wipes.Wipe:
+    """Record a wipe of the team's data and queue it for the team_wipe worker.
+
+    `confirm` must be the team's id or name (else 422); a team with jobs in progress is a
+    409 (their executions would write into the wiped team: cancel them first), as is a
+    wipe while another is under way. Audited, refused or not."""
+    from shared.queues import send
+
+    def refuse(error: DomainError, outcome: audit.Outcome = "denied") -> DomainError:
+        audit.record(team_id, "settings.wipe.requested", actor=actor, ip=ip, outcome=outcome)
+        return error
+
+    if not wipes.confirms(team_id, confirm):
+        raise refuse(Unprocessable("confirm must be the team's id or its name"))
+    jobs = counters.team_counts(team_id).jobs
+    in_progress = sum(jobs[status] for status in ACTIVE_STATUSES)
+    if in_progress:
+        raise refuse(
+            Conflict(
+                f"The team has {in_progress} job(s) in progress: cancel them or let them end "
+                "before wiping"
+            )
+        )
+    try:
+        wipe = wipes.start(team_id, requested_by=actor)
+    except Conflict as exc:
+        raise refuse(exc) from exc
+    try:
+        send(WIPE_QUEUE, {"team_id": team_id, "wipe_id": wipe.wipe_id, "part": 0})
+    except Exception as exc:
+        wipes.finish(team_id, wipe.wipe_id, "failed", error="the wipe could not be queued")
+        unavailable = ServiceUnavailable("The wipe could not be queued; try again shortly")
+        raise refuse(unavailable, "failed") from exc
+    audit.record(team_id, "settings.wipe.requested", actor=actor, ip=ip, target=wipe.wipe_id)
+    return wipe
+
+
+def read_wipe(team_id: str, wipe_id: str) -> wipes.Wipe:
+    return wipes.get(team_id, wipe_id)
 
 
 def system_status(team_id: str) -> SystemStatus:

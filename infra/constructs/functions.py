@@ -33,6 +33,7 @@ from infra.grants import (
     grant_bucket,
     grant_channel_secrets,
     grant_execution_control,
+    grant_health_checks,
     grant_provider_keys,
     grant_put_events,
     grant_send_email,
@@ -40,8 +41,11 @@ from infra.grants import (
     grant_table,
     grant_token_secrets,
     grant_vault_secrets,
+    grant_wipe_team_secrets,
     provider_keys_arn,
     ssh_secrets_arn,
+    stack_queues_arn,
+    stack_state_machines_arn,
     vault_secrets_arn,
 )
 from infra.names import LAYER_ID, METRICS_NAMESPACE_NAME, SERVICE_NAME, StageConfig, function_name
@@ -50,12 +54,14 @@ from infra.specs import (
     FunctionSpec,
     authenticates,
     channel_secrets,
+    checks_health,
     invokes,
     layers_for,
     sends_email,
     signs_tokens,
     ssh_secrets,
     vault_secrets,
+    wipes_team_secrets,
 )
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -244,6 +250,23 @@ class ServiceFunction(Construct):
             grant_vault_secrets(
                 self.function, vault, vault_secrets_arn(self, resources.config.prefix)
             )
+        if checks_health(self.spec):
+            grant_health_checks(
+                self.function,
+                stack_queues_arn(self, resources.config.prefix),
+                stack_state_machines_arn(self, resources.config.prefix),
+            )
+        if wipes_team_secrets(self.spec):
+            prefix = resources.config.prefix
+            grant_wipe_team_secrets(
+                self.function,
+                [
+                    provider_keys_arn(self, prefix),
+                    channel_secrets_arn(self, prefix),
+                    ssh_secrets_arn(self, prefix),
+                    vault_secrets_arn(self, prefix),
+                ],
+            )
         if sends_email(self.spec):
             grant_send_email(self.function, email_identities_arn(self))
 
@@ -269,6 +292,8 @@ def _grants_anything(spec: FunctionSpec) -> bool:
         or channel_secrets(spec)
         or ssh_secrets(spec)
         or vault_secrets(spec)
+        or wipes_team_secrets(spec)
+        or checks_health(spec)
         or sends_email(spec)
         or invokes(spec)
     )

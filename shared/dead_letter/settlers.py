@@ -35,3 +35,7 @@ def settle(queue_key: str, payload: Any) -> None:
         from shared.workflows.runs import settle_dead_letter as settle_step
 
         settle_step(payload)
+    elif origin == "team-wipes":
+        from shared.team_settings_wipe import settle_dead_letter as settle_wipe
+
+        settle_wipe(payload)

@@ -239,6 +239,13 @@ def _demo(team_id: str) -> str:
     return store.create_demo(demo).id
 
 
+def _wipe(team_id: str) -> str:
+    """A wipe of team A, recorded (queued) but never sent to the worker."""
+    from shared import team_settings_wipe as wipes
+
+    return wipes.start(team_id, requested_by="owner").wipe_id
+
+
 @pytest.fixture(scope="module")
 def owner(aws: None) -> Iterator[Team]:
     """Team A, with one resource of every kind a path names."""
@@ -426,6 +433,11 @@ def owner(aws: None) -> Iterator[Team]:
             headers=headers,
             files={"file": ("owned.txt", b"team A's own file", "text/plain")},
         ).json()["id"],
+        # Recorded as POST /settings/wipe records one, never queued: nothing is wiped.
+        "wipe_id": _wipe(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
+        # A setting every team has, not a resource (see CATALOG below).
+        "category": "pipeline",
+        "key": "max_repair_attempts",
         # A shipped template: every team's to read and install (see CATALOG below).
         "template_id": "release-checklist",
         # An export's format: a file type, not a resource (see FORMATS below).
@@ -542,6 +554,9 @@ CATALOG = {
 # An export's format names a file type, not a team's resource: each team exports its own
 # data in it (tests/api/test_analytics_api.py checks an export holds none of another's).
 FORMATS = {"GET /api/v1/exports/{format}"}
+# A setting's category and key name a setting every team has, not a team's resource: each
+# team changes its own (tests/api/test_settings_categories.py checks a team's value).
+CATALOG |= {"PUT /api/v1/settings/{category}/{key}"}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
 WITH_IDS = [

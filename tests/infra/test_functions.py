@@ -15,12 +15,14 @@ from infra.specs import (
     answers_workflow_tokens,
     authenticates,
     channel_secrets,
+    checks_health,
     layers_for,
     rotates_signing_key,
     runs_workflows,
     signs_tokens,
     ssh_secrets,
     vault_secrets,
+    wipes_team_secrets,
 )
 from shared.db.tables import TABLES
 from tests.infra.assembly import (
@@ -245,6 +247,8 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
             expected_states |= {"states:DescribeExecution"}
         if answers_workflow_tokens(spec):
             expected_states |= WORKFLOW_TOKEN_ACTIONS
+        if checks_health(spec):
+            expected_states |= {"states:DescribeStateMachine"}
         assert states == expected_states, spec.name
         secrets = {action for action in by_action if action.startswith("secretsmanager:")}
         rotates = rotates_signing_key(spec)
@@ -253,6 +257,7 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
             or channel_secrets(spec) is not None
             or ssh_secrets(spec) is not None
             or vault_secrets(spec) is not None
+            or wipes_team_secrets(spec)
         )
         assert bool(secrets) == (authenticates(spec) or rotates or reads_keys), spec.name
         writes = "secretsmanager:PutSecretValue" in secrets
@@ -270,6 +275,8 @@ def test_grants_follow_the_registry_entry_and_nothing_else(synthesized: Synthesi
         # An isolated function has no X-Ray, and Lambda places its network interfaces.
         wildcard = set(ENI_ACTIONS) if isolated_network(spec) else wildcard
         wildcard |= {LIST_MODELS} if spec.provider_keys is not None else set()
+        # ListSecrets authorizes on "*" only: a team's wipe finds its secrets by name.
+        wildcard |= {"secretsmanager:ListSecrets"} if wipes_team_secrets(spec) else set()
         for action, resources in by_action.items():
             assert ("*" in resources) == (action in wildcard), (spec.name, action)
 

@@ -35,6 +35,7 @@ from infra.specs import (
     signs_tokens,
     ssh_secrets,
     vault_secrets,
+    wipes_team_secrets,
 )
 from shared.auth.signing import PLACEHOLDER
 from shared.settings import Settings
@@ -203,6 +204,17 @@ def test_secret_grants_follow_every_registry_entry(synthesized: Synthesized) -> 
             wanted = READ_VAULT_SECRET_ACTIONS if vault == "read" else MANAGE_VAULT_SECRET_ACTIONS
             for action in wanted:
                 expected.setdefault(action, []).append(vault_secret_arns(synthesized))
+        if wipes_team_secrets(spec):
+            # Found by name (ListSecrets: "*" only) and deleted, every kind's path.
+            expected.setdefault("secretsmanager:ListSecrets", []).append("*")
+            expected.setdefault("secretsmanager:DeleteSecret", []).extend(
+                [
+                    provider_keys(synthesized),
+                    channel_secret_arns(synthesized),
+                    ssh_secret_arns(synthesized),
+                    vault_secret_arns(synthesized),
+                ]
+            )
         granted = secret_grants(synthesized, spec.name)
         assert {a: sorted(map(str, r)) for a, r in granted.items()} == {
             a: sorted(map(str, r)) for a, r in expected.items()
@@ -223,9 +235,12 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
             continue
         assert "secretsmanager:*" not in actions, logical_id
         if as_list(statement["Resource"]) == ["*"]:
-            assert [a for a in actions if a.startswith("secretsmanager:")] == [
-                "secretsmanager:GetRandomPassword"
-            ], logical_id
+            # GetRandomPassword (rotation), or ListSecrets (a team's wipe finds its secrets
+            # by name): neither names a secret or reads one.
+            assert [a for a in actions if a.startswith("secretsmanager:")] in (
+                ["secretsmanager:GetRandomPassword"],
+                ["secretsmanager:ListSecrets"],
+            ), logical_id
             continue
         for resource in as_list(statement["Resource"]):
             if resource == provider_keys(synthesized):
@@ -250,6 +265,7 @@ def test_no_policy_reaches_any_other_secret_or_a_wildcard(synthesized: Synthesiz
         or channel_secrets(spec) is not None
         or ssh_secrets(spec) is not None
         or vault_secrets(spec) is not None
+        or wipes_team_secrets(spec)
     }
     assert holders == expected
     assert expected  # the registry has verifiers: the scan above found real statements
@@ -323,8 +339,11 @@ def test_ssh_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthesiz
         assert resources == [ssh_secret_arns(synthesized)]
     for spec in FUNCTION_SPECS:
         if spec.name not in ("ssh", "ssh_runner"):
-            grants = secret_grants(synthesized, spec.name).values()
-            assert all(ssh_secret_arns(synthesized) not in r for r in grants), spec.name
+            grants = secret_grants(synthesized, spec.name)
+            reaching = [a for a, r in grants.items() if ssh_secret_arns(synthesized) in r]
+            # A team's wipe may delete them, nothing more.
+            allowed = ["secretsmanager:DeleteSecret"] if wipes_team_secrets(spec) else []
+            assert reaching == allowed, spec.name
 
 
 def vault_secret_arns(synthesized: Synthesized) -> Any:
@@ -353,8 +372,11 @@ def test_vault_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthes
     assert readers == VAULT_READERS
     for spec in FUNCTION_SPECS:
         grants = secret_grants(synthesized, spec.name)
-        reaches = any(vault_secret_arns(synthesized) in r for r in grants.values())
-        assert reaches == (spec.name in VAULT_READERS | {"secrets"}), spec.name
+        reaching = [a for a, r in grants.items() if vault_secret_arns(synthesized) in r]
+        if wipes_team_secrets(spec):  # a team's wipe deletes them, nothing more
+            assert reaching == ["secretsmanager:DeleteSecret"], spec.name
+            continue
+        assert bool(reaching) == (spec.name in VAULT_READERS | {"secrets"}), spec.name
         if spec.name in VAULT_READERS:
             assert vault_secret_arns(synthesized) in grants["secretsmanager:GetSecretValue"]
             writes = [a for a, r in grants.items() if vault_secret_arns(synthesized) in r]

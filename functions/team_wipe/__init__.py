@@ -1,0 +1,1 @@
+"""Consumer of team-wipes: deletes a team's data (POST /settings/wipe), once per wipe."""
