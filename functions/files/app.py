@@ -9,16 +9,17 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, Path, Query, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from functions.files.schemas import (
     ID_PATTERN,
     FileListParams,
     FilePresign,
-    FilePublic,
     FileUrl,
     Id,
     NameText,
     PresignedPost,
+    UploadedFilePublic,
 )
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
@@ -34,6 +35,21 @@ from shared.files.domain import (
 from shared.files.objects import content_disposition
 from shared.pagination import LIST_RESPONSES, Page, page_answer
 
+
+class _IdConvertor(Convertor[str]):
+    """A file's id in its path: only a ULID matches, so `GET /files/presign` is the presign
+    route's (405, Allow: POST), not a read of a file called "presign"."""
+
+    regex = ID_PATTERN.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("file_ulid", _IdConvertor())
 router = group_router(tags=["files"], responses=error_responses(401, 403, 422))
 FileId = Annotated[str, Path(pattern=ID_PATTERN)]
 
@@ -64,7 +80,7 @@ def _public(file: StoredFile) -> dict[str, Any]:
 
 @router.get(
     "/files",
-    response_model=Page[FilePublic],
+    response_model=Page[UploadedFilePublic],
     responses=LIST_RESPONSES,
     summary="The team's files newest first, or one task's or one job's",
 )
@@ -105,7 +121,7 @@ async def presign(body: FilePresign, principal: CurrentPrincipal) -> dict[str, A
 @router.post(
     "/files/upload",
     status_code=201,
-    response_model=FilePublic,
+    response_model=UploadedFilePublic,
     responses=_PARENT,
     summary=f"Upload a small file (at most {MAX_DIRECT_UPLOAD_BYTES} bytes) as "
     "multipart/form-data: field `file`, its part's Content-Type one of the allowed types",
@@ -133,8 +149,8 @@ async def upload(
 
 
 @router.get(
-    "/files/{file_id}",
-    response_model=FilePublic,
+    "/files/{file_id:file_ulid}",
+    response_model=UploadedFilePublic,
     responses=_FOUND,
     summary="A file's metadata (or a presigned upload's, pending)",
 )
@@ -143,8 +159,8 @@ async def get_file(file_id: FileId, principal: CurrentPrincipal) -> dict[str, An
 
 
 @router.post(
-    "/files/{file_id}/complete",
-    response_model=FilePublic,
+    "/files/{file_id:file_ulid}/complete",
+    response_model=UploadedFilePublic,
     responses=_COMPLETE,
     summary="Finish a presigned upload once S3 took the form: the file becomes available",
 )
@@ -153,7 +169,7 @@ async def complete(file_id: FileId, principal: CurrentPrincipal) -> dict[str, An
 
 
 @router.get(
-    "/files/{file_id}/download",
+    "/files/{file_id:file_ulid}/download",
     response_class=Response,
     responses={
         **_READY,
@@ -183,7 +199,7 @@ async def download(file_id: FileId, principal: CurrentPrincipal) -> Response:
 
 
 @router.get(
-    "/files/{file_id}/url",
+    "/files/{file_id:file_ulid}/url",
     response_model=FileUrl,
     responses=_READY,
     summary="A presigned download URL (an hour)",
@@ -194,7 +210,7 @@ async def download_url(file_id: FileId, principal: CurrentPrincipal) -> dict[str
 
 
 @router.delete(
-    "/files/{file_id}",
+    "/files/{file_id:file_ulid}",
     status_code=204,
     responses=_FOUND,
     summary="Delete a file: its bytes in S3, then its metadata",

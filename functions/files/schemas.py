@@ -58,7 +58,7 @@ class PresignedPost(BaseModel):
     max_size: int = Field(description="the most bytes S3 takes for this file")
 
 
-class FilePublic(BaseModel):
+class UploadedFilePublic(BaseModel):
     id: str
     name: str
     content_type: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.factories import assert_error
 
 FILES = "/api/v1/files"
 TEXT = b"Release notes, version 1.2\n"
+ACTIVE = ("queued", "running")
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +241,11 @@ def test_a_direct_upload_is_a_file_at_once_and_lists_under_its_job(
         files={"file": ("upload.bin", b"# Report\n", "text/markdown")},
     )
     assert renamed.json()["name"] == "report.md"
+    # The job stops at its gate before the test ends (its phases run on in the background).
+    deadline = time.monotonic() + 60
+    while gateway.get(f"/api/v1/jobs/{job_id}", headers=team).json()["status"] in ACTIVE:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_direct_uploads_refuse_a_type_not_allowed_an_empty_file_and_over_the_cap(
