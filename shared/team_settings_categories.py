@@ -86,6 +86,7 @@ class SettingsRejected(Unprocessable):
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__("Invalid settings")
+        self.errors = errors
         self.detail = errors  # type: ignore[assignment]  # a list, as ErrorBody allows
 
 

@@ -29,6 +29,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from shared.db.base import TeamItem, get_or_none, storage_errors, table_meta, team_partition
@@ -197,15 +198,16 @@ def mark_running(team_id: str, wipe_id: str) -> None:
 
 def save_progress(team_id: str, wipe_id: str, at: Progress) -> None:
     """Record where the worker is, so a redelivery or a continuation goes on from there."""
+    actions: list[Action] = [
+        WipeItem.stage.set(at.stage),
+        WipeItem.cursor.set(at.cursor) if at.cursor else WipeItem.cursor.remove(),
+        WipeItem.part.set(at.part),
+        WipeItem.counts.set(at.counts),
+        WipeItem.updated_at.set(utcnow()),
+    ]
     with storage_errors("wipe"):
         WipeItem(team_partition(team_id), _key(wipe_id)).update(
-            actions=[
-                WipeItem.stage.set(at.stage),
-                WipeItem.cursor.set(at.cursor) if at.cursor else WipeItem.cursor.remove(),
-                WipeItem.part.set(at.part),
-                WipeItem.counts.set(at.counts),
-                WipeItem.updated_at.set(utcnow()),
-            ],
+            actions=actions,
             condition=WipeItem.status == "running",
             add_version_condition=False,
         )
@@ -216,7 +218,7 @@ def finish(team_id: str, wipe_id: str, status: WipeStatus, *, error: str | None 
     claim if it is this wipe's. Whether this call ended it."""
     if status not in TERMINAL:
         raise ValueError(f"{status} is not a terminal status")
-    actions = [WipeItem.status.set(status), WipeItem.finished_at.set(utcnow())]
+    actions: list[Action] = [WipeItem.status.set(status), WipeItem.finished_at.set(utcnow())]
     if error is not None:
         actions.append(WipeItem.error.set(error[:500]))
     try:

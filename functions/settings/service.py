@@ -145,7 +145,7 @@ def update_bulk(
     except categories.SettingsRejected as exc:
         if not unknown:
             raise
-        known_problems = [(e["loc"][-1], e["msg"], e["type"]) for e in exc.detail]  # type: ignore[union-attr]
+        known_problems = [(e["loc"][-1], e["msg"], e["type"]) for e in exc.errors]
         raise categories.rejected(where, unknown + known_problems) from None
     if unknown:
         raise categories.rejected(where, unknown)
