@@ -22,6 +22,52 @@ EXPORT_TYPES: tuple[str, ...] = get_args(ExportType)
 # hundred kilobytes in memory, large enough that an export of 100,000 rows is 100 requests.
 PAGE_ITEMS = 1000
 
+# What each Query asks for (a ProjectionExpression): only the attributes the columns hold,
+# so a task's instructions and result, or an agent's code and prompt, are never read.
+TASK_ATTRIBUTES = (
+    "task_id",
+    "title",
+    "status",
+    "priority",
+    "agent_id",
+    "board_id",
+    "worker_id",
+    "tokens",
+    "cost_usd",
+    "error",
+    "created_by",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "deadline",
+)
+AGENT_ATTRIBUTES = (
+    "agent_id",
+    "name",
+    "role",
+    "status",
+    "llm_provider",
+    "llm_model",
+    "worker_id",
+    "deployed_as",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+COST_ATTRIBUTES = (
+    "sk",
+    "at",
+    "user_id",
+    "agent_id",
+    "job_id",
+    "provider",
+    "model",
+    "tokens_in",
+    "tokens_out",
+    "cost_micros",
+)
+
 type Cell = str | int | float | None
 type Row = tuple[Cell, ...]
 
@@ -56,6 +102,7 @@ def _tasks(team_id: str) -> Iterator[Row]:
             TaskItem.sk.startswith(TASK_PREFIX),
             scan_index_forward=False,
             page_size=PAGE_ITEMS,
+            attributes_to_get=list(TASK_ATTRIBUTES),
         ):
             yield (
                 item.task_id,
@@ -86,6 +133,7 @@ def _agents(team_id: str) -> Iterator[Row]:
             AgentItem.sk.startswith(AGENT_PREFIX),
             filter_condition=AgentItem.deleted_at.does_not_exist(),
             page_size=PAGE_ITEMS,
+            attributes_to_get=list(AGENT_ATTRIBUTES),
         ):
             yield (
                 item.agent_id,
@@ -141,6 +189,7 @@ def _costs(team_id: str) -> Iterator[Row]:
             CallItem.sk.startswith(call_key("")),
             scan_index_forward=False,
             page_size=PAGE_ITEMS,
+            attributes_to_get=list(COST_ATTRIBUTES),
         ):
             yield (
                 item.sk.removeprefix(call_key("")),

@@ -28,8 +28,9 @@ from shared.settings import get_settings
 # 6 MB, base64 included); larger files go to S3.
 INLINE_BYTES = 1024 * 1024
 LINK_SECONDS = 900
-# What one request can read and write within the API's 29 s: past it, 413.
-MAX_ROWS = 500_000
+# What one request can read and write within the API's 29 s (bench/exports.py: about
+# 0.3 ms a row here, replayed answers): past it, 413.
+MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
