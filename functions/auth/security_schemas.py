@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.identity.domain import (
     PASSWORD_FLOOR_LENGTH,
@@ -34,7 +41,7 @@ class Answer(BaseModel):
 
 
 class SecurityUpdate(Strict):
-    mfa_required_for_admins: bool = omittable(
+    mfa_required_for_admins: StrictBool = omittable(
         description="Admin routes need an admin's sign-in with MFA (service tokens and API "
         "keys are unaffected). Turning it on from a sign-in without MFA is 409."
     )
@@ -61,10 +68,10 @@ class PasswordPolicyUpdate(Strict):
         description=f"Different characters a password holds; at least the floor, "
         f"{PASSWORD_FLOOR_UNIQUE}"
     )
-    require_uppercase: bool = omittable()
-    require_lowercase: bool = omittable()
-    require_digit: bool = omittable()
-    require_symbol: bool = omittable(description="Neither a letter, a digit nor white space")
+    require_uppercase: StrictBool = omittable()
+    require_lowercase: StrictBool = omittable()
+    require_digit: StrictBool = omittable()
+    require_symbol: StrictBool = omittable(description="Neither a letter, a digit nor white space")
 
     _no_nulls = model_validator(mode="before")(refuse_nulls)
 
