@@ -262,9 +262,7 @@ def test_a_run_agent_prompt_uses_a_secret_and_its_reply_is_masked() -> None:
 
     assert result.outcome == "succeeded", result.error
     [sent] = [r for r in openai.requests if r.path == "/v1/chat/completions"]
-    assert (
-        sent.body["messages"][-1]["content"] == f"Call with {VALUE} about {{{{secrets.OTHER}}}}"
-    )
+    assert sent.body["messages"][-1]["content"] == f"Call with {VALUE} about {{{{secrets.OTHER}}}}"
     assert result.output == "key=****"
 
 
