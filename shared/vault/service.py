@@ -7,7 +7,8 @@ every reveal, refused or not. No answer and no log carries a value, except a rev
 
 Reveal: a signed-in admin (an API key or a service token is refused: the value is for a
 person, and a person's second factor is what MFA asks for), plus a fresh TOTP code when
-that admin has MFA (each code good once, under the account's attempt limit).
+that admin has MFA (each code good once, under the account's attempt limit); an admin
+without MFA in a team that requires it of admins is refused, as on every admin route.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 
 from shared import audit
 from shared.auth.principal import Principal
+from shared.auth.team_security import MFA_NEEDED
 from shared.errors import DomainError, Forbidden, NotFound, RateLimited, Unauthorized
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
@@ -227,6 +229,10 @@ def _revealable(principal: Principal, secret_id: str, totp_code: str | None) -> 
     if secret is None:
         raise _Refusal(_not_found(), "not found", "failed")
     account = users.get_account(principal.team_id, principal.subject)
+    if not account.user.mfa_enabled and _team_requires_mfa(principal.team_id):
+        # As every admin route refuses such an admin (shared.auth.dependencies): this route
+        # takes members too, so that their attempts are audited, and checks it here.
+        raise _Refusal(Forbidden(MFA_NEEDED), "team requires mfa")
     if account.user.mfa_enabled:
         if not totp_code:
             raise _Refusal(Unauthorized(TOTP_REQUIRED), "no totp code")
@@ -237,3 +243,9 @@ def _revealable(principal: Principal, secret_id: str, totp_code: str | None) -> 
         if not totp.accept(account, account.totp_secret, totp_code):
             raise _Refusal(Unauthorized(TOTP_INVALID), "invalid totp code")
     return secret
+
+
+def _team_requires_mfa(team_id: str) -> bool:
+    from shared.identity.store.security import get_security
+
+    return get_security(team_id).settings.mfa_required_for_admins

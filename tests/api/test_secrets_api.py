@@ -310,3 +310,36 @@ def test_an_admin_with_mfa_needs_a_fresh_code_each_time(
         ("denied", "invalid totp code"),
         ("denied", "no totp code"),
     ]
+
+
+def test_an_admin_without_mfa_cannot_reveal_when_the_team_requires_it(new_account: Any) -> None:
+    from dataclasses import replace
+
+    from shared import audit as audit_log
+    from shared.auth import team_security
+    from shared.identity.store import security
+    from shared.pagination import PageParams
+
+    admin = new_account()
+    made = create(Seen(admin), "STRICT", "mfa-teams-only")
+    # Given the team requires MFA of admins (as another admin, with MFA, set it).
+    current = security.get_security(admin.team_id)
+    security.save_security(
+        admin.team_id,
+        replace(current.settings, mfa_required_for_admins=True),
+        current.password_policy,
+        version=current.version,
+        by="another-admin",
+        at=datetime.now(UTC),
+    )
+    team_security.forget(admin.team_id)
+
+    answer = reveal(admin, made["id"])
+
+    team_security.forget(admin.team_id)
+    assert_error(answer, 403)
+    assert "MFA" in answer.json()["detail"]
+    assert "mfa-teams-only" not in answer.text
+    entries, _, _ = audit_log.entries(admin.team_id, PageParams(limit=100))
+    [entry] = [e for e in entries if e.action == "secret.revealed"]
+    assert (entry.outcome, entry.detail.get("reason")) == ("denied", "team requires mfa")
