@@ -120,8 +120,8 @@ def list_entries(
     """A page of entries: ranked by `query` when there is one, newest first otherwise;
     (items, total, next_cursor). A ranked list goes at most MAX_SEARCH_DEPTH deep."""
     if query is not None:
-        offset = _offset(params, "search")
-        limit = max(0, min(params.limit, MAX_SEARCH_DEPTH - offset))
+        offset = min(_offset(params, "search"), MAX_SEARCH_DEPTH)
+        limit = min(params.limit, MAX_SEARCH_DEPTH - offset)
         hits, total = search.search_page(
             team_id, query, category=category, tag=tag, limit=limit, offset=offset
         )
