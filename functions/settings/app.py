@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Body, Path, Request
+from starlette.convertors import Convertor, register_url_convertor
 
 from functions.settings import health, service
 from functions.settings.schemas import (
@@ -31,9 +32,26 @@ from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
 from shared.ratelimit import client_ip
 from shared.team_settings import TeamSettings
-from shared.team_settings_categories import SettingsByCategory
+from shared.team_settings_categories import CATEGORIES, SettingsByCategory
 from shared.team_settings_wipe import Wipe
 
+_CATEGORY = "|".join(CATEGORIES)
+
+
+class _CategoryConvertor(Convertor[str]):
+    """A settings category in a path: only a category's name matches, so `PUT
+    /settings/wipe/{wipe_id}` is that resource's (405, Allow: GET), not a setting "wipe"."""
+
+    regex = _CATEGORY
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("settings_category", _CategoryConvertor())
 router = group_router(tags=["settings"], responses=error_responses(401, 403, 422))
 
 SettingsBody = Annotated[
@@ -46,7 +64,9 @@ BulkBody = Annotated[
         examples=[{"settings": {"pipeline.max_repair_attempts": 3, "costs.daily_cost_limit": 10}}]
     ),
 ]
-Category = Annotated[str, Path(max_length=40, description="e.g. pipeline, costs, models")]
+Category = Annotated[
+    str, Path(pattern=f"^(?:{_CATEGORY})$", description="a category of GET /settings/categories")
+]
 Key = Annotated[str, Path(max_length=60, description="the setting's name, as GET /settings has it")]
 WipeId = Annotated[str, Path(max_length=64)]
 
@@ -104,7 +124,7 @@ async def update_settings_bulk(body: BulkBody, principal: AdminPrincipal, reques
 
 
 @router.put(
-    "/settings/{category}/{key}",
+    "/settings/{category:settings_category}/{key}",
     response_model=SettingValue,
     responses=error_responses(404, 409),
     summary="Change one setting by category and key (admins)",

@@ -556,7 +556,7 @@ CATALOG = {
 FORMATS = {"GET /api/v1/exports/{format}"}
 # A setting's category and key name a setting every team has, not a team's resource: each
 # team changes its own (tests/api/test_settings_categories.py checks a team's value).
-CATALOG |= {"PUT /api/v1/settings/{category}/{key}"}
+CATALOG |= {"PUT /api/v1/settings/{category:settings_category}/{key}"}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
 WITH_IDS = [

@@ -78,6 +78,11 @@ def test_one_setting_refusals(client: TestClient) -> None:
     headers = bearer("categories-refused")
 
     assert_error(client.put(f"{BASE}/pipeline/nope", headers=headers, json={"value": 1}), 404)
+    assert_error(client.put(f"{BASE}/colours/red", headers=headers, json={"value": 1}), 404)
+    # a wipe is not a setting: its resource answers, with the methods it has
+    wiped = client.put(f"{BASE}/wipe/01JF3ZA1B2C3D4E5F6G7H8J9K0", headers=headers, json={})
+    assert_error(wiped, 405)
+    assert wiped.headers["Allow"] == "GET"
     # a real key under another category is not that category's
     assert_error(
         client.put(f"{BASE}/costs/max_repair_attempts", headers=headers, json={"value": 1}), 404
