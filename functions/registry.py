@@ -250,8 +250,9 @@ AGENTS = RouteGroup(
         "providers": "read_write",
         "costs": "read_write",
         "events": "read",
-        # A test call adds the agent's knowledge category to its prompt: the index's
-        # pointer (data).
+        # A tool's `{{secrets.NAME}}` must name one of the team's secrets (the vault's
+        # metadata); the connector_runner resolves it. A test call adds the agent's
+        # knowledge category to its prompt: the index's pointer (data).
         "data": "read",
     },
     # The knowledge index's segments (shared.knowledge.search).

@@ -107,6 +107,15 @@ EXPECTED_LAYERS = {
     # SSH: the group checks tokens; its runner alone carries asyncssh (on cryptography).
     "ssh": ("core", "tokens"),
     "ssh_runner": ("core", "tokens", "ssh"),
+    # Data (issue 16): the groups check tokens; the vault's reveal checks a TOTP code
+    # (accounts' pyotp); exports and /metrics (reports: xlsxwriter, prometheus-client); the
+    # knowledge index (stdlib sqlite3) and a team's wipe need nothing beyond core.
+    "files": ("core", "tokens"),
+    "secrets": ("core", "tokens", "accounts"),
+    "knowledge": ("core", "tokens"),
+    "knowledge_indexer": ("core",),
+    "analytics": ("core", "tokens", "reports"),
+    "team_wipe": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)
