@@ -109,7 +109,7 @@ def _pages(items: list[Any], template: Any) -> list[tuple[str, Any]]:
     """The Query answers DynamoDB gives the export for `items` (pages of PAGE_ITEMS, each
     naming the last key read but the last), with the recorded answer's status and
     headers."""
-    from shared.analytics.export_rows import COST_ATTRIBUTES, PAGE_ITEMS
+    from shared.analytics.export_store import COST_ATTRIBUTES, PAGE_ITEMS
 
     status, headers, _ = template[1]
     pages = []

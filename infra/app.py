@@ -15,9 +15,15 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from infra import nag_suppressions
-from infra.names import UnknownStageError, stage_config
+from infra.names import (
+    BadSecurityHeaderError,
+    UnknownStageError,
+    stage_config,
+    with_security_headers,
+)
 from infra.packaging import LayerNotBuiltError
 from infra.stacks.factory import FactoryStack
+from shared.middleware import SECURITY_HEADER_VARIABLES
 
 CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
 
@@ -33,6 +39,9 @@ def build_app(app: App | None = None) -> tuple[App, FactoryStack]:
     """Build the stage's stack into `app` (a fresh App reading `-c stage=` by default)."""
     app = app or App()
     config = stage_config(app.node.try_get_context("stage"))
+    config = with_security_headers(
+        config, {name: app.node.try_get_context(name) for name in SECURITY_HEADER_VARIABLES}
+    )
     stack = FactoryStack(app, config.prefix, config=config)
     nag_suppressions.acknowledge(stack)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
@@ -42,7 +51,7 @@ def build_app(app: App | None = None) -> tuple[App, FactoryStack]:
 def main() -> None:
     try:
         app, _ = build_app()
-    except (UnknownStageError, LayerNotBuiltError) as exc:
+    except (UnknownStageError, BadSecurityHeaderError, LayerNotBuiltError) as exc:
         # A usage mistake, not a bug: one line saying what to do, no traceback.
         raise SystemExit(f"infra: {exc}") from None
     app.synth()

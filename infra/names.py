@@ -6,7 +6,8 @@ bucket through the environment variables set in infra/constructs/api.py, never b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from aws_cdk import Duration, RemovalPolicy
@@ -108,6 +109,10 @@ class StageConfig:
     # API Gateway default-stage throttling (requests per second, and burst).
     throttle_rate: int
     throttle_burst: int
+    # Seed 004's SECURITY_HEADER_<NAME> variables an operator set (`cdk deploy -c
+    # SECURITY_HEADER_X_FRAME_OPTIONS=SAMEORIGIN`; blank turns a header off), given to every
+    # function as they are; unset ones keep shared/middleware.py's defaults.
+    security_headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -165,6 +170,28 @@ DEAD_LETTER_MAX_CONCURRENCY = 2
 
 class UnknownStageError(ValueError):
     """`-c stage=` named something other than dev or prod."""
+
+
+class BadSecurityHeaderError(ValueError):
+    """A SECURITY_HEADER_* context value that no answer could carry."""
+
+
+def with_security_headers(config: StageConfig, context: Mapping[str, object]) -> StageConfig:
+    """`config` with the SECURITY_HEADER_* values of the CDK context (`-c NAME=value`),
+    each checked as the functions will read it, so a bad value fails the synth, not every
+    request."""
+    from shared.middleware import SECURITY_HEADER_VARIABLES, security_headers
+
+    given = {
+        name: str(context[name])
+        for name in SECURITY_HEADER_VARIABLES
+        if context.get(name) is not None
+    }
+    try:
+        security_headers(given)
+    except ValueError as exc:
+        raise BadSecurityHeaderError(str(exc)) from None
+    return replace(config, security_headers=given)
 
 
 def stage_config(stage: object) -> StageConfig:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from shared import fastapi_compat
-from shared.denials import forbidden_answer
-from shared.errors import Forbidden, error_body_schema, error_responses, install_error_handlers
+from shared.errors import (
+    Forbidden,
+    error_body_schema,
+    error_response,
+    error_responses,
+    install_error_handlers,
+)
 from shared.middleware import KernelMiddleware
 from shared.settings import get_settings
 
@@ -62,7 +68,6 @@ def create_app(
     group: str,
     *routers: APIRouter,
     root_aliases: tuple[str, ...] = (),
-    records_denials: bool = True,
 ) -> FastAPI:
     """One group's app: the `routers`' routes are served under /api/v1 and, through the
     kernel middleware's path rewrite, under /api; `root_aliases` are root paths served by
@@ -75,7 +80,8 @@ def create_app(
     The group's own OpenAPI and docs routes are off: ``/openapi.json`` is one merged
     document for every group, served by the health group.
 
-    `records_denials`: each 403 is recorded for the caller's team (shared.denials).
+    A 403 answered to a caller the auth dependency named is recorded for its team first
+    (shared.denials; seed 001's GET /permissions).
     """
     settings = get_settings()
     app = GroupApp(
@@ -87,12 +93,7 @@ def create_app(
     )
     app.root_aliases = frozenset(root_aliases)
     install_error_handlers(app)
-    if records_denials:
-        # A 403 is recorded in the caller's team's audit log as it is answered (seed 001's
-        # GET /permissions). Off for the public groups: their callers present no token of
-        # ours (their credential is a deployment's key or a signature), and they hold
-        # neither the tokens layer nor the signing key to check one.
-        app.add_exception_handler(Forbidden, forbidden_answer)
+    app.add_exception_handler(Forbidden, _forbidden_answer)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -112,6 +113,15 @@ def create_app(
     for router in routers:
         _add_routes(app, router)
     return app
+
+
+async def _forbidden_answer(request: Request, exc: Exception) -> Response:
+    """A 403, once the auth dependency's denial recorder (if it ran) has recorded it."""
+    assert isinstance(exc, Forbidden)
+    recorder = getattr(request.state, "denial_recorder", None)
+    if recorder is not None:
+        await run_in_threadpool(recorder, request, exc.detail)
+    return error_response(request, exc.status_code, exc.detail, exc.headers)
 
 
 def group_router(**options: Any) -> APIRouter:

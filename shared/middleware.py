@@ -38,6 +38,10 @@ SECURITY_HEADER_DEFAULTS: dict[str, str] = {
     "Permissions-Policy": "",
 }
 SECURITY_HEADER_PREFIX = "SECURITY_HEADER_"
+# Each header's variable, in the order above (CDK passes an operator's values through).
+SECURITY_HEADER_VARIABLES: tuple[str, ...] = tuple(
+    SECURITY_HEADER_PREFIX + name.upper().replace("-", "_") for name in SECURITY_HEADER_DEFAULTS
+)
 # What a header's value may hold: visible ASCII and spaces, never a line break (a value
 # that could end the header is refused at start, not sent).
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,1024}")
@@ -49,8 +53,9 @@ def security_headers(environ: Mapping[str, str] | None = None) -> tuple[Header, 
     with a line break or a character outside printable ASCII is refused (ValueError)."""
     given = {key.upper(): value for key, value in (environ or os.environ).items()}
     headers: list[Header] = []
-    for name, default in SECURITY_HEADER_DEFAULTS.items():
-        variable = SECURITY_HEADER_PREFIX + name.upper().replace("-", "_")
+    for (name, default), variable in zip(
+        SECURITY_HEADER_DEFAULTS.items(), SECURITY_HEADER_VARIABLES, strict=True
+    ):
         value = given.get(variable, default).strip()
         if not _HEADER_VALUE.fullmatch(value):
             raise ValueError(f"{variable}: a header value is printable ASCII, one line")

@@ -27,7 +27,7 @@ from functions.analytics.schemas import (
 )
 from shared.analytics import exports
 from shared.analytics import service as analytics
-from shared.analytics.export_rows import ExportType
+from shared.analytics.export_store import ExportType
 from shared.analytics.writers import MEDIA_TYPES, ExportFormat
 from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal

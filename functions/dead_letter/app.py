@@ -62,6 +62,9 @@ async def list_dead_letters(principal: AdminPrincipal, params: DeadLetterFilters
     response_model=DeadLetterPublic,
     responses=error_responses(413),
     summary="Add an item by hand (source manual)",
+    description="With `origin_queue`, the payload must be one that queue takes from the "
+    "team (422 otherwise): its `team_id`, if any, is the caller's, and a FIFO queue's "
+    "grouping field is present.",
 )
 async def add_dead_letter(body: DeadLetterCreate, principal: AdminPrincipal) -> dict[str, Any]:
     letter = service.add_by_hand(principal.team_id, body.error, body.payload, body.origin_queue)

@@ -26,6 +26,7 @@ QueueKey = Literal[
     "task-runs",
     "workflow-steps",
     "knowledge-index",
+    "team-wipes",
 ]
 
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import File, Form, Path, Query, UploadFile
+from fastapi import File, Form, Query, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from starlette.convertors import Convertor, register_url_convertor
 
 from functions.files.schemas import (
-    ID_PATTERN,
     FileListParams,
     FilePresign,
     FileUrl,
@@ -34,24 +32,10 @@ from shared.files.domain import (
 )
 from shared.files.objects import content_disposition
 from shared.pagination import LIST_RESPONSES, Page, page_answer
+from shared.path_ids import IdPath
 
-
-class _IdConvertor(Convertor[str]):
-    """A file's id in its path: only a ULID matches, so `GET /files/presign` is the presign
-    route's (405, Allow: POST), not a read of a file called "presign"."""
-
-    regex = ID_PATTERN.strip("^$")
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("file_ulid", _IdConvertor())
 router = group_router(tags=["files"], responses=error_responses(401, 403, 422))
-FileId = Annotated[str, Path(pattern=ID_PATTERN)]
+FileId = IdPath
 
 _FOUND = error_responses(404)
 _FOUND[404]["description"] = "No such file in the team"
@@ -149,7 +133,7 @@ async def upload(
 
 
 @router.get(
-    "/files/{file_id:file_ulid}",
+    "/files/{file_id:ulid}",
     response_model=UploadedFilePublic,
     responses=_FOUND,
     summary="A file's metadata (or a presigned upload's, pending)",
@@ -159,7 +143,7 @@ async def get_file(file_id: FileId, principal: CurrentPrincipal) -> dict[str, An
 
 
 @router.post(
-    "/files/{file_id:file_ulid}/complete",
+    "/files/{file_id:ulid}/complete",
     response_model=UploadedFilePublic,
     responses=_COMPLETE,
     summary="Finish a presigned upload once S3 took the form: the file becomes available",
@@ -169,7 +153,7 @@ async def complete(file_id: FileId, principal: CurrentPrincipal) -> dict[str, An
 
 
 @router.get(
-    "/files/{file_id:file_ulid}/download",
+    "/files/{file_id:ulid}/download",
     response_class=Response,
     responses={
         **_READY,
@@ -199,7 +183,7 @@ async def download(file_id: FileId, principal: CurrentPrincipal) -> Response:
 
 
 @router.get(
-    "/files/{file_id:file_ulid}/url",
+    "/files/{file_id:ulid}/url",
     response_model=FileUrl,
     responses=_READY,
     summary="A presigned download URL (an hour)",
@@ -210,7 +194,7 @@ async def download_url(file_id: FileId, principal: CurrentPrincipal) -> dict[str
 
 
 @router.delete(
-    "/files/{file_id:file_ulid}",
+    "/files/{file_id:ulid}",
     status_code=204,
     responses=_FOUND,
     summary="Delete a file: its bytes in S3, then its metadata",

@@ -78,5 +78,4 @@ app = create_app(
     "health",
     router,
     root_aliases=tuple(f"/{path}" for path in HEALTH_PATHS),
-    records_denials=False,
 )

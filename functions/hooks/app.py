@@ -50,4 +50,4 @@ async def receive_hook(source_id: str, request: Request) -> JSONResponse:
     return JSONResponse({"id": accepted.event_id}, status_code=202)
 
 
-app = create_app("hooks", router, records_denials=False)
+app = create_app("hooks", router)

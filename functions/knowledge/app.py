@@ -6,12 +6,9 @@ are the table's, at once. Another team's entry is 404."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import Path
+from typing import Any
 
 from functions.knowledge.schemas import (
-    ID_PATTERN,
     KnowledgeCreate,
     KnowledgeFilters,
     KnowledgePublic,
@@ -24,10 +21,10 @@ from shared.errors import error_responses
 from shared.knowledge import service
 from shared.knowledge.domain import Entry, EntryDraft, KnowledgeHit
 from shared.pagination import LIST_RESPONSES, Page, page_answer
+from shared.path_ids import IdPath
 
 router = group_router(tags=["knowledge"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 def _draft(body: KnowledgeCreate) -> EntryDraft:
@@ -109,7 +106,7 @@ async def reindex(principal: AdminPrincipal) -> dict[str, str]:
 
 
 @router.get(
-    "/knowledge/{entry_id}",
+    "/knowledge/{entry_id:ulid}",
     response_model=KnowledgePublic,
     responses=_FOUND,
     summary="A whole entry",
@@ -119,7 +116,7 @@ async def get_entry(entry_id: IdPath, principal: CurrentPrincipal) -> dict[str, 
 
 
 @router.put(
-    "/knowledge/{entry_id}",
+    "/knowledge/{entry_id:ulid}",
     response_model=KnowledgePublic,
     responses={**_FOUND, **error_responses(409)},
     summary="Replace an entry's content",
@@ -131,7 +128,7 @@ async def replace_entry(
 
 
 @router.delete(
-    "/knowledge/{entry_id}",
+    "/knowledge/{entry_id:ulid}",
     status_code=204,
     responses=_FOUND,
     summary="Delete an entry",

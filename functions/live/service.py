@@ -16,6 +16,10 @@
   keep its subscriptions). `{type: auth, token}` on an authenticated socket moves the
   credential to a fresh token of the same team; another team's is refused, nothing
   changed.
+- The team's IP rules (shared/ip_rules) hold here as in every group: the client's address
+  (API Gateway's `identity.sourceIp`) is checked when a credential is presented (403 at
+  `$connect`; told why and closed at a first `auth`; refused at a later one) and at each
+  message, so a rule added later closes the socket at its next message.
 - `$disconnect`: the connection's item is deleted.
 """
 
@@ -29,8 +33,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from shared.auth.principal import Principal
-from shared.errors import DomainError, NotFound, Unauthorized
+from shared.errors import DomainError, Forbidden, NotFound, Unauthorized
 from shared.ids import utcnow
+from shared.ip_rules.guard import enforce
 from shared.live import connections, store
 from shared.live.domain import (
     MAX_SUBSCRIPTIONS,
@@ -57,22 +62,30 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event.get("requestContext") or {}
     route = request.get("routeKey")
     connection_id = str(request.get("connectionId") or "")
+    address = str((request.get("identity") or {}).get("sourceIp") or "")
     now = utcnow()
     if route == "$connect":
         token = (event.get("queryStringParameters") or {}).get("token")
-        return {"statusCode": connect(connection_id, token, now)}
+        return {"statusCode": connect(connection_id, token, now, address)}
     if route == "$disconnect":
         store.delete_connection(connection_id)
         return {"statusCode": 200}
-    reply = receive(connection_id, event.get("body"), now)
+    reply = receive(connection_id, event.get("body"), now, address)
     if reply is None:
         return {"statusCode": 200}
     return {"statusCode": 200, "body": json.dumps(reply)}
 
 
-def authenticate(token: str) -> tuple[Principal, datetime | None]:
+def authenticate(token: str, address: str) -> tuple[Principal, datetime | None]:
     """The principal of an access token or an API key (which needs the `read` scope), and
-    when the credential expires (an API key: None); Unauthorized otherwise."""
+    when the credential expires (an API key: None); Unauthorized otherwise, Forbidden when
+    the team's IP rules refuse `address`."""
+    principal, until = _credential(token)
+    enforce(principal.team_id, address)
+    return principal, until
+
+
+def _credential(token: str) -> tuple[Principal, datetime | None]:
     import jwt
 
     from shared.identity import opaque
@@ -96,14 +109,17 @@ def _readable(principal: Principal) -> Principal:
     return principal
 
 
-def connect(connection_id: str, token: str | None, now: datetime) -> int:
-    """The HTTP status of the handshake: 200 opens the socket, 401 refuses it."""
+def connect(connection_id: str, token: str | None, now: datetime, address: str) -> int:
+    """The HTTP status of the handshake: 200 opens the socket, 401 (a wrong credential) or
+    403 (an address the team's IP rules refuse) refuses it."""
     if token is None:
         return 200  # authenticates with its first message
     try:
-        principal, until = authenticate(token)
+        principal, until = authenticate(token, address)
     except Unauthorized:
         return 401
+    except Forbidden:
+        return 403
     _store(connection_id, principal, until, now)
     return 200
 
@@ -130,7 +146,7 @@ def error(detail: str) -> Reply:
     return {"type": "error", "detail": detail}
 
 
-def receive(connection_id: str, body: Any, now: datetime) -> Reply | None:
+def receive(connection_id: str, body: Any, now: datetime, address: str) -> Reply | None:
     """The reply to one message (None: the socket was closed instead)."""
     message: Any = None
     problem: str | None = None
@@ -143,11 +159,17 @@ def receive(connection_id: str, body: Any, now: datetime) -> Reply | None:
             problem = _invalid(exc)
     connection = store.get_connection(connection_id, now)
     if connection is None:
-        return _first_message(connection_id, message, problem, now)
+        return _first_message(connection_id, message, problem, now, address)
+    try:
+        enforce(connection.team_id, address)
+    except Forbidden as exc:
+        store.delete_connection(connection_id)
+        _refuse(connection_id, exc.detail)
+        return None
     if problem is not None:
         return error(problem)
     try:
-        return _answer(connection, message, now)
+        return _answer(connection, message, now, address)
     except DomainError as exc:
         return error(exc.detail)
 
@@ -162,14 +184,17 @@ def _invalid(exc: ValidationError) -> str:
 
 
 def _first_message(
-    connection_id: str, message: Any, problem: str | None, now: datetime
+    connection_id: str, message: Any, problem: str | None, now: datetime, address: str
 ) -> Reply | None:
     """An unauthenticated socket: `auth` with a good token, or told why and closed."""
     if isinstance(message, AuthMessage):
         try:
-            principal, until = authenticate(message.token)
+            principal, until = authenticate(message.token, address)
         except Unauthorized as exc:
             _refuse(connection_id, f"not authenticated: {exc.detail}")
+            return None
+        except Forbidden as exc:
+            _refuse(connection_id, exc.detail)
             return None
         connection = _store(connection_id, principal, until, now)
         return {"type": "authenticated", "team_id": connection.team_id}
@@ -188,9 +213,9 @@ def _refuse(connection_id: str, detail: str) -> None:
     connections.close(connection_id)
 
 
-def _answer(connection: Connection, message: Any, now: datetime) -> Reply:
+def _answer(connection: Connection, message: Any, now: datetime, address: str) -> Reply:
     if isinstance(message, AuthMessage):
-        return _reauthenticate(connection, message.token, now)
+        return _reauthenticate(connection, message.token, now, address)
     if not connection.credential_valid(now):
         return error(CREDENTIAL_EXPIRED)
     expires_at = connection.kept_until(now)
@@ -239,11 +264,11 @@ def _key_still_valid(connection: Connection) -> bool:
     return True
 
 
-def _reauthenticate(connection: Connection, token: str, now: datetime) -> Reply:
+def _reauthenticate(connection: Connection, token: str, now: datetime, address: str) -> Reply:
     """`auth` on an authenticated socket: a credential of the same team replaces the one
     it holds (and its expiry); a wrong one or another team's changes nothing."""
     try:
-        principal, until = authenticate(token)
+        principal, until = authenticate(token, address)
     except Unauthorized as exc:
         return error(f"not authenticated: {exc.detail}")
     if principal.team_id != connection.team_id:

@@ -116,7 +116,7 @@ async def deployment_openapi(
     return calls.describe(friendly_name, _key(x_api_key, authorization), address=client_ip(request))
 
 
-app = create_app("rest", router, records_denials=False)
+app = create_app("rest", router)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=["*"],

@@ -7,12 +7,11 @@ secret is 404."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request, Response
+from fastapi import Request, Response
 
 from functions.secrets.schemas import (
-    ID_PATTERN,
     ExpiringQuery,
     SecretCreate,
     SecretPublic,
@@ -25,12 +24,12 @@ from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.path_ids import IdPath
 from shared.ratelimit import client_ip
 from shared.vault import service
 from shared.vault.domain import VaultSecret
 
 router = group_router(tags=["secrets"], responses=error_responses(401, 403, 422))
-IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 # The secret store not answering: 503 on every route that reads or writes a value.
 _WRITE = error_responses(409, 503)
@@ -109,7 +108,7 @@ async def list_expiring(principal: AdminPrincipal, params: ExpiringQuery) -> dic
 
 
 @router.get(
-    "/secrets/{secret_id}",
+    "/secrets/{secret_id:ulid}",
     response_model=SecretPublic,
     responses=error_responses(404),
     summary="A secret's metadata; its value masked (reveal it explicitly)",
@@ -119,7 +118,7 @@ async def get_secret(secret_id: IdPath, principal: AdminPrincipal) -> dict[str, 
 
 
 @router.put(
-    "/secrets/{secret_id}",
+    "/secrets/{secret_id:ulid}",
     response_model=SecretPublic,
     responses=_CHANGE,
     summary="Change a secret (what the body names); a value given is a rotation",
@@ -142,7 +141,7 @@ async def update_secret(
 
 
 @router.delete(
-    "/secrets/{secret_id}",
+    "/secrets/{secret_id:ulid}",
     status_code=204,
     responses={**error_responses(404, 503)},
     summary="Delete a secret (its value scheduled for deletion in Secrets Manager)",
@@ -152,7 +151,7 @@ async def delete_secret(secret_id: IdPath, principal: AdminPrincipal) -> None:
 
 
 @router.post(
-    "/secrets/{secret_id}/rotate",
+    "/secrets/{secret_id:ulid}/rotate",
     response_model=SecretPublic,
     responses=_CHANGE,
     summary="Give a secret a new value (a new version); everything using it by name "
@@ -173,7 +172,7 @@ async def rotate_secret(
 
 
 @router.post(
-    "/secrets/{secret_id}/reveal",
+    "/secrets/{secret_id:ulid}/reveal",
     response_model=SecretValue,
     responses=_REVEAL,
     summary="The secret's value: a signed-in admin, with a fresh TOTP code when MFA is "

@@ -33,7 +33,7 @@ from shared.errors import error_responses
 from shared.ratelimit import client_ip
 from shared.team_settings import TeamSettings
 from shared.team_settings_categories import CATEGORIES, SettingsByCategory
-from shared.team_settings_wipe import Wipe
+from shared.team_wipe_store import Wipe
 
 _CATEGORY = "|".join(CATEGORIES)
 

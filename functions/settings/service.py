@@ -4,7 +4,7 @@ and the team's KPIs.
 The settings' rules live in shared.team_settings (two of them are the team budget's
 values, read and written there, so every reader sees what the router enforces); this
 module audits a change, and names each refused setting as its caller named it. A wipe is
-recorded and queued here and done by the team_wipe worker (shared.team_settings_wipe).
+recorded and queued here and done by the team_wipe worker (shared.team_wipe_store).
 KPIs read counters, never the team's jobs or projects: the jobs' and projects' counts by
 status are kept in the same write as each create, status change and delete
 (shared.jobs.counters), so a KPI read costs the same however long the team's history.
@@ -26,7 +26,7 @@ from functions.settings.schemas import (
 )
 from shared import audit
 from shared import team_settings_categories as categories
-from shared import team_settings_wipe as wipes
+from shared import team_wipe_store as wipes
 from shared.agents import service as agents
 from shared.costs import summaries
 from shared.errors import Conflict, DomainError, ServiceUnavailable, Unprocessable

@@ -1,4 +1,4 @@
-"""team-wipes batches: each wipe (shared.team_settings_wipe) run to a terminal state, once.
+"""team-wipes batches: each wipe (shared.team_wipe_store) run to a terminal state, once.
 
 A message names a wipe and a part (0 for the request, n for the n-th continuation). The
 work is idempotent per part (Powertools, the idempotency table): a redelivery of a part
@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from functions.team_wipe.wipe import OutOfTime, run_stages
 from shared import audit
-from shared import team_settings_wipe as wipes
+from shared import team_wipe_store as wipes
 from shared.errors import DomainError
 from shared.queue_consumer import consume, json_body, last_receive
 from shared.queues import send

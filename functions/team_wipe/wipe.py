@@ -37,7 +37,7 @@ from shared.aws import client
 from shared.db.base import team_partition
 from shared.observability import logger
 from shared.settings import get_settings
-from shared.team_settings_wipe import WIPE_PREFIX, Progress
+from shared.team_wipe_store import WIPE_PREFIX, Progress
 
 WIPED_TABLES: Final = ("jobs", "agents", "providers", "costs", "events", "work", "data")
 STAGES: Final = (

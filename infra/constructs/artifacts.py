@@ -18,6 +18,7 @@ from infra.names import (
     NONCURRENT_VERSION_DAYS,
     StageConfig,
 )
+from shared.analytics.exports import EXPORT_PREFIX
 from shared.hooks.domain import EVENT_RETENTION_SECONDS
 from shared.hooks.payloads import PAYLOAD_PREFIX
 
@@ -78,5 +79,24 @@ class ArtifactsConstruct(Construct):
                     expiration=Duration.days(EVENT_RETENTION_SECONDS // 86_400 + 1),
                     noncurrent_version_expiration=Duration.days(1),
                 ),
+                # Large exports are fetched through a link that lives 15 minutes: a day is ample.
+                s3.LifecycleRule(
+                    id="expire-exports",
+                    prefix=EXPORT_PREFIX,
+                    expiration=Duration.days(1),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
+            ],
+            # A web page uploads a file straight to the bucket (the presigned POST of POST
+            # /files/presign) and reads presigned links: the signed policy or URL is the
+            # credential, so any origin may send them; nothing else is allowed cross-origin.
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+                    allowed_origins=["*"],
+                    allowed_headers=["*"],
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
             ],
         )

@@ -123,6 +123,7 @@ def function_environment(
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE_NAME,
         "POWERTOOLS_LOG_LEVEL": config.log_level,
+        **config.security_headers,
     }
 
 

@@ -1,7 +1,7 @@
 """GET /exports/{format}?type=: the team's tasks, agents, jobs or LLM calls as json, csv or
 xlsx.
 
-Rows come from one paged Query (shared.analytics.export_rows) and go straight to a file in
+Rows come from one paged Query (shared.analytics.export_store) and go straight to a file in
 /tmp (shared.analytics.writers), so memory stays flat however many there are. A file of at
 most INLINE_BYTES is answered as it is; a larger one is put in the artifacts bucket under
 `exports/<team>/<export id>.<ext>` (streamed from the file, a single PUT) and answered as a
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from shared.analytics.export_rows import SOURCES
+from shared.analytics.export_store import SOURCES
 from shared.analytics.writers import MEDIA_TYPES, write_file
 from shared.aws import client
 from shared.errors import PayloadTooLarge, ServiceUnavailable
@@ -50,8 +50,13 @@ class LinkedExport:
     filename: str
 
 
+# Where large exports wait for their presigned link to be followed; the bucket expires them
+# a day after they are written (infra/constructs/artifacts.py), long past the link.
+EXPORT_PREFIX = "exports/"
+
+
 def export_key(team_id: str, export_id: str, extension: str) -> str:
-    return f"exports/{team_id}/{export_id}.{extension}"
+    return f"{EXPORT_PREFIX}{team_id}/{export_id}.{extension}"
 
 
 @contextmanager

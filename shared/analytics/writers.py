@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import IO, Literal, Protocol, get_args
 
-from shared.analytics.export_rows import Cell, Row
+from shared.analytics.export_store import Cell, Row
 
 ExportFormat = Literal["json", "csv", "xlsx"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from shared.auth.principal import Principal
 from shared.auth.team_security import MFA_NEEDED, admins_need_mfa
 from shared.auth.tokens import verify_token
+from shared.denials import record_denial
 from shared.errors import Forbidden, Unauthorized
 from shared.identity import opaque
 from shared.ip_rules.guard import enforce_async
@@ -53,8 +54,11 @@ def _api_key(token: str) -> Principal:
 # off the event loop.
 async def authenticate(request: Request) -> Principal:
     """The caller, once its credential is checked and its team's IP rules let its address
-    through (403 otherwise, before the route does anything)."""
+    through (403 otherwise, before the route does anything). From here on a 403 of the
+    request is recorded for the caller's team (shared.denials, seed 001's /permissions)."""
     principal = await _identify(request)
+    request.state.principal = principal
+    request.state.denial_recorder = record_denial
     await enforce_async(principal.team_id, client_ip(request))
     return principal
 
@@ -71,6 +75,8 @@ async def _identify(request: Request) -> Principal:
             principal = await run_in_threadpool(_api_key, credentials)
             needed = "read" if request.method in SAFE_METHODS else "write"
             if not principal.allows(needed):
+                request.state.principal = principal
+                request.state.denial_recorder = record_denial
                 raise Forbidden(f"This API key lacks the '{needed}' scope")
             return principal
         return verify_token(credentials)

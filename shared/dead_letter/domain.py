@@ -24,6 +24,7 @@ Source = Literal[
     "task-runs",
     "workflow-steps",
     "knowledge-index",
+    "team-wipes",
     "bus",
     "manual",
 ]

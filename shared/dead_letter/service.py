@@ -18,7 +18,7 @@ from typing import Any
 from shared import queues
 from shared.dead_letter import store
 from shared.dead_letter.domain import DeadLetter, DeadLetterStats, Source, Status
-from shared.errors import Conflict, PayloadTooLarge, ServiceUnavailable
+from shared.errors import Conflict, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.observability import logger
 from shared.pagination import PageParams
@@ -68,7 +68,24 @@ def add_by_hand(
         raise PayloadTooLarge(
             f"a dead-letter payload holds at most {MAX_PAYLOAD_BYTES} bytes of JSON"
         )
+    if origin_queue is not None:
+        _check_sendable(team_id, payload, origin_queue)
     return add(team_id, "manual", error, payload, origin_queue)
+
+
+def _check_sendable(team_id: str, payload: dict[str, Any], origin_queue: str) -> None:
+    """A payload a retry will put on `origin_queue` must be one that queue takes from this
+    team: never another team's work (its consumer trusts the message's `team_id`), and on
+    a FIFO queue with the field its messages are grouped by."""
+    named = payload.get("team_id")
+    if named is not None and named != team_id:
+        raise Unprocessable("payload.team_id names another team: a retry sends only your own")
+    spec = queues.QUEUES_BY_KEY[origin_queue]
+    group = payload.get(spec.group_by or "") if spec.fifo else None
+    if spec.fifo and not (isinstance(group, str) and group):
+        raise Unprocessable(
+            f"a message to {origin_queue} is grouped by payload.{spec.group_by}: give it"
+        )
 
 
 def listing(
@@ -96,6 +113,8 @@ def _send_back(letter: DeadLetter) -> bool:
 
     try:
         queues.send(letter.origin_queue, letter.payload)
+    except ValueError as exc:  # the queue does not take it as it is (a FIFO's group field)
+        raise Conflict(f"dead-letter item {letter.id} cannot go back to its queue: {exc}") from exc
     except (BotoCoreError, ClientError) as exc:
         raise ServiceUnavailable(f"queue {letter.origin_queue} is unavailable; try again") from exc
     return store.mark_retried(letter, utcnow()) is not None

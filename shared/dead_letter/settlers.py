@@ -36,6 +36,6 @@ def settle(queue_key: str, payload: Any) -> None:
 
         settle_step(payload)
     elif origin == "team-wipes":
-        from shared.team_settings_wipe import settle_dead_letter as settle_wipe
+        from shared.team_wipe_store import settle_dead_letter as settle_wipe
 
         settle_wipe(payload)

@@ -4,7 +4,7 @@ that touches the table; domain objects out.
 A task moves by `transition(before, after)`: one transaction that updates the fields that
 changed on condition that the task is still in the status it was read in, moves its
 board and agent index items, the status and priority counters and the analytics
-rollups (shared.analytics.rollups: created, ended, running on a worker). A condition that
+rollups (shared.analytics.rollup_store: created, ended, running on a worker). A condition that
 failed answers None (another writer got there first: the caller reads again).
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.analytics.rollups import task_written
+from shared.analytics.rollup_store import task_written
 from shared.db.base import get_or_none, insert, storage_errors, team_partition
 from shared.db.batch import MAX_KEYS, ItemKey, get_many
 from shared.db.query import query_page

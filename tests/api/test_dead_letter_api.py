@@ -61,9 +61,9 @@ def take(key: str, marker: str) -> list[dict[str, Any]]:
 def test_an_item_added_by_hand_is_pending_manual_and_reads_back(
     gateway: TestClient, team: tuple[str, Headers]
 ) -> None:
-    _, headers = team
+    team_id, headers = team
     created = add(
-        gateway, headers, payload={"team_id": "x", "k": [1, 2]}, origin_queue="hook-events"
+        gateway, headers, payload={"team_id": team_id, "k": [1, 2]}, origin_queue="hook-events"
     )
 
     assert created["source"] == "manual"
@@ -73,7 +73,27 @@ def test_an_item_added_by_hand_is_pending_manual_and_reads_back(
     read = gateway.get(f"{DEAD}/{created['id']}", headers=headers)
     assert read.status_code == 200
     assert read.json() == created
-    assert read.json()["payload"] == {"team_id": "x", "k": [1, 2]}
+    assert read.json()["payload"] == {"team_id": team_id, "k": [1, 2]}
+
+
+def test_a_payload_its_queue_would_not_take_from_the_team_is_422(
+    gateway: TestClient, team: tuple[str, Headers]
+) -> None:
+    """A retry puts the payload on its queue, whose consumer trusts its team_id: never
+    another team's; and a FIFO queue groups its messages by a field the payload must hold."""
+    team_id, headers = team
+    other = {"error": "x", "payload": {"team_id": "someone-else"}, "origin_queue": "bus-events"}
+    refused = gateway.post(DEAD, headers=headers, json=other)
+    assert_error(refused, 422)
+    assert "another team" in refused.json()["detail"]
+    ungrouped = {"error": "x", "payload": {"entry_id": "e"}, "origin_queue": "knowledge-index"}
+    refused = gateway.post(DEAD, headers=headers, json=ungrouped)
+    assert_error(refused, 422)
+    assert "team_id" in refused.json()["detail"]
+    grouped = {**ungrouped, "payload": {"team_id": team_id, "entry_id": "e"}}
+    item = gateway.post(DEAD, headers=headers, json=grouped)
+    assert item.status_code == 201, item.text
+    assert gateway.get(DEAD, headers=headers).json()["total"] == 1
 
 
 def test_the_list_pages_newest_first_and_filters_by_source_and_status(

@@ -241,7 +241,7 @@ def _demo(team_id: str) -> str:
 
 def _wipe(team_id: str) -> str:
     """A wipe of team A, recorded (queued) but never sent to the worker."""
-    from shared import team_settings_wipe as wipes
+    from shared import team_wipe_store as wipes
 
     return wipes.start(team_id, requested_by="owner").wipe_id
 

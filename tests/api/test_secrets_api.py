@@ -343,3 +343,14 @@ def test_an_admin_without_mfa_cannot_reveal_when_the_team_requires_it(new_accoun
     entries, _, _ = audit_log.entries(admin.team_id, PageParams(limit=100))
     [entry] = [e for e in entries if e.action == "secret.revealed"]
     assert (entry.outcome, entry.detail.get("reason")) == ("denied", "team requires mfa")
+
+
+def test_a_fixed_word_beside_an_id_is_its_routes_405_not_a_secret_called_so(
+    new_account: Any,
+) -> None:
+    """Only a ULID is a secret's id in a path: `PUT /secrets/expiring` is the expiring
+    list's 405 (Allow: GET), not an update of a secret called "expiring" refused 422."""
+    admin = Seen(new_account())
+    answer = admin.call("PUT", f"{BASE}/expiring", json={"description": "x"})
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["allow"] == "GET"

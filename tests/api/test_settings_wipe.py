@@ -314,7 +314,7 @@ def test_a_wipe_failing_every_receive_ends_failed_and_audited(
 def test_the_dead_letter_settler_ends_a_wipe_the_worker_never_could(
     new_account: Callable[..., Account],
 ) -> None:
-    from shared import team_settings_wipe as wipes
+    from shared import team_wipe_store as wipes
     from shared.dead_letter.settlers import settle
 
     a = new_account()

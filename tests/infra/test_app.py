@@ -39,3 +39,31 @@ def test_outputs_name_the_endpoints_operators_need(dev: Synthesized) -> None:
         "StateMachineArn",
         "AlarmTopicArn",
     } <= set(outputs)
+
+
+def test_an_operators_security_headers_reach_every_function_and_a_bad_one_fails_synth() -> None:
+    """Seed 004's SECURITY_HEADER_* as CDK context (`-c NAME=value`): passed to every
+    function's environment as they are (blank turns a header off); a value no answer could
+    carry stops the synth rather than every request."""
+    from aws_cdk import Stack
+    from aws_cdk import aws_events as events
+    from aws_cdk import aws_s3 as s3
+
+    from infra.constructs.functions import function_environment
+    from infra.names import BadSecurityHeaderError, with_security_headers
+    from shared.middleware import security_headers
+
+    context = {
+        "SECURITY_HEADER_X_FRAME_OPTIONS": "SAMEORIGIN",
+        "SECURITY_HEADER_REFERRER_POLICY": "",
+    }
+    config = with_security_headers(stage_config("dev"), {**context, "unrelated": "x"})
+    stack = Stack(App(), "Env")
+    environment = function_environment(config, s3.Bucket(stack, "B"), events.EventBus(stack, "E"))
+    assert {name: environment[name] for name in context} == context
+    sent = dict(security_headers(environment))
+    assert sent[b"x-frame-options"] == b"SAMEORIGIN"
+    assert b"referrer-policy" not in sent
+    assert "SECURITY_HEADER_X_CONTENT_TYPE_OPTIONS" not in environment  # its default stands
+    with pytest.raises(BadSecurityHeaderError, match="SECURITY_HEADER_X_FRAME_OPTIONS"):
+        with_security_headers(stage_config("dev"), {"SECURITY_HEADER_X_FRAME_OPTIONS": "a\nb"})

@@ -48,13 +48,20 @@ def test_artifacts_bucket_is_private_encrypted_versioned_and_expires_old_version
     (encryption,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    rule, payloads = props["LifecycleConfiguration"]["Rules"]
+    rule, payloads, exports = props["LifecycleConfiguration"]["Rules"]
     assert rule["Status"] == "Enabled"
     assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] > 0
     # Inbound payloads too large for SQS outlive their events (7 days) by a day, no more.
     assert (payloads["Prefix"], payloads["ExpirationInDays"]) == ("hooks/", 8)
     assert payloads["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+    # Large exports are read through a 15-minute link: gone a day after they are written.
+    assert (exports["Prefix"], exports["ExpirationInDays"]) == ("exports/", 1)
+    # Browsers upload through presigned POSTs and read presigned links from any page; the
+    # signature is the credential, and no other method is allowed cross-origin.
+    (cors,) = props["CorsConfiguration"]["CorsRules"]
+    assert sorted(cors["AllowedMethods"]) == ["GET", "HEAD", "POST"]
+    assert cors["AllowedOrigins"] == ["*"]
     logs_id = synthesized.logical_id(synthesized.stack.artifacts.access_logs)
     assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": logs_id}
     policy = policy_for(synthesized, "AWS::S3::BucketPolicy", "Bucket", bucket_id)

@@ -377,3 +377,44 @@ def test_the_service_info_says_null_without_a_websocket_api(aws: None) -> None:
 
     with TestClient(LocalGateway()) as http:
         assert http.get("/api/v1").json()["live_url"] is None
+
+
+def _block_loopback(team: str) -> None:
+    """The team's IP rules refuse the address every local socket comes from."""
+    from shared.ip_rules import guard
+    from shared.ip_rules import store as rules
+    from shared.ip_rules.domain import IpRule
+
+    rule = IpRule(new_id(), "127.0.0.0/8", "block", "loopback", utcnow())
+    rules.save_rules(team, [rule], version=0, by="test", at=utcnow())
+    guard.forget()
+
+
+def test_an_address_the_teams_ip_rules_block_never_connects(live: LocalLive) -> None:
+    team = new_team()
+    _block_loopback(team)
+
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(live, token_for(team))
+    assert refused.value.response.status_code == 403
+    with open_socket(live, None) as socket:
+        answer = ask(socket, {"type": "auth", "token": token_for(team)})
+        assert answer["type"] == "error"
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=TIMEOUT)
+    # Another team, with no rules, connects from the same address.
+    with open_socket(live, token_for(new_team())) as socket:
+        assert ask(socket, {"type": "ping"}) == {"type": "pong"}
+
+
+def test_a_rule_added_later_closes_the_socket_at_its_next_message(live: LocalLive) -> None:
+    team = new_team()
+    with open_socket(live, token_for(team)) as socket:
+        assert ask(socket, {"type": "ping"}) == {"type": "pong"}
+        _block_loopback(team)
+
+        answer = ask(socket, {"type": "ping"})
+        assert answer["type"] == "error"
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=TIMEOUT)
+    assert live.wait_idle(TIMEOUT)

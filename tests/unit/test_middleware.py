@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from functions.registry import GROUPS, RouteGroup
 from shared.app_factory import create_app, group_router
-from shared.denials import forbidden_answer
-from shared.errors import Forbidden
 from shared.middleware import _canonical_path, configured_security_headers, security_headers
 
 
@@ -91,15 +86,3 @@ def test_every_answer_carries_the_configured_headers(
     assert answer.headers["permissions-policy"] == "geolocation=()"
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-request-id"]
-
-
-# --- permission denials (seed 001's GET /permissions) -------------------------------------
-
-
-@pytest.mark.parametrize("group", GROUPS, ids=lambda group: group.name)
-def test_a_group_records_403s_exactly_when_it_authenticates(group: RouteGroup) -> None:
-    """Recording names the caller by its token: only a group that checks tokens (and holds
-    the identity table and the signing key to) can, and each of those does."""
-    app = importlib.import_module(group.app_module).app
-
-    assert (app.exception_handlers.get(Forbidden) is forbidden_answer) is group.authenticates

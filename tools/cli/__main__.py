@@ -41,6 +41,7 @@ DEAD_LETTER_SOURCES = (
     "task-runs",
     "workflow-steps",
     "knowledge-index",
+    "team-wipes",
     "bus",
     "manual",
 )

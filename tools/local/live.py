@@ -73,6 +73,8 @@ class LocalLive:
         # Notified when a socket is gone and its $disconnect has run (`wait_idle`).
         self._changed = threading.Condition()
         self._connected_at: dict[str, int] = {}
+        # Each connection's client address: API Gateway's requestContext.identity.sourceIp.
+        self._addresses: dict[str, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
         self._management: ThreadingHTTPServer | None = None
@@ -106,6 +108,7 @@ class LocalLive:
                 "domainName": f"{self.host}:{self.port}",
                 "stage": STAGE,
                 "apiId": "local",
+                "identity": {"sourceIp": self._addresses.get(connection_id, "")},
             },
             "isBase64Encoded": False,
             **extra,
@@ -123,6 +126,8 @@ class LocalLive:
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         connection_id = new_connection_id()
         self._connected_at[connection_id] = _now_ms()
+        peer = connection.remote_address
+        self._addresses[connection_id] = str(peer[0]) if peer else ""
         query = dict(parse_qsl(path.query, keep_blank_values=True)) or None
         headers = {name: value for name, value in request.headers.raw_items()}
         try:
@@ -166,6 +171,7 @@ class LocalLive:
     def _forget(self, connection_id: str) -> None:
         with self._changed:
             self._connected_at.pop(connection_id, None)
+            self._addresses.pop(connection_id, None)
             self._changed.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
