@@ -69,6 +69,7 @@ class DeadLetterStatsItem(TeamItem):
     task_runs = NumberAttribute(default=0, attr_name="pending_task-runs")
     workflow_steps = NumberAttribute(default=0, attr_name="pending_workflow-steps")
     knowledge_index = NumberAttribute(default=0, attr_name="pending_knowledge-index")
+    team_wipes = NumberAttribute(default=0, attr_name="pending_team-wipes")
 
 
 def counter_name(source: str) -> str:
