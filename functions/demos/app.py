@@ -5,13 +5,11 @@ call only its APIs (shared.demos.page). Another team's demo is 404."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request
-from starlette.convertors import Convertor, register_url_convertor
+from fastapi import Request
 
 from functions.demos.schemas import (
-    ID_PATTERN,
     CreateDemoAppRequest,
     DemoAppPublic,
     DemoAppSummary,
@@ -24,25 +22,10 @@ from shared.demos import service
 from shared.demos.domain import PAGE_URL_SECONDS, Demo, DemoDraft, GeneratedCode, ModelConfig
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.path_ids import IdPath
 
-
-class _IdConvertor(Convertor[str]):
-    """A demo's id in its path: only a ULID matches, so `PUT /demos/generate-code` is the
-    generate route's (405, Allow: POST), not a replace of a demo called "generate-code"."""
-
-    regex = ID_PATTERN.strip("^$")
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("demo_ulid", _IdConvertor())
 router = group_router(tags=["demos"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 # 422 for a selected API the team has not deployed, 413 for code over the cap: rules of
 # the team's deployments and of the code's size in bytes, which no schema can state.
@@ -169,14 +152,14 @@ async def create_demo(
 
 
 @router.get(
-    "/demos/{demo_id:demo_ulid}", response_model=DemoAppPublic, responses=_FOUND, summary="A demo"
+    "/demos/{demo_id:ulid}", response_model=DemoAppPublic, responses=_FOUND, summary="A demo"
 )
 async def get_demo(demo_id: IdPath, principal: CurrentPrincipal) -> dict[str, Any]:
     return _demo(service.get_demo(principal.team_id, demo_id))
 
 
 @router.put(
-    "/demos/{demo_id:demo_ulid}",
+    "/demos/{demo_id:ulid}",
     response_model=DemoAppPublic,
     responses={**_FOUND, **_WRITE, **error_responses(409)},
     summary="Replace a demo's content (the creation shape); its page is rewritten",
@@ -191,7 +174,7 @@ async def replace_demo(
 
 
 @router.delete(
-    "/demos/{demo_id:demo_ulid}",
+    "/demos/{demo_id:ulid}",
     status_code=204,
     responses=_FOUND,
     summary="Delete a demo and its page",

@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import Path, Query
-from starlette.convertors import Convertor, register_url_convertor
+from fastapi import Query
 
 from functions.tasks.schemas import (
     AgentTaskStatus,
@@ -28,28 +27,12 @@ from shared.auth.dependencies import AgentOrUser, CurrentPrincipal
 from shared.auth.principal import Principal
 from shared.errors import Forbidden, error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.path_ids import IdPath
 from shared.tasks import service
 from shared.tasks.domain import Board, Task
-from shared.tasks.requests import ID_PATTERN
 
-
-class _IdConvertor(Convertor[str]):
-    """A task's id in its path: only a ULID matches, so `PATCH /tasks/stats` is the
-    `/tasks/stats` resource's (405, Allow: GET), not a task's update with "stats" (422)."""
-
-    regex = ID_PATTERN.strip("^$")
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("task_ulid", _IdConvertor())
 router = group_router(tags=["tasks"], responses=error_responses(401, 403, 422))
 _FOUND = error_responses(404)
-IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 def _task(task: Task) -> dict[str, Any]:
@@ -103,15 +86,13 @@ async def create_task(body: TaskCreate, principal: CurrentPrincipal) -> dict[str
     return _task(service.create_task(principal.team_id, principal.subject, body))
 
 
-@router.get(
-    "/tasks/{task_id:task_ulid}", response_model=TaskPublic, responses=_FOUND, summary="A task"
-)
+@router.get("/tasks/{task_id:ulid}", response_model=TaskPublic, responses=_FOUND, summary="A task")
 async def get_task(task_id: IdPath, principal: CurrentPrincipal) -> dict[str, Any]:
     return _task(service.get_task(principal.team_id, task_id))
 
 
 @router.patch(
-    "/tasks/{task_id:task_ulid}",
+    "/tasks/{task_id:ulid}",
     response_model=TaskPublic,
     # 409: the task ended, or its agent can no longer change.
     responses=error_responses(404, 409, 503),
@@ -124,7 +105,7 @@ async def update_task(
 
 
 @router.post(
-    "/tasks/{task_id:task_ulid}/cancel",
+    "/tasks/{task_id:ulid}/cancel",
     response_model=TaskPublic,
     responses=error_responses(404, 409),
     summary="Cancel a task not finished yet (a running task's result is dropped)",

@@ -51,8 +51,10 @@ def _operations() -> list[Operation]:
         for context in iter_route_contexts(app.routes):
             route = context.original_route
             if isinstance(route, APIRoute) and context.path:
+                # As the document names it: a parameter's convertor (`{file_id:ulid}`) off.
+                path = re.sub(r"\{(\w+):\w+\}", r"{\1}", context.path)
                 for method in sorted(route.methods - {"HEAD"}):
-                    found.append(Operation(group.name, method, context.path, route))
+                    found.append(Operation(group.name, method, path, route))
     return found
 
 
@@ -487,7 +489,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/webhooks/{webhook_id}": {"url": "http://127.0.0.1:9/taken", "events": ["*"]},
     "PUT /api/v1/notifications/channels/{channel_id}": {"name": "Taken over", "type": "in_app"},
     "POST /api/v1/chat/conversations/{conversation_id}/messages": {"content": "planted"},
-    "PATCH /api/v1/tasks/{task_id:task_ulid}": {"title": "Taken over"},
+    "PATCH /api/v1/tasks/{task_id}": {"title": "Taken over"},
     "PATCH /api/v1/boards/{board_id}": {"name": "Taken over"},
     "POST /api/v1/workers/{worker_id}/heartbeat": {
         "cpu_usage_percent": 1,
@@ -508,7 +510,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "message": "planted",
     },
     "POST /api/v1/collaboration/{collaboration_id}/context": {"planted": True},
-    "PUT /api/v1/demos/{demo_id:demo_ulid}": {
+    "PUT /api/v1/demos/{demo_id}": {
         "name": "Taken over",
         "selectedApis": ["owned-api"],
         "generatedCode": {"html": "<p>planted</p>"},
@@ -556,7 +558,7 @@ CATALOG = {
 FORMATS = {"GET /api/v1/exports/{format}"}
 # A setting's category and key name a setting every team has, not a team's resource: each
 # team changes its own (tests/api/test_settings_categories.py checks a team's value).
-CATALOG |= {"PUT /api/v1/settings/{category:settings_category}/{key}"}
+CATALOG |= {"PUT /api/v1/settings/{category}/{key}"}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
 WITH_IDS = [
