@@ -25,7 +25,7 @@ from shared.llm.registry import clients
 from shared.llm.registry.schemas import ProviderCreate
 from shared.pagination import PageParams
 from shared.pipeline.definition import PHASES_BY_NAME
-from tests.factories import finished, start_job, wait_for
+from tests.factories import event_types, finished, start_job, wait_for
 from tests.fake_servers import FakeServer, Reply, fake_openai, openai_chat
 
 pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.slow]
@@ -85,7 +85,16 @@ def failed_job(team: str, server: FakeServer) -> tuple[Job, AgentRef]:
     )
     agents.set_config(team, "ba", analyst.id)
     job = start_job(team)
-    return wait_for(team, job.id, finished), AgentRef(id=analyst.id, name=analyst.name)
+    # The worker records job.failed just after it marks the job failed: wait for both.
+    ended = wait_for(
+        team,
+        job.id,
+        lambda current: (
+            finished(current)
+            and (current.status != "failed" or "job.failed" in event_types(team, current.id))
+        ),
+    )
+    return ended, AgentRef(id=analyst.id, name=analyst.name)
 
 
 def job_failed_event(team: str, job: Job) -> dict[str, Any]:
