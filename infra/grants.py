@@ -97,6 +97,21 @@ def execution_arns(state_machine: sfn.StateMachine) -> str:
     )
 
 
+def _secrets_under(scope: Construct, resource_prefix: str, kind: str) -> str:
+    """Every secret of one kind: `arn:...:secret:<prefix>/<kind>/*` (the `*` also covers the
+    random suffix Secrets Manager adds to a secret's name), no other kind's."""
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{resource_prefix}/{kind}/*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _grant_secret_actions(grantee: iam.IGrantable, actions: tuple[str, ...], arn: str) -> None:
+    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[arn])
+
+
 # Teams' provider keys, one secret each under `<prefix>/teams/`: named at run time, so the
 # grant is on that name prefix, in this account and region only.
 READ_PROVIDER_KEY_ACTIONS = ("secretsmanager:GetSecretValue",)
@@ -114,19 +129,14 @@ MANAGE_PROVIDER_KEY_ACTIONS = (
 def provider_keys_arn(scope: Construct, resource_prefix: str) -> str:
     """Every team's provider key secret: `arn:...:secret:<prefix>/teams/*` (the `*` also
     covers the random suffix Secrets Manager adds to a secret's name)."""
-    return Stack.of(scope).format_arn(
-        service="secretsmanager",
-        resource="secret",
-        resource_name=f"{resource_prefix}/teams/*",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
+    return _secrets_under(scope, resource_prefix, "teams")
 
 
 def grant_provider_keys(
     grantee: iam.IGrantable, access: ProviderKeyAccess, secrets_arn: str
 ) -> None:
     actions = READ_PROVIDER_KEY_ACTIONS if access == "read" else MANAGE_PROVIDER_KEY_ACTIONS
-    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+    _grant_secret_actions(grantee, actions, secrets_arn)
 
 
 # Notification channels' secrets, one secret each under `<prefix>/channels/`
@@ -148,19 +158,14 @@ MANAGE_CHANNEL_SECRET_ACTIONS = (
 def channel_secrets_arn(scope: Construct, resource_prefix: str) -> str:
     """Every channel's secret: `arn:...:secret:<prefix>/channels/*` (the `*` also covers
     the random suffix Secrets Manager adds), never the providers' `<prefix>/teams/*`."""
-    return Stack.of(scope).format_arn(
-        service="secretsmanager",
-        resource="secret",
-        resource_name=f"{resource_prefix}/channels/*",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
+    return _secrets_under(scope, resource_prefix, "channels")
 
 
 def grant_channel_secrets(
     grantee: iam.IGrantable, access: ChannelSecretAccess, secrets_arn: str
 ) -> None:
     actions = READ_CHANNEL_SECRET_ACTIONS if access == "read" else MANAGE_CHANNEL_SECRET_ACTIONS
-    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+    _grant_secret_actions(grantee, actions, secrets_arn)
 
 
 # SSH connections' credentials, one secret each under `<prefix>/ssh/`
@@ -179,17 +184,12 @@ MANAGE_SSH_SECRET_ACTIONS = (
 def ssh_secrets_arn(scope: Construct, resource_prefix: str) -> str:
     """Every SSH connection's secret: `arn:...:secret:<prefix>/ssh/*` (the `*` also covers
     the random suffix Secrets Manager adds), neither the providers' nor the channels'."""
-    return Stack.of(scope).format_arn(
-        service="secretsmanager",
-        resource="secret",
-        resource_name=f"{resource_prefix}/ssh/*",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
+    return _secrets_under(scope, resource_prefix, "ssh")
 
 
 def grant_ssh_secrets(grantee: iam.IGrantable, access: SshSecretAccess, secrets_arn: str) -> None:
     actions = READ_SSH_SECRET_ACTIONS if access == "read" else MANAGE_SSH_SECRET_ACTIONS
-    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+    _grant_secret_actions(grantee, actions, secrets_arn)
 
 
 # The secrets vault's values, one secret each under `<prefix>/vault/`
@@ -211,19 +211,14 @@ MANAGE_VAULT_SECRET_ACTIONS = (
 def vault_secrets_arn(scope: Construct, resource_prefix: str) -> str:
     """Every vault secret: `arn:...:secret:<prefix>/vault/*` (the `*` also covers the
     random suffix Secrets Manager adds), no other kind's."""
-    return Stack.of(scope).format_arn(
-        service="secretsmanager",
-        resource="secret",
-        resource_name=f"{resource_prefix}/vault/*",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
+    return _secrets_under(scope, resource_prefix, "vault")
 
 
 def grant_vault_secrets(
     grantee: iam.IGrantable, access: VaultSecretAccess, secrets_arn: str
 ) -> None:
     actions = READ_VAULT_SECRET_ACTIONS if access == "read" else MANAGE_VAULT_SECRET_ACTIONS
-    iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[secrets_arn])
+    _grant_secret_actions(grantee, actions, secrets_arn)
 
 
 # A health check (GET /settings/health) reads each queue's state by name and each state
