@@ -41,6 +41,10 @@ class RouteGroup:
     prefixes: tuple[str, ...] = ()
     # Exact paths routed to this group as they are (no base prepended).
     exact_paths: tuple[str, ...] = ()
+    # Prefixes routed at the root, outside the API bases (`/<prefix>` and
+    # `/<prefix>/{proxy+}`): a protocol that fixes its own paths (the AI Market's
+    # `/ai-market/*` and `/capabilities/*`).
+    root_prefixes: tuple[str, ...] = ()
     # The group that answers every path no other group claims (API Gateway's $default).
     default_route: bool = False
     tables: dict[str, TableAccess] = field(default_factory=dict)
@@ -103,10 +107,14 @@ class RouteGroup:
     def route_paths(self) -> tuple[str, ...]:
         """Every API Gateway route path (method ANY) that reaches this group."""
         paths: list[str] = list(self.exact_paths)
-        for base in API_BASES:
-            for prefix in self.prefixes:
-                paths += [f"{base}/{prefix}", f"{base}/{prefix}/{{proxy+}}"]
+        for root in self._prefix_roots():
+            paths += [root, f"{root}/{{proxy+}}"]
         return tuple(dict.fromkeys(paths))
+
+    def _prefix_roots(self) -> list[str]:
+        """Every path a prefix of this group is routed at: under each base, and at the root."""
+        roots = [f"{base}/{prefix}" for base in API_BASES for prefix in self.prefixes]
+        return roots + [f"/{prefix}" for prefix in self.root_prefixes]
 
     def claims(self, path: str) -> bool:
         """Whether one of this group's routes matches `path` (its $default aside)."""
@@ -119,11 +127,9 @@ class RouteGroup:
         if path in self.exact_paths:
             return len(path) + 1_000_000
         best: int | None = None
-        for base in API_BASES:
-            for prefix in self.prefixes:
-                root = f"{base}/{prefix}"
-                if (path == root or path.startswith(root + "/")) and len(root) > (best or -1):
-                    best = len(root)
+        for root in self._prefix_roots():
+            if (path == root or path.startswith(root + "/")) and len(root) > (best or -1):
+                best = len(root)
         return best
 
 

@@ -65,6 +65,16 @@ TABLES: tuple[TableSpec, ...] = (
         "search index versions",
         indexes=_GSI1,
     ),
+    # The public side (issue 17): what a team sells and who buys it. Products are the
+    # team's (TEAM#<team>); the public listing, customers and their entitlements, orders,
+    # support sessions and the AI Market's channels belong to no team, so their keys start
+    # with their kind (LISTING#, CUSTOMER#, ORDER#, ...; shared.db.base says why).
+    TableSpec(
+        "storefront",
+        "products and their public listing, previews, feedback, customers and entitlements, "
+        "orders and refunds, support sessions, AI Market listings and payment channels",
+        indexes=_GSI1,
+    ),
     # Powertools idempotency persistence: its own key names and expiry attribute.
     TableSpec(
         "idempotency",
