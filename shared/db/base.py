@@ -1,7 +1,9 @@
 """The PynamoDB base for team-scoped items, and the translation of storage errors.
 
 Every item's partition key starts with its team (``TEAM#<team_id>``), so a query can
-only ever reach one team's items; the ``version`` attribute makes every save and delete
+only ever reach one team's items (the storefront table's public side is the exception that
+proves it: the listing, customers, orders and support sessions belong to no team, so their
+keys start with their kind, and only the routes that serve them publicly read them); the ``version`` attribute makes every save and delete
 conditional on the version read (a lost race is ``Conflict``, 409).
 """
 
