@@ -63,10 +63,12 @@ def prefix_page[M: TeamItem](
     params: PageParams,
     *,
     newest_first: bool = True,
+    filter_condition: Condition | None = None,
 ) -> tuple[list[M], str | None]:
-    """One page of the items of `partition` whose sort key starts with `prefix`: (items,
-    next_cursor), without a count (the caller keeps one in counters). A cursor of another
-    list (another team, prefix or parent) is refused: "Invalid cursor"."""
+    """One page of the items of `partition` whose sort key starts with `prefix` (and that
+    pass `filter_condition`): (items, next_cursor), without a count (the caller keeps one in
+    counters). A cursor of another list (another team, prefix or parent) is refused:
+    "Invalid cursor"."""
     start_key: dict[str, Any] | None = None
     skip = params.offset
     if params.cursor is not None:
@@ -79,6 +81,7 @@ def prefix_page[M: TeamItem](
         results = model.query(
             partition,
             model.sk.startswith(prefix),
+            filter_condition=filter_condition,
             scan_index_forward=not newest_first,
             limit=skip + params.limit,
             last_evaluated_key=start_key,

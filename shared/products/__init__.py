@@ -1,0 +1,1 @@
+"""Products: a job's result published for sale, and the public listing of the storefront."""
