@@ -191,6 +191,10 @@ JOBS = RouteGroup(
         "providers": "read",
         "events": "read",
         "costs": "read",
+        # POST /jobs/{ref}/publish: the product, its release and the listing (storefront);
+        # its screenshots must be the team's image files (data).
+        "storefront": "read_write",
+        "data": "read",
     },
     bucket="read_write",
     publishes_events=True,
@@ -651,6 +655,21 @@ SECRETS = RouteGroup(
     extra_layers=("accounts",),
 )
 
+# The public storefront (issue 17): listed products, categories and a product's page, no
+# sign-in. Products, the listing and its counters (storefront); a product page's screenshots
+# are the team's files (data), presigned from the bucket.
+PRODUCTS = RouteGroup(
+    name="products",
+    description="the public storefront: listed products (categories, search, paging), "
+    "categories with counts, a listed product's page",
+    prefixes=("products",),
+    tables={"storefront": "read", "data": "read"},
+    bucket="read",
+    authenticates=False,
+    memory_mb=512,
+    timeout_seconds=10,
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -705,6 +724,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     KNOWLEDGE,
     SECRETS,
     ANALYTICS,
+    PRODUCTS,
 )
 
 

@@ -14,7 +14,6 @@ no function carries what it never imports and each stays within Lambda's size bu
 - `connectors`: the mcp SDK and openapi-spec-validator; the connectors worker only.
 - `ssh`: asyncssh; the SSH worker only.
 - `reports`: xlsxwriter and prometheus-client; the analytics group (exports, /metrics).
-- `payments`: stripe (with requests); the payments group (checkout sessions, refunds).
 
 Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
 An extra layer is installed against core's versions (a pip constraint) and then loses every
@@ -74,9 +73,6 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     "ssh": ("asyncssh",),
     # Exports to .xlsx and the Prometheus text format: only the analytics group.
     "reports": ("xlsxwriter", "prometheus-client"),
-    # Stripe's client (and the requests stack it needs): only the payments function, which
-    # creates checkout sessions and refunds.
-    "payments": ("stripe",),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 # An extra layer that is only ever stacked over others is built against them too, and

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from functions.jobs import projects as project_service
 from functions.jobs import service
+from functions.jobs.publish import router as publish_router
 from functions.jobs.schemas import (
     CancelAnswer,
     DownloadLink,
@@ -328,4 +329,4 @@ async def delete_project(project_ref: str, principal: CurrentPrincipal) -> Respo
     return Response(status_code=204)
 
 
-app = create_app("jobs", router, projects)
+app = create_app("jobs", router, projects, publish_router)

@@ -101,7 +101,8 @@ def _product_item(product: Product) -> ProductItem:
         gsi1pk=team_products(product.team_id),
         gsi1sk=product.id,
     )
-    item.version = product.version
+    if product.version is not None:
+        item.version = product.version
     return item
 
 
@@ -181,6 +182,7 @@ def _write_state(transaction: TransactWrite, old: Product | None, new: Product) 
             transaction.update(
                 CountItem(COUNTS_PARTITION, key),
                 actions=[CountItem.total.add(delta), CountItem.team_id.set("-")],
+                add_version_condition=False,
             )
     team = _team_counts(new)
     team.subtract(_team_counts(old))
@@ -189,6 +191,7 @@ def _write_state(transaction: TransactWrite, old: Product | None, new: Product) 
         transaction.update(
             CountItem(team_partition(new.team_id), TEAM_COUNT_KEY),
             actions=[*actions, CountItem.team_id.set(new.team_id)],
+            add_version_condition=False,
         )
 
 

@@ -97,6 +97,10 @@ PUBLIC = {
     # Seed 002: a client's log entry (a client fails before its user signs in, too); capped
     # in size and rate-limited per address.
     "POST /api/v1/log/client",
+    # The storefront: listed products only, which their teams published for anyone to see.
+    "GET /api/v1/products",
+    "GET /api/v1/products/categories",
+    "GET /api/v1/products/{product_id}",
 }
 # Reviewed: what an agent identity may call (read its jobs, know who it is).
 AGENT_ROUTES = {
@@ -472,6 +476,7 @@ _TRIGGER = {
 BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/triggers/{trigger_id}": {**_TRIGGER, "name": "Taken over"},
     "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},
+    "POST /api/v1/jobs/{job_ref}/publish": {"category": "planted"},
     "PUT /api/v1/knowledge/{entry_id}": {"title": "Taken over", "content": "planted"},
     "PUT /api/v1/admin/users/{user_id}": {"role": "admin"},
     "PATCH /api/v1/agents/{agent_id}": {"name": "Taken over"},

@@ -116,6 +116,8 @@ EXPECTED_LAYERS = {
     "knowledge_indexer": ("core",),
     "analytics": ("core", "tokens", "reports"),
     "team_wipe": ("core",),
+    # The storefront (issue 17): public reads, no token to check.
+    "products": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

@@ -37,6 +37,23 @@ def test_the_most_specific_route_wins_as_on_api_gateway() -> None:
     assert fleet.match_length("/api/v1/admin/users") is None
 
 
+def test_a_root_prefix_is_routed_outside_the_api_bases() -> None:
+    market = RouteGroup(
+        name="market", description="market", prefixes=("offers",), root_prefixes=("ai-market",)
+    )
+
+    assert market.route_paths() == (
+        "/api/v1/offers",
+        "/api/v1/offers/{proxy+}",
+        "/api/offers",
+        "/api/offers/{proxy+}",
+        "/ai-market",
+        "/ai-market/{proxy+}",
+    )
+    assert market.match_length("/ai-market/manifest") == len("/ai-market")
+    assert market.match_length("/api/v1/ai-market/manifest") is None
+
+
 def test_exactly_one_default_group_and_no_path_claimed_twice() -> None:
     assert sum(group.default_route for group in GROUPS) == 1
     seen: dict[str, str] = {}

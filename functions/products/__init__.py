@@ -1,0 +1,1 @@
+"""The public storefront: listed products, their categories and detail (no sign-in)."""
