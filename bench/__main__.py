@@ -29,6 +29,7 @@ from bench import (
     llm,
     notifications,
     pipeline,
+    products,
     sandbox,
     sizes,
     tasks,
@@ -61,6 +62,7 @@ SECTIONS = (
     "knowledge",
     "ip_rules",
     "exports",
+    "products",
 )
 
 
@@ -250,6 +252,10 @@ def markdown(
         "its answers recorded) vs 100,000 (its Query pages built in the wire format moto "
         "answered, checked against the small team's), timed with the answers replayed to "
         "botocore, its peak memory traced (tracemalloc) from the export's start.",
+        "- Products: `bench/products.py` in its own interpreter over emulated AWS: the "
+        "storefront with 10 listed products, then 10,000 (written as the store lists them); "
+        "`GET /products` (newest, and one category by name) through the local gateway, over "
+        "moto and with its recorded answers replayed to botocore; medians compared.",
         "- New route groups are picked up from the registry (import time, sizes). To time "
         "another route warm (an authenticated one, say), add a `Scenario` to "
         "`bench/scenarios.py`; its optional `setup` hook can seed data and return headers.",
@@ -374,6 +380,14 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         exports_report = exports.measure(exports.DEFAULT_SMALL, args.export_records)
         tables.append(exports.table(exports_report))
         checks += exports.checks(exports_report)
+    if "products" in only:
+        print(
+            f"products: the listing, {products.SMALL} vs {products.DEFAULT_BIG} products ...",
+            file=sys.stderr,
+        )
+        products_report = products.measure()
+        tables.append(products.table(products_report))
+        checks += products.checks(products_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

@@ -18,13 +18,11 @@ import json
 import os
 import statistics
 import sys
-import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from bench.common import percentile, run_child
+from bench.list_calls import LIST_CALLS, list_figures
 from bench.report import Check, Table, ms
 from bench.round_trips import Finished, time_round_trips
 
@@ -32,7 +30,6 @@ MAX_ROUND_TRIP_P50 = 0.3  # seconds
 MAX_GROWTH = 1.2  # p50 with the big team over p50 with the small one
 SMALL = 10
 DEFAULT_BIG = 10_000
-LIST_CALLS = 60
 # A call reads a page (the default limit, 20) and the counters (10) at most, however many
 # tasks the team has: what DynamoDB bills, and what bounds its time there.
 READ_BOUND = 30
@@ -97,56 +94,6 @@ def _fill(team_id: str, count: int) -> None:
             actions=[TaskCounterItem.total.add(count), TaskCounterItem.team_id.set(team_id)],
             add_version_condition=False,
         )
-
-
-def _get(http: Any, headers: dict[str, str], url: str, params: dict[str, str]) -> None:
-    answer = http.get(url, headers=headers, params=params)
-    if answer.status_code != 200:
-        raise RuntimeError(f"GET {url} answered {answer.status_code}: {answer.text}")
-
-
-def _p50(
-    http: Any,
-    headers: dict[str, str],
-    url: str,
-    params: dict[str, str],
-    replay: Callable[[], AbstractContextManager[None]] = nullcontext,
-) -> float:
-    times = []
-    for _ in range(LIST_CALLS):
-        with replay():
-            started = time.perf_counter()
-            _get(http, headers, url, params)
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def _list_figures(
-    http: Any, answers: Any, headers: dict[str, str], url: str, params: dict[str, str]
-) -> dict[str, float]:
-    """p50 over moto, and p50 with the call's AWS answers replayed to botocore (what the
-    function spends on Lambda, where DynamoDB reads one page whatever the partition holds:
-    moto's Query walks every item under the key before it applies the limit); the items
-    the call's requests read (ScannedCount, as DynamoDB would bill them)."""
-    _p50(http, headers, url, params)  # warm
-    moto = _p50(http, headers, url, params)
-    answers.record(lambda: _get(http, headers, url, params))
-    read = sum(
-        int(parsed.get("ScannedCount", 0))
-        + sum(len(items) for items in parsed.get("Responses", {}).values())
-        for _, parsed in answers.parsed
-        if isinstance(parsed, dict)
-    )
-    operations = [operation for operation, _ in answers.parsed]
-    misses = answers.misses
-    replayed = _p50(http, headers, url, params, lambda: answers.replaying("botocore"))
-    return {
-        "moto": moto,
-        "replayed": replayed,
-        "read": read,
-        "requests": len(operations),
-        "misses": answers.misses - misses,
-    }
 
 
 def _tasks_child(count: int, warmup: int, big: int) -> dict[str, Any]:
@@ -220,8 +167,8 @@ def _tasks_child(count: int, warmup: int, big: int) -> dict[str, Any]:
             for label in sizes:
                 own = headers_of(f"bench-tasks-{label}")
                 lists[label] = {
-                    "stats": _list_figures(http, answers, own, "/api/v1/tasks/stats", {}),
-                    "status": _list_figures(
+                    "stats": list_figures(http, answers, own, "/api/v1/tasks/stats", {}),
+                    "status": list_figures(
                         http, answers, own, "/api/v1/tasks", {"status": "completed", "limit": PAGE}
                     ),
                 }

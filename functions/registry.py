@@ -670,6 +670,24 @@ PRODUCTS = RouteGroup(
     timeout_seconds=10,
 )
 
+# Storefront customers (issue 17): accounts of their own, signed in with tokens of their own
+# audience (signed with the platform's key: signs_tokens), argon2id passwords (accounts),
+# per-address limits (identity); customers, sign-ins and entitlements, and the products
+# they claim or download (storefront); a download is a presigned GET of a release's ZIP.
+CUSTOMERS = RouteGroup(
+    name="customers",
+    description="storefront customers: register, sign in, refresh, entitlements (free "
+    "products claimed), downloads of what a customer is entitled to",
+    prefixes=("customer",),
+    tables={"identity": "read_write", "storefront": "read_write"},
+    bucket="read",
+    authenticates=False,
+    signs_tokens=True,
+    extra_layers=("accounts",),
+    # argon2id's memory is sized to the function's, as the auth function's.
+    memory_mb=1024,
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -725,6 +743,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     SECRETS,
     ANALYTICS,
     PRODUCTS,
+    CUSTOMERS,
 )
 
 

@@ -79,6 +79,13 @@ class RateLimited(DomainError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
+class PaymentRequired(DomainError):
+    """What is asked for is sold: the detail says what it costs and how to pay."""
+
+    status_code = 402
+    default_detail = "Payment required"
+
+
 class BudgetExceeded(DomainError):
     """An LLM call would go over a spending limit: `limit` names it ("Team daily budget")."""
 

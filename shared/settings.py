@@ -61,7 +61,7 @@ class Settings(BaseModel):
     service_token_hours: int = Field(default=24, ge=1, le=24 * 30)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # Argon2id for passwords: at least OWASP's floor (m=19 MiB, t=2, p=1). Unset, the memory
-    # is sized to the function's (functions/auth/passwords.py); changing any of them
+    # is sized to the function's (shared/identity/passwords.py); changing any of them
     # rehashes each password at its next sign-in.
     argon2_memory_kib: int | None = Field(default=None, ge=19_456, le=262_144)
     argon2_time_cost: int = Field(default=2, ge=2, le=10)

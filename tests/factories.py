@@ -5,8 +5,11 @@ conftest.py; what a test imports comes from here."""
 
 from __future__ import annotations
 
+import io
+import itertools
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +20,7 @@ from fastapi.testclient import TestClient
 from functions.jobs.schemas import JobCreate
 from functions.jobs.service import create_job
 from functions.pipeline.targets.generator import render
+from shared import artifacts
 from shared.auth.principal import Principal, Role
 from shared.ids import new_id, utcnow
 from shared.jobs import store
@@ -261,3 +265,33 @@ def make_job(team_id: str, slug: str, **changes: Any) -> Job:
         updated_at=now,
         **changes,
     )
+
+
+_job_numbers = itertools.count(1)
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return buffer.getvalue()
+
+
+def passed_job(
+    team_id: str,
+    *,
+    tree: dict[str, str] | None = None,
+    warnings: int = 0,
+    status: str = "passed",
+    exported: bool = True,
+) -> str:
+    """A job of the team in `status`, with its tree, checks and (by default) its export."""
+    slug = f"shop-{next(_job_numbers)}"
+    job = store.create_job(make_job(team_id, slug, status=status))
+    files = tree or {"README.md": "# Notes\n", "app/main.py": "print('hi')\n"}
+    artifacts.save_tree(team_id, job.id, files)
+    artifacts.save_report(team_id, job.id, "qa", {"errors": 0, "warnings": warnings})
+    if exported:
+        artifacts.save_export(team_id, job.id, slug, _zip(files))
+    return job.id

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from functions.auth import passwords, sessions
+from functions.auth import sessions
 from shared import audit
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import issue_token
 from shared.errors import ServiceUnavailable, Unauthorized
-from shared.identity import opaque, totp
+from shared.identity import opaque, passwords, totp
 from shared.identity.domain import Invitation, User
 from shared.identity.store import invitations, users
 from shared.identity.store import security as security_store

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from functions.auth import passwords
 from shared import audit
 from shared.auth.principal import Principal
 from shared.errors import Conflict, Unauthorized
-from shared.identity import totp
+from shared.identity import passwords, totp
 from shared.identity.store import users
 
 INVALID_CODE = "Invalid code"

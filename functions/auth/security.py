@@ -3,7 +3,7 @@ IP rules are shared.ip_rules.service's (the rest and hooks groups enforce them t
 
 Settings and policy are one item, changed conditionally on the version read (409 when
 another admin changed it first); every change is audited. The password policy can raise
-the floor of functions/auth/passwords.py, never lower it.
+the floor of shared/identity/passwords.py, never lower it.
 """
 
 from __future__ import annotations

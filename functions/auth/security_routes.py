@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Request, Response
 
 from functions.auth import security
-from functions.auth.passwords import ALWAYS_REFUSED
 from functions.auth.security_schemas import (
     IpRuleCounts,
     IpRuleCreate,
@@ -35,6 +34,7 @@ from shared.identity.domain import (
     Session,
     TeamSecurity,
 )
+from shared.identity.passwords import ALWAYS_REFUSED
 from shared.ip_rules import guard
 from shared.ip_rules import service as ip_rules
 from shared.ip_rules.domain import IpRule, IpRules

@@ -16,10 +16,13 @@ from shared.products.schemas import PublishBody, TeamProduct, price_cents, team_
 router = group_router(tags=["products"])
 _ANSWERS = {
     200: {"model": TeamProduct, "description": "A new release of the job's product"},
-    **error_responses(404, 409),
+    **error_responses(404, 409, 422),
 }
 _ANSWERS[404]["description"] = "No such job, product or screenshot file in the team"
 _ANSWERS[409]["description"] = "The job has not passed or has no export yet"
+_ANSWERS[422]["description"] = (
+    "The body is invalid, or a screenshot is not an image file of the team (named)"
+)
 
 
 @router.post(

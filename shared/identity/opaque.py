@@ -17,8 +17,10 @@ REFRESH = "sfr"
 API_KEY = "sfk"
 AGENT_TOKEN = "sfa"  # noqa: S105 - a token kind, not a secret
 INVITATION = "sfi"
+# A storefront customer's refresh token: `sfc_<customer>.<sign-in>.<secret>`.
+CUSTOMER_REFRESH = "sfc"
 
-_SHAPE = re.compile(r"^(sf[rkai])_([A-Za-z0-9_-]{1,64})\.([0-9A-Z]{26})\.([A-Za-z0-9_-]{43})$")
+_SHAPE = re.compile(r"^(sf[rkaic])_([A-Za-z0-9_-]{1,64})\.([0-9A-Z]{26})\.([A-Za-z0-9_-]{43})$")
 # Shown in lists so a user can tell keys apart: the kind, team and id, and 4 secret chars.
 VISIBLE_SECRET_CHARS = 4
 

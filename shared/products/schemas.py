@@ -157,11 +157,15 @@ class PublishBody(BaseModel):
     price_usd: PriceUsd | None = Field(
         default=None, description="USD, at most 2 decimals; default 0 (free) or unchanged"
     )
-    screenshots: list[str] | None = Field(
-        default=None, max_length=MAX_SCREENSHOTS, description="the team's image files' ids"
+    screenshots: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None,
+        max_length=MAX_SCREENSHOTS,
+        description="the team's image files' ids (each must be an image file of the team: "
+        "422 naming the first that is not)",
     )
     product_id: str | None = Field(
         default=None,
+        min_length=1,
         max_length=64,
         description="publish as the next release of this product (a follow-up job); default: "
         "the product this job was published as, else a new one",
@@ -176,7 +180,7 @@ class ListingParams(PageParams):
         default=None,
         max_length=200,
         description="words a product's name, tagline, category or description has (every "
-        "one of them; newest first); at least one word of two letters or more, else 422",
+        "one of them; newest first); words under two letters are ignored",
     )
     sort: Literal["newest", "name"] = Field(
         default="newest", description="ignored with `search` (newest first)"

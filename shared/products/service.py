@@ -202,7 +202,7 @@ def list_releases(
 def listing(query: ListingQuery, params: PageParams) -> tuple[list[ListingItem], int, str | None]:
     words = query_words(query.search) if query.search else ()
     if query.search and not words:
-        raise Unprocessable("search needs a word of two letters or more")
+        return [], 0, None  # nothing a product is indexed under can match
     return store.list_listed(query, words, params)
 
 

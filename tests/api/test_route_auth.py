@@ -25,6 +25,7 @@ from shared.auth.dependencies import (
     require_admin,
     require_user,
 )
+from shared.customers.auth import current_customer
 from tests.factories import STRONG_PASSWORD
 
 
@@ -71,6 +72,10 @@ def _checks_caller(operation: Operation) -> set[Any]:
     return set(_calls(operation.route.dependant)) & set(AUTH_DEPENDENCIES)
 
 
+def _checks_customer(operation: Operation) -> bool:
+    return current_customer in set(_calls(operation.route.dependant))
+
+
 # Reviewed: each of these answers without a caller, and says why.
 PUBLIC = {
     # Probes, service info and the API description.
@@ -101,6 +106,18 @@ PUBLIC = {
     "GET /api/v1/products",
     "GET /api/v1/products/categories",
     "GET /api/v1/products/{product_id}",
+    # Storefront customers getting credentials (each rate-limited per address).
+    "POST /api/v1/customer/register",
+    "POST /api/v1/customer/login",
+    "POST /api/v1/customer/refresh",
+}
+# Reviewed: a storefront customer's routes, which check a customer token (never a team's).
+CUSTOMER_ROUTES = {
+    "POST /api/v1/customer/logout",
+    "GET /api/v1/customer/me",
+    "GET /api/v1/customer/entitlements",
+    "POST /api/v1/customer/entitlements",
+    "GET /api/v1/customer/downloads/{product_id}",
 }
 # Reviewed: what an agent identity may call (read its jobs, know who it is).
 AGENT_ROUTES = {
@@ -118,8 +135,10 @@ AGENT_ROUTES = {
 
 
 def test_every_route_checks_its_caller_or_is_reviewed_public() -> None:
-    unchecked = {op.id for op in OPERATIONS if not _checks_caller(op)}
+    customers = {op.id for op in OPERATIONS if _checks_customer(op)}
+    unchecked = {op.id for op in OPERATIONS if not _checks_caller(op)} - customers
 
+    assert customers == CUSTOMER_ROUTES
     assert unchecked - PUBLIC == set(), "add an auth dependency, or review it into PUBLIC"
     assert PUBLIC - {op.id for op in OPERATIONS} == set(), "PUBLIC names a route that is gone"
     assert PUBLIC & {op.id for op in OPERATIONS if _checks_caller(op)} == set()
@@ -439,6 +458,8 @@ def owner(aws: None) -> Iterator[Team]:
             headers=headers,
             files={"file": ("owned.txt", b"team A's own file", "text/plain")},
         ).json()["id"],
+        # A draft product of team A (the admin part publishes and edits them).
+        "product_id": _draft_product(client.get("/api/v1/auth/me", headers=headers).json()),
         # Recorded as POST /settings/wipe records one, never queued: nothing is wiped.
         "wipe_id": _wipe(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
         # A setting every team has, not a resource (see CATALOG below).
@@ -533,6 +554,14 @@ BODIES: dict[str, dict[str, Any]] = {
 }
 
 
+def _draft_product(me: dict[str, Any]) -> str:
+    from shared.products.service import create_draft
+
+    return create_draft(
+        me["team_id"], job_id=None, name="Owned", category="owned", description="A's", actor="a"
+    ).id
+
+
 def _url(operation: Operation, ids: dict[str, str]) -> str:
     missing = [name for name in operation.params if name not in ids]
     assert not missing, f"{operation.id}: give team A a resource for {missing} in `owner`"
@@ -566,8 +595,12 @@ FORMATS = {"GET /api/v1/exports/{format}"}
 CATALOG |= {"PUT /api/v1/settings/{category}/{key}"}
 # A public route's id is not a tenant's: its caller has no team to be refused by (an
 # inbound webhook unsigned is 401 whoever posts it).
+# A customer's routes answer for the customer a customer token names, never a team
+# (tests/api/test_customers_api.py checks a customer reaches only what they are entitled to).
 WITH_IDS = [
-    op for op in OPERATIONS if op.params and op.id not in UPSERTS | PUBLIC | CATALOG | FORMATS
+    op
+    for op in OPERATIONS
+    if op.params and op.id not in UPSERTS | PUBLIC | CATALOG | FORMATS | CUSTOMER_ROUTES
 ]
 
 
@@ -637,7 +670,8 @@ def test_no_credential_is_401(operation: Operation, owner: Team) -> None:
     assert set(answer.json()) == {"detail", "request_id"}
 
 
-NOT_FOR_AGENTS = [op for op in NOT_PUBLIC if op.id not in AGENT_ROUTES]
+# A customer route refuses a team's agent token as it refuses any team token: 401.
+NOT_FOR_AGENTS = [op for op in NOT_PUBLIC if op.id not in AGENT_ROUTES | CUSTOMER_ROUTES]
 
 
 @pytest.mark.parametrize("operation", NOT_FOR_AGENTS, ids=[op.id for op in NOT_FOR_AGENTS])

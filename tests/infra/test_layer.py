@@ -118,6 +118,8 @@ EXPECTED_LAYERS = {
     "team_wipe": ("core",),
     # The storefront (issue 17): public reads, no token to check.
     "products": ("core",),
+    # Customers sign in (tokens) with argon2id passwords (accounts).
+    "customers": ("core", "tokens", "accounts"),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

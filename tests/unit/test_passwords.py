@@ -8,8 +8,8 @@ import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 from pydantic import ValidationError
 
-from functions.auth import passwords
 from shared.errors import Unprocessable
+from shared.identity import passwords
 from shared.identity.domain import PasswordPolicy
 from shared.settings import Settings
 

@@ -1,0 +1,1 @@
+"""Storefront customers: accounts, sign-in, entitlements and downloads."""
