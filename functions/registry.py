@@ -407,6 +407,7 @@ DEAD_LETTER = RouteGroup(
         "workflow-steps",
         "knowledge-index",
         "team-wipes",
+        "payment-events",
     ),
 )
 
@@ -688,6 +689,28 @@ CUSTOMERS = RouteGroup(
     memory_mb=1024,
 )
 
+# Payments (issue 17): a customer's checkout (customer tokens: tokens), the seller's orders
+# and refunds (team tokens), the team's provider settings and its inbound hook source
+# (events: the source and its lookup), and the built-in test provider's hosted page, whose
+# payment goes through the inbound path as the provider's signed event (events: replay
+# claims; identity: /hooks' per-address limit; the bucket: a large payload; hook-events).
+# Orders, settings, the test provider's checkouts (storefront); the product bought and the
+# customer's entitlements (storefront); Idempotency-Key (idempotency).
+PAYMENTS = RouteGroup(
+    name="payments",
+    description="payments: a customer's checkout of a product, the seller's orders and "
+    "refunds, the payment provider's settings, the built-in test provider's page",
+    prefixes=("payment",),
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "storefront": "read_write",
+        "events": "read_write",
+        "idempotency": "read_write",
+    },
+    bucket="read_write",
+    sends_to=("hook-events",),
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -744,6 +767,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     ANALYTICS,
     PRODUCTS,
     CUSTOMERS,
+    PAYMENTS,
 )
 
 
@@ -863,6 +887,21 @@ KEY_ROTATION = WorkerFunction(
 )
 SIGNING_KEY_ROTATION_DAYS = 30
 
+# Applies each verified event of a team's payment provider to its order (payment-events):
+# paid (the customer's entitlement granted), expired, refunded (taken back). Orders and
+# entitlements (storefront); the stored event (events; a large one in the bucket); once
+# per event (idempotency).
+PAYMENT_EVENTS = WorkerFunction(
+    name="payment_events",
+    description="applies a payment provider's verified events to orders and entitlements",
+    handler="functions.payment_events.handler.handler",
+    tables={"storefront": "read_write", "events": "read", "idempotency": "read_write"},
+    bucket="read",
+    consumes=("payment-events",),
+    memory_mb=256,
+    timeout_seconds=60,
+)
+
 # Stores each inbound message /hooks accepted and announces it (hook.received).
 HOOK_INGEST = WorkerFunction(
     name="hook_ingest",
@@ -874,6 +913,8 @@ HOOK_INGEST = WorkerFunction(
     bucket="read_write",
     publishes_events=True,
     consumes=("hook-events",),
+    # A payments source's events also go to the payments worker (shared/hooks/ingest.py).
+    sends_to=("payment-events",),
     memory_mb=256,
     timeout_seconds=60,
 )
@@ -937,6 +978,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "workflow-steps-dlq",
         "knowledge-index-dlq",
         "team-wipes-dlq",
+        "payment-events-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -1273,6 +1315,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     SSH_RUNNER,
     KNOWLEDGE_INDEXER,
     TEAM_WIPE,
+    PAYMENT_EVENTS,
 )
 
 

@@ -183,6 +183,16 @@ QUEUES: tuple[QueueSpec, ...] = (
         max_receive_count=5,
         batch_size=10,
     ),
+    QueueSpec(
+        "payment-events",
+        "one message per verified event of a team's payment provider (its signed webhook on "
+        "the inbound hooks), applied to its order once: paid, expired, refunded",
+        consumer="payment_events",
+        # Six times payment_events' 60 s.
+        visibility_timeout_seconds=360,
+        max_receive_count=5,
+        batch_size=10,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

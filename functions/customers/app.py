@@ -27,6 +27,8 @@ from shared.customers.auth import CurrentCustomer
 from shared.customers.domain import DOWNLOAD_URL_SECONDS, Session
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
+from shared.payments import service as payments
+from shared.payments.schemas import OrderPublic, order_public
 from shared.ratelimit import Limit, client_ip
 
 router = group_router(tags=["customers"])
@@ -77,7 +79,7 @@ def login(body: CustomerLogin, request: Request) -> CustomerSession:
     responses=_SIGNED_IN,
     summary="Rotate a refresh token: the old one dies; reusing a dead one ends the sign-in",
 )
-def refresh(body: CustomerRefresh, request: Request) -> CustomerSession:
+async def refresh(body: CustomerRefresh, request: Request) -> CustomerSession:
     REFRESH_PER_IP.hit(client_ip(request))
     return _session(service.refresh(body.refresh_token))
 
@@ -153,6 +155,16 @@ _DOWNLOAD[403]["description"] = "The customer is not entitled to the product"
 async def download(product_id: str, customer: CurrentCustomer) -> DownloadLink:
     url = await run_in_threadpool(service.download_url, customer, product_id)
     return DownloadLink(url=url, expires_in=DOWNLOAD_URL_SECONDS)
+
+
+@router.get(
+    "/customer/orders/{order_id}",
+    response_model=OrderPublic,
+    responses=error_responses(401, 404),
+    summary="One of the customer's orders: pending until the provider confirms the payment",
+)
+async def get_order(order_id: str, customer: CurrentCustomer) -> OrderPublic:
+    return order_public(await run_in_threadpool(payments.customer_order, customer.id, order_id))
 
 
 app = create_app("customers", router)

@@ -27,6 +27,7 @@ QueueKey = Literal[
     "workflow-steps",
     "knowledge-index",
     "team-wipes",
+    "payment-events",
 ]
 
 

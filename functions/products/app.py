@@ -11,8 +11,7 @@ from shared.app_factory import create_app, group_router
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, page_answer
 from shared.products import service
-from shared.products.domain import ListingQuery, Product
-from shared.products.models import ListingItem
+from shared.products.domain import ListedProduct, ListingQuery, Product
 from shared.products.schemas import (
     CategoryList,
     ListingParams,
@@ -26,18 +25,18 @@ router = group_router(tags=["storefront"])
 SCREENSHOT_URL_SECONDS = 3600
 
 
-def _summary(item: ListingItem) -> ProductSummary:
+def _summary(item: ListedProduct) -> ProductSummary:
     return ProductSummary(
-        id=item.product_id,
-        seller_id=item.team_id,
+        id=item.id,
+        seller_id=item.seller_id,
         name=item.name,
         tagline=item.tagline,
         category=item.category,
-        price_usd=price_usd(int(item.price_cents)),
+        price_usd=price_usd(item.price_cents),
         currency=item.currency,
-        kind="web" if item.kind == "web" else "download",
-        release=int(item.release),
-        quality_score=int(item.quality_score),
+        kind=item.kind,
+        release=item.release,
+        quality_score=item.quality_score,
         published_at=item.published_at,
     )
 

@@ -1,10 +1,10 @@
 """The PynamoDB base for team-scoped items, and the translation of storage errors.
 
 Every item's partition key starts with its team (``TEAM#<team_id>``), so a query can
-only ever reach one team's items (the storefront table's public side is the exception that
-proves it: the listing, customers, orders and support sessions belong to no team, so their
-keys start with their kind, and only the routes that serve them publicly read them); the ``version`` attribute makes every save and delete
-conditional on the version read (a lost race is ``Conflict``, 409).
+only ever reach one team's items. The storefront table's public side is the exception:
+the listing, customers, orders and their like belong to no team, so their keys start with
+their kind, and each is read by the routes that serve it. The ``version`` attribute makes
+every save and delete conditional on the version read (a lost race is ``Conflict``, 409).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ Source = Literal[
     "workflow-steps",
     "knowledge-index",
     "team-wipes",
+    "payment-events",
     "bus",
     "manual",
 ]

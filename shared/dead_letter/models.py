@@ -70,6 +70,7 @@ class DeadLetterStatsItem(TeamItem):
     workflow_steps = NumberAttribute(default=0, attr_name="pending_workflow-steps")
     knowledge_index = NumberAttribute(default=0, attr_name="pending_knowledge-index")
     team_wipes = NumberAttribute(default=0, attr_name="pending_team-wipes")
+    payment_events = NumberAttribute(default=0, attr_name="pending_payment-events")
 
 
 def counter_name(source: str) -> str:

@@ -13,6 +13,9 @@ from shared.errors import DomainError
 
 Scheme = Literal["standard-webhooks", "github", "stripe", "hmac-sha256"]
 SCHEMES: tuple[Scheme, ...] = ("standard-webhooks", "github", "stripe", "hmac-sha256")
+# What a source's events are for: the team's triggers (`hook.received`), or its payment
+# provider's confirmations, which the payments worker applies too (shared/payments).
+Purpose = Literal["events", "payments"]
 
 # How long a sender's message id is remembered (the issue asks for at least 24 h; senders
 # such as Stripe retry for up to three days, but their retries after a 2xx stop).
@@ -44,6 +47,7 @@ class Source(BaseModel):
     header: str | None = None
     secret: str
     created_at: datetime
+    purpose: Purpose = "events"
 
 
 class SourceLookup(NamedTuple):
@@ -54,6 +58,7 @@ class SourceLookup(NamedTuple):
     scheme: Scheme
     header: str | None
     secret: str
+    purpose: Purpose = "events"
 
 
 class Message(NamedTuple):

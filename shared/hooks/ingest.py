@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared import events
+from shared import events, queues
 from shared.hooks import event_store, source_store
 from shared.hooks.domain import InboundEvent
 from shared.hooks.event_store import MAX_INLINE_PAYLOAD_BYTES
@@ -14,6 +14,7 @@ from shared.hooks.payloads import put_payload
 from shared.observability import logger
 
 RECEIVED = "hook.received"
+PAYMENT_EVENTS = "payment-events"
 
 
 class NotAnnounced(RuntimeError):
@@ -51,4 +52,10 @@ def ingest(message: dict[str, Any]) -> InboundEvent | None:
     }
     if not events.publish(RECEIVED, detail):
         raise NotAnnounced(f"{RECEIVED} for {event_id} was not put on the bus")
+    if source.purpose == "payments":
+        # The payment provider's confirmation: the payments worker applies it (once per
+        # provider event id); a failure to queue retries this message (storing is harmless).
+        queues.send(
+            PAYMENT_EVENTS, {"team_id": team_id, "source_id": source_id, "event_id": event_id}
+        )
     return event

@@ -44,6 +44,7 @@ class SourceItem(TeamItem):
     scheme = UnicodeAttribute()
     header = UnicodeAttribute(null=True)
     secret = UnicodeAttribute()
+    purpose = UnicodeAttribute(null=True)  # None: "events" (sources made before purposes)
 
 
 class SourceLookupItem(Model):
@@ -57,6 +58,7 @@ class SourceLookupItem(Model):
     scheme = UnicodeAttribute()
     header = UnicodeAttribute(null=True)
     secret = UnicodeAttribute()
+    purpose = UnicodeAttribute(null=True)
 
 
 class ClaimItem(Model):

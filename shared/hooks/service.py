@@ -6,16 +6,23 @@ from __future__ import annotations
 
 from shared.errors import NotFound, Unprocessable
 from shared.hooks import event_store, source_store
-from shared.hooks.domain import InboundEvent, Scheme, Source
+from shared.hooks.domain import InboundEvent, Purpose, Scheme, Source
 from shared.hooks.signatures import new_secret, secret_problem
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
 
 
 def create_source(
-    team_id: str, name: str, scheme: Scheme, header: str | None, secret: str | None
+    team_id: str,
+    name: str,
+    scheme: Scheme,
+    header: str | None,
+    secret: str | None,
+    *,
+    purpose: Purpose = "events",
 ) -> Source:
-    """A new source. `secret`: the sender's own (Stripe issues it), else one is made."""
+    """A new source. `secret`: the sender's own (Stripe issues it), else one is made.
+    `purpose` payments: the payment provider's (shared/payments makes it)."""
     if scheme == "hmac-sha256" and not header:
         raise Unprocessable("an hmac-sha256 source names the header its signature is in")
     if scheme != "hmac-sha256" and header:
@@ -30,6 +37,7 @@ def create_source(
         header=header.lower() if header else None,
         secret=secret or new_secret(scheme),
         created_at=utcnow(),
+        purpose=purpose,
     )
     return source_store.create_source(source)
 

@@ -33,6 +33,7 @@ def _to_source(item: SourceItem) -> Source:
         header=item.header,
         secret=item.secret,
         created_at=item.created_at,
+        purpose="payments" if item.purpose == "payments" else "events",
     )
 
 
@@ -50,6 +51,7 @@ def create_source(source: Source) -> Source:
                 scheme=source.scheme,
                 header=source.header,
                 secret=source.secret,
+                purpose=source.purpose,
                 created_at=source.created_at,
                 updated_at=source.created_at,
             ),
@@ -63,6 +65,7 @@ def create_source(source: Source) -> Source:
                 scheme=source.scheme,
                 header=source.header,
                 secret=source.secret,
+                purpose=source.purpose,
             ),
             condition=SourceLookupItem.pk.does_not_exist(),
         )
@@ -131,4 +134,5 @@ def lookup(source_id: str) -> SourceLookup | None:
         item.scheme,  # type: ignore[arg-type]  # written from a Scheme
         item.header,
         item.secret,
+        "payments" if item.purpose == "payments" else "events",
     )

@@ -114,6 +114,23 @@ class Release:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedProduct:
+    """A listed product's public summary, as the listing holds it."""
+
+    id: str
+    seller_id: str
+    name: str
+    tagline: str | None
+    category: str
+    price_cents: int
+    currency: str
+    kind: ProductKind
+    release: int
+    quality_score: int
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CategoryCount:
     category: str
     count: int

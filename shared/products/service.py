@@ -17,13 +17,13 @@ from shared.products.domain import (
     REPAIR_COST,
     WARNING_COST,
     CategoryCount,
+    ListedProduct,
     ListingQuery,
     Product,
     ProductChanges,
     PublishFields,
     Release,
 )
-from shared.products.models import ListingItem
 from shared.products.words import query_words
 
 # Where a built web site's entry page may be in a generated tree: the root, or the output
@@ -199,7 +199,7 @@ def list_releases(
 # The public storefront.
 
 
-def listing(query: ListingQuery, params: PageParams) -> tuple[list[ListingItem], int, str | None]:
+def listing(query: ListingQuery, params: PageParams) -> tuple[list[ListedProduct], int, str | None]:
     words = query_words(query.search) if query.search else ()
     if query.search and not words:
         return [], 0, None  # nothing a product is indexed under can match

@@ -15,7 +15,13 @@ from shared.db.transactions import transact
 from shared.errors import Conflict
 from shared.ids import looks_like_id
 from shared.pagination import PageParams
-from shared.products.domain import CategoryCount, ListingQuery, Product, Release
+from shared.products.domain import (
+    CategoryCount,
+    ListedProduct,
+    ListingQuery,
+    Product,
+    Release,
+)
 from shared.products.models import (
     ALL_PARTITION,
     BY_NAME,
@@ -338,9 +344,25 @@ def _count(key: str) -> int:
     return int(item.total or 0) if item else 0
 
 
+def _to_listed(item: ListingItem) -> ListedProduct:
+    return ListedProduct(
+        id=item.product_id,
+        seller_id=item.team_id,
+        name=item.name,
+        tagline=item.tagline,
+        category=item.category,
+        price_cents=int(item.price_cents),
+        currency=item.currency,
+        kind="web" if item.kind == "web" else "download",
+        release=int(item.release),
+        quality_score=int(item.quality_score),
+        published_at=item.published_at,
+    )
+
+
 def list_listed(
     query: ListingQuery, words: tuple[str, ...], params: PageParams
-) -> tuple[list[ListingItem], int, str | None]:
+) -> tuple[list[ListedProduct], int, str | None]:
     """One page of the listing: one Query of the way asked for, and its total from a
     counter; a search reads the partition of its longest word (the rarest, as a rule) and
     keeps what has the others too, and counts that partition's matches."""
@@ -362,7 +384,7 @@ def list_listed(
             total = ListingItem.count(
                 partition, ListingItem.sk.startswith(NEWEST), filter_condition=condition
             )
-        return items, total, cursor
+        return [_to_listed(item) for item in items], total, cursor
     prefix = NEWEST if query.sort == "newest" else BY_NAME
     if query.category:
         partition, total = (
@@ -374,7 +396,7 @@ def list_listed(
     items, cursor = prefix_page(
         ListingItem, partition, prefix, params, newest_first=query.sort == "newest"
     )
-    return items, total, cursor
+    return [_to_listed(item) for item in items], total, cursor
 
 
 def category_counts() -> list[CategoryCount]:

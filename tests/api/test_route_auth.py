@@ -110,6 +110,10 @@ PUBLIC = {
     "POST /api/v1/customer/register",
     "POST /api/v1/customer/login",
     "POST /api/v1/customer/refresh",
+    # The built-in test provider's hosted page: the checkout id is the credential, as a
+    # hosted checkout's URL is (rate-limited per address).
+    "GET /api/v1/payment/test-checkout/{checkout_id}",
+    "POST /api/v1/payment/test-checkout/{checkout_id}/pay",
 }
 # Reviewed: a storefront customer's routes, which check a customer token (never a team's).
 CUSTOMER_ROUTES = {
@@ -118,6 +122,8 @@ CUSTOMER_ROUTES = {
     "GET /api/v1/customer/entitlements",
     "POST /api/v1/customer/entitlements",
     "GET /api/v1/customer/downloads/{product_id}",
+    "GET /api/v1/customer/orders/{order_id}",
+    "POST /api/v1/payment/checkout",
 }
 # Reviewed: what an agent identity may call (read its jobs, know who it is).
 AGENT_ROUTES = {
@@ -460,6 +466,8 @@ def owner(aws: None) -> Iterator[Team]:
         ).json()["id"],
         # A draft product of team A (the admin part publishes and edits them).
         "product_id": _draft_product(client.get("/api/v1/auth/me", headers=headers).json()),
+        # An order of team A as a seller, paid (as its provider's event leaves one).
+        "order_id": _paid_order(client.get("/api/v1/auth/me", headers=headers).json()),
         # Recorded as POST /settings/wipe records one, never queued: nothing is wiped.
         "wipe_id": _wipe(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
         # A setting every team has, not a resource (see CATALOG below).
@@ -560,6 +568,27 @@ def _draft_product(me: dict[str, Any]) -> str:
     return create_draft(
         me["team_id"], job_id=None, name="Owned", category="owned", description="A's", actor="a"
     ).id
+
+
+def _paid_order(me: dict[str, Any]) -> str:
+    from shared.ids import new_id, utcnow
+    from shared.payments.domain import Order
+    from shared.payments.store import create_order
+
+    order = Order(
+        id=new_id(),
+        team_id=me["team_id"],
+        purpose="product",
+        reference_id=new_id(),
+        customer_id=None,
+        amount_cents=500,
+        currency="usd",
+        description="Owned",
+        provider="test",
+        created_at=utcnow(),
+        status="paid",
+    )
+    return create_order(order).id
 
 
 def _url(operation: Operation, ids: dict[str, str]) -> str:

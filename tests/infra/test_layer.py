@@ -120,6 +120,9 @@ EXPECTED_LAYERS = {
     "products": ("core",),
     # Customers sign in (tokens) with argon2id passwords (accounts).
     "customers": ("core", "tokens", "accounts"),
+    # Payments check team and customer tokens; the worker applies verified events.
+    "payments": ("core", "tokens"),
+    "payment_events": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

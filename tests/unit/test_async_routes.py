@@ -27,6 +27,8 @@ SYNC_ALLOWED = {
     "POST /api/v1/auth/login": ARGON2,
     "POST /api/v1/auth/change-password": ARGON2,
     "POST /api/v1/auth/mfa/disable": ARGON2,
+    "POST /api/v1/customer/register": ARGON2,
+    "POST /api/v1/customer/login": ARGON2,
 }
 
 

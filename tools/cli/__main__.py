@@ -42,6 +42,7 @@ DEAD_LETTER_SOURCES = (
     "workflow-steps",
     "knowledge-index",
     "team-wipes",
+    "payment-events",
     "bus",
     "manual",
 )

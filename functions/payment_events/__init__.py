@@ -1,0 +1,1 @@
+"""Consumer of payment-events: the payment provider's verified events, applied to orders."""

@@ -1,0 +1,1 @@
+"""Payments: checkout through the seller's provider, orders, refunds, the test provider's page."""

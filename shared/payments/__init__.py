@@ -1,0 +1,1 @@
+"""Payments: orders through a payment provider, confirmed only by its signed webhook."""

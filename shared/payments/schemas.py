@@ -1,0 +1,80 @@
+"""Payments' request and answer shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.numbers import JSON_NUMBER
+from shared.payments.domain import Order
+
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://\S+$")]
+Cents = Annotated[float, Field(gt=0, le=10_000, multiple_of=0.01, allow_inf_nan=False), JSON_NUMBER]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class CheckoutBody(Strict):
+    product_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    success_url: Url | None = Field(
+        default=None, description="where the checkout sends the buyer once paid"
+    )
+    cancel_url: Url | None = Field(default=None, description="where a cancelled checkout goes")
+
+
+class RefundBody(Strict):
+    amount_usd: Cents | None = Field(
+        default=None, description="part of the order; default: everything not refunded yet"
+    )
+
+
+class OrderPublic(BaseModel):
+    id: str
+    seller_id: str
+    purpose: Literal["product", "market_channel"]
+    reference_id: str = Field(description="the product (or AI Market channel) paid for")
+    customer_id: str | None
+    amount_usd: float
+    currency: str
+    description: str
+    provider: Literal["test", "stripe"]
+    status: Literal["pending", "paid", "refunded", "failed", "expired"]
+    refunded_usd: float
+    checkout_url: str | None = Field(description="where the buyer pays (the provider's page)")
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class PaymentProviderPublic(BaseModel):
+    provider: Literal["test", "stripe"]
+    source_id: str = Field(description="the inbound hook source the provider's events reach")
+    webhook_url: str = Field(description="where the provider sends its signed events")
+
+
+class PaySubmitted(BaseModel):
+    status: Literal["submitted"] = "submitted"
+    order_id: str
+    success_url: str
+
+
+def order_public(order: Order) -> OrderPublic:
+    return OrderPublic(
+        id=order.id,
+        seller_id=order.team_id,
+        purpose=order.purpose,
+        reference_id=order.reference_id,
+        customer_id=order.customer_id,
+        amount_usd=round(order.amount_cents / 100, 2),
+        currency=order.currency,
+        description=order.description,
+        provider=order.provider,
+        status=order.status,
+        refunded_usd=round(order.refunded_cents / 100, 2),
+        checkout_url=order.checkout_url if order.status == "pending" else None,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+    )

@@ -1,0 +1,275 @@
+"""Payments' rules: checkout of a product (or an AI Market channel) through the seller's
+provider, refunds, and the provider's confirmations, which alone move an order to paid or
+refunded and grant or take back what it bought."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from shared.errors import Conflict, NotFound, PaymentRequired, Unprocessable
+from shared.ids import new_id, utcnow
+from shared.observability import logger
+from shared.pagination import PageParams
+from shared.payments import store
+from shared.payments.domain import (
+    HostedCheckout,
+    Order,
+    OrderPurpose,
+    OrderStatus,
+    PaymentSettings,
+)
+from shared.payments.providers import PaymentProvider
+from shared.payments.providers.builtin import (
+    DECLINED_CARD,
+    PAYING_CARD,
+    BuiltInProvider,
+    checkout_completed,
+    signed_headers,
+)
+
+SOURCE_NAME = "Payments"
+# Where a hosted checkout sends the buyer back when the caller names no page of its own.
+DEFAULT_RETURN_PATH = "/api/v1/customer/orders/{order_id}"
+
+
+def team_settings(team_id: str) -> PaymentSettings:
+    """The team's payment settings, made on first use: the built-in test provider and the
+    inbound hook source (scheme stripe) its confirmations arrive on."""
+    found = store.get_settings(team_id)
+    if found is not None:
+        return found
+    from shared.hooks import service as hooks
+
+    source = hooks.create_source(team_id, SOURCE_NAME, "stripe", None, None, purpose="payments")
+    made = PaymentSettings(team_id, "test", source.id, utcnow())
+    if store.put_settings(made, only_if_new=True):
+        return made
+    hooks.delete_source(team_id, source.id)  # another request made them first
+    settled = store.get_settings(team_id)
+    if settled is None:
+        raise Conflict("the payment settings changed meanwhile; try again")
+    return settled
+
+
+def _deliver(settings: PaymentSettings, address: str, body: bytes) -> None:
+    """What the processor's webhook does: the event, signed with the source's secret,
+    accepted by the inbound path (verified, deduplicated, queued) as Stripe's would be."""
+    from shared.hooks import inbound, source_store
+
+    source = source_store.lookup(settings.source_id)
+    if source is None:
+        raise Conflict("the team's payments source was deleted; set the provider again")
+    inbound.accept(settings.source_id, signed_headers(source.secret, body), body, address)
+
+
+def provider_for(settings: PaymentSettings, base_url: str, address: str) -> PaymentProvider:
+    """The team's provider: the built-in test provider (the only one a team can choose
+    yet)."""
+    return BuiltInProvider(base_url, partial(_deliver, settings, address))
+
+
+def start_checkout(
+    *,
+    team_id: str,
+    purpose: OrderPurpose,
+    reference_id: str,
+    amount_cents: int,
+    currency: str,
+    customer_id: str | None,
+    description: str,
+    success_url: str | None,
+    cancel_url: str | None,
+    idempotency_key: str,
+    base_url: str = "",
+    address: str = "",
+) -> Order:
+    """A pending order and its hosted checkout at the seller's provider (an idempotency
+    key derived from `idempotency_key`, so a retried request makes one checkout)."""
+    if amount_cents <= 0:
+        raise Unprocessable("nothing to pay: the amount is zero")
+    settings = team_settings(team_id)
+    order = store.create_order(
+        Order(
+            id=new_id(),
+            team_id=team_id,
+            purpose=purpose,
+            reference_id=reference_id,
+            customer_id=customer_id,
+            amount_cents=amount_cents,
+            currency=currency,
+            description=description,
+            provider=settings.provider,
+            created_at=utcnow(),
+        )
+    )
+    back = base_url.rstrip("/") + DEFAULT_RETURN_PATH.format(order_id=order.id)
+    checkout = provider_for(settings, base_url, address).create_checkout(
+        order,
+        success_url=success_url or back,
+        cancel_url=cancel_url or back,
+        idempotency_key=f"checkout-{idempotency_key}",
+    )
+    return store.save_order(
+        order, replace(order, checkout_id=checkout.checkout_id, checkout_url=checkout.url)
+    )
+
+
+def get_order(order_id: str) -> Order | None:
+    return store.get_order(order_id)
+
+
+def team_order(team_id: str, order_id: str) -> Order:
+    """One of the team's orders as a seller; another team's is 404, as if it did not exist."""
+    order = store.get_order(order_id)
+    if order is None or order.team_id != team_id:
+        raise NotFound("no such order")
+    return order
+
+
+def customer_order(customer_id: str, order_id: str) -> Order:
+    """One of the customer's orders; anyone else's is 404."""
+    order = store.get_order(order_id)
+    if order is None or order.customer_id != customer_id:
+        raise NotFound("no such order")
+    return order
+
+
+def team_orders(
+    team_id: str, params: PageParams, *, status: OrderStatus | None = None
+) -> tuple[list[Order], int, str | None]:
+    return store.list_team_orders(team_id, params, status=status)
+
+
+def hosted_checkout(checkout_id: str) -> HostedCheckout:
+    checkout = store.test_checkout(checkout_id)
+    if checkout is None:
+        raise NotFound("no such checkout")
+    return checkout
+
+
+def refund(
+    order: Order,
+    *,
+    amount_cents: int,
+    idempotency_key: str,
+    actor: str,
+    base_url: str = "",
+    address: str = "",
+) -> Order:
+    """Ask the provider to refund part or all of a paid order; the order becomes refunded
+    when the provider's event says so (the answer is the order as it stands)."""
+    if order.status != "paid":
+        raise Conflict(f"only a paid order can be refunded (this one is {order.status})")
+    refundable = order.amount_cents - order.refunded_cents
+    if not 0 < amount_cents <= refundable:
+        raise Unprocessable(f"at most {refundable / 100:.2f} can be refunded")
+    logger.info("refund asked", extra={"order_id": order.id, "actor": actor})
+    settings = team_settings(order.team_id)
+    provider_for(settings, base_url, address).refund(
+        order, amount_cents=amount_cents, idempotency_key=f"refund-{idempotency_key}"
+    )
+    return store.get_order(order.id) or order
+
+
+def pay_test_checkout(checkout_id: str, card_number: str, address: str) -> HostedCheckout:
+    """The built-in provider's hosted page, paid with a test card: the signed
+    checkout.session.completed goes to the seller's payments source. The order is paid
+    when the payments worker applies that event, not here."""
+    checkout = hosted_checkout(checkout_id)
+    order = store.get_order(checkout.order_id)
+    if order is None:
+        raise NotFound("no such checkout")
+    number = "".join(card_number.split())
+    if number == DECLINED_CARD:
+        raise PaymentRequired("Your card was declined (test card 4000 0000 0000 0002)")
+    if number != PAYING_CARD:
+        raise Unprocessable("a test checkout takes test cards: 4242 4242 4242 4242 pays")
+    if checkout.status == "open":
+        # Sent before the checkout is marked paid: a failure leaves it open to pay again,
+        # and a second send of its one event id is a duplicate the inbound path drops.
+        _deliver(team_settings(order.team_id), address, checkout_completed(order, checkout_id))
+        store.mark_test_checkout_paid(checkout_id)
+    return checkout
+
+
+# Confirmations: the provider's events, as the payments worker hands them over.
+
+
+def _object(event: dict[str, Any]) -> dict[str, Any]:
+    data = event.get("data")
+    found = data.get("object") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _order_of(event_object: dict[str, Any], team_id: str) -> Order | None:
+    metadata = event_object.get("metadata")
+    order_id = (metadata or {}).get("order_id") if isinstance(metadata, dict) else None
+    order_id = order_id or event_object.get("client_reference_id")
+    order = store.get_order(str(order_id)) if order_id else None
+    # An event on one team's source can only move that team's orders.
+    return order if order is not None and order.team_id == team_id else None
+
+
+def apply_event(team_id: str, event: dict[str, Any]) -> Order | None:
+    """Apply one verified provider event of the team's payments source: the order it
+    moved, or None (not an order's, or nothing to change). Idempotent: applying it again
+    changes nothing."""
+    kind = event.get("type")
+    event_object = _object(event)
+    order = _order_of(event_object, team_id)
+    if order is None:
+        return None
+    if kind == "checkout.session.completed":
+        return _paid(order, event_object)
+    if kind == "checkout.session.expired" and order.status == "pending":
+        return store.save_order(order, replace(order, status="expired"))
+    if kind == "charge.refunded":
+        return _refunded(order, event_object)
+    return None
+
+
+def _paid(order: Order, session: dict[str, Any]) -> Order | None:
+    if order.status != "pending" or session.get("payment_status") != "paid":
+        return _fulfil(order) if order.status == "paid" else None  # a redelivery: fulfil again
+    if int(session.get("amount_total") or 0) != order.amount_cents:
+        logger.error("a paid amount differs from its order", extra={"order_id": order.id})
+        return store.save_order(order, replace(order, status="failed"))
+    paid = store.save_order(
+        order,
+        replace(
+            order,
+            status="paid",
+            paid_at=utcnow(),
+            payment_id=str(session.get("payment_intent") or "") or None,
+        ),
+        paid_cents=order.amount_cents,
+    )
+    return _fulfil(paid)
+
+
+def _fulfil(order: Order) -> Order:
+    """What the order bought (idempotent on the other side too)."""
+    if order.purpose == "product":
+        from shared.customers.entitlements import grant_for_order
+
+        grant_for_order(order)
+    return order
+
+
+def _refunded(order: Order, charge: dict[str, Any]) -> Order | None:
+    total = min(int(charge.get("amount_refunded") or 0), order.amount_cents)
+    if total <= order.refunded_cents:
+        return None  # an event already applied, or an older one
+    full = total >= order.amount_cents
+    moved = store.save_order(
+        order,
+        replace(order, refunded_cents=total, status="refunded" if full else order.status),
+        refunded_cents=total - order.refunded_cents,
+    )
+    if full and moved.purpose == "product":
+        from shared.customers.entitlements import revoke_for_order
+
+        revoke_for_order(moved)
+    return moved
