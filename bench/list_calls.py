@@ -61,3 +61,53 @@ def list_figures(
         "requests": len(operations),
         "misses": answers.misses - misses,
     }
+
+
+Figures = dict[str, float]
+
+
+def figure_rows(
+    label: str, small: Figures, big: Figures, sizes: tuple[str, str]
+) -> list[list[str]]:
+    """A list call's table rows: p50 at each size, replayed and over moto, with the
+    requests and items read. `sizes` names both sizes ("10 tasks", "10000 tasks")."""
+    from bench.report import ms
+
+    rows = []
+    for mode, how in (("replayed", "answers replayed to botocore"), ("moto", "over moto")):
+        growth = big[mode] / small[mode]
+        rows.append([f"{label}, {sizes[0]}, {how}", ms(small[mode]), ""])
+        rows.append([f"{label}, {sizes[1]}, {how} ({growth:.2f}x)", ms(big[mode]), ""])
+    rows.append(
+        [
+            f"{label}: requests / items read, {sizes[0]} vs {sizes[1]}",
+            f"{small['requests']:.0f} / {small['read']:.0f} vs "
+            f"{big['requests']:.0f} / {big['read']:.0f}",
+            "",
+        ]
+    )
+    return rows
+
+
+def flat_check(
+    label: str,
+    small: Figures,
+    big: Figures,
+    *,
+    versus: str,
+    max_growth: float,
+    read_bound: int,
+) -> Any:
+    """The check of a list that must stay flat: the replayed p50's growth, the same
+    requests at both sizes, and no more than `read_bound` items read."""
+    from bench.report import Check
+
+    growth = big["replayed"] / small["replayed"]
+    flat = big["read"] <= read_bound and big["requests"] == small["requests"]
+    return Check(
+        f"{label} p50, {versus} (answers replayed to botocore)",
+        f"{growth:.2f}x (over moto {big['moto'] / small['moto']:.2f}x; items read "
+        f"{small['read']:.0f} vs {big['read']:.0f})",
+        f"<= {max_growth}x, the same requests, <= {read_bound} items read",
+        growth <= max_growth and flat and not (big["misses"] or small["misses"]),
+    )

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import run_child
-from bench.list_calls import LIST_CALLS, list_figures
-from bench.report import Check, Table, ms
+from bench.list_calls import LIST_CALLS, figure_rows, flat_check, list_figures
+from bench.report import Check, Table
 
 MAX_GROWTH = 1.2
 SMALL = 10
@@ -167,22 +167,10 @@ def measure(big: int = DEFAULT_BIG) -> ProductsReport:
 
 def table(report: ProductsReport) -> Table:
     out = Table("Storefront: the public listing, local runtime", ["measure", "p50", ""])
+    sizes = (f"{SMALL} products", f"{report.big} products")
     for name, (label, _) in CALLS.items():
         small, big = report.figures["small"][name], report.figures["big"][name]
-        for mode, how in (("replayed", "answers replayed to botocore"), ("moto", "over moto")):
-            growth = big[mode] / small[mode]
-            out.rows.append([f"{label}, {SMALL} products, {how}", ms(small[mode]), ""])
-            out.rows.append(
-                [f"{label}, {report.big} products, {how} ({growth:.2f}x)", ms(big[mode]), ""]
-            )
-        out.rows.append(
-            [
-                f"{label}: requests / items read, {SMALL} vs {report.big} products",
-                f"{small['requests']:.0f} / {small['read']:.0f} vs "
-                f"{big['requests']:.0f} / {big['read']:.0f}",
-                "",
-            ]
-        )
+        out.rows += figure_rows(label, small, big, sizes)
     out.notes.append(
         f"{LIST_CALLS} calls of each through the local gateway (no sign-in), with {SMALL} "
         f"listed products and then {report.big}, over moto and with the call's recorded AWS "
@@ -194,21 +182,17 @@ def table(report: ProductsReport) -> Table:
 
 
 def checks(report: ProductsReport) -> list[Check]:
-    found = []
-    for name, (label, _) in CALLS.items():
-        small, big = report.figures["small"][name], report.figures["big"][name]
-        growth = big["replayed"] / small["replayed"]
-        flat = big["read"] <= READ_BOUND and big["requests"] == small["requests"]
-        found.append(
-            Check(
-                f"{label} p50, {report.big} products vs {SMALL} (answers replayed to botocore)",
-                f"{growth:.2f}x (over moto {big['moto'] / small['moto']:.2f}x; items read "
-                f"{small['read']:.0f} vs {big['read']:.0f})",
-                f"<= {MAX_GROWTH}x, the same requests, <= {READ_BOUND} items read",
-                growth <= MAX_GROWTH and flat and not (big["misses"] or small["misses"]),
-            )
+    return [
+        flat_check(
+            label,
+            report.figures["small"][name],
+            report.figures["big"][name],
+            versus=f"{report.big} products vs {SMALL}",
+            max_growth=MAX_GROWTH,
+            read_bound=READ_BOUND,
         )
-    return found
+        for name, (label, _) in CALLS.items()
+    ]
 
 
 if __name__ == "__main__":

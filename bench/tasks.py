@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import percentile, run_child
-from bench.list_calls import LIST_CALLS, list_figures
+from bench.list_calls import LIST_CALLS, figure_rows, flat_check, list_figures
 from bench.report import Check, Table, ms
 from bench.round_trips import Finished, time_round_trips
 
@@ -219,20 +219,7 @@ def table(report: TasksReport) -> Table:
         ("status", f"GET /tasks?status=completed&limit={PAGE}"),
     ):
         small, big = report.lists["small"][name], report.lists["big"][name]
-        for mode, how in (("replayed", "answers replayed to botocore"), ("moto", "over moto")):
-            growth = big[mode] / small[mode]
-            out.rows.append([f"{label}, {SMALL} tasks, {how}", ms(small[mode]), ""])
-            out.rows.append(
-                [f"{label}, {report.big} tasks, {how} ({growth:.2f}x)", ms(big[mode]), ""]
-            )
-        out.rows.append(
-            [
-                f"{label}: requests / items read, {SMALL} vs {report.big} tasks",
-                f"{small['requests']:.0f} / {small['read']:.0f} vs "
-                f"{big['requests']:.0f} / {big['read']:.0f}",
-                "",
-            ]
-        )
+        out.rows += figure_rows(label, small, big, (f"{SMALL} tasks", f"{report.big} tasks"))
     out.notes.append(
         "The local gateway in process, the pump in its background thread (a round every "
         "50 ms, as `make dev`), one task at a time to an agent on the built-in template "
@@ -266,15 +253,10 @@ def checks(report: TasksReport) -> list[Check]:
         ("status", f"GET /tasks?status=&limit={PAGE}"),
     ):
         small, big = report.lists["small"][name], report.lists["big"][name]
-        growth = big["replayed"] / small["replayed"]
-        flat_reads = big["read"] <= READ_BOUND and big["requests"] == small["requests"]
+        versus = f"{report.big} tasks vs {SMALL}"
         found.append(
-            Check(
-                f"{label} p50, {report.big} tasks vs {SMALL} (answers replayed to botocore)",
-                f"{growth:.2f}x (over moto {big['moto'] / small['moto']:.2f}x; items read "
-                f"{small['read']:.0f} vs {big['read']:.0f})",
-                f"<= {MAX_GROWTH}x, the same requests, <= {READ_BOUND} items read",
-                growth <= MAX_GROWTH and flat_reads and not (big["misses"] or small["misses"]),
+            flat_check(
+                label, small, big, versus=versus, max_growth=MAX_GROWTH, read_bound=READ_BOUND
             )
         )
     return found

@@ -116,6 +116,15 @@ def get_or_none[M: Model](
         return None
 
 
+def counts_of(
+    model: type[Model], hash_key: str, range_key: str, names: tuple[str, ...]
+) -> dict[str, int]:
+    """The named counters of an item only ever ADDed to (0 for a counter, or an item, never
+    written)."""
+    item = get_or_none(model, hash_key, range_key)
+    return {name: int(getattr(item, name) or 0) if item else 0 for name in names}
+
+
 def insert[M: TeamItem](item: M, what: str, *, taken: str | None = None) -> M:
     """Store `item` only if nothing is stored under its keys yet: an item already there is
     `Conflict` (`taken` its message, else the generic one), never overwritten."""

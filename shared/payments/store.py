@@ -8,7 +8,7 @@ from dataclasses import replace
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import counts_of, get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.db.transactions import transact
 from shared.errors import Conflict
@@ -131,9 +131,8 @@ def list_team_orders(
 
 
 def team_counts(team_id: str) -> dict[str, int]:
-    item = get_or_none(PaymentCountItem, team_partition(team_id), COUNT_SORT)
     names = ("orders_paid", "revenue_cents", "refunded_cents")
-    return {name: int(getattr(item, name) or 0) if item else 0 for name in names}
+    return counts_of(PaymentCountItem, team_partition(team_id), COUNT_SORT, names)
 
 
 # The team's payment settings.

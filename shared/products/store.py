@@ -9,7 +9,7 @@ from dataclasses import replace
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import get_or_none, storage_errors, team_partition
+from shared.db.base import counts_of, get_or_none, storage_errors, team_partition
 from shared.db.query import prefix_page, query_page
 from shared.db.transactions import transact
 from shared.errors import Conflict
@@ -272,9 +272,8 @@ def list_team_products(
 
 
 def team_counts(team_id: str) -> dict[str, int]:
-    item = get_or_none(CountItem, team_partition(team_id), TEAM_COUNT_KEY)
     names = ("drafts", "published", "listed")
-    return {name: int(getattr(item, name) or 0) if item else 0 for name in names}
+    return counts_of(CountItem, team_partition(team_id), TEAM_COUNT_KEY, names)
 
 
 # Releases.
