@@ -28,23 +28,55 @@ VERIFIED_CACHE_SIZE = 2048
 _verified: dict[str, tuple[Principal, float]] = {}
 
 
-def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) -> str:
-    """A signed token naming `principal` (its session and email too, when it has them)."""
+def sign_claims(subject: str, claims: dict[str, Any], *, audience: str, ttl_seconds: int) -> str:
+    """An ES256 JWT of `claims` for `subject` and `audience`, with our issuer and times,
+    signed with the current key (`kid` in its header)."""
     import jwt
 
     key = signing_key(create=True)
-    settings = get_settings()
     now = int(time.time())
-    claims = {
-        "sub": principal.subject,
-        "team_id": principal.team_id,
-        "role": principal.role,
-        "typ": typ,
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
+    signed = {
+        "sub": subject,
+        **claims,
+        "iss": get_settings().jwt_issuer,
+        "aud": audience,
         "iat": now,
         "nbf": now,
         "exp": now + ttl_seconds,
+    }
+    return jwt.encode(signed, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+def decode_claims(token: str, *, audience: str) -> dict[str, Any]:
+    """The claims of a token we signed for `audience`, checked (key by `kid`, algorithm,
+    times, issuer, audience); Unauthorized (no hint why) otherwise."""
+    import jwt
+
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        public_key = verification_key(kid) if isinstance(kid, str) else None
+        if public_key is None:
+            raise Unauthorized("Invalid or expired token")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            public_key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=get_settings().jwt_issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
+        )
+    except (jwt.PyJWTError, NoSigningKey) as exc:  # no key yet: nothing was ever signed
+        raise Unauthorized("Invalid or expired token") from exc
+    return claims
+
+
+def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) -> str:
+    """A signed token naming `principal` (its session and email too, when it has them)."""
+    claims: dict[str, Any] = {
+        "team_id": principal.team_id,
+        "role": principal.role,
+        "typ": typ,
     }
     if principal.session_id:
         claims["sid"] = principal.session_id
@@ -52,7 +84,12 @@ def issue_token(principal: Principal, *, ttl_seconds: int, typ: str = ACCESS) ->
         claims["email"] = principal.email
     if principal.mfa:
         claims["amr"] = ["pwd", "otp"]  # RFC 8176: password and one-time password
-    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+    return sign_claims(
+        principal.subject,
+        claims,
+        audience=get_settings().jwt_audience,
+        ttl_seconds=ttl_seconds,
+    )
 
 
 def verify_token(token: str, *, typ: str = ACCESS) -> Principal:
@@ -76,25 +113,7 @@ def forget_verified_tokens() -> None:
 
 
 def _verify(token: str, typ: str) -> tuple[Principal, int]:
-    import jwt
-
-    settings = get_settings()
-    try:
-        kid = jwt.get_unverified_header(token).get("kid")
-        public_key = verification_key(kid) if isinstance(kid, str) else None
-        if public_key is None:
-            raise Unauthorized("Invalid or expired token")
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            public_key,
-            algorithms=[ALGORITHM],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
-        )
-    except (jwt.PyJWTError, NoSigningKey) as exc:  # no key yet: nothing was ever signed
-        raise Unauthorized("Invalid or expired token") from exc
+    claims = decode_claims(token, audience=get_settings().jwt_audience)
     if claims.get("typ") != typ or claims.get("role") not in ROLES or not claims.get("team_id"):
         raise Unauthorized("Invalid or expired token")
     principal = Principal(

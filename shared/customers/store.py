@@ -3,7 +3,7 @@ module of the area that touches the table; domain objects out."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pynamodb.transactions import TransactWrite
 
@@ -203,7 +203,3 @@ def list_entitlements(
         range_key_condition=EntitlementItem.sk.startswith(ENTITLEMENT_PREFIX),
     )
     return [_to_entitlement(item) for item in items], total, cursor
-
-
-def refresh_expiry(now: datetime, seconds: int) -> datetime:
-    return now + timedelta(seconds=seconds)

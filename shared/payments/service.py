@@ -116,10 +116,6 @@ def start_checkout(
     )
 
 
-def get_order(order_id: str) -> Order | None:
-    return store.get_order(order_id)
-
-
 def team_order(team_id: str, order_id: str) -> Order:
     """One of the team's orders as a seller; another team's is 404, as if it did not exist."""
     order = store.get_order(order_id)

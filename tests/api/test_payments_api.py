@@ -219,3 +219,34 @@ def test_the_provider_settings_name_the_webhook_url(gateway: TestClient, token_f
     assert settings["webhook_url"].endswith(f"/api/v1/hooks/{settings['source_id']}")
     assert gateway.get("/api/v1/payment/provider", headers=admin).json() == settings
     assert_error(gateway.get("/api/v1/payment/provider", headers=member), 403)
+
+
+def test_a_refund_over_what_is_left_is_422_and_a_hosted_page_needs_its_checkout(
+    client_at: Any, shop: dict[str, str], seller: dict[str, str], pump: Any
+) -> None:
+    client = client_at()
+    buyer = customer(client)
+    order = checkout(client, buyer, shop["paid"]).json()
+    pay(client, order, PAYS)
+    pump.drain()
+    refunds = f"/api/v1/payment/orders/{order['id']}/refund"
+
+    assert_error(client.post(refunds, headers=seller, json={"amount_usd": 9.51}), 422)
+    assert client.post(refunds, headers=seller, json={"amount_usd": 2.5}).status_code == 202
+    pump.drain()
+    partly = client.get(f"/api/v1/customer/orders/{order['id']}", headers=buyer).json()
+    assert (partly["status"], partly["refunded_usd"]) == ("paid", 2.5)  # still entitled
+    assert_error(client.post(refunds, headers=seller, json={"amount_usd": 7.01}), 422)
+
+    unknown = "/api/v1/payment/test-checkout/cs_test_01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    assert_error(client.get(unknown), 404)
+    assert_error(client.post(f"{unknown}/pay", data={"card_number": PAYS}), 404)
+
+
+def test_a_hosted_page_is_rate_limited_per_address(client_at: Any) -> None:
+    client = client_at()
+    path = "/api/v1/payment/test-checkout/cs_test_nothing/pay"
+
+    answers = [client.post(path, data={"card_number": PAYS}).status_code for _ in range(31)]
+
+    assert answers == [404] * 30 + [429]
