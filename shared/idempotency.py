@@ -48,11 +48,14 @@ def _requests() -> DynamoDBPersistenceLayer:
 def run_once(
     scope: str,
     team_id: str,
-    key: str,
+    key: str | None,
     payload: dict[str, Any],
     produce: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
-    """`produce()` once per (scope, team, key); its JSON-able answer is stored and replayed."""
+    """`produce()` once per (scope, team, key); its JSON-able answer is stored and replayed.
+    Without a key (the caller sent no Idempotency-Key) it simply runs."""
+    if not key:
+        return produce()
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,

@@ -106,12 +106,9 @@ async def create_job(
     def create() -> dict[str, Any]:
         return job_public(service.create_job(principal.team_id, principal.subject, body))
 
-    if idempotency_key:
-        answer = run_once(
-            "jobs.create", principal.team_id, idempotency_key, body.model_dump(mode="json"), create
-        )
-    else:
-        answer = create()
+    answer = run_once(
+        "jobs.create", principal.team_id, idempotency_key, body.model_dump(mode="json"), create
+    )
     return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
 
 

@@ -71,12 +71,10 @@ async def checkout(
         )
         return order_public(order).model_dump(mode="json")
 
-    if idempotency_key:
-        payload = body.model_dump(mode="json")
-        return await run_in_threadpool(
-            run_once, "payment.checkout", customer.id, idempotency_key, payload, start
-        )
-    return await run_in_threadpool(start)
+    payload = body.model_dump(mode="json")
+    return await run_in_threadpool(
+        run_once, "payment.checkout", customer.id, idempotency_key, payload, start
+    )
 
 
 @router.get(
