@@ -67,8 +67,9 @@ def check_screenshots(team_id: str, screenshots: tuple[str, ...]) -> tuple[str, 
     distinct = tuple(dict.fromkeys(screenshots))
     if len(distinct) > MAX_SCREENSHOTS:
         raise Unprocessable(f"at most {MAX_SCREENSHOTS} screenshots")
+    stored = files.get_files(team_id, distinct)
     for file_id in distinct:
-        found = files.get_file(team_id, file_id)
+        found = stored.get(file_id)
         if found is None or found.content_type not in IMAGE_TYPES:
             raise Unprocessable(f"screenshot {file_id} is not an image file of the team")
     return distinct
@@ -222,13 +223,9 @@ def screenshot_urls(product: Product, *, expires_in: int) -> list[str]:
     from shared.files import objects as file_objects
     from shared.files import store as files
 
-    urls = []
-    for file_id in product.screenshots:
-        found = files.get_file(product.team_id, file_id)
-        if found is not None:
-            urls.append(
-                file_objects.download_url(
-                    found.object_key, found.name, found.content_type, expires_in
-                )
-            )
-    return urls
+    stored = files.get_files(product.team_id, product.screenshots)
+    return [
+        file_objects.download_url(found.object_key, found.name, found.content_type, expires_in)
+        for file_id in product.screenshots
+        if (found := stored.get(file_id)) is not None
+    ]
