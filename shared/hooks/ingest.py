@@ -50,12 +50,13 @@ def ingest(message: dict[str, Any]) -> InboundEvent | None:
         "sender_type": event.type,
         "scheme": source.scheme,
     }
-    if not events.publish(RECEIVED, detail):
-        raise NotAnnounced(f"{RECEIVED} for {event_id} was not put on the bus")
     if source.purpose == "payments":
-        # The payment provider's confirmation: the payments worker applies it (once per
-        # provider event id); a failure to queue retries this message (storing is harmless).
+        # The payment provider's confirmation, for the payments worker, which applies each
+        # event once: queued before the announcement, so a retry after a failed announce
+        # repeats only what is idempotent, never the announcement.
         queues.send(
             PAYMENT_EVENTS, {"team_id": team_id, "source_id": source_id, "event_id": event_id}
         )
+    if not events.publish(RECEIVED, detail):
+        raise NotAnnounced(f"{RECEIVED} for {event_id} was not put on the bus")
     return event
