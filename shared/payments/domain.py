@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-OrderPurpose = Literal["product", "market_channel"]
+# What an order buys. The AI Market's payment channels are the next purpose (issue 17).
+OrderPurpose = Literal["product"]
 OrderStatus = Literal["pending", "paid", "refunded", "failed", "expired"]
 ProviderName = Literal["test", "stripe"]
 # A checkout left unpaid is expired by the provider's event (Stripe: after 24 hours).

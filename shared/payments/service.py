@@ -1,4 +1,4 @@
-"""Payments' rules: checkout of a product (or an AI Market channel) through the seller's
+"""Payments' rules: checkout of a product through the seller's
 provider, refunds, and the provider's confirmations, which alone move an order to paid or
 refunded and grant or take back what it bought."""
 
@@ -247,10 +247,9 @@ def _paid(order: Order, session: dict[str, Any]) -> Order | None:
 
 def _fulfil(order: Order) -> Order:
     """What the order bought (idempotent on the other side too)."""
-    if order.purpose == "product":
-        from shared.customers.entitlements import grant_for_order
+    from shared.customers.entitlements import grant_for_order
 
-        grant_for_order(order)
+    grant_for_order(order)
     return order
 
 
@@ -264,7 +263,7 @@ def _refunded(order: Order, charge: dict[str, Any]) -> Order | None:
         replace(order, refunded_cents=total, status="refunded" if full else order.status),
         refunded_cents=total - order.refunded_cents,
     )
-    if full and moved.purpose == "product":
+    if full:
         from shared.customers.entitlements import revoke_for_order
 
         revoke_for_order(moved)
