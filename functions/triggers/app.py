@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Response
+from fastapi import Response, status
 
 from functions.triggers import service
 from functions.triggers.schemas import (
@@ -181,13 +181,23 @@ async def list_history(
 @router.post(
     "/triggers/{trigger_id}/fire",
     response_model=FireAnswer,
-    # 409: the trigger kept changing while its run was recorded; 503: the action could not
-    # be started now (ours and transient: nothing ran, a retry may).
-    responses=error_responses(404, 409, 503),
-    summary="Run the trigger's action now (recorded in its history like any fire)",
+    # 202: a run_agent action, queued (its model call may outlast the answer); 409: the
+    # trigger kept changing while its run was recorded; 503: the action could not be started
+    # now (ours and transient: nothing ran, a retry may).
+    responses={
+        202: {"model": FireAnswer, "description": "Queued: the run appears in the history"},
+        **error_responses(404, 409, 503),
+    },
+    summary="Run the trigger's action now (recorded in its history like any fire; an "
+    "agent's run is queued: 202)",
 )
-async def fire_trigger(trigger_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
-    run = service.fire_now(principal.team_id, trigger_id, principal.subject)
+async def fire_trigger(
+    trigger_id: str, principal: CurrentPrincipal, response: Response
+) -> dict[str, Any]:
+    run, run_id = service.fire_now(principal.team_id, trigger_id, principal.subject)
+    if run is None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        return {"run_id": run_id, "outcome": "queued"}
     return {
         "run_id": run.id,
         "outcome": run.outcome,

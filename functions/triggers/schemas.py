@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
@@ -130,7 +130,8 @@ class TriggerPublic(BaseModel):
 
 class FireAnswer(BaseModel):
     run_id: str
-    outcome: RunOutcome
+    # `queued` (202): a run_agent fire, run on trigger-fires; its run has `run_id`.
+    outcome: RunOutcome | Literal["queued"]
     job_id: str | None = None
     task_id: str | None = None
     workflow_run_id: str | None = None

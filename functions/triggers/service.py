@@ -153,19 +153,28 @@ def list_runs(
     return store.list_runs(trigger.id, params)
 
 
-def fire_now(team_id: str, trigger_id: str, user_id: str | None) -> TriggerRun:
+def fire_now(team_id: str, trigger_id: str, user_id: str | None) -> tuple[TriggerRun | None, str]:
     """Run the trigger's action now, as its schedule or event would (same history and
-    events), whatever its overlap policy and whether it is on. There is no event: an
-    event trigger whose action reads one records a failed run saying so."""
+    events), whatever its overlap policy and whether it is on: (the run, its id). There is
+    no event: an event trigger whose action reads one records a failed run saying so.
+
+    A `run_agent` action is a model call, which may take longer than an API answer may
+    (the providers' read timeout is minutes, API Gateway's limit 29 s): it is queued on
+    `trigger-fires` as this fire, and the answer names the run it will be (None: queued)."""
     trigger = get_trigger(team_id, trigger_id)
+    run_id = new_id()
     request = FireRequest(
         team_id=team_id,
         trigger_id=trigger.id,
         scheduled_for=utcnow(),
         reason="manual",
-        fire_id=new_id(),
+        fire_id=run_id,
+        owner_id=user_id,
     )
+    if trigger.action.type == "run_agent":
+        queues.send(scheduler.FIRES_QUEUE, request.model_dump(mode="json"))
+        return None, run_id
     run = runner.fire(request, owner_id=user_id)
     if run is None:  # deleted between the read and the fire
         raise NotFound("trigger not found")
-    return run
+    return run, run.id

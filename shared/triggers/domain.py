@@ -171,8 +171,11 @@ class FireRequest(BaseModel):
     event: dict[str, Any] | None = None
     # How many times this fire was put back to wait for the previous run (overlap queue).
     queued: int = 0
-    # A fire of its own that neither a time nor an event names (a manual fire's run).
+    # A fire of its own that neither a time nor an event names (a manual fire's run); its
+    # run has this id, so a queued manual fire's answer names the run it will make.
     fire_id: str | None = None
+    # Whose a queued manual fire is (the caller of POST /triggers/{id}/fire).
+    owner_id: str | None = None
 
     @property
     def fire_key(self) -> str:

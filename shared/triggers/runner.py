@@ -3,7 +3,9 @@ history row, the failure streak and the pause.
 
 Both callers go through `fire`: the `trigger_runner` consumer (`trigger-fires` messages
 from a schedule, the event matcher, a replay or a queued fire) and `POST
-/triggers/{id}/fire` (synchronously, reason `manual`), so history reads the same.
+/triggers/{id}/fire` (reason `manual`: in the request, except a `run_agent` action, whose
+model call may outlast the API's 29 s and is queued as a fire of its own), so history
+reads the same.
 
 At most one run per fire: the consumer runs each message once (Powertools idempotency on
 the trigger, the fire and how often it was queued), and a run first claims its fire
@@ -105,7 +107,7 @@ def fire(
         return None
 
     now = utcnow()
-    run_id = new_id()
+    run_id = request.fire_id or new_id()
     held = store.claim_fire(trigger.team_id, trigger.id, request.fire_key, run_id, now)
     if held is not None:
         logger.info("duplicate fire", extra={"trigger_id": trigger.id, "run_id": held})
@@ -129,7 +131,7 @@ def fire(
         try:
             result = (run_action or _run_action())(
                 trigger.team_id,
-                owner_id if manual else trigger.owner_id,
+                (owner_id or request.owner_id) if manual else trigger.owner_id,
                 trigger.action,
                 request.event,
                 run_id=run_id,

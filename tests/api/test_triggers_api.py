@@ -204,6 +204,22 @@ def test_an_event_trigger_writes_its_index_item_with_it(member: Account) -> None
     assert index_items(member.team_id, "job.*") == []
 
 
+def test_a_manual_fire_of_an_agent_answers_202_queued_naming_its_run(
+    member: Account, actions: FakeActions
+) -> None:
+    from functions.triggers.app import app
+
+    agent = {"type": "run_agent", "agent_id": "A1", "prompt": "summarise the day"}
+    trigger = created(member, action=agent)
+    answer = member.client.post(f"{TRIGGERS}/{trigger['id']}/fire", headers=member.headers)
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["outcome"] == "queued"
+    assert answer.json()["run_id"]
+    assert actions.calls == []  # the model call is the queue consumer's, not the request's
+    responses = app.openapi()["paths"]["/api/v1/triggers/{trigger_id}/fire"]["post"]["responses"]
+    assert {"200", "202"} <= set(responses)
+
+
 def test_a_manual_fire_is_recorded_in_the_history_and_published(
     member: Account, actions: FakeActions, published: list[tuple[str, dict[str, Any]]]
 ) -> None:

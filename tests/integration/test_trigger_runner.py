@@ -524,3 +524,45 @@ def test_a_trigger_running_away_is_paused_and_counts_afresh_when_turned_on(
     service.toggle_trigger(trigger.team_id, trigger.id)  # on again, within the same hour
     assert fire_on("E8") is not None
     assert store.get_trigger(trigger.team_id, trigger.id).enabled is True  # type: ignore[union-attr]
+
+
+def test_a_manual_fire_of_an_agent_is_queued_and_runs_as_the_run_it_named(
+    aws: None, pump: Any, actions: FakeActions
+) -> None:
+    # A model call may outlast an API answer (29 s): the fire is queued, the answer names
+    # its run, and the consumer makes that run, the caller's, whatever the overlap policy.
+    trigger = make_trigger(
+        action={"type": "run_agent", "agent_id": "A1", "prompt": "summarise the day"},
+        overlap="skip",
+    )
+    run, run_id = service.fire_now(trigger.team_id, trigger.id, "USER2")
+    assert run is None
+    assert runs(trigger) == []
+    pump.drain()
+    [made] = runs(trigger)
+    assert (made.id, made.reason, made.outcome) == (run_id, "manual", "started")
+    assert actions.calls[0]["owner_id"] == "USER2"
+    # A redelivery of that message makes no second run.
+    queues.send(
+        "trigger-fires",
+        FireRequest(
+            team_id=trigger.team_id,
+            trigger_id=trigger.id,
+            scheduled_for=made.scheduled_for,
+            reason="manual",
+            fire_id=run_id,
+            owner_id="USER2",
+        ).model_dump(mode="json"),
+    )
+    pump.drain()
+    assert [r.id for r in runs(trigger)] == [run_id]
+
+
+def test_a_manual_fire_of_anything_else_runs_in_the_request(
+    aws: None, actions: FakeActions
+) -> None:
+    trigger = make_trigger()
+    run, run_id = service.fire_now(trigger.team_id, trigger.id, "USER2")
+    assert run is not None
+    assert run.id == run_id
+    assert [r.id for r in runs(trigger)] == [run_id]
