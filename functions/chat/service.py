@@ -8,11 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.chat.schemas import ChatParameters, ChatRequest, ConversationCreate, MessageSend
-from shared import queues
 from shared.chat import store
 from shared.chat.domain import (
-    HISTORY_CHARS,
-    HISTORY_MESSAGES,
     PENDING,
     ChatMessage,
     Conversation,
@@ -20,13 +17,12 @@ from shared.chat.domain import (
     SessionConfig,
     Ticket,
 )
-from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from shared.chat.tickets import check_target, history, queue_ticket
+from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.llm.providers.templates import KIND as TEMPLATES
-from shared.observability import logger
 from shared.pagination import PageParams
 
-QUEUE = "chat-tickets"
 DEFAULT_TITLE = "New conversation"
 
 
@@ -39,30 +35,6 @@ class ChatTarget:
 
 def _parameters(parameters: ChatParameters | None) -> dict[str, Any]:
     return {} if parameters is None else parameters.model_dump(exclude_none=True)
-
-
-def check_target(team_id: str, provider: str, model: str | None) -> tuple[str, str]:
-    """(provider, model) as the team has them: Unprocessable for a provider the team does
-    not have or a model it does not offer (GET /providers/{name}/models), Conflict for a
-    disabled provider. No model: the provider's default."""
-    from shared.llm import registry
-    from shared.llm.providers import catalog
-
-    try:
-        config = registry.config(team_id, provider)
-    except NotFound:
-        raise Unprocessable(
-            f"provider '{provider}' is not a provider of this team (GET /providers)"
-        ) from None
-    if not config.enabled:
-        raise Conflict(f"provider '{provider}' is disabled: enable it, or name another")
-    chosen = model or config.default_model
-    if chosen != config.default_model and catalog.find(config.kind, chosen) is None:
-        raise Unprocessable(
-            f"model '{chosen}' is not one of provider '{provider}''s models "
-            f"(GET /providers/{provider}/models)"
-        )
-    return config.name, chosen
 
 
 def resolve_target(
@@ -120,19 +92,7 @@ def create_ticket(team_id: str, user_id: str, body: ChatRequest) -> Ticket:
             session_id=body.session_id,
         )
     )
-    return _queued(ticket)
-
-
-def _queued(ticket: Ticket) -> Ticket:
-    """Put the ticket on chat-tickets; a queue that refuses fails the ticket (503), so it
-    never waits for a message that was never sent."""
-    try:
-        queues.send(QUEUE, {"team_id": ticket.team_id, "ticket_id": ticket.ticket_id})
-    except Exception:
-        logger.exception("could not queue a chat ticket", extra={"ticket": ticket.ticket_id})
-        store.fail_ticket(ticket, "the ticket could not be queued; send it again")
-        raise ServiceUnavailable("The chat queue is unavailable; try again shortly") from None
-    return ticket
+    return queue_ticket(ticket)
 
 
 def get_ticket(team_id: str, user_id: str, ticket_id: str) -> Ticket:
@@ -229,18 +189,6 @@ def list_messages(
     return store.list_messages(team_id, conversation_id, params)
 
 
-def _history(team_id: str, conversation_id: str) -> list[ChatMessage]:
-    """The conversation's recent messages, newest kept within HISTORY_CHARS."""
-    kept: list[ChatMessage] = []
-    size = 0
-    for message in reversed(store.recent_messages(team_id, conversation_id, HISTORY_MESSAGES)):
-        size += len(message.content)
-        if size > HISTORY_CHARS:
-            break
-        kept.append(ChatMessage(message.role, message.content))
-    return list(reversed(kept))
-
-
 def send_message(
     team_id: str, user_id: str, conversation_id: str, body: MessageSend
 ) -> tuple[ConversationMessage, Ticket]:
@@ -256,7 +204,7 @@ def send_message(
         session_id=None,
         defaults=(conversation.provider, conversation.model),
     )
-    history = _history(team_id, conversation_id)
+    recent = history(team_id, conversation_id)
     now = utcnow()
     # The reply's id is the ticket's (shared.chat.store.complete_ticket), made just after
     # the message's: the reply sorts right after the question it answers.
@@ -280,9 +228,9 @@ def send_message(
             status=PENDING,
             provider=target.provider,
             model=target.model,
-            messages=(*history, ChatMessage("user", body.content)),
+            messages=(*recent, ChatMessage("user", body.content)),
             parameters=target.parameters,
             conversation_id=conversation_id,
         ),
     )
-    return message, _queued(ticket)
+    return message, queue_ticket(ticket)

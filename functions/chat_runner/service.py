@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared.chat.runner import run_ticket
+from shared.chat.tickets import QUEUE
 from shared.queue_consumer import consume, json_body, last_receive
 
-QUEUE = "chat-tickets"
 # Longer than a message can live through its receives (3 x 30 minutes) and redrive.
 IDEMPOTENCY_SECONDS = 24 * 3600
 

@@ -369,15 +369,29 @@ def add_user_message(
 ) -> Ticket:
     """The user's message, its ticket and the conversation's count, in one transaction:
     NotFound when the conversation was deleted, Conflict when it is full."""
+    ticket_item = _ticket_item(ticket, message.created_at)
+    _add_message(conversation, message, ticket_item)
+    return _to_ticket(ticket_item)
+
+
+def add_message(conversation: Conversation, message: ConversationMessage) -> None:
+    """A message no model answers (a person's reply in a support chat) and the
+    conversation's count, in one transaction: NotFound, Conflict as add_user_message."""
+    _add_message(conversation, message, None)
+
+
+def _add_message(
+    conversation: Conversation, message: ConversationMessage, ticket_item: TicketItem | None
+) -> None:
     now = message.created_at
-    ticket_item = _ticket_item(ticket, now)
 
     def write(transaction: TransactWrite) -> None:
         transaction.save(
             _message_item(conversation.team_id, conversation.conversation_id, message),
             condition=MessageItem.pk.does_not_exist(),
         )
-        transaction.save(ticket_item, condition=TicketItem.pk.does_not_exist())
+        if ticket_item is not None:
+            transaction.save(ticket_item, condition=TicketItem.pk.does_not_exist())
         transaction.update(
             _conversation_counted(
                 conversation.team_id, conversation.user_id, conversation.conversation_id
@@ -390,7 +404,8 @@ def add_user_message(
 
     reasons = transact(write, what="conversation")
     if reasons:
-        if condition_failed(reasons, 2):
+        # Puts come before updates in the reasons: the count's is the last.
+        if condition_failed(reasons, len(reasons) - 1):
             current = get_conversation(
                 conversation.team_id, conversation.user_id, conversation.conversation_id
             )
@@ -401,7 +416,6 @@ def add_user_message(
                 f"{MAX_CONVERSATION_MESSAGES} messages, its most: start a new one"
             )
         raise Conflict("the message was stored by another request; try again")
-    return _to_ticket(ticket_item)
 
 
 def delete_conversation(team_id: str, user_id: str, conversation_id: str) -> bool:
