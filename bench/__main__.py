@@ -32,6 +32,7 @@ from bench import (
     products,
     sandbox,
     sizes,
+    support,
     tasks,
     trigger_rules,
     triggers,
@@ -63,6 +64,7 @@ SECTIONS = (
     "ip_rules",
     "exports",
     "products",
+    "support",
 )
 
 
@@ -388,6 +390,11 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         products_report = products.measure()
         tables.append(products.table(products_report))
         checks += products.checks(products_report)
+    if "support" in only:
+        print(f"support: {args.tickets} messages, message -> reply ...", file=sys.stderr)
+        support_report = support.measure(args.tickets)
+        tables.append(support.table(support_report))
+        checks += support.checks(support_report)
     seconds = time.perf_counter() - started
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
     command = _command(argv)

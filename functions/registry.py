@@ -711,6 +711,28 @@ PAYMENTS = RouteGroup(
     sends_to=("hook-events",),
 )
 
+# Support chat (issue 17): a visitor's sessions on listed products (storefront: sessions;
+# the product, read), their messages the seller team's chat conversations and tickets
+# (work), answered through the seller's router by the chat_runner: the product's support
+# agent (agents) or the team's default provider (events: settings; providers), queued on
+# chat-tickets. Per-address limits and the queue's admins (identity).
+SUPPORT = RouteGroup(
+    name="support",
+    description="support chat: a visitor's sessions on a listed product with their token, "
+    "messages answered by the product's support agent, escalation; the seller's queue",
+    prefixes=("support", "admin/support-queue"),
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "storefront": "read_write",
+        "work": "read_write",
+        "agents": "read",
+        "providers": "read",
+        "events": "read",
+        "costs": "read",
+    },
+    sends_to=("chat-tickets",),
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -768,6 +790,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     PRODUCTS,
     CUSTOMERS,
     PAYMENTS,
+    SUPPORT,
 )
 
 

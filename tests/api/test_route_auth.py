@@ -114,6 +114,16 @@ PUBLIC = {
     # hosted checkout's URL is (rate-limited per address).
     "GET /api/v1/payment/test-checkout/{checkout_id}",
     "POST /api/v1/payment/test-checkout/{checkout_id}/pay",
+    # Support chat: opening a session is public (rate-limited per address); every later
+    # call carries the session's own token (X-AIF-Support-Token), which the service checks:
+    # 401 without it (tests/api/test_support_api.py).
+    "POST /api/v1/support/sessions",
+    "GET /api/v1/support/sessions/{support_session_id}",
+    "POST /api/v1/support/sessions/{support_session_id}/messages",
+    "GET /api/v1/support/sessions/{support_session_id}/messages",
+    "GET /api/v1/support/sessions/{support_session_id}/replies/{reply_id}",
+    "POST /api/v1/support/sessions/{support_session_id}/escalate",
+    "POST /api/v1/support/sessions/{support_session_id}/close",
 }
 # Reviewed: a storefront customer's routes, which check a customer token (never a team's).
 CUSTOMER_ROUTES = {
@@ -468,6 +478,10 @@ def owner(aws: None) -> Iterator[Team]:
         "product_id": _draft_product(client.get("/api/v1/auth/me", headers=headers).json()),
         # An order of team A as a seller, paid (as its provider's event leaves one).
         "order_id": _paid_order(client.get("/api/v1/auth/me", headers=headers).json()),
+        # A visitor's support session on a product of team A, escalated to its queue.
+        "support_session_id": _support_session(
+            client.get("/api/v1/auth/me", headers=headers).json()
+        ),
         # Recorded as POST /settings/wipe records one, never queued: nothing is wiped.
         "wipe_id": _wipe(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
         # A setting every team has, not a resource (see CATALOG below).
@@ -503,6 +517,7 @@ _TRIGGER = {
 
 # Bodies that pass validation, so the answer shows what the route does with the id.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/v1/admin/support-queue/{support_session_id}/reply": {"content": "planted"},
     "PUT /api/v1/triggers/{trigger_id}": {**_TRIGGER, "name": "Taken over"},
     "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},
     "POST /api/v1/jobs/{job_ref}/publish": {"category": "planted"},
@@ -568,6 +583,25 @@ def _draft_product(me: dict[str, Any]) -> str:
     return create_draft(
         me["team_id"], job_id=None, name="Owned", category="owned", description="A's", actor="a"
     ).id
+
+
+def _support_session(me: dict[str, Any]) -> str:
+    from shared.ids import new_id, utcnow
+    from shared.support.domain import SupportSession
+    from shared.support.store import create_session
+
+    now = utcnow()
+    session = SupportSession(
+        id=new_id(),
+        team_id=me["team_id"],
+        product_id=new_id(),
+        product_name="Owned",
+        status="escalated",
+        created_at=now,
+        updated_at=now,
+        token_digest="0" * 64,
+    )
+    return create_session(session).id
 
 
 def _paid_order(me: dict[str, Any]) -> str:

@@ -1,0 +1,1 @@
+"""The support group: storefront visitors' support chat sessions and the seller's queue."""
