@@ -733,6 +733,40 @@ SUPPORT = RouteGroup(
     sends_to=("chat-tickets",),
 )
 
+# The AI Market v1 (issue 17): the protocol's paths at the root (`/ai-market/*`,
+# `/capabilities/*`, `/.well-known/ai-market.json`) and under the bases as every route.
+# Capabilities are listed products (storefront); a paid call is taken from a payment
+# channel (storefront), funded by an order through the seller's provider, and a channel's
+# close refunds through it: the test provider's event goes through the inbound path
+# (events: the source and replay claims; identity: /hooks' per-address limit and this
+# group's; the bucket: a large payload and the release's download link; hook-events).
+# The manifest is signed with the platform's key (signs_tokens).
+AI_MARKET = RouteGroup(
+    name="ai_market",
+    description="the AI Market v1: crawl manifest, signed tool catalog, plans from a "
+    "request, capability calls paid from payment channels, pipelines' bills of materials",
+    prefixes=("ai-market", "capabilities"),
+    root_prefixes=("ai-market", "capabilities"),
+    exact_paths=tuple(f"{base}/.well-known/ai-market.json" for base in ("", *API_BASES)),
+    tables={"identity": "read_write", "storefront": "read_write", "events": "read_write"},
+    bucket="read_write",
+    authenticates=False,
+    signs_tokens=True,
+    sends_to=("hook-events",),
+)
+
+# Storefront telemetry (issue 17): product pages' client batches in (public, per address:
+# identity), one object per seller and batch in the bucket, counters per product, day and
+# event name (storefront); a seller reads its product's counters.
+TELEMETRY = RouteGroup(
+    name="telemetry",
+    description="storefront telemetry: client event batches (size-capped, per address), "
+    "kept per seller and counted; a product's counts for its seller",
+    prefixes=("telemetry",),
+    tables={**IDENTITY_FOR_AUTH, "storefront": "read_write"},
+    bucket="read_write",
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -791,6 +825,8 @@ GROUPS: tuple[RouteGroup, ...] = (
     CUSTOMERS,
     PAYMENTS,
     SUPPORT,
+    AI_MARKET,
+    TELEMETRY,
 )
 
 

@@ -30,6 +30,7 @@ class GroupApp(FastAPI):
     """FastAPI with the kernel middleware outside Starlette's error middleware."""
 
     root_aliases: frozenset[str] = frozenset()
+    root_prefixes: tuple[str, ...] = ()
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -45,6 +46,7 @@ class GroupApp(FastAPI):
             inner,  # type: ignore[arg-type]
             max_body_bytes=get_settings().max_body_bytes,
             root_aliases=self.root_aliases,
+            root_prefixes=self.root_prefixes,
         )
 
 
@@ -68,10 +70,13 @@ def create_app(
     group: str,
     *routers: APIRouter,
     root_aliases: tuple[str, ...] = (),
+    root_prefixes: tuple[str, ...] = (),
 ) -> FastAPI:
     """One group's app: the `routers`' routes are served under /api/v1 and, through the
     kernel middleware's path rewrite, under /api; `root_aliases` are root paths served by
-    the route of the same name under /api/v1 (health's `/healthz`, say).
+    the route of the same name under /api/v1 (health's `/healthz`, say), and every path
+    under one of `root_prefixes` (`/ai-market`: a protocol that fixes its own root paths)
+    by the route of the same path under /api/v1.
 
     The routes are added to the app itself, not included as routers: FastAPI 0.165
     matches an included router's routes through a wrapper per route, ~13 us of a ~160 us
@@ -92,6 +97,7 @@ def create_app(
         redoc_url=None,
     )
     app.root_aliases = frozenset(root_aliases)
+    app.root_prefixes = tuple(f"/{prefix}" for prefix in root_prefixes)
     install_error_handlers(app)
     app.add_exception_handler(Forbidden, _forbidden_answer)
     if settings.cors_allow_origins:

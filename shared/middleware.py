@@ -115,13 +115,18 @@ async def _send_json(send: Send, status: int, body: dict[str, Any], headers: lis
     await send({"type": "http.response.body", "body": payload})
 
 
-def _canonical_path(path: str, root_aliases: frozenset[str]) -> str | None:
-    """`/api/...` and a group's root aliases are served by the `/api/v1/...` routes."""
+def _canonical_path(
+    path: str, root_aliases: frozenset[str], root_prefixes: tuple[str, ...] = ()
+) -> str | None:
+    """`/api/...`, a group's root aliases and the paths under its root prefixes are served
+    by the `/api/v1/...` routes."""
     if path.startswith("/api/v1/") or path == "/api/v1":
         return None
     if path.startswith("/api/") or path == "/api":
         return "/api/v1" + path[4:]
-    if path in root_aliases:
+    if path in root_aliases or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in root_prefixes
+    ):
         return "/api/v1" + path
     return None
 
@@ -133,11 +138,13 @@ class KernelMiddleware:
         *,
         max_body_bytes: int,
         root_aliases: frozenset[str] = frozenset(),
+        root_prefixes: tuple[str, ...] = (),
         headers: tuple[Header, ...] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.root_aliases = root_aliases
+        self.root_prefixes = root_prefixes
         # The security headers (None: those the environment configures).
         self.headers = configured_security_headers() if headers is None else headers
 
@@ -148,7 +155,7 @@ class KernelMiddleware:
         sent_request_id, declared = _headers_of_interest(scope)
         request_id = _request_id(scope, sent_request_id)
         scope.setdefault("state", {})["request_id"] = request_id
-        canonical = _canonical_path(scope["path"], self.root_aliases)
+        canonical = _canonical_path(scope["path"], self.root_aliases, self.root_prefixes)
         if canonical is not None:
             # One route table serves both bases: half the routes to build and to match.
             scope["path"] = canonical

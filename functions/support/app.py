@@ -86,7 +86,9 @@ async def open_session(body: SupportSessionOpen, request: Request) -> SupportSes
     responses=_SESSION,
     summary="A support session (its token required)",
 )
-async def get_session(support_session_id: IdPath, token: SupportToken = None) -> SupportSessionPublic:
+async def get_session(
+    support_session_id: IdPath, token: SupportToken = None
+) -> SupportSessionPublic:
     return session_public(_authorised(support_session_id, token))
 
 

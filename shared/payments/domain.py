@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-# What an order buys. The AI Market's payment channels are the next purpose (issue 17).
-OrderPurpose = Literal["product"]
+# What an order buys: a product (for a customer), or an AI Market payment channel's
+# balance (for a machine, shared.market).
+OrderPurpose = Literal["product", "channel"]
 OrderStatus = Literal["pending", "paid", "refunded", "failed", "expired"]
 ProviderName = Literal["test", "stripe"]
 # A checkout left unpaid is expired by the provider's event (Stripe: after 24 hours).

@@ -35,7 +35,7 @@ class RefundBody(Strict):
 class OrderPublic(BaseModel):
     id: str
     seller_id: str
-    purpose: Literal["product"]
+    purpose: Literal["product", "channel"]
     reference_id: str = Field(description="the product (or AI Market channel) paid for")
     customer_id: str | None
     amount_usd: float

@@ -246,7 +246,13 @@ def _paid(order: Order, session: dict[str, Any]) -> Order | None:
 
 
 def _fulfil(order: Order) -> Order:
-    """What the order bought (idempotent on the other side too)."""
+    """What the order bought (idempotent on the other side too): a customer's entitlement,
+    or an AI Market channel's balance."""
+    if order.purpose == "channel":
+        from shared.market.service import fund_for_order
+
+        fund_for_order(order)
+        return order
     from shared.customers.entitlements import grant_for_order
 
     grant_for_order(order)
@@ -263,7 +269,11 @@ def _refunded(order: Order, charge: dict[str, Any]) -> Order | None:
         replace(order, refunded_cents=total, status="refunded" if full else order.status),
         refunded_cents=total - order.refunded_cents,
     )
-    if full:
+    if full and moved.purpose == "channel":
+        from shared.market.service import refunded_order
+
+        refunded_order(moved)
+    elif full:
         from shared.customers.entitlements import revoke_for_order
 
         revoke_for_order(moved)

@@ -37,7 +37,7 @@ def _to_order(item: OrderItem) -> Order:
     return Order(
         id=item.order_id,
         team_id=item.team_id,
-        purpose="product",
+        purpose="channel" if item.purpose == "channel" else "product",
         reference_id=item.reference_id,
         customer_id=item.customer_id,
         amount_cents=int(item.amount_cents),

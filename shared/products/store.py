@@ -398,6 +398,20 @@ def list_listed(
     return [_to_listed(item) for item in items], total, cursor
 
 
+def listed_under(word: str, limit: int) -> list[ListedProduct]:
+    """The newest `limit` listed products indexed under `word`: one Query of its partition."""
+    with storage_errors("products"):
+        items = list(
+            ListingItem.query(
+                search_partition(word),
+                ListingItem.sk.startswith(NEWEST),
+                scan_index_forward=False,
+                limit=limit,
+            )
+        )
+    return [_to_listed(item) for item in items]
+
+
 def category_counts() -> list[CategoryCount]:
     """Every category with listed products and how many: one Query of the counters."""
     prefix = category_count_key("")

@@ -124,6 +124,19 @@ PUBLIC = {
     "GET /api/v1/support/sessions/{support_session_id}/replies/{reply_id}",
     "POST /api/v1/support/sessions/{support_session_id}/escalate",
     "POST /api/v1/support/sessions/{support_session_id}/close",
+    # The AI Market v1: machines have no account. The catalog, plans and bills are public;
+    # a paid call is paid from a payment channel whose token (X-AI-Market-Token) is its
+    # credential: 402 without one, 401 with a wrong one (tests/api/test_ai_market_api.py).
+    "GET /api/v1/.well-known/ai-market.json",
+    "GET /api/v1/ai-market/manifest",
+    "POST /api/v1/ai-market/discover",
+    "POST /api/v1/capabilities/{pid}/{cid}/invoke",
+    "POST /api/v1/ai-market/channel/open",
+    "GET /api/v1/ai-market/channels/{channel_id}",
+    "POST /api/v1/ai-market/channel/close",
+    "POST /api/v1/ai-market/pipelines",
+    # Storefront telemetry from product pages' clients (size-capped, per address).
+    "POST /api/v1/telemetry/events",
 }
 # Reviewed: a storefront customer's routes, which check a customer token (never a team's).
 CUSTOMER_ROUTES = {

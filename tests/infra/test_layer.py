@@ -122,6 +122,9 @@ EXPECTED_LAYERS = {
     "customers": ("core", "tokens", "accounts"),
     # Payments check team and customer tokens; the worker applies verified events.
     "payments": ("core", "tokens"),
+    "support": ("core", "tokens"),
+    "ai_market": ("core", "tokens"),
+    "telemetry": ("core", "tokens"),
     "payment_events": ("core",),
 }
 
