@@ -1334,6 +1334,7 @@ TEAM_WIPE = WorkerFunction(
         "events": "read_write",
         "work": "read_write",
         "data": "read_write",
+        "storefront": "read_write",
         "identity": "read_write",
         "idempotency": "read_write",
     },

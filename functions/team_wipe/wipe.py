@@ -11,8 +11,14 @@ Stages, in order (each safe to run again: it deletes what is still there):
 3. objects    the team's S3 objects: a team's keys start `<team>/` or `<kind>/<team>/`
               (artifacts, hooks/, demos/, files/, ...); the top level is listed with a
               delimiter to find the kinds, then each `<kind>/<team>/` and `<team>/` prefix
-4. tables     jobs, agents, providers, costs, events, work, data: every item of the team
-5. defaults   the default agents again (one per phase), as registration made them
+4. storefront the team's products taken off the public storefront, each through the
+              products' own write (so the listing's counters stay right), before their
+              items go with the tables'
+5. tables     jobs, agents, providers, costs, events, work, data, storefront: every item of
+              the team; in the storefront table its orders and AI Market channels stay
+              (the buyers' records: a customer still reads their order, a channel's
+              refund still finds it)
+6. defaults   the default agents again (one per phase), as registration made them
 
 Finding a team's items: most sit under `TEAM#<team>`, but some are keyed by something else
 (a delivery under `WEBHOOK#<id>`, a trigger's runs under `TRIGGER#<id>`, an inbox under
@@ -39,11 +45,23 @@ from shared.observability import logger
 from shared.settings import get_settings
 from shared.team_wipe_store import WIPE_PREFIX, Progress
 
-WIPED_TABLES: Final = ("jobs", "agents", "providers", "costs", "events", "work", "data")
+WIPED_TABLES: Final = (
+    "jobs",
+    "agents",
+    "providers",
+    "costs",
+    "events",
+    "work",
+    "data",
+    "storefront",
+)
+# Items a wipe leaves in a table though they name the team: the buyers' records.
+KEPT: Final[dict[str, tuple[str, ...]]] = {"storefront": ("ORDER#", "CHANNEL#")}
 STAGES: Final = (
     "schedules",
     "secrets",
     "objects",
+    "storefront",
     *(f"table:{t}" for t in WIPED_TABLES),
     "defaults",
 )
@@ -207,10 +225,11 @@ def delete_items(
     """Every item of the team in `table`, page by page from `at.cursor`; OutOfTime (with
     the next page's cursor) when fewer than `margin` seconds are left."""
     for page in _scan_pages(table, team_id, at.cursor):
+        kept = KEPT.get(table, ())
         keys = [
             {"pk": item["pk"], "sk": item["sk"]}
             for item in page.get("Items", [])
-            if _is_teams(item, team_id)
+            if _is_teams(item, team_id) and not item["pk"]["S"].startswith(kept)
         ]
         _batch_delete(table, keys)
         _count(at, f"items.{table}", len(keys))
@@ -218,6 +237,13 @@ def delete_items(
         if at.cursor and time_left() < margin:
             raise OutOfTime(at)
     at.cursor = None
+
+
+def unlist_products(team_id: str, at: Progress) -> None:
+    """Every listed product of the team off the storefront (hidden, counters moved)."""
+    from shared.products.store import unlist_team_products
+
+    _count(at, "products_unlisted", unlist_team_products(team_id))
 
 
 def reseed_defaults(team_id: str, at: Progress) -> None:
@@ -239,6 +265,8 @@ def run_stages(team_id: str, at: Progress, time_left: TimeLeft, margin: float) -
             delete_secrets(team_id, at)
         elif stage == "objects":
             delete_objects(team_id, at)
+        elif stage == "storefront":
+            unlist_products(team_id, at)
         elif stage == "defaults":
             reseed_defaults(team_id, at)
         else:

@@ -13,7 +13,7 @@ from shared.db.base import counts_of, get_or_none, storage_errors, team_partitio
 from shared.db.query import prefix_page, query_page
 from shared.db.transactions import transact
 from shared.errors import Conflict
-from shared.ids import looks_like_id
+from shared.ids import looks_like_id, utcnow
 from shared.pagination import PageParams
 from shared.products.domain import (
     CategoryCount,
@@ -233,6 +233,23 @@ def save_product(old: Product, new: Product, release: Release | None = None) -> 
     if transact(write, what="product"):
         raise Conflict(_CHANGED)
     return replace(new, version=(old.version or 0) + 1)
+
+
+def unlist_team_products(team_id: str) -> int:
+    """Hide every listed product of the team (a wipe): each through its own write, so the
+    listing's items and counters follow. How many were listed."""
+    unlisted = 0
+    cursor: str | None = None
+    while True:
+        products, _, cursor = list_team_products(
+            team_id, PageParams(limit=100, cursor=cursor), status="published"
+        )
+        for product in products:
+            if product.listed:
+                save_product(product, replace(product, hidden=True, updated_at=utcnow()))
+                unlisted += 1
+        if cursor is None:
+            return unlisted
 
 
 def find_product(product_id: str) -> Product | None:

@@ -192,6 +192,58 @@ def test_a_wipe_deletes_team_a_everywhere_and_leaves_team_b(
     remove_trigger_schedules()
 
 
+def test_a_wipe_takes_the_teams_products_off_the_storefront_and_keeps_orders(
+    new_account: Callable[..., Account], pump: Any, client_at: Any
+) -> None:
+    from shared.ids import new_id, utcnow
+    from shared.payments.domain import Order
+    from shared.payments.store import create_order, get_order
+    from tests.factories import passed_job
+
+    a, b = new_account(), new_account()
+
+    def publish(account: Account, category: str) -> str:
+        answer = account.client.post(
+            f"/api/v1/jobs/{passed_job(account.team_id)}/publish",
+            headers=account.headers,
+            json={"category": category},
+        )
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    gone, kept = publish(a, "wiped-shop"), publish(b, "wiped-shop")
+    order = create_order(
+        Order(
+            id=new_id(),
+            team_id=a.team_id,
+            purpose="product",
+            reference_id=gone,
+            customer_id=None,
+            amount_cents=500,
+            currency="usd",
+            description="bought before the wipe",
+            provider="test",
+            created_at=utcnow(),
+            status="paid",
+        )
+    )
+    public = client_at()
+
+    assert wipe(a).status_code == 202
+    pump.drain()
+
+    assert_error(public.get(f"/api/v1/products/{gone}"), 404)
+    assert public.get(f"/api/v1/products/{kept}").status_code == 200
+    listed = public.get("/api/v1/products", params={"category": "wiped-shop"}).json()
+    assert [item["id"] for item in listed["items"]] == [kept]
+    assert listed["total"] == 1
+    categories = public.get("/api/v1/products/categories").json()["items"]
+    assert {"category": "wiped-shop", "count": 1} in categories
+    left = {item["pk"]["S"].split("#")[0] for item in team_items("storefront", a.team_id)}
+    assert left == {"ORDER"}
+    assert get_order(order.id) is not None
+
+
 def test_a_wipe_is_refused_without_the_confirmation_or_an_admin(
     new_account: Callable[..., Account], pump: Any
 ) -> None:
