@@ -767,6 +767,41 @@ TELEMETRY = RouteGroup(
     bucket="read_write",
 )
 
+# The admin product lifecycle (issue 17, seed 000's admin rows): a product from an idea
+# starts its job as POST /jobs does (jobs, its settings: events, costs; the job's execution
+# started and its event published), the products and releases (storefront), screenshots
+# the team's files (data), a support agent the team's (agents).
+PRODUCT_ADMIN = RouteGroup(
+    name="product_admin",
+    description="the admin product lifecycle: products from ideas (their jobs started), "
+    "batches, the team's products, storefront copy and settings, follow-ups, releases",
+    prefixes=("admin/products", "admin/pipeline", "admin/release"),
+    tables={
+        **IDENTITY_FOR_AUTH,
+        "storefront": "read_write",
+        "jobs": "read_write",
+        "agents": "read",
+        "events": "read",
+        "costs": "read",
+        "data": "read",
+    },
+    publishes_events=True,
+    controls_executions=True,
+)
+
+# Sandbox previews (issue 17): a listed web product's release site unpacked once into the
+# bucket (read the ZIP, put the files) and served through presigned links; previews and the
+# unpacked mark (storefront); the per-address limit (identity).
+PREVIEWS = RouteGroup(
+    name="previews",
+    description="sandbox previews: a listed web product's built site under a per-preview "
+    "URL that expires",
+    prefixes=("sandbox",),
+    tables={"identity": "read_write", "storefront": "read_write"},
+    bucket="read_write",
+    authenticates=False,
+)
+
 # The team's figures (seed 003 Analytics), exports and Prometheus metrics: read from
 # counters and daily rollups (shared/analytics), never by reading every item.
 ANALYTICS = RouteGroup(
@@ -827,6 +862,8 @@ GROUPS: tuple[RouteGroup, ...] = (
     SUPPORT,
     AI_MARKET,
     TELEMETRY,
+    PRODUCT_ADMIN,
+    PREVIEWS,
 )
 
 
@@ -900,7 +937,8 @@ PIPELINE_WORKER = WorkerFunction(
     handler="functions.pipeline.handler.handler",
     # Model calls go through the team's router: each phase's agent and the team's settings,
     # providers (and their breakers), the cost ledger and budgets, the provider keys. The
-    # reviewer phase opens the job's code review (work).
+    # reviewer phase opens the job's code review (work). A passed job a product waits on
+    # becomes its next release (storefront; the ZIP copied in the bucket).
     tables={
         "jobs": "read_write",
         "agents": "read",
@@ -908,6 +946,7 @@ PIPELINE_WORKER = WorkerFunction(
         "costs": "read_write",
         "events": "read",
         "work": "read_write",
+        "storefront": "read_write",
     },
     bucket="read_write",
     publishes_events=True,

@@ -66,6 +66,13 @@ class Unprocessable(DomainError):
     default_detail = "Unprocessable request"
 
 
+class Gone(DomainError):
+    """It was there and is no more, for good (an expired preview)."""
+
+    status_code = 410
+    default_detail = "Gone"
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
     default_detail = "Payload too large"
@@ -137,6 +144,7 @@ _STATUS_TEXT = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Payload too large",
     422: "Validation error",
     429: "Too many requests",

@@ -231,6 +231,10 @@ def complete(team_id: str, job_id: str) -> Answer:
         data={"tokens_in": job.tokens_in, "tokens_out": job.tokens_out, "cost_usd": job.cost_usd},
     )
     metrics.add_metric(name="JobsPassed", unit="Count", value=1)
+    # A product made from an idea, or a follow-up, waits on this job: its next release.
+    from shared.products.lifecycle import publish_built
+
+    publish_built(team_id, job_id)
     return {}
 
 

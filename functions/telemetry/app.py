@@ -5,7 +5,6 @@ shared.telemetry.service's."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -15,6 +14,7 @@ from shared.app_factory import create_app, group_router
 from shared.auth.dependencies import CurrentPrincipal
 from shared.errors import PayloadTooLarge, error_responses
 from shared.ratelimit import Limit, per_ip
+from shared.request_fields import DateTimeText
 from shared.telemetry import service
 from shared.telemetry.domain import MAX_BATCH_BYTES, MAX_EVENTS, MAX_SUMMARY_DAYS, TelemetryEvent
 
@@ -32,7 +32,7 @@ class TelemetryEventIn(BaseModel):
     product_id: Id
     session_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
-    timestamp: datetime | None = Field(default=None, description="when, by the client's clock")
+    timestamp: DateTimeText | None = Field(default=None, description="when, by the client's clock")
 
 
 class TelemetryBatch(BaseModel):

@@ -29,7 +29,7 @@ PriceUsd = Annotated[
 Category = Annotated[
     str, Field(pattern=CATEGORY_PATTERN, description="a slug: lower-case letters, digits, -")
 ]
-_TEXT = f".*{NOT_SPACE}.*"
+TEXT_PATTERN = f".*{NOT_SPACE}.*"
 
 
 def price_cents(price_usd: float) -> int:
@@ -143,7 +143,7 @@ class PublishBody(BaseModel):
         default=None,
         min_length=1,
         max_length=MAX_NAME_CHARS,
-        pattern=_TEXT,
+        pattern=TEXT_PATTERN,
         description="default: the job's name (a new product) or the product's",
     )
     tagline: str | None = Field(default=None, max_length=MAX_TAGLINE_CHARS)
@@ -151,7 +151,7 @@ class PublishBody(BaseModel):
         default=None,
         min_length=1,
         max_length=MAX_DESCRIPTION_CHARS,
-        pattern=_TEXT,
+        pattern=TEXT_PATTERN,
         description="default: the job's description (a new product) or the product's",
     )
     price_usd: PriceUsd | None = Field(

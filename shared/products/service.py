@@ -103,9 +103,21 @@ def update_product(
     given = {name: value for name, value in _fields(changes).items() if value is not None}
     if "screenshots" in given:
         given["screenshots"] = check_screenshots(team_id, given["screenshots"])
+    if "support_agent_id" in given:
+        _check_agent(team_id, given["support_agent_id"])
     if not given:
         return product
     return store.save_product(product, replace(product, **given, updated_at=utcnow()))
+
+
+def _check_agent(team_id: str, agent_id: str) -> None:
+    """The support agent must be a live agent of the team: 422 naming it otherwise."""
+    from shared.agents import service as agents
+
+    try:
+        agents.get_agent(team_id, agent_id)
+    except NotFound:
+        raise Unprocessable(f"agent {agent_id} is not an agent of the team") from None
 
 
 def _fields(changes: ProductChanges) -> dict[str, Any]:

@@ -277,6 +277,15 @@ def product_of_job(team_id: str, job_id: str) -> str | None:
     return item.product_id if item else None
 
 
+def link_job(team_id: str, job_id: str, product_id: str) -> None:
+    """Record that the job's result is the product's next release (a follow-up job): once."""
+    item = JobProductItem(
+        team_partition(team_id), job_product_key(job_id), team_id=team_id, product_id=product_id
+    )
+    with storage_errors("product"):
+        item.save(condition=JobProductItem.pk.does_not_exist())
+
+
 def list_team_products(
     team_id: str, params: PageParams, *, status: str | None = None
 ) -> tuple[list[Product], int, str | None]:

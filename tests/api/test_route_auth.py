@@ -137,6 +137,11 @@ PUBLIC = {
     "POST /api/v1/ai-market/pipelines",
     # Storefront telemetry from product pages' clients (size-capped, per address).
     "POST /api/v1/telemetry/events",
+    # Sandbox previews of listed web products: anyone may look (opening one is limited per
+    # address); a preview's id is its link, as a shared link is.
+    "POST /api/v1/sandbox/previews",
+    "GET /api/v1/sandbox/previews/{preview_id}",
+    "GET /api/v1/sandbox/previews/{preview_id}/site/{file_path}",
 }
 # Reviewed: a storefront customer's routes, which check a customer token (never a team's).
 CUSTOMER_ROUTES = {
@@ -530,6 +535,9 @@ _TRIGGER = {
 
 # Bodies that pass validation, so the answer shows what the route does with the id.
 BODIES: dict[str, dict[str, Any]] = {
+    "PATCH /api/v1/admin/pipeline/products/{product_id}/marketplace-copy": {"name": "Taken"},
+    "PATCH /api/v1/admin/pipeline/products/{product_id}/storefront-admin": {"hidden": True},
+    "PATCH /api/v1/admin/pipeline/products/{product_id}/followup": {"instructions": "planted"},
     "POST /api/v1/admin/support-queue/{support_session_id}/reply": {"content": "planted"},
     "PUT /api/v1/triggers/{trigger_id}": {**_TRIGGER, "name": "Taken over"},
     "PUT /api/v1/projects/{project_ref}": {"name": "Taken over"},

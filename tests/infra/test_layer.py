@@ -125,6 +125,8 @@ EXPECTED_LAYERS = {
     "support": ("core", "tokens"),
     "ai_market": ("core", "tokens"),
     "telemetry": ("core", "tokens"),
+    "product_admin": ("core", "tokens"),
+    "previews": ("core",),
     "payment_events": ("core",),
 }
 

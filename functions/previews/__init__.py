@@ -1,0 +1,1 @@
+"""The previews group: sandbox previews of listed web products."""
