@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-from dataclasses import dataclass
 from typing import Any
 
-from bench.common import percentile, run_child
-from bench.report import Check, Table, ms
-from bench.round_trips import Finished, time_round_trips
+from bench.common import run_child
+from bench.report import Check, Table
+from bench.round_trips import (
+    Finished,
+    RoundTripReport,
+    round_trip_check,
+    round_trip_table,
+    time_round_trips,
+)
 
 MAX_ROUND_TRIP_P50 = 0.3  # seconds
 TEAM = "bench-chat-team"
@@ -94,63 +98,28 @@ def _chat_child(count: int, warmup: int) -> dict[str, Any]:
     return {"latencies": found.latencies, "posts": found.posts, "lost": found.lost}
 
 
-@dataclass(frozen=True, slots=True)
-class ChatReport:
-    latencies: list[float]
-    posts: list[float]
-    lost: int
-    tickets: int
-
-
-def measure(tickets: int = 50, warmup: int = DEFAULT_WARMUP) -> ChatReport:
+def measure(tickets: int = 50, warmup: int = DEFAULT_WARMUP) -> RoundTripReport:
     found = run_child("bench.chat", str(tickets), str(warmup))
-    return ChatReport(found["latencies"], found["posts"], found["lost"], tickets)
+    return RoundTripReport(found["latencies"], found["posts"], found["lost"], tickets)
 
 
-def table(report: ChatReport) -> Table:
-    out = Table("Chat: POST /chat -> result, local runtime", ["measure", "p50", "p99"])
-    if report.latencies:
-        out.rows.append(
-            [
-                f"POST /chat -> GET /chat/{{id}} completed ({len(report.latencies)} tickets)",
-                ms(statistics.median(report.latencies)),
-                ms(percentile(report.latencies, 99)),
-            ]
-        )
-        out.rows.append(
-            [
-                "of which POST /chat answered 202",
-                ms(statistics.median(report.posts)),
-                ms(percentile(report.posts, 99)),
-            ]
-        )
-    out.rows.append(["lost", f"{report.lost} of {report.tickets}", ""])
-    out.notes.append(
-        "The local gateway in process, the local runtime's queue pump in its background "
+def table(report: RoundTripReport) -> Table:
+    return round_trip_table(
+        report,
+        title="Chat: POST /chat -> result, local runtime",
+        timed=f"POST /chat -> GET /chat/{{id}} completed ({len(report.latencies)} tickets)",
+        posted="of which POST /chat answered 202",
+        note="The local gateway in process, the local runtime's queue pump in its background "
         "thread (a round every 50 ms over every mapped queue, as `make dev`), one ticket at "
         "a time to the built-in template generator: POST /chat (provider checked, ticket "
         "stored, message on chat-tickets), chat_runner through the router (budget and "
-        "breaker read, ledger written) completing the ticket, then one GET of the ticket."
+        "breaker read, ledger written) completing the ticket, then one GET of the ticket.",
     )
-    return out
 
 
-def checks(report: ChatReport) -> list[Check]:
-    latencies = report.latencies
-    p50 = statistics.median(latencies) if latencies else None
-    return [
-        Check(
-            f"chat ticket round trip p50, POST -> result, local runtime ({report.tickets} tickets)",
-            (
-                f"{ms(p50)} (p99 {ms(percentile(latencies, 99))}; "
-                if p50 is not None
-                else "nothing answered ("
-            )
-            + f"{report.lost} lost)",
-            f"<= {MAX_ROUND_TRIP_P50 * 1000:.0f} ms, none lost",
-            p50 is not None and p50 <= MAX_ROUND_TRIP_P50 and report.lost == 0,
-        )
-    ]
+def checks(report: RoundTripReport) -> list[Check]:
+    name = f"chat ticket round trip p50, POST -> result, local runtime ({report.rounds} tickets)"
+    return [round_trip_check(report, name=name, limit_seconds=MAX_ROUND_TRIP_P50)]
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """One request that starts asynchronous work, timed until the work's result is read:
-the tasks and chat sections' round trips share this loop.
+the tasks, chat and support sections' round trips share this loop, and the chat and
+support sections their table and target.
 
 The client waits on `Finished`, which the section's hook on the store's terminal write
 marks, as a client woken by the completion's push would be; then one GET reads the
@@ -7,10 +8,14 @@ result. Warm-up rounds run first, untimed."""
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench.common import percentile
+from bench.report import Check, Table, ms
 
 TIMEOUT = 30.0
 
@@ -75,3 +80,43 @@ def time_round_trips(
             found.latencies.append(ended - started)
             found.posts.append(posted - started)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTripReport:
+    """A section's timed rounds: each round's POST-to-result, its POST alone, what was lost."""
+
+    latencies: list[float]
+    posts: list[float]
+    lost: int
+    rounds: int
+
+
+def round_trip_table(
+    report: RoundTripReport, *, title: str, timed: str, posted: str, note: str
+) -> Table:
+    """The section's table: the round trip and its POST (p50, p99), the rounds lost."""
+    out = Table(title, ["measure", "p50", "p99"])
+    if report.latencies:
+        for label, values in ((timed, report.latencies), (posted, report.posts)):
+            out.rows.append([label, ms(statistics.median(values)), ms(percentile(values, 99))])
+    out.rows.append(["lost", f"{report.lost} of {report.rounds}", ""])
+    out.notes.append(note)
+    return out
+
+
+def round_trip_check(report: RoundTripReport, *, name: str, limit_seconds: float) -> Check:
+    """The target: p50 within `limit_seconds` and no round lost."""
+    latencies = report.latencies
+    p50 = statistics.median(latencies) if latencies else None
+    return Check(
+        name,
+        (
+            f"{ms(p50)} (p99 {ms(percentile(latencies, 99))}; "
+            if p50 is not None
+            else "nothing answered ("
+        )
+        + f"{report.lost} lost)",
+        f"<= {limit_seconds * 1000:.0f} ms, none lost",
+        p50 is not None and p50 <= limit_seconds and report.lost == 0,
+    )

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-from dataclasses import dataclass
 from typing import Any
 
-from bench.common import percentile, run_child
-from bench.report import Check, Table, ms
-from bench.round_trips import Finished, time_round_trips
+from bench.common import run_child
+from bench.report import Check, Table
+from bench.round_trips import (
+    Finished,
+    RoundTripReport,
+    round_trip_check,
+    round_trip_table,
+    time_round_trips,
+)
 
 MAX_ROUND_TRIP_P50 = 0.3  # seconds
 TEAM = "bench-support-team"
@@ -110,65 +114,30 @@ def _support_child(count: int, warmup: int) -> dict[str, Any]:
     return {"latencies": found.latencies, "posts": found.posts, "lost": found.lost}
 
 
-@dataclass(frozen=True, slots=True)
-class SupportReport:
-    latencies: list[float]
-    posts: list[float]
-    lost: int
-    messages: int
-
-
-def measure(messages: int = 50, warmup: int = DEFAULT_WARMUP) -> SupportReport:
+def measure(messages: int = 50, warmup: int = DEFAULT_WARMUP) -> RoundTripReport:
     found = run_child("bench.support", str(messages), str(warmup))
-    return SupportReport(found["latencies"], found["posts"], found["lost"], messages)
+    return RoundTripReport(found["latencies"], found["posts"], found["lost"], messages)
 
 
-def table(report: SupportReport) -> Table:
-    out = Table("Support chat: message -> agent reply, local runtime", ["measure", "p50", "p99"])
-    if report.latencies:
-        out.rows.append(
-            [
-                f"POST .../messages -> GET .../replies/{{id}} completed "
-                f"({len(report.latencies)} messages)",
-                ms(statistics.median(report.latencies)),
-                ms(percentile(report.latencies, 99)),
-            ]
-        )
-        out.rows.append(
-            [
-                "of which POST .../messages answered 202",
-                ms(statistics.median(report.posts)),
-                ms(percentile(report.posts, 99)),
-            ]
-        )
-    out.rows.append(["lost", f"{report.lost} of {report.messages}", ""])
-    out.notes.append(
-        "The local gateway in process, the pump in its background thread (a round every "
+def table(report: RoundTripReport) -> Table:
+    return round_trip_table(
+        report,
+        title="Support chat: message -> agent reply, local runtime",
+        timed="POST .../messages -> GET .../replies/{id} completed "
+        f"({len(report.latencies)} messages)",
+        posted="of which POST .../messages answered 202",
+        note="The local gateway in process, the pump in its background thread (a round every "
         "50 ms, as `make dev`), one message at a time in one session: the token checked, "
         "the per-address limit counted, the message and its ticket stored in one "
         "transaction, the ticket on chat-tickets; chat_runner answering through the "
         "seller's router (the built-in template generator) and appending the reply; one GET "
-        "of the reply."
+        "of the reply.",
     )
-    return out
 
 
-def checks(report: SupportReport) -> list[Check]:
-    latencies = report.latencies
-    p50 = statistics.median(latencies) if latencies else None
-    return [
-        Check(
-            f"support message -> agent reply p50, local runtime ({report.messages} messages)",
-            (
-                f"{ms(p50)} (p99 {ms(percentile(latencies, 99))}; "
-                if p50 is not None
-                else "nothing answered ("
-            )
-            + f"{report.lost} lost)",
-            f"<= {MAX_ROUND_TRIP_P50 * 1000:.0f} ms, none lost",
-            p50 is not None and p50 <= MAX_ROUND_TRIP_P50 and report.lost == 0,
-        )
-    ]
+def checks(report: RoundTripReport) -> list[Check]:
+    name = f"support message -> agent reply p50, local runtime ({report.rounds} messages)"
+    return [round_trip_check(report, name=name, limit_seconds=MAX_ROUND_TRIP_P50)]
 
 
 if __name__ == "__main__":

@@ -5,14 +5,13 @@ pipelines' bills of materials."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass, replace
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from shared.errors import Conflict, NotFound, PaymentRequired, Unauthorized, Unprocessable
+from shared.identity.opaque import digest, same
 from shared.ids import new_id, utcnow
 from shared.market import catalog, store
 from shared.market.domain import (
@@ -35,10 +34,6 @@ class PaymentNeeded(PaymentRequired):
     def __init__(self, detail: str, quote: Quote) -> None:
         super().__init__(detail)
         self.quote = quote
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _quote(capability: Capability) -> Quote:
@@ -74,7 +69,7 @@ def authorised_channel(channel_id: str, token: str | None) -> Channel:
     channel = store.get_channel(channel_id, consistent=True)
     if channel is None:
         raise NotFound("no such payment channel")
-    if not token or not hmac.compare_digest(_digest(token), channel.token_digest):
+    if not token or not same(channel.token_digest, digest(token)):
         raise Unauthorized("the channel's token (X-AI-Market-Token) is missing or wrong")
     return channel
 
@@ -151,7 +146,7 @@ def open_channel(
             balance_cents=0,
             currency="usd",
             created_at=utcnow(),
-            token_digest=_digest(token),
+            token_digest=digest(token),
         )
     )
     order = payments.start_checkout(

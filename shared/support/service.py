@@ -10,8 +10,6 @@ the session's messages."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import replace
 
@@ -25,6 +23,7 @@ from shared.chat.domain import (
 )
 from shared.chat.tickets import check_target, history, queue_ticket
 from shared.errors import Conflict, NotFound, Unauthorized
+from shared.identity.opaque import digest, same
 from shared.ids import new_id, utcnow
 from shared.llm.providers.templates import KIND as TEMPLATES
 from shared.pagination import PageParams
@@ -43,10 +42,6 @@ DEFAULT_INSTRUCTIONS = (
     "product below; when you do not know, say so and offer to pass the question to the "
     "seller."
 )
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _not_found() -> NotFound:
@@ -70,7 +65,7 @@ def open_session(product_id: str, email: str | None) -> tuple[SupportSession, st
         created_at=now,
         updated_at=now,
         email=email,
-        token_digest=_digest(token),
+        token_digest=digest(token),
     )
     chat.create_conversation(
         Conversation(
@@ -94,7 +89,7 @@ def authorised_session(session_id: str, token: str | None) -> SupportSession:
     session = store.get_session(session_id)
     if session is None:
         raise _not_found()
-    if not token or not hmac.compare_digest(_digest(token), session.token_digest):
+    if not token or not same(session.token_digest, digest(token)):
         raise Unauthorized("a valid X-AIF-Support-Token for this session is required")
     return session
 
