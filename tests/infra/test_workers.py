@@ -43,14 +43,15 @@ def test_pipeline_worker_has_its_tables_the_bucket_and_the_bus_and_cannot_drive_
     built = stack.workers.functions[PIPELINE_WORKER.name]
     by_action = synthesized.granted(built.role)
     # Writes only where its registry entry says read_write: jobs, for its model calls the
-    # breakers (providers) and the cost ledger (costs), and the code review its reviewer
-    # phase opens (work).
+    # breakers (providers) and the cost ledger (costs), the code review its reviewer phase
+    # opens (work), and the release a passed job makes of the product waiting on it
+    # (storefront).
     writable = {
         synthesized.logical_id(stack.data.tables[key])
         for key, access in PIPELINE_WORKER.tables.items()
         if access == "read_write"
     }
-    assert {"jobs", "providers", "costs", "work"} == {
+    assert {"jobs", "providers", "costs", "work", "storefront"} == {
         key for key, access in PIPELINE_WORKER.tables.items() if access == "read_write"
     }
     for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
