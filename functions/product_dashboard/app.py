@@ -56,7 +56,25 @@ async def dashboard(principal: AdminPrincipal) -> DashboardFigures:
                 f"`retry: {STREAM_RETRY_MS}`: API Gateway buffers a Lambda's answer, so "
                 "each request is one snapshot and EventSource reconnects for the next"
             ),
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            # One event's fields (OpenAPI before 3.2: `schema` describes each event).
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["event", "data", "id", "retry"],
+                        "properties": {
+                            "event": {"type": "string", "enum": ["metrics"]},
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "description": "DashboardFigures as JSON",
+                            },
+                            "id": {"type": "string", "description": "the snapshot's time"},
+                            "retry": {"type": "integer", "enum": [STREAM_RETRY_MS]},
+                        },
+                    }
+                }
+            },
         },
     },
     summary="The dashboard's figures as an EventSource stream (one snapshot per connection)",

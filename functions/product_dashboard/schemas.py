@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from shared.dashboard.figures import Figures
 from shared.discovery.domain import MAX_THEME_CHARS, MAX_TOP_K, DiscoveryRun
@@ -49,8 +49,8 @@ class DiscoveryRunRequest(BaseModel):
     theme: str | None = Field(
         default=None, min_length=1, max_length=MAX_THEME_CHARS, pattern=TEXT_PATTERN
     )
-    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K, description="at most this many ideas")
-    create_product: bool = Field(
+    top_k: StrictInt = Field(default=5, ge=1, le=MAX_TOP_K, description="at most this many ideas")
+    create_product: StrictBool = Field(
         default=False, description="start a product (and its job) from each idea"
     )
     category: Category | None = Field(

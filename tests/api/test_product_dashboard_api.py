@@ -69,11 +69,9 @@ def test_create_product_starts_one_draft_per_idea_once(admin: Account, pump: Any
     by_id = {item["id"]: item for item in products["items"]}
     for idea in done["ideas"]:
         product = by_id[idea["product_id"]]
-        assert (product["status"], product["job_id"], product["category"]) == (
-            "draft",
-            idea["job_id"],
-            "tools",
-        )
+        assert (product["job_id"], product["category"]) == (idea["job_id"], "tools")
+        # A draft until its job passes (the emulated pipeline may have run it meanwhile).
+        assert product["status"] in {"draft", "published"}
         job = admin.client.get(f"/api/v1/jobs/{idea['job_id']}", headers=admin.headers)
         assert job.status_code == 200, job.text
     # The message again (SQS delivers at least once): nothing more is started.
@@ -143,6 +141,8 @@ def test_a_queue_that_refuses_fails_the_run_503(
         {"theme": "x" * 401},
         {"category": "Not A Slug"},
         {"create_product": "maybe"},
+        {"create_product": 0},
+        {"top_k": "3"},
         {"unknown": 1},
     ],
 )
