@@ -408,6 +408,7 @@ DEAD_LETTER = RouteGroup(
         "knowledge-index",
         "team-wipes",
         "payment-events",
+        "discovery-runs",
     ),
 )
 
@@ -789,6 +790,18 @@ PRODUCT_ADMIN = RouteGroup(
     controls_executions=True,
 )
 
+# The admin dashboard and discovery runs (issue 17, seed 000's admin rows): figures from
+# the products', payments' and support's counters (storefront), runs kept in the team's
+# partition (storefront) and queued (discovery-runs).
+PRODUCT_DASHBOARD = RouteGroup(
+    name="product_dashboard",
+    description="the admin dashboard: figures from counters, the metrics stream (SSE), "
+    "discovery runs of product ideas",
+    prefixes=("admin/dashboard", "admin/metrics", "admin/discovery"),
+    tables={**IDENTITY_FOR_AUTH, "storefront": "read_write"},
+    sends_to=("discovery-runs",),
+)
+
 # Sandbox previews (issue 17): a listed web product's release site unpacked once into the
 # bucket (read the ZIP, put the files) and served through presigned links; previews and the
 # unpacked mark (storefront); the per-address limit (identity).
@@ -864,6 +877,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     TELEMETRY,
     PRODUCT_ADMIN,
     PREVIEWS,
+    PRODUCT_DASHBOARD,
 )
 
 
@@ -1057,7 +1071,13 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
     # Items and their counts (events); once per SQS message id (idempotency). A dead
     # task run, chat ticket or workflow wait is settled failed (work) and says so (an
     # event, a workflow's task token answered): shared/dead_letter/settlers.py.
-    tables={"events": "read_write", "idempotency": "read_write", "work": "read_write"},
+    # A dead discovery run is failed too (storefront).
+    tables={
+        "events": "read_write",
+        "idempotency": "read_write",
+        "work": "read_write",
+        "storefront": "read_write",
+    },
     publishes_events=True,
     answers_workflow_tokens=True,
     # Every work queue's dead-letter queue (shared.queues), and the bus's own
@@ -1077,6 +1097,7 @@ DEAD_LETTER_ARCHIVER = WorkerFunction(
         "knowledge-index-dlq",
         "team-wipes-dlq",
         "payment-events-dlq",
+        "discovery-runs-dlq",
         "dead-letter",
     ),
     memory_mb=256,
@@ -1198,6 +1219,34 @@ CHAT_RUNNER = WorkerFunction(
     publishes_events=True,
     provider_keys="read",
     consumes=("chat-tickets",),
+    memory_mb=512,
+    # Two model calls (the provider and the fallback), each waiting at most 125 s.
+    timeout_seconds=300,
+)
+
+# Carries each discovery run (discovery-runs) to its end, once: product ideas asked of
+# the team's default provider through the router (providers and their breakers, the cost
+# ledger and budgets, the team's settings: events), kept on the run (storefront); with
+# create_product a product started per idea as POST /admin/products/create starts one
+# (its job: jobs, the job's execution started and its event published).
+DISCOVERY_RUNNER = WorkerFunction(
+    name="discovery_runner",
+    description="asks the team's default provider for product ideas and starts products from them",
+    handler="functions.discovery_runner.handler.handler",
+    tables={
+        "storefront": "read_write",
+        "jobs": "read_write",
+        "providers": "read_write",
+        "costs": "read_write",
+        "events": "read",
+        "agents": "read",
+        "data": "read",
+        "idempotency": "read_write",
+    },
+    publishes_events=True,
+    controls_executions=True,
+    provider_keys="read",
+    consumes=("discovery-runs",),
     memory_mb=512,
     # Two model calls (the provider and the fallback), each waiting at most 125 s.
     timeout_seconds=300,
@@ -1415,6 +1464,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     KNOWLEDGE_INDEXER,
     TEAM_WIPE,
     PAYMENT_EVENTS,
+    DISCOVERY_RUNNER,
 )
 
 

@@ -193,6 +193,17 @@ QUEUES: tuple[QueueSpec, ...] = (
         max_receive_count=5,
         batch_size=10,
     ),
+    QueueSpec(
+        "discovery-runs",
+        "one message per discovery run (POST /admin/discovery/run): product ideas asked of "
+        "the team's default provider through the router, products started from them",
+        consumer="discovery_runner",
+        # Six times discovery_runner's 300 s; a run whose consumer failed 3 times is failed
+        # (on its last receive, or by the dead-letter settler) rather than left running.
+        visibility_timeout_seconds=1800,
+        max_receive_count=3,
+        batch_size=1,
+    ),
 )
 
 QUEUES_BY_KEY: dict[str, QueueSpec] = {queue.key: queue for queue in QUEUES}

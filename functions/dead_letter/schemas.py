@@ -28,6 +28,7 @@ QueueKey = Literal[
     "knowledge-index",
     "team-wipes",
     "payment-events",
+    "discovery-runs",
 ]
 
 

@@ -26,6 +26,7 @@ Source = Literal[
     "knowledge-index",
     "team-wipes",
     "payment-events",
+    "discovery-runs",
     "bus",
     "manual",
 ]

@@ -71,6 +71,7 @@ class DeadLetterStatsItem(TeamItem):
     knowledge_index = NumberAttribute(default=0, attr_name="pending_knowledge-index")
     team_wipes = NumberAttribute(default=0, attr_name="pending_team-wipes")
     payment_events = NumberAttribute(default=0, attr_name="pending_payment-events")
+    discovery_runs = NumberAttribute(default=0, attr_name="pending_discovery-runs")
 
 
 def counter_name(source: str) -> str:

@@ -39,3 +39,7 @@ def settle(queue_key: str, payload: Any) -> None:
         from shared.team_wipe_store import settle_dead_letter as settle_wipe
 
         settle_wipe(payload)
+    elif origin == "discovery-runs":
+        from shared.discovery.runner import settle_dead_letter as settle_run
+
+        settle_run(payload)

@@ -82,3 +82,10 @@ def list_queue(
         SupportSessionItem.in_queue, queue_partition(team_id, status), params
     )
     return [_to_session(item) for item in items], total, cursor
+
+
+def count_queue(team_id: str, status: SupportStatus, *, at_most: int) -> int:
+    """How many of the seller's sessions have `status`, counting no further than `at_most`:
+    one bounded Query with Select=COUNT on the queue's index (the dashboard's figure)."""
+    with storage_errors("support session"):
+        return SupportSessionItem.in_queue.count(queue_partition(team_id, status), limit=at_most)

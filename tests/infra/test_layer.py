@@ -128,6 +128,8 @@ EXPECTED_LAYERS = {
     "product_admin": ("core", "tokens"),
     "previews": ("core",),
     "payment_events": ("core",),
+    "product_dashboard": ("core", "tokens"),
+    "discovery_runner": ("core",),
 }
 
 PipCall = tuple[list[str], str]  # pins, constraints file text ("" without one)

@@ -43,6 +43,7 @@ DEAD_LETTER_SOURCES = (
     "knowledge-index",
     "team-wipes",
     "payment-events",
+    "discovery-runs",
     "bus",
     "manual",
 )

@@ -1,0 +1,1 @@
+"""The admin dashboard's figures, read from the counters other areas keep."""
