@@ -4,12 +4,13 @@ names are global across groups)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.dashboard.figures import Figures
 from shared.discovery.domain import MAX_THEME_CHARS, MAX_TOP_K, DiscoveryRun
+from shared.numbers import JSON_NUMBER
 from shared.products.schemas import TEXT_PATTERN, Category
 
 
@@ -49,7 +50,10 @@ class DiscoveryRunRequest(BaseModel):
     theme: str | None = Field(
         default=None, min_length=1, max_length=MAX_THEME_CHARS, pattern=TEXT_PATTERN
     )
-    top_k: StrictInt = Field(default=5, ge=1, le=MAX_TOP_K, description="at most this many ideas")
+    # A JSON integer (9.0 too, as JSON Schema counts it), never a string or a boolean.
+    top_k: Annotated[int, Field(ge=1, le=MAX_TOP_K), JSON_NUMBER] = Field(
+        default=5, description="at most this many ideas"
+    )
     create_product: StrictBool = Field(
         default=False, description="start a product (and its job) from each idea"
     )
