@@ -52,17 +52,11 @@ def _environment() -> Any:
     return get_settings()
 
 
-def _chat_child(count: int, warmup: int) -> dict[str, Any]:
-    settings = _environment()
-    from fastapi.testclient import TestClient
-
-    from shared.auth.principal import Principal
-    from shared.auth.tokens import issue_token
+def marking_completed_tickets() -> Finished:
+    """A Finished that each chat ticket's completion marks (its consumer's write, hooked):
+    the client is woken as the `chat.completed` push would wake it."""
     from shared.chat import store
     from shared.chat.domain import Ticket
-    from tools.local.emulator import emulated_aws
-    from tools.local.gateway import LocalGateway, register_group_functions
-    from tools.local.pump import LocalPump
 
     finished = Finished()
     original = store.complete_ticket
@@ -73,6 +67,20 @@ def _chat_child(count: int, warmup: int) -> dict[str, Any]:
         return done
 
     store.complete_ticket = timed_complete  # type: ignore[assignment]
+    return finished
+
+
+def _chat_child(count: int, warmup: int) -> dict[str, Any]:
+    settings = _environment()
+    from fastapi.testclient import TestClient
+
+    from shared.auth.principal import Principal
+    from shared.auth.tokens import issue_token
+    from tools.local.emulator import emulated_aws
+    from tools.local.gateway import LocalGateway, register_group_functions
+    from tools.local.pump import LocalPump
+
+    finished = marking_completed_tickets()
     body = {
         "messages": [{"role": "user", "content": "Capital of France?"}],
         "provider": "templates",

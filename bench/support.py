@@ -18,10 +18,10 @@ import os
 import sys
 from typing import Any
 
+from bench.chat import marking_completed_tickets
 from bench.common import run_child
 from bench.report import Check, Table
 from bench.round_trips import (
-    Finished,
     RoundTripReport,
     round_trip_check,
     round_trip_table,
@@ -72,22 +72,12 @@ def _support_child(count: int, warmup: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
     import functions.support.app as support_routes
-    from shared.chat import store
-    from shared.chat.domain import Ticket
     from shared.ratelimit import Limit
     from tools.local.emulator import emulated_aws
     from tools.local.gateway import LocalGateway, register_group_functions
     from tools.local.pump import LocalPump
 
-    finished = Finished()
-    original = store.complete_ticket
-
-    def timed_complete(ticket: Ticket, **fields: Any) -> Ticket | None:
-        done = original(ticket, **fields)
-        finished.mark(ticket.ticket_id)
-        return done
-
-    store.complete_ticket = timed_complete  # type: ignore[assignment]
+    finished = marking_completed_tickets()
     support_routes.MESSAGES_PER_IP = Limit("bench-support-message", 100_000, 60)
     with emulated_aws(settings):
         register_group_functions(settings)

@@ -202,7 +202,9 @@ async def get_channel(channel_id: IdPath, token: ChannelToken = None) -> MarketC
 
 
 _CLOSE = {**_CHANNEL, **error_responses(409)}
-_CLOSE[409]["description"] = "The channel was spent from meanwhile: close it again"
+_CLOSE[409]["description"] = (
+    "The channel is not funded yet, or was spent from meanwhile (close it again)"
+)
 
 
 @router.post(

@@ -174,7 +174,12 @@ def close_channel(channel: Channel, *, base_url: str = "", address: str = "") ->
     from shared.payments import store as orders
 
     if channel.status == "pending":
-        return store.save_channel(replace(channel, status="closed"))
+        # Its checkout can still be paid: closed now, that payment would fund nothing and
+        # be refunded by nobody. An unpaid checkout expires by itself.
+        raise Conflict(
+            "the channel is not funded yet: pay its checkout_url and close it then, or leave "
+            "it (an unpaid checkout expires)"
+        )
     if channel.status == "open":
         closed = store.close(channel, channel.balance_cents)
         if closed is None:

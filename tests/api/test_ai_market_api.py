@@ -181,6 +181,15 @@ def test_closing_a_channel_refunds_what_is_left_through_its_payment(
     channel = machine.post(
         "/ai-market/channel/open", json={"seller_id": seller.team_id, "amount_usd": 3}
     ).json()
+    # Not funded yet: closing now would leave a later payment funding nothing.
+    assert_error(
+        machine.post(
+            "/ai-market/channel/close",
+            json={"channel_id": channel["channel_id"]},
+            headers={"X-AI-Market-Token": channel["token"]},
+        ),
+        409,
+    )
     pay(machine, channel["checkout_url"])
     pump.drain()
     assert invoke(machine, product, **channel_headers(channel, "one")).status_code == 200
