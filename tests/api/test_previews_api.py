@@ -83,3 +83,13 @@ def test_previews_are_limited_per_address(seller: Account, client_at: Any) -> No
     visitor = client_at()
     answers = [visitor.post(PREVIEWS, json={"product_id": product}).status_code for _ in range(21)]
     assert answers == [201] * 20 + [429]
+
+
+def test_a_site_over_the_cap_is_refused_not_cut(
+    seller: Account, client_at: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.previews import service
+
+    monkeypatch.setattr(service, "MAX_SITE_FILES", 1)
+    product = publish(seller, SITE)
+    assert_error(client_at().post(PREVIEWS, json={"product_id": product}), 409)
