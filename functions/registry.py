@@ -696,7 +696,8 @@ CUSTOMERS = RouteGroup(
 # payment goes through the inbound path as the provider's signed event (events: replay
 # claims; identity: /hooks' per-address limit; the bucket: a large payload; hook-events).
 # Orders, settings, the test provider's checkouts (storefront); the product bought and the
-# customer's entitlements (storefront); Idempotency-Key (idempotency).
+# customer's entitlements (storefront); Idempotency-Key (idempotency). A team on Stripe:
+# the stripe_caller worker makes the calls (it alone reads the key and ships the library).
 PAYMENTS = RouteGroup(
     name="payments",
     description="payments: a customer's checkout of a product, the seller's orders and "
@@ -710,6 +711,7 @@ PAYMENTS = RouteGroup(
     },
     bucket="read_write",
     sends_to=("hook-events",),
+    invokes=("stripe_caller",),
 )
 
 # Support chat (issue 17): a visitor's sessions on listed products (storefront: sessions;
@@ -741,7 +743,8 @@ SUPPORT = RouteGroup(
 # close refunds through it: the test provider's event goes through the inbound path
 # (events: the source and replay claims; identity: /hooks' per-address limit and this
 # group's; the bucket: a large payload and the release's download link; hook-events).
-# The manifest is signed with the platform's key (signs_tokens).
+# The manifest is signed with the platform's key (signs_tokens). A seller on Stripe: the
+# stripe_caller worker makes the calls.
 AI_MARKET = RouteGroup(
     name="ai_market",
     description="the AI Market v1: crawl manifest, signed tool catalog, plans from a "
@@ -754,6 +757,7 @@ AI_MARKET = RouteGroup(
     authenticates=False,
     signs_tokens=True,
     sends_to=("hook-events",),
+    invokes=("stripe_caller",),
 )
 
 # Storefront telemetry (issue 17): product pages' client batches in (public, per address:
@@ -1384,6 +1388,25 @@ SSH_RUNNER = WorkerFunction(
     timeout_seconds=30,
 )
 
+# Stripe's calls for the payments and AI Market groups (a checkout session, a refund, a
+# key's check), one per synchronous invocation: the only function that reads a seller's
+# Stripe key (its vault secret: data for the name, vault_secrets for the value) and ships
+# the stripe library (the payments layer: ~3 MB zipped, which would take the payments
+# group past its size budget beside tokens). Stripe's answers are its own events' business.
+STRIPE_CALLER = WorkerFunction(
+    name="stripe_caller",
+    description="calls Stripe for the payments and AI Market groups: checkout sessions, "
+    "refunds, a key's check, with the seller's key from its vault",
+    handler="functions.stripe_caller.handler.handler",
+    tables={"data": "read"},
+    vault_secrets="read",
+    extra_layers=("payments",),
+    memory_mb=256,
+    # Three attempts at Stripe of 8 s at most each (shared/payments/providers/stripe.py),
+    # under the groups' 29 s.
+    timeout_seconds=30,
+)
+
 # The single writer of each team's knowledge index (knowledge-index: FIFO, one message
 # group per team): applies entries' changes to the index's delta segment, merges it into
 # a new base past a threshold, publishes the new version (shared/knowledge/indexer.py).
@@ -1461,6 +1484,7 @@ WORKERS: tuple[WorkerFunction, ...] = (
     SANDBOX,
     CONNECTOR_RUNNER,
     SSH_RUNNER,
+    STRIPE_CALLER,
     KNOWLEDGE_INDEXER,
     TEAM_WIPE,
     PAYMENT_EVENTS,

@@ -14,6 +14,8 @@ no function carries what it never imports and each stays within Lambda's size bu
 - `connectors`: the mcp SDK and openapi-spec-validator; the connectors worker only.
 - `ssh`: asyncssh; the SSH worker only.
 - `reports`: xlsxwriter and prometheus-client; the analytics group (exports, /metrics).
+- `payments`: stripe (and requests, which it calls Stripe with); the groups that open
+  checkouts and ask refunds (payments, the AI Market).
 
 Which function gets which layer is data in functions/registry.py (`infra.specs.layers_for`).
 An extra layer is installed against core's versions (a pip constraint) and then loses every
@@ -73,6 +75,8 @@ EXTRA_LAYERS: dict[str, tuple[str, ...]] = {
     "ssh": ("asyncssh",),
     # Exports to .xlsx and the Prometheus text format: only the analytics group.
     "reports": ("xlsxwriter", "prometheus-client"),
+    # Stripe's client (with requests): only the groups that open checkouts and ask refunds.
+    "payments": ("stripe",),
 }
 LAYERS: tuple[str, ...] = (CORE, *EXTRA_LAYERS)
 # An extra layer that is only ever stacked over others is built against them too, and
@@ -113,6 +117,12 @@ STRIP_DIRS = frozenset({"__pycache__", "tests", "test"})
 # part of Powertools we use imports them, and tests/infra/test_layer.py fails if our code
 # ever does.
 UNUSED_PACKAGES = (
+    # Stripe's request parameter TypedDicts (14 MB: imported only under TYPE_CHECKING) and
+    # its v2 event notification classes (4.5 MB: thin events we never receive; ours are v1
+    # snapshot events, read as JSON). tests/infra/test_layer.py opens a checkout and asks a
+    # refund with the built layer's stripe.
+    "stripe/params",
+    "stripe/events",
     "aws_lambda_powertools/event_handler",
     *(
         f"aws_lambda_powertools/utilities/{name}"

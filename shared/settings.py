@@ -49,6 +49,8 @@ class Settings(BaseModel):
     # verifies it locally) and the Telegram Bot API's base URL (tests point it at loopback).
     notification_sender: str = "notifications@software-factory.example"
     telegram_api_url: str = "https://api.telegram.org"
+    # Stripe's API (tests point it at a loopback fake; nothing else should change it).
+    stripe_api_base: str = "https://api.stripe.com"
 
     # Comma-separated in the environment: CORS_ALLOW_ORIGINS=https://a.example,https://b.example
     cors_allow_origins: tuple[str, ...] = ()

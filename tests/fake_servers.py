@@ -1,5 +1,5 @@
-"""Fake OpenAI- and Anthropic-compatible servers and a webhook receiver: real HTTP on
-127.0.0.1, scripted answers.
+"""Fake OpenAI- and Anthropic-compatible servers, a webhook receiver, the Telegram Bot API
+and Stripe's API: real HTTP on 127.0.0.1, scripted answers.
 
 Each server records every request (method, path, query, headers, JSON body) and answers
 from a per-route script; once a route's script is used up, its default answer (a
@@ -38,6 +38,16 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
 
 
+def _parsed(raw: bytes, content_type: str) -> Any:
+    """A JSON body as its value; a form (Stripe's API takes them) as its flat fields
+    (`line_items[0][quantity]` stays one key)."""
+    if not raw:
+        return None
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    return json.loads(raw)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real providers and httpx's pool expect
     # The head and the body go out as two writes: with Nagle's algorithm the body waits for
@@ -63,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=url.path,
             query=dict(parse_qsl(url.query)),
             headers={name.lower(): value for name, value in self.headers.items()},
-            body=json.loads(raw) if raw else None,
+            body=_parsed(raw, self.headers.get("content-type") or ""),
             raw=raw,
         )
         fake = self.server.fake
@@ -263,3 +273,62 @@ class TelegramBotApi(FakeServer):
     def __init__(self, token: str) -> None:
         self.path = f"/bot{token}/sendMessage"
         super().__init__({("POST", self.path): Reply(200, {"ok": True, "result": {}})})
+
+
+class FakeStripe(FakeServer):
+    """Stripe's API as the payments provider calls it: a Checkout Session
+    (`POST /v1/checkout/sessions`) and a refund (`POST /v1/refunds`), each with a fresh id;
+    a scripted reply (an error) goes first. As Stripe does, a request repeating an
+    idempotency key gets the first one's answer."""
+
+    PAGE = "https://checkout.stripe.test/c/pay"
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self._made = 0
+        self._by_key: dict[str, Reply] = {}
+
+    def answer(self, recorded: Recorded) -> Reply:
+        route = (recorded.method, recorded.path)
+        key = recorded.headers.get("idempotency-key")
+        with self._lock:
+            self.requests.append(recorded)
+            queued = self._scripts.get(route)
+            if queued:
+                return queued.popleft()
+            if key in self._by_key:
+                return self._by_key[key]
+            self._made += 1
+            reply = self._make(route, recorded.body or {}, self._made)
+            if key and reply.status == 200:
+                self._by_key[key] = reply
+            return reply
+
+    def _make(self, route: tuple[str, str], form: dict[str, str], number: int) -> Reply:
+        if route == ("POST", "/v1/checkout/sessions"):
+            session = f"cs_test_fake{number}"
+            return Reply(
+                body={
+                    "id": session,
+                    "object": "checkout.session",
+                    "mode": form.get("mode"),
+                    "client_reference_id": form.get("client_reference_id"),
+                    "url": f"{self.PAGE}/{session}",
+                    "payment_status": "unpaid",
+                    "status": "open",
+                }
+            )
+        if route == ("POST", "/v1/refunds"):
+            return Reply(
+                body={
+                    "id": f"re_fake{number}",
+                    "object": "refund",
+                    "amount": int(form.get("amount", "0")),
+                    "payment_intent": form.get("payment_intent"),
+                    "status": "succeeded",
+                }
+            )
+        return Reply(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
+
+    def calls(self, path: str) -> list[Recorded]:
+        return [request for request in self.requests if request.path == path]

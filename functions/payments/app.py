@@ -1,11 +1,12 @@
 """Payments: a customer's checkout of a product, the seller's orders and refunds, the
-payment provider's settings, and the built-in test provider's hosted page. HTTP shapes
-only; the rules are shared.payments'. No route here marks an order paid: only the
-provider's signed event does (the payment_events worker)."""
+payment provider's settings (the built-in test provider or Stripe), and the built-in test
+provider's hosted page. HTTP shapes only; the rules are shared.payments'. No route here
+marks an order paid: only the provider's signed event does (the payment_events worker)."""
 
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Form, Header, Request, Response
@@ -20,16 +21,19 @@ from shared.idempotency import run_once
 from shared.pagination import LIST_RESPONSES, Page, Pagination, page_answer
 from shared.payments import service
 from shared.payments.checkout import checkout_product
-from shared.payments.domain import Order
+from shared.payments.domain import Order, PaymentSettings
 from shared.payments.schemas import (
     CheckoutBody,
     OrderPublic,
     PaymentProviderPublic,
     PaySubmitted,
+    ProviderBody,
     RefundBody,
     order_public,
+    provider_public,
 )
 from shared.ratelimit import Limit, client_ip
+from shared.vault.references import references_in
 
 router = group_router(tags=["payments"])
 # A hosted page is public: its guesses and retries are limited per address.
@@ -41,9 +45,13 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-_CHECKOUT = error_responses(401, 404, 409, 422)
+# The seller's provider can fail a checkout or a refund: Stripe down or refusing the
+# seller's key (502), or limiting requests (503).
+_PROVIDER_FAILED = (502, 503)
+_CHECKOUT = error_responses(401, 404, 409, 422, *_PROVIDER_FAILED)
 _CHECKOUT[404]["description"] = "No listed product with this id"
 _CHECKOUT[409]["description"] = "The product is free, or the customer has it already"
+_CHECKOUT[502]["description"] = "The seller's payment provider failed"
 
 
 @router.post(
@@ -65,7 +73,6 @@ async def checkout(
             body.product_id,
             success_url=body.success_url,
             cancel_url=body.cancel_url,
-            idempotency_key=idempotency_key,
             base_url=_base(request),
             address=client_ip(request),
         )
@@ -98,7 +105,8 @@ async def get_order(order_id: str, principal: CurrentPrincipal) -> OrderPublic:
     return order_public(await run_in_threadpool(service.team_order, principal.team_id, order_id))
 
 
-_REFUND = error_responses(401, 403, 404, 409, 422)
+_REFUND = error_responses(401, 403, 404, 409, 422, *_PROVIDER_FAILED)
+_REFUND[502]["description"] = "The payment provider failed"
 _REFUND[409]["description"] = "The order is not paid (or fully refunded)"
 _REFUND[422]["description"] = "More than what is left to refund"
 
@@ -135,6 +143,10 @@ async def refund(
     return order_public(await run_in_threadpool(ask))
 
 
+def _webhook_url(request: Request, settings: PaymentSettings) -> str:
+    return f"{_base(request)}{API_V1}/hooks/{settings.source_id}"
+
+
 @router.get(
     "/payment/provider",
     response_model=PaymentProviderPublic,
@@ -143,11 +155,36 @@ async def refund(
 )
 async def get_provider(principal: AdminPrincipal, request: Request) -> PaymentProviderPublic:
     settings = await run_in_threadpool(service.team_settings, principal.team_id)
-    return PaymentProviderPublic(
-        provider=settings.provider,
-        source_id=settings.source_id,
-        webhook_url=f"{_base(request)}{API_V1}/hooks/{settings.source_id}",
+    return provider_public(settings, _webhook_url(request, settings))
+
+
+_SET_PROVIDER = error_responses(401, 403, 409, 422)
+_SET_PROVIDER[409]["description"] = "The payments source changed meanwhile; retry"
+_SET_PROVIDER[422]["description"] = (
+    "A key missing, not in the vault, or not shaped as Stripe's; keys sent for the test provider"
+)
+
+
+@router.put(
+    "/payment/provider",
+    response_model=PaymentProviderPublic,
+    responses=_SET_PROVIDER,
+    summary="Choose the team's payment provider: the built-in test provider or Stripe (admins)",
+)
+async def set_provider(
+    body: ProviderBody, principal: AdminPrincipal, request: Request
+) -> PaymentProviderPublic:
+    name = references_in(body.secret_key).pop() if body.secret_key else None
+    settings = await run_in_threadpool(
+        partial(
+            service.set_provider,
+            principal.team_id,
+            body.provider,
+            stripe_key_secret=name,
+            webhook_secret=body.webhook_secret,
+        )
     )
+    return provider_public(settings, _webhook_url(request, settings))
 
 
 @router.get(

@@ -119,6 +119,30 @@ def delete_source(team_id: str, source_id: str) -> None:
         raise NotFound("source not found")
 
 
+def set_secret(team_id: str, source_id: str, secret: str) -> Source:
+    """Replace the source's signing secret (the sender issued a new one: Stripe's webhook
+    endpoint), in the source and its lookup together; NotFound when there is no source."""
+    item = get_or_none(SourceItem, team_partition(team_id), source_key(source_id), consistent=True)
+    if item is None:
+        raise NotFound("source not found")
+    item.secret = secret
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(item)  # on the version read
+        transaction.update(
+            SourceLookupItem(source_key(source_id), LOOKUP_SK),
+            actions=[SourceLookupItem.secret.set(secret)],
+            condition=SourceLookupItem.pk.exists(),
+        )
+
+    reasons = transact(write, what="source")
+    if condition_failed(reasons, 0):
+        raise Conflict("the source was changed by another request; reload and retry")
+    if reasons:
+        raise NotFound("source not found")
+    return _to_source(item)
+
+
 def lookup(source_id: str) -> SourceLookup | None:
     """What the public path needs of a source, in one GetItem; None when there is none."""
     if not looks_like_id(source_id):

@@ -159,7 +159,6 @@ def open_channel(
         description=f"AI Market payment channel {channel.id}",
         success_url=success_url,
         cancel_url=cancel_url,
-        idempotency_key=f"channel-{channel.id}",
         base_url=base_url,
         address=address,
     )

@@ -13,7 +13,6 @@ def checkout_product(
     *,
     success_url: str | None,
     cancel_url: str | None,
-    idempotency_key: str | None,
     base_url: str,
     address: str,
 ) -> Order:
@@ -37,8 +36,6 @@ def checkout_product(
         description=f"{product.name} (release {product.release})",
         success_url=success_url,
         cancel_url=cancel_url,
-        # The same key (the caller's, else one per customer and product) makes one checkout.
-        idempotency_key=idempotency_key or f"{customer_id}-{product.id}-{product.release}",
         base_url=base_url,
         address=address,
     )

@@ -39,12 +39,18 @@ class Order:
 @dataclass(frozen=True, slots=True)
 class PaymentSettings:
     """A team's payment provider: the built-in test provider until it sets Stripe's keys.
-    The keys themselves are in Secrets Manager, never here."""
+    Stripe's secret key is a secret of the team's vault, named here (its value is read
+    when a call needs it, never stored here); its webhook signing secret is the secret of
+    the payments source."""
 
     team_id: str
     provider: ProviderName
     source_id: str  # the inbound hook source its confirmations arrive on
     updated_at: datetime
+    # The vault secret holding Stripe's secret key; kept after a switch back to the test
+    # provider, so the team's Stripe orders can still be refunded.
+    stripe_key_secret: str | None = None
+    stripe_livemode: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 pk = ORDER#<order>              sk = ORDER        an order: what, who, how much, its state;
                                                   gsi1pk = TEAMORDERS#<seller>,
                                                   gsi1sk = <order>: the seller's orders
-pk = TEAM#<team>                sk = PAYMENTS     the team's provider and the inbound hook
-                                                  source its confirmations arrive on
+pk = TEAM#<team>                sk = PAYMENTS     the team's provider (Stripe: the vault
+                                                  secret holding its key) and the inbound
+                                                  hook source its confirmations arrive on
 pk = TEAM#<team>                sk = PAYMENTCOUNT the team's paid orders, revenue, refunds
                                                   (ADD only)
 pk = TESTCHECKOUT#<checkout>    sk = CHECKOUT     the built-in test provider's checkout
@@ -13,7 +14,12 @@ pk = TESTIDEM#<key>             sk = CLAIM        a test-provider call's idempot
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
 from shared.db.base import Gsi1Index, TeamItem, table_meta
 
@@ -65,6 +71,8 @@ class PaymentSettingsItem(TeamItem):
 
     provider = UnicodeAttribute()
     source_id = UnicodeAttribute()
+    stripe_key_secret = UnicodeAttribute(null=True)
+    stripe_livemode = BooleanAttribute(default=False)
 
 
 class PaymentCountItem(TeamItem):

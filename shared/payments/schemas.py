@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.numbers import JSON_NUMBER
-from shared.payments.domain import Order
+from shared.payments.domain import Order, PaymentSettings
 
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://\S+$")]
 Cents = Annotated[float, Field(gt=0, le=10_000, multiple_of=0.01, allow_inf_nan=False), JSON_NUMBER]
@@ -49,16 +49,57 @@ class OrderPublic(BaseModel):
     paid_at: datetime | None
 
 
+# `{{secrets.NAME}}`: a secret of the team's vault (shared.vault.domain.NAME_PATTERN).
+VaultReference = Annotated[
+    str,
+    StringConstraints(pattern=r"^\{\{ ?secrets\.[A-Za-z][A-Za-z0-9_-]{0,99} ?\}\}$"),
+]
+WebhookSecret = Annotated[str, StringConstraints(pattern=r"^whsec_[A-Za-z0-9+/=_-]{8,200}$")]
+
+
+class ProviderBody(Strict):
+    provider: Literal["test", "stripe"]
+    secret_key: VaultReference | None = Field(
+        default=None,
+        description="Stripe: the vault secret holding your Stripe secret key (sk_... or a "
+        "restricted rk_...), as {{secrets.NAME}} (make it with POST /secrets). Required "
+        "the first time; its value must have a Stripe key's shape (422).",
+    )
+    webhook_secret: WebhookSecret | None = Field(
+        default=None,
+        description="Stripe: the signing secret of the webhook endpoint you made in Stripe "
+        "for webhook_url (events checkout.session.completed, checkout.session.expired, "
+        "checkout.session.async_payment_succeeded and _failed, charge.refunded). Required "
+        "when switching to Stripe; only events it signs confirm a payment.",
+    )
+
+
 class PaymentProviderPublic(BaseModel):
     provider: Literal["test", "stripe"]
     source_id: str = Field(description="the inbound hook source the provider's events reach")
     webhook_url: str = Field(description="where the provider sends its signed events")
+    stripe_secret_key: str | None = Field(
+        description="the vault secret holding the Stripe key ({{secrets.NAME}}), kept after a "
+        "switch back to the test provider so Stripe orders can still be refunded"
+    )
+    livemode: bool = Field(description="the Stripe key is a live one: real money moves")
 
 
 class PaySubmitted(BaseModel):
     status: Literal["submitted"] = "submitted"
     order_id: str
     success_url: str
+
+
+def provider_public(settings: PaymentSettings, webhook_url: str) -> PaymentProviderPublic:
+    name = settings.stripe_key_secret
+    return PaymentProviderPublic(
+        provider=settings.provider,
+        source_id=settings.source_id,
+        webhook_url=webhook_url,
+        stripe_secret_key=f"{{{{secrets.{name}}}}}" if name else None,
+        livemode=settings.stripe_livemode,
+    )
 
 
 def order_public(order: Order) -> OrderPublic:

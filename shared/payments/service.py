@@ -19,6 +19,7 @@ from shared.payments.domain import (
     OrderPurpose,
     OrderStatus,
     PaymentSettings,
+    ProviderName,
 )
 from shared.payments.providers import PaymentProvider
 from shared.payments.providers.builtin import (
@@ -28,6 +29,8 @@ from shared.payments.providers.builtin import (
     checkout_completed,
     signed_headers,
 )
+from shared.payments.providers.stripe import StripeFailed
+from shared.payments.providers.via_worker import StripeViaWorker, check_key
 
 SOURCE_NAME = "Payments"
 # Where a hosted checkout sends the buyer back when the caller names no page of its own.
@@ -64,10 +67,63 @@ def _deliver(settings: PaymentSettings, address: str, body: bytes) -> None:
     inbound.accept(settings.source_id, signed_headers(source.secret, body), body, address)
 
 
-def provider_for(settings: PaymentSettings, base_url: str, address: str) -> PaymentProvider:
-    """The team's provider: the built-in test provider (the only one a team can choose
-    yet)."""
+def provider_for(
+    provider: ProviderName, settings: PaymentSettings, base_url: str, address: str
+) -> PaymentProvider:
+    """The team's `provider`: the one its settings name for a new checkout, the one an
+    order was paid with for its refund."""
+    if provider == "stripe":
+        if settings.stripe_key_secret is None:
+            raise StripeFailed("the seller has no Stripe key set")
+        return StripeViaWorker(settings.team_id, settings.stripe_key_secret)
     return BuiltInProvider(base_url, partial(_deliver, settings, address))
+
+
+def set_provider(
+    team_id: str,
+    provider: ProviderName,
+    *,
+    stripe_key_secret: str | None,
+    webhook_secret: str | None,
+) -> PaymentSettings:
+    """Choose the team's provider. Stripe needs the vault secret holding its secret key (its
+    shape checked now, by the worker that alone reads it) and, the first time, the signing
+    secret of the webhook endpoint made for the source's URL: it becomes the source's
+    secret, so only Stripe's signed events confirm anything. Back to the test provider,
+    the key's name is kept: orders paid through Stripe are still refunded through it."""
+    from shared.hooks import source_store
+
+    current = team_settings(team_id)
+    if provider == "test":
+        if webhook_secret is not None or stripe_key_secret is not None:
+            raise Unprocessable("the test provider takes no keys; leave them out")
+        changed = replace(current, provider="test", updated_at=utcnow())
+    else:
+        name = stripe_key_secret or current.stripe_key_secret
+        if name is None:
+            raise Unprocessable(
+                "Stripe needs secret_key: the vault secret holding your Stripe secret key, "
+                "as {{secrets.NAME}}"
+            )
+        # A key named before came with the endpoint's secret, which the source still has.
+        if webhook_secret is None and current.stripe_key_secret is None:
+            raise Unprocessable(
+                "Stripe needs webhook_secret: the signing secret (whsec_...) of the webhook "
+                "endpoint you made in Stripe for this team's webhook_url"
+            )
+        livemode = check_key(team_id, name)  # the stripe_caller reads it, not this group
+        if webhook_secret is not None:
+            source_store.set_secret(team_id, current.source_id, webhook_secret)
+        changed = replace(
+            current,
+            provider="stripe",
+            stripe_key_secret=name,
+            stripe_livemode=livemode,
+            updated_at=utcnow(),
+        )
+    store.put_settings(changed)
+    logger.info("payment provider set", extra={"team_id": team_id, "provider": provider})
+    return changed
 
 
 def start_checkout(
@@ -81,12 +137,12 @@ def start_checkout(
     description: str,
     success_url: str | None,
     cancel_url: str | None,
-    idempotency_key: str,
     base_url: str = "",
     address: str = "",
 ) -> Order:
-    """A pending order and its hosted checkout at the seller's provider (an idempotency
-    key derived from `idempotency_key`, so a retried request makes one checkout)."""
+    """A pending order and its hosted checkout at the seller's provider, asked with the
+    order's own idempotency key: a retried provider call makes one checkout for the order,
+    and another order, even of the same buyer and product, gets its own."""
     if amount_cents <= 0:
         raise Unprocessable("nothing to pay: the amount is zero")
     settings = team_settings(team_id)
@@ -105,11 +161,11 @@ def start_checkout(
         )
     )
     back = base_url.rstrip("/") + DEFAULT_RETURN_PATH.format(order_id=order.id)
-    checkout = provider_for(settings, base_url, address).create_checkout(
+    checkout = provider_for(settings.provider, settings, base_url, address).create_checkout(
         order,
         success_url=success_url or back,
         cancel_url=cancel_url or back,
-        idempotency_key=f"checkout-{idempotency_key}",
+        idempotency_key=f"checkout-{order.id}",
     )
     return store.save_order(
         order, replace(order, checkout_id=checkout.checkout_id, checkout_url=checkout.url)
@@ -163,7 +219,7 @@ def refund(
         raise Unprocessable(f"at most {refundable / 100:.2f} can be refunded")
     logger.info("refund asked", extra={"order_id": order.id, "actor": actor})
     settings = team_settings(order.team_id)
-    provider_for(settings, base_url, address).refund(
+    provider_for(order.provider, settings, base_url, address).refund(
         order, amount_cents=amount_cents, idempotency_key=f"refund-{idempotency_key}"
     )
     return store.get_order(order.id) or order
@@ -217,8 +273,11 @@ def apply_event(team_id: str, event: dict[str, Any]) -> Order | None:
     order = _order_of(event_object, team_id)
     if order is None:
         return None
-    if kind == "checkout.session.completed":
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        # A delayed method (a bank debit) completes the session unpaid, then succeeds.
         return _paid(order, event_object)
+    if kind == "checkout.session.async_payment_failed" and order.status == "pending":
+        return store.save_order(order, replace(order, status="failed"))
     if kind == "checkout.session.expired" and order.status == "pending":
         return store.save_order(order, replace(order, status="expired"))
     if kind == "charge.refunded":

@@ -147,6 +147,8 @@ def get_settings(team_id: str) -> PaymentSettings | None:
         provider="stripe" if item.provider == "stripe" else "test",
         source_id=item.source_id,
         updated_at=item.updated_at,
+        stripe_key_secret=item.stripe_key_secret,
+        stripe_livemode=bool(item.stripe_livemode),
     )
 
 
@@ -159,6 +161,8 @@ def put_settings(settings: PaymentSettings, *, only_if_new: bool = False) -> boo
         provider=settings.provider,
         source_id=settings.source_id,
         updated_at=settings.updated_at,
+        stripe_key_secret=settings.stripe_key_secret,
+        stripe_livemode=settings.stripe_livemode,
     )
     condition = PaymentSettingsItem.pk.does_not_exist() if only_if_new else None
     try:

@@ -95,7 +95,7 @@ def resolve(team_id: str, text: str, *, only: set[str] | None = None) -> Resolut
         names &= only
     if not names:
         return Resolution(text)
-    found = {name: _value(team_id, name) for name in sorted(names)}
+    found = {name: value_of(team_id, name) for name in sorted(names)}
 
     def put_in(match: re.Match[str]) -> str:
         return found.get(match.group(1), match.group(0))
@@ -109,7 +109,9 @@ def resolve_references(team_id: str, text: str) -> str:
     return resolve(team_id, text).text
 
 
-def _value(team_id: str, name: str) -> str:
+def value_of(team_id: str, name: str) -> str:
+    """The current value of the team's secret `name` (Unprocessable naming it when the team
+    has none): for a setting that names one secret rather than a text holding references."""
     from shared.vault import store, values
 
     secret = store.secret_by_name(team_id, name) if _NAME.fullmatch(name) else None

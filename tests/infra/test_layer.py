@@ -120,8 +120,10 @@ EXPECTED_LAYERS = {
     "products": ("core",),
     # Customers sign in (tokens) with argon2id passwords (accounts).
     "customers": ("core", "tokens", "accounts"),
-    # Payments check team and customer tokens; the worker applies verified events.
+    # Payments check team and customer tokens; the worker applies verified events; Stripe's
+    # calls are the stripe_caller's, which alone carries the stripe library (payments).
     "payments": ("core", "tokens"),
+    "stripe_caller": ("core", "payments"),
     "support": ("core", "tokens"),
     "ai_market": ("core", "tokens"),
     "telemetry": ("core", "tokens"),
@@ -220,6 +222,7 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
             "connectors",
             "ssh",
             "reports",
+            "payments",
         ]
         == list(build.LAYERS)
     )
@@ -233,6 +236,7 @@ def test_pins_come_from_pyproject_and_each_goes_to_one_layer(build: ModuleType) 
     assert named["connectors"] == {"mcp", "openapi_spec_validator"}
     assert named["ssh"] == {"asyncssh"}
     assert named["reports"] == {"xlsxwriter", "prometheus_client"}
+    assert named["payments"] == {"stripe"}
     assert {"fastapi", "pydantic", "httpx", "python_multipart"} <= named["core"]
     placed = [pin for layer_pins in plan.values() for pin in layer_pins]
     left_out = [pin for pin in pins if pin not in placed]
@@ -474,3 +478,50 @@ def test_no_code_of_ours_imports_what_the_layers_leave_out() -> None:
 
     assert dotted
     assert offenders == []
+
+
+# Run with the built payments layer first on the path: its own stripe, stripped.
+_STRIPE_CALLS = """
+import stripe
+from shared.payments.providers.stripe import StripeCharge, StripeProvider
+from tests.fake_servers import FakeStripe
+
+charge = StripeCharge("o1", "t1", "product", 950, "usd", "Kit", "pi_1")
+with FakeStripe() as fake:
+    stripe_api = StripeProvider("sk_test_0123456789abcdefghij", fake.url)
+    session = stripe_api.create_checkout(
+        charge, success_url="https://a.example", cancel_url="https://b.example",
+        idempotency_key="k1",
+    )
+    refund = stripe_api.refund(charge, amount_cents=950, idempotency_key="k2")
+print(stripe.__file__, session.checkout_id, refund)
+"""
+
+
+def test_the_payments_layers_stripe_calls_stripe_without_the_parts_left_out() -> None:
+    """The payments layer leaves out stripe's parameter types and v2 event classes
+    (UNUSED_PACKAGES): the layer's stripe, as the stripe_caller runs it, still opens a
+    checkout session and asks a refund (of a loopback fake of Stripe's API)."""
+    import os
+    import subprocess
+    import sys
+
+    site = load_build_script().site_dir(LAYER_BUILD_DIR, "payments")
+    assert (site / "stripe").is_dir()
+    assert not (site / "stripe" / "params").exists()
+    assert not (site / "stripe" / "events").exists()
+
+    ran = subprocess.run(
+        [sys.executable, "-c", _STRIPE_CALLS],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    module, session, refund = ran.stdout.split()
+    assert module.startswith(str(site))
+    assert session.startswith("cs_test_")
+    assert refund.startswith("re_")

@@ -355,11 +355,14 @@ def vault_secret_arns(synthesized: Synthesized) -> Any:
 # The functions that send a value where it is used by name (`{{secrets.NAME}}`).
 VAULT_READERS = {"notifications", "notification_delivery", "connector_runner", "triggers"}
 VAULT_READERS |= {"trigger_runner"}
+# A seller's Stripe key (a vault secret it names): read by the worker that calls Stripe.
+VAULT_READERS |= {"stripe_caller"}
 
 
 def test_vault_secrets_are_granted_on_their_own_prefix_only(synthesized: Synthesized) -> None:
     """Managed by the secrets routes; read only by the functions that use a secret by name
-    (a channel's delivery and test, the connector runner, trigger actions); on
+    (a channel's delivery and test, the connector runner, trigger actions, the Stripe
+    caller); on
     `<prefix>/vault/*` alone."""
     arn = json.dumps(vault_secret_arns(synthesized))
     assert f":secret:factory-{synthesized.stage}/vault/*" in arn
