@@ -734,6 +734,8 @@ SUPPORT = RouteGroup(
         "costs": "read",
     },
     sends_to=("chat-tickets",),
+    # dashboard.metrics when a session opens, is escalated or closes.
+    publishes_events=True,
 )
 
 # The AI Market v1 (issue 17): the protocol's paths at the root (`/ai-market/*`,
@@ -1014,6 +1016,8 @@ PAYMENT_EVENTS = WorkerFunction(
     tables={"storefront": "read_write", "events": "read", "idempotency": "read_write"},
     bucket="read",
     consumes=("payment-events",),
+    # dashboard.metrics when an order moves (shared.dashboard.live).
+    publishes_events=True,
     memory_mb=256,
     timeout_seconds=60,
 )

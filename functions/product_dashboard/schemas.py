@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from shared.dashboard.figures import Figures
+from shared.dashboard.figures import Figures, public
 from shared.discovery.domain import MAX_THEME_CHARS, MAX_TOP_K, DiscoveryRun
 from shared.numbers import JSON_NUMBER
 from shared.products.schemas import TEXT_PATTERN, Category
@@ -30,18 +30,7 @@ class DashboardFigures(BaseModel):
 
 
 def dashboard_figures(figures: Figures) -> DashboardFigures:
-    return DashboardFigures(
-        products_drafts=figures.products_drafts,
-        products_published=figures.products_published,
-        products_listed=figures.products_listed,
-        orders_paid=figures.orders_paid,
-        revenue_usd=figures.revenue_cents / 100,
-        refunded_usd=figures.refunded_cents / 100,
-        support_open=figures.support_open,
-        support_escalated=figures.support_escalated,
-        support_capped=figures.support_capped,
-        generated_at=figures.generated_at,
-    )
+    return DashboardFigures(**public(figures))
 
 
 class DiscoveryRunRequest(BaseModel):

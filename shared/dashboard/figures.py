@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from shared.ids import utcnow
 
@@ -66,5 +66,10 @@ def stream_event(data: dict[str, object], event_id: str) -> str:
     return f"retry: {STREAM_RETRY_MS}\nevent: {STREAM_EVENT}\nid: {event_id}\ndata: {body}\n\n"
 
 
-def as_dict(figures: Figures) -> dict[str, object]:
-    return asdict(figures)
+def public(figures: Figures) -> dict[str, Any]:
+    """The figures as the dashboard answers them (amounts in dollars): the route's body, the
+    stream's data and the `dashboard.metrics` event's."""
+    answer: dict[str, Any] = asdict(figures)
+    answer["revenue_usd"] = answer.pop("revenue_cents") / 100
+    answer["refunded_usd"] = answer.pop("refunded_cents") / 100
+    return answer

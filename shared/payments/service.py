@@ -8,6 +8,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from shared.dashboard.live import announce
 from shared.errors import Conflict, NotFound, PaymentRequired, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.observability import logger
@@ -267,7 +268,14 @@ def _order_of(event_object: dict[str, Any], team_id: str) -> Order | None:
 def apply_event(team_id: str, event: dict[str, Any]) -> Order | None:
     """Apply one verified provider event of the team's payments source: the order it
     moved, or None (not an order's, or nothing to change). Idempotent: applying it again
-    changes nothing."""
+    changes nothing. A moved order changes the seller's dashboard figures."""
+    moved = _apply(team_id, event)
+    if moved is not None:
+        announce(team_id)
+    return moved
+
+
+def _apply(team_id: str, event: dict[str, Any]) -> Order | None:
     kind = event.get("type")
     event_object = _object(event)
     order = _order_of(event_object, team_id)

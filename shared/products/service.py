@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared import artifacts
+from shared.dashboard.live import announce
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id, utcnow
 from shared.pagination import PageParams
@@ -91,7 +92,9 @@ def create_draft(
         created_at=now,
         updated_at=now,
     )
-    return store.create_product(product)
+    made = store.create_product(product)
+    announce(team_id)
+    return made
 
 
 def update_product(
@@ -107,7 +110,9 @@ def update_product(
         _check_agent(team_id, given["support_agent_id"])
     if not given:
         return product
-    return store.save_product(product, replace(product, **given, updated_at=utcnow()))
+    saved = store.save_product(product, replace(product, **given, updated_at=utcnow()))
+    announce(team_id)
+    return saved
 
 
 def _check_agent(team_id: str, agent_id: str) -> None:
@@ -192,7 +197,9 @@ def publish_from_job(
         published_at=existing.published_at or now,
         updated_at=utcnow(),
     )
-    return store.save_product(existing, published, release), created
+    saved = store.save_product(existing, published, release)
+    announce(team_id)
+    return saved, created
 
 
 def list_team_products(

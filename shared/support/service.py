@@ -22,6 +22,7 @@ from shared.chat.domain import (
     Ticket,
 )
 from shared.chat.tickets import check_target, history, queue_ticket
+from shared.dashboard.live import announce
 from shared.errors import Conflict, NotFound, Unauthorized
 from shared.identity.opaque import digest, same
 from shared.ids import new_id, utcnow
@@ -80,7 +81,9 @@ def open_session(product_id: str, email: str | None) -> tuple[SupportSession, st
             updated_at=now,
         )
     )
-    return store.create_session(session), token
+    made = store.create_session(session)
+    announce(session.team_id)
+    return made, token
 
 
 def authorised_session(session_id: str, token: str | None) -> SupportSession:
@@ -200,7 +203,9 @@ def close(session: SupportSession) -> SupportSession:
 
 def _moved(session: SupportSession, status: SupportStatus, **fields: object) -> SupportSession:
     changed = replace(session, status=status, updated_at=utcnow(), **fields)  # type: ignore[arg-type]
-    return store.save_session(changed)
+    saved = store.save_session(changed)
+    announce(session.team_id)
+    return saved
 
 
 def _touch(session: SupportSession) -> None:

@@ -439,6 +439,25 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("demo.updated", "a demo app's content was replaced, and its page with it", _demo()),
     EventType("demo.deleted", "a demo app and its page were deleted", _demo()),
     EventType(
+        "dashboard.metrics",
+        "the team's dashboard figures changed (an order paid, refunded or ended; a product "
+        "made, published or edited; a support session opened, escalated or closed): the "
+        "figures as they now stand, as GET /admin/dashboard answers them",
+        {
+            "team_id": _TEAM,
+            "products_drafts": 1,
+            "products_published": 4,
+            "products_listed": 3,
+            "orders_paid": 12,
+            "revenue_usd": 114.0,
+            "refunded_usd": 9.5,
+            "support_open": 2,
+            "support_escalated": 1,
+            "support_capped": False,
+            "generated_at": "2026-12-05T10:00:00+00:00",
+        },
+    ),
+    EventType(
         TEST,
         "sent by POST /webhooks/{id}/test to check an endpoint",
         {"team_id": _TEAM, "webhook_id": "01JF3ZD1E2F3G4H5J6K7M8N9P0", "message": "hello"},

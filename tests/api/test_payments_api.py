@@ -66,7 +66,11 @@ def pay(client: TestClient, order: dict[str, Any], card: str) -> Any:
 
 
 def test_a_product_is_paid_only_through_the_providers_signed_event(
-    client_at: Any, shop: dict[str, str], seller: dict[str, str], pump: Any
+    client_at: Any,
+    shop: dict[str, str],
+    seller: dict[str, str],
+    pump: Any,
+    published: list[tuple[str, dict[str, Any]]],
 ) -> None:
     client = client_at()
     buyer = customer(client)
@@ -98,6 +102,9 @@ def test_a_product_is_paid_only_through_the_providers_signed_event(
     after = figures.team_figures(shop["team"])
     assert after["orders_paid"] == before["orders_paid"] + 1
     assert after["revenue_usd"] == before["revenue_usd"] + 9.5
+    # The seller's dashboard hears of it (dashboard.metrics, pushed to its sockets).
+    [*_, announced] = [data for kind, data in published if kind == "dashboard.metrics"]
+    assert (announced["team_id"], announced["orders_paid"]) == (shop["team"], after["orders_paid"])
     seen = client.get(f"/api/v1/payment/orders/{order['id']}", headers=seller).json()
     assert (seen["status"], seen["checkout_url"]) == ("paid", None)
 

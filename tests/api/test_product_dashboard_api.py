@@ -272,6 +272,30 @@ def test_the_dashboard_shows_the_teams_figures(
     )
 
 
+def test_a_change_the_dashboard_counts_puts_its_figures_on_the_bus(
+    admin: Account, client_at: Any, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """`dashboard.metrics` carries the figures as they stand after each change, for the
+    team's sockets (live_push), webhooks and triggers."""
+    job = passed_job(admin.team_id)
+    product = admin.client.post(
+        f"/api/v1/jobs/{job}/publish", headers=admin.headers, json={"category": "web"}
+    )
+    assert product.status_code == 201, product.text
+    opened = client_at().post("/api/v1/support/sessions", json={"product_id": product.json()["id"]})
+    assert opened.status_code == 201, opened.text
+
+    metrics = [data for kind, data in published if kind == "dashboard.metrics"]
+    assert [m["team_id"] for m in metrics] == [admin.team_id, admin.team_id]
+    first, second = metrics
+    assert (first["products_published"], first["support_open"]) == (1, 0)
+    assert (second["products_published"], second["support_open"]) == (1, 1)
+    shown = admin.client.get(f"{ADMIN}/dashboard", headers=admin.headers).json()
+    assert {k: v for k, v in shown.items() if k != "generated_at"} == {
+        k: v for k, v in second.items() if k not in ("generated_at", "team_id")
+    }
+
+
 def test_the_metrics_stream_is_one_event_eventsource_reconnects_for(admin: Account) -> None:
     import json
 
