@@ -91,6 +91,23 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+_customer_numbers = itertools.count(1)
+
+
+def new_customer(client: TestClient, prefix: str = "buyer") -> dict[str, str]:
+    """A new storefront customer's Authorization header (an account of the storefront, not
+    a team user)."""
+    answer = client.post(
+        "/api/v1/customer/register",
+        json={
+            "email": f"{prefix}-{next(_customer_numbers)}@example.com",
+            "password": STRONG_PASSWORD,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return bearer(answer.json()["access_token"])
+
+
 # --- from llm tests ---
 
 # Distinctive, so a test can prove it appears nowhere it should not.

@@ -3,6 +3,8 @@ deleted together (keys in shared.hooks.models); `Source` and `SourceLookup` out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import get_or_none, storage_errors, team_partition
@@ -94,9 +96,11 @@ def list_sources(team_id: str, params: PageParams) -> tuple[list[Source], int, s
     return [_to_source(item) for item in items], total, cursor
 
 
-def delete_source(team_id: str, source_id: str) -> None:
-    """Delete the source and its lookup together; NotFound when the team has no such
-    source. Its events and claims expire by TTL (nothing reads them without the source)."""
+def _write_both(
+    team_id: str, source_id: str, write: Callable[[SourceItem, TransactWrite], None]
+) -> SourceItem:
+    """Change the source (on the version read) and its lookup in one transaction: the
+    source as read; NotFound when the team has no such source, Conflict when it changed."""
     item = (
         get_or_none(SourceItem, team_partition(team_id), source_key(source_id), consistent=True)
         if looks_like_id(source_id)
@@ -104,43 +108,42 @@ def delete_source(team_id: str, source_id: str) -> None:
     )
     if item is None:
         raise NotFound("source not found")
+    reasons = transact(lambda transaction: write(item, transaction), what="source")
+    if condition_failed(reasons, 0):
+        raise Conflict("the source was changed by another request; reload and retry")
+    if reasons:
+        raise NotFound("source not found")
+    return item
 
-    def write(transaction: TransactWrite) -> None:
-        transaction.delete(item)  # on the version read
+
+def delete_source(team_id: str, source_id: str) -> None:
+    """Delete the source and its lookup together; NotFound when the team has no such
+    source. Its events and claims expire by TTL (nothing reads them without the source)."""
+
+    def write(item: SourceItem, transaction: TransactWrite) -> None:
+        transaction.delete(item)
         transaction.delete(
             SourceLookupItem(source_key(source_id), LOOKUP_SK),
             condition=SourceLookupItem.pk.exists(),
         )
 
-    reasons = transact(write, what="source")
-    if condition_failed(reasons, 0):
-        raise Conflict("the source was changed by another request; reload and retry")
-    if reasons:
-        raise NotFound("source not found")
+    _write_both(team_id, source_id, write)
 
 
 def set_secret(team_id: str, source_id: str, secret: str) -> Source:
     """Replace the source's signing secret (the sender issued a new one: Stripe's webhook
     endpoint), in the source and its lookup together; NotFound when there is no source."""
-    item = get_or_none(SourceItem, team_partition(team_id), source_key(source_id), consistent=True)
-    if item is None:
-        raise NotFound("source not found")
-    item.secret = secret
 
-    def write(transaction: TransactWrite) -> None:
-        transaction.save(item)  # on the version read
+    def write(item: SourceItem, transaction: TransactWrite) -> None:
+        item.secret = secret
+        transaction.save(item)
         transaction.update(
             SourceLookupItem(source_key(source_id), LOOKUP_SK),
             actions=[SourceLookupItem.secret.set(secret)],
             condition=SourceLookupItem.pk.exists(),
         )
 
-    reasons = transact(write, what="source")
-    if condition_failed(reasons, 0):
-        raise Conflict("the source was changed by another request; reload and retry")
-    if reasons:
-        raise NotFound("source not found")
-    return _to_source(item)
+    return _to_source(_write_both(team_id, source_id, write))
 
 
 def lookup(source_id: str) -> SourceLookup | None:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from shared.payments import figures
 from shared.payments.providers.builtin import signed_headers
-from tests.factories import STRONG_PASSWORD, assert_error, bearer, passed_job
+from tests.factories import assert_error, new_customer, passed_job
 
 _numbers = count(1)
 PAYS = "4242 4242 4242 4242"
@@ -46,12 +46,7 @@ def shop(gateway: TestClient, seller: dict[str, str]) -> dict[str, str]:
 
 
 def customer(client: TestClient) -> dict[str, str]:
-    answer = client.post(
-        "/api/v1/customer/register",
-        json={"email": f"payer-{next(_numbers)}@example.com", "password": STRONG_PASSWORD},
-    )
-    assert answer.status_code == 201, answer.text
-    return bearer(answer.json()["access_token"])
+    return new_customer(client, "payer")
 
 
 def checkout(client: TestClient, headers: dict[str, str], product: str, **extra: Any) -> Any:

@@ -18,7 +18,7 @@ import stripe
 from fastapi.testclient import TestClient
 
 from shared.payments.providers.builtin import signed_headers
-from tests.factories import STRONG_PASSWORD, assert_error, bearer, passed_job
+from tests.factories import assert_error, new_customer, passed_job
 from tests.fake_servers import FakeStripe, Reply
 
 _numbers = count(1)
@@ -77,12 +77,7 @@ def stripe_shop(gateway: TestClient, token_for: Any) -> dict[str, Any]:
 
 
 def customer(client: TestClient) -> dict[str, str]:
-    answer = client.post(
-        "/api/v1/customer/register",
-        json={"email": f"stripe-buyer-{next(_numbers)}@example.com", "password": STRONG_PASSWORD},
-    )
-    assert answer.status_code == 201, answer.text
-    return bearer(answer.json()["access_token"])
+    return new_customer(client, "stripe-buyer")
 
 
 def stripe_event(event_type: str, data_object: dict[str, Any]) -> bytes:
