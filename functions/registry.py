@@ -762,6 +762,18 @@ AI_MARKET = RouteGroup(
     invokes=("stripe_caller",),
 )
 
+# Product feedback (issue 17, seed 000 `/api/feedback/*`): ratings of listed products
+# (public, per address: identity; an optional customer token: tokens), their counters and
+# the seller's moderation (storefront); the product rated and the rater's entitlement
+# (storefront).
+FEEDBACK = RouteGroup(
+    name="feedback",
+    description="product feedback: ratings of listed products (an account's one per "
+    "product, verified buyers), their summary, the seller's list and moderation",
+    prefixes=("feedback",),
+    tables={**IDENTITY_FOR_AUTH, "storefront": "read_write"},
+)
+
 # Storefront telemetry (issue 17): product pages' client batches in (public, per address:
 # identity), one object per seller and batch in the bucket, counters per product, day and
 # event name (storefront); a seller reads its product's counters.
@@ -881,6 +893,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     SUPPORT,
     AI_MARKET,
     TELEMETRY,
+    FEEDBACK,
     PRODUCT_ADMIN,
     PREVIEWS,
     PRODUCT_DASHBOARD,

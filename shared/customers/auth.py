@@ -24,4 +24,13 @@ async def current_customer(request: Request) -> Customer:
     return customer
 
 
+async def optional_customer(request: Request) -> Customer | None:
+    """The customer a customer token names, or None when no Authorization is sent (a
+    public route a signed-in customer may also call); a token that is sent must be valid."""
+    if not request.headers.get("authorization"):
+        return None
+    return await current_customer(request)
+
+
 CurrentCustomer = Annotated[Customer, Depends(current_customer)]
+MaybeCustomer = Annotated[Customer | None, Depends(optional_customer)]

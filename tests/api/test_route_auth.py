@@ -135,6 +135,10 @@ PUBLIC = {
     "GET /api/v1/ai-market/channels/{channel_id}",
     "POST /api/v1/ai-market/channel/close",
     "POST /api/v1/ai-market/pipelines",
+    # Ratings of listed products (per address); a customer token, when sent, is checked
+    # (401 when invalid) and makes it that account's one rating (test_feedback_api.py).
+    "POST /api/v1/feedback",
+    "GET /api/v1/feedback/products/{product_id}",
     # Storefront telemetry from product pages' clients (size-capped, per address).
     "POST /api/v1/telemetry/events",
     # Sandbox previews of listed web products: anyone may look (opening one is limited per
@@ -500,6 +504,8 @@ def owner(aws: None) -> Iterator[Team]:
         "support_session_id": _support_session(
             client.get("/api/v1/auth/me", headers=headers).json()
         ),
+        # A visitor's rating of a product of team A.
+        "feedback_id": _feedback(client.get("/api/v1/auth/me", headers=headers).json()),
         # Recorded as POST /settings/wipe records one, never queued: nothing is wiped.
         "wipe_id": _wipe(client.get("/api/v1/auth/me", headers=headers).json()["team_id"]),
         # A setting every team has, not a resource (see CATALOG below).
@@ -623,6 +629,24 @@ def _support_session(me: dict[str, Any]) -> str:
         token_digest="0" * 64,
     )
     return create_session(session).id
+
+
+def _feedback(me: dict[str, Any]) -> str:
+    from shared.feedback.domain import Feedback
+    from shared.feedback.store import add
+    from shared.ids import new_id, utcnow
+
+    now = utcnow()
+    rating = Feedback(
+        id=new_id(),
+        team_id=me["team_id"],
+        product_id=new_id(),
+        rating=4,
+        comment="team A's product",
+        created_at=now,
+        updated_at=now,
+    )
+    return add(rating).id
 
 
 def _paid_order(me: dict[str, Any]) -> str:

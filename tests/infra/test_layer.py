@@ -127,6 +127,8 @@ EXPECTED_LAYERS = {
     "support": ("core", "tokens"),
     "ai_market": ("core", "tokens"),
     "telemetry": ("core", "tokens"),
+    # Ratings: public, with an optional customer token (tokens).
+    "feedback": ("core", "tokens"),
     "product_admin": ("core", "tokens"),
     "previews": ("core",),
     "payment_events": ("core",),

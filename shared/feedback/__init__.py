@@ -1,0 +1,1 @@
+"""Product feedback (seed 000 `/api/feedback/*`): storefront visitors rate listed products."""
