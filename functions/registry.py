@@ -774,6 +774,21 @@ FEEDBACK = RouteGroup(
     tables={**IDENTITY_FOR_AUTH, "storefront": "read_write"},
 )
 
+# Seed 000's marketing endpoints (issue 17, `/api/marketing/*`): the listing's highlights and
+# a listed product's share card (storefront; its screenshot presigned: data, the bucket),
+# updates subscriptions and their counters (storefront), each confirmed by the address it
+# names (sends_email: the confirmation through SES), per-address limits (identity); the
+# seller's counts and confirmed addresses (team tokens).
+MARKETING = RouteGroup(
+    name="marketing",
+    description="storefront marketing: highlights, share cards, updates subscriptions "
+    "with double opt-in, the seller's subscribers",
+    prefixes=("marketing",),
+    tables={**IDENTITY_FOR_AUTH, "storefront": "read_write", "data": "read"},
+    bucket="read",
+    sends_email=True,
+)
+
 # Storefront telemetry (issue 17): product pages' client batches in (public, per address:
 # identity), one object per seller and batch in the bucket, counters per product, day and
 # event name (storefront); a seller reads its product's counters.
@@ -894,6 +909,7 @@ GROUPS: tuple[RouteGroup, ...] = (
     AI_MARKET,
     TELEMETRY,
     FEEDBACK,
+    MARKETING,
     PRODUCT_ADMIN,
     PREVIEWS,
     PRODUCT_DASHBOARD,

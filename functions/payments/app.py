@@ -29,6 +29,7 @@ from shared.payments.schemas import (
     PaySubmitted,
     ProviderBody,
     RefundBody,
+    StripeProviderBody,
     order_public,
     provider_public,
 )
@@ -161,7 +162,8 @@ async def get_provider(principal: AdminPrincipal, request: Request) -> PaymentPr
 _SET_PROVIDER = error_responses(401, 403, 409, 422)
 _SET_PROVIDER[409]["description"] = "The payments source changed meanwhile; retry"
 _SET_PROVIDER[422]["description"] = (
-    "A key missing, not in the vault, or not shaped as Stripe's; keys sent for the test provider"
+    "Stripe: a key missing (the first time), a secret the vault lacks, or a value not shaped "
+    "as a Stripe key; no webhook_secret the first time"
 )
 
 
@@ -174,14 +176,15 @@ _SET_PROVIDER[422]["description"] = (
 async def set_provider(
     body: ProviderBody, principal: AdminPrincipal, request: Request
 ) -> PaymentProviderPublic:
-    name = references_in(body.secret_key).pop() if body.secret_key else None
+    stripe = body if isinstance(body, StripeProviderBody) else None
+    name = references_in(stripe.secret_key).pop() if stripe and stripe.secret_key else None
     settings = await run_in_threadpool(
         partial(
             service.set_provider,
             principal.team_id,
             body.provider,
             stripe_key_secret=name,
-            webhook_secret=body.webhook_secret,
+            webhook_secret=stripe.webhook_secret if stripe else None,
         )
     )
     return provider_public(settings, _webhook_url(request, settings))

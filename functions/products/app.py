@@ -11,34 +11,19 @@ from shared.app_factory import create_app, group_router
 from shared.errors import error_responses
 from shared.pagination import LIST_RESPONSES, Page, page_answer
 from shared.products import service
-from shared.products.domain import ListedProduct, ListingQuery, Product
+from shared.products.domain import ListingQuery, Product
 from shared.products.schemas import (
     CategoryList,
     ListingParams,
     ProductSummary,
     PublicProduct,
     price_usd,
+    product_summary,
 )
 
 router = group_router(tags=["storefront"])
 # A presigned screenshot is good for an hour: a product page is read, then its images.
 SCREENSHOT_URL_SECONDS = 3600
-
-
-def _summary(item: ListedProduct) -> ProductSummary:
-    return ProductSummary(
-        id=item.id,
-        seller_id=item.seller_id,
-        name=item.name,
-        tagline=item.tagline,
-        category=item.category,
-        price_usd=price_usd(item.price_cents),
-        currency=item.currency,
-        kind=item.kind,
-        release=item.release,
-        quality_score=item.quality_score,
-        published_at=item.published_at,
-    )
 
 
 def _public(product: Product) -> PublicProduct:
@@ -70,7 +55,7 @@ def _public(product: Product) -> PublicProduct:
 async def list_products(params: Annotated[ListingParams, Query()]) -> dict[str, Any]:
     query = ListingQuery(category=params.category, search=params.search, sort=params.sort)
     items, total, cursor = service.listing(query, params)
-    return page_answer([_summary(item) for item in items], total, params, cursor)
+    return page_answer([product_summary(item) for item in items], total, params, cursor)
 
 
 @router.get(

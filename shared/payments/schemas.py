@@ -57,8 +57,14 @@ VaultReference = Annotated[
 WebhookSecret = Annotated[str, StringConstraints(pattern=r"^whsec_[A-Za-z0-9+/=_-]{8,200}$")]
 
 
-class ProviderBody(Strict):
-    provider: Literal["test", "stripe"]
+class TestProviderBody(Strict):
+    """The built-in test provider: no keys."""
+
+    provider: Literal["test"]
+
+
+class StripeProviderBody(Strict):
+    provider: Literal["stripe"]
     secret_key: VaultReference | None = Field(
         default=None,
         description="Stripe: the vault secret holding your Stripe secret key (sk_... or a "
@@ -72,6 +78,9 @@ class ProviderBody(Strict):
         "checkout.session.async_payment_succeeded and _failed, charge.refunded). Required "
         "when switching to Stripe; only events it signs confirm a payment.",
     )
+
+
+ProviderBody = Annotated[TestProviderBody | StripeProviderBody, Field(discriminator="provider")]
 
 
 class PaymentProviderPublic(BaseModel):

@@ -16,6 +16,7 @@ from shared.products.domain import (
     MAX_SCREENSHOTS,
     MAX_TAGLINE_CHARS,
     MIN_QUALITY,
+    ListedProduct,
     Product,
 )
 from shared.request_fields import NOT_SPACE
@@ -56,6 +57,22 @@ class ProductSummary(BaseModel):
     release: int
     quality_score: int
     published_at: datetime
+
+
+def product_summary(item: ListedProduct) -> ProductSummary:
+    return ProductSummary(
+        id=item.id,
+        seller_id=item.seller_id,
+        name=item.name,
+        tagline=item.tagline,
+        category=item.category,
+        price_usd=price_usd(item.price_cents),
+        currency=item.currency,
+        kind=item.kind,
+        release=item.release,
+        quality_score=item.quality_score,
+        published_at=item.published_at,
+    )
 
 
 class PublicProduct(ProductSummary):

@@ -139,6 +139,14 @@ PUBLIC = {
     # (401 when invalid) and makes it that account's one rating (test_feedback_api.py).
     "POST /api/v1/feedback",
     "GET /api/v1/feedback/products/{product_id}",
+    # Marketing: the storefront's highlights and share cards (listed products only);
+    # subscribing (per address, confirmed by the address itself), and the e-mailed tokens
+    # as the credential to confirm or end it (tests/api/test_marketing_api.py).
+    "GET /api/v1/marketing/highlights",
+    "GET /api/v1/marketing/products/{product_id}/card",
+    "POST /api/v1/marketing/subscribe",
+    "POST /api/v1/marketing/confirm",
+    "POST /api/v1/marketing/unsubscribe",
     # Storefront telemetry from product pages' clients (size-capped, per address).
     "POST /api/v1/telemetry/events",
     # Sandbox previews of listed web products: anyone may look (opening one is limited per

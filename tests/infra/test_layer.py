@@ -129,6 +129,7 @@ EXPECTED_LAYERS = {
     "telemetry": ("core", "tokens"),
     # Ratings: public, with an optional customer token (tokens).
     "feedback": ("core", "tokens"),
+    "marketing": ("core", "tokens"),
     "product_admin": ("core", "tokens"),
     "previews": ("core",),
     "payment_events": ("core",),

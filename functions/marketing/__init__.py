@@ -1,0 +1,1 @@
+"""Seed 000's public marketing endpoints: highlights, share cards, updates subscriptions."""

@@ -1,0 +1,2 @@
+"""Seed 000's public marketing endpoints (`/api/marketing/*`): the storefront's highlights,
+a product's share card, and updates subscriptions with double opt-in."""
