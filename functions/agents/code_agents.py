@@ -71,6 +71,7 @@ def _public(deployment: Deployment) -> dict[str, object]:
         "key_prefix": deployment.key_prefix,
         "created_at": deployment.created_at,
         "created_by": deployment.created_by,
+        "price_usd": deployment.price_cents / 100,
     }
 
 
@@ -87,6 +88,7 @@ def deploy(
             public=body.public,
             monthly_quota=body.monthly_quota,
             rate_limit_per_minute=body.rate_limit_per_minute,
+            price_cents=round(body.price_usd * 100),
         ),
     )
     return DeploymentCreated.model_validate(

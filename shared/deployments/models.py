@@ -61,6 +61,10 @@ class DeploymentItem(Model):
     description = UnicodeAttribute(default="")
     key_hash = UnicodeAttribute(null=True)
     key_prefix = UnicodeAttribute(null=True)
+    price_cents = NumberAttribute(default=0)
+    # The words the AI Market's index holds it under, space-separated (public ones only),
+    # so the undeploy deletes exactly those (shared.deployments.market_index).
+    market_words = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute()

@@ -33,6 +33,8 @@ class DeploySettings:
     public: bool = False
     monthly_quota: int | None = DEFAULT_MONTHLY_QUOTA
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
+    # A call's price through the AI Market (cents; 0: free). Public ones are listed there.
+    price_cents: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ def deploy(
         created_by=actor,
         description=agent.description,
         key_prefix=None if key is None else key[:SHOWN_KEY_CHARS],
+        price_cents=settings.price_cents,
     )
     if store.create(deployment, None if key is None else key_hash(key)) is not None:
         # The agent changed since it was read: deleted, its code removed, or deployed.
