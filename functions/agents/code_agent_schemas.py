@@ -104,6 +104,14 @@ class DeployRequest(BaseModel):
     )
 
 
+class DeploymentChange(BaseModel):
+    """PATCH /agents/{agent_id}/deployment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    price_usd: Price = Field(description="what a call costs through the AI Market; 0: free")
+
+
 class DeploymentPublic(BaseModel):
     friendly_name: str
     agent_id: str

@@ -5,6 +5,7 @@ shapes."""
 from __future__ import annotations
 
 from functions.agents.code_agent_schemas import (
+    DeploymentChange,
     DeploymentCreated,
     DeploymentPublic,
     DeploymentWithUsage,
@@ -103,6 +104,11 @@ def undeploy(team_id: str, agent_id: str) -> None:
 def get_deployment(team_id: str, agent_id: str) -> DeploymentWithUsage:
     deployment, calls = deployments.get_deployment(team_id, agent_id)
     return DeploymentWithUsage.model_validate(_public(deployment) | {"calls_this_month": calls})
+
+
+def change_price(team_id: str, agent_id: str, body: DeploymentChange) -> DeploymentWithUsage:
+    deployments.change_price(team_id, agent_id, round(body.price_usd * 100))
+    return get_deployment(team_id, agent_id)
 
 
 def list_deployments(

@@ -44,7 +44,9 @@ OPENS_PER_IP = Limit("market-channel-ip", requests=10, window_seconds=3600)
 CALLS_PER_IP = Limit("market-invoke-ip", requests=120, window_seconds=60)
 
 # A listed product's id, or `agent-<team id>` for the team's public deployed agents.
-PidPath = Annotated[str, Path(pattern=r"^(agent-)?[0-9A-HJKMNP-TV-Z]{26}$")]
+PidPath = Annotated[
+    str, Path(pattern=r"^([0-9A-HJKMNP-TV-Z]{26}|agent-[A-Za-z0-9_-]{1,64})$", max_length=70)
+]
 CapabilityPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[\w.-]+$")]
 ChannelId = Annotated[str | None, Header(alias=CHANNEL_HEADER, max_length=64)]
 ChannelToken = Annotated[str | None, Header(alias=TOKEN_HEADER, max_length=200)]

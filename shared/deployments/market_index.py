@@ -45,7 +45,7 @@ def _sort_key(deployment: Deployment) -> str:
 
 class MarketAgentItem(Model):
     """One index entry of a public deployment (no version: written with the deploy, deleted
-    with the undeploy, never changed in between)."""
+    with the undeploy, its price changed with the deployment's in one transaction)."""
 
     Meta = table_meta("agents")
 
@@ -105,6 +105,19 @@ def remove(transaction: TransactWrite, deployment: Deployment, held: tuple[str, 
     undeploy's `transaction`."""
     for partition in (ALL_PARTITION, *(word_partition(word) for word in held)):
         transaction.delete(MarketAgentItem(partition, _sort_key(deployment)))
+
+
+def reprice(
+    transaction: TransactWrite, deployment: Deployment, held: tuple[str, ...], price_cents: int
+) -> None:
+    """Add setting the price of the deployment's entries to the `transaction` that changes
+    the deployment's."""
+    for partition in (ALL_PARTITION, *(word_partition(word) for word in held)):
+        transaction.update(
+            MarketAgentItem(partition, _sort_key(deployment)),
+            [MarketAgentItem.price_cents.set(price_cents)],
+            condition=MarketAgentItem.pk.exists(),
+        )
 
 
 def _agent(item: MarketAgentItem) -> MarketAgent:

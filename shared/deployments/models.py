@@ -45,7 +45,8 @@ def usage_key(agent_id: str, month: str) -> str:
 
 class DeploymentItem(Model):
     """A deployment, under its friendly name. Written once by the deploy and deleted by the
-    undeploy: nothing changes it in between, so it carries no version."""
+    undeploy; in between only its price changes (one conditional UpdateItem, with its
+    market index entries), so it carries no version."""
 
     Meta = table_meta("agents")
 

@@ -118,6 +118,16 @@ def undeploy(team_id: str, agent_id: str) -> None:
         raise NotFound("the agent is not deployed")
 
 
+def change_price(team_id: str, agent_id: str, price_cents: int) -> Deployment:
+    """Set the price of the agent's deployment's AI Market calls (its index entries with
+    it). NotFound when the agent is not there or not deployed; Conflict when it was
+    undeployed meanwhile."""
+    deployment = _deployment_of(team_id, agent_id)
+    if not store.set_price(deployment, price_cents):
+        raise Conflict("the deployment was undeployed or changed meanwhile: read it again")
+    return deployment.model_copy(update={"price_cents": price_cents})
+
+
 def get_deployment(team_id: str, agent_id: str) -> tuple[Deployment, int]:
     """The agent's deployment and its calls this month (UTC)."""
     deployment = _deployment_of(team_id, agent_id)

@@ -8,6 +8,8 @@ DynamoDB per call:
   delete                    one GetItem (the index words) and one TransactWriteItems: the
                             name item, the agent's mark and the index entries
   list_for_team             one Query on gsi1 (+ one Query with Select=COUNT)
+  set_price                 one GetItem (the index words) and one TransactWriteItems: the
+                            name item's price and its index entries'
   has_public                one Query on gsi1 (the team's list), to its first public one
   count_call                one conditional UpdateItem (ADD)
   calls_in                  one GetItem
@@ -127,6 +129,28 @@ def delete(team_id: str, agent_id: str, friendly_name: str) -> bool:
             held = tuple((found.market_words or "").split())
             market_index.remove(transaction, _to_deployment(found), held)
         agents.mark_undeployed(transaction, team_id, agent_id, friendly_name)
+
+    return not transact(write, what="deployment")
+
+
+def set_price(deployment: Deployment, price_cents: int) -> bool:
+    """The deployment's price and its market index entries' together (one GetItem for the
+    words, one TransactWriteItems); False when it is not as read (undeployed meanwhile)."""
+    name = deployment.friendly_name
+    found = get_or_none(DeploymentItem, name_key(name), NAME_CLAIM, consistent=True)
+    if found is None or found.agent_id != deployment.agent_id:
+        return False
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(
+            DeploymentItem(name_key(name), NAME_CLAIM),
+            [DeploymentItem.price_cents.set(price_cents)],
+            condition=(DeploymentItem.team_id == deployment.team_id)
+            & (DeploymentItem.agent_id == deployment.agent_id),
+        )
+        if found.public:
+            held = tuple((found.market_words or "").split())
+            market_index.reprice(transaction, _to_deployment(found), held, price_cents)
 
     return not transact(write, what="deployment")
 

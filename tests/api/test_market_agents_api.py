@@ -252,3 +252,63 @@ def test_one_cursor_pages_products_then_agents_each_once(seller: Account, client
     kinds = [name.startswith("agent-") for name in seen]
     assert kinds == sorted(kinds)
     assert_error(client.get("/ai-market/manifest", params={"cursor": "bm90LW91cnM"}), 400)
+
+
+def test_a_new_price_is_in_the_catalog_and_charged_and_only_admins_set_it(
+    seller: Account, client_at: Any, new_account: Callable[..., Account]
+) -> None:
+    name = deployed(seller, public=True)
+    agent_id = agent_id_of(seller, name)
+    pid = f"agent-{seller.team_id}"
+    client = client_at()
+    assert invoke(client, pid, name, {"input": {"text": "a b"}}).status_code == 200
+
+    changed = seller.client.patch(
+        f"{API}/agents/{agent_id}/deployment", headers=seller.headers, json={"price_usd": 0.75}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["price_usd"] == 0.75
+    assert tools(client)[f"{pid}.{name}"]["price_usd"] == 0.75
+    plan = client.post("/ai-market/discover", json={"request": name}).json()
+    assert [s["price_usd"] for s in plan["steps"] if s["cid"] == name] == [0.75]
+    unpaid = invoke(client, pid, name, {"input": {"text": "a b"}})
+    assert (unpaid.status_code, unpaid.json()["payment"]["amount_usd"]) == (402, 0.75)
+
+    for price in (-1, 0.001, "1", 10_001):
+        assert_error(
+            seller.client.patch(
+                f"{API}/agents/{agent_id}/deployment",
+                headers=seller.headers,
+                json={"price_usd": price},
+            ),
+            422,
+        )
+    member = new_account(invited_by=seller, role="member")
+    assert_error(
+        member.client.patch(
+            f"{API}/agents/{agent_id}/deployment", headers=member.headers, json={"price_usd": 0}
+        ),
+        403,
+    )
+    other = new_account()
+    assert_error(
+        other.client.patch(
+            f"{API}/agents/{agent_id}/deployment", headers=other.headers, json={"price_usd": 0}
+        ),
+        404,
+    )
+
+
+def test_a_price_on_deploy_is_checked(seller: Account) -> None:
+    agent = seller.client.post(
+        f"{API}/agents",
+        headers=seller.headers,
+        json={"name": "W", "code": WORDS, "inputSchema": INPUT, "outputSchema": OUTPUT},
+    ).json()
+    for price in (-0.5, 0.123, True, "2"):
+        answer = seller.client.post(
+            f"{API}/agents/{agent['id']}/deploy",
+            headers=seller.headers,
+            json={"public": True, "price_usd": price},
+        )
+        assert_error(answer, 422)
