@@ -754,12 +754,21 @@ AI_MARKET = RouteGroup(
     prefixes=("ai-market", "capabilities"),
     root_prefixes=("ai-market", "capabilities"),
     exact_paths=tuple(f"{base}/.well-known/ai-market.json" for base in ("", *API_BASES)),
-    tables={"identity": "read_write", "storefront": "read_write", "events": "read_write"},
+    # A deployed agent's call runs as the rest group's does (RUNS_CODE, its usage counted
+    # in the agents table, where the market's index of public deployments is too).
+    tables={
+        **RUNS_CODE.tables,
+        "identity": "read_write",
+        "storefront": "read_write",
+        "events": "read_write",
+        "agents": "read_write",
+    },
     bucket="read_write",
     authenticates=False,
     signs_tokens=True,
     sends_to=("hook-events",),
-    invokes=("stripe_caller",),
+    provider_keys=RUNS_CODE.provider_keys,
+    invokes=(*RUNS_CODE.invokes, "stripe_caller"),
 )
 
 # Product feedback (issue 17, seed 000 `/api/feedback/*`): ratings of listed products

@@ -14,6 +14,7 @@ from fastapi import Request, Response
 
 from functions.agents import code_agents
 from functions.agents.code_agent_schemas import (
+    DeploymentChange,
     DeploymentCreated,
     DeploymentPublic,
     DeploymentWithUsage,
@@ -52,6 +53,8 @@ _DEPLOY[422]["description"] = (
 )
 _DEPLOYED = error_responses(404)
 _DEPLOYED[404]["description"] = "No such agent in the team, or it is not deployed"
+_CHANGE = {**_DEPLOYED, **error_responses(409, 422)}
+_CHANGE[409]["description"] = "The deployment was undeployed or changed meanwhile"
 
 
 def _origin(request: Request) -> str:
@@ -120,3 +123,15 @@ async def undeploy_agent(agent_id: str, principal: AdminPrincipal) -> Response:
 )
 async def get_deployment(agent_id: str, principal: CurrentPrincipal) -> DeploymentWithUsage:
     return code_agents.get_deployment(principal.team_id, agent_id)
+
+
+@router.patch(
+    "/agents/{agent_id}/deployment",
+    response_model=DeploymentWithUsage,
+    responses=_CHANGE,
+    summary="Change the deployment's price per AI Market call (its catalog entry with it)",
+)
+async def change_deployment(
+    agent_id: str, body: DeploymentChange, principal: AdminPrincipal
+) -> DeploymentWithUsage:
+    return code_agents.change_price(principal.team_id, agent_id, body)

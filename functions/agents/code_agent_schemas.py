@@ -15,6 +15,8 @@ from shared.request_fields import trimmed
 MAX_DESCRIPTION_CHARS = 8_000
 MAX_SPECS = 5
 MAX_QUOTA = 100_000_000
+# A deployment's price per AI Market call, in dollars to the cent (as payments' Cents, 0 too).
+Price = Annotated[float, Field(ge=0, le=10_000, multiple_of=0.01, allow_inf_nan=False), JSON_NUMBER]
 # The shared limiter keeps one sliding-log item per deployment (between L and 2L stamps)
 # that each call reads and rewrites: at 600 a minute that item stays near 13 KB, a few
 # write units a call; 6,000 would make it ~130 KB and throttle the partition first.
@@ -95,6 +97,19 @@ class DeployRequest(BaseModel):
         default=10_000, description="calls a calendar month (UTC); null: no quota"
     )
     rate_limit_per_minute: Annotated[int, Field(ge=1, le=MAX_RATE_PER_MINUTE), JSON_NUMBER] = 60
+    price_usd: Price = Field(
+        default=0,
+        description="what a call costs through the AI Market (a public deployment is listed "
+        "there as a capability); 0: free. Calls of /rest/<name> are not charged",
+    )
+
+
+class DeploymentChange(BaseModel):
+    """PATCH /agents/{agent_id}/deployment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    price_usd: Price = Field(description="what a call costs through the AI Market; 0: free")
 
 
 class DeploymentPublic(BaseModel):
@@ -108,6 +123,7 @@ class DeploymentPublic(BaseModel):
     key_prefix: str | None = Field(description="the key's first characters (null: public)")
     created_at: datetime
     created_by: str | None
+    price_usd: float = Field(description="a call's price through the AI Market (0: free)")
 
 
 class DeploymentWithUsage(DeploymentPublic):

@@ -5,6 +5,7 @@ shapes."""
 from __future__ import annotations
 
 from functions.agents.code_agent_schemas import (
+    DeploymentChange,
     DeploymentCreated,
     DeploymentPublic,
     DeploymentWithUsage,
@@ -71,6 +72,7 @@ def _public(deployment: Deployment) -> dict[str, object]:
         "key_prefix": deployment.key_prefix,
         "created_at": deployment.created_at,
         "created_by": deployment.created_by,
+        "price_usd": deployment.price_cents / 100,
     }
 
 
@@ -87,6 +89,7 @@ def deploy(
             public=body.public,
             monthly_quota=body.monthly_quota,
             rate_limit_per_minute=body.rate_limit_per_minute,
+            price_cents=round(body.price_usd * 100),
         ),
     )
     return DeploymentCreated.model_validate(
@@ -101,6 +104,11 @@ def undeploy(team_id: str, agent_id: str) -> None:
 def get_deployment(team_id: str, agent_id: str) -> DeploymentWithUsage:
     deployment, calls = deployments.get_deployment(team_id, agent_id)
     return DeploymentWithUsage.model_validate(_public(deployment) | {"calls_this_month": calls})
+
+
+def change_price(team_id: str, agent_id: str, body: DeploymentChange) -> DeploymentWithUsage:
+    deployments.change_price(team_id, agent_id, round(body.price_usd * 100))
+    return get_deployment(team_id, agent_id)
 
 
 def list_deployments(

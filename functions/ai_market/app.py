@@ -43,6 +43,10 @@ WELL_KNOWN = "/.well-known/ai-market.json"
 OPENS_PER_IP = Limit("market-channel-ip", requests=10, window_seconds=3600)
 CALLS_PER_IP = Limit("market-invoke-ip", requests=120, window_seconds=60)
 
+# A listed product's id, or `agent-<team id>` for the team's public deployed agents.
+PidPath = Annotated[
+    str, Path(pattern=r"^([0-9A-HJKMNP-TV-Z]{26}|agent-[A-Za-z0-9_-]{1,64})$", max_length=70)
+]
 CapabilityPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[\w.-]+$")]
 ChannelId = Annotated[str | None, Header(alias=CHANNEL_HEADER, max_length=64)]
 ChannelToken = Annotated[str | None, Header(alias=TOKEN_HEADER, max_length=200)]
@@ -78,7 +82,8 @@ async def well_known() -> MarketRoot:
     return MarketRoot(
         protocol=PROTOCOL,
         name="Software Factory AI Market",
-        description="Code bases and web apps built by the factory's teams, bought by machines",
+        description="Code bases and web apps built by the factory's teams, and their "
+        "deployed agents, bought and called by machines",
         endpoints={
             "manifest": "/ai-market/manifest",
             "discover": "/ai-market/discover",
@@ -127,11 +132,25 @@ _INVOKE: dict[int | str, dict[str, Any]] = {
         "model": MarketPaymentRequired,
         "description": "The call is paid: open a channel with the seller, pay it, call again",
     },
-    **error_responses(401, 404, 409, 422, 429),
+    **error_responses(401, 403, 404, 409, 422, 429, 503),
 }
 _INVOKE[401]["description"] = "The channel's token is missing or wrong"
+_INVOKE[403]["description"] = "The agent's team does not allow calls from this address"
 _INVOKE[404]["description"] = "No such capability in the market, or no such channel"
-_INVOKE[409]["description"] = "A call with this Idempotency-Key was being made meanwhile"
+_INVOKE[409]["description"] = (
+    "A call with this Idempotency-Key was being made meanwhile (or is running), or its "
+    "agent's output was too large to keep for a replay"
+)
+_INVOKE[422]["description"] = (
+    "The input does not match the agent's input schema, or the agent failed (the detail "
+    "names why); a paid call that fails is not charged"
+)
+_INVOKE[429]["description"] = (
+    "Over the per-address limit, or the agent's rate limit or monthly quota (Retry-After)"
+)
+_INVOKE[503]["description"] = (
+    "The agent cannot run now: the sandbox did not answer, or its team's spending limit is reached"
+)
 
 
 @router.post(
@@ -141,7 +160,7 @@ _INVOKE[409]["description"] = "A call with this Idempotency-Key was being made m
     summary="Call a capability; a paid one is paid from a payment channel with its seller",
 )
 async def invoke(
-    pid: IdPath,
+    pid: PidPath,
     cid: CapabilityPath,
     request: Request,
     body: MarketInvoke | None = None,
@@ -149,9 +168,16 @@ async def invoke(
     token: ChannelToken = None,
     idempotency_key: IdempotencyKey = None,
 ) -> MarketInvokeAnswer:
-    del body  # a download takes no input
     CALLS_PER_IP.hit(client_ip(request))
-    made = service.invoke(pid, cid, channel_id=channel, token=token, key=idempotency_key)
+    made = service.invoke(
+        pid,
+        cid,
+        channel_id=channel,
+        token=token,
+        key=idempotency_key,
+        input_dict=None if body is None else body.input,
+        address=client_ip(request),
+    )
     return MarketInvokeAnswer(
         pid=made.pid,
         cid=made.cid,
@@ -163,7 +189,7 @@ async def invoke(
 
 
 _OPEN = error_responses(404, 422, 429)
-_OPEN[404]["description"] = "No seller with listed products by that id"
+_OPEN[404]["description"] = "No seller with listed products or public deployed agents by that id"
 
 
 @router.post(

@@ -82,13 +82,18 @@ class MarketPlan(BaseModel):
 
 
 class MarketInvoke(Strict):
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(
+        default_factory=dict,
+        description="an agent's input (its tool's inputSchema); a download takes none",
+    )
 
 
 class MarketInvokeAnswer(BaseModel):
     pid: str
     cid: str
-    output: dict[str, Any]
+    output: Any = Field(
+        description="a download: {url, expires_in, product_id, release}; an agent: its output"
+    )
     charged_usd: float
     balance_usd: float | None = Field(description="what the channel holds after the call")
     replayed: bool = Field(description="a call made again with its Idempotency-Key: not charged")

@@ -260,6 +260,23 @@ def live_agents(team_id: str, agent_ids: Iterable[str]) -> dict[str, Agent]:
         }
 
 
+def input_schemas(agents: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict | None]:
+    """The input schema of each live agent among `agents` ((team, agent) pairs of any
+    teams), by pair: one BatchGetItem per 100 (the AI Market's catalog page of deployed
+    agents). Deleted ones are left out."""
+    keys = sorted({(team_partition(team), agent_key(agent)) for team, agent in agents})
+    if not keys:
+        return {}
+    with storage_errors("agent"):
+        return {
+            (item.team_id, item.agent_id): item.input_schema
+            for item in AgentItem.batch_get(
+                keys, attributes_to_get=["team_id", "agent_id", "input_schema", "deleted_at"]
+            )
+            if item.deleted_at is None
+        }
+
+
 def agent_names(team_id: str, agent_ids: Iterable[str]) -> dict[str, str]:
     """Name by agent id for the team's agents among `agent_ids`, deleted ones included (their
     costs stay on the books under the name they had): one BatchGetItem per 100 ids,

@@ -28,6 +28,8 @@ class Deployment(BaseModel):
     description: str = ""
     # The key's first characters, to tell keys apart (None: public, no key).
     key_prefix: str | None = None
+    # What a call costs through the AI Market (0: free); /rest calls are not charged.
+    price_cents: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,8 @@ def usage_key(agent_id: str, month: str) -> str:
 
 class DeploymentItem(Model):
     """A deployment, under its friendly name. Written once by the deploy and deleted by the
-    undeploy: nothing changes it in between, so it carries no version."""
+    undeploy; in between only its price changes (one conditional UpdateItem, with its
+    market index entries), so it carries no version."""
 
     Meta = table_meta("agents")
 
@@ -61,6 +62,10 @@ class DeploymentItem(Model):
     description = UnicodeAttribute(default="")
     key_hash = UnicodeAttribute(null=True)
     key_prefix = UnicodeAttribute(null=True)
+    price_cents = NumberAttribute(default=0)
+    # The words the AI Market's index holds it under, space-separated (public ones only),
+    # so the undeploy deletes exactly those (shared.deployments.market_index).
+    market_words = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute()

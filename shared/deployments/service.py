@@ -33,6 +33,8 @@ class DeploySettings:
     public: bool = False
     monthly_quota: int | None = DEFAULT_MONTHLY_QUOTA
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
+    # A call's price through the AI Market (cents; 0: free). Public ones are listed there.
+    price_cents: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ def deploy(
         created_by=actor,
         description=agent.description,
         key_prefix=None if key is None else key[:SHOWN_KEY_CHARS],
+        price_cents=settings.price_cents,
     )
     if store.create(deployment, None if key is None else key_hash(key)) is not None:
         # The agent changed since it was read: deleted, its code removed, or deployed.
@@ -113,6 +116,16 @@ def undeploy(team_id: str, agent_id: str) -> None:
     deployment = _deployment_of(team_id, agent_id)
     if not store.delete(team_id, agent_id, deployment.friendly_name):
         raise NotFound("the agent is not deployed")
+
+
+def change_price(team_id: str, agent_id: str, price_cents: int) -> Deployment:
+    """Set the price of the agent's deployment's AI Market calls (its index entries with
+    it). NotFound when the agent is not there or not deployed; Conflict when it was
+    undeployed meanwhile."""
+    deployment = _deployment_of(team_id, agent_id)
+    if not store.set_price(deployment, price_cents):
+        raise Conflict("the deployment was undeployed or changed meanwhile: read it again")
+    return deployment.model_copy(update={"price_cents": price_cents})
 
 
 def get_deployment(team_id: str, agent_id: str) -> tuple[Deployment, int]:

@@ -3,9 +3,14 @@
 DynamoDB per call:
   get_by_name, get_access   one GetItem (whatever the number of deployments)
   create                    one TransactWriteItems: the name item (must not exist) and the
-                            agent marked deployed (must be live, hold code, not be deployed)
-  delete                    one TransactWriteItems: the name item and the agent's mark
+                            agent marked deployed (must be live, hold code, not be deployed),
+                            and a public one's AI Market index entries (market_index)
+  delete                    one GetItem (the index words) and one TransactWriteItems: the
+                            name item, the agent's mark and the index entries
   list_for_team             one Query on gsi1 (+ one Query with Select=COUNT)
+  set_price                 one GetItem (the index words) and one TransactWriteItems: the
+                            name item's price and its index entries'
+  has_public                one Query on gsi1 (the team's list), to its first public one
   count_call                one conditional UpdateItem (ADD)
   calls_in                  one GetItem
 """
@@ -21,6 +26,7 @@ from shared.agents import store as agents
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.db.transactions import condition_failed, transact
+from shared.deployments import market_index
 from shared.deployments.domain import Deployment, DeploymentAccess
 from shared.deployments.models import (
     NAME_CLAIM,
@@ -47,6 +53,7 @@ def _to_deployment(item: DeploymentItem) -> Deployment:
         created_by=item.created_by,
         description=item.description or "",
         key_prefix=item.key_prefix,
+        price_cents=int(item.price_cents or 0),
     )
 
 
@@ -83,6 +90,7 @@ def create(deployment: Deployment, key_hash: str | None) -> str | None:
         description=deployment.description,
         key_hash=key_hash,
         key_prefix=deployment.key_prefix,
+        price_cents=deployment.price_cents,
         created_at=deployment.created_at,
         created_by=deployment.created_by,
         gsi1pk=team_list_key(deployment.team_id),
@@ -90,7 +98,12 @@ def create(deployment: Deployment, key_hash: str | None) -> str | None:
     )
 
     def write(transaction: TransactWrite) -> None:
+        if deployment.public:
+            item.market_words = " ".join(market_index.words(deployment))
+        # The name item first: its condition is reason 0 below.
         transaction.save(item, condition=DeploymentItem.pk.does_not_exist())
+        if deployment.public:
+            market_index.add(transaction, deployment)
         agents.mark_deployed(transaction, deployment.team_id, deployment.agent_id, name)
 
     # Reasons in DynamoDB's order: puts (the name item), then updates (the agent).
@@ -102,14 +115,42 @@ def create(deployment: Deployment, key_hash: str | None) -> str | None:
 
 def delete(team_id: str, agent_id: str, friendly_name: str) -> bool:
     """Remove the deployment and its agent's mark, both or neither. False when either is
-    not as given (undeployed meanwhile)."""
+    not as given (undeployed meanwhile). A public one leaves the AI Market's index with it."""
+    found = get_or_none(DeploymentItem, name_key(friendly_name), NAME_CLAIM, consistent=True)
+    if found is None:
+        return False
 
     def write(transaction: TransactWrite) -> None:
         transaction.delete(
             DeploymentItem(name_key(friendly_name), NAME_CLAIM),
             condition=(DeploymentItem.team_id == team_id) & (DeploymentItem.agent_id == agent_id),
         )
+        if found.public:
+            held = tuple((found.market_words or "").split())
+            market_index.remove(transaction, _to_deployment(found), held)
         agents.mark_undeployed(transaction, team_id, agent_id, friendly_name)
+
+    return not transact(write, what="deployment")
+
+
+def set_price(deployment: Deployment, price_cents: int) -> bool:
+    """The deployment's price and its market index entries' together (one GetItem for the
+    words, one TransactWriteItems); False when it is not as read (undeployed meanwhile)."""
+    name = deployment.friendly_name
+    found = get_or_none(DeploymentItem, name_key(name), NAME_CLAIM, consistent=True)
+    if found is None or found.agent_id != deployment.agent_id:
+        return False
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(
+            DeploymentItem(name_key(name), NAME_CLAIM),
+            [DeploymentItem.price_cents.set(price_cents)],
+            condition=(DeploymentItem.team_id == deployment.team_id)
+            & (DeploymentItem.agent_id == deployment.agent_id),
+        )
+        if found.public:
+            held = tuple((found.market_words or "").split())
+            market_index.reprice(transaction, _to_deployment(found), held, price_cents)
 
     return not transact(write, what="deployment")
 
@@ -118,6 +159,17 @@ def list_for_team(team_id: str, params: PageParams) -> tuple[list[Deployment], i
     """The team's deployments, newest first: (page, total, next_cursor)."""
     items, total, cursor = query_page(DeploymentItem.by_team, team_list_key(team_id), params)
     return [_to_deployment(item) for item in items], total, cursor
+
+
+def has_public(team_id: str) -> bool:
+    """Whether the team has a public deployment: one Query of its list on gsi1 (a team's
+    own deployments, whatever other teams hold), stopping at the first."""
+    with storage_errors("deployment"):
+        found = DeploymentItem.by_team.query(
+            team_list_key(team_id),
+            filter_condition=DeploymentItem.public == True,  # noqa: E712
+        )
+        return next(iter(found), None) is not None
 
 
 def count_call(

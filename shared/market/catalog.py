@@ -1,6 +1,13 @@
 """The AI Market's catalog: every listed product as a capability (`<product>.download`:
 its current release, bought), read from the storefront's listing (the same rules: only
-listed products), a page at a time; the signed manifest of a page; plans from a request.
+listed products), then every PUBLIC deployed agent of every team (`agent-<team>.<friendly
+name>`: a call runs it as `POST /rest/<friendly name>` does), read from the deployments'
+market index (shared.deployments.market_index); a page at a time across both, the signed
+manifest of a page; plans from a request.
+
+A manifest cursor names its source and that source's own cursor: the products' pages come
+first, then the agents'; each page is at most two Queries (and one BatchGetItem of the
+agents' input schemas), whatever the size of either.
 
 The manifest's signature is an ES256 JWT signed with the platform's key (the one
 `/.well-known/jwks.json` publishes), audience `<api audience>/ai-market`, whose claim
@@ -16,9 +23,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from shared.auth.tokens import sign_claims
-from shared.errors import NotFound
-from shared.market.domain import DOWNLOAD, PROTOCOL, Capability
-from shared.pagination import PageParams
+from shared.deployments import market_index
+from shared.deployments.domain import Deployment
+from shared.deployments.market_index import MarketAgent
+from shared.errors import BadRequest, NotFound
+from shared.market.domain import AGENT_PID_PREFIX, DOWNLOAD, PROTOCOL, Capability, agent_pid
+from shared.pagination import PageParams, decode_cursor, encode_cursor
 from shared.products import service as products
 from shared.products import store as product_store
 from shared.products.domain import ListedProduct, ListingQuery, Product
@@ -33,6 +43,11 @@ DOWNLOAD_INPUT: Final[dict[str, Any]] = {
     "properties": {},
     "additionalProperties": False,
 }
+# An agent without an input schema takes any JSON object (MCP's inputSchema is an object's).
+ANY_INPUT: Final[dict[str, Any]] = {"type": "object"}
+AGENT_CATEGORY: Final = "agent"
+PRODUCTS: Final = "products"
+AGENTS: Final = "agents"
 
 
 def audience() -> str:
@@ -66,18 +81,106 @@ def _about(product: ListedProduct) -> str:
     )
 
 
+def _agent_about(description: str, name: str) -> str:
+    return description or f"The deployed agent {name}: its JSON input in, its output out."
+
+
+def _agent_capability(
+    agent: MarketAgent | Deployment, input_schema: dict[str, Any] | None
+) -> Capability:
+    return Capability(
+        pid=agent_pid(agent.team_id),
+        cid=agent.friendly_name,
+        seller_id=agent.team_id,
+        name=agent.friendly_name,
+        description=_agent_about(agent.description, agent.friendly_name),
+        price_cents=agent.price_cents,
+        currency="usd",
+        category=AGENT_CATEGORY,
+        quality_score=0,
+        input_schema=_object_schema(input_schema),
+        read_only=False,
+    )
+
+
+def _object_schema(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The agent's input schema as MCP's inputSchema: an object's (else any object)."""
+    if isinstance(schema, dict) and schema.get("type") == "object":
+        return schema
+    return ANY_INPUT
+
+
+def _agent_capabilities(agents: list[MarketAgent]) -> list[Capability]:
+    """The page's agents with their live input schemas (one BatchGetItem); one whose agent
+    is gone meanwhile is left out."""
+    from shared.agents import store as agent_store
+
+    schemas = agent_store.input_schemas((a.team_id, a.agent_id) for a in agents)
+    return [
+        _agent_capability(agent, schemas[(agent.team_id, agent.agent_id)])
+        for agent in agents
+        if (agent.team_id, agent.agent_id) in schemas
+    ]
+
+
+def _source_cursor(cursor: str) -> tuple[str, str | None]:
+    flat = decode_cursor(cursor)
+    source = flat.get("source")
+    if source not in (PRODUCTS, AGENTS) or set(flat) != {"source", "cursor"}:
+        raise BadRequest("Invalid cursor")
+    return source, flat["cursor"] or None
+
+
+def _next(source: str, cursor: str | None) -> str:
+    return encode_cursor({"source": source, "cursor": cursor or ""})
+
+
 def capabilities(params: PageParams) -> tuple[list[Capability], str | None]:
-    """One page of the catalog, newest listed products first."""
-    items, _, cursor = products.listing(ListingQuery(), params)
-    return [_capability(item, _about(item)) for item in items], cursor
+    """One page of the catalog: the listed products, newest first, then the public deployed
+    agents, newest first; `next_cursor` goes on from where the page ended, in either."""
+    source, inner, offset = PRODUCTS, None, params.offset
+    if params.cursor is not None:
+        source, inner = _source_cursor(params.cursor)
+        offset = 0
+    found: list[Capability] = []
+    agents_offset = 0
+    if source == PRODUCTS:
+        page = PageParams(limit=params.limit, offset=offset, cursor=inner)
+        items, total, cursor = products.listing(ListingQuery(), page)
+        found = [_capability(item, _about(item)) for item in items]
+        if cursor is not None and len(found) == params.limit:
+            return found, _next(PRODUCTS, cursor)
+        agents_offset = max(0, offset - total) if inner is None else 0
+        inner = None
+        if len(found) == params.limit:
+            return found, _next(AGENTS, None)  # the products are done; the agents next
+    agents, cursor = market_index.page(params.limit - len(found), inner, agents_offset)
+    found += _agent_capabilities(agents)
+    return found, None if cursor is None else _next(AGENTS, cursor)
 
 
-def capability(pid: str, cid: str) -> tuple[Capability, Product]:
-    """A capability of a listed product; 404 for anything else."""
+def capability(pid: str, cid: str) -> tuple[Capability, Product | Deployment]:
+    """A capability of a listed product or of a team's public deployed agent; 404 for
+    anything else (a key-protected deployment included)."""
+    if pid.startswith(AGENT_PID_PREFIX):
+        return _agent(pid, cid)
     product = product_store.get_listed_product(pid)
     if product is None or cid != DOWNLOAD:
         raise NotFound(f"no capability {cid!r} of {pid!r} in the market")
     return _capability(product, product.description), product
+
+
+def _agent(pid: str, cid: str) -> tuple[Capability, Deployment]:
+    from shared.agents import store as agent_store
+    from shared.deployments import store as deployments
+
+    deployment = deployments.get_by_name(cid)
+    if deployment is None or not deployment.public or agent_pid(deployment.team_id) != pid:
+        raise NotFound(f"no capability {cid!r} of {pid!r} in the market")
+    agent = agent_store.get_live_agent(deployment.team_id, deployment.agent_id)
+    if agent is None:
+        raise NotFound(f"no capability {cid!r} of {pid!r} in the market")
+    return _agent_capability(deployment, agent.input_schema), deployment
 
 
 def canonical(body: dict[str, Any]) -> bytes:
@@ -90,7 +193,11 @@ def tool(item: Capability) -> dict[str, Any]:
         "name": item.tool_name,
         "description": item.description,
         "inputSchema": item.input_schema,
-        "annotations": {"title": item.name, "readOnlyHint": True, "openWorldHint": False},
+        "annotations": {
+            "title": item.name,
+            "readOnlyHint": item.read_only,
+            "openWorldHint": not item.read_only,
+        },
         "pid": item.pid,
         "cid": item.cid,
         "seller_id": item.seller_id,
@@ -120,31 +227,35 @@ def manifest(params: PageParams, now: datetime) -> dict[str, Any]:
 
 
 def plan(request: str, budget_cents: int | None, limit: int) -> dict[str, Any]:
-    """Capabilities for a request in words: the listed products indexed under most of its
-    words (then the better scored), each step with why and what it costs; within the budget
-    when one is given (steps over it are left out, in rank order)."""
+    """Capabilities for a request in words: the listed products and the public deployed
+    agents indexed under most of its words (then the better scored), each step with why and
+    what it costs; within the budget when one is given (steps over it are left out, in rank
+    order)."""
     words = query_words(request)
     matched: dict[str, list[str]] = {}
-    found: dict[str, ListedProduct] = {}
+    found: dict[str, tuple[Capability, int]] = {}
+    agents: dict[str, MarketAgent] = {}
     for word in words:
         for product in product_store.listed_under(word, PLAN_CANDIDATES_PER_WORD):
-            matched.setdefault(product.id, []).append(word)
-            found[product.id] = product
-    ranked = sorted(found.values(), key=lambda p: (-len(matched[p.id]), -p.quality_score, p.name))
+            item = _capability(product, _about(product))
+            matched.setdefault(item.tool_name, []).append(word)
+            found[item.tool_name] = (item, product.quality_score)
+        for agent in market_index.under(word, PLAN_CANDIDATES_PER_WORD):
+            name = f"{agent_pid(agent.team_id)}.{agent.friendly_name}"
+            matched.setdefault(name, []).append(word)
+            agents[name] = agent
+    for item in _agent_capabilities(list(agents.values())):
+        found[item.tool_name] = (item, 0)
+    ranked = sorted(found.values(), key=lambda f: (-len(matched[f[0].tool_name]), -f[1], f[0].name))
     steps: list[dict[str, Any]] = []
     total = 0
-    for product in ranked:
+    for item, _ in ranked:
         if len(steps) == limit:
             break
-        if budget_cents is not None and total + product.price_cents > budget_cents:
+        if budget_cents is not None and total + item.price_cents > budget_cents:
             continue
-        total += product.price_cents
-        steps.append(
-            {
-                **tool(_capability(product, _about(product))),
-                "why": f"listed under {', '.join(matched[product.id])}",
-            }
-        )
+        total += item.price_cents
+        steps.append({**tool(item), "why": f"listed under {', '.join(matched[item.tool_name])}"})
     return {
         "request": request,
         "steps": steps,

@@ -11,6 +11,9 @@ PROTOCOL: Final = "ai-market/1"
 ChannelStatus = Literal["pending", "open", "closed"]
 # The one capability of a listed product: its current release, bought (a download link).
 DOWNLOAD: Final = "download"
+# A team's public deployed agents are capabilities of the pid `agent-<team>`, each its
+# friendly name (names are unique across the service).
+AGENT_PID_PREFIX: Final = "agent-"
 CHANNEL_HEADER: Final = "X-AI-Market-Channel"
 TOKEN_HEADER: Final = "X-AI-Market-Token"  # noqa: S105 - a header's name
 # A channel holds at least this much and at most this much (cents).
@@ -32,10 +35,16 @@ class Capability:
     category: str
     quality_score: int
     input_schema: dict[str, Any] = field(default_factory=dict)
+    # A download only reads; an agent's run may act on the world (its tools).
+    read_only: bool = True
 
     @property
     def tool_name(self) -> str:
         return f"{self.pid}.{self.cid}"
+
+
+def agent_pid(team_id: str) -> str:
+    return f"{AGENT_PID_PREFIX}{team_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,6 @@ class Invocation:
     pid: str
     cid: str
     charged_cents: int
-    output: dict[str, Any]
+    output: Any
     balance_cents: int | None
     replayed: bool = False

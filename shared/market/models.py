@@ -4,7 +4,9 @@ the machine that opened it, no team; its seller is the item's team_id):
 pk = CHANNEL#<channel>   sk = CHANNEL          the channel: seller, status, balance, spent,
                                                the token's digest, its funding order
 pk = CHANNEL#<channel>   sk = INVOKE#<key>     one paid call (the caller's Idempotency-Key):
-                                               what it charged, so a replay pays nothing
+                                               what it charged, so a replay pays nothing;
+                                               an agent's output once it ran (a replay
+                                               answers it again, without running it)
 """
 
 from __future__ import annotations
@@ -47,3 +49,5 @@ class InvokeItem(TeamItem):
     pid = UnicodeAttribute()
     cid = UnicodeAttribute()
     charged_cents = NumberAttribute()
+    # An agent call's output as JSON, once it ran (None: running, or a download's call).
+    output = UnicodeAttribute(null=True)

@@ -5,11 +5,13 @@ pipelines' bills of materials."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, replace
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
+from shared.deployments.domain import Deployment
 from shared.errors import Conflict, NotFound, PaymentRequired, Unauthorized, Unprocessable
 from shared.identity.opaque import digest, same
 from shared.ids import new_id, utcnow
@@ -26,6 +28,7 @@ from shared.products.domain import Product
 
 TOKEN_BYTES = 32
 DOWNLOAD_URL_SECONDS = 900
+KEPT_OUTPUT_CHARS = 256 * 1024
 
 
 class PaymentNeeded(PaymentRequired):
@@ -75,15 +78,24 @@ def authorised_channel(channel_id: str, token: str | None) -> Channel:
 
 
 def invoke(
-    pid: str, cid: str, *, channel_id: str | None, token: str | None, key: str | None
+    pid: str,
+    cid: str,
+    *,
+    channel_id: str | None,
+    token: str | None,
+    key: str | None,
+    input_dict: Any = None,
+    address: str = "",
 ) -> Invocation:
     """Call a capability. A free one answers at once; a paid one takes its price from the
     channel named (its seller's, open, holding enough: else 402 with the quote), once per
-    `key`: a call made again with the same key answers again and pays nothing."""
-    capability, product = catalog.capability(pid, cid)
+    `key`: a call made again with the same key answers again and pays nothing. An agent's
+    call runs it as `POST /rest/<name>` does (its team's IP rules, rate limit, quota,
+    sandbox and ledger); one that fails gives its price back."""
+    capability, target = catalog.capability(pid, cid)
     price = capability.price_cents
     if price == 0:
-        return Invocation(pid, cid, 0, _output(product), None)
+        return Invocation(pid, cid, 0, _run(target, input_dict, address), None)
     quote = _quote(capability)
     if channel_id is None:
         raise PaymentNeeded(
@@ -96,8 +108,11 @@ def invoke(
     if channel.seller_id != capability.seller_id:
         raise PaymentNeeded("this channel pays another seller: open one with this seller", quote)
     call_key = key or new_id()
-    if store.previous_call(channel.id, call_key) is not None:
-        return Invocation(pid, cid, 0, _output(product), channel.balance_cents, replayed=True)
+    previous = store.previous_call(channel.id, call_key)
+    if previous is not None:
+        return Invocation(
+            pid, cid, 0, _replayed(target, previous.output), channel.balance_cents, replayed=True
+        )
     balance = store.debit(channel, call_key, pid, cid, price)
     if balance is None:
         current = store.get_channel(channel.id, consistent=True) or channel
@@ -110,7 +125,44 @@ def invoke(
                 f"the channel holds {_usd(current.balance_cents)}; this call costs {_usd(price)}"
             )
         raise PaymentNeeded(reason, quote)
-    return Invocation(pid, cid, price, _output(product), balance)
+    if isinstance(target, Product):
+        return Invocation(pid, cid, price, _output(target), balance)
+    try:
+        output = _run(target, input_dict, address)
+    except Exception:
+        store.undo_debit(channel, call_key, price)
+        raise
+    kept = json.dumps(output, separators=(",", ":"))
+    # An item holds 400 KB: a larger output is answered but not kept ("" says so).
+    store.keep_output(channel.id, call_key, kept if len(kept) <= KEPT_OUTPUT_CHARS else "")
+    return Invocation(pid, cid, price, output, balance)
+
+
+def _run(target: Product | Deployment, input_dict: Any, address: str) -> Any:
+    if isinstance(target, Product):
+        return _output(target)
+    from shared.deployments import calls
+    from shared.errors import BudgetExceeded, ServiceUnavailable
+
+    try:
+        return calls.call(target.friendly_name, None, input_dict or {}, address=address)
+    except BudgetExceeded:
+        # The seller's spending limit, not the caller's payment: the 402 of this route
+        # says what to pay, which would not help.
+        raise ServiceUnavailable(
+            "the agent cannot run now: its team's spending limit is reached"
+        ) from None
+
+
+def _replayed(target: Product | Deployment, output: str | None) -> Any:
+    """A paid call's answer again: a download's link made anew, an agent's output kept."""
+    if isinstance(target, Product):
+        return _output(target)
+    if output is None:
+        raise Conflict("a call with this Idempotency-Key is running: ask again in a moment")
+    if not output:
+        raise Conflict("this call's output was too large to keep for replays: it was answered once")
+    return json.loads(output)
 
 
 # Channels.
@@ -127,6 +179,7 @@ def open_channel(
 ) -> tuple[Channel, str]:
     """A pending channel with `seller_id` and its checkout at the seller's provider; its
     token, shown once. Funded when the provider's signed event confirms the payment."""
+    from shared.deployments import store as deployments
     from shared.payments import service as payments
     from shared.products.store import team_counts
 
@@ -134,8 +187,8 @@ def open_channel(
         raise Unprocessable(
             f"a channel holds {_usd(MIN_CHANNEL_CENTS)} to {_usd(MAX_CHANNEL_CENTS)}"
         )
-    if team_counts(seller_id)["listed"] == 0:
-        raise NotFound("no seller with listed products by that id")
+    if team_counts(seller_id)["listed"] == 0 and not deployments.has_public(seller_id):
+        raise NotFound("no seller with listed products or public deployed agents by that id")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     channel = store.create_channel(
         Channel(

@@ -3,6 +3,8 @@ of the area that touches the table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import get_or_none, insert, storage_errors
@@ -100,10 +102,54 @@ def fund(channel_id: str, order_id: str, amount_cents: int) -> bool:
     return True
 
 
-def previous_call(channel_id: str, key: str) -> int | None:
-    """What the call made with this key charged (None: no such call)."""
+@dataclass(frozen=True, slots=True)
+class PreviousCall:
+    charged_cents: int
+    # The agent's output as JSON (None: a download's call, or the agent is running).
+    output: str | None
+
+
+def previous_call(channel_id: str, key: str) -> PreviousCall | None:
+    """The call made with this key (None: no such call)."""
     item = get_or_none(InvokeItem, channel_partition(channel_id), invoke_key(key), consistent=True)
-    return None if item is None else int(item.charged_cents)
+    return None if item is None else PreviousCall(int(item.charged_cents), item.output)
+
+
+def keep_output(channel_id: str, key: str, output: str) -> None:
+    """The agent's output of the paid call under `key`, for its replays."""
+    item = InvokeItem(channel_partition(channel_id), invoke_key(key))
+    item.version = 0  # built from its keys, not read
+    with storage_errors("channel"):
+        item.update(
+            [InvokeItem.output.set(output)],
+            condition=InvokeItem.pk.exists(),
+            add_version_condition=False,
+        )
+
+
+def undo_debit(channel: Channel, key: str, price_cents: int) -> None:
+    """Give back what the call under `key` took and forget the call (the agent failed: a
+    call is paid only for an answer; the same key may be tried again), in one transaction;
+    nothing when the channel was closed meanwhile (its refund was asked for already)."""
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.delete(
+            InvokeItem(channel_partition(channel.id), invoke_key(key)),
+            condition=InvokeItem.pk.exists() & InvokeItem.output.does_not_exist(),
+            add_version_condition=False,
+        )
+        transaction.update(
+            ChannelItem(channel_partition(channel.id), CHANNEL_SORT),
+            [
+                ChannelItem.balance_cents.add(price_cents),
+                ChannelItem.spent_cents.add(-price_cents),
+                ChannelItem.updated_at.set(utcnow()),
+            ],
+            condition=ChannelItem.status == "open",
+            add_version_condition=False,
+        )
+
+    transact(write, what="channel")
 
 
 def debit(channel: Channel, key: str, pid: str, cid: str, price_cents: int) -> int | None:

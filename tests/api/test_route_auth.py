@@ -559,6 +559,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/knowledge/{entry_id}": {"title": "Taken over", "content": "planted"},
     "PUT /api/v1/admin/users/{user_id}": {"role": "admin"},
     "PATCH /api/v1/agents/{agent_id}": {"name": "Taken over"},
+    "PATCH /api/v1/agents/{agent_id}/deployment": {"price_usd": 0},
     "PUT /api/v1/agents/{agent_id}": {
         "name": "Taken over",
         "role": "dev",
