@@ -34,6 +34,7 @@ from shared.market.domain import CHANNEL_HEADER, PROTOCOL, TOKEN_HEADER
 from shared.market.service import PaymentNeeded, PipelineStep
 from shared.pagination import LIST_RESPONSES, Pagination
 from shared.path_ids import IdPath
+from shared.payments.schemas import provider_failures
 from shared.ratelimit import Limit, client_ip
 
 router = group_router(tags=["ai-market"])
@@ -188,7 +189,8 @@ async def invoke(
     )
 
 
-_OPEN = error_responses(404, 422, 429)
+# The seller's payment provider opens the checkout and makes the refund.
+_OPEN = {**error_responses(404, 422, 429), **provider_failures()}
 _OPEN[404]["description"] = "No seller with listed products or public deployed agents by that id"
 
 
@@ -227,7 +229,7 @@ async def get_channel(channel_id: IdPath, token: ChannelToken = None) -> MarketC
     return channel_public(service.authorised_channel(channel_id, token))
 
 
-_CLOSE = {**_CHANNEL, **error_responses(409)}
+_CLOSE = {**_CHANNEL, **error_responses(409), **provider_failures()}
 _CLOSE[409]["description"] = (
     "The channel is not funded yet, or was spent from meanwhile (close it again)"
 )

@@ -31,6 +31,7 @@ from shared.payments.schemas import (
     RefundBody,
     StripeProviderBody,
     order_public,
+    provider_failures,
     provider_public,
 )
 from shared.ratelimit import Limit, client_ip
@@ -46,13 +47,10 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-# The seller's provider can fail a checkout or a refund: Stripe down or refusing the
-# seller's key (502), or limiting requests (503).
-_PROVIDER_FAILED = (502, 503)
-_CHECKOUT = error_responses(401, 404, 409, 422, *_PROVIDER_FAILED)
+# The seller's provider can fail a checkout or a refund.
+_CHECKOUT = {**error_responses(401, 404, 409, 422), **provider_failures()}
 _CHECKOUT[404]["description"] = "No listed product with this id"
 _CHECKOUT[409]["description"] = "The product is free, or the customer has it already"
-_CHECKOUT[502]["description"] = "The seller's payment provider failed"
 
 
 @router.post(
@@ -106,8 +104,7 @@ async def get_order(order_id: str, principal: CurrentPrincipal) -> OrderPublic:
     return order_public(await run_in_threadpool(service.team_order, principal.team_id, order_id))
 
 
-_REFUND = error_responses(401, 403, 404, 409, 422, *_PROVIDER_FAILED)
-_REFUND[502]["description"] = "The payment provider failed"
+_REFUND = {**error_responses(401, 403, 404, 409, 422), **provider_failures()}
 _REFUND[409]["description"] = "The order is not paid (or fully refunded)"
 _REFUND[422]["description"] = "More than what is left to refund"
 
@@ -159,8 +156,9 @@ async def get_provider(principal: AdminPrincipal, request: Request) -> PaymentPr
     return provider_public(settings, _webhook_url(request, settings))
 
 
-_SET_PROVIDER = error_responses(401, 403, 409, 422)
+_SET_PROVIDER = error_responses(401, 403, 409, 422, 503)
 _SET_PROVIDER[409]["description"] = "The payments source changed meanwhile; retry"
+_SET_PROVIDER[503]["description"] = "The key could not be checked just now; retry"
 _SET_PROVIDER[422]["description"] = (
     "Stripe: a key missing (the first time), a secret the vault lacks, or a value not shaped "
     "as a Stripe key; no webhook_secret the first time"

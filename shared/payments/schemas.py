@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.errors import error_responses
 from shared.numbers import JSON_NUMBER
 from shared.payments.domain import Order, PaymentSettings
 
@@ -98,6 +99,16 @@ class PaySubmitted(BaseModel):
     status: Literal["submitted"] = "submitted"
     order_id: str
     success_url: str
+
+
+def provider_failures() -> dict[int | str, dict[str, Any]]:
+    """The statuses a call through the seller's payment provider adds to a route."""
+    answers = error_responses(502, 503)
+    answers[502]["description"] = (
+        "The payment provider failed, or refused the seller's key (Stripe): retry later"
+    )
+    answers[503]["description"] = "The payment provider is limiting requests: retry shortly"
+    return answers
 
 
 def provider_public(settings: PaymentSettings, webhook_url: str) -> PaymentProviderPublic:
