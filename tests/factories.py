@@ -87,6 +87,22 @@ def assert_error(answer: Any, status: int) -> None:
     assert set(answer.json()) == {"detail", "request_id"}
 
 
+# A code agent that counts the words of `text`, with its input and output schemas.
+WORD_COUNT_RUN = (
+    "def run(input_dict, tools):\n    return {'count': len(input_dict['text'].split())}\n"
+)
+WORD_COUNT_INPUT = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}},
+    "required": ["text"],
+}
+WORD_COUNT_OUTPUT = {
+    "type": "object",
+    "properties": {"count": {"type": "integer"}},
+    "required": ["count"],
+}
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -8,7 +8,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import Index
 from pynamodb.models import Model
 
-from shared.db.base import TeamItem, storage_errors
+from shared.db.base import storage_errors
 from shared.errors import BadRequest
 from shared.pagination import PageParams, decode_cursor, encode_cursor
 
@@ -56,7 +56,7 @@ def query_page[M: Model](
     return items, total, next_cursor
 
 
-def prefix_page[M: TeamItem](
+def prefix_page[M: Model](
     model: type[M],
     partition: str,
     prefix: str,
@@ -69,18 +69,20 @@ def prefix_page[M: TeamItem](
     pass `filter_condition`): (items, next_cursor), without a count (the caller keeps one in
     counters). A cursor of another list (another team, prefix or parent) is refused:
     "Invalid cursor"."""
+    hash_key, range_key = model._hash_key_attribute(), model._range_key_attribute()
     start_key: dict[str, Any] | None = None
     skip = params.offset
     if params.cursor is not None:
         flat = decode_cursor(params.cursor)
-        if flat.get("pk") != partition or not flat.get("sk", "").startswith(prefix):
+        sort = flat.get(range_key.attr_name, "")
+        if flat.get(hash_key.attr_name) != partition or not sort.startswith(prefix):
             raise BadRequest("Invalid cursor")
         start_key = {name: {"S": value} for name, value in flat.items()}
         skip = 0
     with storage_errors("list"):
         results = model.query(
             partition,
-            model.sk.startswith(prefix),
+            range_key.startswith(prefix),
             filter_condition=filter_condition,
             scan_index_forward=not newest_first,
             limit=skip + params.limit,

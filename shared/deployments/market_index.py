@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import storage_errors, table_meta
+from shared.db.query import prefix_page
 from shared.deployments.domain import Deployment
-from shared.errors import BadRequest
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import PageParams
 from shared.products.words import words_of
 
 ALL_PARTITION: Final = "MARKETAGENT#ALL"
@@ -134,25 +134,12 @@ def _agent(item: MarketAgentItem) -> MarketAgent:
 def page(limit: int, cursor: str | None, offset: int = 0) -> tuple[list[MarketAgent], str | None]:
     """Public deployments, newest first, `limit` of them after `cursor` (this index's own,
     else BadRequest) or after `offset` of them: (page, next cursor)."""
-    start: dict[str, Any] | None = None
-    skip = offset
-    if cursor is not None:
-        flat = decode_cursor(cursor)
-        if flat.get("pk") != ALL_PARTITION or not flat.get("sk", "").startswith(NEWEST):
-            raise BadRequest("Invalid cursor")
-        start = {name: {"S": value} for name, value in flat.items()}
-        skip = 0
-    with storage_errors("market agents"):
-        results = MarketAgentItem.query(
-            ALL_PARTITION,
-            MarketAgentItem.sk.startswith(NEWEST),
-            scan_index_forward=False,
-            limit=skip + limit,
-            last_evaluated_key=start,
-        )
-        items = list(results)[skip:]
-        last = results.last_evaluated_key
-    following = encode_cursor({k: v["S"] for k, v in last.items()}) if last and items else None
+    items, following = prefix_page(
+        MarketAgentItem,
+        ALL_PARTITION,
+        NEWEST,
+        PageParams(limit=limit, offset=offset, cursor=cursor),
+    )
     return [_agent(item) for item in items], following
 
 

@@ -15,12 +15,12 @@ from openapi_spec_validator import validate
 
 from shared.ids import new_id
 from shared.sandbox import runner
+from tests.factories import WORD_COUNT_INPUT as INPUT
+from tests.factories import WORD_COUNT_OUTPUT as OUTPUT
+from tests.factories import WORD_COUNT_RUN as WORDS
 from tests.factories import Account, assert_error
 
 API = "/api/v1"
-WORDS = "def run(input_dict, tools):\n    return {'count': len(input_dict['text'].split())}\n"
-INPUT = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
-OUTPUT = {"type": "object", "properties": {"count": {"type": "integer"}}, "required": ["count"]}
 
 
 @pytest.fixture(scope="module", autouse=True)
