@@ -64,7 +64,7 @@ class DeploymentItem(Model):
     key_prefix = UnicodeAttribute(null=True)
     price_cents = NumberAttribute(default=0)
     # The words the AI Market's index holds it under, space-separated (public ones only),
-    # so the undeploy deletes exactly those (shared.deployments.market_index).
+    # so the undeploy deletes exactly those (shared.deployments.market_store).
     market_words = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute(null=True)

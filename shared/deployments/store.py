@@ -4,7 +4,7 @@ DynamoDB per call:
   get_by_name, get_access   one GetItem (whatever the number of deployments)
   create                    one TransactWriteItems: the name item (must not exist) and the
                             agent marked deployed (must be live, hold code, not be deployed),
-                            and a public one's AI Market index entries (market_index)
+                            and a public one's AI Market index entries (market_store)
   delete                    one GetItem (the index words) and one TransactWriteItems: the
                             name item, the agent's mark and the index entries
   list_for_team             one Query on gsi1 (+ one Query with Select=COUNT)
@@ -26,7 +26,7 @@ from shared.agents import store as agents
 from shared.db.base import get_or_none, storage_errors, team_partition
 from shared.db.query import query_page
 from shared.db.transactions import condition_failed, transact
-from shared.deployments import market_index
+from shared.deployments import market_store
 from shared.deployments.domain import Deployment, DeploymentAccess
 from shared.deployments.models import (
     NAME_CLAIM,
@@ -99,11 +99,11 @@ def create(deployment: Deployment, key_hash: str | None) -> str | None:
 
     def write(transaction: TransactWrite) -> None:
         if deployment.public:
-            item.market_words = " ".join(market_index.words(deployment))
+            item.market_words = " ".join(market_store.words(deployment))
         # The name item first: its condition is reason 0 below.
         transaction.save(item, condition=DeploymentItem.pk.does_not_exist())
         if deployment.public:
-            market_index.add(transaction, deployment)
+            market_store.add(transaction, deployment)
         agents.mark_deployed(transaction, deployment.team_id, deployment.agent_id, name)
 
     # Reasons in DynamoDB's order: puts (the name item), then updates (the agent).
@@ -127,7 +127,7 @@ def delete(team_id: str, agent_id: str, friendly_name: str) -> bool:
         )
         if found.public:
             held = tuple((found.market_words or "").split())
-            market_index.remove(transaction, _to_deployment(found), held)
+            market_store.remove(transaction, _to_deployment(found), held)
         agents.mark_undeployed(transaction, team_id, agent_id, friendly_name)
 
     return not transact(write, what="deployment")
@@ -150,7 +150,7 @@ def set_price(deployment: Deployment, price_cents: int) -> bool:
         )
         if found.public:
             held = tuple((found.market_words or "").split())
-            market_index.reprice(transaction, _to_deployment(found), held, price_cents)
+            market_store.reprice(transaction, _to_deployment(found), held, price_cents)
 
     return not transact(write, what="deployment")
 

@@ -2,7 +2,7 @@
 its current release, bought), read from the storefront's listing (the same rules: only
 listed products), then every PUBLIC deployed agent of every team (`agent-<team>.<friendly
 name>`: a call runs it as `POST /rest/<friendly name>` does), read from the deployments'
-market index (shared.deployments.market_index); a page at a time across both, the signed
+market index (shared.deployments.market_store); a page at a time across both, the signed
 manifest of a page; plans from a request.
 
 A manifest cursor names its source and that source's own cursor: the products' pages come
@@ -23,9 +23,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from shared.auth.tokens import sign_claims
-from shared.deployments import market_index
+from shared.deployments import market_store
 from shared.deployments.domain import Deployment
-from shared.deployments.market_index import MarketAgent
+from shared.deployments.market_store import MarketAgent
 from shared.errors import BadRequest, NotFound
 from shared.market.domain import AGENT_PID_PREFIX, DOWNLOAD, PROTOCOL, Capability, agent_pid
 from shared.pagination import PageParams, decode_cursor, encode_cursor
@@ -154,7 +154,7 @@ def capabilities(params: PageParams) -> tuple[list[Capability], str | None]:
         inner = None
         if len(found) == params.limit:
             return found, _next(AGENTS, None)  # the products are done; the agents next
-    agents, cursor = market_index.page(params.limit - len(found), inner, agents_offset)
+    agents, cursor = market_store.page(params.limit - len(found), inner, agents_offset)
     found += _agent_capabilities(agents)
     return found, None if cursor is None else _next(AGENTS, cursor)
 
@@ -240,7 +240,7 @@ def plan(request: str, budget_cents: int | None, limit: int) -> dict[str, Any]:
             item = _capability(product, _about(product))
             matched.setdefault(item.tool_name, []).append(word)
             found[item.tool_name] = (item, product.quality_score)
-        for agent in market_index.under(word, PLAN_CANDIDATES_PER_WORD):
+        for agent in market_store.under(word, PLAN_CANDIDATES_PER_WORD):
             name = f"{agent_pid(agent.team_id)}.{agent.friendly_name}"
             matched.setdefault(name, []).append(word)
             agents[name] = agent

@@ -325,6 +325,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/agents/config/{agent_id}": {"phase": "dev"},
     "POST /api/v1/agents/{agent_id}/memories": {"content": "Taken over"},
     "PUT /api/v1/agents/memories/{memory_id}": {"content": "Taken over"},
+    "PATCH /api/v1/agents/{agent_id}/deployment": {"price_usd": 1},
 }
 ROUTES_WITH_IDS = [
     (method, route.path)
@@ -341,7 +342,8 @@ def test_another_teams_agent_is_404_on_every_route_with_an_id(
     url = f"{API}/agents/{agent['id']}"
     memory = client.post(f"{url}/memories", headers=team.admin, json={"content": "Mine."})
     ids = {"agent_id": agent["id"], "memory_id": memory.json()["id"]}
-    assert len(ROUTES_WITH_IDS) == 16  # with deploy, undeploy and deployment (issue 15)
+    # With deploy, undeploy and deployment (issue 15) and its price change (issue 17).
+    assert len(ROUTES_WITH_IDS) == 17
 
     for method, path in ROUTES_WITH_IDS:
         answer = client.request(

@@ -401,6 +401,8 @@ def test_only_the_functions_that_send_email_may_and_only_ses_send_email(
     assert {spec.name for spec in FUNCTION_SPECS if sends_email(spec)} == {
         "notifications",
         "notification_delivery",
+        # A subscription's confirmation (double opt-in), to the address it names.
+        "marketing",
     }
 
 
