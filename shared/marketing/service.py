@@ -118,8 +118,7 @@ def _send_confirmation(
 ) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from shared.aws import client
-    from shared.settings import get_settings
+    from shared.email import send_text
 
     api = f"{base_url.rstrip('/')}/api/v1/marketing"
     body = (
@@ -131,16 +130,7 @@ def _send_confirmation(
         "If it was not you, ignore this message: nothing is sent until it is confirmed.\n"
     )
     try:
-        client("sesv2").send_email(
-            FromEmailAddress=get_settings().notification_sender,
-            Destination={"ToAddresses": [address]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": f"Confirm your updates: {name}"[:200], "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
-                }
-            },
-        )
+        send_text(address, f"Confirm your updates: {name}", body)
     except (ClientError, BotoCoreError) as exc:
         logger.warning("a confirmation e-mail was refused", extra={"error": type(exc).__name__})
         # The subscription waits, pending: subscribing again sends a new confirmation.

@@ -143,25 +143,15 @@ def _email(channel: Channel, delivery: ChannelDelivery, number: int, now: dateti
     addresses = [a for a in email_addresses(channel, delivery) if a not in done]
     if not addresses and not done:
         return Attempt(number=number, at=now, status="failed", error="no recipient address")
-    from shared.aws import client
+    from shared.email import send_text
 
-    ses = client("sesv2")
     note = delivery.notification
     started = time.perf_counter()
     sent: list[str] = []
     errors: list[str] = []
     for address in addresses:
         try:
-            ses.send_email(
-                FromEmailAddress=get_settings().notification_sender,
-                Destination={"ToAddresses": [address]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": note.title[:200], "Charset": "UTF-8"},
-                        "Body": {"Text": {"Data": _plain_text(delivery), "Charset": "UTF-8"}},
-                    }
-                },
-            )
+            send_text(address, note.title, _plain_text(delivery))
             sent.append(address)
         except (ClientError, BotoCoreError) as exc:
             code = (
